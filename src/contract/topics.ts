@@ -1,0 +1,90 @@
+/**
+ * The topic contract: every device speaks on `hospital/{ward}/{kind}/{deviceId}/{channel}` and the
+ * pipeline answers under its own roots. The ACL, the simulator, the pipeline and the README all
+ * derive from the constants here, so the contract lives in exactly one place.
+ */
+
+export const DEVICE_ROOT = 'hospital'
+
+/** Channels a device publishes on. */
+export const OUTBOUND_CHANNELS = ['telemetry', 'status', 'alarm', 'event'] as const
+/** The one channel a device listens on. */
+export const COMMAND_CHANNEL = 'cmd'
+export const CHANNELS = [...OUTBOUND_CHANNELS, COMMAND_CHANNEL] as const
+
+export type OutboundChannel = (typeof OUTBOUND_CHANNELS)[number]
+export type Channel = (typeof CHANNELS)[number]
+
+/** Roots the pipeline and the security monitor publish under; no client may publish there. */
+export const OUTPUT_ROOTS = ['alerts', 'fhir', 'ops', 'quarantine', 'security'] as const
+
+export interface DeviceTopic {
+  ward: string
+  kind: string
+  deviceId: string
+  channel: Channel
+}
+
+/** Identifiers become topic levels, so they must not carry MQTT separators or wildcards. */
+export const TOPIC_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+
+export function deviceTopic(t: DeviceTopic): string {
+  return `${DEVICE_ROOT}/${t.ward}/${t.kind}/${t.deviceId}/${t.channel}`
+}
+
+/** The prefix under which one device may publish (its own namespace). */
+export function deviceNamespace(t: Omit<DeviceTopic, 'channel'>): string {
+  return `${DEVICE_ROOT}/${t.ward}/${t.kind}/${t.deviceId}/`
+}
+
+/** Parses a device topic; anything that is not exactly five levels under `hospital/` is null. */
+export function parseDeviceTopic(topic: string): DeviceTopic | null {
+  const parts = topic.split('/')
+  if (parts.length !== 5 || parts[0] !== DEVICE_ROOT) return null
+  const [, ward, kind, deviceId, channel] = parts as [string, string, string, string, string]
+  if (!(CHANNELS as readonly string[]).includes(channel)) return null
+  if (!ward || !kind || !deviceId) return null
+  return { ward, kind, deviceId, channel: channel as Channel }
+}
+
+export function isOutputTopic(topic: string): boolean {
+  const root = topic.split('/', 1)[0] ?? ''
+  return (OUTPUT_ROOTS as readonly string[]).includes(root)
+}
+
+/**
+ * MQTT topic filter matching (MQTT 3.1.1 §4.7): `+` matches one level, a trailing `#` matches the
+ * parent and every level below. Topics starting with `$` are not matched by a leading wildcard
+ * (§4.7.2).
+ */
+export function topicMatches(filter: string, topic: string): boolean {
+  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false
+  const f = filter.split('/')
+  const t = topic.split('/')
+  for (let i = 0; i < f.length; i++) {
+    const level = f[i]
+    if (level === '#') return i === f.length - 1
+    if (i >= t.length) return false
+    if (level !== '+' && level !== t[i]) return false
+  }
+  return f.length === t.length
+}
+
+/**
+ * Whether every topic `inner` can match is also matched by `outer` — used to decide if a
+ * requested subscription stays inside what a role may read.
+ */
+export function filterCovers(outer: string, inner: string): boolean {
+  const o = outer.split('/')
+  const i = inner.split('/')
+  for (let k = 0; k < o.length; k++) {
+    const level = o[k]
+    if (level === '#') return true
+    if (k >= i.length) return false
+    const want = i[k]
+    if (want === '#') return false
+    if (level === '+') continue
+    if (want === '+' || want !== level) return false
+  }
+  return o.length === i.length
+}

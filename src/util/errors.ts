@@ -1,0 +1,25 @@
+/**
+ * Errors a user can act on carry a stable code (like Fastify's FST_ERR_*), so scripts and tests
+ * match on the code and people read the message. The CLI maps `exitCode` to the process exit.
+ */
+export type WardlabErrorCode =
+  | 'WL_USAGE'
+  | 'WL_CONFIG_INVALID'
+  | 'WL_FILE_NOT_FOUND'
+  | 'WL_PORT_IN_USE'
+  | 'WL_LISTEN_FAILED'
+  | 'WL_TLS_CONFIG'
+  | 'WL_REGISTRY_CONFLICT'
+  | 'WL_UNKNOWN_DEVICE_KIND'
+
+export class WardlabError extends Error {
+  readonly code: WardlabErrorCode
+  readonly exitCode: number
+
+  constructor(code: WardlabErrorCode, message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause })
+    this.name = 'WardlabError'
+    this.code = code
+    this.exitCode = options.exitCode ?? (code === 'WL_USAGE' ? 2 : 1)
+  }
+}
