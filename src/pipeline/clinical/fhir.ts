@@ -1,0 +1,165 @@
+import type { CodeableConcept, Observation, ObservationComponent } from 'fhir/r4.js'
+import type { MeasurementCode } from '../../simulation/device-kind.ts'
+import { dataAbsentUnknown, SYSTEM, codeableConcept, fhirDateTime, fhirId, ucumQuantity } from './fhir-coding.ts'
+
+/**
+ * Device telemetry as FHIR R4 `Observation`s, pure and deterministic: the same message always
+ * gives byte-identical resources, so a re-run or a redelivered message updates rather than adds.
+ *
+ * Two kinds of output, because FHIR has a standard category for vital signs and none for
+ * equipment readings:
+ * - `vitalSignObservations`: fields whose code says `vitalSign`, following the R4 vital-signs
+ *   profile (category `vital-signs`, LOINC profile code, UCUM quantity, Patient subject);
+ *   blood pressure as one panel with components.
+ * - `deviceMetricObservations`: the other coded fields (pump rate, PEEP, helium level…) without a
+ *   category, since observation-category has no device code; MDC codes make them readable to a
+ *   Point-of-Care Device IG consumer, and `subject` is set only when a patient is attached.
+ */
+
+/** One telemetry message of one device. */
+export interface MeasurementInput {
+  deviceId: string
+  /** The envelope's `seq`: with the device id and the field it makes the resource id. */
+  seq: number
+  /** The envelope's `ts`: when the values were measured. */
+  effectiveMs: number
+  /** The telemetry `data`; fields that are not finite numbers or have no code are left out. */
+  fields: Readonly<Record<string, unknown>>
+  codes: Readonly<Record<string, MeasurementCode>>
+  patientId?: string
+}
+
+/** R4 vital-signs profiles with a fixed LOINC code (vitalsigns.html); claimed only when that code is present. */
+const PROFILE_BY_LOINC: Readonly<Record<string, string>> = {
+  '9279-1': 'http://hl7.org/fhir/StructureDefinition/resprate',
+  '8867-4': 'http://hl7.org/fhir/StructureDefinition/heartrate',
+  '2708-6': 'http://hl7.org/fhir/StructureDefinition/oxygensat',
+  '8310-5': 'http://hl7.org/fhir/StructureDefinition/bodytemp',
+  '85354-9': 'http://hl7.org/fhir/StructureDefinition/bp',
+}
+
+const BP_PANEL = { loinc: '85354-9', display: 'Blood pressure panel' } as const
+/** Components of the R4 bp profile: systolic and diastolic are required, mean is extra. */
+const BP_COMPONENTS = [
+  { loinc: '8480-6', required: true },
+  { loinc: '8462-4', required: true },
+  { loinc: '8478-0', required: false },
+] as const
+const BP_FIELD_ID = 'blood-pressure'
+
+/** A fresh object each time: resources handed out share no mutable parts. */
+function vitalSignsCategory(): CodeableConcept[] {
+  return [{ coding: [{ system: SYSTEM.observationCategory, code: 'vital-signs', display: 'Vital Signs' }], text: 'Vital Signs' }]
+}
+
+interface CodedField {
+  field: string
+  code: MeasurementCode
+}
+
+function measuredValue(input: MeasurementInput, field: string): number | undefined {
+  const value = input.fields[field]
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined
+}
+
+function bpComponentIndex(code: MeasurementCode): number {
+  return BP_COMPONENTS.findIndex((component) => code.loinc?.includes(component.loinc) === true)
+}
+
+function profilesFor(loincCodes: readonly string[]): Observation['meta'] {
+  const profile = loincCodes.flatMap((loinc) => PROFILE_BY_LOINC[loinc] ?? [])
+  return profile.length > 0 ? { profile } : undefined
+}
+
+type ObservationParts = Pick<Observation, 'meta' | 'category' | 'code' | 'valueQuantity' | 'component'>
+
+/** Assembles the resource in the element order of the R4 Observation definition, leaving out what is absent. */
+function observation(input: MeasurementInput, field: string, parts: ObservationParts): Observation {
+  const resource: Observation = {
+    resourceType: 'Observation',
+    id: fhirId(`${input.deviceId}-${input.seq}-${field}`),
+    meta: parts.meta,
+    status: 'final',
+    category: parts.category,
+    code: parts.code,
+    subject: input.patientId === undefined ? undefined : { reference: `Patient/${fhirId(input.patientId)}` },
+    effectiveDateTime: fhirDateTime(input.effectiveMs),
+    valueQuantity: parts.valueQuantity,
+    device: { reference: `Device/${fhirId(input.deviceId)}` },
+    component: parts.component,
+  }
+  return Object.fromEntries(Object.entries(resource).filter(([, value]) => value !== undefined)) as Observation
+}
+
+function singleObservation(input: MeasurementInput, { field, code }: CodedField, value: number, vitalSign: boolean): Observation {
+  return observation(input, field, {
+    meta: vitalSign ? profilesFor(code.loinc ?? []) : undefined,
+    category: vitalSign ? vitalSignsCategory() : undefined,
+    code: codeableConcept(code),
+    valueQuantity: ucumQuantity(value, code),
+  })
+}
+
+/**
+ * The bp-profile panel, or nothing when neither required component was measured. A required
+ * component that is missing while the other is present gets a data-absent reason (vs-3).
+ */
+function bloodPressureObservation(input: MeasurementInput, parts: readonly (CodedField | undefined)[]): Observation | null {
+  const component: ObservationComponent[] = []
+  let requiredPresent = false
+  BP_COMPONENTS.forEach(({ loinc, required }, index) => {
+    const part = parts[index]
+    const value = part === undefined ? undefined : measuredValue(input, part.field)
+    const code = part === undefined ? { coding: [{ system: SYSTEM.loinc, code: loinc }] } : codeableConcept(part.code)
+    if (part !== undefined && value !== undefined) {
+      component.push({ code, valueQuantity: ucumQuantity(value, part.code) })
+      requiredPresent ||= required
+    } else if (required) {
+      component.push({ code, dataAbsentReason: dataAbsentUnknown() })
+    }
+  })
+  if (!requiredPresent) return null
+  return observation(input, BP_FIELD_ID, {
+    meta: profilesFor([BP_PANEL.loinc]),
+    category: vitalSignsCategory(),
+    code: { coding: [{ system: SYSTEM.loinc, code: BP_PANEL.loinc }], text: BP_PANEL.display },
+    component,
+  })
+}
+
+/**
+ * Vital signs of one telemetry message, in the order of the kind's codes; the blood-pressure
+ * panel takes the place of its first component. Blood-pressure components are recognised by
+ * their LOINC codes, so a kind may name its fields as it likes.
+ */
+export function vitalSignObservations(input: MeasurementInput & { patientId: string }): Observation[] {
+  const bpParts: (CodedField | undefined)[] = BP_COMPONENTS.map(() => undefined)
+  const order: (CodedField | typeof BP_FIELD_ID)[] = []
+  for (const [field, code] of Object.entries(input.codes)) {
+    if (code.vitalSign !== true) continue
+    // The vital-signs profile fixes a LOINC code; a kind's code table is static, so a gap is a bug to show, not to paper over.
+    if ((code.loinc ?? []).length === 0) throw new Error(`vital sign ${field} has no LOINC code`)
+    const bpIndex = bpComponentIndex(code)
+    if (bpIndex < 0) {
+      order.push({ field, code })
+      continue
+    }
+    if (bpParts[bpIndex] !== undefined) throw new Error(`two fields carry blood-pressure LOINC ${BP_COMPONENTS[bpIndex]?.loinc}: ${bpParts[bpIndex]?.field} and ${field}`)
+    bpParts[bpIndex] = { field, code }
+    if (!order.includes(BP_FIELD_ID)) order.push(BP_FIELD_ID)
+  }
+  return order.flatMap((entry) => {
+    if (entry === BP_FIELD_ID) return bloodPressureObservation(input, bpParts) ?? []
+    const value = measuredValue(input, entry.field)
+    return value === undefined ? [] : [singleObservation(input, entry, value, true)]
+  })
+}
+
+/** Coded fields that are not vital signs; a field needs an MDC or LOINC code to be said in FHIR. */
+export function deviceMetricObservations(input: MeasurementInput): Observation[] {
+  return Object.entries(input.codes).flatMap(([field, code]) => {
+    if (code.vitalSign === true || (code.mdc === undefined && (code.loinc ?? []).length === 0)) return []
+    const value = measuredValue(input, field)
+    return value === undefined ? [] : [singleObservation(input, { field, code }, value, false)]
+  })
+}
