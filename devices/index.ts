@@ -1,10 +1,13 @@
 import type { DeviceKind } from '../src/simulation/device-kind.ts'
+import { infusionPump } from './infusion-pump.ts'
 
 /**
  * Every device kind wardlab can simulate and validate, by registry `kind`. Adding a kind is one
  * file in this folder and one line here.
  */
-const kinds: DeviceKind<any, any>[] = []
+const kinds: DeviceKind<any, any>[] = [
+  infusionPump,
+]
 
 export const DEVICE_KINDS: ReadonlyMap<string, DeviceKind<any, any>> = new Map(kinds.map((k) => [k.kind, k]))
 
