@@ -1,5 +1,6 @@
 import type { DeviceKind } from '../src/simulation/device-kind.ts'
 import { infusionPump } from './infusion-pump.ts'
+import { mriScanner } from './mri-scanner.ts'
 
 /**
  * Every device kind wardlab can simulate and validate, by registry `kind`. Adding a kind is one
@@ -7,6 +8,7 @@ import { infusionPump } from './infusion-pump.ts'
  */
 const kinds: DeviceKind<any, any>[] = [
   infusionPump,
+  mriScanner,
 ]
 
 export const DEVICE_KINDS: ReadonlyMap<string, DeviceKind<any, any>> = new Map(kinds.map((k) => [k.kind, k]))
