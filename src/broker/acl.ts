@@ -1,0 +1,57 @@
+import { COMMAND_CHANNEL, DEVICE_ROOT, OUTBOUND_CHANNELS, deviceTopic, filterCovers, isOutputTopic, parseDeviceTopic } from '../contract/topics.ts'
+import type { Identity } from '../registry/registry.ts'
+
+/**
+ * Who may publish and subscribe where. Pure functions of identity and topic, so the rules read
+ * like a table and are tested without a broker:
+ *
+ * | role     | publish                                   | subscribe                         |
+ * |----------|-------------------------------------------|-----------------------------------|
+ * | device   | its own namespace, outbound channels only | its own `cmd` topic only          |
+ * | observer | nothing                                   | everything except `$SYS`          |
+ * | operator | `cmd` of any device                       | everything except `$SYS`          |
+ * | admin    | any device topic                          | everything, `$SYS` included       |
+ *
+ * Pipeline outputs (`alerts/`, `fhir/`, `ops/`, `quarantine/`, `security/`) are written by the
+ * broker alone, so a consumer can trust what it reads there.
+ */
+
+export type Decision = { allowed: true } | { allowed: false; reason: string }
+
+const ALLOW: Decision = { allowed: true }
+const deny = (reason: string): Decision => ({ allowed: false, reason })
+
+export function decidePublish(identity: Identity, topic: string): Decision {
+  if (topic.startsWith('$')) return deny('$-topics are reserved for the broker (MQTT 3.1.1 §4.7.2)')
+  if (isOutputTopic(topic)) return deny('pipeline output topics are written by the broker only')
+  const target = parseDeviceTopic(topic)
+  switch (identity.role) {
+    case 'device': {
+      const d = identity.device
+      if (!target) return deny(`devices publish only under ${DEVICE_ROOT}/{ward}/{kind}/{deviceId}/{channel}`)
+      if (target.deviceId !== d.id || target.ward !== d.ward || target.kind !== d.kind) {
+        return deny(`outside its own namespace ${DEVICE_ROOT}/${d.ward}/${d.kind}/${d.id}/`)
+      }
+      if (!(OUTBOUND_CHANNELS as readonly string[]).includes(target.channel)) return deny(`devices do not publish on "${target.channel}"`)
+      return ALLOW
+    }
+    case 'operator':
+      return target?.channel === COMMAND_CHANNEL ? ALLOW : deny('operators publish device commands only')
+    case 'admin':
+      return target ? ALLOW : deny(`admins publish device topics only (${DEVICE_ROOT}/…)`)
+    case 'observer':
+      return deny(identity.anonymous ? 'anonymous clients are read-only observers' : 'observers are read-only')
+  }
+}
+
+export function decideSubscribe(identity: Identity, filter: string): Decision {
+  if (identity.role === 'device') {
+    const d = identity.device
+    const own = deviceTopic({ ward: d.ward, kind: d.kind, deviceId: d.id, channel: COMMAND_CHANNEL })
+    return filterCovers(own, filter) ? ALLOW : deny(`devices subscribe only to their own command topic ${own}`)
+  }
+  if (filter.startsWith('$')) {
+    return identity.role === 'admin' ? ALLOW : deny('$SYS and other $-topics are for admins only')
+  }
+  return ALLOW
+}

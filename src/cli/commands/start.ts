@@ -1,0 +1,92 @@
+import type { ListenerSpec } from '../../broker/listeners.ts'
+import { PROFILES, type ProfileName } from '../../broker/profile.ts'
+import { Lab } from '../../lab/lab.ts'
+import { createLogger } from '../../util/log.ts'
+import { WardlabError } from '../../util/errors.ts'
+import { labFileOptions, openLabFiles } from '../lab-files.ts'
+import { defineCommand } from '../options.ts'
+import { startStatusLine } from '../status-line.ts'
+
+export const startCommand = defineCommand({
+  name: 'start',
+  summary: 'run the broker, the simulated ward and the pipeline until Ctrl-C',
+  usage: 'wardlab start [options]',
+  options: {
+    host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
+    port: { type: 'port', default: 1883, description: 'MQTT/TCP port (0 picks a free one)' },
+    'ws-port': { type: 'port', default: 8083, description: 'MQTT over WebSocket port (0 picks a free one)' },
+    'tls-port': { type: 'port', default: 8883, description: 'MQTT over TLS port, opened when --tls-cert and --tls-key are given' },
+    'tls-cert': { type: 'string', placeholder: 'file', description: 'PEM certificate for the TLS listener' },
+    'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
+    profile: { type: 'enum', values: PROFILES, default: 'lab', description: 'lab: anonymous read-only observers allowed; strict: every client authenticates' },
+    ...labFileOptions,
+    seed: { type: 'string', default: 'wardlab', description: 'seed for patients and device telemetry' },
+    speed: { type: 'number', default: 1, min: 0.001, description: 'simulated time runs this many times faster than real time' },
+    devices: { type: 'integer', min: 0, description: 'simulate only the first N registry devices (0: broker only; default all)' },
+    'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level (default info)' },
+  },
+  async run(options) {
+    const log = createLogger(options['log-level'] ? { level: options['log-level'] } : {})
+    if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) {
+      throw new WardlabError('WL_USAGE', 'wardlab start: --tls-cert and --tls-key go together')
+    }
+    const files = await openLabFiles(options, log, options.seed)
+    const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: files.registry.devices.filter((d) => d.simulated).slice(0, options.devices) }
+    const listeners: ListenerSpec[] = [
+      { kind: 'mqtt', host: options.host, port: options.port, flag: '--port' },
+      { kind: 'ws', host: options.host, port: options['ws-port'], flag: '--ws-port' },
+    ]
+    if (options['tls-cert'] && options['tls-key']) {
+      listeners.push({ kind: 'mqtts', host: options.host, port: options['tls-port'], flag: '--tls-port', tls: { certFile: options['tls-cert'], keyFile: options['tls-key'] } })
+    }
+    const lab = await Lab.start({
+      registry,
+      provisioningKey: files.provisioningKey,
+      profile: options.profile as ProfileName,
+      listeners,
+      seed: options.seed,
+      speed: options.speed,
+      simulate: true,
+      log,
+    })
+    printBanner(lab, options.profile as ProfileName, files.registryFile)
+    log.info({ listeners: lab.bound, profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
+    const stopStatus = startStatusLine(() => lab.stats(), { log, tty: Boolean(process.stderr.isTTY) })
+    return new Promise<number>((resolve) => {
+      let stopping = false
+      const shutdown = (signal: string) => {
+        if (stopping) {
+          log.warn('second signal: exiting without a clean shutdown')
+          process.exit(130)
+        }
+        stopping = true
+        stopStatus()
+        log.info({ signal }, 'shutting down: devices disconnect, sinks flush')
+        lab.stop().then(
+          () => resolve(0),
+          (err) => {
+            log.error({ err }, 'shutdown failed')
+            resolve(1)
+          },
+        )
+      }
+      process.on('SIGINT', () => shutdown('SIGINT'))
+      process.on('SIGTERM', () => shutdown('SIGTERM'))
+    })
+  },
+})
+
+function printBanner(lab: Lab, profileName: ProfileName, registryFile: string): void {
+  const tcp = lab.bound.find((b) => b.kind === 'mqtt')
+  const lines = ['', `wardlab is running: ${lab.registry.data.site} (profile ${profileName})`]
+  for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}`)
+  lines.push(`  devices ${lab.fleet?.devices.length ?? 0} simulated, registry ${registryFile}`)
+  if (profileName === 'lab') {
+    lines.push('  observers: anonymous clients may subscribe read-only, no credentials needed. Try:')
+    lines.push(`    mosquitto_sub -h ${tcp ? new URL(tcp.url).hostname : '127.0.0.1'} -p ${tcp?.port ?? 1883} -t 'hospital/#' -v`)
+  } else {
+    lines.push('  observers: strict profile, every client needs credentials (wardlab user add --role observer)')
+  }
+  lines.push('  Ctrl-C stops cleanly.', '')
+  process.stdout.write(lines.join('\n') + '\n')
+}

@@ -1,0 +1,60 @@
+import { WardlabError } from '../util/errors.ts'
+import { deviceCommand } from './commands/device.ts'
+import { schemaCommand } from './commands/schema.ts'
+import { startCommand } from './commands/start.ts'
+import { userCommand } from './commands/user.ts'
+import { validateCommand } from './commands/validate.ts'
+import { commandHelp, parseCommandArgs, type CommandSpec } from './options.ts'
+
+const COMMANDS: CommandSpec<any>[] = [startCommand, deviceCommand, userCommand, schemaCommand, validateCommand]
+
+function overview(): string {
+  return [
+    'wardlab — a smart-hospital device testbed: MQTT broker, simulated ward, pipeline and security monitor.',
+    '',
+    'Usage: wardlab <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    '',
+    'Run `wardlab <command> --help` for its options.',
+  ].join('\n')
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad usage. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(overview() + '\n')
+    return name ? 0 : 2
+  }
+  const command = COMMANDS.find((c) => c.name === name)
+  if (!command) {
+    process.stderr.write(`wardlab: unknown command "${name}"\n\n${overview()}\n`)
+    return 2
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandHelp(command) + '\n')
+    return 0
+  }
+  try {
+    const { options, positionals } = parseCommandArgs(command, rest)
+    return await command.run(options, positionals)
+  } catch (err) {
+    if (err instanceof WardlabError) {
+      process.stderr.write(`${err.message}\n`)
+      return err.exitCode
+    }
+    throw err
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bin/wardlab.js')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`wardlab: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+      process.exit(1)
+    },
+  )
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto'
+import { SEVERITIES, type Finding, type SecurityAlert } from './alert.ts'
+
+export interface AlertBookOptions {
+  /** An open alert with no new finding for this long is closed. */
+  quietMs: number
+  /** While an alert stays open, updates go out at most this often (counts keep accruing). */
+  updateEveryMs: number
+  now: () => number
+  emit: (alert: SecurityAlert) => void
+}
+
+/**
+ * Turns a stream of findings into incidents: the first finding for (type, key) opens an alert,
+ * later ones update it, escalate its severity if worse, and a quiet period closes it.
+ */
+export class AlertBook {
+  private readonly open = new Map<string, { alert: SecurityAlert; lastEmitted: number }>()
+  private readonly options: AlertBookOptions
+  private sweeper: NodeJS.Timeout | null = null
+
+  constructor(options: AlertBookOptions) {
+    this.options = options
+  }
+
+  /** Starts closing quiet alerts on a wall-clock timer (a live broker; tests call sweep()). */
+  start(intervalMs = 1000): void {
+    this.sweeper ??= setInterval(() => this.sweep(), intervalMs)
+    this.sweeper.unref()
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper)
+    this.sweeper = null
+  }
+
+  report(finding: Finding): SecurityAlert {
+    const now = this.options.now()
+    const key = `${finding.type}\u0000${finding.key ?? finding.source.address}`
+    const entry = this.open.get(key)
+    if (!entry) {
+      const alert: SecurityAlert = {
+        id: randomUUID(),
+        type: finding.type,
+        severity: finding.severity,
+        state: 'open',
+        ts: now,
+        ...finding.source,
+        evidence: finding.evidence,
+        firstSeen: now,
+        lastSeen: now,
+        count: 1,
+      }
+      this.open.set(key, { alert, lastEmitted: now })
+      this.publish(alert)
+      return alert
+    }
+    const { alert } = entry
+    alert.count++
+    alert.lastSeen = now
+    alert.ts = now
+    alert.evidence = finding.evidence
+    const escalated = SEVERITIES.indexOf(finding.severity) > SEVERITIES.indexOf(alert.severity)
+    if (escalated) alert.severity = finding.severity
+    if (escalated || now - entry.lastEmitted >= this.options.updateEveryMs) {
+      entry.lastEmitted = now
+      this.publish(alert)
+    }
+    return alert
+  }
+
+  /** Closes every alert that has been quiet for `quietMs`. */
+  sweep(): void {
+    const now = this.options.now()
+    for (const [key, { alert }] of this.open) {
+      if (now - alert.lastSeen < this.options.quietMs) continue
+      this.open.delete(key)
+      alert.state = 'closed'
+      alert.ts = now
+      this.publish(alert)
+    }
+  }
+
+  /** Closes everything (shutdown), so consumers never keep a phantom open incident. */
+  closeAll(): void {
+    for (const { alert } of this.open.values()) alert.lastSeen = -Infinity
+    this.sweep()
+  }
+
+  openAlerts(): SecurityAlert[] {
+    return [...this.open.values()].map((e) => e.alert)
+  }
+
+  private publish(alert: SecurityAlert): void {
+    this.options.emit(structuredClone(alert))
+  }
+}

@@ -1,0 +1,27 @@
+import { duplexPair } from 'node:stream'
+import type { Aedes } from 'aedes'
+import { connect, MqttClient, type IClientOptions } from 'mqtt'
+
+/** Opens an MQTT client connection; the device runner does not care how. */
+export type Connector = (options: IClientOptions) => MqttClient
+
+/** Over the network, to any broker URL (mqtt://, ws://, mqtts://). */
+export function urlConnector(url: string): Connector {
+  return (options) => connect(url, options)
+}
+
+/**
+ * Straight into an embedded broker through an in-memory stream pair: the same MQTT bytes, without
+ * a socket or a file descriptor per device, so a fleet is not capped by the process's open-file
+ * limit. The stream carries an address label so the broker's logs and detectors can tell
+ * simulated devices apart.
+ */
+export function inProcessConnector(broker: Aedes): Connector {
+  return (options) =>
+    new MqttClient(() => {
+      const [deviceSide, brokerSide] = duplexPair()
+      Object.defineProperty(brokerSide, 'remoteAddress', { value: `sim:${options.clientId ?? 'device'}` })
+      broker.handle(brokerSide)
+      return deviceSide
+    }, options)
+}

@@ -1,0 +1,88 @@
+import type { Logger } from 'pino'
+import { deviceKind } from '../../devices/index.ts'
+import type { Envelope } from '../contract/envelope.ts'
+import { deriveDevicePassword } from '../registry/passwords.ts'
+import type { Registry } from '../registry/schema.ts'
+import { WardlabError } from '../util/errors.ts'
+import type { SimClock } from './clock.ts'
+import type { Connector } from './connector.ts'
+import { SimulatedDevice, type DeviceCounters } from './device-runner.ts'
+import { createPatientModel } from './physiology/patient-model.ts'
+import type { PatientModel } from './physiology/vitals.ts'
+
+export interface FleetSetup {
+  registry: Registry
+  provisioningKey: Buffer
+  seed: string | number
+  clock: SimClock
+  connector: Connector
+  log: Logger
+  /** Devices connect at most this many per second, as a ward powering up would, not all at once. */
+  connectRate?: number
+  onPublish?: (topic: string, envelope: Envelope) => void
+}
+
+/**
+ * Every simulated device in a registry, with one patient model per patient shared by all that
+ * patient's devices, so their readings agree.
+ */
+export class Fleet {
+  readonly devices: SimulatedDevice[]
+  readonly patients: ReadonlyMap<string, PatientModel>
+  private readonly connectRate: number
+  private starter: NodeJS.Timeout | null = null
+
+  constructor(setup: FleetSetup) {
+    const start = setup.clock.now()
+    this.patients = new Map(setup.registry.patients.map((p) => [p.id, createPatientModel(p, { seed: setup.seed, startMs: start })]))
+    this.connectRate = setup.connectRate ?? 200
+    this.devices = setup.registry.devices
+      .filter((entry) => entry.simulated)
+      .map((entry) => {
+        const kind = deviceKind(entry.kind)
+        if (!kind) throw new WardlabError('WL_UNKNOWN_DEVICE_KIND', `device ${entry.id} has unknown kind "${entry.kind}"`)
+        return new SimulatedDevice({
+          entry,
+          kind,
+          patient: entry.patient ? (this.patients.get(entry.patient) ?? null) : null,
+          seed: setup.seed,
+          clock: setup.clock,
+          connector: setup.connector,
+          password: deriveDevicePassword(setup.provisioningKey, entry.id),
+          log: setup.log,
+          ...(setup.onPublish ? { onPublish: setup.onPublish } : {}),
+        })
+      })
+  }
+
+  /** Starts devices in batches of `connectRate / 10` every 100 ms. */
+  start(): void {
+    const batch = Math.max(1, Math.round(this.connectRate / 10))
+    let next = 0
+    const startBatch = () => {
+      for (const device of this.devices.slice(next, next + batch)) device.start()
+      next += batch
+      this.starter = next < this.devices.length ? setTimeout(startBatch, 100) : null
+    }
+    startBatch()
+  }
+
+  async stop(): Promise<void> {
+    if (this.starter) clearTimeout(this.starter)
+    await Promise.all(this.devices.map((d) => d.stop()))
+  }
+
+  device(id: string): SimulatedDevice | undefined {
+    return this.devices.find((d) => d.id === id)
+  }
+
+  connectedCount(): number {
+    return this.devices.reduce((n, d) => n + (d.connected ? 1 : 0), 0)
+  }
+
+  totals(): DeviceCounters {
+    const total: DeviceCounters = { generated: 0, published: 0, lostOffline: 0, buffered: 0, connects: 0 }
+    for (const d of this.devices) for (const key of Object.keys(total) as (keyof DeviceCounters)[]) total[key] += d.counters[key]
+    return total
+  }
+}
