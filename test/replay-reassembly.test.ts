@@ -120,6 +120,16 @@ describe('capture reader', () => {
     expect(clientStream(onlyFlow(Buffer.concat([firstHalf, secondHalf]))).equals(stream)).toBe(true)
   })
 
+  it('adds if_tsoffset to the timestamps of its interface, in either byte order', () => {
+    for (const bigEndian of [false, true]) {
+      const capture = readCaptureFile(
+        pcapngSection(records(v4, 'raw'), [{ linkType: LINK_TYPE.raw, tsresol: 9, tsoffsetSeconds: 1_500_000_000 }], { bigEndian }),
+      )
+      expect(capture.packets[0]!.tsMs).toBe(T0)
+      expect(capture.packets.at(-1)!.tsMs).toBeCloseTo(T0 + 21, 3)
+    }
+  })
+
   it('reports a file cut inside a record as truncated and keeps the whole records', () => {
     const whole = pcapFile(records(v4, 'ethernet'), LINK_TYPE.ethernet)
     const cut = readCaptureFile(whole.subarray(0, whole.length - 10))

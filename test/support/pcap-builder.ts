@@ -129,6 +129,8 @@ export interface PcapngInterfaceSpec {
   linkType: number
   /** if_tsresol byte; absent means the default microseconds. */
   tsresol?: number
+  /** if_tsoffset: seconds the reader adds to every timestamp of this interface. */
+  tsoffsetSeconds?: number
 }
 
 export type PacketBlockKind = 'epb' | 'old' | 'spb'
@@ -146,13 +148,17 @@ export function pcapngSection(
   }
   const blocks = [block(0x0a0d0d0a, Buffer.concat([w.u32(0x1a2b3c4d), w.u16(1), w.u16(0), Buffer.alloc(8, 0xff)]))]
   for (const iface of interfaces) {
-    const options = iface.tsresol === undefined ? [] : [w.u16(9), w.u16(1), Buffer.from([iface.tsresol, 0, 0, 0])]
+    const options: Buffer[] = []
+    if (iface.tsresol !== undefined) options.push(w.u16(9), w.u16(1), Buffer.from([iface.tsresol, 0, 0, 0]))
+    if (iface.tsoffsetSeconds !== undefined) options.push(w.u16(14), w.u16(8), w.u64(BigInt(iface.tsoffsetSeconds)))
     blocks.push(block(1, Buffer.concat([w.u16(iface.linkType), w.u16(0), w.u32(0), ...options, w.u32(0)])))
   }
   blocks.push(block(0x0bad, Buffer.from('not a block a reader knows')))
   for (const record of records) {
     const interfaceId = record.interfaceId ?? 0
-    const units = (BigInt(Math.round(record.tsMs * 1000)) * unitsPerSecond(interfaces[interfaceId]?.tsresol)) / 1_000_000n
+    const iface = interfaces[interfaceId]
+    const localMs = record.tsMs - (iface?.tsoffsetSeconds ?? 0) * 1000
+    const units = (BigInt(Math.round(localMs * 1000)) * unitsPerSecond(iface?.tsresol)) / 1_000_000n
     const ts = Buffer.concat([w.u32(Number(units >> 32n)), w.u32(Number(units & 0xffffffffn))])
     const lengths = Buffer.concat([w.u32(record.data.length), w.u32(record.data.length)])
     if (opts.blockKind === 'spb') blocks.push(block(3, Buffer.concat([w.u32(record.data.length), record.data])))
@@ -180,6 +186,12 @@ function writer(bigEndian: boolean) {
       const b = Buffer.alloc(4)
       if (bigEndian) b.writeUInt32BE(value >>> 0)
       else b.writeUInt32LE(value >>> 0)
+      return b
+    },
+    u64: (value: bigint) => {
+      const b = Buffer.alloc(8)
+      if (bigEndian) b.writeBigInt64BE(value)
+      else b.writeBigInt64LE(value)
       return b
     },
   }
