@@ -1,6 +1,7 @@
 import type { DeviceKind } from '../src/simulation/device-kind.ts'
 import { infusionPump } from './infusion-pump.ts'
 import { mriScanner } from './mri-scanner.ts'
+import { telemedicineEndpoint } from './telemedicine-endpoint.ts'
 
 /**
  * Every device kind wardlab can simulate and validate, by registry `kind`. Adding a kind is one
@@ -9,6 +10,7 @@ import { mriScanner } from './mri-scanner.ts'
 const kinds: DeviceKind<any, any>[] = [
   infusionPump,
   mriScanner,
+  telemedicineEndpoint,
 ]
 
 export const DEVICE_KINDS: ReadonlyMap<string, DeviceKind<any, any>> = new Map(kinds.map((k) => [k.kind, k]))

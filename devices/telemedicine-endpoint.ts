@@ -1,0 +1,258 @@
+import { z } from 'zod'
+import { alarmSchema, statusSchema } from '../src/contract/channels.ts'
+import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
+import { defineDeviceKind } from '../src/simulation/device-kind.ts'
+import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
+import { clamp, hashString, round, smoothNoise } from '../src/simulation/rng.ts'
+
+/**
+ * A telemedicine cart or room endpoint: video calls arrive at random, and during a call it reports
+ * WebRTC statistics (RTCStatsReport: outbound-rtp and remote-inbound-rtp) with a call-quality class.
+ * The network drifts smoothly, so quality degrades and recovers as real links do.
+ */
+
+/**
+ * One statistics interval every 5 s: browsers sample getStats about once a second, but a 5 s window
+ * smooths per-second burstiness and still flags a poor call within 15 s (three intervals).
+ */
+const TICK_MS = 5000
+/** Quality must stay poor (or stay better) for three intervals before the alarm starts (or ends). */
+const POOR_DELAY_INTERVALS = 3
+/** A technical alarm of low priority: the call goes on, someone should look at the network. */
+const POOR_CALL = { code: 'CALL_QUALITY_POOR', category: 'technical', priority: 'low', message: 'Video call quality poor', parameter: 'quality' } as const
+/** Bytes per RTP packet of video, under a 1,200-byte MTU budget. */
+const PACKET_BYTES = 1150
+/** HD video uplink is 1–1.2 Mbit/s (clinical.md); congestion control backs off from there. */
+const MAX_VIDEO_KBPS = 1150
+
+/** Network character per access link: base and swing of congestion, base round-trip time, ICE failure rate. */
+const LINKS = {
+  wired: { baseCongestion: 0.05, swing: 0.2, baseRttMs: 25, connectFailure: 0.01 },
+  wifi: { baseCongestion: 0.15, swing: 0.35, baseRttMs: 40, connectFailure: 0.02 },
+  cellular: { baseCongestion: 0.3, swing: 0.55, baseRttMs: 70, connectFailure: 0.05 },
+} as const
+type Link = keyof typeof LINKS
+
+export const CALL_QUALITIES = ['good', 'fair', 'poor'] as const
+export type CallQuality = (typeof CALL_QUALITIES)[number]
+
+/**
+ * Call-quality thresholds from clinical.md: loss < 1 % good, > 5 % poor; RTT < 100 ms good, > 450 ms
+ * poor (250–450 ms is the warning band, inside fair); jitter < 10 ms good, > 200 ms poor; video
+ * below 150 kbit/s poor. Below 500 kbit/s the encoder drops under 360p, so that is fair.
+ */
+export const QUALITY_THRESHOLDS = {
+  packetLossPct: { good: 1, poor: 5 },
+  rttMs: { good: 100, poor: 450 },
+  jitterMs: { good: 10, poor: 200 },
+  bitrateKbps: { good: 500, poor: 150 },
+} as const
+
+export interface CallStats {
+  rttMs: number
+  jitterMs: number
+  packetLossPct: number
+  /** Null while no video is sent (camera off): then bitrate says nothing about the network. */
+  bitrateKbps: number | null
+}
+
+/** The worst of the per-metric classes. */
+export function classifyCallQuality(stats: CallStats): CallQuality {
+  const t = QUALITY_THRESHOLDS
+  const higherIsWorse = (value: number, limits: { good: number; poor: number }): CallQuality => (value > limits.poor ? 'poor' : value < limits.good ? 'good' : 'fair')
+  const grades = [higherIsWorse(stats.packetLossPct, t.packetLossPct), higherIsWorse(stats.rttMs, t.rttMs), higherIsWorse(stats.jitterMs, t.jitterMs)]
+  if (stats.bitrateKbps !== null) grades.push(stats.bitrateKbps < t.bitrateKbps.poor ? 'poor' : stats.bitrateKbps < t.bitrateKbps.good ? 'fair' : 'good')
+  return grades.includes('poor') ? 'poor' : grades.includes('fair') ? 'fair' : 'good'
+}
+
+/** What WebRTC's bandwidth adaptation picks for a given send bitrate. */
+function frameSize(kbps: number): string {
+  return kbps >= 900 ? '1280x720' : kbps >= 450 ? '960x540' : kbps >= 250 ? '640x360' : '320x180'
+}
+
+const optionsSchema = z
+  .object({
+    link: z.enum(Object.keys(LINKS) as [Link, ...Link[]]).default('wifi'),
+    /** Mean rate of incoming calls (Poisson). */
+    callsPerHour: z.number().positive().max(60).default(1),
+    /** Mean consultation length; each call lasts 40–160 % of it. */
+    meanCallMin: z.number().positive().max(240).default(15),
+  })
+  .strict()
+type TeleOptions = z.infer<typeof optionsSchema>
+
+const PHASES = ['idle', 'connecting', 'in-call', 'ended'] as const
+type Phase = (typeof PHASES)[number]
+
+const telemetrySchema = z
+  .object({
+    sessionId: z.string(),
+    rttMs: z.number().min(0),
+    jitterMs: z.number().min(0),
+    packetLossPct: z.number().min(0).max(100),
+    bitrateKbps: z.number().min(0),
+    fps: z.number().min(0).max(60),
+    resolution: z.string().regex(/^\d+x\d+$/).nullable(),
+    bytesSent: z.number().int().min(0),
+    packetsSent: z.number().int().min(0),
+    packetsLost: z.number().int().min(0),
+    quality: z.enum(CALL_QUALITIES),
+  })
+  .strict()
+
+const sessionEventSchema = z
+  .object({ type: z.literal('session-state'), sessionId: z.string(), from: z.enum(PHASES), to: z.enum(PHASES), reason: z.enum(['hangup', 'connect-failed']).optional() })
+  .strict()
+
+interface Session {
+  id: string
+  endsAt: number
+  bytesSent: number
+  packetsSent: number
+  packetsLost: number
+  lastStatsAt: number
+}
+
+interface TeleState {
+  phase: Phase
+  session: Session | null
+  cameraOff: boolean
+  alarms: AlarmLatch
+  lastTick: number
+  noiseKey: number
+}
+
+function transition(s: TeleState, to: Phase, reason?: 'hangup' | 'connect-failed'): Emission {
+  const from = s.phase
+  s.phase = to
+  return { channel: 'event', data: { type: 'session-state', sessionId: s.session?.id ?? '', from, to, ...(reason ? { reason } : {}) } }
+}
+
+/** A random session id, as signalling servers hand them out. */
+function sessionId(ctx: DeviceContext<TeleOptions>): string {
+  const word = () => ctx.rng.int(0, 0xffffffff).toString(16).padStart(8, '0')
+  return `${word()}${word()}`
+}
+
+/** 0 (idle network) to 1 (saturated): a slow drift of minutes plus faster wobble of tens of seconds. */
+function congestion(s: TeleState, link: Link, now: number): number {
+  const { baseCongestion, swing } = LINKS[link]
+  const drift = smoothNoise(s.noiseKey, now, 5 * 60_000) + 0.3 * smoothNoise(s.noiseKey + 1, now, 40_000)
+  return clamp(baseCongestion + swing * drift, 0, 1)
+}
+
+/** One statistics interval: counters advance by what was sent and lost, rates are derived from their deltas. */
+function statsInterval(s: TeleState, session: Session, ctx: DeviceContext<TeleOptions>, now: number): Emission[] {
+  const { rng } = ctx
+  const c = congestion(s, ctx.options.link, now)
+  const seconds = (now - session.lastStatsAt) / 1000
+  const targetKbps = s.cameraOff ? 0 : Math.max(30, MAX_VIDEO_KBPS * (1 - c) ** 1.5 * (1 + rng.gaussian(0, 0.03)))
+  const bytes = Math.round((targetKbps * 1000 * seconds) / 8)
+  const packets = Math.ceil(bytes / PACKET_BYTES)
+  const lossFraction = (0.1 + 14 * c ** 4) / 100
+  const lost = packets === 0 ? 0 : clamp(Math.round(packets * lossFraction + rng.gaussian(0, Math.sqrt(packets * lossFraction * (1 - lossFraction)))), 0, packets)
+  session.bytesSent += bytes
+  session.packetsSent += packets
+  session.packetsLost += lost
+  session.lastStatsAt = now
+  const stats: CallStats = {
+    rttMs: round(LINKS[ctx.options.link].baseRttMs + 550 * c ** 2 + Math.abs(rng.gaussian(0, 3))),
+    jitterMs: round(2 + 220 * c ** 3 + Math.abs(rng.gaussian(0, 1)), 1),
+    packetLossPct: packets === 0 ? 0 : round((lost / packets) * 100, 2),
+    bitrateKbps: s.cameraOff ? null : round((bytes * 8) / seconds / 1000, 1),
+  }
+  // The encoder keeps 30 fps down to about 300 kbit/s, then trades frame rate for quality.
+  const fps = s.cameraOff ? 0 : Math.min(30, Math.round(targetKbps >= 300 ? 30 - Math.abs(rng.gaussian(0, 0.7)) : (targetKbps / 300) * 30))
+  const quality = classifyCallQuality(stats)
+  return [
+    {
+      channel: 'telemetry',
+      data: {
+        sessionId: session.id,
+        ...stats,
+        bitrateKbps: stats.bitrateKbps ?? 0,
+        fps,
+        resolution: s.cameraOff ? null : frameSize(targetKbps),
+        bytesSent: session.bytesSent,
+        packetsSent: session.packetsSent,
+        packetsLost: session.packetsLost,
+        quality,
+      },
+    },
+    ...s.alarms.update(POOR_CALL, quality === 'poor', POOR_DELAY_INTERVALS),
+  ]
+}
+
+/** Hanging up ends a poor-quality alarm at once: there is no call left to be poor. */
+function endCall(s: TeleState, reason: 'hangup' | 'connect-failed'): Emission[] {
+  return [...s.alarms.update(POOR_CALL, false), transition(s, 'ended', reason)]
+}
+
+export const telemedicineEndpoint = defineDeviceKind<TeleOptions, TeleState>({
+  kind: 'telemedicine-endpoint',
+  title: 'Telemedicine endpoint',
+  description: 'Video-consultation cart or room endpoint: random calls, WebRTC statistics per interval (RTT, jitter, loss, bitrate from byte counters, fps, frame size) and a call-quality class.',
+  needsPatient: false,
+  optionsSchema,
+  schemas: {
+    telemetry: telemetrySchema,
+    status: statusSchema,
+    alarm: alarmSchema,
+    event: sessionEventSchema,
+  },
+  qos: { telemetry: 0, status: 1, alarm: 1, event: 1 },
+  codes: {
+    rttMs: { display: 'Round-trip time', ucum: 'ms' },
+    jitterMs: { display: 'Jitter', ucum: 'ms' },
+    packetLossPct: { display: 'Packet loss', ucum: '%' },
+    bitrateKbps: { display: 'Video send bitrate', ucum: 'kbit/s' },
+    fps: { display: 'Frames per second', ucum: '/s' },
+    bytesSent: { display: 'Bytes sent', ucum: 'By' },
+    packetsSent: { display: 'Packets sent', ucum: '{packet}' },
+    packetsLost: { display: 'Packets lost', ucum: '{packet}' },
+  },
+  tickMs: () => TICK_MS,
+  storeAndForward: false,
+  init(ctx, now) {
+    return { phase: 'idle', session: null, cameraOff: false, alarms: new AlarmLatch(), lastTick: now, noiseKey: hashString(ctx.deviceId) }
+  },
+  tick(s, ctx, now) {
+    const dtMs = now - s.lastTick
+    s.lastTick = now
+    const session = s.session
+    switch (s.phase) {
+      case 'idle': {
+        // Poisson arrivals: the chance of at least one call in this interval.
+        if (!ctx.rng.chance(1 - Math.exp((-ctx.options.callsPerHour * dtMs) / 3_600_000))) return []
+        const callMs = ctx.options.meanCallMin * ctx.rng.uniform(0.4, 1.6) * 60_000
+        s.session = { id: sessionId(ctx), endsAt: now + callMs, bytesSent: 0, packetsSent: 0, packetsLost: 0, lastStatsAt: now }
+        return [transition(s, 'connecting')]
+      }
+      case 'connecting': {
+        // ICE and DTLS finish within a few seconds, or the call fails to connect.
+        if (ctx.rng.chance(LINKS[ctx.options.link].connectFailure)) return endCall(s, 'connect-failed')
+        const connected = session as Session
+        connected.lastStatsAt = now
+        connected.endsAt += dtMs
+        return [transition(s, 'in-call')]
+      }
+      case 'in-call': {
+        const call = session as Session
+        const out = statsInterval(s, call, ctx, now)
+        if (now >= call.endsAt) out.push(...endCall(s, 'hangup'))
+        return out
+      }
+      case 'ended': {
+        const out = transition(s, 'idle')
+        s.session = null
+        return [out]
+      }
+    }
+  },
+  // `sensor-off` is the camera off or unplugged: the call goes on with no video (0 fps, nothing sent).
+  // The endpoint runs on mains, so `battery-empty` means nothing here.
+  fault(s, _ctx, fault, active) {
+    if (fault === 'sensor-off') s.cameraOff = active
+    return []
+  },
+})
