@@ -1,4 +1,5 @@
 import type { DeviceKind } from '../src/simulation/device-kind.ts'
+import { environmentSensor } from './environment-sensor.ts'
 import { infusionPump } from './infusion-pump.ts'
 import { mriScanner } from './mri-scanner.ts'
 import { telemedicineEndpoint } from './telemedicine-endpoint.ts'
@@ -11,6 +12,7 @@ const kinds: DeviceKind<any, any>[] = [
   infusionPump,
   mriScanner,
   telemedicineEndpoint,
+  environmentSensor,
 ]
 
 export const DEVICE_KINDS: ReadonlyMap<string, DeviceKind<any, any>> = new Map(kinds.map((k) => [k.kind, k]))
