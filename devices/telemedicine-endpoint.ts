@@ -122,10 +122,10 @@ interface TeleState {
   noiseKey: number
 }
 
-function transition(s: TeleState, to: Phase, reason?: 'hangup' | 'connect-failed'): Emission {
+function transition(s: TeleState, session: Session, to: Phase, reason?: 'hangup' | 'connect-failed'): Emission {
   const from = s.phase
   s.phase = to
-  return { channel: 'event', data: { type: 'session-state', sessionId: s.session?.id ?? '', from, to, ...(reason ? { reason } : {}) } }
+  return { channel: 'event', data: { type: 'session-state', sessionId: session.id, from, to, ...(reason ? { reason } : {}) } }
 }
 
 /** A random session id, as signalling servers hand them out. */
@@ -184,8 +184,8 @@ function statsInterval(s: TeleState, session: Session, ctx: DeviceContext<TeleOp
 }
 
 /** Hanging up ends a poor-quality alarm at once: there is no call left to be poor. */
-function endCall(s: TeleState, reason: 'hangup' | 'connect-failed'): Emission[] {
-  return [...s.alarms.update(POOR_CALL, false), transition(s, 'ended', reason)]
+function endCall(s: TeleState, session: Session, reason: 'hangup' | 'connect-failed'): Emission[] {
+  return [...s.alarms.update(POOR_CALL, false), transition(s, session, 'ended', reason)]
 }
 
 export const telemedicineEndpoint = defineDeviceKind<TeleOptions, TeleState>({
@@ -219,35 +219,29 @@ export const telemedicineEndpoint = defineDeviceKind<TeleOptions, TeleState>({
   tick(s, ctx, now) {
     const dtMs = now - s.lastTick
     s.lastTick = now
-    const session = s.session
-    switch (s.phase) {
-      case 'idle': {
-        // Poisson arrivals: the chance of at least one call in this interval.
-        if (!ctx.rng.chance(1 - Math.exp((-ctx.options.callsPerHour * dtMs) / 3_600_000))) return []
-        const callMs = ctx.options.meanCallMin * ctx.rng.uniform(0.4, 1.6) * 60_000
-        s.session = { id: sessionId(ctx), endsAt: now + callMs, bytesSent: 0, packetsSent: 0, packetsLost: 0, lastStatsAt: now }
-        return [transition(s, 'connecting')]
-      }
-      case 'connecting': {
-        // ICE and DTLS finish within a few seconds, or the call fails to connect.
-        if (ctx.rng.chance(LINKS[ctx.options.link].connectFailure)) return endCall(s, 'connect-failed')
-        const connected = session as Session
-        connected.lastStatsAt = now
-        connected.endsAt += dtMs
-        return [transition(s, 'in-call')]
-      }
-      case 'in-call': {
-        const call = session as Session
-        const out = statsInterval(s, call, ctx, now)
-        if (now >= call.endsAt) out.push(...endCall(s, 'hangup'))
-        return out
-      }
-      case 'ended': {
-        const out = transition(s, 'idle')
-        s.session = null
-        return [out]
-      }
+    if (s.phase === 'idle') {
+      // Poisson arrivals: the chance of at least one call in this interval.
+      if (!ctx.rng.chance(1 - Math.exp((-ctx.options.callsPerHour * dtMs) / 3_600_000))) return []
+      const callMs = ctx.options.meanCallMin * ctx.rng.uniform(0.4, 1.6) * 60_000
+      s.session = { id: sessionId(ctx), endsAt: now + callMs, bytesSent: 0, packetsSent: 0, packetsLost: 0, lastStatsAt: now }
+      return [transition(s, s.session, 'connecting')]
     }
+    // Every phase but idle belongs to a session.
+    const session = s.session as Session
+    if (s.phase === 'connecting') {
+      // ICE and DTLS finish within a few seconds, or the call fails to connect.
+      if (ctx.rng.chance(LINKS[ctx.options.link].connectFailure)) return endCall(s, session, 'connect-failed')
+      session.lastStatsAt = now
+      session.endsAt += dtMs
+      return [transition(s, session, 'in-call')]
+    }
+    if (s.phase === 'in-call') {
+      const out = statsInterval(s, session, ctx, now)
+      if (now >= session.endsAt) out.push(...endCall(s, session, 'hangup'))
+      return out
+    }
+    s.session = null
+    return [transition(s, session, 'idle')]
   },
   // `sensor-off` is the camera off or unplugged: the call goes on with no video (0 fps, nothing sent).
   // The endpoint runs on mains, so `battery-empty` means nothing here.
