@@ -2,7 +2,7 @@ import type { Patient, Trajectory } from '../../registry/schema.ts'
 import { hashString } from '../rng.ts'
 import { deriveBaseline } from './baseline.ts'
 import { AIR_FIO2, saturation } from './oxygenation.ts'
-import { restingState } from './resting.ts'
+import { restingCourse } from './resting.ts'
 import { cardiacArrestCourse } from './trajectories/cardiac-arrest.ts'
 import { respiratoryFailureCourse } from './trajectories/respiratory-failure.ts'
 import { sepsisCourse } from './trajectories/sepsis.ts'
@@ -30,13 +30,14 @@ export function createPatientModel(info: Patient, setup: { seed: string | number
   const runSeed = typeof setup.seed === 'number' ? setup.seed : hashString(setup.seed)
   const key = hashString(info.id, runSeed)
   const baseline = deriveBaseline(info, key)
+  const resting = restingCourse(baseline, key)
   const course = COURSES[info.trajectory]({ key, info, baseline })
   const onsetMs = setup.startMs + info.onsetMinutes * 60_000
   return {
     id: info.id,
     info,
     vitalsAt(simMs) {
-      const state = course(restingState(baseline, key, simMs), { minutes: (simMs - onsetMs) / 60_000, simMs })
+      const state = course(resting(simMs), { minutes: (simMs - onsetMs) / 60_000, simMs })
       return toVitals(state)
     },
   }
@@ -44,22 +45,23 @@ export function createPatientModel(info: Patient, setup: { seed: string | number
 
 /** Derives what follows from the state and keeps every value physically possible. */
 function toVitals(state: PhysiologyState): Vitals {
-  const { pfRatio, ...rest } = state
   const systolic = Math.max(0, state.systolic)
   const diastolic = Math.min(Math.max(0, state.diastolic), systolic)
   const heartRate = Math.max(0, state.heartRate)
   const fio2 = Math.min(1, Math.max(AIR_FIO2, state.fio2))
   return {
-    ...rest,
     heartRate,
     pulseRate: NON_PERFUSING.has(state.rhythm) ? 0 : heartRate,
-    spo2: Math.min(100, saturation(Math.max(0, pfRatio), fio2)),
+    rhythm: state.rhythm,
+    spo2: Math.min(100, saturation(Math.max(0, state.pfRatio), fio2)),
     respiratoryRate: Math.max(0, state.respiratoryRate),
     systolic,
     diastolic,
     // The usual estimate of mean arterial pressure: diastolic plus a third of pulse pressure.
     mean: diastolic + (systolic - diastolic) / 3,
+    temperature: state.temperature,
     etco2: Math.max(0, state.etco2),
+    consciousness: state.consciousness,
     fio2,
     onOxygen: fio2 > AIR_FIO2,
     lungCompliance: Math.max(1, state.lungCompliance),

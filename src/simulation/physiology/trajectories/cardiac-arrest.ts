@@ -1,4 +1,4 @@
-import { patientDraw, wobble } from '../noise.ts'
+import { patientDraw, signal } from '../noise.ts'
 import { progress } from './trajectory.ts'
 import type { CourseFactory } from './trajectory.ts'
 
@@ -20,10 +20,13 @@ export const cardiacArrestCourse: CourseFactory = ({ key, baseline }) => {
   const rhythm = draw('arrest-rhythm', 0, 1) < 0.8 ? 'ventricular-fibrillation' : 'asystole'
   const warningHr = bradycardic ? draw('arrest-hr', 48, 54) : draw('arrest-hr', 106, 116)
   const warningSbp = draw('arrest-sbp', 82, 88)
+  const hrSwing = signal(key, 'arrest-hr-swing', 120_000)
+  const tachypnoeaBursts = signal(key, 'arrest-rr-bursts', 600_000)
+  const pressureSwing = signal(key, 'arrest-bp-swing', 240_000)
+  const spo2Swing = signal(key, 'arrest-spo2-swing', 300_000)
 
   return (resting, { minutes, simMs }) => {
     if (minutes <= 0) return resting
-    const wobbleOf = (name: string, periodMs: number) => wobble(key, name, simMs, periodMs)
     if (minutes >= arrestAfter) {
       const since = minutes - arrestAfter
       return {
@@ -46,15 +49,15 @@ export const cardiacArrestCourse: CourseFactory = ({ key, baseline }) => {
     const worsening = minutes / arrestAfter
     const hrTarget = warningHr + (bradycardic ? -6 : 8) * worsening
     // Recurring bursts of tachypnoea rather than a steady rise.
-    const tachypnoea = 5 + 4 * worsening + 4 * Math.max(0, wobbleOf('arrest-rr-bursts', 600_000))
-    const pressureSwing = wobbleOf('arrest-bp-swing', 240_000)
+    const tachypnoea = 5 + 4 * worsening + 4 * Math.max(0, tachypnoeaBursts(simMs))
+    const swing = pressureSwing(simMs)
     return {
       ...resting,
-      heartRate: resting.heartRate + warning * (hrTarget - baseline.heartRate + 7 * wobbleOf('arrest-hr-swing', 120_000)),
+      heartRate: resting.heartRate + warning * (hrTarget - baseline.heartRate + 7 * hrSwing(simMs)),
       respiratoryRate: resting.respiratoryRate + warning * tachypnoea,
-      systolic: resting.systolic + warning * (warningSbp - 6 * worsening - baseline.systolic + 10 * pressureSwing),
-      diastolic: resting.diastolic + warning * (52 - baseline.diastolic + 5 * pressureSwing),
-      pfRatio: resting.pfRatio * (1 - warning * (0.2 + 0.1 * worsening + 0.08 * wobbleOf('arrest-spo2-swing', 300_000))),
+      systolic: resting.systolic + warning * (warningSbp - 6 * worsening - baseline.systolic + 10 * swing),
+      diastolic: resting.diastolic + warning * (52 - baseline.diastolic + 5 * swing),
+      pfRatio: resting.pfRatio * (1 - warning * (0.2 + 0.1 * worsening + 0.08 * spo2Swing(simMs))),
       consciousness: worsening > 0.85 ? 'confusion' : resting.consciousness,
     }
   }

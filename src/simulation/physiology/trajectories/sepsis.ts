@@ -1,4 +1,4 @@
-import { patientDraw, wobble } from '../noise.ts'
+import { patientDraw, signal } from '../noise.ts'
 import { progress, through } from './trajectory.ts'
 import type { CourseFactory } from './trajectory.ts'
 
@@ -47,11 +47,13 @@ export const sepsisCourse: CourseFactory = ({ key, baseline }) => {
   // Vasodilatation drops diastolic pressure too: shock ends near 40–48 mm[Hg].
   const dbp = [[0, 0], [crossAt('systolic'), -0.25 * (baseline.diastolic - 40)], [duration, draw('sepsis-dbp', 40, 48) - baseline.diastolic]] as const
 
+  const pressureSwing = signal(key, 'sepsis-bp-swing', 180_000)
+
   return (resting, { minutes, simMs }) => {
     if (minutes <= 0) return resting
     const course = Math.min(1, minutes / duration)
     // Unstable pressure: swings over a few minutes that grow as shock sets in.
-    const swing = 7 * course * wobble(key, 'sepsis-bp-swing', simMs, 180_000)
+    const swing = 7 * course * pressureSwing(simMs)
     return {
       ...resting,
       respiratoryRate: resting.respiratoryRate + through(rr, minutes),
