@@ -1,4 +1,5 @@
 import type { DeviceKind } from '../src/simulation/device-kind.ts'
+import { bedsideMonitor } from './bedside-monitor.ts'
 import { environmentSensor } from './environment-sensor.ts'
 import { infusionPump } from './infusion-pump.ts'
 import { mriScanner } from './mri-scanner.ts'
@@ -9,6 +10,7 @@ import { telemedicineEndpoint } from './telemedicine-endpoint.ts'
  * file in this folder and one line here.
  */
 const kinds: DeviceKind<any, any>[] = [
+  bedsideMonitor,
   infusionPump,
   mriScanner,
   telemedicineEndpoint,

@@ -1,0 +1,176 @@
+import { z } from 'zod'
+import { alarmSchema, commandAckSchema, commandBaseSchema, statusSchema } from '../src/contract/channels.ts'
+import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
+import type { AlarmCondition } from '../src/simulation/alarm-latch.ts'
+import { defineDeviceKind } from '../src/simulation/device-kind.ts'
+import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
+import type { Vitals } from '../src/simulation/physiology/vitals.ts'
+import { commandAck } from './command-ack.ts'
+import { attachedPatient, noisyReading } from './measurement.ts'
+import { physiologicalAlarms } from './monitor-alarms.ts'
+import { DEFAULT_LIMITS, applyLimits, limitsPatchSchema } from './monitor-limits.ts'
+import type { Limits } from './monitor-limits.ts'
+import { MONITOR_CODES, MONITOR_FIELDS, MONITOR_PARAMETERS, monitorTelemetrySchema } from './monitor-parameters.ts'
+import type { MonitorReading, MonitorSensor } from './monitor-parameters.ts'
+
+/**
+ * A multiparameter bedside patient monitor: ECG heart rate and impedance respiration, pulse
+ * oximetry, temperature every second; NIBP on its cuff cycle; EtCO2 with capnography. Physiological
+ * alarms per monitor-alarms.ts, technical alarms from sensor and battery faults.
+ */
+
+const TICK_MS = 1000
+const MINUTE = 60_000
+/** A transport monitor runs about 5 h on its battery and warns at 10 % (about 30 min left). */
+const BATTERY_HOURS = 5
+const LOW_BATTERY_PCT = 10
+/** IEC 60601-1-8 leaves the audio-paused interval to the manufacturer; 2 min is common. */
+const MAX_AUDIO_PAUSE_S = 120
+
+const optionsSchema = z
+  .object({
+    /** Cuff cycle; clinically every 5–60 min (clinical.md), 1–4 min only for short STAT series. */
+    nibpIntervalMin: z.number().int().min(1).max(60).default(15),
+    capnography: z.boolean().default(false),
+    /** On battery while moving a patient; otherwise mains powered and no battery is reported. */
+    transport: z.boolean().default(false),
+    /** Changes to the default adult limits. */
+    limits: limitsPatchSchema.default({}),
+  })
+  .strict()
+  .superRefine((o, issues) => {
+    const result = applyLimits(DEFAULT_LIMITS, o.limits)
+    if ('error' in result) issues.addIssue({ code: 'custom', path: ['limits'], message: result.error })
+  })
+type MonitorOptions = z.infer<typeof optionsSchema>
+
+const commandSchema = z.discriminatedUnion('action', [
+  commandBaseSchema.extend({ action: z.literal('set-limits'), limits: limitsPatchSchema }).strict(),
+  commandBaseSchema.extend({ action: z.literal('silence'), seconds: z.number().int().positive().max(3600) }).strict(),
+])
+type MonitorCommand = z.infer<typeof commandSchema>
+
+/** Audible signals paused (IEC 60601-1-8 "audio paused"): the alarm conditions still stand and are still reported. */
+const audioPausedSchema = z.object({ type: z.literal('audio-paused'), seconds: z.number().int().positive(), until: z.number().int() }).strict()
+
+const TECHNICAL: Readonly<Record<'LEAD_OFF' | 'SPO2_PROBE_OFF' | 'LOW_BATTERY', AlarmCondition>> = {
+  LEAD_OFF: { code: 'LEAD_OFF', category: 'technical', priority: 'low', message: 'ECG leads off' },
+  SPO2_PROBE_OFF: { code: 'SPO2_PROBE_OFF', category: 'technical', priority: 'low', message: 'SpO2 probe off' },
+  LOW_BATTERY: { code: 'LOW_BATTERY', category: 'technical', priority: 'low', message: 'Battery low' },
+}
+/** Which alarm a detached sensor raises. */
+const DETACHABLE = { ecg: 'LEAD_OFF', oximeter: 'SPO2_PROBE_OFF' } as const
+type Detachable = keyof typeof DETACHABLE
+
+interface MonitorState {
+  alarms: AlarmLatch
+  limits: Limits
+  nextNibpAt: number
+  detached: Detachable | null
+  batteryFault: boolean
+  batteryPct: number | undefined
+  lastTickAt: number
+}
+
+function sensorOn(state: MonitorState, options: MonitorOptions, sensor: MonitorSensor): boolean {
+  if (sensor === state.detached) return false
+  return sensor === 'capnograph' ? options.capnography : true
+}
+
+/** What the continuous sensors read this second, plus the cuff on a cycle tick. */
+function measure(state: MonitorState, ctx: DeviceContext<MonitorOptions>, vitals: Vitals, cuffCycle: boolean): MonitorReading {
+  const reading: MonitorReading = {}
+  for (const field of MONITOR_FIELDS) {
+    const { sensor, vital, accuracy } = MONITOR_PARAMETERS[field]
+    if (sensor !== 'cuff' && sensorOn(state, ctx.options, sensor)) reading[field] = noisyReading(ctx.rng, vitals[vital], accuracy)
+  }
+  if (cuffCycle) Object.assign(reading, cuffReading(ctx, vitals))
+  return reading
+}
+
+/** One oscillometric cycle: systolic and diastolic with their own error, mean kept between them. */
+function cuffReading(ctx: DeviceContext<MonitorOptions>, vitals: Vitals): MonitorReading {
+  const systolic = noisyReading(ctx.rng, vitals.systolic, MONITOR_PARAMETERS.nibpSystolic.accuracy)
+  const diastolic = Math.min(noisyReading(ctx.rng, vitals.diastolic, MONITOR_PARAMETERS.nibpDiastolic.accuracy), systolic)
+  const mean = Math.min(Math.max(noisyReading(ctx.rng, vitals.mean, MONITOR_PARAMETERS.nibpMean.accuracy), diastolic), systolic)
+  return { nibpSystolic: systolic, nibpDiastolic: diastolic, nibpMean: mean }
+}
+
+function technicalAlarms(state: MonitorState): Emission[] {
+  const lowBattery = state.batteryFault || (state.batteryPct !== undefined && state.batteryPct < LOW_BATTERY_PCT)
+  return [
+    ...state.alarms.update(TECHNICAL.LEAD_OFF, state.detached === 'ecg'),
+    ...state.alarms.update(TECHNICAL.SPO2_PROBE_OFF, state.detached === 'oximeter'),
+    ...state.alarms.update(TECHNICAL.LOW_BATTERY, lowBattery),
+  ]
+}
+
+export const bedsideMonitor = defineDeviceKind<MonitorOptions, MonitorState>({
+  kind: 'bedside-monitor',
+  title: 'Bedside patient monitor',
+  description: 'ECG heart rate, SpO2 and pulse rate, respiration and temperature every second, NIBP on a cuff cycle, optional EtCO2; IEC 60601-1-8 alarms with adjustable limits.',
+  needsPatient: true,
+  optionsSchema,
+  schemas: {
+    telemetry: monitorTelemetrySchema,
+    status: statusSchema,
+    alarm: alarmSchema,
+    event: z.discriminatedUnion('type', [commandAckSchema, audioPausedSchema]),
+    cmd: commandSchema,
+  },
+  // Numerics every second may drop one; alarms and answers must arrive.
+  qos: { telemetry: 0, status: 1, alarm: 1, event: 1 },
+  codes: MONITOR_CODES,
+  tickMs: () => TICK_MS,
+  storeAndForward: false,
+
+  init(ctx, now) {
+    const limits = applyLimits(DEFAULT_LIMITS, ctx.options.limits)
+    if ('error' in limits) throw new Error(limits.error)
+    return {
+      alarms: new AlarmLatch(),
+      limits: limits.limits,
+      // The first cuff cycle runs when monitoring starts.
+      nextNibpAt: now,
+      detached: null,
+      batteryFault: false,
+      batteryPct: ctx.options.transport ? ctx.rng.uniform(85, 100) : undefined,
+      lastTickAt: now,
+    }
+  },
+
+  tick(state, ctx, now) {
+    if (state.batteryPct !== undefined) state.batteryPct = Math.max(0, state.batteryPct - ((now - state.lastTickAt) / (BATTERY_HOURS * 60 * MINUTE)) * 100)
+    state.lastTickAt = now
+    const vitals = attachedPatient(ctx).vitalsAt(now)
+    const cuffCycle = now >= state.nextNibpAt
+    if (cuffCycle) state.nextNibpAt = now + ctx.options.nibpIntervalMin * MINUTE
+    const reading = measure(state, ctx, vitals, cuffCycle)
+    return [
+      { channel: 'telemetry', data: reading },
+      ...physiologicalAlarms(state.alarms, { reading, rhythm: vitals.rhythm, limits: state.limits, nibpMeasured: cuffCycle }, TICK_MS),
+      ...technicalAlarms(state),
+    ]
+  },
+
+  command(state, _ctx, command, now) {
+    const cmd = command as MonitorCommand
+    if (cmd.action === 'silence') {
+      if (cmd.seconds > MAX_AUDIO_PAUSE_S) return [commandAck(cmd, false, `audio can be paused for at most ${MAX_AUDIO_PAUSE_S} s`)]
+      return [commandAck(cmd, true), { channel: 'event', data: { type: 'audio-paused', seconds: cmd.seconds, until: now + cmd.seconds * 1000 } }]
+    }
+    const result = applyLimits(state.limits, cmd.limits)
+    if ('error' in result) return [commandAck(cmd, false, result.error)]
+    state.limits = result.limits
+    return [commandAck(cmd, true)]
+  },
+
+  fault(state, ctx, fault, active) {
+    if (fault === 'battery-empty') state.batteryFault = active
+    else if (active && state.detached === null) state.detached = ctx.rng.pick(Object.keys(DETACHABLE) as Detachable[])
+    else if (!active) state.detached = null
+    return technicalAlarms(state)
+  },
+
+  batteryPct: (state) => (state.batteryPct === undefined ? undefined : state.batteryFault ? 0 : Math.round(state.batteryPct)),
+})
