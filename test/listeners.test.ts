@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Lab } from '../src/lab/lab.ts'
 import { silentLogger } from '../src/util/log.ts'
-import { connectAs, connectDevice, envelope, nextMessage, testRegistry } from './support/lab.ts'
+import { connectAs, connectDevice, envelope, nextMessage, outputDir, testRegistry } from './support/lab.ts'
 
 function occupyPort(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
@@ -45,6 +45,7 @@ describe('listeners', () => {
       speed: 1,
       simulate: false,
       log: silentLogger,
+      outputDir: outputDir(),
     })
     await expect(attempt).rejects.toMatchObject({ code: 'WL_PORT_IN_USE', message: expect.stringMatching(new RegExp(`port ${port} \\(MQTT over WebSocket\\).*--ws-port`)) })
   })
@@ -63,6 +64,7 @@ describe('listeners', () => {
       speed: 1,
       simulate: false,
       log: silentLogger,
+      outputDir: outputDir(),
     })
     cleanup.push(() => lab.stop())
     const secure = await connectAs(lab, { kind: 'mqtts', clientId: 'obs-tls', username: 'ward-obs', password: 'observer-secret', ca: readFileSync(tls.certFile), servername: 'localhost' })

@@ -1,9 +1,13 @@
 import type { Aedes, AedesPublishPacket, Client } from 'aedes'
 import type { Logger } from 'pino'
 import { createBroker } from '../broker/create-broker.ts'
+import { clientAddress } from '../broker/client-info.ts'
 import { openListeners, type BoundListener, type ListenerSpec, type Listeners } from '../broker/listeners.ts'
 import { profile, type ProfileName } from '../broker/profile.ts'
-import { parseDeviceTopic } from '../contract/topics.ts'
+import { DEVICE_ROOT } from '../contract/topics.ts'
+import { buildPipeline } from '../pipeline/build.ts'
+import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.ts'
+import type { Pipeline } from '../pipeline/pipeline.ts'
 import { HospitalRegistry } from '../registry/registry.ts'
 import type { Registry } from '../registry/schema.ts'
 import type { SecurityAlert } from '../security/alert.ts'
@@ -24,6 +28,10 @@ export interface LabOptions {
   /** Start the registry's simulated devices. */
   simulate: boolean
   log: Logger
+  /** Where the pipeline's files go (alerts, FHIR NDJSON, quarantine). */
+  outputDir: string
+  /** Defaults to the built-in pipeline (src/pipeline/default-pipeline.yaml). */
+  pipeline?: PipelineConfig
 }
 
 export interface LabStats {
@@ -48,10 +56,11 @@ export class Lab {
   readonly monitor: SecurityMonitor
   readonly fleet: Fleet | null
   readonly listeners: Listeners
+  readonly pipeline: Pipeline
   private readonly log: Logger
-  private received = 0
+  private readonly connectedIds = new Set<string>()
 
-  private constructor(parts: { broker: Aedes; clock: SimClock; registry: HospitalRegistry; signals: SignalBus; monitor: SecurityMonitor; fleet: Fleet | null; listeners: Listeners; log: Logger }) {
+  private constructor(parts: { broker: Aedes; clock: SimClock; registry: HospitalRegistry; signals: SignalBus; monitor: SecurityMonitor; fleet: Fleet | null; listeners: Listeners; pipeline: Pipeline; log: Logger }) {
     this.broker = parts.broker
     this.clock = parts.clock
     this.registry = parts.registry
@@ -59,8 +68,11 @@ export class Lab {
     this.monitor = parts.monitor
     this.fleet = parts.fleet
     this.listeners = parts.listeners
+    this.pipeline = parts.pipeline
     this.log = parts.log
     this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
+    this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
+    this.broker.on('clientDisconnect', (client) => this.connectedIds.delete(client.id))
   }
 
   static async start(options: LabOptions): Promise<Lab> {
@@ -69,7 +81,8 @@ export class Lab {
     const signals = new SignalBus()
     const broker = await createBroker({ registry, profile: profile(options.profile), signals })
     const clock = createSimClock({ start: Date.now(), speed: options.speed })
-    const monitor = new SecurityMonitor({ signals, log, publish: (alert) => publishAlert(broker, alert) })
+    const monitor = new SecurityMonitor({ signals, log, now: () => clock.now(), publish: (alert) => publishAlert(broker, alert) })
+    const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir })
     let listeners: Listeners
     try {
       listeners = await openListeners(broker, options.listeners)
@@ -83,7 +96,7 @@ export class Lab {
       ? new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector(broker), log })
       : null
     fleet?.start()
-    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, log })
+    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, log })
   }
 
   get bound(): BoundListener[] {
@@ -95,23 +108,41 @@ export class Lab {
       devicesConnected: this.fleet?.connectedCount() ?? 0,
       devicesSimulated: this.fleet?.devices.length ?? 0,
       clientsConnected: this.broker.connectedClients,
-      received: this.received,
-      quarantined: 0,
+      received: this.pipeline.counters.received,
+      quarantined: this.pipeline.counters.quarantined,
       alerts: this.monitor.totalAlerts(),
     }
   }
 
+  /**
+   * Devices disconnect first, and only when the broker has processed each one's DISCONNECT —
+   * which comes after its last PUBLISH on the same stream — is the pipeline drained, so every
+   * message a device sent is in the sinks before they close.
+   */
   async stop(): Promise<void> {
     await this.fleet?.stop()
-    this.monitor.stop()
+    if (this.fleet) await this.untilDisconnected(this.fleet.devices.map((d) => d.id), 5000)
     this.clock.stop()
+    this.monitor.stop()
+    await this.pipeline.drain()
     await this.listeners.close()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
-    this.log.info({ received: this.received, alerts: this.monitor.totalAlerts() }, 'wardlab stopped')
+    await this.pipeline.close()
+    this.log.info({ ...this.pipeline.counters, alerts: this.monitor.totalAlerts() }, 'wardlab stopped')
   }
 
+  private async untilDisconnected(ids: string[], timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs
+    while (ids.some((id) => this.connectedIds.has(id)) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+
+  /** Every client publish under `hospital/` enters the pipeline; the broker's own outputs do not. */
   private onPublish(packet: AedesPublishPacket, client: Client | null): void {
-    if (client && parseDeviceTopic(packet.topic)) this.received++
+    if (!client || !packet.topic.startsWith(`${DEVICE_ROOT}/`)) return
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
+    this.pipeline.ingest(packet.topic, payload, { clientId: client.id, address: clientAddress(client) }, this.clock.now())
   }
 }
 

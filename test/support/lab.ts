@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
 import type { ProfileName } from '../../src/broker/profile.ts'
 import { Lab } from '../../src/lab/lab.ts'
@@ -5,25 +8,33 @@ import { hashPassword } from '../../src/registry/passwords.ts'
 import type { Registry } from '../../src/registry/schema.ts'
 import { silentLogger } from '../../src/util/log.ts'
 
-export const PASSWORDS = { 'mon-01': 'mon-01-secret', 'mon-02': 'mon-02-secret', 'nurse-op': 'operator-secret', 'ward-obs': 'observer-secret' } as const
+export const PASSWORDS = { 'mon-01': 'mon-01-secret', 'mon-02': 'mon-02-secret', 'nurse-op': 'operator-secret', 'ward-obs': 'observer-secret', root: 'admin-secret' } as const
 
-/** A small registry with two real (non-simulated) monitors and two users, with known passwords. */
+export const TEST_PATIENT = { id: 'pt-01', ward: 'icu', bed: 'icu-01', sex: 'female', ageYears: 64, heightCm: 165, weightKg: 70, trajectory: 'stable', onsetMinutes: 0, hypercapnic: false, onOxygen: false } as const
+
+/** A small registry with two real (non-simulated) monitors, one on a patient, and three users, with known passwords. */
 export async function testRegistry(): Promise<Registry> {
-  const [mon1, mon2, operator, observer] = await Promise.all(Object.values(PASSWORDS).map((p) => hashPassword(p)))
+  const [mon1, mon2, operator, observer, admin] = await Promise.all(Object.values(PASSWORDS).map((p) => hashPassword(p)))
   return {
     version: 1,
     site: 'Test Hospital',
     wards: [{ id: 'icu', name: 'ICU', beds: ['icu-01', 'icu-02'] }],
-    patients: [],
+    patients: [{ ...TEST_PATIENT }, { ...TEST_PATIENT, id: 'pt-02', bed: 'icu-02', sex: 'male', ageYears: 71 }],
     devices: [
-      { id: 'mon-01', kind: 'bedside-monitor', ward: 'icu', bed: 'icu-01', passwordHash: mon1!, simulated: false, options: {} },
-      { id: 'mon-02', kind: 'bedside-monitor', ward: 'icu', bed: 'icu-02', passwordHash: mon2!, simulated: false, options: {} },
+      { id: 'mon-01', kind: 'bedside-monitor', ward: 'icu', bed: 'icu-01', patient: 'pt-01', passwordHash: mon1!, simulated: false, options: {} },
+      { id: 'mon-02', kind: 'bedside-monitor', ward: 'icu', bed: 'icu-02', patient: 'pt-02', passwordHash: mon2!, simulated: false, options: {} },
     ],
     users: [
       { username: 'nurse-op', role: 'operator', passwordHash: operator! },
       { username: 'ward-obs', role: 'observer', passwordHash: observer! },
+      { username: 'root', role: 'admin', passwordHash: admin! },
     ],
   }
+}
+
+/** A fresh folder for a lab's pipeline files. */
+export function outputDir(): string {
+  return mkdtempSync(join(tmpdir(), 'wardlab-run-'))
 }
 
 let cachedRegistry: Promise<Registry> | null = null
@@ -43,6 +54,7 @@ export async function startTestLab(profile: ProfileName = 'lab', registry?: Regi
     speed: 1,
     simulate: false,
     log: silentLogger,
+    outputDir: outputDir(),
   })
 }
 

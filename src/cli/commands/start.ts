@@ -1,4 +1,6 @@
+import { join } from 'node:path'
 import type { ListenerSpec } from '../../broker/listeners.ts'
+import { loadPipelineConfig } from '../../pipeline/config.ts'
 import { PROFILES, type ProfileName } from '../../broker/profile.ts'
 import { Lab } from '../../lab/lab.ts'
 import { createLogger } from '../../util/log.ts'
@@ -20,6 +22,8 @@ export const startCommand = defineCommand({
     'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
     profile: { type: 'enum', values: PROFILES, default: 'lab', description: 'lab: anonymous read-only observers allowed; strict: every client authenticates' },
     ...labFileOptions,
+    pipeline: { type: 'string', placeholder: 'file', description: 'pipeline YAML: stages, sinks and routes (default: the built-in one)' },
+    output: { type: 'string', placeholder: 'dir', description: "folder for this run's alerts, FHIR NDJSON and quarantine files (default <data-dir>/runs/<start time>)" },
     seed: { type: 'string', default: 'wardlab', description: 'seed for patients and device telemetry' },
     speed: { type: 'number', default: 1, min: 0.001, description: 'simulated time runs this many times faster than real time' },
     devices: { type: 'integer', min: 0, description: 'simulate only the first N registry devices (0: broker only; default all)' },
@@ -39,6 +43,7 @@ export const startCommand = defineCommand({
     if (options['tls-cert'] && options['tls-key']) {
       listeners.push({ kind: 'mqtts', host: options.host, port: options['tls-port'], flag: '--tls-port', tls: { certFile: options['tls-cert'], keyFile: options['tls-key'] } })
     }
+    const outputDir = options.output ?? join(options['data-dir'], 'runs', new Date().toISOString().replace(/[:.]/g, '-'))
     const lab = await Lab.start({
       registry,
       provisioningKey: files.provisioningKey,
@@ -48,8 +53,10 @@ export const startCommand = defineCommand({
       speed: options.speed,
       simulate: true,
       log,
+      outputDir,
+      ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
     })
-    printBanner(lab, options.profile as ProfileName, files.registryFile)
+    printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
     log.info({ listeners: lab.bound, profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
     const stopStatus = startStatusLine(() => lab.stats(), { log, tty: Boolean(process.stderr.isTTY) })
     return new Promise<number>((resolve) => {
@@ -76,11 +83,12 @@ export const startCommand = defineCommand({
   },
 })
 
-function printBanner(lab: Lab, profileName: ProfileName, registryFile: string): void {
+function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, outputDir: string): void {
   const tcp = lab.bound.find((b) => b.kind === 'mqtt')
   const lines = ['', `wardlab is running: ${lab.registry.data.site} (profile ${profileName})`]
   for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}`)
   lines.push(`  devices ${lab.fleet?.devices.length ?? 0} simulated, registry ${registryFile}`)
+  lines.push(`  outputs alerts/#, fhir/#, ops/#, quarantine/#, security/alerts/# on the broker; files in ${outputDir}`)
   if (profileName === 'lab') {
     lines.push('  observers: anonymous clients may subscribe read-only, no credentials needed. Try:')
     lines.push(`    mosquitto_sub -h ${tcp ? new URL(tcp.url).hostname : '127.0.0.1'} -p ${tcp?.port ?? 1883} -t 'hospital/#' -v`)

@@ -1,0 +1,57 @@
+import { isAbsolute, join } from 'node:path'
+import type { Aedes } from 'aedes'
+import type { HospitalRegistry } from '../registry/registry.ts'
+import type { SecurityMonitor } from '../security/monitor.ts'
+import type { PipelineConfig, StageName } from './config.ts'
+import { Pipeline, type PipelineObserver } from './pipeline.ts'
+import { Quarantine } from './quarantine.ts'
+import { brokerSink } from './sinks/broker.ts'
+import { jsonlSink } from './sinks/jsonl.ts'
+import type { Sink } from './sinks/sink.ts'
+import { stdoutSink } from './sinks/stdout.ts'
+import type { Stage } from './stage.ts'
+import { decodeStage } from './stages/decode.ts'
+import { detectStage } from './stages/detect.ts'
+import { enrichStage } from './stages/enrich.ts'
+import { routeStage } from './stages/route.ts'
+import { scoreStage } from './stages/score.ts'
+import { validateStage } from './stages/validate.ts'
+
+export interface PipelineDeps {
+  config: PipelineConfig
+  registry: HospitalRegistry
+  monitor: SecurityMonitor
+  broker: Aedes
+  /** Where relative sink files and the quarantine file go. */
+  outputDir: string
+  observer?: PipelineObserver
+}
+
+const STAGES: Record<StageName, (deps: PipelineDeps) => Stage> = {
+  decode: (deps) => decodeStage({ maxPayloadBytes: deps.config.maxPayloadBytes }),
+  validate: () => validateStage(),
+  enrich: (deps) => enrichStage(deps.registry),
+  detect: (deps) => detectStage(deps.monitor),
+  score: (deps) => scoreStage(deps.registry),
+  route: (deps) => routeStage(deps.config.routes),
+}
+
+/** Turns a pipeline configuration into running stages and open sinks. */
+export function buildPipeline(deps: PipelineDeps): Pipeline {
+  const file = (name: string) => (isAbsolute(name) ? name : join(deps.outputDir, name))
+  const sinks = new Map<string, Sink>()
+  for (const [name, spec] of Object.entries(deps.config.sinks)) {
+    sinks.set(
+      name,
+      spec.type === 'broker' ? brokerSink(name, deps.broker, { qos: spec.qos }) : spec.type === 'jsonl' ? jsonlSink(name, file(spec.file), { withTopic: spec.withTopic }) : stdoutSink(name),
+    )
+  }
+  const quarantineSinks = [brokerSink('quarantine-broker', deps.broker), jsonlSink('quarantine-file', file('quarantine.jsonl'), { withTopic: true })]
+  for (const sink of quarantineSinks) sinks.set(sink.name, sink)
+  return new Pipeline({
+    stages: deps.config.stages.map((name) => STAGES[name](deps)),
+    sinks,
+    quarantine: new Quarantine(quarantineSinks),
+    ...(deps.observer ? { observer: deps.observer } : {}),
+  })
+}

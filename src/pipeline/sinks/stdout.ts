@@ -1,0 +1,18 @@
+import type { Sink } from './sink.ts'
+
+/** Prints `topic body` lines, like `mosquitto_sub -v`, for piping into jq or grep. */
+export function stdoutSink(name: string, out: NodeJS.WritableStream = process.stdout): Sink {
+  let written = 0
+  return {
+    name,
+    get written() {
+      return written
+    },
+    write(topic, body) {
+      out.write(`${topic ?? '-'} ${JSON.stringify(body)}\n`)
+      written++
+    },
+    flush: async () => undefined,
+    close: async () => undefined,
+  }
+}

@@ -1,0 +1,31 @@
+import type { PipelineMessage } from './message.ts'
+
+/**
+ * The one interface every stage has, as every Benthos processor does: a message in, zero or more
+ * messages out, or a rejection that sends the message to quarantine with its reason. Stages are
+ * synchronous — the pipeline runs on the broker's hot path, and nothing here needs to wait.
+ */
+export interface Stage {
+  readonly name: string
+  process(message: PipelineMessage): PipelineMessage[] | Rejection
+}
+
+export const QUARANTINE_REASONS = ['oversize', 'not-json', 'not-envelope', 'unknown-device', 'unknown-kind', 'identity-mismatch', 'schema', 'stage-error'] as const
+export type QuarantineReason = (typeof QUARANTINE_REASONS)[number]
+
+export interface Rejection {
+  rejected: true
+  reason: QuarantineReason
+  /** One line a person can act on. */
+  detail: string
+  /** zod issues, when the reason is `schema`: the path and what is wrong there. */
+  issues?: { path: string; message: string }[]
+}
+
+export function reject(reason: QuarantineReason, detail: string, issues?: Rejection['issues']): Rejection {
+  return issues ? { rejected: true, reason, detail, issues } : { rejected: true, reason, detail }
+}
+
+export function isRejection(result: PipelineMessage[] | Rejection): result is Rejection {
+  return !Array.isArray(result)
+}

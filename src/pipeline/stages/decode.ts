@@ -1,0 +1,28 @@
+import { parseDeviceTopic } from '../../contract/topics.ts'
+import { reject, type Stage } from '../stage.ts'
+
+/**
+ * Stage 1: the bytes become JSON. Malformed input is a result, not an exception: oversize and
+ * unparsable payloads are rejected with the reason, and the original bytes go to quarantine.
+ */
+export function decodeStage(options: { maxPayloadBytes: number }): Stage {
+  return {
+    name: 'decode',
+    process(message) {
+      const device = parseDeviceTopic(message.topic)
+      if (!device) return reject('unknown-kind', `"${message.topic}" is not a device topic (hospital/{ward}/{kind}/{deviceId}/{channel})`)
+      if (message.payload.length > options.maxPayloadBytes) {
+        return reject('oversize', `payload of ${message.payload.length} bytes is over the ${options.maxPayloadBytes}-byte limit`)
+      }
+      let body: unknown
+      try {
+        body = JSON.parse(message.payload.toString('utf8'))
+      } catch (err) {
+        return reject('not-json', `payload is not JSON: ${(err as Error).message}`)
+      }
+      message.device = device
+      message.body = body
+      return [message]
+    },
+  }
+}

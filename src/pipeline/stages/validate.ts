@@ -1,0 +1,46 @@
+import type { z } from 'zod'
+import { deviceKind } from '../../../devices/index.ts'
+import { envelopeSchema, type Envelope } from '../../contract/envelope.ts'
+import { COMMAND_CHANNEL } from '../../contract/topics.ts'
+import { reject, type Rejection, type Stage } from '../stage.ts'
+
+/**
+ * Stage 2: the envelope and the `data` are checked against the device kind's own zod schema for
+ * that channel — the same schema object the simulator's kind module declares, so there is no
+ * second copy to drift. Commands (`cmd`) carry no envelope and are checked against the kind's
+ * command schema.
+ */
+export function validateStage(): Stage {
+  return {
+    name: 'validate',
+    process(message) {
+      const topic = message.device!
+      const kind = deviceKind(topic.kind)
+      if (!kind) return reject('unknown-kind', `no device kind "${topic.kind}"`)
+      if (topic.channel === COMMAND_CHANNEL) {
+        if (!kind.schemas.cmd) return reject('schema', `a ${topic.kind} accepts no commands`)
+        const command = kind.schemas.cmd.safeParse(message.body)
+        return command.success ? [message] : schemaRejection('command', command.error)
+      }
+      const envelope = envelopeSchema.safeParse(message.body)
+      if (!envelope.success) return reject('not-envelope', 'payload is not a wardlab envelope', issuesOf(envelope.error))
+      if (envelope.data.deviceId !== topic.deviceId || envelope.data.kind !== topic.kind) {
+        return reject('identity-mismatch', `envelope says ${envelope.data.kind} ${envelope.data.deviceId}, topic says ${topic.kind} ${topic.deviceId}`)
+      }
+      const data = kind.schemas[topic.channel].safeParse(envelope.data.data)
+      if (!data.success) return schemaRejection(`${topic.channel} data`, data.error, 'data')
+      message.envelope = { ...envelope.data, data: data.data } as Envelope
+      return [message]
+    },
+  }
+}
+
+function issuesOf(error: z.ZodError, prefix?: string): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)', message: issue.message }))
+}
+
+function schemaRejection(what: string, error: z.ZodError, prefix?: string): Rejection {
+  const issues = issuesOf(error, prefix)
+  const first = issues[0]!
+  return reject('schema', `${what} does not match the schema: ${first.path}: ${first.message}${issues.length > 1 ? ` (+${issues.length - 1} more)` : ''}`, issues)
+}
