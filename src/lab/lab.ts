@@ -32,6 +32,8 @@ export interface LabOptions {
   outputDir: string
   /** Defaults to the built-in pipeline (src/pipeline/default-pipeline.yaml). */
   pipeline?: PipelineConfig
+  /** Defaults to a clock paced at `speed` from now; scenario runs pass a virtual clock. */
+  clock?: SimClock
 }
 
 export interface LabStats {
@@ -80,7 +82,7 @@ export class Lab {
     const registry = new HospitalRegistry(options.registry)
     const signals = new SignalBus()
     const broker = await createBroker({ registry, profile: profile(options.profile), signals })
-    const clock = createSimClock({ start: Date.now(), speed: options.speed })
+    const clock = options.clock ?? createSimClock({ start: Date.now(), speed: options.speed })
     const monitor = new SecurityMonitor({ signals, log, now: () => clock.now(), publish: (alert) => publishAlert(broker, alert) })
     const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir })
     let listeners: Listeners

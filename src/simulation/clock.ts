@@ -1,12 +1,18 @@
+import { TaskQueue } from './task-queue.ts'
+
 /**
  * Simulated time. Devices and scenarios schedule work in simulated milliseconds (epoch-based, so
- * payload `ts` values are real dates); the clock maps them onto wall time at `speed` × real time.
- * One timer drives the whole fleet from a min-heap, which keeps thousands of devices cheap and
- * makes the order of events a function of simulated time alone.
+ * payload `ts` values are real dates). Two clocks fulfil the contract:
+ * - the paced clock maps simulated time onto wall time at `speed` × real time (a live lab);
+ * - the virtual clock jumps from task to task as fast as the machine allows (scenario runs,
+ *   benign baselines), yielding to the event loop so MQTT traffic keeps flowing.
+ * Either way one queue drives the whole fleet, and the order of events depends on simulated time
+ * alone.
  */
 export interface SimClock {
   /** Current simulated time, epoch ms. */
   now(): number
+  /** Simulated ms per wall ms, or Infinity for a virtual clock. */
   readonly speed: number
   /** Runs `task` at simulated time `at` (or as soon as possible if that is past). */
   at(at: number, task: () => void): Cancel
@@ -16,76 +22,33 @@ export interface SimClock {
 
 export type Cancel = () => void
 
-interface Entry {
-  at: number
-  order: number
-  task: () => void
-  cancelled: boolean
-}
+/** Tasks per timer turn at the most, so a backlog at high speed cannot starve the broker. */
+const BATCH_LIMIT = 5000
 
 export function createSimClock(options: { start: number; speed: number }): SimClock {
-  if (!(options.speed > 0)) throw new Error(`speed must be positive, got ${options.speed}`)
+  if (!(options.speed > 0) || !Number.isFinite(options.speed)) throw new Error(`speed must be a positive number, got ${options.speed}`)
   const wallStart = performance.now()
-  const heap: Entry[] = []
-  let order = 0
+  const queue = new TaskQueue()
   let timer: NodeJS.Timeout | null = null
   let timerAt = Infinity
   let stopped = false
 
   const now = () => options.start + (performance.now() - wallStart) * options.speed
 
-  const push = (entry: Entry) => {
-    heap.push(entry)
-    let i = heap.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!before(heap[i]!, heap[parent]!)) break
-      ;[heap[i], heap[parent]] = [heap[parent]!, heap[i]!]
-      i = parent
-    }
-  }
-
-  const pop = (): Entry | undefined => {
-    const top = heap[0]
-    const last = heap.pop()
-    if (heap.length > 0 && last) {
-      heap[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let smallest = i
-        if (l < heap.length && before(heap[l]!, heap[smallest]!)) smallest = l
-        if (r < heap.length && before(heap[r]!, heap[smallest]!)) smallest = r
-        if (smallest === i) break
-        ;[heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!]
-        i = smallest
-      }
-    }
-    return top
-  }
-
   const arm = () => {
     if (stopped) return
-    while (heap.length > 0 && heap[0]!.cancelled) pop()
-    const next = heap[0]
-    if (!next) return
-    if (timer && timerAt <= next.at) return
+    const next = queue.peek()
+    if (!next || (timer && timerAt <= next.at)) return
     if (timer) clearTimeout(timer)
     timerAt = next.at
-    const delayMs = Math.max(0, (next.at - now()) / options.speed)
-    timer = setTimeout(fire, delayMs)
+    timer = setTimeout(fire, Math.max(0, (next.at - now()) / options.speed))
   }
 
   const fire = () => {
     timer = null
     timerAt = Infinity
     const current = now()
-    // Bounded per turn so a backlog at high speed cannot starve the event loop (and the broker).
-    for (let budget = 5000; budget > 0 && heap.length > 0 && heap[0]!.at <= current; budget--) {
-      const entry = pop()!
-      if (!entry.cancelled) entry.task()
-    }
+    for (let budget = BATCH_LIMIT; budget > 0 && (queue.peek()?.at ?? Infinity) <= current; budget--) queue.pop()!.task()
     arm()
   }
 
@@ -93,8 +56,7 @@ export function createSimClock(options: { start: number; speed: number }): SimCl
     now,
     speed: options.speed,
     at(at, task) {
-      const entry: Entry = { at, order: order++, task, cancelled: false }
-      push(entry)
+      const entry = queue.push(at, task)
       arm()
       return () => {
         entry.cancelled = true
@@ -104,11 +66,55 @@ export function createSimClock(options: { start: number; speed: number }): SimCl
       stopped = true
       if (timer) clearTimeout(timer)
       timer = null
-      heap.length = 0
+      queue.clear()
     },
   }
 }
 
-function before(a: Entry, b: Entry): boolean {
-  return a.at < b.at || (a.at === b.at && a.order < b.order)
+export interface VirtualClock extends SimClock {
+  /**
+   * Runs every task due up to `end`, in order, setting the clock to each task's time. Every
+   * `yieldEvery` simulated ms it lets the event loop turn, so messages the tasks published reach
+   * the broker and the pipeline before simulated time moves on.
+   */
+  runUntil(end: number, options?: { yieldEvery?: number; onProgress?: (now: number) => void }): Promise<void>
+}
+
+export function createVirtualClock(start: number): VirtualClock {
+  const queue = new TaskQueue()
+  let current = start
+  let stopped = false
+  return {
+    now: () => current,
+    speed: Infinity,
+    at(at, task) {
+      const entry = queue.push(Math.max(at, current), task)
+      return () => {
+        entry.cancelled = true
+      }
+    },
+    stop() {
+      stopped = true
+      queue.clear()
+    },
+    async runUntil(end, options = {}) {
+      const step = options.yieldEvery ?? 1000
+      let nextYield = current + step
+      while (!stopped) {
+        const next = queue.peek()
+        if (!next || next.at > end) break
+        if (next.at >= nextYield) {
+          current = Math.max(current, nextYield)
+          nextYield = current + step
+          options.onProgress?.(current)
+          await new Promise((resolve) => setImmediate(resolve))
+          continue
+        }
+        queue.pop()
+        current = next.at
+        next.task()
+      }
+      if (!stopped) current = Math.max(current, end)
+    },
+  }
 }
