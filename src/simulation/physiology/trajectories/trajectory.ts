@@ -46,9 +46,9 @@ export function through(knots: readonly (readonly [number, number])[], minutes: 
   if (!first) throw new Error('through() needs at least one knot')
   if (minutes <= first[0]) return first[1]
   for (let i = 1; i < knots.length; i++) {
-    const [x1, y1] = knots[i]!
-    const [x0, y0] = knots[i - 1]!
-    if (minutes <= x1) return y0 + ((y1 - y0) * (minutes - x0)) / (x1 - x0)
+    const to = knots[i]!
+    const from = knots[i - 1]!
+    if (minutes <= to[0]) return from[1] + ((to[1] - from[1]) * (minutes - from[0])) / (to[0] - from[0])
   }
   return knots[knots.length - 1]![1]
 }
