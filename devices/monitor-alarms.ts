@@ -1,4 +1,4 @@
-import type { AlarmLatch } from '../src/simulation/alarm-latch.ts'
+import type { AlarmCondition, AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import type { Emission } from '../src/simulation/device-kind.ts'
 import type { Rhythm } from '../src/simulation/physiology/vitals.ts'
 import type { Limit, LimitedField, Limits } from './monitor-limits.ts'
@@ -71,6 +71,7 @@ interface LimitSide {
   side: keyof Limit
   words: string
   hysteresis: number
+  unit: string
   /** NIBP: judged once per cuff reading. */
   intermittent: boolean
 }
@@ -82,9 +83,15 @@ const LIMIT_SIDES: readonly LimitSide[] = (Object.entries(LIMIT_ALARMS) as [Limi
     side,
     words: `${alarm.label} ${side === 'low' ? 'below' : 'above'} limit`,
     hysteresis: alarm.hysteresis,
+    unit: MONITOR_PARAMETERS[field].code.ucum,
     intermittent: MONITOR_PARAMETERS[field].sensor === 'cuff',
   })),
 )
+
+/** Adds the measured value when there is one (a plain assignment: spreading is slow at 1 Hz × fleet). */
+function withValue(condition: AlarmCondition, value: number | undefined): void {
+  if (value !== undefined) condition.value = value
+}
 
 function beyond(side: LimitSide, value: number, limit: number, margin: number): boolean {
   return side.side === 'low' ? value < limit + margin : value > limit - margin
@@ -96,8 +103,8 @@ export function physiologicalAlarms(latch: AlarmLatch, inputs: MonitorAlarmInput
   const superseded = new Set<string>()
   for (const [code, lethal] of LETHAL_ENTRIES) {
     const holds = lethal.holds(inputs, latch.isActive(code))
-    const value = inputs.reading[lethal.parameter]
-    const condition = { code, category: 'physiological', priority: 'high', message: lethal.message, parameter: lethal.parameter, ...(value === undefined ? {} : { value }) } as const
+    const condition: AlarmCondition = { code, category: 'physiological', priority: 'high', message: lethal.message, parameter: lethal.parameter }
+    withValue(condition, inputs.reading[lethal.parameter])
     emissions.push(...latch.update(condition, holds, ticks(lethal.delaySeconds)))
     if (latch.isActive(code)) for (const replaced of lethal.supersedes) superseded.add(replaced)
   }
@@ -107,15 +114,8 @@ export function physiologicalAlarms(latch: AlarmLatch, inputs: MonitorAlarmInput
     const limit = inputs.limits[side.field][side.side]
     const active = latch.isActive(side.code)
     const holds = value !== undefined && !superseded.has(side.code) && beyond(side, value, limit, active ? side.hysteresis : 0)
-    const condition = {
-      code: side.code,
-      category: 'physiological',
-      priority: 'medium',
-      message: `${side.words} ${limit} ${MONITOR_PARAMETERS[side.field].code.ucum}`,
-      parameter: side.field,
-      limit,
-      ...(value === undefined ? {} : { value }),
-    } as const
+    const condition: AlarmCondition = { code: side.code, category: 'physiological', priority: 'medium', message: `${side.words} ${limit} ${side.unit}`, parameter: side.field, limit }
+    withValue(condition, value)
     emissions.push(...latch.update(condition, holds, side.intermittent ? 1 : ticks(LIMIT_DELAY_SECONDS)))
   }
   return emissions
