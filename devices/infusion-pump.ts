@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import { alarmSchema, commandAckSchema, commandBaseSchema, statusSchema } from '../src/contract/channels.ts'
-import type { CommandAck } from '../src/contract/channels.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
 import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
 import { clamp, hashString, round } from '../src/simulation/rng.ts'
+import { commandAck } from './command-ack.ts'
 import { DOSE_UNITS, DRUG_IDS, DRUGS, checkRate, doseRate } from './drug-library.ts'
 import type { Drug } from './drug-library.ts'
 import { clearLine, isOccluded, measuredPressure, newLine, stepLine } from './infusion-line.ts'
@@ -245,12 +245,6 @@ function telemetry(s: PumpState, ctx: DeviceContext<PumpOptions>, now: number): 
   }
 }
 
-function ack(command: PumpCommand, outcome: Outcome): Emission {
-  const data: CommandAck = { type: 'command-ack', commandId: command.id, action: command.action, accepted: outcome.accepted }
-  if (outcome.reason) data.reason = outcome.reason
-  return { channel: 'event', data }
-}
-
 export const infusionPump = defineDeviceKind<PumpOptions, PumpState>({
   kind: 'infusion-pump',
   title: 'Infusion pump',
@@ -316,7 +310,7 @@ export const infusionPump = defineDeviceKind<PumpOptions, PumpState>({
     const command = raw as PumpCommand
     const outcome =
       command.action === 'start' ? start(s, now, 'command') : command.action === 'pause' ? pause(s, now) : changeRate(s, ctx, command.rate as number, command.override === true, now)
-    return [...outcome.emissions, ack(command, outcome)]
+    return [...outcome.emissions, commandAck(command, outcome.accepted, outcome.reason)]
   },
   fault(s, _ctx, fault, active) {
     // `sensor-off` is a downstream occlusion (closed clamp, line trapped under the patient): what the

@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import { alarmSchema, commandAckSchema, commandBaseSchema, statusSchema } from '../src/contract/channels.ts'
-import type { CommandAck } from '../src/contract/channels.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
 import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
 import { hashString, round, smoothNoise } from '../src/simulation/rng.ts'
+import { commandAck } from './command-ack.ts'
 import { MAGNET_DESIGNS, MAGNET_K, boilOffLh, levelPct, lossPctPerDay, newCryostat, stepCryostat } from './mri-cryostat.ts'
 import type { Cryostat } from './mri-cryostat.ts'
 
@@ -291,9 +291,7 @@ export const mriScanner = defineDeviceKind<MriOptions, MriState>({
   command(s, _ctx, raw, now) {
     const command = raw as MriCommand
     const outcome = setState(s, command, now)
-    const ack: CommandAck = { type: 'command-ack', commandId: command.id, action: command.action, accepted: outcome.accepted }
-    if (outcome.reason) ack.reason = outcome.reason
-    return [...outcome.emissions, { channel: 'event', data: ack }]
+    return [...outcome.emissions, commandAck(command, outcome.accepted, outcome.reason)]
   },
   // `sensor-off` is the compressor tripping (chilled-water loss, power dip): the cold head stops
   // recondensing, boil-off jumps and the shield warms. Ending it restarts the compressor. The
