@@ -4,6 +4,7 @@ import { environmentSensor } from './environment-sensor.ts'
 import { infusionPump } from './infusion-pump.ts'
 import { mriScanner } from './mri-scanner.ts'
 import { telemedicineEndpoint } from './telemedicine-endpoint.ts'
+import { ventilator } from './ventilator.ts'
 
 /**
  * Every device kind wardlab can simulate and validate, by registry `kind`. Adding a kind is one
@@ -11,6 +12,7 @@ import { telemedicineEndpoint } from './telemedicine-endpoint.ts'
  */
 const kinds: DeviceKind<any, any>[] = [
   bedsideMonitor,
+  ventilator,
   infusionPump,
   mriScanner,
   telemedicineEndpoint,

@@ -5,7 +5,7 @@ import { bedsideMonitor } from '../devices/bedside-monitor.ts'
 import type { MonitorReading } from '../devices/monitor-parameters.ts'
 import { departure } from './support/news2-bands.ts'
 import type { BandParameter } from './support/news2-bands.ts'
-import { HOUR, MINUTE, START, alarmsIn, patientModel, rejected, reportedOnChange, session, telemetryIn } from './support/patient-devices.ts'
+import { HOUR, MINUTE, START, alarmsIn, patientModel, recording, rejected, reportedOnChange, session, telemetryIn } from './support/patient-devices.ts'
 
 type Reading = MonitorReading & { ts: number }
 
@@ -34,11 +34,7 @@ describe('bedside monitor', () => {
   })
 
   it('is deterministic per seed', () => {
-    const run = (seed: number) => {
-      const monitor = session(bedsideMonitor, { patient: patientModel({ id: 'det', trajectory: 'sepsis' }), seed })
-      monitor.tick(1800)
-      return JSON.stringify(monitor.emissions)
-    }
+    const run = (seed: number) => recording(bedsideMonitor, { seed, ticks: 1800, trajectory: 'sepsis' })
     expect(run(3)).toBe(run(3))
     expect(run(3)).not.toBe(run(4))
   })

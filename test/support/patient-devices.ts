@@ -56,6 +56,14 @@ export function session<O, S>(kind: DeviceKind<O, S>, setup: { patient: PatientM
   }
 }
 
+/** Everything a device says about one patient over `ticks`, as JSON; the run seed drives both, as in the fleet. */
+export function recording(kind: DeviceKind<any, any>, setup: { seed: number; ticks: number; trajectory: Patient['trajectory'] }): string {
+  const patient = patientModel({ id: 'recorded', trajectory: setup.trajectory, onsetMinutes: 5 }, { seed: setup.seed })
+  const device = session(kind, { patient, seed: setup.seed })
+  device.tick(setup.ticks)
+  return JSON.stringify(device.emissions)
+}
+
 /** Emissions the kind's own channel schemas refuse, with zod's reason. */
 export function rejected(kind: DeviceKind<any, any>, emissions: readonly Emission[]): string[] {
   return emissions.flatMap((e) => {
