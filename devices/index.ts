@@ -1,6 +1,7 @@
 import type { DeviceKind } from '../src/simulation/device-kind.ts'
 import { bedsideMonitor } from './bedside-monitor.ts'
 import { environmentSensor } from './environment-sensor.ts'
+import { hospitalAtHomeKit } from './hospital-at-home-kit.ts'
 import { infusionPump } from './infusion-pump.ts'
 import { mriScanner } from './mri-scanner.ts'
 import { telemedicineEndpoint } from './telemedicine-endpoint.ts'
@@ -13,6 +14,7 @@ import { ventilator } from './ventilator.ts'
 const kinds: DeviceKind<any, any>[] = [
   bedsideMonitor,
   ventilator,
+  hospitalAtHomeKit,
   infusionPump,
   mriScanner,
   telemedicineEndpoint,
