@@ -58,9 +58,9 @@ const TECHNICAL: Readonly<Record<'LEAD_OFF' | 'SPO2_PROBE_OFF' | 'LOW_BATTERY', 
   SPO2_PROBE_OFF: { code: 'SPO2_PROBE_OFF', category: 'technical', priority: 'low', message: 'SpO2 probe off' },
   LOW_BATTERY: { code: 'LOW_BATTERY', category: 'technical', priority: 'low', message: 'Battery low' },
 }
-/** Which alarm a detached sensor raises. */
-const DETACHABLE = { ecg: 'LEAD_OFF', oximeter: 'SPO2_PROBE_OFF' } as const
-type Detachable = keyof typeof DETACHABLE
+/** Sensors a `sensor-off` fault can take off the patient: ECG leads (LEAD_OFF) or the SpO2 probe (SPO2_PROBE_OFF). */
+const DETACHABLE = ['ecg', 'oximeter'] as const
+type Detachable = (typeof DETACHABLE)[number]
 
 interface MonitorState {
   alarms: AlarmLatch
@@ -167,7 +167,7 @@ export const bedsideMonitor = defineDeviceKind<MonitorOptions, MonitorState>({
 
   fault(state, ctx, fault, active) {
     if (fault === 'battery-empty') state.batteryFault = active
-    else if (active && state.detached === null) state.detached = ctx.rng.pick(Object.keys(DETACHABLE) as Detachable[])
+    else if (active && state.detached === null) state.detached = ctx.rng.pick(DETACHABLE)
     else if (!active) state.detached = null
     return technicalAlarms(state)
   },
