@@ -20,6 +20,10 @@ export function inProcessConnector(broker: Aedes): Connector {
   return (options) =>
     new MqttClient(() => {
       const [deviceSide, brokerSide] = duplexPair()
+      // A pair does not pass destruction across: without this, a broker that drops a client (or a
+      // device that drops its link) leaves the other end open forever, like a half-dead TCP peer.
+      deviceSide.once('close', () => brokerSide.destroy())
+      brokerSide.once('close', () => deviceSide.destroy())
       Object.defineProperty(brokerSide, 'remoteAddress', { value: `sim:${options.clientId ?? 'device'}` })
       broker.handle(brokerSide)
       return deviceSide
