@@ -63,6 +63,7 @@ describe('pipeline on a live broker', () => {
     await monitor.publishAsync(`${BASE}/mon-01/telemetry`, envelopeOf('mon-01', 1, { ...vitals, nibpSystolic: 128, nibpDiastolic: 76, nibpMean: 93 }), { qos: 1 })
     await monitor.publishAsync(`${BASE}/mon-01/alarm`, envelopeOf('mon-01', 2, alarm('high', 'physiological')), { qos: 1 })
     await monitor.publishAsync(`${BASE}/mon-01/alarm`, envelopeOf('mon-01', 3, alarm('low', 'technical')), { qos: 1 })
+    await monitor.publishAsync(`${BASE}/mon-01/status`, JSON.stringify({ state: 'online', reason: 'startup' }), { qos: 1, retain: true })
     // The invalid ones, each a different reason.
     await monitor.publishAsync(`${BASE}/mon-01/telemetry`, 'HR=88;SPO2=96', { qos: 1 })
     await monitor.publishAsync(`${BASE}/mon-01/telemetry`, envelopeOf('mon-01', 4, { ...vitals, spo2: 140 }), { qos: 1 })
@@ -82,8 +83,8 @@ describe('pipeline on a live broker', () => {
 
   it('accounts for every message: received = valid + quarantined', () => {
     const c = lab.pipeline.counters
-    expect(c.received).toBe(9)
-    expect(c.valid).toBe(4)
+    expect(c.received).toBe(10)
+    expect(c.valid).toBe(5)
     expect(c.quarantined).toBe(5)
     expect(c.received).toBe(c.valid + c.quarantined)
   })

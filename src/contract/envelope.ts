@@ -8,6 +8,10 @@ import { TOPIC_ID_PATTERN } from './topics.ts'
  * produce, compares without parsing and cannot carry an ambiguous zone; the pipeline renders ISO
  * 8601 where a standard asks for it (FHIR `effectiveDateTime`).
  */
+/**
+ * The exception is `status`: a bare, retained status object, because its offline form is the MQTT
+ * will, fixed at CONNECT time, which cannot carry a live `seq` or `ts`.
+ */
 export const envelopeSchema = z
   .object({
     deviceId: z.string().regex(TOPIC_ID_PATTERN),

@@ -7,8 +7,10 @@ import { reject, type Rejection, type Stage } from '../stage.ts'
 /**
  * Stage 2: the envelope and the `data` are checked against the device kind's own zod schema for
  * that channel — the same schema object the simulator's kind module declares, so there is no
- * second copy to drift. Commands (`cmd`) carry no envelope and are checked against the kind's
- * command schema.
+ * second copy to drift. Two channels carry a bare object instead of an envelope, and are checked
+ * against the kind's schema for them directly: `cmd` (written by operators, not the device) and
+ * `status` (its offline form is the MQTT will, fixed at CONNECT time, so it cannot carry a live
+ * `seq` or `ts` — MQTT 3.1.1 §3.1.2.5).
  */
 export function validateStage(): Stage {
   return {
@@ -21,6 +23,10 @@ export function validateStage(): Stage {
         if (!kind.schemas.cmd) return reject('schema', `a ${topic.kind} accepts no commands`)
         const command = kind.schemas.cmd.safeParse(message.body)
         return command.success ? [message] : schemaRejection('command', command.error)
+      }
+      if (topic.channel === 'status') {
+        const status = kind.schemas.status.safeParse(message.body)
+        return status.success ? [message] : schemaRejection('status', status.error)
       }
       const envelope = envelopeSchema.safeParse(message.body)
       if (!envelope.success) return reject('not-envelope', 'payload is not a wardlab envelope', issuesOf(envelope.error))
