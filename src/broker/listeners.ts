@@ -83,7 +83,7 @@ export async function openListeners(broker: Aedes, specs: ListenerSpec[]): Promi
         server = createNetServer(broker.handle)
         server.on('connection', track)
       }
-      const port = await listen(server, spec)
+      const port = await listenOn(server, { host: spec.host, port: spec.port, flag: spec.flag, label: LABELS[spec.kind] })
       opened.push({ server, sockets, wss, bound: { kind: spec.kind, host: spec.host, port, url: `${SCHEMES[spec.kind]}://${displayHost(spec.host)}:${port}${spec.kind === 'ws' ? '/mqtt' : ''}` } })
     }
   } catch (err) {
@@ -93,15 +93,16 @@ export async function openListeners(broker: Aedes, specs: ListenerSpec[]): Promi
   return { bound: opened.map((o) => o.bound), close: closeAll }
 }
 
-function listen(server: Server, spec: ListenerSpec): Promise<number> {
+/** Listens, turning the errors people hit into ones that name the port, the listener and the flag. */
+export function listenOn(server: Server, spec: { host: string; port: number; flag: string; label: string }): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new WardlabError('WL_PORT_IN_USE', `port ${spec.port} (${LABELS[spec.kind]}) on ${spec.host} is already in use; choose another with ${spec.flag} <port>, or ${spec.flag} 0 for a free one`, { cause: err }))
+        reject(new WardlabError('WL_PORT_IN_USE', `port ${spec.port} (${spec.label}) on ${spec.host} is already in use; choose another with ${spec.flag} <port>, or ${spec.flag} 0 for a free one`, { cause: err }))
       } else if (err.code === 'EACCES') {
-        reject(new WardlabError('WL_LISTEN_FAILED', `not allowed to listen on port ${spec.port} (${LABELS[spec.kind]}); ports below 1024 need privileges — choose another with ${spec.flag} <port>`, { cause: err }))
+        reject(new WardlabError('WL_LISTEN_FAILED', `not allowed to listen on port ${spec.port} (${spec.label}); ports below 1024 need privileges — choose another with ${spec.flag} <port>`, { cause: err }))
       } else {
-        reject(new WardlabError('WL_LISTEN_FAILED', `cannot listen on ${spec.host}:${spec.port} (${LABELS[spec.kind]}): ${err.message}`, { cause: err }))
+        reject(new WardlabError('WL_LISTEN_FAILED', `cannot listen on ${spec.host}:${spec.port} (${spec.label}): ${err.message}`, { cause: err }))
       }
     }
     server.once('error', onError)
@@ -124,7 +125,7 @@ function readTls(spec: ListenerSpec): { cert: Buffer; key: Buffer } {
   return { cert: read(spec.tls.certFile, 'certificate (--tls-cert)'), key: read(spec.tls.keyFile, 'key (--tls-key)') }
 }
 
-function displayHost(host: string): string {
+export function displayHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
   return host.includes(':') ? `[${host}]` : host
 }

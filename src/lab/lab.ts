@@ -16,6 +16,8 @@ import { SignalBus } from '../security/signals.ts'
 import { createSimClock, type SimClock } from '../simulation/clock.ts'
 import { inProcessConnector } from '../simulation/connector.ts'
 import { Fleet } from '../simulation/fleet.ts'
+import { LabMetrics } from '../ops/metrics.ts'
+import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
 
 export interface LabOptions {
   registry: Registry
@@ -34,6 +36,8 @@ export interface LabOptions {
   pipeline?: PipelineConfig
   /** Defaults to a clock paced at `speed` from now; scenario runs pass a virtual clock. */
   clock?: SimClock
+  /** Serve /metrics (and the dashboard) here; no HTTP server when left out. */
+  http?: { host: string; port: number }
 }
 
 export interface LabStats {
@@ -59,10 +63,12 @@ export class Lab {
   readonly fleet: Fleet | null
   readonly listeners: Listeners
   readonly pipeline: Pipeline
+  readonly metrics: LabMetrics
+  readonly http: HttpServer | null
   private readonly log: Logger
   private readonly connectedIds = new Set<string>()
 
-  private constructor(parts: { broker: Aedes; clock: SimClock; registry: HospitalRegistry; signals: SignalBus; monitor: SecurityMonitor; fleet: Fleet | null; listeners: Listeners; pipeline: Pipeline; log: Logger }) {
+  private constructor(parts: LabParts) {
     this.broker = parts.broker
     this.clock = parts.clock
     this.registry = parts.registry
@@ -71,6 +77,8 @@ export class Lab {
     this.fleet = parts.fleet
     this.listeners = parts.listeners
     this.pipeline = parts.pipeline
+    this.metrics = parts.metrics
+    this.http = parts.http
     this.log = parts.log
     this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
     this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
@@ -84,21 +92,33 @@ export class Lab {
     const broker = await createBroker({ registry, profile: profile(options.profile), signals })
     const clock = options.clock ?? createSimClock({ start: Date.now(), speed: options.speed })
     const monitor = new SecurityMonitor({ signals, log, now: () => clock.now(), publish: (alert) => publishAlert(broker, alert) })
-    const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir })
+    let fleet: Fleet | null = null
+    let pipeline: Pipeline | null = null
+    const metrics = new LabMetrics({
+      pipeline: () => pipeline!.counters,
+      devicesConnected: () => fleet?.connectedCount() ?? 0,
+      clientsConnected: () => broker.connectedClients,
+      alertsByType: () => monitor.alertCounts,
+      signalsByType: () => signals.counts,
+    })
+    pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir, observer: metrics.observer() })
+    const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => clock.stop()]
     let listeners: Listeners
+    let http: HttpServer | null = null
     try {
       listeners = await openListeners(broker, options.listeners)
+      undo.unshift(() => listeners.close())
+      if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') } })
     } catch (err) {
-      await new Promise<void>((resolve) => broker.close(() => resolve()))
-      clock.stop()
+      for (const step of undo) await step()
       throw err
     }
     monitor.start()
-    const fleet = options.simulate
-      ? new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector(broker), log })
-      : null
-    fleet?.start()
-    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, log })
+    if (options.simulate) {
+      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector(broker), log })
+      fleet.start()
+    }
+    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, metrics, http, log })
   }
 
   get bound(): BoundListener[] {
@@ -127,6 +147,7 @@ export class Lab {
     this.clock.stop()
     this.monitor.stop()
     await this.pipeline.drain()
+    await this.http?.close()
     await this.listeners.close()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
     await this.pipeline.close()
@@ -144,7 +165,28 @@ export class Lab {
   private onPublish(packet: AedesPublishPacket, client: Client | null): void {
     if (!client || !packet.topic.startsWith(`${DEVICE_ROOT}/`)) return
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-    this.pipeline.ingest(packet.topic, payload, { clientId: client.id, address: clientAddress(client) }, this.clock.now())
+    this.pipeline.ingest(packet.topic, payload, { clientId: client.id, address: clientAddress(client) }, Math.round(this.clock.now()))
+  }
+}
+
+interface LabParts {
+  broker: Aedes
+  clock: SimClock
+  registry: HospitalRegistry
+  signals: SignalBus
+  monitor: SecurityMonitor
+  fleet: Fleet | null
+  listeners: Listeners
+  pipeline: Pipeline
+  metrics: LabMetrics
+  http: HttpServer | null
+  log: Logger
+}
+
+function metricsHandler(metrics: LabMetrics): HttpHandler {
+  return async (_req, res) => {
+    const body = await metrics.text()
+    res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body)
   }
 }
 

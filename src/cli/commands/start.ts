@@ -17,6 +17,7 @@ export const startCommand = defineCommand({
     host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
     port: { type: 'port', default: 1883, description: 'MQTT/TCP port (0 picks a free one)' },
     'ws-port': { type: 'port', default: 8083, description: 'MQTT over WebSocket port (0 picks a free one)' },
+    'http-port': { type: 'port', default: 8080, description: 'HTTP port for /metrics (Prometheus) and the dashboard (0 picks a free one)' },
     'tls-port': { type: 'port', default: 8883, description: 'MQTT over TLS port, opened when --tls-cert and --tls-key are given' },
     'tls-cert': { type: 'string', placeholder: 'file', description: 'PEM certificate for the TLS listener' },
     'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
@@ -54,6 +55,7 @@ export const startCommand = defineCommand({
       simulate: true,
       log,
       outputDir,
+      http: { host: options.host, port: options['http-port'] },
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
     })
     printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
@@ -87,6 +89,7 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
   const tcp = lab.bound.find((b) => b.kind === 'mqtt')
   const lines = ['', `wardlab is running: ${lab.registry.data.site} (profile ${profileName})`]
   for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}`)
+  if (lab.http) lines.push(`  http   ${lab.http.url}/metrics`)
   lines.push(`  devices ${lab.fleet?.devices.length ?? 0} simulated, registry ${registryFile}`)
   lines.push(`  outputs alerts/#, fhir/#, ops/#, quarantine/#, security/alerts/# on the broker; files in ${outputDir}`)
   if (profileName === 'lab') {

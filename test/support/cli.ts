@@ -1,0 +1,48 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams
+  stdout: () => string
+  stderr: () => string
+  /** Resolves with the first match of `pattern` in stdout, or rejects after `ms`. */
+  waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>
+  exited: Promise<number | null>
+}
+
+/** Runs the real CLI as a user would (node + tsx), with JSON logs since stdout is not a TTY. */
+export function spawnWardlab(args: string[], env: Record<string, string> = {}): RunningCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, VITEST: '', WARDLAB_LOG_LEVEL: 'info', ...env } })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(pattern, ms = 20_000) {
+      return new Promise((resolve, reject) => {
+        const deadline = Date.now() + ms
+        const check = () => {
+          const match = out.match(pattern)
+          if (match) return resolve(match)
+          if (child.exitCode !== null || Date.now() > deadline) return reject(new Error(`no ${pattern} in output:\n${out}\n${err}`))
+          setTimeout(check, 50)
+        }
+        check()
+      })
+    },
+  }
+}
+
+/** Runs the CLI to completion. */
+export async function runWardlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = spawnWardlab(args)
+  const code = await cli.exited
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() }
+}
