@@ -44,6 +44,27 @@ describe('wardlab start (end to end, as a user runs it)', () => {
     expect(readFileSync(join(dataDir, 'registry.yaml'), 'utf8')).toMatch(/passwordHash: scrypt\$16384\$8\$1\$/)
   })
 
+  it('lets a device registered with `wardlab device add` connect with its one-time password and publish', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wardlab-cli-'))
+    const added = await runWardlab(['device', 'add', '--id', 'pump-bed9', '--kind', 'infusion-pump', '--ward', 'icu', '--bed', 'icu-08', '--data-dir', dataDir])
+    expect(added.code).toBe(0)
+    const password = added.stdout.match(/password \(shown once\): (\S+)/)![1]!
+    expect(readFileSync(join(dataDir, 'registry.yaml'), 'utf8')).not.toContain(password)
+    const cli = spawnWardlab(['start', '--port', '0', '--ws-port', '0', '--http-port', '0', '--data-dir', dataDir, '--devices', '0'])
+    try {
+      const [, port] = await cli.waitFor(/mqtt:\/\/127\.0\.0\.1:(\d+)/)
+      await cli.waitFor(/"msg":"wardlab started"/)
+      const publish = (pw: string) =>
+        run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port!, '-V', 'mqttv311', '-i', 'pump-bed9', '-u', 'pump-bed9', '-P', pw, '-t', 'hospital/icu/infusion-pump/pump-bed9/status', '-r', '-m', '{"state":"online"}'], { timeout: 10_000 })
+      await expect(publish(password)).resolves.toBeDefined()
+      await expect(publish('not-the-password')).rejects.toMatchObject({ stderr: expect.stringMatching(/bad user name or password/i) })
+    } finally {
+      cli.child.kill('SIGINT')
+    }
+    expect(await cli.exited).toBe(0)
+    expect(cli.stdout()).not.toContain(password)
+  })
+
   it('reports a port in use with the port and the flag that changes it', async () => {
     const blocker = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))

@@ -36,7 +36,7 @@ export const startCommand = defineCommand({
       throw new WardlabError('WL_USAGE', 'wardlab start: --tls-cert and --tls-key go together')
     }
     const files = await openLabFiles(options, log, options.seed)
-    const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: files.registry.devices.filter((d) => d.simulated).slice(0, options.devices) }
+    const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: limitSimulated(files.registry.devices, options.devices) }
     const listeners: ListenerSpec[] = [
       { kind: 'mqtt', host: options.host, port: options.port, flag: '--port' },
       { kind: 'ws', host: options.host, port: options['ws-port'], flag: '--ws-port' },
@@ -84,6 +84,12 @@ export const startCommand = defineCommand({
     })
   },
 })
+
+/** Keeps every real device and the first `count` simulated ones. */
+function limitSimulated<D extends { simulated: boolean }>(devices: D[], count: number): D[] {
+  let simulated = 0
+  return devices.filter((d) => !d.simulated || simulated++ < count)
+}
 
 function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, outputDir: string): void {
   const tcp = lab.bound.find((b) => b.kind === 'mqtt')
