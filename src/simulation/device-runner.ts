@@ -17,6 +17,7 @@ export type DeviceFault = RunnerFault | KindFault
 
 export interface DeviceCounters {
   generated: number
+  /** Every message handed to the connection, status included. */
   published: number
   /** Produced while offline by a device that does not store and forward. */
   lostOffline: number
@@ -180,6 +181,7 @@ export class SimulatedDevice {
   private publishStatus(status: DeviceStatus): Promise<unknown> {
     const client = this.client
     if (!client?.connected) return Promise.resolve()
+    this.counters.published++
     return client.publishAsync(this.topic('status'), JSON.stringify(status), { qos: 1, retain: true })
   }
 
