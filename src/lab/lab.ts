@@ -32,8 +32,12 @@ export interface LabOptions {
   log: Logger
   /** Where the pipeline's files go (alerts, FHIR NDJSON, quarantine). */
   outputDir: string
-  /** Defaults to the built-in pipeline (src/pipeline/default-pipeline.yaml). */
-  pipeline?: PipelineConfig
+  /**
+   * Defaults to the built-in pipeline (src/pipeline/default-pipeline.yaml). `false` runs the
+   * broker alone — device messages are relayed, not checked — the baseline `wardlab bench
+   * --compare pipeline=off,on` measures the pipeline's cost against.
+   */
+  pipeline?: PipelineConfig | false
   /** Defaults to a clock paced at `speed` from now; scenario runs pass a virtual clock. */
   clock?: SimClock
   /** Serve /metrics (and the dashboard) here; no HTTP server when left out. */
@@ -80,7 +84,7 @@ export class Lab {
     this.metrics = parts.metrics
     this.http = parts.http
     this.log = parts.log
-    this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
+    if (parts.pipelineEnabled) this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
     this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
     this.broker.on('clientDisconnect', (client) => this.connectedIds.delete(client.id))
   }
@@ -101,7 +105,7 @@ export class Lab {
       alertsByType: () => monitor.alertCounts,
       signalsByType: () => signals.counts,
     })
-    pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir, observer: metrics.observer() })
+    pipeline = buildPipeline({ config: options.pipeline || loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir, observer: metrics.observer() })
     const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => clock.stop()]
     let listeners: Listeners
     let http: HttpServer | null = null
@@ -118,7 +122,7 @@ export class Lab {
       fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector(broker), log })
       fleet.start()
     }
-    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, metrics, http, log })
+    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, log })
   }
 
   get bound(): BoundListener[] {
@@ -178,6 +182,7 @@ interface LabParts {
   fleet: Fleet | null
   listeners: Listeners
   pipeline: Pipeline
+  pipelineEnabled: boolean
   metrics: LabMetrics
   http: HttpServer | null
   log: Logger
