@@ -43,7 +43,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
   for (const [name, spec] of Object.entries(deps.config.sinks)) {
     sinks.set(
       name,
-      spec.type === 'broker' ? brokerSink(name, deps.broker, { qos: spec.qos }) : spec.type === 'jsonl' ? jsonlSink(name, file(spec.file), { withTopic: spec.withTopic }) : stdoutSink(name),
+      spec.type === 'broker' ? brokerSink(name, deps.broker, { qos: spec.qos, retain: spec.retain }) : spec.type === 'jsonl' ? jsonlSink(name, file(spec.file), { withTopic: spec.withTopic }) : stdoutSink(name),
     )
   }
   const quarantineSinks = [brokerSink('quarantine-broker', deps.broker), jsonlSink('quarantine-file', file('quarantine.jsonl'), { withTopic: true })]

@@ -9,7 +9,8 @@ export const STAGE_NAMES = ['decode', 'validate', 'enrich', 'detect', 'score', '
 export type StageName = (typeof STAGE_NAMES)[number]
 
 const sinkSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('broker'), qos: z.union([z.literal(0), z.literal(1)]).default(1) }).strict(),
+  // retain: the topic then holds the latest value for whoever subscribes later (MQTT 3.1.1 §3.3.1.3).
+  z.object({ type: z.literal('broker'), qos: z.union([z.literal(0), z.literal(1)]).default(1), retain: z.boolean().default(false) }).strict(),
   z.object({ type: z.literal('jsonl'), file: z.string().min(1), withTopic: z.boolean().default(false) }).strict(),
   z.object({ type: z.literal('stdout') }).strict(),
 ])

@@ -56,6 +56,8 @@ export interface News2Tracker {
   update(input: { patientId: string; atMs: number; values: News2Values; scale?: News2Scale }): News2BandChange | null
   /** Rescores without new values, so values going stale show even when no device speaks. */
   evaluate(patientId: string, atMs: number): News2BandChange | null
+  /** The patient's score as of the last update or evaluation; null before the first. */
+  latest(patientId: string): News2Result | null
 }
 
 interface PatientState {
@@ -65,6 +67,7 @@ interface PatientState {
   measuredAtMs: Partial<Record<News2Parameter, number>>
   latestMs: number
   band: News2Band | null
+  result: News2Result | null
 }
 
 function copyValue<P extends News2Parameter>(to: News2Values, from: News2Values, parameter: P): void {
@@ -96,6 +99,7 @@ export function createNews2Tracker(options: News2TrackerOptions = {}): News2Trac
 
   function rescore(patientId: string, state: PatientState): News2BandChange | null {
     const result = scoreNews2(observationAt(state, state.latestMs))
+    state.result = result
     if (result.band === state.band) return null
     const change = { patientId, from: state.band, to: result.band, score: result.aggregate, atMs: state.latestMs, result }
     state.band = result.band
@@ -106,7 +110,7 @@ export function createNews2Tracker(options: News2TrackerOptions = {}): News2Trac
     update({ patientId, atMs, values, scale }) {
       let state = patients.get(patientId)
       if (state === undefined) {
-        state = { scale: 1, values: {}, measuredAtMs: {}, latestMs: atMs, band: null }
+        state = { scale: 1, values: {}, measuredAtMs: {}, latestMs: atMs, band: null, result: null }
         patients.set(patientId, state)
       }
       if (scale !== undefined) state.scale = scale
@@ -119,6 +123,9 @@ export function createNews2Tracker(options: News2TrackerOptions = {}): News2Trac
       if (state === undefined) return null
       state.latestMs = Math.max(state.latestMs, atMs)
       return rescore(patientId, state)
+    },
+    latest(patientId) {
+      return patients.get(patientId)?.result ?? null
     },
   }
 }

@@ -6,7 +6,7 @@ import type { Sink } from './sink.ts'
  * by the broker only" holds and subscribers can trust `alerts/`, `fhir/`, `ops/`. QoS 1: an alert
  * or an Observation is worth a retry to a subscriber that asked for it.
  */
-export function brokerSink(name: string, broker: Aedes, options: { qos?: 0 | 1 } = {}): Sink {
+export function brokerSink(name: string, broker: Aedes, options: { qos?: 0 | 1; retain?: boolean } = {}): Sink {
   let written = 0
   let inFlight = 0
   let idle: (() => void) | null = null
@@ -23,7 +23,7 @@ export function brokerSink(name: string, broker: Aedes, options: { qos?: 0 | 1 }
       if (!topic) throw new Error(`sink ${name} needs a topic on every route that targets it`)
       inFlight++
       written++
-      broker.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: options.qos ?? 1, retain: false, dup: false }, done)
+      broker.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: options.qos ?? 1, retain: options.retain ?? false, dup: false }, done)
     },
     flush: () =>
       new Promise<void>((resolve) => {
