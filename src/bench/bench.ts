@@ -1,0 +1,82 @@
+import { cpus, loadavg, totalmem } from 'node:os'
+import { openFileLimit } from './fd-budget.ts'
+import type { EngineName } from './generator-plan.ts'
+import { ratiosToBaseline, roundOrder } from './ratios.ts'
+import type { BenchReport, BenchSettings, RunResult } from './result.ts'
+import { runOnce, type LoadOptions } from './run.ts'
+import type { TargetSpec } from './targets.ts'
+
+/** One side of a comparison: where the load goes and what generates it. */
+export interface Variant {
+  label: string
+  target: TargetSpec
+  engine: EngineName
+}
+
+export interface BenchOptions {
+  load: LoadOptions
+  variants: Variant[]
+  rounds: number
+  outputDir: string
+  command: string
+  brokerExecArgv?: string[]
+  progress?: (line: string) => void
+}
+
+/** The figures compared between variants, each as a ratio to the first variant. */
+export const COMPARED_FIGURES: { figure: string; value: (run: RunResult) => number | null }[] = [
+  { figure: 'delivered msg/s', value: (r) => r.rates.delivered },
+  { figure: 'broker CPU µs per message', value: (r) => r.broker?.cpuUsPerMessage ?? null },
+  { figure: 'p99 latency ms', value: (r) => r.latency?.p99 ?? null },
+  { figure: 'generator messages per CPU-second', value: (r) => r.generator.messagesPerCpuSecond },
+]
+
+/**
+ * Runs every variant once per round, alternating the order (ABBA) so drift on a shared machine
+ * falls on both sides, and reports each figure as a ratio to the first variant with its spread.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const runs: RunResult[] = []
+  for (let round = 0; round < options.rounds; round++) {
+    for (const variant of roundOrder(options.variants, round)) {
+      options.progress?.(`round ${round + 1}/${options.rounds}: ${variant.label}`)
+      runs.push(
+        await runOnce({
+          load: options.load,
+          target: variant.target,
+          engine: variant.engine,
+          variant: variant.label,
+          round,
+          outputDir: `${options.outputDir}/${variant.label.replace(/[^A-Za-z0-9_.-]+/g, '_')}-round${round + 1}`,
+          ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}),
+          ...(options.progress ? { progress: options.progress } : {}),
+        }),
+      )
+    }
+  }
+  const baseline = options.variants[0]!.label
+  const comparisons =
+    options.variants.length < 2
+      ? []
+      : COMPARED_FIGURES.map(({ figure, value }) => ({
+          figure,
+          ratios: ratiosToBaseline(
+            runs.flatMap((r) => {
+              const v = value(r)
+              return v === null ? [] : [{ round: r.round, variant: r.variant, value: v }]
+            }),
+            baseline,
+          ),
+        })).filter((c) => c.ratios.some((r) => r.perRound.length > 0))
+  return { tool: 'wardlab bench', date: new Date().toISOString(), machine: machine(), command: options.command, settings: settingsOf(options), runs, comparisons }
+}
+
+function machine(): BenchReport['machine'] {
+  const cores = cpus()
+  return { cpus: cores.length, model: cores[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: loadavg().map((l) => Math.round(l * 100) / 100), openFileLimit: openFileLimit() }
+}
+
+function settingsOf(options: BenchOptions): BenchSettings {
+  const { key: _key, payload, ...load } = options.load
+  return { ...load, payload: payload.type === 'fleet' ? 'fleet' : `synthetic:${payload.bytes}`, rounds: options.rounds }
+}

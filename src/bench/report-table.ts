@@ -1,0 +1,51 @@
+import type { BenchReport, RunResult } from './result.ts'
+
+type Row = [string, (r: RunResult) => string]
+
+const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? n(v, 2) : v < 100 ? n(v, 1) : n(v))
+const or = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '–' : f(v))
+
+const ROWS: Row[] = [
+  ['target', (r) => r.target],
+  ['connections', (r) => n(r.connections)],
+  ['connect p50 / p99 ms', (r) => `${ms(r.connect.perConnection.p50)} / ${ms(r.connect.perConnection.p99)}${r.connect.failures ? ` (${r.connect.failures} failed)` : ''}`],
+  ['offered msg/s', (r) => or(r.rates.offered, (v) => n(v))],
+  ['achieved msg/s', (r) => n(r.rates.achieved)],
+  ['delivered msg/s', (r) => n(r.rates.delivered)],
+  ['delivered %', (r) => n(r.deliveredPct, 3)],
+  ['lost / reordered / duplicate', (r) => `${n(r.totals.lost)} / ${n(r.totals.reordered)} / ${n(r.totals.duplicates)}`],
+  ['skipped (backpressure)', (r) => n(r.totals.skipped)],
+  ['latency p50 ms', (r) => or(r.latency?.p50, ms)],
+  ['latency p90 ms', (r) => or(r.latency?.p90, ms)],
+  ['latency p99 ms', (r) => or(r.latency?.p99, ms)],
+  ['latency p99.9 ms', (r) => or(r.latency?.p999, ms)],
+  ['latency max ms', (r) => or(r.latency?.max, ms)],
+  ['broker CPU cores', (r) => or(r.broker?.cpuCores, (v) => n(v, 2))],
+  ['broker CPU µs/msg', (r) => or(r.broker?.cpuUsPerMessage, (v) => n(v, 1))],
+  ['broker peak RSS MB', (r) => or(r.broker?.peakRssMB, (v) => n(v))],
+  ['generator CPU cores', (r) => n(r.generator.cpuCores, 2)],
+  ['generator msg per CPU-s', (r) => n(r.generator.messagesPerCpuSecond)],
+  ['generator peak RSS MB', (r) => n(r.generator.peakRssMB)],
+  ['subscriber CPU cores', (r) => n(r.subscriber.cpuCores, 2)],
+  ['pipeline valid / quarantined', (r) => (r.pipeline ? `${n(r.pipeline.valid)} / ${n(r.pipeline.quarantined)}` : '–')],
+  ['pipeline outputs routed', (r) => (r.pipeline ? n(r.pipeline.routed) : '–')],
+]
+
+/** The terminal table: one column per run, one row per figure, then the ratios. */
+export function formatTable(report: BenchReport): string {
+  const headers = report.runs.map((r) => (report.settings.rounds > 1 ? `${r.variant} #${r.round + 1}` : r.variant))
+  const cells = ROWS.map(([label, cell]) => [label, ...report.runs.map(cell)])
+  const widths = [0, ...headers].map((_, c) => Math.max(...[c === 0 ? '' : headers[c - 1]!, ...cells.map((row) => row[c]!)].map((s) => s.length)))
+  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
+  const out = [line(['', ...headers]), ...cells.map(line)]
+  if (report.comparisons.length > 0) out.push('', `ratios to ${report.comparisons[0]!.ratios[0]?.baseline ?? 'the first variant'} (median of the rounds):`)
+  for (const comparison of report.comparisons) {
+    for (const ratio of comparison.ratios) {
+      if (ratio.perRound.length === 0) continue
+      const range = ratio.perRound.length > 1 ? ` (rounds ${ratio.perRound.map((v) => n(v, 3)).join(', ')}; spread ${n(ratio.spreadPct, 1)} %)` : ''
+      out.push(`  ${comparison.figure}: ${ratio.variant} / ${ratio.baseline} = ${n(ratio.median, 3)}${range}`)
+    }
+  }
+  return out.join('\n')
+}

@@ -1,0 +1,62 @@
+import type { PipelineCounters } from '../pipeline/pipeline.ts'
+import type { LatencySummary } from './latency.ts'
+import type { RatioSummary } from './ratios.ts'
+import type { LoadOptions } from './run.ts'
+import type { SeqTotals } from './seq-accounting.ts'
+
+/** One second of a run, counted from the start of the load. */
+export interface TimelinePoint {
+  second: number
+  /** Messages per second the schedule asked for, the generators wrote, and the subscriber got. */
+  offered: number
+  achieved: number
+  delivered: number
+  /** Latency of the messages that arrived in this second, ms. */
+  p50: number | null
+  p99: number | null
+  max: number | null
+  /** Cores busy (1 = one core). */
+  brokerCpu: number | null
+  generatorCpu: number | null
+}
+
+export interface ProcessFigures {
+  /** Average cores busy over the measured window. */
+  cpuCores: number
+  peakRssMB: number
+}
+
+export interface RunResult {
+  variant: string
+  round: number
+  target: string
+  connections: number
+  connect: { wallMs: number; perConnection: LatencySummary; failures: number; firstFailure: string | null }
+  /** Messages per second over the measured window (after ramp-up). Offered is null flat out. */
+  rates: { offered: number | null; achieved: number; delivered: number }
+  totals: SeqTotals & { skipped: number; disconnects: number; acked: number }
+  /** Delivered / sent over the whole run, in percent. */
+  deliveredPct: number
+  /** Null when the generator logs no send times (the plain mqtt.js baseline). */
+  latency: LatencySummary | null
+  /** Null for a broker the bench did not start. */
+  broker: (ProcessFigures & { cpuUsPerMessage: number }) | null
+  generator: ProcessFigures & { workers: number; messagesPerCpuSecond: number }
+  subscriber: ProcessFigures & { pipelineOutputs: number }
+  pipeline: (PipelineCounters & { quarantinedBy: Record<string, number> }) | null
+  timeline: TimelinePoint[]
+}
+
+/** What was asked for, as recorded with the results (the run's key is left out). */
+export type BenchSettings = Omit<LoadOptions, 'key' | 'payload'> & { payload: string; rounds: number }
+
+export interface BenchReport {
+  tool: 'wardlab bench'
+  date: string
+  machine: { cpus: number; model: string; memoryGB: number; node: string; loadAverage: number[]; openFileLimit: number }
+  command: string
+  settings: BenchSettings
+  runs: RunResult[]
+  /** Per compared figure, each variant against the first (baseline). */
+  comparisons: { figure: string; ratios: RatioSummary[] }[]
+}

@@ -1,0 +1,211 @@
+import { mkdirSync } from 'node:fs'
+import { BenchChild } from './children.ts'
+import { monoMs } from './clock.ts'
+import { benchDevices, benchTopic } from './fleet-layout.ts'
+import type { FromGenerator, ToGenerator } from './generator-process.ts'
+import type { EngineName, GeneratorCounters, GeneratorPlan } from './generator-plan.ts'
+import { joinRecords } from './join-records.ts'
+import { LatencyHistogram } from './latency.ts'
+import type { Qos } from './mqtt-wire.ts'
+import type { PayloadSpec } from './payloads.ts'
+import { sampleProcess, type ProcSample } from './proc-stats.ts'
+import type { RecordChunk } from './record-log.ts'
+import type { RunResult } from './result.ts'
+import { BenchSubscriber } from './subscriber.ts'
+import { describeTarget, startTarget, type TargetSpec } from './targets.ts'
+import { summariseRun } from './summarise.ts'
+
+export interface LoadOptions {
+  devices: number
+  ratePerDevice: number | null
+  qos: Qos
+  payload: PayloadSpec
+  durationS: number
+  rampUpS: number
+  connectRate: number
+  gateway: number
+  workers: number
+  inflight: number
+  seed: string
+  key: Buffer
+  consumeOutputs: boolean
+}
+
+export interface RunOptions {
+  load: LoadOptions
+  target: TargetSpec
+  engine: EngineName
+  variant: string
+  round: number
+  outputDir: string
+  brokerExecArgv?: string[]
+  progress?: (line: string) => void
+}
+
+/** Load starts this long after every generator is connected, so all start on the same instant. */
+const START_DELAY_MS = 500
+/** After the load, the subscriber gets this long without a new message before the run ends. */
+const DRAIN_QUIET_MS = 2000
+const DRAIN_MAX_MS = 60_000
+
+/**
+ * One measured run: start the target, connect the subscriber, connect the generators, run the
+ * load, wait for the subscriber to drain, stop everything, then join the logs. CPU and memory of
+ * every process are sampled from /proc once a second from the start of the load.
+ */
+export async function runOnce(options: RunOptions): Promise<RunResult> {
+  const { load } = options
+  mkdirSync(options.outputDir, { recursive: true })
+  const say = options.progress ?? (() => undefined)
+  const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}) })
+  const generators: BenchChild<ToGenerator, FromGenerator>[] = []
+  let subscriber: BenchSubscriber | null = null
+  try {
+    subscriber = await BenchSubscriber.start({ host: target.host, port: target.port, qos: load.qos, deviceByTopic: topicIndex(load.devices), outputs: load.consumeOutputs })
+    const connections = Math.ceil(load.devices / load.gateway)
+    const workers = Math.min(load.workers, connections)
+    const connectStarted = monoMs()
+    for (let w = 0; w < workers; w++) {
+      const first = Math.floor((connections * w) / workers)
+      const count = Math.floor((connections * (w + 1)) / workers) - first
+      const child = new BenchChild<ToGenerator, FromGenerator>(new URL('./generator-process.ts', import.meta.url), { name: `generator ${w + 1}` })
+      child.send({ type: 'start', plan: generatorPlan(options, target, first, count, workers) })
+      generators.push(child)
+    }
+    say(`${describeTarget(options.target)}: connecting ${connections.toLocaleString('en-US')} connections from ${workers} generator process${workers === 1 ? '' : 'es'}`)
+    const connected = await Promise.all(generators.map((g) => g.next('connected')))
+    const connectWallMs = monoMs() - connectStarted
+    const connectTimes = new LatencyHistogram()
+    for (const c of connected) for (const ms of c.connectMs) connectTimes.record(ms)
+    const failures = connected.flatMap((c) => c.failures)
+
+    const startAt = monoMs() + START_DELAY_MS
+    const loadMs = (load.rampUpS + load.durationS) * 1000
+    const seconds: GeneratorCounters[] = []
+    const sends: RecordChunk[] = []
+    let logsSends = true
+    for (const g of generators) {
+      g.on('second', (m) => {
+        const total = (seconds[m.second] ??= { offered: 0, sent: 0, skipped: 0, acked: 0, disconnects: 0 })
+        for (const key of Object.keys(total) as (keyof GeneratorCounters)[]) total[key] += m.counters[key]
+        if (m.records) sends.push(m.records)
+        else logsSends = false
+      })
+      g.send({ type: 'load', startAt })
+    }
+    const sampler = startSampler(startAt, { broker: target.pid, generators: generators.map((g) => g.pid) })
+    say(`${describeTarget(options.target)}: load for ${load.rampUpS ? `${load.rampUpS} s ramp-up + ` : ''}${load.durationS} s`)
+    const done = await Promise.all(generators.map((g) => g.next('done')))
+    sampler.stop()
+    const sentPerDevice = new Uint32Array(load.devices)
+    for (const d of done) {
+      sentPerDevice.set(d.sentPerDevice, d.firstDevice)
+      if (d.records) sends.push(d.records)
+    }
+    const sent = done.reduce((n, d) => n + d.counters.sent, 0)
+    await drain(subscriber, sent)
+    const receives = [subscriber.take()]
+    const pipelineOutputs = subscriber.outputs
+    await Promise.all(generators.map(async (g) => (g.send({ type: 'stop' }), await g.next('stopped'), await g.finish())))
+    await subscriber.close()
+    subscriber = null
+    const pipeline = await target.stop()
+
+    const windowStart = startAt + load.rampUpS * 1000
+    const joined = joinRecords({ sentPerDevice, sends: logsSends ? sends : null, receives, startAt, windowStart, windowEnd: startAt + loadMs })
+    return summariseRun({
+      variant: options.variant,
+      round: options.round,
+      target: describeTarget(options.target),
+      engine: options.engine,
+      connections,
+      workers,
+      connect: { wallMs: connectWallMs, perConnection: connectTimes.summary(), failures: failures.length, firstFailure: failures[0] ?? null },
+      load,
+      perSecond: seconds,
+      done: done.map((d) => ({ counters: d.counters, loadCpuMs: d.loadCpuMs })),
+      joined,
+      samples: sampler.samples,
+      pipeline,
+      pipelineOutputs,
+    })
+  } finally {
+    await subscriber?.close()
+    for (const g of generators) if (g.process.exitCode === null) g.process.kill()
+  }
+}
+
+function generatorPlan(options: RunOptions, target: { host: string; port: number }, firstConnection: number, connections: number, workers: number): GeneratorPlan {
+  const { load } = options
+  return {
+    host: target.host,
+    port: target.port,
+    totalDevices: load.devices,
+    firstConnection,
+    connections,
+    gateway: load.gateway,
+    ratePerDevice: load.ratePerDevice,
+    qos: load.qos,
+    payload: load.payload,
+    seed: load.seed,
+    key: load.key.toString('base64'),
+    connectRate: load.connectRate / workers,
+    inflight: load.inflight,
+    rampUpS: load.rampUpS,
+    durationS: load.durationS,
+    engine: options.engine,
+  }
+}
+
+/** Every topic a bench device publishes on, to its device index. */
+function topicIndex(devices: number): Map<string, number> {
+  const index = new Map<string, number>()
+  for (const d of benchDevices(devices)) for (const channel of ['telemetry', 'alarm', 'event'] as const) index.set(benchTopic(d, channel), d.index)
+  return index
+}
+
+/** Waits until the subscriber has everything sent, or has heard nothing new for a while. */
+async function drain(subscriber: BenchSubscriber, sent: number): Promise<void> {
+  const deadline = monoMs() + DRAIN_MAX_MS
+  let last = -1
+  let quietSince = monoMs()
+  while (subscriber.received < sent && monoMs() < deadline) {
+    if (subscriber.received !== last) {
+      last = subscriber.received
+      quietSince = monoMs()
+    } else if (monoMs() - quietSince > DRAIN_QUIET_MS) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** One /proc reading of every process, `at` monotonic ms; the first is taken as the load starts. */
+export interface Sample {
+  at: number
+  broker: ProcSample | null
+  generators: (ProcSample | null)[]
+  subscriber: ProcSample | null
+}
+
+function startSampler(startAt: number, pids: { broker: number | null; generators: number[] }): { samples: Sample[]; stop(): void } {
+  const samples: Sample[] = []
+  const take = () =>
+    samples.push({
+      at: monoMs(),
+      broker: pids.broker === null ? null : sampleProcess(pids.broker),
+      generators: pids.generators.map((pid) => sampleProcess(pid)),
+      subscriber: sampleProcess(process.pid),
+    })
+  let interval: NodeJS.Timeout | null = null
+  const first = setTimeout(() => {
+    take()
+    interval = setInterval(take, 1000)
+  }, Math.max(0, startAt - monoMs()))
+  return {
+    samples,
+    stop() {
+      clearTimeout(first)
+      if (interval) clearInterval(interval)
+      take()
+    },
+  }
+}

@@ -1,0 +1,63 @@
+import { monoMs } from './clock.ts'
+import { WireConnection, type Qos } from './mqtt-wire.ts'
+import { readSeq } from './payloads.ts'
+import { RecordLog, type RecordChunk } from './record-log.ts'
+
+/** Where the pipeline publishes what it made of the device messages (src/contract/topics.ts OUTPUT_ROOTS). */
+export const PIPELINE_OUTPUT_FILTERS = ['alerts/#', 'fhir/#', 'ops/#', 'quarantine/#']
+
+/**
+ * The subscriber that receives everything the fleet sends: one bare connection subscribed to
+ * `hospital/#`, which logs (device, seq, receive time) per message and does nothing else — the
+ * device comes from a topic lookup and the seq from a byte scan, no JSON parse — so it keeps up
+ * with the broker on whatever core is left. With `outputs`, it also takes the pipeline's
+ * republished outputs (FHIR Observations, alerts, ops, quarantine), as a hospital's consumers
+ * would, and counts them.
+ */
+export class BenchSubscriber {
+  readonly log = new RecordLog()
+  received = 0
+  outputs = 0
+  /** Messages whose topic or payload was not the bench's (another client on a shared broker). */
+  foreign = 0
+  private readonly wire: WireConnection
+
+  private constructor(wire: WireConnection, deviceByTopic: ReadonlyMap<string, number>) {
+    this.wire = wire
+    wire.onPublish = (topic, payload) => {
+      const t = monoMs()
+      const device = deviceByTopic.get(topic)
+      if (device === undefined) {
+        if (topic.startsWith('hospital/')) this.foreign++
+        else this.outputs++
+        return
+      }
+      const seq = readSeq(payload)
+      if (seq < 0) {
+        this.foreign++
+        return
+      }
+      this.received++
+      this.log.append(device, seq, t)
+    }
+  }
+
+  static async start(options: { host: string; port: number; qos: Qos; deviceByTopic: ReadonlyMap<string, number>; outputs: boolean }): Promise<BenchSubscriber> {
+    // Anonymous: the lab profile lets anyone observe read-only; Mosquitto is started with allow_anonymous.
+    const wire = await WireConnection.open({ host: options.host, port: options.port, clientId: `bench-subscriber-${process.pid}`, keepaliveS: 60, connectTimeoutMs: 10_000 })
+    const subscriber = new BenchSubscriber(wire, options.deviceByTopic)
+    const filters = ['hospital/#', ...(options.outputs ? PIPELINE_OUTPUT_FILTERS : [])]
+    const granted = await wire.subscribe(filters, options.qos)
+    const refused = filters.filter((_, i) => granted[i] === 128)
+    if (refused.length > 0) throw new Error(`the broker refused the subscriber's subscription to ${refused.join(', ')}`)
+    return subscriber
+  }
+
+  take(): RecordChunk {
+    return this.log.take()
+  }
+
+  close(): Promise<void> {
+    return this.wire.end()
+  }
+}

@@ -1,0 +1,129 @@
+import type { GeneratorCounters, EngineName } from './generator-plan.ts'
+import type { JoinedRun } from './join-records.ts'
+import type { LatencySummary } from './latency.ts'
+import type { ProcSample } from './proc-stats.ts'
+import type { RunResult, TimelinePoint } from './result.ts'
+import type { LoadOptions, Sample } from './run.ts'
+
+export interface RunPieces {
+  variant: string
+  round: number
+  target: string
+  engine: EngineName
+  connections: number
+  workers: number
+  connect: RunResult['connect']
+  load: LoadOptions
+  /** Generator counters per second of load, summed over processes. */
+  perSecond: (GeneratorCounters | undefined)[]
+  done: { counters: GeneratorCounters; loadCpuMs: number }[]
+  joined: JoinedRun
+  samples: Sample[]
+  pipeline: RunResult['pipeline']
+  pipelineOutputs: number
+}
+
+/**
+ * Turns what a run collected into its figures. Rates are averaged over the measured window —
+ * the seconds after ramp-up — so a slow start does not dilute them; totals (sent, delivered,
+ * lost) cover the whole run including the drain.
+ */
+export function summariseRun(p: RunPieces): RunResult {
+  const { load, joined } = p
+  const windowFrom = Math.ceil(load.rampUpS)
+  const windowTo = Math.floor(load.rampUpS + load.durationS)
+  const windowSeconds = Math.max(1, windowTo - windowFrom)
+  const inWindow = p.perSecond.slice(windowFrom, windowTo)
+  const sum = (key: keyof GeneratorCounters) => inWindow.reduce((n, s) => n + (s?.[key] ?? 0), 0)
+  const totals = p.done.reduce(
+    (t, d) => ({ skipped: t.skipped + d.counters.skipped, disconnects: t.disconnects + d.counters.disconnects, acked: t.acked + d.counters.acked }),
+    { skipped: 0, disconnects: 0, acked: 0 },
+  )
+  const generatorCpuMs = p.done.reduce((n, d) => n + d.loadCpuMs, 0)
+  const windowSamples = samplesBetween(p.samples, windowFrom, windowTo)
+  const brokerCores = cores(windowSamples, (s) => s.broker)
+  const brokerCpuMs = cpuMsBetween(windowSamples, (s) => s.broker)
+  return {
+    variant: p.variant,
+    round: p.round,
+    target: p.target,
+    connections: p.connections,
+    connect: p.connect,
+    rates: {
+      offered: load.ratePerDevice === null ? null : sum('offered') / windowSeconds,
+      achieved: sum('sent') / windowSeconds,
+      delivered: joined.deliveredInWindow / windowSeconds,
+    },
+    totals: { ...joined.totals, ...totals },
+    deliveredPct: joined.totals.sent > 0 ? (joined.totals.delivered / joined.totals.sent) * 100 : 0,
+    latency: joined.latency,
+    broker:
+      brokerCores === null
+        ? null
+        : { cpuCores: brokerCores, peakRssMB: peak(p.samples, (s) => s.broker), cpuUsPerMessage: joined.deliveredInWindow > 0 ? (brokerCpuMs! * 1000) / joined.deliveredInWindow : 0 },
+    generator: {
+      workers: p.workers,
+      cpuCores: sumOverProcesses(windowSamples, p.workers, cores),
+      peakRssMB: sumOverProcesses(p.samples, p.workers, peak),
+      messagesPerCpuSecond: generatorCpuMs > 0 ? (p.done.reduce((n, d) => n + d.counters.sent, 0) * 1000) / generatorCpuMs : 0,
+    },
+    subscriber: { cpuCores: cores(windowSamples, (s) => s.subscriber) ?? 0, peakRssMB: peak(p.samples, (s) => s.subscriber), pipelineOutputs: p.pipelineOutputs },
+    pipeline: p.pipeline,
+    timeline: timeline(p),
+  }
+}
+
+function timeline(p: RunPieces): TimelinePoint[] {
+  const length = Math.max(p.perSecond.length, p.joined.seconds.length)
+  const points: TimelinePoint[] = []
+  for (let k = 0; k < length; k++) {
+    const counters = p.perSecond[k]
+    const arrivals = p.joined.seconds[k]
+    const latency: LatencySummary | null = arrivals?.latency ?? null
+    const span = samplesBetween(p.samples, k, k + 1)
+    points.push({
+      second: k,
+      offered: p.load.ratePerDevice === null ? (counters?.sent ?? 0) : (counters?.offered ?? 0),
+      achieved: counters?.sent ?? 0,
+      delivered: arrivals?.delivered ?? 0,
+      p50: latency?.p50 ?? null,
+      p99: latency?.p99 ?? null,
+      max: latency?.max ?? null,
+      brokerCpu: cores(span, (s) => s.broker),
+      generatorCpu: span.length >= 2 ? sumOverProcesses(span, p.workers, cores) : null,
+    })
+  }
+  return points
+}
+
+/** Samples taken from `from` to `to` seconds after the load started (sample k is at k s). */
+function samplesBetween(samples: Sample[], from: number, to: number): Sample[] {
+  const first = samples[0]?.at ?? 0
+  return samples.filter((s) => s.at - first >= from * 1000 - 100 && s.at - first <= to * 1000 + 100)
+}
+
+type Pick = (s: Sample) => ProcSample | null
+
+function cpuMsBetween(samples: Sample[], pick: Pick): number | null {
+  const a = samples[0]
+  const b = samples[samples.length - 1]
+  const from = a && pick(a)
+  const to = b && pick(b)
+  return from && to && a !== b ? to.cpuMs - from.cpuMs : null
+}
+
+function cores(samples: Sample[], pick: Pick): number | null {
+  const cpuMs = cpuMsBetween(samples, pick)
+  const wall = samples.length >= 2 ? samples[samples.length - 1]!.at - samples[0]!.at : 0
+  return cpuMs === null || wall <= 0 ? null : cpuMs / wall
+}
+
+function peak(samples: Sample[], pick: Pick): number {
+  return samples.reduce((m, s) => Math.max(m, pick(s)?.peakRssMB ?? 0), 0)
+}
+
+function sumOverProcesses(samples: Sample[], processes: number, figure: (samples: Sample[], pick: Pick) => number | null): number {
+  let total = 0
+  for (let i = 0; i < processes; i++) total += figure(samples, (s) => s.generators[i] ?? null) ?? 0
+  return total
+}

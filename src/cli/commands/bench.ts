@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { runBench, type Variant } from '../../bench/bench.ts'
+import { assertSocketsFit, openFileLimit } from '../../bench/fd-budget.ts'
+import { ENGINES, type EngineName } from '../../bench/generator-plan.ts'
+import { MIN_SYNTHETIC_BYTES, type PayloadSpec } from '../../bench/payloads.ts'
+import { formatTable } from '../../bench/report-table.ts'
+import { renderSvg } from '../../bench/report-svg.ts'
+import { describeTarget, parseTarget, type TargetSpec } from '../../bench/targets.ts'
+import { WardlabError } from '../../util/errors.ts'
+import { defineCommand } from '../options.ts'
+
+const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: ${message}\nRun \`wardlab bench --help\` for the flags it takes.`)
+
+export const benchCommand = defineCommand({
+  name: 'bench',
+  summary: 'measure throughput, loss and latency of the embedded broker (pipeline on or off) or any MQTT broker',
+  usage: 'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|mosquitto|mqtt://host:port[,...]] [--compare pipeline=off,on] [options]',
+  options: {
+    devices: { type: 'integer', default: 100, min: 1, description: 'simulated devices (an ICU mix: monitor, pump, ventilator per bed, sensors per ward)' },
+    rate: { type: 'string', default: '1', placeholder: 'msg/s|max', description: 'messages per second per device, or "max" for as fast as the broker takes them' },
+    'total-rate': { type: 'number', min: 0.001, description: 'messages per second for the whole fleet (overrides --rate)' },
+    qos: { type: 'enum', values: ['0', '1'], default: '0', description: 'QoS of every publish and of the subscription' },
+    payload: { type: 'string', default: 'fleet', placeholder: 'fleet|synthetic:<bytes>', description: 'real device payloads from the kinds, or fixed-size opaque ones' },
+    duration: { type: 'number', default: 10, min: 1, description: 'seconds of load at full rate (measured)' },
+    'ramp-up': { type: 'number', default: 0, min: 0, description: 'seconds over which the rate grows from 0 (not measured)' },
+    'connect-rate': { type: 'integer', default: 1000, min: 1, description: 'connections opened per second before the load' },
+    target: { type: 'string', default: 'embedded', placeholder: 'list', description: 'embedded, mosquitto (started on a free port) or mqtt://host:port; comma-separate several to compare them' },
+    pipeline: { type: 'enum', values: ['on', 'off'], default: 'on', description: "the embedded broker's pipeline" },
+    generator: { type: 'enum', values: ENGINES, default: 'wardlab', description: "wardlab's batched generator, or a plain mqtt.js loop" },
+    compare: { type: 'string', placeholder: 'pipeline=off,on|generator=wardlab,mqttjs', description: 'run these variants side by side; the first is the baseline of the ratios' },
+    rounds: { type: 'integer', default: 1, min: 1, description: 'repeat the comparison, alternating the order (ABBA)' },
+    workers: { type: 'integer', default: 1, min: 1, description: 'generator processes the connections are spread over' },
+    gateway: { type: 'integer', default: 1, min: 1, description: 'devices per connection (bedside gateways); 1 = one connection each' },
+    inflight: { type: 'integer', default: 32, min: 1, max: 65535, description: 'QoS 1 publishes a connection may have unacknowledged' },
+    'consume-outputs': { type: 'boolean', description: "the subscriber also takes the pipeline's outputs (fhir/#, alerts/#, ops/#, quarantine/#)" },
+    seed: { type: 'string', default: 'bench', description: 'seed of the device payloads' },
+    json: { type: 'string', placeholder: 'file', description: 'write every figure and the per-second timeline as JSON' },
+    svg: { type: 'string', placeholder: 'file', description: 'write the per-second timeline chart' },
+    output: { type: 'string', placeholder: 'dir', description: "keep the embedded pipeline's files here (default: a temporary folder, removed)" },
+    'cpu-prof': { type: 'string', placeholder: 'dir', description: 'profile the embedded broker (node --cpu-prof) into this folder' },
+  },
+  async run(options) {
+    const payload = parsePayload(options.payload)
+    const ratePerDevice = options['total-rate'] !== undefined ? options['total-rate'] / options.devices : parseRate(options.rate)
+    const variants = parseVariants(options.target, options.pipeline === 'on', options.generator as EngineName, options.compare)
+    const local = variants.some((v) => v.target.type !== 'url')
+    assertSocketsFit({ devices: options.devices, gateway: options.gateway, workers: options.workers, brokerIsLocalProcess: local, subscribers: 1, limit: openFileLimit() })
+    const outputDir = options.output ? resolve(options.output) : mkdtempSync(join(tmpdir(), 'wardlab-bench-'))
+    try {
+      const report = await runBench({
+        load: {
+          devices: options.devices,
+          ratePerDevice,
+          qos: Number(options.qos) as 0 | 1,
+          payload,
+          durationS: options.duration,
+          rampUpS: options['ramp-up'],
+          connectRate: options['connect-rate'],
+          gateway: options.gateway,
+          workers: options.workers,
+          inflight: options.inflight,
+          seed: options.seed,
+          key: randomBytes(32),
+          consumeOutputs: options['consume-outputs'],
+        },
+        variants,
+        rounds: options.rounds,
+        outputDir,
+        command: `wardlab bench ${process.argv.slice(3).join(' ')}`.trim(),
+        ...(options['cpu-prof'] ? { brokerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${resolve(options['cpu-prof'])}`] } : {}),
+        progress: (line) => process.stderr.write(`${line}\n`),
+      })
+      process.stdout.write(`${formatTable(report)}\n`)
+      if (options.json) writeFileSync(options.json, JSON.stringify(report, null, 2) + '\n')
+      if (options.svg) writeFileSync(options.svg, renderSvg(report))
+      return 0
+    } finally {
+      if (!options.output) rmSync(outputDir, { recursive: true, force: true })
+    }
+  },
+})
+
+function parseRate(text: string): number | null {
+  if (text === 'max') return null
+  const rate = Number(text)
+  if (!Number.isFinite(rate) || rate <= 0) throw usage(`--rate must be messages per second per device (> 0) or "max", got "${text}"`)
+  return rate
+}
+
+function parsePayload(text: string): PayloadSpec {
+  if (text === 'fleet') return { type: 'fleet' }
+  const match = /^synthetic:(\d+)$/.exec(text)
+  if (!match) throw usage(`--payload must be fleet or synthetic:<bytes>, got "${text}"`)
+  const bytes = Number(match[1])
+  if (bytes < MIN_SYNTHETIC_BYTES || bytes > 256 * 1024) throw usage(`--payload synthetic:<bytes> takes ${MIN_SYNTHETIC_BYTES} to 262144 bytes, got ${bytes}`)
+  return { type: 'synthetic', bytes }
+}
+
+/** The runs to make: several targets, a pipeline or generator comparison, or a single run. */
+export function parseVariants(targetList: string, pipeline: boolean, engine: EngineName, compare: string | undefined): Variant[] {
+  const targets = targetList.split(',').map((t) => parseTarget(t.trim(), pipeline))
+  if (!compare) return targets.map((target) => ({ label: describeTarget(target), target, engine }))
+  if (targets.length > 1) throw usage('--compare runs on one --target; compare targets by listing them in --target instead')
+  const match = /^(pipeline|generator)=([a-z]+(?:,[a-z]+)+)$/.exec(compare)
+  if (!match) throw usage(`--compare takes pipeline=off,on or generator=wardlab,mqttjs, got "${compare}"`)
+  const values = match[2]!.split(',')
+  if (match[1] === 'pipeline') {
+    if (targets[0]!.type !== 'embedded') throw usage('--compare pipeline=... needs --target embedded: only the embedded broker has a pipeline')
+    if (values.some((v) => v !== 'on' && v !== 'off')) throw usage(`--compare pipeline= takes on and off, got "${match[2]}"`)
+    return values.map((v) => ({ label: `pipeline ${v}`, target: { type: 'embedded', pipeline: v === 'on' } satisfies TargetSpec, engine }))
+  }
+  if (values.some((v) => !(ENGINES as readonly string[]).includes(v))) throw usage(`--compare generator= takes ${ENGINES.join(' and ')}, got "${match[2]}"`)
+  return values.map((v) => ({ label: `generator ${v}`, target: targets[0]!, engine: v as EngineName }))
+}
