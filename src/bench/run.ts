@@ -43,7 +43,7 @@ export interface RunOptions {
 }
 
 /** Load starts this long after every generator is connected, so all start on the same instant. */
-const START_DELAY_MS = 500
+const START_DELAY_MS = 200
 /** After the load, the subscriber gets this long without a new message before the run ends. */
 const DRAIN_QUIET_MS = 2000
 const DRAIN_MAX_MS = 60_000
@@ -57,21 +57,22 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
   const { load } = options
   mkdirSync(options.outputDir, { recursive: true })
   const say = options.progress ?? (() => undefined)
-  const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}) })
-  const generators: BenchChild<ToGenerator, FromGenerator>[] = []
+  let stopTarget: (() => Promise<unknown>) | null = null
+  const connections = Math.ceil(load.devices / load.gateway)
+  const workers = Math.min(load.workers, connections)
+  // Generator processes load their modules while the broker starts.
+  const generators = Array.from({ length: workers }, (_, w) => new BenchChild<ToGenerator, FromGenerator>(new URL('./generator-process.ts', import.meta.url), { name: `generator ${w + 1}` }))
   let subscriber: BenchSubscriber | null = null
   try {
+    const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}) })
+    stopTarget = target.stop
     subscriber = await BenchSubscriber.start({ host: target.host, port: target.port, qos: load.qos, deviceByTopic: topicIndex(load.devices), outputs: load.consumeOutputs })
-    const connections = Math.ceil(load.devices / load.gateway)
-    const workers = Math.min(load.workers, connections)
     const connectStarted = monoMs()
-    for (let w = 0; w < workers; w++) {
+    generators.forEach((child, w) => {
       const first = Math.floor((connections * w) / workers)
       const count = Math.floor((connections * (w + 1)) / workers) - first
-      const child = new BenchChild<ToGenerator, FromGenerator>(new URL('./generator-process.ts', import.meta.url), { name: `generator ${w + 1}` })
       child.send({ type: 'start', plan: generatorPlan(options, target, first, count, workers) })
-      generators.push(child)
-    }
+    })
     say(`${describeTarget(options.target)}: connecting ${connections.toLocaleString('en-US')} connections from ${workers} generator process${workers === 1 ? '' : 'es'}`)
     const connected = await Promise.all(generators.map((g) => g.next('connected')))
     const connectWallMs = monoMs() - connectStarted
@@ -109,6 +110,7 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
     await Promise.all(generators.map(async (g) => (g.send({ type: 'stop' }), await g.next('stopped'), await g.finish())))
     await subscriber.close()
     subscriber = null
+    stopTarget = null
     const pipeline = await target.stop()
 
     const windowStart = startAt + load.rampUpS * 1000
@@ -132,6 +134,7 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
   } finally {
     await subscriber?.close()
     for (const g of generators) if (g.process.exitCode === null) g.process.kill()
+    await stopTarget?.()
   }
 }
 
