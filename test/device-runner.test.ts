@@ -105,10 +105,11 @@ describe('simulated devices over MQTT', () => {
 
   it('reconnects a dropped ward with jitter, not in lockstep', async () => {
     const ids = lab.fleet!.devices.filter((d) => d.id.startsWith('env-sim-')).map((d) => d.id)
+    // Reconnects run on the simulated clock, like everything else a device does.
     const back = new Map<string, number>()
-    const dropped = performance.now()
+    const dropped = lab.clock.now()
     const onReady = (client: Client) => {
-      if (ids.includes(client.id) && !back.has(client.id)) back.set(client.id, performance.now() - dropped)
+      if (ids.includes(client.id) && !back.has(client.id)) back.set(client.id, lab.clock.now() - dropped)
     }
     lab.broker.on('clientReady', onReady)
     for (const id of ids) dropClient(lab.broker, id)

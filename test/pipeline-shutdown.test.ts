@@ -49,6 +49,9 @@ describe('clean shutdown under load', () => {
       outputDir: dir,
       pipeline,
     })
+    // Under load means every device connected and sending; one still mid-CONNECT when stopped
+    // would have its will published by the broker — a message the device never sent.
+    while (lab.fleet!.connectedCount() < lab.fleet!.devices.length) await new Promise((resolve) => setTimeout(resolve, 20))
     await new Promise((resolve) => setTimeout(resolve, 1500))
     expect(lab.pipeline.counters.received).toBeGreaterThan(1000)
     await lab.stop()

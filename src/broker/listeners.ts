@@ -2,7 +2,8 @@ import { createServer as createHttpServer } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
 import { readFileSync } from 'node:fs'
-import type { Aedes } from 'aedes'
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { WardlabError } from '../util/errors.ts'
 
@@ -38,7 +39,10 @@ const SCHEMES: Record<ListenerKind, string> = { mqtt: 'mqtt', ws: 'ws', mqtts: '
  * pins an old one) and TLS. All or nothing: if one port is taken, the ones already open are
  * closed again and the error names the port and the flag that moves it.
  */
-export async function openListeners(broker: Aedes, specs: ListenerSpec[]): Promise<Listeners> {
+/** Takes a new connection: Aedes' `handle`, or a gate in front of it. */
+export type ConnectionHandler = (stream: Duplex, request?: IncomingMessage) => void
+
+export async function openListeners(handle: ConnectionHandler, specs: ListenerSpec[]): Promise<Listeners> {
   const opened: { server: Server; sockets: Set<Socket>; wss?: WebSocketServer; bound: BoundListener }[] = []
   const closeAll = async () => {
     await Promise.all(
@@ -74,13 +78,13 @@ export async function openListeners(broker: Aedes, specs: ListenerSpec[]): Promi
           // MQTT over WebSocket negotiates the "mqtt" subprotocol (MQTT 3.1.1 §6); older clients offer "mqttv3.1".
           handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
         })
-        httpServer.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head, (ws) => broker.handle(createWebSocketStream(ws), req)))
+        httpServer.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head, (ws) => handle(createWebSocketStream(ws), req)))
         wss = sockets
       } else if (spec.kind === 'mqtts') {
-        server = createTlsServer(readTls(spec), broker.handle)
+        server = createTlsServer(readTls(spec), (socket) => handle(socket))
         server.on('connection', track)
       } else {
-        server = createNetServer(broker.handle)
+        server = createNetServer((socket) => handle(socket))
         server.on('connection', track)
       }
       const port = await listenOn(server, { host: spec.host, port: spec.port, flag: spec.flag, label: LABELS[spec.kind] })

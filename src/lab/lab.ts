@@ -7,7 +7,7 @@ import { profile, type ProfileName } from '../broker/profile.ts'
 import { DEVICE_ROOT } from '../contract/topics.ts'
 import { buildPipeline } from '../pipeline/build.ts'
 import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.ts'
-import type { Pipeline } from '../pipeline/pipeline.ts'
+import { combineObservers, type Pipeline, type PipelineObserver } from '../pipeline/pipeline.ts'
 import { HospitalRegistry } from '../registry/registry.ts'
 import type { Registry } from '../registry/schema.ts'
 import type { SecurityAlert } from '../security/alert.ts'
@@ -15,6 +15,7 @@ import { SecurityMonitor } from '../security/monitor.ts'
 import { SignalBus } from '../security/signals.ts'
 import { createSimClock, type SimClock } from '../simulation/clock.ts'
 import { inProcessConnector } from '../simulation/connector.ts'
+import { ConnectionGate } from '../broker/connection-gate.ts'
 import { Fleet } from '../simulation/fleet.ts'
 import { LabMetrics } from '../ops/metrics.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
@@ -42,6 +43,10 @@ export interface LabOptions {
   clock?: SimClock
   /** Serve /metrics (and the dashboard) here; no HTTP server when left out. */
   http?: { host: string; port: number }
+  /** Simulated devices that wait to be started (load ramps). */
+  deferredDevices?: ReadonlySet<string>
+  /** Watches the pipeline beside the metrics (scenario recording). */
+  observer?: PipelineObserver
 }
 
 export interface LabStats {
@@ -69,8 +74,10 @@ export class Lab {
   readonly pipeline: Pipeline
   readonly metrics: LabMetrics
   readonly http: HttpServer | null
+  private readonly gate: ConnectionGate
   private readonly log: Logger
   private readonly connectedIds = new Set<string>()
+  private quiescing: Promise<void> | null = null
 
   private constructor(parts: LabParts) {
     this.broker = parts.broker
@@ -83,6 +90,7 @@ export class Lab {
     this.pipeline = parts.pipeline
     this.metrics = parts.metrics
     this.http = parts.http
+    this.gate = parts.gate
     this.log = parts.log
     if (parts.pipelineEnabled) this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
     this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
@@ -105,12 +113,13 @@ export class Lab {
       alertsByType: () => monitor.alertCounts,
       signalsByType: () => signals.counts,
     })
-    pipeline = buildPipeline({ config: options.pipeline || loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir, observer: metrics.observer() })
+    pipeline = buildPipeline({ config: options.pipeline || loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir, observer: combineObservers(metrics.observer(), options.observer) })
+    const gate = new ConnectionGate(broker)
     const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => clock.stop()]
     let listeners: Listeners
     let http: HttpServer | null = null
     try {
-      listeners = await openListeners(broker, options.listeners)
+      listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
       undo.unshift(() => listeners.close())
       if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') } })
     } catch (err) {
@@ -119,10 +128,10 @@ export class Lab {
     }
     monitor.start()
     if (options.simulate) {
-      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector(broker), log })
+      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}) })
       fleet.start()
     }
-    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, log })
+    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, gate, log })
   }
 
   get bound(): BoundListener[] {
@@ -143,14 +152,37 @@ export class Lab {
   /**
    * Devices disconnect first, and only when the broker has processed each one's DISCONNECT —
    * which comes after its last PUBLISH on the same stream — is the pipeline drained, so every
-   * message a device sent is in the sinks before they close.
+   * message a device sent is in the sinks. The broker stays up, so observers still connected
+   * receive everything; `stop` then closes the rest.
    */
+  /**
+   * What clients live through when a broker restarts: every connection drops at once (no
+   * DISCONNECT, so wills fire), and new ones are refused until `downtimeMs` of simulated time has
+   * passed. Retained messages and subscriptions of persistent sessions are kept, as a broker with
+   * durable persistence keeps them.
+   */
+  restartBroker(downtimeMs: number): void {
+    this.gate.close()
+    this.log.warn({ downtimeMs }, 'broker restart: dropping every connection')
+    this.clock.at(this.clock.now() + downtimeMs, () => {
+      this.gate.open()
+      this.log.info('broker back after restart')
+    })
+  }
+
+  async quiesce(): Promise<void> {
+    this.quiescing ??= (async () => {
+      await this.fleet?.stop()
+      if (this.fleet) await this.untilDisconnected(this.fleet.devices.map((d) => d.id), 5000)
+      this.clock.stop()
+      this.monitor.stop()
+      await this.pipeline.drain()
+    })()
+    return this.quiescing
+  }
+
   async stop(): Promise<void> {
-    await this.fleet?.stop()
-    if (this.fleet) await this.untilDisconnected(this.fleet.devices.map((d) => d.id), 5000)
-    this.clock.stop()
-    this.monitor.stop()
-    await this.pipeline.drain()
+    await this.quiesce()
     await this.http?.close()
     await this.listeners.close()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
@@ -185,6 +217,7 @@ interface LabParts {
   pipelineEnabled: boolean
   metrics: LabMetrics
   http: HttpServer | null
+  gate: ConnectionGate
   log: Logger
 }
 

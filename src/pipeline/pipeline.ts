@@ -21,6 +21,16 @@ export interface PipelineObserver {
   stage?(stage: string, outcome: 'pass' | 'reject', seconds: number): void
   quarantined?(reason: QuarantineReason): void
   routed?(route: string, sink: string): void
+  /** A device message passed every stage (after its outputs were delivered). */
+  accepted?(message: PipelineMessage): void
+}
+
+/** Both observers see everything; either may be absent. */
+export function combineObservers(a: PipelineObserver, b: PipelineObserver | undefined): PipelineObserver {
+  if (!b) return a
+  const both = <K extends keyof PipelineObserver>(key: K) =>
+    (a[key] && b[key] ? (...args: unknown[]) => ((a[key] as (...x: unknown[]) => void)(...args), (b[key] as (...x: unknown[]) => void)(...args)) : (a[key] ?? b[key])) as PipelineObserver[K]
+  return { stage: both('stage'), quarantined: both('quarantined'), routed: both('routed'), accepted: both('accepted') }
 }
 
 /** Stage timings are sampled: a clock read per stage per message would cost more than most stages. */
@@ -70,6 +80,7 @@ export class Pipeline {
     }
     this.counters.valid++
     for (const message of batch) for (const output of message.outputs) this.deliver(output)
+    this.observer.accepted?.(original)
   }
 
   /** Waits until every sink has delivered or persisted what it was given. */

@@ -1,5 +1,4 @@
-import { duplexPair } from 'node:stream'
-import type { Aedes } from 'aedes'
+import { duplexPair, type Duplex } from 'node:stream'
 import { connect, MqttClient, type IClientOptions } from 'mqtt'
 
 /** Opens an MQTT client connection; the device runner does not care how. */
@@ -16,7 +15,7 @@ export function urlConnector(url: string): Connector {
  * limit. The stream carries an address label so the broker's logs and detectors can tell
  * simulated devices apart.
  */
-export function inProcessConnector(broker: Aedes): Connector {
+export function inProcessConnector(handle: (stream: Duplex) => void): Connector {
   return (options) =>
     new MqttClient(() => {
       const [deviceSide, brokerSide] = duplexPair()
@@ -25,7 +24,7 @@ export function inProcessConnector(broker: Aedes): Connector {
       deviceSide.once('close', () => brokerSide.destroy())
       brokerSide.once('close', () => deviceSide.destroy())
       Object.defineProperty(brokerSide, 'remoteAddress', { value: `sim:${options.clientId ?? 'device'}` })
-      broker.handle(brokerSide)
+      handle(brokerSide)
       return deviceSide
     }, options)
 }

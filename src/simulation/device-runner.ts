@@ -61,7 +61,8 @@ export class SimulatedDevice {
   private seq = 0
   private lastTelemetry: unknown = undefined
   private cancelTick: Cancel | null = null
-  private reconnectTimer: NodeJS.Timeout | null = null
+  /** A pending reconnect, scheduled in simulated time like everything else the device does. */
+  private reconnectTimer: Cancel | null = null
   private stopped = false
 
   constructor(setup: SimulatedDeviceSetup) {
@@ -85,7 +86,9 @@ export class SimulatedDevice {
     return this.client?.connected ?? false
   }
 
+  /** Starts ticking and connecting; a stopped device may be started again (load ramps), its seq continuing. */
   start(): void {
+    this.stopped = false
     const period = this.setup.kind.tickMs(this.ctx.options)
     // A fixed per-device phase spreads a ward's publishes across the period instead of a burst.
     const phase = hashUnit(hashString(String(this.setup.seed)), hashString(this.id)) * period
@@ -97,13 +100,14 @@ export class SimulatedDevice {
   async stop(): Promise<void> {
     this.stopped = true
     this.cancelTick?.()
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer)
+    this.reconnectTimer?.()
     const client = this.client
     if (!client) return
     if (client.connected) {
       await this.publishStatus({ state: 'offline', reason: 'shutdown' }).catch(() => undefined)
     }
     await client.endAsync().catch(() => undefined)
+    this.client = null
   }
 
   setFault(fault: DeviceFault, active: boolean, value = 0): void {
@@ -223,15 +227,15 @@ export class SimulatedDevice {
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer || this.faults.has('offline') || this.faults.has('battery-empty')) return
     const delay = this.backoff.next()
-    this.reconnectTimer = setTimeout(() => {
+    this.reconnectTimer = this.setup.clock.at(this.setup.clock.now() + delay, () => {
       this.reconnectTimer = null
       this.connect()
-    }, delay)
+    })
   }
 
   /** An outage: the link drops without DISCONNECT, so the broker publishes the will. */
   private dropConnection(clean = false): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer)
+    this.reconnectTimer?.()
     this.reconnectTimer = null
     this.client?.end(!clean)
   }

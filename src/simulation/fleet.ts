@@ -20,6 +20,8 @@ export interface FleetSetup {
   /** Devices connect at most this many per second, as a ward powering up would, not all at once. */
   connectRate?: number
   onPublish?: (topic: string, envelope: Envelope) => void
+  /** Devices `start()` leaves alone; started later one by one (load ramps). */
+  deferred?: ReadonlySet<string>
 }
 
 /**
@@ -30,12 +32,14 @@ export class Fleet {
   readonly devices: SimulatedDevice[]
   readonly patients: ReadonlyMap<string, PatientModel>
   private readonly connectRate: number
+  private readonly deferred: ReadonlySet<string>
   private starter: NodeJS.Timeout | null = null
 
   constructor(setup: FleetSetup) {
     const start = setup.clock.now()
     this.patients = new Map(setup.registry.patients.map((p) => [p.id, createPatientModel(p, { seed: setup.seed, startMs: start })]))
     this.connectRate = setup.connectRate ?? 200
+    this.deferred = setup.deferred ?? new Set()
     this.devices = setup.registry.devices
       .filter((entry) => entry.simulated)
       .map((entry) => {
@@ -58,11 +62,12 @@ export class Fleet {
   /** Starts devices in batches of `connectRate / 10` every 100 ms. */
   start(): void {
     const batch = Math.max(1, Math.round(this.connectRate / 10))
+    const now = this.devices.filter((d) => !this.deferred.has(d.id))
     let next = 0
     const startBatch = () => {
-      for (const device of this.devices.slice(next, next + batch)) device.start()
+      for (const device of now.slice(next, next + batch)) device.start()
       next += batch
-      this.starter = next < this.devices.length ? setTimeout(startBatch, 100) : null
+      this.starter = next < now.length ? setTimeout(startBatch, 100) : null
     }
     startBatch()
   }
