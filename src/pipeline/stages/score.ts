@@ -1,12 +1,13 @@
 import { deviceKind } from '../../../devices/index.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
-import type { News2Band, News2Result } from '../clinical/news2.ts'
+import type { News2Result } from '../clinical/news2.ts'
+import { BandConfirmation } from '../clinical/band-confirmation.ts'
 import { news2Inputs } from '../clinical/news2-inputs.ts'
 import { createNews2Tracker, type News2BandChange, type News2Tracker } from '../clinical/news2-tracker.ts'
 import type { PipelineMessage } from '../message.ts'
 import type { Stage } from '../stage.ts'
 
-/** A band must hold this long (simulated) before it is announced, so noise at a boundary does not flap. */
+/** A band must be sustained this long (simulated) before it is announced; see BandConfirmation. */
 const CONFIRM_MS = 60_000
 
 export const NEWS2_DERIVED_ROOT = 'derived/news2'
@@ -20,15 +21,13 @@ const SCORE_EVERY_MS = 5_000
 
 /**
  * Stage 5: clinical scoring. Each patient's NEWS2 is recomputed as vitals arrive from any of
- * their devices; a change of risk band that holds for a minute becomes a new message on
+ * their devices; a change of risk band sustained for a minute becomes a new message on
  * `derived/news2/{ward}/{patientId}`, which the route stage sends on like any other. The current
  * score itself goes out on `derived/news2-score/{ward}/{patientId}` when it changes.
  */
 export function scoreStage(registry: HospitalRegistry, options: { confirmMs?: number; tracker?: News2Tracker } = {}): Stage {
   const tracker = options.tracker ?? createNews2Tracker()
-  const confirmMs = options.confirmMs ?? CONFIRM_MS
-  const announced = new Map<string, News2Band>()
-  const pending = new Map<string, { change: News2BandChange; since: number }>()
+  const bands = new BandConfirmation(options.confirmMs ?? CONFIRM_MS)
   const seeded = new Set<string>()
   const published = new Map<string, { key: string; at: number }>()
 
@@ -41,19 +40,6 @@ export function scoreStage(registry: HospitalRegistry, options: { confirmMs?: nu
     if (last && (last.key === key || at - last.at < SCORE_EVERY_MS)) return null
     published.set(patientId, { key, at })
     return result
-  }
-
-  const confirm = (patientId: string, change: News2BandChange | null, at: number): News2BandChange | null => {
-    if (change) {
-      if (change.to === announced.get(patientId)) pending.delete(patientId)
-      else pending.set(patientId, { change, since: at })
-    }
-    const candidate = pending.get(patientId)
-    if (!candidate || at - candidate.since < confirmMs) return null
-    pending.delete(patientId)
-    const from = announced.get(patientId) ?? null
-    announced.set(patientId, candidate.change.to)
-    return { ...candidate.change, from }
   }
 
   return {
@@ -70,8 +56,10 @@ export function scoreStage(registry: HospitalRegistry, options: { confirmMs?: nu
         seeded.add(patientId)
         values.onOxygen ??= patient?.onOxygen ?? false
       }
-      const change = tracker.update({ patientId, atMs: envelope.ts, values, scale: patient?.hypercapnic ? 2 : 1 })
-      const confirmed = confirm(patientId, change, envelope.ts)
+      tracker.update({ patientId, atMs: envelope.ts, values, scale: patient?.hypercapnic ? 2 : 1 })
+      const result = tracker.latest(patientId)!
+      const change = bands.observe(patientId, result.band, envelope.ts)
+      const confirmed = change ? { patientId, ...change, score: result.aggregate, atMs: envelope.ts, result } : null
       const score = scoreToPublish(patientId, envelope.ts)
       const out = [message]
       if (confirmed) out.push(bandChangeMessage(message, confirmed))
