@@ -80,7 +80,8 @@ export class WireGenerator implements GeneratorEngine {
     }
     const rate = this.plan.ratePerDevice
     if (rate === null) {
-      const endAt = startAt + this.plan.durationS * 1000
+      // Flat out there is nothing to ramp: the ramp-up seconds are a warm-up, left out of the figures.
+      const endAt = startAt + (this.plan.rampUpS + this.plan.durationS) * 1000
       return this.runFlatOut(startAt, endAt).finally(finish)
     }
     const schedule = new LoadSchedule({ devices: this.fleet.devices.map((d) => d.index), ratePerDevice: rate, rampUpS: this.plan.rampUpS, durationS: this.plan.durationS, startAt })
