@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { runBench, type Variant } from '../../bench/bench.ts'
 import { assertSocketsFit, openFileLimit } from '../../bench/fd-budget.ts'
 import { ENGINES, type EngineName } from '../../bench/generator-plan.ts'
 import { MIN_SYNTHETIC_BYTES, type PayloadSpec } from '../../bench/payloads.ts'
+import { formatBreakdown } from '../../bench/profile-summary.ts'
+import type { BenchReport } from '../../bench/result.ts'
 import { formatTable } from '../../bench/report-table.ts'
 import { renderSvg } from '../../bench/report-svg.ts'
 import { describeTarget, parseTarget, type TargetSpec } from '../../bench/targets.ts'
@@ -74,6 +76,7 @@ export const benchCommand = defineCommand({
         progress: (line) => process.stderr.write(`${line}\n`),
       })
       process.stdout.write(`${formatTable(report)}\n`)
+      if (options['cpu-prof']) process.stdout.write(profileReport(resolve(options['cpu-prof']), report))
       if (options.json) writeFileSync(options.json, JSON.stringify(report, null, 2) + '\n')
       if (options.svg) writeFileSync(options.svg, renderSvg(report))
       return 0
@@ -114,4 +117,17 @@ export function parseVariants(targetList: string, pipeline: boolean, engine: Eng
   }
   if (values.some((v) => !(ENGINES as readonly string[]).includes(v))) throw usage(`--compare generator= takes ${ENGINES.join(' and ')}, got "${match[2]}"`)
   return values.map((v) => ({ label: `generator ${v}`, target: targets[0]!, engine: v as EngineName }))
+}
+
+/**
+ * The broker profiles of this run, main threads only (`CPU.<date>.<time>.<pid>.0.<n>.cpuprofile`),
+ * in the order the runs were made, each with its breakdown.
+ */
+function profileReport(dir: string, report: BenchReport): string {
+  const profiles = readdirSync(dir)
+    .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))
+    .sort()
+    .slice(-report.runs.filter((r) => r.broker && r.target.startsWith('embedded')).length)
+  const runs = report.runs.filter((r) => r.target.startsWith('embedded'))
+  return profiles.map((file, i) => `\n${runs[i]?.variant ?? file} — ${join(dir, file)}\n${formatBreakdown(join(dir, file), runs[i]?.totals.sent ?? 0)}\n`).join('')
 }
