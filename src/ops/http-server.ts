@@ -7,6 +7,8 @@ export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void | 
 export interface HttpServer {
   url: string
   port: number
+  /** Adds routes to a running server (the dashboard, mounted once the lab it shows exists). */
+  mount(routes: Record<string, HttpHandler>): void
   close(): Promise<void>
 }
 
@@ -16,7 +18,12 @@ export interface HttpServer {
  */
 export async function startHttpServer(options: { host: string; port: number; routes: Record<string, HttpHandler> }): Promise<HttpServer> {
   const sockets = new Set<Socket>()
-  const routes = Object.entries(options.routes).sort(([a], [b]) => b.length - a.length)
+  let routes: [string, HttpHandler][] = []
+  const mount = (more: Record<string, HttpHandler>) => {
+    // Longest first, so `/metrics` wins over a `/` prefix.
+    routes = [...routes, ...Object.entries(more)].sort(([a], [b]) => b.length - a.length)
+  }
+  mount(options.routes)
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
     const match = routes.find(([route]) => (route.endsWith('/') ? path.startsWith(route) : path === route))
@@ -37,6 +44,7 @@ export async function startHttpServer(options: { host: string; port: number; rou
   return {
     url: `http://${displayHost(options.host)}:${port}`,
     port,
+    mount,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy()

@@ -1,6 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { PipelineObserver } from '../pipeline/pipeline.ts'
 
+/** Sampled per-stage pipeline timings; the dashboard reads it too. */
+export const STAGE_DURATION_METRIC = 'wardlab_pipeline_stage_duration_seconds'
+
 /** What the metrics read at scrape time; plain numbers kept by the parts themselves. */
 export interface MetricSources {
   pipeline: () => { received: number; valid: number; quarantined: number; derived: number; routed: number }
@@ -25,7 +28,7 @@ export class LabMetrics {
     const registry = this.registry
     collectDefaultMetrics({ register: registry, prefix: 'wardlab_' })
     this.stageSeconds = new Histogram({
-      name: 'wardlab_pipeline_stage_duration_seconds',
+      name: STAGE_DURATION_METRIC,
       help: 'Time a pipeline stage took for one message (sampled 1 in 16)',
       labelNames: ['stage', 'outcome'],
       buckets: [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2],
