@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
 import type { ProfileName } from '../../src/broker/profile.ts'
-import { Lab } from '../../src/lab/lab.ts'
+import { Lab, type LabOptions } from '../../src/lab/lab.ts'
 import { hashPassword } from '../../src/registry/passwords.ts'
 import type { Registry } from '../../src/registry/schema.ts'
 import { silentLogger } from '../../src/util/log.ts'
@@ -39,8 +39,8 @@ export function outputDir(): string {
 
 let cachedRegistry: Promise<Registry> | null = null
 
-/** A broker on free ports, no simulated fleet: tests bring their own real clients. */
-export async function startTestLab(profile: ProfileName = 'lab', registry?: Registry): Promise<Lab> {
+/** A broker on free ports, no simulated fleet unless `overrides` asks: tests bring their own real clients. */
+export async function startTestLab(profile: ProfileName = 'lab', registry?: Registry, overrides: Partial<LabOptions> = {}): Promise<Lab> {
   cachedRegistry ??= testRegistry()
   return Lab.start({
     registry: registry ?? (await cachedRegistry),
@@ -55,6 +55,7 @@ export async function startTestLab(profile: ProfileName = 'lab', registry?: Regi
     simulate: false,
     log: silentLogger,
     outputDir: outputDir(),
+    ...overrides,
   })
 }
 

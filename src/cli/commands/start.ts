@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { ListenerSpec } from '../../broker/listeners.ts'
 import { loadPipelineConfig } from '../../pipeline/config.ts'
 import { PROFILES, type ProfileName } from '../../broker/profile.ts'
+import { mountDashboard } from '../../dashboard/mount.ts'
 import { Lab } from '../../lab/lab.ts'
 import { createLogger } from '../../util/log.ts'
 import { WardlabError } from '../../util/errors.ts'
@@ -58,6 +59,7 @@ export const startCommand = defineCommand({
       http: { host: options.host, port: options['http-port'] },
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
     })
+    mountDashboard(lab)
     printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
     log.info({ listeners: lab.bound, profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
     const stopStatus = startStatusLine(() => lab.stats(), { log, tty: Boolean(process.stderr.isTTY) })
@@ -95,7 +97,7 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
   const tcp = lab.bound.find((b) => b.kind === 'mqtt')
   const lines = ['', `wardlab is running: ${lab.registry.data.site} (profile ${profileName})`]
   for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}`)
-  if (lab.http) lines.push(`  http   ${lab.http.url}/metrics`)
+  if (lab.http) lines.push(`  http   ${lab.http.url}/metrics`, `  dashboard ${lab.http.url}/`)
   lines.push(`  devices ${lab.fleet?.devices.length ?? 0} simulated, registry ${registryFile}`)
   lines.push(`  outputs alerts/#, fhir/#, ops/#, quarantine/#, security/alerts/# on the broker; files in ${outputDir}`)
   if (profileName === 'lab') {

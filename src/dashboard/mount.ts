@@ -1,0 +1,39 @@
+import type { Lab } from '../lab/lab.ts'
+import type { HttpHandler } from '../ops/http-server.ts'
+import { dashboardLayout } from './layout.ts'
+import { dashboardStats } from './stats.ts'
+import { indexPage, publicFiles } from './static-files.ts'
+
+/** Where the page finds the broker: the port, since the host is whatever the browser reached us by. */
+export interface DashboardBroker {
+  wsPort: number | null
+  wsPath: string
+}
+
+/**
+ * Serves the live dashboard on the lab's HTTP port: the page at `/`, its files under
+ * `/dashboard/`, the hospital's layout at `/api/layout` and running totals at `/api/stats`.
+ * Everything live reaches the page over MQTT-over-WebSocket, as an anonymous observer — the same
+ * way any other client would read the broker. Works with any lab (`wardlab start`, scenario runs).
+ */
+export function mountDashboard(lab: Lab): void {
+  if (!lab.http) throw new Error('the dashboard needs the lab to serve HTTP (LabOptions.http)')
+  lab.http.mount({
+    '/': indexPage,
+    '/dashboard/': publicFiles,
+    '/api/layout': json(() => ({ ...dashboardLayout(lab.registry.data), broker: dashboardBroker(lab) })),
+    '/api/stats': json(() => dashboardStats(lab)),
+  })
+}
+
+function dashboardBroker(lab: Lab): DashboardBroker {
+  const ws = lab.bound.find((b) => b.kind === 'ws')
+  return { wsPort: ws ? ws.port : null, wsPath: ws ? new URL(ws.url).pathname : '/mqtt' }
+}
+
+function json(body: () => unknown): HttpHandler {
+  return async (_req, res) => {
+    const text = JSON.stringify(await body())
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(text)
+  }
+}

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mountDashboard } from '../src/dashboard/mount.ts'
+import type { DashboardStats } from '../src/dashboard/stats.ts'
+import type { Lab } from '../src/lab/lab.ts'
+import { connectDevice, envelope, portOf, startTestLab, testRegistry } from './support/lab.ts'
+
+/** The dashboard's HTTP side on a real lab: the page and its modules, the layout, the stats. */
+describe('dashboard routes', () => {
+  let lab: Lab
+  let base: string
+
+  beforeAll(async () => {
+    lab = await startTestLab('lab', await testRegistry(), { http: { host: '127.0.0.1', port: 0 } })
+    mountDashboard(lab)
+    base = lab.http!.url
+  })
+
+  afterAll(async () => {
+    await lab.stop()
+  })
+
+  it('serves the page with a content security policy that allows only its own scripts', async () => {
+    const res = await fetch(`${base}/`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(await res.text()).toContain('src="dashboard/app.js"')
+  })
+
+  it('serves every module the page imports, down to the browser build of mqtt.js from node_modules', async () => {
+    const pending = ['dashboard/app.js']
+    const served = new Set<string>()
+    while (pending.length) {
+      const path = pending.pop()!
+      if (served.has(path)) continue
+      const res = await fetch(`${base}/${path}`)
+      expect(res.status, path).toBe(200)
+      expect(res.headers.get('content-type'), path).toMatch(/^text\/javascript/)
+      const source = await res.text()
+      served.add(path)
+      if (path.includes('/vendor/')) {
+        expect(source).toContain('export default')
+        continue
+      }
+      for (const [, relative] of source.matchAll(/^import .* from '(\.\/[^']+)'$/gm)) pending.push(`dashboard/${relative!.slice(2)}`)
+    }
+    expect(served).toContain('dashboard/vendor/mqtt.esm.js')
+    expect(served.size).toBeGreaterThan(8)
+    expect((await fetch(`${base}/dashboard/style.css`)).headers.get('content-type')).toMatch(/^text\/css/)
+  })
+
+  it('refuses anything outside the public folder, and keeps /metrics and /healthz', async () => {
+    for (const path of ['/dashboard/..%2fstatic-files.ts', '/dashboard/%2e%2e/%2e%2e/package.json', '/dashboard/mount.ts', '/dashboard/vendor/mqtt.js', '/nothing-here']) {
+      expect((await fetch(`${base}${path}`)).status, path).toBe(404)
+    }
+    expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n')
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('wardlab_pipeline_messages_total')
+  })
+
+  it('gives the layout and where the broker listens, with no credentials and no scripted trajectories', async () => {
+    const text = await (await fetch(`${base}/api/layout`)).text()
+    const layout = JSON.parse(text)
+    expect(layout.site).toBe('Test Hospital')
+    expect(layout.wards).toEqual([{ id: 'icu', name: 'ICU', beds: ['icu-01', 'icu-02'] }])
+    expect(layout.patients[0]).toEqual({ id: 'pt-01', ward: 'icu', bed: 'icu-01', sex: 'female', ageYears: 64, news2Scale: 1 })
+    expect(layout.devices[0]).toEqual({ id: 'mon-01', kind: 'bedside-monitor', ward: 'icu', bed: 'icu-01', patient: 'pt-01', simulated: false })
+    expect(layout.broker).toEqual({ wsPort: portOf(lab, 'ws'), wsPath: '/mqtt' })
+    expect(text).not.toMatch(/scrypt|passwordHash|users|nurse-op|trajectory/)
+  })
+
+  it('counts messages in /api/stats and reads the simulated clock', async () => {
+    const stats = async () => (await (await fetch(`${base}/api/stats`)).json()) as DashboardStats
+    const before = await stats()
+    const device = await connectDevice(lab, 'mon-01')
+    await device.publishAsync('hospital/icu/bedside-monitor/mon-01/telemetry', envelope('mon-01', 1, { heartRate: 80, spo2: 97 }), { qos: 1 })
+    await device.publishAsync('hospital/icu/bedside-monitor/mon-01/telemetry', '{"not":"an envelope"}', { qos: 1 })
+    await device.endAsync()
+    const after = await stats()
+    expect(after.received - before.received).toBe(2)
+    expect(after.quarantined - before.quarantined).toBe(1)
+    expect(after.speed).toBe(1)
+    expect(Math.abs(after.simNow - lab.clock.now())).toBeLessThan(1000)
+    expect(after.pipelineTimed).toBeGreaterThan(0)
+    expect(after.pipelineSeconds).toBeGreaterThan(0)
+  })
+
+  it('needs a lab that serves HTTP', async () => {
+    const bare = await startTestLab()
+    try {
+      expect(() => mountDashboard(bare)).toThrow(/LabOptions.http/)
+    } finally {
+      await bare.stop()
+    }
+  })
+})
