@@ -37,7 +37,7 @@ function bedCard(ward, bed, patient, devices) {
   const bp = el('div', { class: 'nibp', 'data-field': 'nibp' }, el('span', { class: 'name' }, 'NIBP'), ' ', bpValue, ' ', el('span', { class: 'unit' }, 'mmHg'), ' ', bpAge)
   const score = el('span', { class: 'score' }, '–')
   const band = el('span', { class: 'band' }, 'no score')
-  const news2 = el('div', { class: 'news2', 'data-band': 'none', role: 'status' }, el('span', { class: 'name' }, 'NEWS2'), score, band)
+  const news2 = el('div', { class: 'news2', 'data-band': 'none' }, el('span', { class: 'name' }, 'NEWS2'), score, band)
   const trend = sparkline(`Heart rate trend, bed ${bed}`, { width: 180, height: 22 })
   const alarms = el('ul', { class: 'alarms', 'aria-label': 'Active alarms' })
   const lines = devices.filter((d) => d !== monitor).map(deviceLine)

@@ -28,7 +28,7 @@ function kitCard(device, patient) {
       for (const row of rows) {
         const r = d.readings.get(row.sensor)
         setText(row.reading, r ? row.show(r.data) : 'no reading yet')
-        setText(row.when, r ? `${duration(model.clock.now() - r.ts)} ago · arrived ${duration(r.lateMs)} late` : '')
+        setText(row.when, r ? `${duration(model.clock.now() - r.ts)} ago · ${r.lateMs < 1000 ? 'arrived at once' : `arrived ${duration(r.lateMs)} late`}` : '')
         setAttr(row.node, 'data-late', r && r.lateMs > 5 * 60_000 ? 'yes' : null)
       }
     },

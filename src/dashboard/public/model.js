@@ -11,6 +11,7 @@ const MAX_SECURITY_ALERTS = 200
 /** Before a device's rate is known, assume a reading a minute. */
 const UNKNOWN_INTERVAL_MS = 60_000
 
+const utf8 = new TextDecoder()
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isEnvelope = (v) => isObject(v) && typeof v.deviceId === 'string' && Number.isFinite(v.ts) && isObject(v.data)
 
@@ -55,7 +56,7 @@ export class WardModel {
     if (payload.length === 0) return
     let body
     try {
-      body = JSON.parse(new TextDecoder().decode(payload))
+      body = JSON.parse(utf8.decode(payload))
     } catch {
       return
     }
