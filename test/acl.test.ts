@@ -55,6 +55,28 @@ describe('ACL', () => {
     expect(decideSubscribe(identity, filter).allowed).toBe(allowed)
   })
 
+  const LAB = { sandbox: true }
+  it.each([
+    [anonymous, 'Temperature', true],
+    [anonymous, 'mqtt-malaria/loadr/data/1/10000', true],
+    [observer, 'lab/notes', true],
+    [operator, 'tools/ping', true],
+    [anonymous, `${OWN}/telemetry`, false],
+    [anonymous, `${OWN}/cmd`, false],
+    [anonymous, 'hospital', false],
+    [anonymous, 'security/alerts/brute-force', false],
+    [anonymous, '$SYS/broker/uptime', false],
+    [anonymous, '$topic', false],
+    [device, 'Temperature', false],
+  ] as const)('%# in the lab sandbox, publish by %o to %s → %s', (identity, topic, allowed) => {
+    expect(decidePublish(identity, topic, LAB).allowed).toBe(allowed)
+  })
+
+  it('has no sandbox outside the lab profile', () => {
+    expect(decidePublish(anonymous, 'Temperature').allowed).toBe(false)
+    expect(decidePublish(anonymous, 'Temperature', { sandbox: false }).allowed).toBe(false)
+  })
+
   it('says why a publish is refused', () => {
     const decision = decidePublish(device, 'hospital/icu/infusion-pump/pump-02/telemetry')
     expect(decision).toEqual({ allowed: false, reason: 'outside its own namespace hospital/icu/infusion-pump/pump-01/' })

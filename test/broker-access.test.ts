@@ -81,6 +81,19 @@ describe('broker access control (lab profile)', () => {
     anonymous.end(true)
   })
 
+  it('lets an anonymous client publish on a plain topic outside hospital/ (the lab sandbox) without an alert', async () => {
+    const deniedBefore = lab.signals.counts.get('publish-denied') ?? 0
+    const alertsBefore = lab.monitor.totalAlerts()
+    const sensor = await connectAs(lab, { clientId: 'mqttset-like-sensor' })
+    await sensor.subscribeAsync('Temperature', { qos: 1 })
+    const echoed = nextMessage(sensor, (t) => t === 'Temperature')
+    await sensor.publishAsync('Temperature', '21', { qos: 1 })
+    expect((await echoed).payload.toString()).toBe('21')
+    expect(lab.signals.counts.get('publish-denied') ?? 0).toBe(deniedBefore)
+    expect(lab.monitor.totalAlerts()).toBe(alertsBefore)
+    await sensor.endAsync()
+  })
+
   it("refuses an anonymous client that borrows a device's client id", async () => {
     await expect(connectAs(lab, { clientId: 'mon-01' })).rejects.toMatchObject({ code: 2 })
   })
@@ -129,6 +142,15 @@ describe('broker access control (strict profile)', () => {
 
   it('refuses anonymous clients with CONNACK 5', async () => {
     await expect(connectAs(lab, { clientId: 'anon' })).rejects.toMatchObject({ code: 5 })
+  })
+
+  it('has no sandbox: a registered observer publishing a plain topic is disconnected', async () => {
+    const observer = await connectAs(lab, { clientId: 'obs-pub', username: 'ward-obs', password: 'observer-secret' })
+    const gone = closed(observer)
+    observer.publish('Temperature', '21', { qos: 0 })
+    await gone
+    expect(lab.signals.counts.get('publish-denied')).toBe(1)
+    observer.end(true)
   })
 
   it('still lets registered observers in', async () => {

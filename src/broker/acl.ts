@@ -1,5 +1,6 @@
 import { COMMAND_CHANNEL, DEVICE_ROOT, OUTBOUND_CHANNELS, deviceTopic, filterCovers, isOutputTopic, parseDeviceTopic } from '../contract/topics.ts'
 import type { Identity } from '../registry/registry.ts'
+import type { Profile } from './profile.ts'
 
 /**
  * Who may publish and subscribe where. Pure functions of identity and topic, so the rules read
@@ -13,7 +14,10 @@ import type { Identity } from '../registry/registry.ts'
  * | admin    | any device topic                          | everything, `$SYS` included       |
  *
  * Pipeline outputs (`alerts/`, `fhir/`, `ops/`, `quarantine/`, `security/`) are written by the
- * broker alone, so a consumer can trust what it reads there.
+ * broker alone, so a consumer can trust what it reads there. In the lab profile's sandbox, every
+ * role but `device` may also publish to topics outside `hospital/` (and outside the outputs and
+ * `$`): nothing there reaches the pipeline or a device, and generic MQTT tools and captures work.
+ * A device stays inside its own namespace in every profile.
  */
 
 export type Decision = { allowed: true } | { allowed: false; reason: string }
@@ -21,9 +25,10 @@ export type Decision = { allowed: true } | { allowed: false; reason: string }
 const ALLOW: Decision = { allowed: true }
 const deny = (reason: string): Decision => ({ allowed: false, reason })
 
-export function decidePublish(identity: Identity, topic: string): Decision {
+export function decidePublish(identity: Identity, topic: string, profile: Pick<Profile, 'sandbox'> = { sandbox: false }): Decision {
   if (topic.startsWith('$')) return deny('$-topics are reserved for the broker (MQTT 3.1.1 §4.7.2)')
   if (isOutputTopic(topic)) return deny('pipeline output topics are written by the broker only')
+  if (profile.sandbox && identity.role !== 'device' && !isHospitalTopic(topic)) return ALLOW
   const target = parseDeviceTopic(topic)
   switch (identity.role) {
     case 'device': {
@@ -42,6 +47,10 @@ export function decidePublish(identity: Identity, topic: string): Decision {
     case 'observer':
       return deny(identity.anonymous ? 'anonymous clients are read-only observers' : 'observers are read-only')
   }
+}
+
+function isHospitalTopic(topic: string): boolean {
+  return topic === DEVICE_ROOT || topic.startsWith(`${DEVICE_ROOT}/`)
 }
 
 export function decideSubscribe(identity: Identity, filter: string): Decision {

@@ -1,9 +1,12 @@
 import { Aedes, type AedesOptions } from 'aedes'
 import type { HospitalRegistry } from '../registry/registry.ts'
+import { BanList } from '../security/ban-list.ts'
 import type { SignalBus } from '../security/signals.ts'
+import { ConnectionWatch } from './connection-signals.ts'
 import { authenticateHook } from './hooks/authenticate.ts'
 import { authorizePublishHook } from './hooks/authorize-publish.ts'
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts'
+import { preConnectHook } from './hooks/pre-connect.ts'
 import type { Profile } from './profile.ts'
 
 export interface BrokerDeps {
@@ -12,6 +15,15 @@ export interface BrokerDeps {
   signals: SignalBus
   /** Extra Aedes options (persistence, mq) for later layers; hooks are always ours. */
   aedes?: Pick<AedesOptions, 'persistence' | 'mq' | 'id'>
+  /** Connection signals, bans and the per-address limit; a lab passes its own to share them with the monitor. */
+  security?: BrokerSecurity
+}
+
+export interface BrokerSecurity {
+  connections: ConnectionWatch
+  bans: BanList
+  now: () => number
+  maxConnectionsPerAddress: number
 }
 
 /**
@@ -34,11 +46,15 @@ export function brokerLimits(profile: Profile): Pick<AedesOptions, 'connectTimeo
 }
 
 export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
-  return Aedes.createBroker({
+  const security = deps.security ?? { connections: new ConnectionWatch({ signals: deps.signals, now: Date.now }), bans: new BanList(), now: Date.now, maxConnectionsPerAddress: 0 }
+  const broker = await Aedes.createBroker({
     ...deps.aedes,
     ...brokerLimits(deps.profile),
+    preConnect: preConnectHook({ ...security, signals: deps.signals }),
     authenticate: authenticateHook(deps),
     authorizePublish: authorizePublishHook(deps),
     authorizeSubscribe: authorizeSubscribeHook(deps),
   })
+  security.connections.attach(broker)
+  return broker
 }

@@ -1,6 +1,7 @@
 import type { Aedes, AedesPublishPacket, Client } from 'aedes'
 import type { Logger } from 'pino'
 import { createBroker } from '../broker/create-broker.ts'
+import { ConnectionWatch } from '../broker/connection-signals.ts'
 import { clientAddress } from '../broker/client-info.ts'
 import { openListeners, type BoundListener, type ListenerSpec, type Listeners } from '../broker/listeners.ts'
 import { profile, type ProfileName } from '../broker/profile.ts'
@@ -11,6 +12,9 @@ import { combineObservers, type Pipeline, type PipelineObserver } from '../pipel
 import { HospitalRegistry } from '../registry/registry.ts'
 import type { Registry } from '../registry/schema.ts'
 import type { SecurityAlert } from '../security/alert.ts'
+import { BanList } from '../security/ban-list.ts'
+import { securityConfig, type SecurityConfigInput } from '../security/config.ts'
+import { BanResponder } from '../security/response.ts'
 import { SecurityMonitor } from '../security/monitor.ts'
 import { SignalBus } from '../security/signals.ts'
 import { createSimClock, type SimClock } from '../simulation/clock.ts'
@@ -41,6 +45,8 @@ export interface LabOptions {
   pipeline?: PipelineConfig | false
   /** Defaults to a clock paced at `speed` from now; scenario runs pass a virtual clock. */
   clock?: SimClock
+  /** Detector thresholds and response policy (src/security/config.ts); defaults when left out. */
+  security?: SecurityConfigInput
   /** Serve /metrics (and the dashboard) here; no HTTP server when left out. */
   http?: { host: string; port: number }
   /** Simulated devices that wait to be started (load ramps). */
@@ -101,9 +107,14 @@ export class Lab {
     const log = options.log
     const registry = new HospitalRegistry(options.registry)
     const signals = new SignalBus()
-    const broker = await createBroker({ registry, profile: profile(options.profile), signals })
     const clock = options.clock ?? createSimClock({ start: Date.now(), speed: options.speed })
-    const monitor = new SecurityMonitor({ signals, log, now: () => clock.now(), publish: (alert) => publishAlert(broker, alert) })
+    const now = () => clock.now()
+    const security = securityConfig(options.security)
+    const bans = new BanList()
+    const connections = new ConnectionWatch({ signals, now })
+    const broker = await createBroker({ registry, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress } })
+    const responder = new BanResponder({ bans, connections, log })
+    const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => publishAlert(broker, alert) })
     let fleet: Fleet | null = null
     let pipeline: Pipeline | null = null
     const metrics = new LabMetrics({

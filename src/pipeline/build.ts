@@ -52,6 +52,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     stages: deps.config.stages.map((name) => STAGES[name](deps)),
     sinks,
     quarantine: new Quarantine(quarantineSinks),
+    onQuarantine: (message, reason) => deps.monitor.quarantined(message, reason),
     ...(deps.observer ? { observer: deps.observer } : {}),
   })
 }

@@ -48,13 +48,16 @@ export class Pipeline {
   private readonly sinks: ReadonlyMap<string, Sink>
   private readonly quarantine: Quarantine
   private readonly observer: PipelineObserver
+  private readonly onQuarantine: ((message: PipelineMessage, reason: QuarantineReason) => void) | undefined
   private sequence = 0
 
-  constructor(parts: { stages: readonly Stage[]; sinks: ReadonlyMap<string, Sink>; quarantine: Quarantine; observer?: PipelineObserver }) {
+  /** `onQuarantine` sees every quarantined device message (the security monitor's malformed-payload and false-data detectors). */
+  constructor(parts: { stages: readonly Stage[]; sinks: ReadonlyMap<string, Sink>; quarantine: Quarantine; observer?: PipelineObserver; onQuarantine?: (message: PipelineMessage, reason: QuarantineReason) => void }) {
     this.stages = parts.stages
     this.sinks = parts.sinks
     this.quarantine = parts.quarantine
     this.observer = parts.observer ?? {}
+    this.onQuarantine = parts.onQuarantine
   }
 
   ingest(topic: string, payload: Buffer, source: PipelineMessage['source'], receivedAt: number): void {
@@ -102,7 +105,10 @@ export class Pipeline {
   /** Derived events that fail a later stage are quarantined too, but only device messages count as received. */
   private hold(message: PipelineMessage, stage: string, rejection: Rejection, isDeviceMessage: boolean): void {
     this.quarantine.hold(message, stage, rejection)
-    if (isDeviceMessage) this.counters.quarantined++
+    if (isDeviceMessage) {
+      this.counters.quarantined++
+      this.onQuarantine?.(message, rejection.reason)
+    }
     this.quarantinedBy.set(rejection.reason, (this.quarantinedBy.get(rejection.reason) ?? 0) + 1)
     this.observer.quarantined?.(rejection.reason)
   }

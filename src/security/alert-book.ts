@@ -17,21 +17,9 @@ export interface AlertBookOptions {
 export class AlertBook {
   private readonly open = new Map<string, { alert: SecurityAlert; lastEmitted: number }>()
   private readonly options: AlertBookOptions
-  private sweeper: NodeJS.Timeout | null = null
 
   constructor(options: AlertBookOptions) {
     this.options = options
-  }
-
-  /** Starts closing quiet alerts on a wall-clock timer (a live broker; tests call sweep()). */
-  start(intervalMs = 1000): void {
-    this.sweeper ??= setInterval(() => this.sweep(), intervalMs)
-    this.sweeper.unref()
-  }
-
-  stop(): void {
-    if (this.sweeper) clearInterval(this.sweeper)
-    this.sweeper = null
   }
 
   report(finding: Finding): SecurityAlert {

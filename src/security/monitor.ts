@@ -1,40 +1,63 @@
 import type { Logger } from 'pino'
 import type { PipelineMessage } from '../pipeline/message.ts'
+import type { QuarantineReason } from '../pipeline/stage.ts'
+import type { HospitalRegistry } from '../registry/registry.ts'
 import { AlertBook } from './alert-book.ts'
-import type { SecurityAlert } from './alert.ts'
-import type { Detector } from './detector.ts'
-import type { SignalBus } from './signals.ts'
-import { authBypassDetector } from './detectors/auth-bypass.ts'
-import { authFailureDetector } from './detectors/auth-failure.ts'
-import { topicSpoofingDetector } from './detectors/topic-spoofing.ts'
-import { wildcardSnoopingDetector } from './detectors/wildcard-snooping.ts'
-
-export const DEFAULT_DETECTORS: readonly Detector[] = [authFailureDetector, authBypassDetector, topicSpoofingDetector, wildcardSnoopingDetector]
+import type { Finding, SecurityAlert } from './alert.ts'
+import { securityConfig, type SecurityConfig } from './config.ts'
+import type { Detector, Report } from './detector.ts'
+import { createDetectors } from './detectors/index.ts'
+import type { Responder } from './response.ts'
+import type { SecuritySignal, SignalBus, SignalType } from './signals.ts'
 
 export interface SecurityMonitorOptions {
   signals: SignalBus
-  detectors?: readonly Detector[]
+  registry: HospitalRegistry
   publish: (alert: SecurityAlert) => void
   log: Logger
   now?: () => number
+  config?: SecurityConfig
+  /** Defaults to every detector, configured by `config`. */
+  detectors?: readonly Detector[]
+  /** Carries out `block` responses; without one, every type is alert-only. */
+  responder?: Responder
   quietMs?: number
 }
 
+/** How often idle detector state is forgotten and quiet alerts are closed (wall time). */
+const SWEEP_EVERY_MS = 1000
+
 /**
- * Connects the broker's signals to the detectors and the detectors' findings to the alert stream.
- * Counts of alerts by type are kept for the status line and metrics.
+ * Connects the broker's signals and the pipeline's messages to the detectors, and the detectors'
+ * findings to the alert stream and the response policy. Signals are routed by type, so a PUBLISH
+ * reaches only the detectors that count publishes. Counts of alerts by type are kept for the
+ * status line and metrics.
  */
 export class SecurityMonitor {
   readonly book: AlertBook
   readonly alertCounts = new Map<string, number>()
+  readonly config: SecurityConfig
+  private readonly bySignal = new Map<SignalType, Detector[]>()
   private readonly messageDetectors: readonly Detector[]
+  private readonly quarantineDetectors: readonly Detector[]
+  private readonly detectors: readonly Detector[]
   private readonly now: () => number
+  private readonly responder: Responder | undefined
+  private readonly alertListeners: ((alert: SecurityAlert) => void)[] = []
+  private readonly report: Report
+  private sweeper: NodeJS.Timeout | null = null
 
   constructor(options: SecurityMonitorOptions) {
     const now = options.now ?? Date.now
-    const detectors = options.detectors ?? DEFAULT_DETECTORS
     this.now = now
-    this.messageDetectors = detectors.filter((d) => d.onMessage)
+    this.config = options.config ?? securityConfig()
+    this.responder = options.responder
+    this.detectors = options.detectors ?? createDetectors(this.config, options.registry)
+    for (const detector of this.detectors) {
+      for (const type of detector.signals ?? []) this.bySignal.set(type, [...(this.bySignal.get(type) ?? []), detector])
+    }
+    this.messageDetectors = this.detectors.filter((d) => d.onMessage)
+    this.quarantineDetectors = this.detectors.filter((d) => d.onQuarantine)
     this.book = new AlertBook({
       now,
       quietMs: options.quietMs ?? 30_000,
@@ -45,22 +68,28 @@ export class SecurityMonitor {
           options.log.warn({ alert }, `security alert: ${alert.type} from ${alert.clientId || '?'} at ${alert.address}`)
         }
         options.publish(alert)
+        for (const listener of this.alertListeners) listener(alert)
       },
     })
-    options.signals.on((signal) => {
-      const at = now()
-      for (const detector of detectors) {
-        for (const finding of detector.onSignal?.(signal, at) ?? []) this.book.report(finding)
-      }
-    })
+    this.report = (finding) => this.handle(finding)
+    options.signals.on((signal) => this.onSignal(signal))
+  }
+
+  /** Every alert as published (opened, updated, closed), for run recorders and scoring. */
+  onAlert(listener: (alert: SecurityAlert) => void): void {
+    this.alertListeners.push(listener)
   }
 
   /** The pipeline's detect stage hands every valid message here. */
   inspect(message: PipelineMessage): void {
     const at = this.now()
-    for (const detector of this.messageDetectors) {
-      for (const finding of detector.onMessage!(message, at)) this.book.report(finding)
-    }
+    for (const detector of this.messageDetectors) detector.onMessage!(message, at, this.report)
+  }
+
+  /** The pipeline hands every device message it quarantines here. */
+  quarantined(message: PipelineMessage, reason: QuarantineReason): void {
+    const at = this.now()
+    for (const detector of this.quarantineDetectors) detector.onQuarantine!(message, reason, at, this.report)
   }
 
   totalAlerts(): number {
@@ -70,11 +99,33 @@ export class SecurityMonitor {
   }
 
   start(): void {
-    this.book.start()
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_EVERY_MS)
+    this.sweeper.unref()
+  }
+
+  /** Closes quiet alerts and lets detectors forget idle keys. */
+  sweep(): void {
+    const at = this.now()
+    this.book.sweep()
+    for (const detector of this.detectors) detector.sweep?.(at)
   }
 
   stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper)
+    this.sweeper = null
     this.book.closeAll()
-    this.book.stop()
+  }
+
+  private onSignal(signal: SecuritySignal): void {
+    const detectors = this.bySignal.get(signal.type)
+    if (!detectors) return
+    const at = this.now()
+    for (const detector of detectors) detector.onSignal!(signal, at, this.report)
+  }
+
+  private handle(finding: Finding): void {
+    this.book.report(finding)
+    const policy = this.config.response[finding.type]
+    if (policy?.action === 'block') this.responder?.block(finding, policy, this.now())
   }
 }

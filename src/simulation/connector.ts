@@ -16,15 +16,21 @@ export function urlConnector(url: string): Connector {
  * simulated devices apart.
  */
 export function inProcessConnector(handle: (stream: Duplex) => void): Connector {
-  return (options) =>
-    new MqttClient(() => {
-      const [deviceSide, brokerSide] = duplexPair()
-      // A pair does not pass destruction across: without this, a broker that drops a client (or a
-      // device that drops its link) leaves the other end open forever, like a half-dead TCP peer.
-      deviceSide.once('close', () => brokerSide.destroy())
-      brokerSide.once('close', () => deviceSide.destroy())
-      Object.defineProperty(brokerSide, 'remoteAddress', { value: `sim:${options.clientId ?? 'device'}` })
-      handle(brokerSide)
-      return deviceSide
-    }, options)
+  return (options) => new MqttClient(() => openInProcessStream(handle, `sim:${options.clientId ?? 'device'}`), options)
+}
+
+/**
+ * One in-memory connection into a broker: returns the client's end; the broker's end carries
+ * `address` as its `remoteAddress`, which the broker reports as the peer (attackers and capture
+ * replays label theirs with the address they stand for).
+ */
+export function openInProcessStream(handle: (stream: Duplex) => void, address: string): Duplex {
+  const [clientSide, brokerSide] = duplexPair()
+  // A pair does not pass destruction across: without this, a broker that drops a client (or a
+  // device that drops its link) leaves the other end open forever, like a half-dead TCP peer.
+  clientSide.once('close', () => brokerSide.destroy())
+  brokerSide.once('close', () => clientSide.destroy())
+  Object.defineProperty(brokerSide, 'remoteAddress', { value: address })
+  handle(brokerSide)
+  return clientSide
 }

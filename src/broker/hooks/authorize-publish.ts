@@ -1,6 +1,7 @@
 import type { Client, PublishPacket } from 'aedes'
 import { decidePublish } from '../acl.ts'
 import { clientAddress, identityOf } from '../client-info.ts'
+import type { Profile } from '../profile.ts'
 import type { SignalBus } from '../../security/signals.ts'
 
 /**
@@ -9,12 +10,12 @@ import type { SignalBus } from '../../security/signals.ts'
  * client are the broker's own (pipeline outputs, $SYS) and pass; Aedes' default guard for `$SYS`
  * lives in decidePublish so replacing the hook keeps it.
  */
-export function authorizePublishHook(deps: { signals: SignalBus }) {
+export function authorizePublishHook(deps: { signals: SignalBus; profile: Profile }) {
   return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => {
     if (!client) return callback(null)
     const identity = identityOf(client)
     if (!identity) return callback(new Error('publish from an unauthenticated client'))
-    const decision = decidePublish(identity, packet.topic)
+    const decision = decidePublish(identity, packet.topic, deps.profile)
     if (decision.allowed) return callback(null)
     deps.signals.emit({
       type: 'publish-denied',

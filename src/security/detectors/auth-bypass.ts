@@ -7,17 +7,16 @@ import type { Detector } from '../detector.ts'
  */
 export const authBypassDetector: Detector = {
   name: 'auth-bypass',
-  onSignal(signal) {
-    if (signal.type !== 'auth-failed') return []
+  signals: ['auth-failed'],
+  onSignal(signal, _now, report) {
+    if (signal.type !== 'auth-failed') return
     const bypassing = signal.reason === 'missing-password' || signal.reason === 'anonymous-refused' || (signal.reason === 'identity-mismatch' && signal.claimsDevice)
-    if (!bypassing) return []
-    return [
-      {
-        type: 'auth-bypass',
-        severity: signal.claimsDevice ? 'high' : 'medium',
-        source: { clientId: signal.clientId, address: signal.address, ...(signal.username ? { username: signal.username } : {}) },
-        evidence: { reason: signal.reason, username: signal.username ?? null, claimsDevice: signal.claimsDevice },
-      },
-    ]
+    if (!bypassing) return
+    report({
+      type: 'auth-bypass',
+      severity: signal.claimsDevice ? 'high' : 'medium',
+      source: { clientId: signal.clientId, address: signal.address, ...(signal.username ? { username: signal.username } : {}) },
+      evidence: { reason: signal.reason, username: signal.username ?? null, claimsDevice: signal.claimsDevice },
+    })
   },
 }

@@ -2,19 +2,19 @@ import type { Detector } from '../detector.ts'
 
 /**
  * Every refused login is reported (low severity): one wrong password is a typo, but an operator
- * should still see it, and the open alert's count shows when typos turn into guessing.
+ * should still see it, and the open alert's count shows when typos turn into guessing (which the
+ * brute-force detector then names).
  */
 export const authFailureDetector: Detector = {
   name: 'auth-failure',
-  onSignal(signal) {
-    if (signal.type !== 'auth-failed' || signal.reason === 'missing-password' || signal.reason === 'anonymous-refused') return []
-    return [
-      {
-        type: 'auth-failure',
-        severity: 'low',
-        source: { clientId: signal.clientId, address: signal.address, ...(signal.username ? { username: signal.username } : {}) },
-        evidence: { reason: signal.reason, username: signal.username ?? null },
-      },
-    ]
+  signals: ['auth-failed'],
+  onSignal(signal, _now, report) {
+    if (signal.type !== 'auth-failed' || signal.reason === 'missing-password' || signal.reason === 'anonymous-refused') return
+    report({
+      type: 'auth-failure',
+      severity: 'low',
+      source: { clientId: signal.clientId, address: signal.address, ...(signal.username ? { username: signal.username } : {}) },
+      evidence: { reason: signal.reason, username: signal.username ?? null },
+    })
   },
 }

@@ -1,28 +1,30 @@
+import { COMMAND_CHANNEL, parseDeviceTopic } from '../../contract/topics.ts'
+import { sourceOf } from '../alert-source.ts'
 import type { Detector } from '../detector.ts'
 
 /**
  * A publish the ACL refused: someone writing where they have no right to. Aedes closes the
  * connection either way; the alert says who tried what. Retained publishes outside one's namespace
- * are their own class (`retained-poisoning`): they would outlive the attacker's connection.
+ * are their own class (`retained-poisoning`): they would outlive the attacker's connection. A
+ * refused command to a device is `unauthorized-command` (its own detector), not spoofing.
  */
 export const topicSpoofingDetector: Detector = {
   name: 'topic-spoofing',
-  onSignal(signal) {
-    if (signal.type !== 'publish-denied') return []
+  signals: ['publish-denied'],
+  onSignal(signal, _now, report) {
+    if (signal.type !== 'publish-denied' || isDeviceCommand(signal.topic)) return
     const identity = signal.identity
-    return [
-      {
-        type: signal.retain ? 'retained-poisoning' : 'topic-spoofing',
-        severity: 'high',
-        source: {
-          clientId: signal.clientId,
-          address: signal.address,
-          ...(identity.role === 'device' ? { deviceId: identity.name } : {}),
-          ...(identity.role !== 'device' && identity.anonymous ? {} : { username: identity.name }),
-        },
-        evidence: { topic: signal.topic, retain: signal.retain, role: identity.role, anonymous: identity.role !== 'device' && identity.anonymous, reason: signal.reason },
-        key: signal.clientId,
-      },
-    ]
+    report({
+      type: signal.retain ? 'retained-poisoning' : 'topic-spoofing',
+      severity: 'high',
+      source: sourceOf(signal.clientId, signal.address, identity),
+      evidence: { topic: signal.topic, retain: signal.retain, role: identity.role, anonymous: identity.role !== 'device' && identity.anonymous, reason: signal.reason },
+      key: signal.clientId,
+    })
   },
 }
+
+export function isDeviceCommand(topic: string): boolean {
+  return parseDeviceTopic(topic)?.channel === COMMAND_CHANNEL
+}
+

@@ -1,26 +1,26 @@
 import type { Detector } from '../detector.ts'
 
 /**
- * A subscription the ACL refused: a device asking for `#`, another device's topics or `$SYS` —
- * what MQTT-PWN and MQTTSA do to enumerate a broker's topics.
+ * A subscription the ACL refused: a device asking for `#` or another device's topics, anyone but
+ * an admin asking for `$SYS` — what MQTT-PWN and MQTTSA do to enumerate a broker's topics.
+ * Observers may read the ward by design, so their `#` is not snooping.
  */
 export const wildcardSnoopingDetector: Detector = {
   name: 'wildcard-snooping',
-  onSignal(signal) {
-    if (signal.type !== 'subscribe-denied') return []
+  signals: ['subscribe-denied'],
+  onSignal(signal, _now, report) {
+    if (signal.type !== 'subscribe-denied') return
     const identity = signal.identity
-    return [
-      {
-        type: 'wildcard-snooping',
-        severity: 'medium',
-        source: {
-          clientId: signal.clientId,
-          address: signal.address,
-          ...(identity.role === 'device' ? { deviceId: identity.name } : {}),
-        },
-        evidence: { filter: signal.filter, role: identity.role, reason: signal.reason },
-        key: signal.clientId,
+    report({
+      type: 'wildcard-snooping',
+      severity: 'medium',
+      source: {
+        clientId: signal.clientId,
+        address: signal.address,
+        ...(identity.role === 'device' ? { deviceId: identity.name } : {}),
       },
-    ]
+      evidence: { filter: signal.filter, role: identity.role, reason: signal.reason },
+      key: signal.clientId,
+    })
   },
 }

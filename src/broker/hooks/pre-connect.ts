@@ -1,0 +1,44 @@
+import type { Client, ConnectPacket } from 'aedes'
+import { generate } from 'mqtt-packet'
+import type { BanList } from '../../security/ban-list.ts'
+import type { SignalBus } from '../../security/signals.ts'
+import type { ConnectionWatch } from '../connection-signals.ts'
+
+/** CONNACK 5, "not authorized" (MQTT 3.1.1 §3.2.2.3): what a banned client is told. */
+const NOT_AUTHORIZED = generate({ cmd: 'connack', returnCode: 5, sessionPresent: false })
+
+export interface PreConnectDeps {
+  connections: ConnectionWatch
+  bans: BanList
+  signals: SignalBus
+  now: () => number
+  /** Connections one address may hold at once; 0 for no limit. */
+  maxConnectionsPerAddress: number
+}
+
+/**
+ * The `preConnect` hook, the first thing Aedes runs for a CONNECT (before authentication):
+ * records the packet's facts for the detectors, then turns away a client whose address or client
+ * id is banned by the response policy, or whose address already holds too many connections — the
+ * per-address limit Aedes' documentation suggests this hook for. A refused client gets CONNACK 5
+ * and the connection closes (§3.2.2.3: after a non-zero return code the server closes it).
+ */
+export function preConnectHook(deps: PreConnectDeps) {
+  return (client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void) => {
+    const record = deps.connections.connectPacket(client, packet)
+    if (!record) return callback(null, true)
+    const ban = deps.bans.banned(record.address, packet.clientId, deps.now())
+    const open = deps.connections.openFrom(record.address)
+    const overLimit = deps.maxConnectionsPerAddress > 0 && open > deps.maxConnectionsPerAddress
+    if (!ban && !overLimit) return callback(null, true)
+    const reason = ban ? 'banned' : 'address-limit'
+    const detail = ban
+      ? `${ban.by} ${ban.value} banned after ${ban.reason} until ${new Date(ban.until).toISOString()}`
+      : `${open} connections open from ${record.address}, the limit is ${deps.maxConnectionsPerAddress}`
+    deps.signals.emit({ type: 'connect-refused', connectionId: record.id, clientId: packet.clientId, address: record.address, reason, detail })
+    const error = new Error(`connection refused: ${detail}`)
+    deps.connections.ownError(error)
+    // The CONNACK goes out before Aedes destroys the connection on the error.
+    client.conn.write(NOT_AUTHORIZED, () => callback(error, false))
+  }
+}

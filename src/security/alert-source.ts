@@ -1,0 +1,9 @@
+import type { Identity } from '../registry/registry.ts'
+import type { AlertSource } from './alert.ts'
+
+/** How an alert names a client the broker knows: device id for devices, username for users, neither for anonymous ones. */
+export function sourceOf(clientId: string, address: string, identity: Identity | undefined): AlertSource {
+  if (!identity) return { clientId, address }
+  if (identity.role === 'device') return { clientId, address, deviceId: identity.name }
+  return identity.anonymous ? { clientId, address } : { clientId, address, username: identity.name }
+}

@@ -1,0 +1,70 @@
+import type { SecurityConfig } from '../config.ts'
+import type { Detector } from '../detector.ts'
+import { KeyedTable } from '../windows.ts'
+
+interface NewClient {
+  lastSeen: number
+  connectedAt: number
+  /** The window in which this client was last counted as a distinct publisher. */
+  countedIn: number
+}
+
+/** At most this many source addresses are named in an alert's evidence. */
+const ADDRESSES_SHOWN = 10
+
+/**
+ * A distributed publish flood (mqtt-malaria, CICIoMT2024 DDoS-Publish): many freshly connected
+ * clients, each perhaps under its own limit, together publishing far above normal. Counted in
+ * tumbling windows over clients that are not devices and connected less than `newClientMs` ago —
+ * a device is held to its own profile by the per-client detector, and a ward powering up is made
+ * of devices.
+ */
+export function distributedFloodDetector(config: SecurityConfig): Detector {
+  const { newClientMs, windowMs, aggregateRate, minClients } = config.publishFlood.distributed
+  const threshold = (aggregateRate * windowMs) / 1000
+  const clients = new KeyedTable<NewClient>(config.memory)
+  let windowStart = -Infinity
+  let windowIndex = 0
+  let messages = 0
+  let distinct = 0
+  let addresses = new Set<string>()
+
+  return {
+    name: 'publish-flood (distributed)',
+    signals: ['connected', 'publish'],
+    onSignal(signal, now, report) {
+      if (signal.type === 'connected') {
+        if (signal.identity?.role !== 'device') clients.touch(signal.clientId, now, (at) => ({ lastSeen: at, connectedAt: at, countedIn: -1 })).connectedAt = now
+        return
+      }
+      if (signal.type !== 'publish' || signal.identity?.role === 'device') return
+      const client = clients.get(signal.clientId)
+      if (!client || now - client.connectedAt > newClientMs) return
+      client.lastSeen = now
+      if (now - windowStart >= windowMs) {
+        windowStart = now
+        windowIndex++
+        messages = 0
+        distinct = 0
+        addresses = new Set()
+      }
+      messages++
+      if (client.countedIn !== windowIndex) {
+        client.countedIn = windowIndex
+        distinct++
+        if (addresses.size < ADDRESSES_SHOWN) addresses.add(signal.address)
+      }
+      if (messages < threshold || distinct < minClients) return
+      // One source address for all of them keys the incident by it; many make it one incident.
+      const single = addresses.size === 1
+      report({
+        type: 'publish-flood',
+        severity: 'high',
+        source: { clientId: signal.clientId, address: single ? signal.address : 'distributed' },
+        evidence: { distributed: true, messagesInWindow: messages, windowMs, newClients: distinct, addresses: [...addresses] },
+        key: single ? `distributed:${signal.address}` : 'distributed',
+      })
+    },
+    sweep: (now) => clients.sweep(now),
+  }
+}

@@ -1,0 +1,81 @@
+import type { Identity } from '../../registry/registry.ts'
+import { sourceOf } from '../alert-source.ts'
+import type { SecurityConfig } from '../config.ts'
+import type { Detector } from '../detector.ts'
+import { trafficProfile } from '../device-profiles.ts'
+import { KeyedTable, SlidingCount, TokenBucket } from '../windows.ts'
+
+interface Publisher {
+  lastSeen: number
+  device: boolean
+  messages: TokenBucket
+  bytes: TokenBucket
+  perSecond: SlidingCount
+}
+
+/**
+ * One client publishing far above what it should: a registered device against its kind's cadence
+ * (profileFactor × one message per tick, never below minDeviceRate), anyone else against a fixed
+ * ceiling. Each publisher has a message and a byte token bucket, so a short burst (an alarm storm,
+ * a gateway's backlog) passes and a sustained flood does not. A store-and-forward device that
+ * reconnects is credited with what its kind could have measured while it was away.
+ */
+export function publishFloodDetector(config: SecurityConfig): Detector {
+  const flood = config.publishFlood
+  const publishers = new KeyedTable<Publisher>(config.memory)
+
+  const limitsOf = (identity: Identity | undefined) => {
+    if (identity?.role !== 'device') return { rate: flood.unregisteredRate, byteRate: flood.unregisteredBytesPerSecond }
+    const rate = Math.max(flood.minDeviceRate, flood.profileFactor * trafficProfile(identity.device).nominalRate)
+    return { rate, byteRate: rate * flood.bytesPerMessage }
+  }
+  const create = (identity: Identity | undefined) => (now: number): Publisher => {
+    const { rate, byteRate } = limitsOf(identity)
+    return {
+      lastSeen: now,
+      device: identity?.role === 'device',
+      messages: new TokenBucket(rate, rate * flood.burstSeconds, now),
+      bytes: new TokenBucket(byteRate, byteRate * flood.burstSeconds, now),
+      perSecond: new SlidingCount(1000),
+    }
+  }
+
+  return {
+    name: 'publish-flood',
+    signals: ['publish', 'connected'],
+    onSignal(signal, now, report) {
+      if (signal.type === 'connected') {
+        const identity = signal.identity
+        const known = publishers.get(signal.clientId)
+        if (known && known.device !== (identity?.role === 'device')) publishers.delete(signal.clientId)
+        if (identity?.role !== 'device' || !trafficProfile(identity.device).storeAndForward) return
+        const away = known ? Math.min(now - known.lastSeen, flood.maxBacklogMs) : flood.maxBacklogMs
+        publishers.touch(signal.clientId, now, create(identity)).messages.credit((away / 1000) * trafficProfile(identity.device).nominalRate)
+        return
+      }
+      if (signal.type !== 'publish') return
+      let publisher = publishers.get(signal.clientId)
+      if (publisher) publisher.lastSeen = now
+      else publisher = publishers.touch(signal.clientId, now, create(signal.identity))
+      const lastSecond = publisher.perSecond.add(now)
+      const withinRate = publisher.messages.take(now)
+      const withinBytes = publisher.bytes.take(now, signal.payloadBytes)
+      if (withinRate && withinBytes) return
+      report({
+        type: 'publish-flood',
+        severity: 'high',
+        source: sourceOf(signal.clientId, signal.address, signal.identity),
+        evidence: {
+          over: withinRate ? 'bytes' : 'messages',
+          messagesPerSecond: Math.round(lastSecond),
+          allowedPerSecond: publisher.messages.ratePerSecond,
+          allowedBytesPerSecond: publisher.bytes.ratePerSecond,
+          payloadBytes: signal.payloadBytes,
+          topic: signal.topic,
+        },
+        key: signal.clientId,
+      })
+    },
+    sweep: (now) => publishers.sweep(now),
+  }
+}

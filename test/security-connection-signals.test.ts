@@ -1,0 +1,98 @@
+import type { Duplex } from 'node:stream'
+import { MqttClient } from 'mqtt'
+import { generate } from 'mqtt-packet'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Lab } from '../src/lab/lab.ts'
+import type { SecurityAlert } from '../src/security/alert.ts'
+import type { SecuritySignal, SignalOf, SignalType } from '../src/security/signals.ts'
+import { openInProcessStream } from '../src/simulation/connector.ts'
+import { startTestLab } from './support/lab.ts'
+
+/** mqtt.js' emitter is typed apart from Node's, so `events.once` does not take it. */
+const once = (client: MqttClient, event: 'connect' | 'error') => new Promise<unknown[]>((resolve) => client.once(event, (...args: unknown[]) => resolve(args)))
+const connect = (clientId: string, extra: Record<string, unknown> = {}) => generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60, ...extra })
+
+describe('connection-level signals from the broker', () => {
+  let lab: Lab
+  const seen: SecuritySignal[] = []
+  const alerts: SecurityAlert[] = []
+  const raw = (address: string): Duplex => openInProcessStream((stream) => lab.broker.handle(stream), address)
+  const of = <T extends SignalType>(type: T, address: string) => seen.filter((s): s is SignalOf<T> => s.type === type && s.address === address)
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(check()).toBe(true)
+  }
+
+  beforeAll(async () => {
+    lab = await startTestLab('lab', undefined, { security: { response: { 'auth-bypass': { action: 'block', by: 'address', banMs: 60_000 } } } })
+    // The publish signal object is reused (the hot path allocates nothing): keep copies.
+    lab.signals.on((signal) => seen.push(signal.type === 'publish' ? { ...signal } : signal))
+    lab.monitor.onAlert((alert) => alerts.push(alert))
+  })
+  afterAll(async () => {
+    await lab?.stop()
+  })
+
+  it('sees a connection that closes without ever sending CONNECT, under its address label', async () => {
+    const stream = raw('10.0.0.1')
+    stream.destroy()
+    await until(() => of('connection-closed', '10.0.0.1').length === 1)
+    expect(of('connection-opened', '10.0.0.1')).toHaveLength(1)
+    expect(of('connection-closed', '10.0.0.1')[0]).toMatchObject({ sentConnect: false })
+  })
+
+  it("reports the CONNECT packet's facts, the session, PINGREQs and publish sizes", async () => {
+    const client = new MqttClient(() => raw('10.0.0.2'), { protocolVersion: 4, clientId: 'facts', username: 'ward-obs', password: 'observer-secret', keepalive: 42, clean: false, reconnectPeriod: 0 })
+    await once(client, 'connect')
+    await client.publishAsync('sandbox/facts', Buffer.alloc(300), { qos: 1 })
+    await until(() => of('publish', '10.0.0.2').length === 1)
+    client.end()
+    await until(() => of('connection-closed', '10.0.0.2').length === 1)
+    expect(of('connect-attempt', '10.0.0.2')[0]).toMatchObject({ clientId: 'facts', keepaliveSeconds: 42, usernamePresent: true, passwordPresent: true, cleanSession: false, protocolVersion: 4 })
+    expect(of('connected', '10.0.0.2')[0]).toMatchObject({ keepaliveSeconds: 42, identity: { role: 'observer', name: 'ward-obs' } })
+    expect(of('publish', '10.0.0.2')[0]).toMatchObject({ topic: 'sandbox/facts', payloadBytes: 300, qos: 1, retain: false })
+    const stream = raw('10.0.0.3')
+    stream.write(connect('pinger'))
+    stream.write(generate({ cmd: 'pingreq' }))
+    await until(() => of('ping', '10.0.0.3').length === 1)
+    stream.destroy()
+  })
+
+  it('tells bytes that are not MQTT from a PUBLISH before CONNECT', async () => {
+    const garbage = raw('10.0.0.4')
+    // PUBREL must carry flags 0010 (MQTT 3.1.1 §2.2.2); 0000 is a malformed packet.
+    garbage.write(Buffer.from([0x60, 0x02, 0x00, 0x01]))
+    const early = raw('10.0.0.5')
+    early.write(generate({ cmd: 'publish', topic: 'Temperature', payload: Buffer.from('21'), qos: 0, retain: false, dup: false }))
+    await until(() => of('protocol-error', '10.0.0.4').length === 1 && of('protocol-error', '10.0.0.5').length === 1)
+    expect(of('protocol-error', '10.0.0.4')[0]).toMatchObject({ kind: 'parse', beforeConnect: true })
+    expect(of('protocol-error', '10.0.0.5')[0]).toMatchObject({ kind: 'violation', error: 'Invalid protocol' })
+    await until(() => alerts.some((a) => a.type === 'malformed-packet' && a.address === '10.0.0.5'))
+  })
+
+  it('sees a live client id taken over from another address, and raises client-takeover', async () => {
+    const first = new MqttClient(() => raw('10.0.0.6'), { protocolVersion: 4, clientId: 'shared-id', reconnectPeriod: 0 })
+    await once(first, 'connect')
+    const second = new MqttClient(() => raw('10.0.0.7'), { protocolVersion: 4, clientId: 'shared-id', reconnectPeriod: 0 })
+    await once(second, 'connect')
+    await until(() => of('session-takeover', '10.0.0.7').length === 1)
+    expect(of('session-takeover', '10.0.0.7')[0]).toMatchObject({ clientId: 'shared-id', previous: { address: '10.0.0.6' } })
+    expect(alerts.find((a) => a.type === 'client-takeover')).toMatchObject({ clientId: 'shared-id', address: '10.0.0.7', evidence: { previousAddress: '10.0.0.6' } })
+    first.end(true)
+    second.end(true)
+  })
+
+  it('bans an address when the response policy says block, and refuses it with CONNACK 5', async () => {
+    const bypass = new MqttClient(() => raw('10.0.0.8'), { protocolVersion: 4, clientId: 'bypass', username: 'mon-01', reconnectPeriod: 0 })
+    await once(bypass, 'error')
+    bypass.end(true)
+    const again = new MqttClient(() => raw('10.0.0.8'), { protocolVersion: 4, clientId: 'anyone', reconnectPeriod: 0 })
+    const [refusal] = (await once(again, 'error')) as [Error & { code?: number }]
+    expect(refusal.code).toBe(5)
+    again.end(true)
+    expect(of('connect-refused', '10.0.0.8')[0]).toMatchObject({ reason: 'banned' })
+    const elsewhere = new MqttClient(() => raw('10.0.0.9'), { protocolVersion: 4, clientId: 'anyone', reconnectPeriod: 0 })
+    await once(elsewhere, 'connect')
+    elsewhere.end(true)
+  })
+})
