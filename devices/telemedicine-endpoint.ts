@@ -117,6 +117,8 @@ interface TeleState {
   phase: Phase
   session: Session | null
   cameraOff: boolean
+  /** The link is congested by a fault, on top of its own drift. */
+  degraded: boolean
   alarms: AlarmLatch
   lastTick: number
   noiseKey: number
@@ -134,10 +136,15 @@ function sessionId(ctx: DeviceContext<TeleOptions>): string {
   return `${word()}${word()}`
 }
 
+const DEGRADED_CONGESTION = 0.9
+
 /** 0 (idle network) to 1 (saturated): a slow drift of minutes plus faster wobble of tens of seconds. */
 function congestion(s: TeleState, link: Link, now: number): number {
   const { baseCongestion, swing } = LINKS[link]
   const drift = smoothNoise(s.noiseKey, now, 5 * 60_000) + 0.3 * smoothNoise(s.noiseKey + 1, now, 40_000)
+  // A degraded link (interference, a saturated uplink) sits near saturation, still wobbling: at 0.8
+  // and above, loss alone passes the 5 % poor threshold.
+  if (s.degraded) return clamp(DEGRADED_CONGESTION + 0.08 * drift, 0.8, 1)
   return clamp(baseCongestion + swing * drift, 0, 1)
 }
 
@@ -214,7 +221,7 @@ export const telemedicineEndpoint = defineDeviceKind<TeleOptions, TeleState>({
   tickMs: () => TICK_MS,
   storeAndForward: false,
   init(ctx, now) {
-    return { phase: 'idle', session: null, cameraOff: false, alarms: new AlarmLatch(), lastTick: now, noiseKey: hashString(ctx.deviceId) }
+    return { phase: 'idle', session: null, cameraOff: false, degraded: false, alarms: new AlarmLatch(), lastTick: now, noiseKey: hashString(ctx.deviceId) }
   },
   tick(s, ctx, now) {
     const dtMs = now - s.lastTick
@@ -245,8 +252,10 @@ export const telemedicineEndpoint = defineDeviceKind<TeleOptions, TeleState>({
   },
   // `sensor-off` is the camera off or unplugged: the call goes on with no video (0 fps, nothing sent).
   // The endpoint runs on mains, so `battery-empty` means nothing here.
+  // `network-degraded` congests the link until the fault ends.
   fault(s, _ctx, fault, active) {
     if (fault === 'sensor-off') s.cameraOff = active
+    if (fault === 'network-degraded') s.degraded = active
     return []
   },
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Alarm } from '../src/contract/channels.ts'
 import { classifyCallQuality, telemedicineEndpoint } from '../devices/telemedicine-endpoint.ts'
 import type { CallStats, CallQuality } from '../devices/telemedicine-endpoint.ts'
-import { dataOf, ofChannel, runKind, schemaViolations } from './support/kind-harness.ts'
+import { dataOf, ofChannel, runKind, schemaViolations, START } from './support/kind-harness.ts'
 
 interface Stats extends CallStats {
   sessionId: string
@@ -117,5 +117,18 @@ describe('telemedicine endpoint', () => {
     expect(telemetry.length).toBeGreaterThan(100)
     expect(telemetry.every((t) => t.fps === 0 && t.resolution === null && t.bitrateKbps === 0 && t.bytesSent === 0)).toBe(true)
     expect(telemetry.every((t) => t.quality !== 'poor')).toBe(true)
+  })
+
+  it('turns a good wired link poor while the network is degraded, and back after', () => {
+    const options = { link: 'wired', callsPerHour: 30, meanCallMin: 120 }
+    const tickMs = telemedicineEndpoint.tickMs(telemedicineEndpoint.optionsSchema.parse(options))
+    const run = runKind(telemedicineEndpoint, { ticks: 6000, options, actions: { 2000: [{ fault: 'network-degraded', active: true }], 4000: [{ fault: 'network-degraded', active: false }] } })
+    const quality = (fromTick: number, toTick: number) =>
+      run.emissions.filter((e) => e.channel === 'telemetry' && e.ts > START + fromTick * tickMs && e.ts <= START + toTick * tickMs).map((e) => (e.data as Stats).quality)
+    const share = (qualities: CallQuality[], q: CallQuality) => qualities.filter((x) => x === q).length / qualities.length
+    expect(share(quality(0, 2000), 'poor')).toBeLessThan(0.05)
+    expect(share(quality(2010, 4000), 'poor')).toBeGreaterThan(0.9)
+    expect(share(quality(4010, 6000), 'poor')).toBeLessThan(0.05)
+    expect(ofChannel(run, 'alarm').some((a) => (a.data as Alarm).code === 'CALL_QUALITY_POOR' && (a.data as Alarm).active)).toBe(true)
   })
 })

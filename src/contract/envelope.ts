@@ -16,7 +16,7 @@ export const envelopeSchema = z
   .object({
     deviceId: z.string().regex(TOPIC_ID_PATTERN),
     kind: z.string().min(1),
-    /** Increases by exactly one per message from a device, across reconnects. */
+    /** Numbers every message a device produces, by one, across reconnects; a gap is loss. */
     seq: z.number().int().nonnegative(),
     ts: z.number().int().positive(),
     data: z.unknown(),

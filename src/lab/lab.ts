@@ -6,6 +6,7 @@ import { clientAddress } from '../broker/client-info.ts'
 import { openListeners, type BoundListener, type ListenerSpec, type Listeners } from '../broker/listeners.ts'
 import { profile, type ProfileName } from '../broker/profile.ts'
 import { DEVICE_ROOT } from '../contract/topics.ts'
+import type { Envelope } from '../contract/envelope.ts'
 import { buildPipeline } from '../pipeline/build.ts'
 import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.ts'
 import { combineObservers, type Pipeline, type PipelineObserver } from '../pipeline/pipeline.ts'
@@ -53,6 +54,10 @@ export interface LabOptions {
   deferredDevices?: ReadonlySet<string>
   /** Watches the pipeline beside the metrics (scenario recording). */
   observer?: PipelineObserver
+  /** Called for every envelope a simulated device publishes (scenario latency and accounting). */
+  onDevicePublish?: (topic: string, envelope: Envelope) => void
+  /** Called for every envelope a simulated device produces, sent or lost (telemetry digests). */
+  onDeviceGenerate?: (envelope: Envelope) => void
 }
 
 export interface LabStats {
@@ -139,7 +144,7 @@ export class Lab {
     }
     monitor.start()
     if (options.simulate) {
-      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}) })
+      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
       fleet.start()
     }
     return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, gate, log })

@@ -67,7 +67,15 @@ export interface Emission {
 }
 
 /** Faults a scenario can inject that only the kind itself knows how to show. */
-export type KindFault = 'sensor-off' | 'battery-empty'
+export const KIND_FAULTS = ['sensor-off', 'battery-empty', 'network-degraded'] as const
+/**
+ * - `sensor-off`: the kind's main sensor detached or failed (leads off, a clamped line, a tripped
+ *   compressor: each kind says what it means for it);
+ * - `battery-empty`: the battery runs flat;
+ * - `network-degraded`: the device's link congests (Wi-Fi interference, a saturated uplink) — what a
+ *   kind that measures its own link quality, like a telemedicine endpoint, would report.
+ */
+export type KindFault = (typeof KIND_FAULTS)[number]
 
 /**
  * How a telemetry field is coded in the standards a hospital integrates with. MDC (IEEE

@@ -6,7 +6,7 @@ import type { Envelope } from '../contract/envelope.ts'
 import type { DeviceEntry } from '../registry/schema.ts'
 import type { SimClock, Cancel } from './clock.ts'
 import type { Connector } from './connector.ts'
-import type { DeviceContext, DeviceKind, Emission, KindFault } from './device-kind.ts'
+import { KIND_FAULTS, type DeviceContext, type DeviceKind, type Emission, type KindFault } from './device-kind.ts'
 import { Backoff } from './backoff.ts'
 import { hashString, hashUnit, Rng } from './rng.ts'
 import type { PatientModel } from './physiology/vitals.ts'
@@ -37,6 +37,8 @@ export interface SimulatedDeviceSetup {
   log: Logger
   /** Called for every envelope published (for run accounting); optional. */
   onPublish?: (topic: string, envelope: Envelope) => void
+  /** Called for every envelope the device produces, whether or not it can send it. */
+  onGenerate?: (envelope: Envelope) => void
 }
 
 /** How many readings a home gateway keeps while offline; older ones are dropped and counted. */
@@ -86,13 +88,17 @@ export class SimulatedDevice {
     return this.client?.connected ?? false
   }
 
-  /** Starts ticking and connecting; a stopped device may be started again (load ramps), its seq continuing. */
-  start(): void {
+  /**
+   * Starts ticking and connecting; a stopped device may be started again (load ramps), its seq
+   * continuing. `at` is the simulated time it powers on (default now): a scheduled start passes its
+   * own time so that when a paced clock fires a little late, the ticks do not move.
+   */
+  start(at = this.setup.clock.now()): void {
     this.stopped = false
     const period = this.setup.kind.tickMs(this.ctx.options)
     // A fixed per-device phase spreads a ward's publishes across the period instead of a burst.
     const phase = hashUnit(hashString(String(this.setup.seed)), hashString(this.id)) * period
-    this.scheduleTick(this.setup.clock.now() + phase, period)
+    this.scheduleTick(at + phase, period)
     this.connect()
   }
 
@@ -114,8 +120,8 @@ export class SimulatedDevice {
     if (active) this.faults.set(fault, value)
     else this.faults.delete(fault)
     if (fault === 'offline') return active ? this.dropConnection() : this.connect()
-    if (fault === 'sensor-off' || fault === 'battery-empty') {
-      const emissions = this.setup.kind.fault?.(this.state, this.ctx, fault, active, this.setup.clock.now()) ?? []
+    if ((KIND_FAULTS as readonly string[]).includes(fault)) {
+      const emissions = this.setup.kind.fault?.(this.state, this.ctx, fault as KindFault, active, this.setup.clock.now()) ?? []
       this.emit(emissions, this.setup.clock.now())
       if (fault === 'battery-empty') {
         if (active) void this.publishStatus({ state: 'offline', reason: 'battery-empty' }).finally(() => this.dropConnection(true))
@@ -142,14 +148,13 @@ export class SimulatedDevice {
         else this.lastTelemetry = data
       }
       this.counters.generated++
-      const online = this.client?.connected === true
-      if (!online && !this.setup.kind.storeAndForward) {
-        this.counters.lostOffline++
-        continue
-      }
+      // Every message the device produces takes the next seq, sent or not: a gap tells a consumer
+      // what was lost, and what a device produces does not depend on when its link was up.
       const envelope: Envelope = { deviceId: this.id, kind: this.setup.kind.kind, seq: this.seq++, ts: Math.round((emission.ts ?? now) + drift), data }
-      if (online) this.publish(emission.channel, envelope)
-      else this.keep(envelope, emission.channel)
+      this.setup.onGenerate?.(envelope)
+      if (this.client?.connected === true) this.publish(emission.channel, envelope)
+      else if (this.setup.kind.storeAndForward) this.keep(envelope, emission.channel)
+      else this.counters.lostOffline++
     }
   }
 

@@ -20,6 +20,7 @@ export interface FleetSetup {
   /** Devices connect at most this many per second, as a ward powering up would, not all at once. */
   connectRate?: number
   onPublish?: (topic: string, envelope: Envelope) => void
+  onGenerate?: (envelope: Envelope) => void
   /** Devices `start()` leaves alone; started later one by one (load ramps). */
   deferred?: ReadonlySet<string>
 }
@@ -55,6 +56,7 @@ export class Fleet {
           password: deriveDevicePassword(setup.provisioningKey, entry.id),
           log: setup.log,
           ...(setup.onPublish ? { onPublish: setup.onPublish } : {}),
+          ...(setup.onGenerate ? { onGenerate: setup.onGenerate } : {}),
         })
       })
   }
