@@ -21,7 +21,7 @@ const ICU_TRAJECTORIES: { trajectory: Trajectory; onsetMinutes: number; onOxygen
 
 const ICU_BEDS = ICU_TRAJECTORIES.map((_, i) => `icu-${String(i + 1).padStart(2, '0')}`)
 
-export async function buildDefaultRegistry(options: { seed: string | number; provisioningKey: Buffer }): Promise<Registry> {
+export async function buildDefaultRegistry(options: { seed: string | number; provisioningKey: Buffer; cost?: Parameters<typeof hashPassword>[1] }): Promise<Registry> {
   const rng = Rng.derive(options.seed, 'default-ward')
   const patients: Patient[] = []
   const devices: Omit<DeviceEntry, 'passwordHash'>[] = []
@@ -58,26 +58,28 @@ export async function buildDefaultRegistry(options: { seed: string | number; pro
       { id: 'virtual', name: 'Virtual ward (hospital at home)', beds: [] },
     ],
     patients,
-    devices: await Promise.all(devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(deriveDevicePassword(options.provisioningKey, d.id)) }))),
+    devices: await Promise.all(devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(deriveDevicePassword(options.provisioningKey, d.id), options.cost) }))),
     users: [],
   }
 }
 
 function makePatient(rng: Rng, id: string, ward: string, bed: string | undefined, course: (typeof ICU_TRAJECTORIES)[number]): Patient {
-  const sex = rng.chance(0.5) ? 'female' : 'male'
-  const heightCm = round(sex === 'female' ? rng.gaussian(163, 7) : rng.gaussian(177, 7))
-  const bmi = rng.uniform(20, 31)
   return {
     id,
     ward,
     ...(bed ? { bed } : {}),
-    sex,
-    ageYears: rng.int(38, 86),
-    heightCm,
-    weightKg: round(bmi * (heightCm / 100) ** 2),
+    ...demographics(rng),
     trajectory: course.trajectory,
     onsetMinutes: course.onsetMinutes,
     hypercapnic: course.hypercapnic ?? false,
     onOxygen: course.onOxygen ?? false,
   }
+}
+
+/** A plausible adult: sex, age 38–86, height by sex, BMI 20–31. */
+export function demographics(rng: Rng): Pick<Patient, 'sex' | 'ageYears' | 'heightCm' | 'weightKg'> {
+  const sex = rng.chance(0.5) ? 'female' : 'male'
+  const heightCm = round(sex === 'female' ? rng.gaussian(163, 7) : rng.gaussian(177, 7))
+  const bmi = rng.uniform(20, 31)
+  return { sex, ageYears: rng.int(38, 86), heightCm, weightKg: round(bmi * (heightCm / 100) ** 2) }
 }

@@ -7,6 +7,12 @@ import { randomBytes, scrypt, timingSafeEqual, createHmac, type ScryptOptions } 
  * on libuv's thread pool, so a connect storm queues there instead of freezing the broker.
  */
 const COST = { N: 16384, r: 8, p: 1 } as const
+/**
+ * For registries that exist only in memory for one run (scenarios, benchmarks), whose passwords are
+ * derived from a random key that dies with the process: nothing is stored, so the KDF's cost buys
+ * nothing, and 2^10 keeps a 500-device scenario from spending half a minute hashing.
+ */
+export const EPHEMERAL_COST = { N: 1024, r: 8, p: 1 } as const
 const KEY_LENGTH = 32
 
 function scryptAsync(password: string | Buffer, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
@@ -15,10 +21,10 @@ function scryptAsync(password: string | Buffer, salt: Buffer, options: ScryptOpt
   )
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost: { N: number; r: number; p: number } = COST): Promise<string> {
   const salt = randomBytes(16)
-  const key = await scryptAsync(password, salt, COST)
-  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString('base64')}$${key.toString('base64')}`
+  const key = await scryptAsync(password, salt, cost)
+  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`
 }
 
 export async function verifyPassword(password: string | Buffer, stored: string): Promise<boolean> {

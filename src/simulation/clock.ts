@@ -25,18 +25,29 @@ export type Cancel = () => void
 /** Tasks per timer turn at the most, so a backlog at high speed cannot starve the broker. */
 const BATCH_LIMIT = 5000
 
-export function createSimClock(options: { start: number; speed: number }): SimClock {
+export interface PacedClock extends SimClock {
+  /** Starts a clock created with `paused`: simulated time begins to run from `start` now. */
+  resume(): void
+  /** Runs now every task due up to `until` that the timer has not reached yet (the end of a run). */
+  runDue(until: number): void
+}
+
+/**
+ * `paused` holds simulated time at `start` until resume(): a run whose devices must all power on
+ * at the same simulated instant, however long connecting them takes in wall time, starts paused.
+ */
+export function createSimClock(options: { start: number; speed: number; paused?: boolean }): PacedClock {
   if (!(options.speed > 0) || !Number.isFinite(options.speed)) throw new Error(`speed must be a positive number, got ${options.speed}`)
-  const wallStart = performance.now()
+  let wallStart: number | null = options.paused ? null : performance.now()
   const queue = new TaskQueue()
   let timer: NodeJS.Timeout | null = null
   let timerAt = Infinity
   let stopped = false
 
-  const now = () => options.start + (performance.now() - wallStart) * options.speed
+  const now = () => options.start + (wallStart === null ? 0 : (performance.now() - wallStart) * options.speed)
 
   const arm = () => {
-    if (stopped) return
+    if (stopped || wallStart === null) return
     const next = queue.peek()
     if (!next || (timer && timerAt <= next.at)) return
     if (timer) clearTimeout(timer)
@@ -55,6 +66,13 @@ export function createSimClock(options: { start: number; speed: number }): SimCl
   return {
     now,
     speed: options.speed,
+    resume() {
+      wallStart ??= performance.now()
+      arm()
+    },
+    runDue(until) {
+      while ((queue.peek()?.at ?? Infinity) <= until) queue.pop()!.task()
+    },
     at(at, task) {
       const entry = queue.push(at, task)
       arm()
@@ -77,7 +95,7 @@ export interface VirtualClock extends SimClock {
    * `yieldEvery` simulated ms it lets the event loop turn, so messages the tasks published reach
    * the broker and the pipeline before simulated time moves on.
    */
-  runUntil(end: number, options?: { yieldEvery?: number; onProgress?: (now: number) => void }): Promise<void>
+  runUntil(end: number, options?: { yieldEvery?: number; onYield?: (now: number) => void | Promise<void> }): Promise<void>
 }
 
 export function createVirtualClock(start: number): VirtualClock {
@@ -106,8 +124,8 @@ export function createVirtualClock(start: number): VirtualClock {
         if (next.at >= nextYield) {
           current = Math.max(current, nextYield)
           nextYield = current + step
-          options.onProgress?.(current)
           await new Promise((resolve) => setImmediate(resolve))
+          await options.onYield?.(current)
           continue
         }
         queue.pop()

@@ -34,9 +34,15 @@ export function parseYaml<S extends z.ZodType>(text: string, schema: S, file: st
     const path = issue.path.map(String)
     const pos = locate(doc, lineCounter, issue.path as (string | number)[])
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file
-    return `${where}: ${path.length > 0 ? path.join('.') : '(top level)'}: ${issue.message}`
+    return `${where}: ${path.length > 0 ? path.join('.') : '(top level)'}: ${readable(issue.message)}`
   })
   throw new WardlabError('WL_CONFIG_INVALID', `${file} has ${lines.length} problem${lines.length === 1 ? '' : 's'}:\n${lines.join('\n')}`)
+}
+
+/** zod says "expected string, received undefined" for a field that is not there; people say "missing". */
+function readable(message: string): string {
+  const missing = message.match(/^Invalid input: expected (\w+), received undefined$/)
+  return missing ? `missing (a ${missing[1]} is required here)` : message
 }
 
 /** The deepest node on `path` that exists: a missing field points at the object that lacks it. */

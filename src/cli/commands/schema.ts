@@ -2,10 +2,12 @@ import { z } from 'zod'
 import { DEVICE_KINDS } from '../../../devices/index.ts'
 import { envelopeSchema } from '../../contract/envelope.ts'
 import { registrySchema } from '../../registry/schema.ts'
+import { scenarioSchema } from '../../scenarios/schema.ts'
 import { defineCommand } from '../options.ts'
 
 /** JSON Schema documents generated from the zod schemas, which stay the single source of truth. */
 const DOCUMENTS = {
+  scenario: () => z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }),
   registry: () => z.toJSONSchema(registrySchema, { io: 'input' }),
   payloads: () => ({
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -25,9 +27,9 @@ export const schemaCommand = defineCommand({
   name: 'schema',
   summary: 'print the JSON Schema of a wardlab file or payload, for editor completion',
   usage: `wardlab schema [${Object.keys(DOCUMENTS).join('|')}]`,
-  positionals: [{ name: 'document', required: false, description: `${Object.keys(DOCUMENTS).join(' or ')} (default registry)` }],
+  positionals: [{ name: 'document', required: false, description: `${Object.keys(DOCUMENTS).join(', ')} (default scenario)` }],
   options: {},
-  async run(_options, [document = 'registry']) {
+  async run(_options, [document = 'scenario']) {
     const build = DOCUMENTS[document as keyof typeof DOCUMENTS]
     if (!build) {
       process.stderr.write(`wardlab schema: unknown document "${document}"; choose ${Object.keys(DOCUMENTS).join(', ')}\n`)

@@ -1,0 +1,63 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { loadScenario } from '../../scenarios/load.ts'
+import { renderHtmlReport } from '../../scenarios/report-html.ts'
+import { formatSummary, progressLine } from '../../scenarios/report-terminal.ts'
+import { runScenario, type RunProgress } from '../../scenarios/runner.ts'
+import { WardlabError } from '../../util/errors.ts'
+import { createLogger } from '../../util/log.ts'
+import { defineCommand } from '../options.ts'
+
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: 'run a scenario file; exit 0 only if every expectation holds',
+  usage: 'wardlab run <scenario.yaml> [--speed N|max] [--report run.json] [--html run.html]',
+  positionals: [{ name: 'scenario', required: true, description: 'the scenario YAML file' }],
+  options: {
+    speed: { type: 'string', placeholder: 'N|max', description: "simulated seconds per wall second, or max (default: the scenario's own)" },
+    report: { type: 'string', placeholder: 'file', description: 'write the JSON report here' },
+    html: { type: 'string', placeholder: 'file', description: 'write a self-contained HTML report here' },
+    output: { type: 'string', placeholder: 'dir', description: "folder for the run's pipeline files (default .wardlab/runs/<scenario>-<time>)" },
+    port: { type: 'port', default: 0, description: 'MQTT port to watch the run from (0 picks a free one)' },
+    'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn', description: 'pino log level' },
+  },
+  async run(options, [file]) {
+    const scenario = loadScenario(file!)
+    const speed = parseSpeed(options.speed)
+    const log = createLogger({ level: options['log-level'] })
+    const outputDir = options.output ?? join('.wardlab', 'runs', `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+    const tty = Boolean(process.stderr.isTTY)
+    let last = { at: performance.now(), received: 0, loggedTenth: -1 }
+    const onProgress = (p: RunProgress) => {
+      const now = performance.now()
+      const rate = ((p.received - last.received) * 1000) / Math.max(1, now - last.at)
+      last = { ...last, at: now, received: p.received }
+      if (tty) process.stderr.write(`\r\x1b[2K${progressLine(p.simulatedMs, p.durationMs, rate, p.alerts)}`)
+      else {
+        const tenth = Math.floor((p.simulatedMs / p.durationMs) * 10)
+        if (tenth > last.loggedTenth) {
+          last.loggedTenth = tenth
+          log.info({ progress: `${tenth * 10}%`, received: p.received, alerts: p.alerts }, 'scenario progress')
+        }
+      }
+    }
+    const report = await runScenario(scenario, { log, outputDir, ...(speed !== undefined ? { speed } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress })
+    if (tty) process.stderr.write('\r\x1b[2K')
+    process.stdout.write(formatSummary(report))
+    if (options.report) write(options.report, JSON.stringify(report, null, 2) + '\n')
+    if (options.html) write(options.html, renderHtmlReport(report))
+    return report.passed ? 0 : 1
+  },
+})
+
+function parseSpeed(text: string | undefined): number | 'max' | undefined {
+  if (text === undefined || text === 'max') return text
+  const speed = Number(text)
+  if (!(speed > 0)) throw new WardlabError('WL_USAGE', `wardlab run: --speed must be a positive number or max, got "${text}"`)
+  return speed
+}
+
+function write(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, text)
+}

@@ -1,0 +1,82 @@
+import type { PipelineCounters } from '../pipeline/pipeline.ts'
+import type { SecurityAlert } from '../security/alert.ts'
+import type { ExpectationResult } from './expectations.ts'
+import type { ClinicalAlertRecord, News2Record, RateSample, RunRecorder, VitalsSample } from './recorder.ts'
+import type { Scenario } from './schema.ts'
+
+export interface TimelineNote {
+  /** Simulated ms from the start. */
+  at: number
+  until?: number
+  id?: string
+  what: string
+}
+
+export interface DetectionScore {
+  injected: number
+  detected: number
+  timeToDetectSeconds: number | null
+  falseAlerts: number
+}
+
+/**
+ * The result of a run, as `--report run.json` writes it and the HTML report draws it. Times in
+ * the series are simulated ms from the start; alerts keep their absolute simulated epoch ms.
+ */
+export interface RunReport {
+  scenario: string
+  description?: string
+  seed: string | number
+  passed: boolean
+  start: string
+  simulatedSeconds: number
+  wallSeconds: number
+  outputDir: string
+  messages: { published: number; received: number; valid: number; quarantined: number; routed: number; derived: number }
+  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; count: number }
+  alerts: SecurityAlert[]
+  clinicalAlerts: ClinicalAlertRecord[]
+  news2: News2Record[]
+  detection: Record<string, DetectionScore>
+  expectations: ExpectationResult[]
+  timeline: TimelineNote[]
+  /** Per device, a digest of every envelope it sent: equal digests, identical telemetry. */
+  telemetryDigests: Record<string, string>
+  series: { rate: RateSample[]; vitals: Record<string, VitalsSample[]> }
+}
+
+export function buildReport(parts: {
+  scenario: Scenario
+  recorder: RunRecorder
+  expectations: ExpectationResult[]
+  notes: TimelineNote[]
+  published: number
+  counters: PipelineCounters
+  wallSeconds: number
+  outputDir: string
+  detection?: Record<string, DetectionScore>
+}): RunReport {
+  const { scenario, recorder, counters } = parts
+  const latency = recorder.latency.summary()
+  return {
+    scenario: scenario.name,
+    ...(scenario.description ? { description: scenario.description } : {}),
+    seed: scenario.seed,
+    passed: parts.expectations.every((e) => e.passed),
+    start: scenario.start,
+    simulatedSeconds: scenario.duration / 1000,
+    wallSeconds: Math.round(parts.wallSeconds * 100) / 100,
+    outputDir: parts.outputDir,
+    messages: { published: parts.published, received: counters.received, valid: counters.valid, quarantined: counters.quarantined, routed: counters.routed, derived: counters.derived },
+    latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, p999: latency.p999, max: latency.max, count: latency.count },
+    // The final state of each alert, in the order they opened.
+    alerts: recorder.openedAlerts.map((a) => recorder.securityAlerts.get(a.id) ?? a),
+    clinicalAlerts: recorder.clinicalAlerts,
+    news2: recorder.news2,
+    detection: parts.detection ?? {},
+    expectations: parts.expectations,
+    timeline: [...parts.notes].sort((a, b) => a.at - b.at),
+    telemetryDigests: recorder.telemetryDigests(),
+    series: { rate: recorder.rate, vitals: Object.fromEntries(recorder.vitals) },
+  }
+}

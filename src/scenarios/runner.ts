@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto'
+import { connectAsync, type MqttClient } from 'mqtt'
+import type { Logger } from 'pino'
+import { Lab } from '../lab/lab.ts'
+import { deriveDevicePassword } from '../registry/passwords.ts'
+import { createSimClock, createVirtualClock, type PacedClock, type VirtualClock } from '../simulation/clock.ts'
+import { evaluateExpectations } from './expectations.ts'
+import { buildScenarioRegistry } from './hospital.ts'
+import { RunRecorder } from './recorder.ts'
+import { buildReport, type RunReport, type TimelineNote } from './report.ts'
+import type { Scenario } from './schema.ts'
+import { TIMELINE_HANDLERS, type TimelineContext } from './timeline.ts'
+
+export interface RunProgress {
+  simulatedMs: number
+  durationMs: number
+  received: number
+  alerts: number
+}
+
+export interface RunOptions {
+  log: Logger
+  /** Where the pipeline's files (alerts, FHIR, quarantine) go. */
+  outputDir: string
+  /** Overrides the scenario's own speed. */
+  speed?: number | 'max'
+  /** MQTT listener for watching the run with real clients; a free port by default. */
+  listen?: { host: string; port: number }
+  http?: { host: string; port: number }
+  onProgress?: (progress: RunProgress) => void
+  /** Called once the lab is up (the dashboard mounts here). */
+  onStarted?: (lab: Lab) => void | Promise<void>
+}
+
+/** How far the pipeline may trail the devices before a virtual clock waits for it. */
+const MAX_IN_FLIGHT = 2000
+const SAMPLE_EVERY_MS = 10_000
+
+/**
+ * Runs one scenario against the embedded broker: builds its hospital, schedules its timeline on a
+ * simulated clock (virtual at speed `max`), records what a subscriber sees, and judges the
+ * expectations. Same seed and file → same telemetry and the same verdicts, at any speed.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunReport> {
+  const wallStart = performance.now()
+  const key = randomBytes(32)
+  const { registry, loadDevices } = await buildScenarioRegistry(scenario, key)
+  const start = Date.parse(scenario.start)
+  const end = start + scenario.duration
+  const speed = options.speed ?? scenario.speed
+  // Both clocks hold simulated time at the start until the run begins, so every device powers on
+  // at the same simulated instant however long the lab takes to come up.
+  const clock: VirtualClock | PacedClock = speed === 'max' ? createVirtualClock(start) : createSimClock({ start, speed, paused: true })
+  const recorder = new RunRecorder({ start, watchPatients: registry.patients.filter((p) => p.trajectory !== 'stable').map((p) => p.id) })
+  const deferred = new Set([...loadDevices.values()].flat())
+
+  const lab = await Lab.start({
+    registry,
+    provisioningKey: key,
+    profile: scenario.profile,
+    listeners: [{ kind: 'mqtt', host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0, flag: '--port' }],
+    seed: scenario.seed,
+    speed: typeof speed === 'number' ? speed : 1,
+    simulate: true,
+    log: options.log,
+    outputDir: options.outputDir,
+    clock,
+    deferredDevices: deferred,
+    observer: recorder.pipelineObserver(),
+    onDevicePublish: (_topic, envelope) => recorder.sent(envelope),
+    onDeviceGenerate: (envelope) => recorder.generated(envelope),
+    ...(options.http ? { http: options.http } : {}),
+  })
+  const clients = new Map<string, Promise<MqttClient>>()
+  const url = lab.bound[0]!.url
+  const client = (role: 'operator' | 'observer') => {
+    const username = `scenario-${role}`
+    if (!clients.has(username)) {
+      clients.set(username, connectAsync(url, { protocolVersion: 4, clientId: `${username}-${process.pid}`, username, password: deriveDevicePassword(key, username), reconnectPeriod: 1000 }))
+    }
+    return clients.get(username)!
+  }
+  const notes: TimelineNote[] = []
+  try {
+    const observer = await client('observer')
+    recorder.attach(observer)
+    await observer.subscribeAsync([...RunRecorder.TOPICS], { qos: 1 })
+    await options.onStarted?.(lab)
+
+    const ctx: TimelineContext = { lab, registry, start, loadDevices, client, note: (n) => notes.push(n) }
+    const eventTimes = new Map<string, number>()
+    scenario.timeline.forEach((event, index) => {
+      if (event.id) eventTimes.set(event.id, start + event.at)
+      ;(TIMELINE_HANDLERS[event.event] as (e: typeof event, c: TimelineContext, i: number) => void)(event, ctx, index)
+    })
+    const sample = () => {
+      recorder.sample(clock.now(), lab.pipeline.counters, lab.monitor.totalAlerts())
+      options.onProgress?.({ simulatedMs: clock.now() - start, durationMs: scenario.duration, received: lab.pipeline.counters.received, alerts: lab.monitor.totalAlerts() })
+      if (clock.now() + SAMPLE_EVERY_MS <= end) clock.at(clock.now() + SAMPLE_EVERY_MS, sample)
+    }
+    clock.at(start, sample)
+
+    if ('runUntil' in clock) await runVirtual(clock, lab, end)
+    else await runPaced(clock, end)
+
+    recorder.sample(end, lab.pipeline.counters, lab.monitor.totalAlerts())
+    await lab.quiesce()
+    await settleObserver(lab, recorder)
+    const published = lab.fleet!.totals().published
+    const counters = lab.pipeline.counters
+    const expectations = evaluateExpectations({
+      scenario,
+      start,
+      recorder,
+      eventTimes,
+      isAttackType: (type) => type !== 'auth-failure',
+      published,
+      received: counters.received,
+      quarantined: counters.quarantined,
+    })
+    return buildReport({ scenario, recorder, expectations, notes, published, counters, wallSeconds: (performance.now() - wallStart) / 1000, outputDir: options.outputDir })
+  } finally {
+    await Promise.all([...clients.values()].map((c) => c.then((mqtt) => mqtt.endAsync(), () => undefined)))
+    await lab.stop()
+  }
+}
+
+/** As fast as the machine allows, but never letting the pipeline fall far behind the devices. */
+async function runVirtual(clock: VirtualClock, lab: Lab, end: number): Promise<void> {
+  await clock.runUntil(end, {
+    yieldEvery: 1000,
+    onYield: async () => {
+      for (;;) {
+        const behind = lab.fleet!.totals().published - lab.pipeline.counters.received
+        if (behind <= MAX_IN_FLIGHT) return
+        const before = lab.pipeline.counters.received
+        await new Promise((resolve) => setImmediate(resolve))
+        // Messages lost in flight (a broker restart) never arrive: stop waiting when nothing moves.
+        if (lab.pipeline.counters.received === before) return
+      }
+    },
+  })
+}
+
+async function runPaced(clock: PacedClock, end: number): Promise<void> {
+  clock.resume()
+  while (clock.now() < end) await new Promise((resolve) => setTimeout(resolve, Math.min(200, Math.max(1, (end - clock.now()) / clock.speed))))
+  // A timer may lag the simulated time it serves: whatever was due by the end still happens.
+  clock.runDue(end)
+}
+
+/** A last message from the broker on a topic the observer follows: when it arrives, so has everything before it. */
+async function settleObserver(lab: Lab, recorder: RunRecorder): Promise<void> {
+  const seen = recorder.untilSentinel()
+  lab.broker.publish({ cmd: 'publish', topic: 'ops/wardlab/sentinel', payload: Buffer.from('{}'), qos: 1, retain: false, dup: false }, () => undefined)
+  await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, 5000))])
+}

@@ -1,0 +1,169 @@
+import { z } from 'zod'
+import { ALARM_PRIORITIES } from '../contract/channels.ts'
+import { TOPIC_ID_PATTERN } from '../contract/topics.ts'
+import { TRAJECTORIES } from '../registry/schema.ts'
+import { ALERT_TYPES } from '../security/alert.ts'
+import { durationSchema } from './duration.ts'
+
+/**
+ * A scenario file: a hospital, a timeline of what happens to it, and what must be true at the end.
+ * This schema is the file format's single source of truth — `wardlab schema scenario` prints it as
+ * JSON Schema for editors, and `wardlab validate` reports every deviation with line and field.
+ */
+
+const id = z.string().regex(TOPIC_ID_PATTERN, 'letters, digits, "_", "." or "-", at most 64')
+
+const patientSchema = z
+  .object({
+    id,
+    ward: id,
+    bed: id.optional(),
+    trajectory: z.enum(TRAJECTORIES).default('stable'),
+    /** When the trajectory's deterioration begins, from the start of the run. */
+    onset: durationSchema.default(0),
+    hypercapnic: z.boolean().default(false),
+    onOxygen: z.boolean().default(false),
+    /** Left out, they are drawn from the seed. */
+    sex: z.enum(['female', 'male']).optional(),
+    ageYears: z.number().int().min(16).max(110).optional(),
+    heightCm: z.number().min(120).max(220).optional(),
+    weightKg: z.number().min(30).max(250).optional(),
+  })
+  .strict()
+
+const deviceSchema = z
+  .object({
+    id,
+    kind: id,
+    ward: id,
+    bed: id.optional(),
+    patient: id.optional(),
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+
+/** A ward of identical beds, each with a patient and the same devices: how a 40-bed ICU is written in four lines. */
+const bedsSchema = z
+  .object({
+    ward: id,
+    count: z.number().int().min(1).max(5000),
+    devices: z.array(id).min(1),
+    trajectory: z.enum(TRAJECTORIES).default('stable'),
+    /** Device options per kind, e.g. `bedside-monitor: { capnography: true }`. */
+    options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  })
+  .strict()
+
+const hospitalSchema = z
+  .object({
+    site: z.string().default('wardlab scenario hospital'),
+    /** Start from the default ward of `wardlab start`, then add to it. */
+    preset: z.enum(['none', 'default-ward']).default('none'),
+    wards: z.array(z.object({ id, name: z.string().min(1), beds: z.array(id).default([]) }).strict()).default([]),
+    beds: z.array(bedsSchema).default([]),
+    patients: z.array(patientSchema).default([]),
+    devices: z.array(deviceSchema).default([]),
+  })
+  .strict()
+
+/** Which devices an event applies to: ids, or everything matching ward and kind. */
+const deviceSelectorSchema = z.union([
+  id,
+  z.array(id).min(1),
+  z.object({ ward: id.optional(), kind: id.optional() }).strict(),
+])
+
+const eventBase = { at: durationSchema, id: id.optional() }
+
+const timelineEventSchema = z.discriminatedUnion('event', [
+  z.object({ ...eventBase, event: z.literal('deterioration'), patient: id, trajectory: z.enum(TRAJECTORIES) }).strict(),
+  z
+    .object({
+      ...eventBase,
+      event: z.literal('fault'),
+      devices: deviceSelectorSchema,
+      fault: z.enum(['sensor-off', 'battery-empty', 'network-degraded', 'offline', 'clock-drift', 'stuck-value']),
+      duration: durationSchema.optional(),
+      /** For clock-drift: the offset in ms added to `ts`. */
+      value: z.number().optional(),
+    })
+    .strict(),
+  z.object({ ...eventBase, event: z.literal('outage'), devices: deviceSelectorSchema, duration: durationSchema }).strict(),
+  z.object({ ...eventBase, event: z.literal('broker-restart'), downtime: durationSchema.prefault('2s') }).strict(),
+  z
+    .object({
+      ...eventBase,
+      event: z.literal('command'),
+      device: id,
+      command: z.object({ action: z.string().min(1) }).catchall(z.unknown()),
+      /** Who sends it: an operator (allowed) or an observer (refused by the ACL). */
+      as: z.enum(['operator', 'observer']).default('operator'),
+    })
+    .strict(),
+  z
+    .object({
+      ...eventBase,
+      event: z.literal('load'),
+      /** The devices added, like a `beds` block; they start and stop as the stages say. */
+      ward: id,
+      devices: z.array(id).min(1),
+      stages: z.array(z.object({ duration: durationSchema, target: z.number().int().min(0) }).strict()).min(1),
+    })
+    .strict(),
+])
+
+const within = { within: durationSchema.optional(), after: id.optional(), by: durationSchema.optional() }
+
+const expectationSchema = z.union([
+  z.object({ alert: z.object({ type: z.enum(ALERT_TYPES), ...within }).strict() }).strict(),
+  z.object({ noAlert: z.object({ type: z.enum(ALERT_TYPES).optional(), attacksOnly: z.boolean().default(true) }).strict() }).strict(),
+  z
+    .object({
+      clinicalAlert: z
+        .object({ code: z.string().optional(), priority: z.enum(ALARM_PRIORITIES).optional(), category: z.enum(['physiological', 'technical']).optional(), device: id.optional(), patient: id.optional(), ...within })
+        .strict(),
+    })
+    .strict(),
+  z.object({ news2: z.object({ patient: id, atLeast: z.number().int().min(0).max(20), by: durationSchema.optional() }).strict() }).strict(),
+  z.object({ quarantined: z.object({ max: z.number().int().min(0) }).strict() }).strict(),
+  z.object({ delivered: z.object({ atLeastPercent: z.number().min(0).max(100) }).strict() }).strict(),
+  z.object({ latency: z.object({ p50MaxMs: z.number().positive().optional(), p99MaxMs: z.number().positive().optional() }).strict() }).strict(),
+])
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    seed: z.union([z.string(), z.number()]).default('wardlab'),
+    /** Simulated start time (ISO 8601); fixed so a run is the same whenever it is made. */
+    start: z.iso.datetime({ offset: true }).default('2026-01-05T08:00:00Z'),
+    duration: durationSchema,
+    /** Simulated seconds per wall second, or `max` for as fast as the machine allows. */
+    speed: z.union([z.literal('max'), z.number().positive()]).default('max'),
+    profile: z.enum(['lab', 'strict']).default('lab'),
+    hospital: hospitalSchema,
+    timeline: z.array(timelineEventSchema).default([]),
+    expect: z.array(expectationSchema).default([]),
+  })
+  .strict()
+  .superRefine((scenario, ctx) => {
+    const ids = new Set<string>()
+    scenario.timeline.forEach((event, i) => {
+      if (event.at > scenario.duration) ctx.addIssue({ code: 'custom', path: ['timeline', i, 'at'], message: 'after the end of the scenario (duration)' })
+      if (event.id) {
+        if (ids.has(event.id)) ctx.addIssue({ code: 'custom', path: ['timeline', i, 'id'], message: `event id "${event.id}" is used twice` })
+        ids.add(event.id)
+      }
+    })
+    scenario.expect.forEach((expectation, i) => {
+      const spec = Object.values(expectation)[0] as { after?: string }
+      if (spec.after && !ids.has(spec.after)) ctx.addIssue({ code: 'custom', path: ['expect', i, Object.keys(expectation)[0]!, 'after'], message: `no timeline event with id "${spec.after}"` })
+    })
+  })
+
+export type Scenario = z.infer<typeof scenarioSchema>
+export type ScenarioInput = z.input<typeof scenarioSchema>
+export type TimelineEvent = Scenario['timeline'][number]
+export type Expectation = Scenario['expect'][number]
+export type DeviceSelector = z.infer<typeof deviceSelectorSchema>
+export type ScenarioHospital = Scenario['hospital']
