@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { ALARM_PRIORITIES } from '../contract/channels.ts'
 import { TOPIC_ID_PATTERN } from '../contract/topics.ts'
-import { TRAJECTORIES } from '../registry/schema.ts'
+import { deviceSchema as registryDeviceSchema, patientSchema as registryPatientSchema, TRAJECTORIES } from '../registry/schema.ts'
 import { ALERT_TYPES } from '../security/alert.ts'
 import { durationSchema } from './duration.ts'
 
@@ -13,34 +13,20 @@ import { durationSchema } from './duration.ts'
 
 const id = z.string().regex(TOPIC_ID_PATTERN, 'letters, digits, "_", "." or "-", at most 64')
 
-const patientSchema = z
-  .object({
-    id,
-    ward: id,
-    bed: id.optional(),
-    trajectory: z.enum(TRAJECTORIES).default('stable'),
+/**
+ * Patients and devices as in the registry, minus what a scenario makes for itself: demographics
+ * left out are drawn from the seed, onset is a duration, and credentials are generated per run.
+ */
+const patientSchema = registryPatientSchema
+  .omit({ onsetMinutes: true })
+  .partial({ sex: true, ageYears: true, heightCm: true, weightKg: true })
+  .extend({
     /** When the trajectory's deterioration begins, from the start of the run. */
     onset: durationSchema.default(0),
-    hypercapnic: z.boolean().default(false),
-    onOxygen: z.boolean().default(false),
-    /** Left out, they are drawn from the seed. */
-    sex: z.enum(['female', 'male']).optional(),
-    ageYears: z.number().int().min(16).max(110).optional(),
-    heightCm: z.number().min(120).max(220).optional(),
-    weightKg: z.number().min(30).max(250).optional(),
   })
   .strict()
 
-const deviceSchema = z
-  .object({
-    id,
-    kind: id,
-    ward: id,
-    bed: id.optional(),
-    patient: id.optional(),
-    options: z.record(z.string(), z.unknown()).default({}),
-  })
-  .strict()
+const deviceSchema = registryDeviceSchema.omit({ passwordHash: true, simulated: true }).strict()
 
 /** A ward of identical beds, each with a patient and the same devices: how a 40-bed ICU is written in four lines. */
 const bedsSchema = z
