@@ -7,3 +7,12 @@ export function sourceOf(clientId: string, address: string, identity: Identity |
   if (identity.role === 'device') return { clientId, address, deviceId: identity.name }
   return identity.anonymous ? { clientId, address } : { clientId, address, username: identity.name }
 }
+
+/**
+ * What makes one incident: a registered identity is the same actor wherever it connects from; an
+ * anonymous one is known only by its address (it can pick a new client id every time).
+ */
+export function incidentKey(address: string, identity: Identity | undefined): string {
+  if (identity && (identity.role === 'device' || !identity.anonymous)) return `${identity.role}:${identity.name}`
+  return `address:${address}`
+}

@@ -139,7 +139,7 @@ const replaySchema = z
     maxFutureMs: ms.default(5 * 60_000),
     /** A live (not store-and-forward) device's reading older than this when it arrives is stale. */
     maxAgeMs: ms.default(10 * 60_000),
-    /** A repeated `seq` with the same `ts` this soon is a QoS 1 redelivery (MQTT 3.1.1 §4.3.2), not a replay. */
+    /** A repeated `seq` with the same `ts`, from the same address, this soon is a QoS 1 redelivery (MQTT 3.1.1 §4.3.2), not a replay. */
     redeliveryGraceMs: ms.default(30_000),
   })
   .strict()

@@ -92,6 +92,11 @@ export class SecurityMonitor {
     for (const detector of this.quarantineDetectors) detector.onQuarantine!(message, reason, at, this.report)
   }
 
+  /** Detectors that look at messages (all a monitor without broker signals can run). */
+  messageDetectorNames(): string[] {
+    return this.messageDetectors.map((d) => d.name)
+  }
+
   totalAlerts(): number {
     let total = 0
     for (const n of this.alertCounts.values()) total += n

@@ -14,23 +14,24 @@ const WINDOW = 64
 interface DeviceState {
   lastSeen: number
   maxSeq: number
-  /** Per slot `seq % WINDOW`: the seq seen there, its ts and when it arrived. */
+  /** Per slot `seq % WINDOW`: the seq seen there, its ts, when it arrived and from which address. */
   seq: Float64Array
   ts: Float64Array
   receivedAt: Float64Array
+  address: string[]
 }
 
 /**
  * Replayed or forged timing, per device, from the envelope (`seq` increases by one per message,
  * across reconnects; `ts` is when the value was measured): a `seq` seen before or older than the
- * window, unless it repeats a message seen moments ago with the same `ts` (a QoS 1 redelivery,
- * §4.3.2); a `ts` ahead of the broker's clock, or — for devices that send live — far behind it. A
+ * window, unless the same address repeats a message it sent moments ago with the same `ts` (a QoS 1
+ * redelivery, §4.3.2); a `ts` ahead of the broker's clock, or — for devices that send live — far behind it. A
  * `seq` of 0 starts over: a device that rebooted, checked on its timestamp alone.
  */
 export function replayDetector(config: SecurityConfig): Detector {
   const { maxFutureMs, maxAgeMs, redeliveryGraceMs } = config.replay
   const devices = new KeyedTable<DeviceState>(config.memory)
-  const create = (now: number): DeviceState => ({ lastSeen: now, maxSeq: -1, seq: new Float64Array(WINDOW).fill(-1), ts: new Float64Array(WINDOW), receivedAt: new Float64Array(WINDOW) })
+  const create = (now: number): DeviceState => ({ lastSeen: now, maxSeq: -1, seq: new Float64Array(WINDOW).fill(-1), ts: new Float64Array(WINDOW), receivedAt: new Float64Array(WINDOW), address: new Array<string>(WINDOW).fill('') })
 
   const flag = (message: PipelineMessage, report: Report, evidence: Record<string, unknown>) =>
     report({
@@ -59,7 +60,7 @@ export function replayDetector(config: SecurityConfig): Detector {
         const tooOld = state.maxSeq - seq >= WINDOW
         const seen = state.seq[slot] === seq
         if (tooOld || seen) {
-          const redelivery = seen && state.ts[slot] === ts && receivedAt - state.receivedAt[slot]! <= redeliveryGraceMs
+          const redelivery = seen && state.ts[slot] === ts && state.address[slot] === message.source.address && receivedAt - state.receivedAt[slot]! <= redeliveryGraceMs
           if (!redelivery) flag(message, report, { reason: seen ? 'repeated-seq' : 'regressing-seq', highestSeq: state.maxSeq })
           return
         }
@@ -67,6 +68,7 @@ export function replayDetector(config: SecurityConfig): Detector {
       state.seq[slot] = seq
       state.ts[slot] = ts
       state.receivedAt[slot] = receivedAt
+      state.address[slot] = message.source.address
     },
     sweep: (now) => devices.sweep(now),
   }

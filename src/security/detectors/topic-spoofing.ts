@@ -1,5 +1,5 @@
 import { COMMAND_CHANNEL, parseDeviceTopic } from '../../contract/topics.ts'
-import { sourceOf } from '../alert-source.ts'
+import { incidentKey, sourceOf } from '../alert-source.ts'
 import type { Detector } from '../detector.ts'
 
 /**
@@ -19,7 +19,7 @@ export const topicSpoofingDetector: Detector = {
       severity: 'high',
       source: sourceOf(signal.clientId, signal.address, identity),
       evidence: { topic: signal.topic, retain: signal.retain, role: identity.role, anonymous: identity.role !== 'device' && identity.anonymous, reason: signal.reason },
-      key: signal.clientId,
+      key: incidentKey(signal.address, signal.identity),
     })
   },
 }

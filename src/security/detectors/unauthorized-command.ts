@@ -1,6 +1,6 @@
 import { COMMAND_CHANNEL } from '../../contract/topics.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
-import { sourceOf } from '../alert-source.ts'
+import { incidentKey, sourceOf } from '../alert-source.ts'
 import { commandOverLimit } from '../command-limits.ts'
 import type { Detector } from '../detector.ts'
 import { isDeviceCommand } from './topic-spoofing.ts'
@@ -22,7 +22,7 @@ export function unauthorizedCommandDetector(registry: HospitalRegistry): Detecto
         severity: 'critical',
         source: sourceOf(signal.clientId, signal.address, signal.identity),
         evidence: { reason: 'not-an-operator', topic: signal.topic, role: signal.identity.role, retain: signal.retain, refusal: signal.reason },
-        key: signal.clientId,
+        key: incidentKey(signal.address, signal.identity),
       })
     },
     onMessage(message, _now, report) {
@@ -36,7 +36,7 @@ export function unauthorizedCommandDetector(registry: HospitalRegistry): Detecto
         severity: 'critical',
         source: { clientId: message.source.clientId, address: message.source.address },
         evidence: { reason: 'beyond-hard-limit', detail: overLimit, deviceId: message.context.deviceId, action: command.action, topic: message.topic },
-        key: message.source.clientId,
+        key: incidentKey(message.source.address, undefined),
       })
     },
   }

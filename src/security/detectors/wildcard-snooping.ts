@@ -1,3 +1,4 @@
+import { incidentKey, sourceOf } from '../alert-source.ts'
 import type { Detector } from '../detector.ts'
 
 /**
@@ -14,13 +15,9 @@ export const wildcardSnoopingDetector: Detector = {
     report({
       type: 'wildcard-snooping',
       severity: 'medium',
-      source: {
-        clientId: signal.clientId,
-        address: signal.address,
-        ...(identity.role === 'device' ? { deviceId: identity.name } : {}),
-      },
+      source: sourceOf(signal.clientId, signal.address, identity),
       evidence: { filter: signal.filter, role: identity.role, reason: signal.reason },
-      key: signal.clientId,
+      key: incidentKey(signal.address, signal.identity),
     })
   },
 }
