@@ -186,6 +186,15 @@ export class Lab {
     })
   }
 
+  /** Publishes as the broker itself (no client): pipeline-like outputs, a run's end marker. */
+  publishAsBroker(topic: string, payload: Buffer): void {
+    this.broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => undefined)
+  }
+
+  get activeDetectors(): string[] {
+    return this.monitor.detectorNames()
+  }
+
   async quiesce(): Promise<void> {
     this.quiescing ??= (async () => {
       await this.fleet?.stop()

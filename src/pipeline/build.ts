@@ -1,11 +1,10 @@
 import { isAbsolute, join } from 'node:path'
-import type { Aedes } from 'aedes'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import type { SecurityMonitor } from '../security/monitor.ts'
 import type { PipelineConfig, StageName } from './config.ts'
 import { Pipeline, type PipelineObserver } from './pipeline.ts'
 import { Quarantine } from './quarantine.ts'
-import { brokerSink } from './sinks/broker.ts'
+import { brokerSink, type BrokerPublisher } from './sinks/broker.ts'
 import { jsonlSink } from './sinks/jsonl.ts'
 import type { Sink } from './sinks/sink.ts'
 import { stdoutSink } from './sinks/stdout.ts'
@@ -21,7 +20,8 @@ export interface PipelineDeps {
   config: PipelineConfig
   registry: HospitalRegistry
   monitor: SecurityMonitor
-  broker: Aedes
+  /** Where broker sinks publish: the embedded broker, or a client of an external one. */
+  broker: BrokerPublisher
   /** Where relative sink files and the quarantine file go. */
   outputDir: string
   observer?: PipelineObserver

@@ -32,6 +32,8 @@ export interface RunReport {
   simulatedSeconds: number
   wallSeconds: number
   outputDir: string
+  /** The broker the run used, and which detectors could run there (connection-level ones need the embedded broker). */
+  target: { broker: string; detectors: string[] }
   messages: { published: number; received: number; valid: number; quarantined: number; routed: number; derived: number }
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; count: number }
   alerts: SecurityAlert[]
@@ -55,6 +57,7 @@ export function buildReport(parts: {
   wallSeconds: number
   outputDir: string
   detection?: Record<string, DetectionScore>
+  target: RunReport['target']
 }): RunReport {
   const { scenario, recorder, counters } = parts
   const latency = recorder.latency.summary()
@@ -67,6 +70,7 @@ export function buildReport(parts: {
     simulatedSeconds: scenario.duration / 1000,
     wallSeconds: Math.round(parts.wallSeconds * 100) / 100,
     outputDir: parts.outputDir,
+    target: parts.target,
     messages: { published: parts.published, received: counters.received, valid: counters.valid, quarantined: counters.quarantined, routed: counters.routed, derived: counters.derived },
     latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, p999: latency.p999, max: latency.max, count: latency.count },
     // The final state of each alert, in the order they opened.

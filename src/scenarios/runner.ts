@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { connectAsync, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
+import type { Envelope } from '../contract/envelope.ts'
 import { Lab } from '../lab/lab.ts'
+import { RemoteLab } from '../lab/remote-lab.ts'
 import { deriveDevicePassword } from '../registry/passwords.ts'
 import { createSimClock, createVirtualClock, type PacedClock, type VirtualClock } from '../simulation/clock.ts'
 import { evaluateExpectations } from './expectations.ts'
@@ -29,7 +31,9 @@ export interface RunOptions {
   http?: { host: string; port: number }
   onProgress?: (progress: RunProgress) => void
   /** Called once the lab is up (the dashboard mounts here). */
-  onStarted?: (lab: Lab) => void | Promise<void>
+  onStarted?: (lab: Lab | RemoteLab) => void | Promise<void>
+  /** Run against this broker instead of the embedded one. */
+  broker?: { url: string; username?: string; password?: string }
 }
 
 /** How far the pipeline may trail the devices before a virtual clock waits for it. */
@@ -54,23 +58,28 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const recorder = new RunRecorder({ start, watchPatients: registry.patients.filter((p) => p.trajectory !== 'stable').map((p) => p.id) })
   const deferred = new Set([...loadDevices.values()].flat())
 
-  const lab = await Lab.start({
+  const common = {
     registry,
     provisioningKey: key,
-    profile: scenario.profile,
-    listeners: [{ kind: 'mqtt', host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0, flag: '--port' }],
     seed: scenario.seed,
-    speed: typeof speed === 'number' ? speed : 1,
-    simulate: true,
     log: options.log,
     outputDir: options.outputDir,
     clock,
     deferredDevices: deferred,
     observer: recorder.pipelineObserver(),
-    onDevicePublish: (_topic, envelope) => recorder.sent(envelope),
-    onDeviceGenerate: (envelope) => recorder.generated(envelope),
-    ...(options.http ? { http: options.http } : {}),
-  })
+    onDevicePublish: (_topic: string, envelope: Envelope) => recorder.sent(envelope),
+    onDeviceGenerate: (envelope: Envelope) => recorder.generated(envelope),
+  }
+  const lab: Lab | RemoteLab = options.broker
+    ? await RemoteLab.start({ ...common, ...options.broker })
+    : await Lab.start({
+        ...common,
+        profile: scenario.profile,
+        listeners: [{ kind: 'mqtt', host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0, flag: '--port' }],
+        speed: typeof speed === 'number' ? speed : 1,
+        simulate: true,
+        ...(options.http ? { http: options.http } : {}),
+      })
   const clients = new Map<string, Promise<MqttClient>>()
   const url = lab.bound[0]!.url
   const client = (role: 'operator' | 'observer') => {
@@ -118,7 +127,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       received: counters.received,
       quarantined: counters.quarantined,
     })
-    return buildReport({ scenario, recorder, expectations, notes, published, counters, wallSeconds: (performance.now() - wallStart) / 1000, outputDir: options.outputDir })
+    return buildReport({
+      scenario,
+      recorder,
+      expectations,
+      notes,
+      published,
+      counters,
+      wallSeconds: (performance.now() - wallStart) / 1000,
+      outputDir: options.outputDir,
+      target: { broker: options.broker?.url ?? 'embedded', detectors: lab.activeDetectors },
+    })
   } finally {
     await Promise.all([...clients.values()].map((c) => c.then((mqtt) => mqtt.endAsync(), () => undefined)))
     await lab.stop()
@@ -126,7 +145,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 }
 
 /** As fast as the machine allows, but never letting the pipeline fall far behind the devices. */
-async function runVirtual(clock: VirtualClock, lab: Lab, end: number): Promise<void> {
+async function runVirtual(clock: VirtualClock, lab: Lab | RemoteLab, end: number): Promise<void> {
   await clock.runUntil(end, {
     yieldEvery: 1000,
     onYield: async () => {
@@ -150,8 +169,8 @@ async function runPaced(clock: PacedClock, end: number): Promise<void> {
 }
 
 /** A last message from the broker on a topic the observer follows: when it arrives, so has everything before it. */
-async function settleObserver(lab: Lab, recorder: RunRecorder): Promise<void> {
+async function settleObserver(lab: Lab | RemoteLab, recorder: RunRecorder): Promise<void> {
   const seen = recorder.untilSentinel()
-  lab.broker.publish({ cmd: 'publish', topic: 'ops/wardlab/sentinel', payload: Buffer.from('{}'), qos: 1, retain: false, dup: false }, () => undefined)
+  lab.publishAsBroker('ops/wardlab/sentinel', Buffer.from('{}'))
   await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, 5000))])
 }

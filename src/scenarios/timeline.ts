@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt'
 import type { Lab } from '../lab/lab.ts'
+import type { RemoteLab } from '../lab/remote-lab.ts'
 import type { Registry } from '../registry/schema.ts'
 import type { DeviceFault } from '../simulation/device-runner.ts'
 import { WardlabError } from '../util/errors.ts'
@@ -7,7 +8,7 @@ import type { DeviceSelector, TimelineEvent } from './schema.ts'
 
 /** What an event handler may use: the lab, the simulated time origin, and clients it can act through. */
 export interface TimelineContext {
-  lab: Lab
+  lab: Lab | RemoteLab
   registry: Registry
   start: number
   /** Devices each load event brings, in joining order (bed by bed). */

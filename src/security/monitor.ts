@@ -92,6 +92,10 @@ export class SecurityMonitor {
     for (const detector of this.quarantineDetectors) detector.onQuarantine!(message, reason, at, this.report)
   }
 
+  detectorNames(): string[] {
+    return this.detectors.map((d) => d.name)
+  }
+
   /** Detectors that look at messages (all a monitor without broker signals can run). */
   messageDetectorNames(): string[] {
     return this.messageDetectors.map((d) => d.name)

@@ -16,7 +16,10 @@ const MAX_IN_FLIGHT = 64
  * by the broker only" holds and subscribers can trust `alerts/`, `fhir/`, `ops/`. QoS 1: an alert
  * or an Observation is worth a retry to a subscriber that asked for it. Outputs keep their order.
  */
-export function brokerSink(name: string, broker: Aedes, options: { qos?: 0 | 1; retain?: boolean } = {}): Sink {
+/** What the sink publishes through: the embedded Aedes, or a client of an external broker. */
+export type BrokerPublisher = Pick<Aedes, 'publish'>
+
+export function brokerSink(name: string, broker: BrokerPublisher, options: { qos?: 0 | 1; retain?: boolean } = {}): Sink {
   let written = 0
   let inFlight = 0
   const backlog: PublishPacket[] = []
