@@ -4,6 +4,8 @@ import type { Logger } from 'pino'
 import type { Envelope } from '../contract/envelope.ts'
 import { Lab } from '../lab/lab.ts'
 import { RemoteLab } from '../lab/remote-lab.ts'
+import { mountDashboard } from '../dashboard/mount.ts'
+import { WardlabError } from '../util/errors.ts'
 import { deriveDevicePassword } from '../registry/passwords.ts'
 import { createSimClock, createVirtualClock, type PacedClock, type VirtualClock } from '../simulation/clock.ts'
 import { evaluateExpectations } from './expectations.ts'
@@ -28,7 +30,8 @@ export interface RunOptions {
   speed?: number | 'max'
   /** MQTT listener for watching the run with real clients; a free port by default. */
   listen?: { host: string; port: number }
-  http?: { host: string; port: number }
+  /** Serve the live dashboard while the run goes (embedded broker only). */
+  dashboard?: { host: string; httpPort: number; wsPort: number }
   onProgress?: (progress: RunProgress) => void
   /** Called once the lab is up (the dashboard mounts here). */
   onStarted?: (lab: Lab | RemoteLab) => void | Promise<void>
@@ -70,16 +73,21 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     onDevicePublish: (_topic: string, envelope: Envelope) => recorder.sent(envelope),
     onDeviceGenerate: (envelope: Envelope) => recorder.generated(envelope),
   }
+  if (options.dashboard && options.broker) throw new WardlabError('WL_USAGE', 'the dashboard reads the embedded broker; it cannot be used with --broker')
   const lab: Lab | RemoteLab = options.broker
     ? await RemoteLab.start({ ...common, ...options.broker })
     : await Lab.start({
         ...common,
         profile: scenario.profile,
-        listeners: [{ kind: 'mqtt', host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0, flag: '--port' }],
+        listeners: [
+          { kind: 'mqtt', host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0, flag: '--port' },
+          ...(options.dashboard ? [{ kind: 'ws' as const, host: options.dashboard.host, port: options.dashboard.wsPort, flag: '--ws-port' }] : []),
+        ],
         speed: typeof speed === 'number' ? speed : 1,
         simulate: true,
-        ...(options.http ? { http: options.http } : {}),
+        ...(options.dashboard ? { http: { host: options.dashboard.host, port: options.dashboard.httpPort } } : {}),
       })
+  if (options.dashboard && lab instanceof Lab) mountDashboard(lab)
   const clients = new Map<string, Promise<MqttClient>>()
   const url = lab.bound[0]!.url
   const client = (role: 'operator' | 'observer') => {

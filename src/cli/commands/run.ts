@@ -19,6 +19,9 @@ export const runCommand = defineCommand({
     html: { type: 'string', placeholder: 'file', description: 'write a self-contained HTML report here' },
     output: { type: 'string', placeholder: 'dir', description: "folder for the run's pipeline files (default .wardlab/runs/<scenario>-<time>)" },
     port: { type: 'port', default: 0, description: 'MQTT port to watch the run from (0 picks a free one)' },
+    dashboard: { type: 'boolean', description: 'serve the live dashboard during the run (pair with --speed to watch it)' },
+    'http-port': { type: 'port', default: 8080, description: 'HTTP port of the dashboard with --dashboard (0 picks a free one)' },
+    'ws-port': { type: 'port', default: 8083, description: 'MQTT over WebSocket port the dashboard reads, with --dashboard' },
     broker: { type: 'string', placeholder: 'url', description: 'run against this broker (mqtt://host:port) instead of the embedded one; the pipeline subscribes there' },
     'broker-username': { type: 'string', placeholder: 'name', description: "username of wardlab's pipeline client on --broker" },
     'broker-password': { type: 'string', placeholder: 'secret', description: "password of wardlab's pipeline client on --broker" },
@@ -45,7 +48,13 @@ export const runCommand = defineCommand({
       }
     }
     const broker = options.broker ? { url: options.broker, ...(options['broker-username'] ? { username: options['broker-username'] } : {}), ...(options['broker-password'] ? { password: options['broker-password'] } : {}) } : undefined
-    const report = await runScenario(scenario, { log, outputDir, ...(speed !== undefined ? { speed } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress, ...(broker ? { broker } : {}) })
+    const report = await runScenario(scenario, { log, outputDir, ...(speed !== undefined ? { speed } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress,
+      ...(broker ? { broker } : {}),
+      ...(options.dashboard ? { dashboard: { host: '127.0.0.1', httpPort: options['http-port'], wsPort: options['ws-port'] } } : {}),
+      onStarted: (lab) => {
+        if (options.dashboard && 'http' in lab && lab.http) process.stderr.write(`dashboard: ${lab.http.url}/\n`)
+      },
+    })
     if (tty) process.stderr.write('\r\x1b[2K')
     process.stdout.write(formatSummary(report))
     if (options.report) write(options.report, JSON.stringify(report, null, 2) + '\n')
