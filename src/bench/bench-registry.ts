@@ -39,7 +39,7 @@ export function connectionCredentials(key: Buffer, connection: number, gateway: 
  * with the `admin` role, the one role the ACL lets publish on other devices' topics
  * (src/broker/acl.ts): a bedside gateway speaks for the devices plugged into it.
  */
-export function benchRegistry(options: { devices: number; gateway: number; key: Buffer }): Registry {
+export function benchRegistry(options: { devices: number; gateway: number; key: Buffer; simulated?: boolean }): Registry {
   const devices = benchDevices(options.devices)
   const wards = new Map<string, Ward>()
   const patients: Patient[] = []
@@ -60,6 +60,7 @@ export function benchRegistry(options: { devices: number; gateway: number; key: 
       ...(d.bed ? { bed: d.bed } : {}),
       ...(d.patient ? { patient: d.patient } : {}),
       passwordHash: benchPasswordHash(deriveDevicePassword(options.key, d.id)),
+      simulated: options.simulated ?? false,
     })),
     users: Array.from({ length: gateways }, (_, g) => ({ username: gatewayId(g), role: 'admin', passwordHash: benchPasswordHash(deriveDevicePassword(options.key, gatewayId(g))) })),
   })

@@ -20,10 +20,16 @@ export class BenchSubscriber {
   outputs = 0
   /** Messages whose topic or payload was not the bench's (another client on a shared broker). */
   foreign = 0
+  /** Set when the broker closed the subscription's connection (Aedes drops a reader that stalls longer than its drainTimeout). */
+  droppedAt: number | null = null
   private readonly wire: WireConnection
+  private closing = false
 
   private constructor(wire: WireConnection, deviceByTopic: ReadonlyMap<string, number>) {
     this.wire = wire
+    wire.onClose = () => {
+      if (!this.closing) this.droppedAt = monoMs()
+    }
     wire.onPublish = (topic, payload) => {
       const t = monoMs()
       const device = deviceByTopic.get(topic)
@@ -58,6 +64,7 @@ export class BenchSubscriber {
   }
 
   close(): Promise<void> {
+    this.closing = true
     return this.wire.end()
   }
 }
