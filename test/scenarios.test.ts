@@ -97,6 +97,29 @@ expect:
     expect(result.stderr).toMatch(new RegExp(`${file}:9:\\d+: expect\\.0\\.news2\\.atLeast: `))
   })
 
+  it('exports a labelled packet- and message-level dataset of the run', async () => {
+    const scenario = scenarioSchema.parse((await import('yaml')).parse(SHORT))
+    const datasetDir = join(dir, 'dataset')
+    const report = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 'max', exportDataset: datasetDir })
+    const [header, ...rows] = readFileSync(join(datasetDir, 'packets.csv'), 'utf8').trimEnd().split('\n')
+    expect(header).toBe('time_ms,direction,connection,address,client_id,msg_type,dup,qos,retain,length,message_id,topic,payload_length,keep_alive,clean_session,username_flag,password_flag,will_flag,protocol_level,label')
+    const cells = rows.map((r) => r.split(','))
+    const types = new Set(cells.map((c) => c[5]))
+    for (const type of ['connect', 'connack', 'publish', 'puback', 'subscribe', 'suback']) expect(types).toContain(type)
+    expect(types).not.toContain('malformed')
+    const connect = cells.find((c) => c[5] === 'connect' && c[4] === 'bedside-monitor-icu-01')!
+    expect(connect.slice(13, 19)).toEqual(['30', '1', '1', '1', '1', '4'])
+    const devicePublishes = cells.filter((c) => c[1] === 'in' && c[5] === 'publish' && c[11]!.startsWith('hospital/'))
+    // The pipeline also received the will the broker published for the pump cut off by the outage.
+    expect(devicePublishes.length + 1).toBe(report.messages.received)
+    expect(new Set(cells.map((c) => c.at(-1)))).toEqual(new Set(['benign']))
+    expect(report.dataset).toEqual({ dir: datasetDir, packetsByLabel: { benign: rows.length } })
+    const messages = readFileSync(join(datasetDir, 'messages.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l))
+    // Every enveloped device message (status is the one channel without an envelope).
+    expect(messages.length).toBe(devicePublishes.filter((c) => !c[11]!.endsWith('/status')).length)
+    expect(messages[0]).toMatchObject({ deviceId: expect.any(String), seq: expect.any(Number), ts: expect.any(Number), channel: expect.any(String), label: 'benign' })
+  }, 60_000)
+
   it('keeps the editor JSON Schema in docs/ in step with the zod schema', () => {
     const committed = JSON.parse(readFileSync('docs/scenario.schema.json', 'utf8'))
     expect(committed).toEqual(JSON.parse(JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }))))

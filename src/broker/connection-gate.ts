@@ -9,15 +9,22 @@ import type { Aedes, Client } from 'aedes'
  */
 export class ConnectionGate {
   private readonly broker: Aedes
+  private readonly tap: ((stream: Duplex) => void) | undefined
   private accepting = true
 
-  constructor(broker: Aedes) {
+  /** `tap` sees every accepted connection first (a dataset recorder capturing packets). */
+  constructor(broker: Aedes, tap?: (stream: Duplex) => void) {
     this.broker = broker
+    this.tap = tap
   }
 
   handle(stream: Duplex, request?: IncomingMessage): void {
-    if (this.accepting) this.broker.handle(stream, request)
-    else stream.destroy()
+    if (!this.accepting) {
+      stream.destroy()
+      return
+    }
+    this.tap?.(stream)
+    this.broker.handle(stream, request)
   }
 
   /** Refuses new connections and drops every open one without a DISCONNECT. */

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream'
 import type { Aedes, AedesPublishPacket, Client } from 'aedes'
 import type { Logger } from 'pino'
 import { createBroker } from '../broker/create-broker.ts'
@@ -58,6 +59,8 @@ export interface LabOptions {
   onDevicePublish?: (topic: string, envelope: Envelope) => void
   /** Called for every envelope a simulated device produces, sent or lost (telemetry digests). */
   onDeviceGenerate?: (envelope: Envelope) => void
+  /** Sees every connection the broker accepts, before the broker reads from it (packet capture). */
+  onConnection?: (stream: Duplex) => void
 }
 
 export interface LabStats {
@@ -130,7 +133,7 @@ export class Lab {
       signalsByType: () => signals.counts,
     })
     pipeline = buildPipeline({ config: options.pipeline || loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir, observer: combineObservers(metrics.observer(), options.observer) })
-    const gate = new ConnectionGate(broker)
+    const gate = new ConnectionGate(broker, options.onConnection)
     const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => clock.stop()]
     let listeners: Listeners
     let http: HttpServer | null = null
@@ -184,6 +187,11 @@ export class Lab {
       this.gate.open()
       this.log.info('broker back after restart')
     })
+  }
+
+  /** Hands a connection to the broker through the same gate as the listeners (in-process attackers). */
+  handleConnection(stream: Duplex): void {
+    this.gate.handle(stream)
   }
 
   /** Publishes as the broker itself (no client): pipeline-like outputs, a run's end marker. */

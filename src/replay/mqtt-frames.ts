@@ -72,24 +72,51 @@ function readRemainingLength(stream: Buffer, at: number): RemainingLength {
  * it are still found; a remaining length longer than four bytes makes the rest unframeable.
  */
 export function splitMqttStream(stream: Buffer): MqttFrame[] {
-  const frames: MqttFrame[] = []
-  const describer = new PacketDescriber()
-  let offset = 0
-  while (offset < stream.length) {
-    const remaining = readRemainingLength(stream, offset + 1)
-    if (remaining === 'too-long') {
-      frames.push({ type: 'malformed', offset, length: stream.length - offset, reason: 'remaining length exceeds four bytes' })
-      break
+  const framer = new MqttStreamFramer()
+  return [...framer.push(stream), ...framer.end()]
+}
+
+/**
+ * The same framing on a live byte stream, chunk by chunk as it arrives (a broker-side tap): a
+ * packet split across chunks is held until it is whole.
+ */
+export class MqttStreamFramer {
+  private readonly describer = new PacketDescriber()
+  private pending: Buffer = Buffer.alloc(0)
+  /** Offset of `pending` in the whole stream. */
+  private offset = 0
+  private broken = false
+
+  push(chunk: Buffer): MqttFrame[] {
+    if (this.broken) return []
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    const frames: MqttFrame[] = []
+    let at = 0
+    while (at < this.pending.length) {
+      const remaining = readRemainingLength(this.pending, at + 1)
+      if (remaining === 'too-long') {
+        frames.push({ type: 'malformed', offset: this.offset + at, length: this.pending.length - at, reason: 'remaining length exceeds four bytes' })
+        this.broken = true
+        at = this.pending.length
+        break
+      }
+      const length = remaining === 'incomplete' ? null : 1 + remaining.bytes + remaining.value
+      if (length === null || at + length > this.pending.length) break
+      frames.push(this.describer.describe(this.pending.subarray(at, at + length), this.offset + at))
+      at += length
     }
-    const expectedLength = remaining === 'incomplete' ? null : 1 + remaining.bytes + remaining.value
-    if (expectedLength === null || offset + expectedLength > stream.length) {
-      frames.push({ type: 'truncated', offset, length: stream.length - offset, expectedLength })
-      break
-    }
-    frames.push(describer.describe(stream.subarray(offset, offset + expectedLength), offset))
-    offset += expectedLength
+    this.offset += at
+    this.pending = this.pending.subarray(at)
+    return frames
   }
-  return frames
+
+  /** The stream is over: what is left is a packet cut short. */
+  end(): MqttFrame[] {
+    if (this.pending.length === 0 || this.broken) return []
+    const remaining = readRemainingLength(this.pending, 1)
+    const expectedLength = typeof remaining === 'object' ? 1 + remaining.bytes + remaining.value : null
+    return [{ type: 'truncated', offset: this.offset, length: this.pending.length, expectedLength }]
+  }
 }
 
 /**

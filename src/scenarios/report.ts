@@ -42,6 +42,8 @@ export interface RunReport {
   detection: Record<string, DetectionScore>
   expectations: ExpectationResult[]
   timeline: TimelineNote[]
+  /** Where `--export-dataset` wrote the run's labelled packets and messages, and how many of each label. */
+  dataset?: { dir: string; packetsByLabel: Record<string, number> }
   /** Per device, a digest of every envelope it sent: equal digests, identical telemetry. */
   telemetryDigests: Record<string, string>
   series: { rate: RateSample[]; vitals: Record<string, VitalsSample[]> }
@@ -58,6 +60,7 @@ export function buildReport(parts: {
   outputDir: string
   detection?: Record<string, DetectionScore>
   target: RunReport['target']
+  dataset?: RunReport['dataset']
 }): RunReport {
   const { scenario, recorder, counters } = parts
   const latency = recorder.latency.summary()
@@ -80,6 +83,7 @@ export function buildReport(parts: {
     detection: parts.detection ?? {},
     expectations: parts.expectations,
     timeline: [...parts.notes].sort((a, b) => a.at - b.at),
+    ...(parts.dataset ? { dataset: parts.dataset } : {}),
     telemetryDigests: recorder.telemetryDigests(),
     series: { rate: recorder.rate, vitals: Object.fromEntries(recorder.vitals) },
   }

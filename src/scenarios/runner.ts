@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { connectAsync, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
+import type { Duplex } from 'node:stream'
 import type { Envelope } from '../contract/envelope.ts'
+import { combineObservers } from '../pipeline/pipeline.ts'
+import { DatasetRecorder } from './dataset.ts'
 import { Lab } from '../lab/lab.ts'
 import { RemoteLab } from '../lab/remote-lab.ts'
 import { mountDashboard } from '../dashboard/mount.ts'
@@ -37,6 +40,8 @@ export interface RunOptions {
   onStarted?: (lab: Lab | RemoteLab) => void | Promise<void>
   /** Run against this broker instead of the embedded one. */
   broker?: { url: string; username?: string; password?: string }
+  /** Write a labelled packet- and message-level dataset of the run here (embedded broker only). */
+  exportDataset?: string
 }
 
 /** How far the pipeline may trail the devices before a virtual clock waits for it. */
@@ -60,6 +65,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const clock: VirtualClock | PacedClock = speed === 'max' ? createVirtualClock(start) : createSimClock({ start, speed, paused: true })
   const recorder = new RunRecorder({ start, watchPatients: registry.patients.filter((p) => p.trajectory !== 'stable').map((p) => p.id) })
   const deferred = new Set([...loadDevices.values()].flat())
+  if (options.exportDataset && options.broker) throw new WardlabError('WL_USAGE', '--export-dataset captures packets at the embedded broker; it cannot be used with --broker')
+  const dataset = options.exportDataset ? new DatasetRecorder({ dir: options.exportDataset, now: () => clock.now() }) : null
 
   const common = {
     registry,
@@ -69,7 +76,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     outputDir: options.outputDir,
     clock,
     deferredDevices: deferred,
-    observer: recorder.pipelineObserver(),
+    observer: dataset ? combineObservers(recorder.pipelineObserver(), { accepted: (m) => dataset.message(m) }) : recorder.pipelineObserver(),
     onDevicePublish: (_topic: string, envelope: Envelope) => recorder.sent(envelope),
     onDeviceGenerate: (envelope: Envelope) => recorder.generated(envelope),
   }
@@ -86,6 +93,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         speed: typeof speed === 'number' ? speed : 1,
         simulate: true,
         ...(options.dashboard ? { http: { host: options.dashboard.host, port: options.dashboard.httpPort } } : {}),
+        ...(dataset ? { onConnection: (stream: Duplex) => dataset.tap(stream) } : {}),
       })
   if (options.dashboard && lab instanceof Lab) mountDashboard(lab)
   const clients = new Map<string, Promise<MqttClient>>()
@@ -124,6 +132,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await lab.quiesce()
     await settleObserver(lab, recorder)
     const published = lab.fleet!.totals().published
+    const datasetRows = dataset ? await dataset.finish([]) : undefined
     const counters = lab.pipeline.counters
     const expectations = evaluateExpectations({
       scenario,
@@ -145,6 +154,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       wallSeconds: (performance.now() - wallStart) / 1000,
       outputDir: options.outputDir,
       target: { broker: options.broker?.url ?? 'embedded', detectors: lab.activeDetectors },
+      ...(datasetRows ? { dataset: { dir: options.exportDataset!, packetsByLabel: datasetRows } } : {}),
     })
   } finally {
     await Promise.all([...clients.values()].map((c) => c.then((mqtt) => mqtt.endAsync(), () => undefined)))

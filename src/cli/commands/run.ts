@@ -19,6 +19,7 @@ export const runCommand = defineCommand({
     html: { type: 'string', placeholder: 'file', description: 'write a self-contained HTML report here' },
     output: { type: 'string', placeholder: 'dir', description: "folder for the run's pipeline files (default .wardlab/runs/<scenario>-<time>)" },
     port: { type: 'port', default: 0, description: 'MQTT port to watch the run from (0 picks a free one)' },
+    'export-dataset': { type: 'string', placeholder: 'dir', description: 'write a labelled dataset of the run: packets.csv (one row per MQTT packet) and messages.jsonl' },
     dashboard: { type: 'boolean', description: 'serve the live dashboard during the run (pair with --speed to watch it)' },
     'http-port': { type: 'port', default: 8080, description: 'HTTP port of the dashboard with --dashboard (0 picks a free one)' },
     'ws-port': { type: 'port', default: 8083, description: 'MQTT over WebSocket port the dashboard reads, with --dashboard' },
@@ -50,6 +51,7 @@ export const runCommand = defineCommand({
     const broker = options.broker ? { url: options.broker, ...(options['broker-username'] ? { username: options['broker-username'] } : {}), ...(options['broker-password'] ? { password: options['broker-password'] } : {}) } : undefined
     const report = await runScenario(scenario, { log, outputDir, ...(speed !== undefined ? { speed } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress,
       ...(broker ? { broker } : {}),
+      ...(options['export-dataset'] ? { exportDataset: options['export-dataset'] } : {}),
       ...(options.dashboard ? { dashboard: { host: '127.0.0.1', httpPort: options['http-port'], wsPort: options['ws-port'] } } : {}),
       onStarted: (lab) => {
         if (options.dashboard && 'http' in lab && lab.http) process.stderr.write(`dashboard: ${lab.http.url}/\n`)
