@@ -7,6 +7,7 @@ import type { Identity } from '../registry/registry.ts'
  * than properties on Client keeps Aedes' objects untouched and the memory tied to the client.
  */
 const identities = new WeakMap<Client, Identity>()
+const connectionIds = new WeakMap<Client, number>()
 
 export function setIdentity(client: Client, identity: Identity): void {
   identities.set(client, identity)
@@ -14,6 +15,16 @@ export function setIdentity(client: Client, identity: Identity): void {
 
 export function identityOf(client: Client | null | undefined): Identity | undefined {
   return client ? identities.get(client) : undefined
+}
+
+/** Set by the connection watch (connection-signals.ts) as each connection is accepted. */
+export function setConnectionId(client: Client, id: number): void {
+  connectionIds.set(client, id)
+}
+
+/** The broker's number for this connection, which every security signal about it carries (0 if unwatched). */
+export function connectionIdOf(client: Client): number {
+  return connectionIds.get(client) ?? 0
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Aedes, AedesPublishPacket, Client, ConnackPacket, ConnectPacket, P
 import type { BanTarget } from '../security/ban-list.ts'
 import type { Disconnector } from '../security/response.ts'
 import type { ProtocolErrorKind, PublishSignal, SignalBus } from '../security/signals.ts'
-import { clientAddress, identityOf } from './client-info.ts'
+import { clientAddress, identityOf, setConnectionId } from './client-info.ts'
 
 /** One transport connection, from accept to close. */
 export interface ConnectionRecord {
@@ -134,6 +134,7 @@ export class ConnectionWatch implements Disconnector {
   private opened(client: Client, conn: Duplex): void {
     const record: ConnectionRecord = { id: this.nextId++, client, address: clientAddress(client), openedAt: this.now(), sentConnect: false, replaces: null, connectedAt: null, keepaliveSeconds: 0 }
     this.records.set(client, record)
+    setConnectionId(client, record.id)
     this.open.add(record)
     this.openByAddress.set(record.address, this.openFrom(record.address) + 1)
     // Aedes forwards parser errors as plain 'error' events; listening first on its parser (a field

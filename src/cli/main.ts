@@ -1,6 +1,7 @@
 import { WardlabError } from '../util/errors.ts'
 import { benchCommand } from './commands/bench.ts'
 import { deviceCommand } from './commands/device.ts'
+import { replayCommand } from './commands/replay.ts'
 import { runCommand } from './commands/run.ts'
 import { schemaCommand } from './commands/schema.ts'
 import { startCommand } from './commands/start.ts'
@@ -8,7 +9,7 @@ import { userCommand } from './commands/user.ts'
 import { validateCommand } from './commands/validate.ts'
 import { commandHelp, parseCommandArgs, type CommandSpec } from './options.ts'
 
-const COMMANDS: CommandSpec<any>[] = [startCommand, runCommand, deviceCommand, userCommand, schemaCommand, validateCommand, benchCommand]
+const COMMANDS: CommandSpec<any>[] = [startCommand, runCommand, replayCommand, deviceCommand, userCommand, schemaCommand, validateCommand, benchCommand]
 
 function overview(): string {
   return [

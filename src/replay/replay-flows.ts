@@ -1,14 +1,29 @@
 import { once } from 'node:events'
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
+import type { Duplex } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { WardlabError } from '../util/errors.ts'
 import type { TcpFlow } from './tcp-flows.ts'
 
+/** One flow's connection to the broker under test: the stream to write to, and when it can take bytes. */
+export interface FlowConnection {
+  stream: Duplex
+  ready(signal: AbortSignal): Promise<unknown>
+}
+
+/** Opens each flow's connection. The default is TCP to host:port; an embedded broker can take streams directly. */
+export type FlowConnector = (flow: TcpFlow) => FlowConnection
+
 export interface ReplayOptions {
-  /** The broker under test; loopback only (127.0.0.0/8, ::1, localhost). */
+  /** The broker under test; loopback only (127.0.0.0/8, ::1, localhost). Ignored when `connector` is given. */
   host: string
   port: number
+  /**
+   * Opens connections some other way than TCP: an in-memory stream into an embedded broker keeps
+   * each flow's captured client address (loopback TCP would make every flow 127.0.0.1).
+   */
+  connector?: FlowConnector
   /**
    * Time compression: 1 keeps the capture's pacing, 10 runs ten times faster, Infinity sends as fast
    * as the sockets take it. Must be greater than 0.
@@ -20,6 +35,12 @@ export interface ReplayOptions {
   timeoutMs?: number
   /** How long to wait for the server to close after our half-close before destroying (default 1,000 ms). */
   graceMs?: number
+  /**
+   * Keep a flow the capture never saw close (no FIN or RST) open until the capture's last packet,
+   * as it still was when the capture ended, instead of closing it after its own last packet. A
+   * capture cut short, or SlowITe's held connections, then look as they did.
+   */
+  holdUnclosed?: boolean
   /** Called as each flow finishes, in finishing order; it must not throw. */
   onFlowDone?: (result: FlowResult) => void
 }
@@ -98,7 +119,8 @@ export async function replayFlows(flows: readonly TcpFlow[], options: ReplayOpti
       finish(index, emptyResult(flow.id, 'not-started'))
       continue
     }
-    const replay = replayOneFlow(flow, settings, deadline, replayStart, performance.now() - scheduledAt)
+    const endAtMs = options.holdUnclosed && flow.closedBy === 'none' ? lastEnd + firstStart - flow.startMs : flow.endMs - flow.startMs
+    const replay = replayOneFlow(flow, settings, deadline, replayStart, performance.now() - scheduledAt, endAtMs)
     running.push(replay.then((result) => finish(index, result)).finally(() => slots.release()))
   }
   await Promise.all(running)
@@ -106,8 +128,7 @@ export async function replayFlows(flows: readonly TcpFlow[], options: ReplayOpti
 }
 
 interface ReplaySettings {
-  host: string
-  port: number
+  connector: FlowConnector
   speed: number
   maxConcurrent: number
   graceMs: number
@@ -116,12 +137,20 @@ interface ReplaySettings {
 function validated(options: ReplayOptions): ReplaySettings {
   const { host, port, speed } = options
   const maxConcurrent = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT
-  if (!isLoopback(host)) throw new WardlabError('WL_USAGE', `replay target ${host} is not a loopback address`)
+  if (!options.connector && !isLoopback(host)) throw new WardlabError('WL_USAGE', `replay target ${host} is not a loopback address`)
   if (!(speed > 0)) throw new WardlabError('WL_USAGE', `replay speed must be greater than 0 (Infinity: as fast as possible), got ${speed}`)
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1 || maxConcurrent > MAX_CONCURRENT_LIMIT) {
     throw new WardlabError('WL_USAGE', `maxConcurrent must be an integer from 1 to ${MAX_CONCURRENT_LIMIT}, got ${maxConcurrent}`)
   }
-  return { host, port, speed, maxConcurrent, graceMs: options.graceMs ?? DEFAULT_GRACE_MS }
+  return { connector: options.connector ?? tcpConnector(host, port), speed, maxConcurrent, graceMs: options.graceMs ?? DEFAULT_GRACE_MS }
+}
+
+function tcpConnector(host: string, port: number): FlowConnector {
+  return () => {
+    const socket = net.connect({ host, port })
+    socket.setNoDelay(true) // one write per captured chunk, not merged by Nagle
+    return { stream: socket, ready: (signal) => once(socket, 'connect', { signal }) }
+  }
 }
 
 function isLoopback(host: string): boolean {
@@ -136,13 +165,15 @@ async function replayOneFlow(
   deadline: AbortSignal,
   replayStart: number,
   startLagMs: number,
+  /** Flow ms at which the client side ends (its last packet, or later for a held flow). */
+  endAtMs: number,
 ): Promise<FlowResult> {
   const opened = performance.now()
   const result = emptyResult(flow.id, 'completed')
   result.startedAtMs = opened - replayStart
   result.startLagMs = Math.max(0, startLagMs)
-  const socket = net.connect({ host: settings.host, port: settings.port })
-  socket.setNoDelay(true) // one write per captured chunk, not merged by Nagle
+  const connection = settings.connector(flow)
+  const socket = connection.stream
   const closed = new AbortController()
   const stop = AbortSignal.any([deadline, closed.signal])
   const serverClosed = () => (result.serverClosedAtMs ??= performance.now() - opened)
@@ -152,11 +183,16 @@ async function replayOneFlow(
     result.error ??= { code: error.code ?? 'ERR_SOCKET', message: error.message }
     if (result.connected && error.code === 'ECONNRESET') serverClosed()
   })
-  socket.on('close', () => closed.abort())
+  let closing = false
+  socket.on('close', () => {
+    // A stream that is not TCP has no FIN to tell: closed under us after connecting, the server closed it.
+    if (result.connected && !closing) serverClosed()
+    closed.abort()
+  })
 
   const at = (flowMs: number) => opened + flowMs / settings.speed
   try {
-    await once(socket, 'connect', { signal: stop })
+    await connection.ready(stop)
     result.connected = true
     for (const chunk of flow.clientChunks) {
       await waitUntil(at(chunk.atMs), stop)
@@ -168,12 +204,13 @@ async function replayOneFlow(
       result.chunksSent++
       if (!accepted) await once(socket, 'drain', { signal: stop })
     }
-    await waitUntil(at(flow.endMs - flow.startMs), stop)
+    await waitUntil(at(endAtMs), stop)
   } catch {
     // Aborted: either the socket closed (the outcome below says why) or the deadline passed.
   }
+  closing = true
   if (!socket.destroyed && !deadline.aborted) {
-    if (flow.closedBy === 'client' && flow.closedWith === 'rst') socket.resetAndDestroy()
+    if (flow.closedBy === 'client' && flow.closedWith === 'rst') resetStream(socket)
     else socket.end()
     await sleep(settings.graceMs, undefined, { signal: stop }).catch(() => undefined)
   }
@@ -182,6 +219,12 @@ async function replayOneFlow(
   result.outcome = outcomeOf(result, flow, deadline)
   result.durationMs = performance.now() - opened
   return result
+}
+
+/** A TCP reset where there is TCP; any other stream is simply destroyed. */
+function resetStream(stream: Duplex): void {
+  if (stream instanceof net.Socket) stream.resetAndDestroy()
+  else stream.destroy()
 }
 
 function outcomeOf(result: FlowResult, flow: TcpFlow, deadline: AbortSignal): FlowOutcome {

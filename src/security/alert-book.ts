@@ -59,20 +59,23 @@ export class AlertBook {
 
   /** Closes every alert that has been quiet for `quietMs`. */
   sweep(): void {
+    this.close(this.options.quietMs)
+  }
+
+  /** Closes everything (shutdown), so consumers never keep a phantom open incident. */
+  closeAll(): void {
+    this.close(-Infinity)
+  }
+
+  private close(quietMs: number): void {
     const now = this.options.now()
     for (const [key, { alert }] of this.open) {
-      if (now - alert.lastSeen < this.options.quietMs) continue
+      if (now - alert.lastSeen < quietMs) continue
       this.open.delete(key)
       alert.state = 'closed'
       alert.ts = now
       this.publish(alert)
     }
-  }
-
-  /** Closes everything (shutdown), so consumers never keep a phantom open incident. */
-  closeAll(): void {
-    for (const { alert } of this.open.values()) alert.lastSeen = -Infinity
-    this.sweep()
   }
 
   openAlerts(): SecurityAlert[] {

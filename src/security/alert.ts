@@ -42,6 +42,8 @@ export interface Finding {
   evidence: Record<string, unknown>
   /** Which source attribute identifies the incident; defaults to the address. */
   key?: string
+  /** The broker connection that caused it, when the detector saw one (not part of the published alert). */
+  connectionId?: number
 }
 
 export interface SecurityAlert {

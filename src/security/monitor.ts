@@ -45,7 +45,11 @@ export class SecurityMonitor {
   private readonly responder: Responder | undefined
   private readonly alertListeners: ((alert: SecurityAlert) => void)[] = []
   private readonly report: Report
+  private readonly findingListeners: ((finding: Finding) => void)[] = []
+  /** The connection whose signal is being handled: findings made meanwhile are stamped with it. */
+  private signalConnection: number | undefined
   private sweeper: NodeJS.Timeout | null = null
+  private stopped = false
 
   constructor(options: SecurityMonitorOptions) {
     const now = options.now ?? Date.now
@@ -78,6 +82,11 @@ export class SecurityMonitor {
   /** Every alert as published (opened, updated, closed), for run recorders and scoring. */
   onAlert(listener: (alert: SecurityAlert) => void): void {
     this.alertListeners.push(listener)
+  }
+
+  /** Every finding before de-duplication, with the connection that caused it when known (capture replay attributes them to flows). */
+  onFinding(listener: (finding: Finding) => void): void {
+    this.findingListeners.push(listener)
   }
 
   /** The pipeline's detect stage hands every valid message here. */
@@ -119,9 +128,11 @@ export class SecurityMonitor {
     for (const detector of this.detectors) detector.sweep?.(at)
   }
 
+  /** Closes every open alert; findings after this (a connection still closing) are dropped. */
   stop(): void {
     if (this.sweeper) clearInterval(this.sweeper)
     this.sweeper = null
+    this.stopped = true
     this.book.closeAll()
   }
 
@@ -129,10 +140,16 @@ export class SecurityMonitor {
     const detectors = this.bySignal.get(signal.type)
     if (!detectors) return
     const at = this.now()
+    const outer = this.signalConnection
+    this.signalConnection = signal.connectionId
     for (const detector of detectors) detector.onSignal!(signal, at, this.report)
+    this.signalConnection = outer
   }
 
   private handle(finding: Finding): void {
+    if (this.stopped) return
+    if (this.signalConnection !== undefined) finding.connectionId ??= this.signalConnection
+    for (const listener of this.findingListeners) listener(finding)
     this.book.report(finding)
     const policy = this.config.response[finding.type]
     if (policy?.action === 'block') this.responder?.block(finding, policy, this.now())

@@ -25,15 +25,15 @@ export type ProtocolErrorKind =
   | 'connect-timeout'
 
 export type SecuritySignal =
-  | (ConnectionFacts & {
+  | (ConnectionScoped & {
       type: 'auth-failed'
       username: string | undefined
       reason: 'unknown-user' | 'wrong-password' | 'missing-password' | 'anonymous-refused' | 'identity-mismatch'
       /** The name the client tried to pass as: a device id is worse than a random name. */
       claimsDevice: boolean
     })
-  | (ConnectionFacts & { type: 'publish-denied'; identity: Identity; topic: string; retain: boolean; reason: string })
-  | (ConnectionFacts & { type: 'subscribe-denied'; identity: Identity; filter: string; reason: string })
+  | (ConnectionScoped & { type: 'publish-denied'; identity: Identity; topic: string; retain: boolean; reason: string })
+  | (ConnectionScoped & { type: 'subscribe-denied'; identity: Identity; filter: string; reason: string })
   /** A transport connection was accepted (before any MQTT byte). */
   | (ConnectionScoped & { type: 'connection-opened' })
   /** It closed, for whatever reason; `sentConnect` tells a scan from a session. */

@@ -2,7 +2,7 @@ import type { AuthenticateError, Client } from 'aedes'
 import type { Profile } from '../profile.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { SecuritySignal, SignalBus } from '../../security/signals.ts'
-import { clientAddress, setIdentity } from '../client-info.ts'
+import { clientAddress, connectionIdOf, setIdentity } from '../client-info.ts'
 
 /** CONNACK return codes, MQTT 3.1.1 §3.2.2.3. */
 const IDENTIFIER_REJECTED = 2
@@ -22,7 +22,7 @@ export function authenticateHook(deps: { registry: HospitalRegistry; profile: Pr
 
   return (client: Client, username: string | undefined, password: Buffer | undefined, done: (err: AuthenticateError | null, ok: boolean | null) => void) => {
     const refuse = (returnCode: number, reason: Failure) => {
-      signals.emit({ type: 'auth-failed', clientId: client.id, address: clientAddress(client), username, reason, claimsDevice: registry.device(client.id) !== undefined || (username !== undefined && registry.device(username) !== undefined) })
+      signals.emit({ type: 'auth-failed', connectionId: connectionIdOf(client), clientId: client.id, address: clientAddress(client), username, reason, claimsDevice: registry.device(client.id) !== undefined || (username !== undefined && registry.device(username) !== undefined) })
       const error = new Error(`authentication refused: ${reason}`) as AuthenticateError
       error.returnCode = returnCode as AuthenticateError['returnCode']
       done(error, false)

@@ -1,6 +1,6 @@
 import type { Client, PublishPacket } from 'aedes'
 import { decidePublish } from '../acl.ts'
-import { clientAddress, identityOf } from '../client-info.ts'
+import { clientAddress, connectionIdOf, identityOf } from '../client-info.ts'
 import type { Profile } from '../profile.ts'
 import type { SignalBus } from '../../security/signals.ts'
 
@@ -19,6 +19,7 @@ export function authorizePublishHook(deps: { signals: SignalBus; profile: Profil
     if (decision.allowed) return callback(null)
     deps.signals.emit({
       type: 'publish-denied',
+      connectionId: connectionIdOf(client),
       clientId: client.id,
       address: clientAddress(client),
       identity,

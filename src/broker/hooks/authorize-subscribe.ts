@@ -1,6 +1,6 @@
 import type { Client, Subscription } from 'aedes'
 import { decideSubscribe } from '../acl.ts'
-import { clientAddress, identityOf } from '../client-info.ts'
+import { clientAddress, connectionIdOf, identityOf } from '../client-info.ts'
 import type { SignalBus } from '../../security/signals.ts'
 
 /**
@@ -16,6 +16,7 @@ export function authorizeSubscribeHook(deps: { signals: SignalBus }) {
     if (decision.allowed) return callback(null, subscription)
     deps.signals.emit({
       type: 'subscribe-denied',
+      connectionId: connectionIdOf(client),
       clientId: client.id,
       address: clientAddress(client),
       identity,
