@@ -6,7 +6,8 @@
 /**
  * Events in the trailing `windowMs`, estimated from two fixed buckets the way Cloudflare's rate
  * limiter does: the current bucket's count plus the previous bucket's, weighted by how much of it
- * still lies inside the window. Exact for steady rates, within one bucket's worth for bursts.
+ * still lies inside the window. Within an event or so for steady rates, within one bucket's worth
+ * for bursts.
  */
 export class SlidingCount {
   private readonly windowMs: number
