@@ -24,7 +24,9 @@ describe('connection-level signals from the broker', () => {
   }
 
   beforeAll(async () => {
-    lab = await startTestLab('lab', undefined, { security: { response: { 'auth-bypass': { action: 'block', by: 'address', banMs: 60_000 } } } })
+    lab = await startTestLab('lab', undefined, {
+      security: { response: { 'auth-bypass': { action: 'block', by: 'address', banMs: 60_000 }, 'publish-flood': { action: 'block', by: 'clientId', banMs: 60_000 } } },
+    })
     // The publish signal object is reused (the hot path allocates nothing): keep copies.
     lab.signals.on((signal) => seen.push(signal.type === 'publish' ? { ...signal } : signal))
     lab.monitor.onAlert((alert) => alerts.push(alert))
@@ -94,5 +96,30 @@ describe('connection-level signals from the broker', () => {
     const elsewhere = new MqttClient(() => raw('10.0.0.9'), { protocolVersion: 4, clientId: 'anyone', reconnectPeriod: 0 })
     await once(elsewhere, 'connect')
     elsewhere.end(true)
+  })
+
+  it('disconnects a live flooder when the policy blocks by client id, and refuses that id wherever it returns', async () => {
+    const flooder = new MqttClient(() => raw('10.0.0.10'), { protocolVersion: 4, clientId: 'flooder', reconnectPeriod: 0 })
+    await once(flooder, 'connect')
+    const gone = new Promise((resolve) => flooder.once('close', resolve))
+    // 20 messages a second are allowed to a client that is not a device, 200 at once: this is far more.
+    for (let i = 0; i < 1000; i++) flooder.publish('sandbox/flood', 'x', { qos: 0 })
+    await gone
+    expect(alerts.find((a) => a.type === 'publish-flood')).toMatchObject({ clientId: 'flooder', address: '10.0.0.10' })
+    const back = new MqttClient(() => raw('10.0.0.11'), { protocolVersion: 4, clientId: 'flooder', reconnectPeriod: 0 })
+    const [refusal] = (await once(back, 'error')) as [Error & { code?: number }]
+    expect(refusal.code).toBe(5)
+    back.end(true)
+  })
+
+  // node's duplexPair corrupted such a burst after ~100 publishes (src/simulation/stream-pair.ts).
+  it('takes a burst from one in-memory client intact: 190 publishes at once, no parse error', async () => {
+    const burst = new MqttClient(() => raw('10.0.0.12'), { protocolVersion: 4, clientId: 'burst', username: 'root', password: 'admin-secret', reconnectPeriod: 0 })
+    await once(burst, 'connect')
+    // Under the 200 a client that is not a device may send at once, so the burst is not a flood.
+    for (let i = 0; i < 190; i++) burst.publish('hospital/icu/bedside-monitor/mon-02/status', `{"state":"online"}`, { qos: (i % 2) as 0 | 1 })
+    await until(() => of('publish', '10.0.0.12').length === 190)
+    expect(of('protocol-error', '10.0.0.12')).toEqual([])
+    burst.end(true)
   })
 })

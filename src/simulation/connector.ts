@@ -1,5 +1,6 @@
-import { duplexPair, type Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import { connect, MqttClient, type IClientOptions } from 'mqtt'
+import { streamPair } from './stream-pair.ts'
 
 /** Opens an MQTT client connection; the device runner does not care how. */
 export type Connector = (options: IClientOptions) => MqttClient
@@ -25,11 +26,8 @@ export function inProcessConnector(handle: (stream: Duplex) => void): Connector 
  * replays label theirs with the address they stand for).
  */
 export function openInProcessStream(handle: (stream: Duplex) => void, address: string): Duplex {
-  const [clientSide, brokerSide] = duplexPair()
-  // A pair does not pass destruction across: without this, a broker that drops a client (or a
-  // device that drops its link) leaves the other end open forever, like a half-dead TCP peer.
-  clientSide.once('close', () => brokerSide.destroy())
-  brokerSide.once('close', () => clientSide.destroy())
+  // Not node's duplexPair: see stream-pair.ts for what it does to Aedes under a burst.
+  const [clientSide, brokerSide] = streamPair()
   Object.defineProperty(brokerSide, 'remoteAddress', { value: address })
   handle(brokerSide)
   return clientSide
