@@ -101,7 +101,7 @@ describe('connection-level signals from the broker', () => {
   it('disconnects a live flooder when the policy blocks by client id, and refuses that id wherever it returns', async () => {
     const flooder = new MqttClient(() => raw('10.0.0.10'), { protocolVersion: 4, clientId: 'flooder', reconnectPeriod: 0 })
     await once(flooder, 'connect')
-    const gone = new Promise((resolve) => flooder.once('close', resolve))
+    const gone = new Promise<void>((resolve) => flooder.once('close', () => resolve()))
     // 20 messages a second are allowed to a client that is not a device, 200 at once: this is far more.
     for (let i = 0; i < 1000; i++) flooder.publish('sandbox/flood', 'x', { qos: 0 })
     await gone
