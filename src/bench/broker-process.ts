@@ -30,6 +30,10 @@ function serve(): void {
         simulate: false,
         log: silentLogger,
         outputDir: message.outputDir,
+        // Every bench connection comes from 127.0.0.1, where the per-address cap (there to keep one
+        // host from taking a process's file descriptors) would refuse the fleet past 1,000; the
+        // bench checks the descriptor budget itself before it starts (fd-budget.ts).
+        security: { maxConnectionsPerAddress: 0 },
         ...(message.pipeline ? {} : { pipeline: false as const }),
       }).then((started) => {
         lab = started

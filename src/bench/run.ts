@@ -79,6 +79,7 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
     const connectTimes = new LatencyHistogram()
     for (const c of connected) for (const ms of c.connectMs) connectTimes.record(ms)
     const failures = connected.flatMap((c) => c.failures)
+    if (failures.length > 0) say(`${failures.length.toLocaleString('en-US')} connections failed, the first with: ${failures[0]}`)
 
     const startAt = monoMs() + START_DELAY_MS
     const loadMs = (load.rampUpS + load.durationS) * 1000
