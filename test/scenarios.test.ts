@@ -21,7 +21,7 @@ function scenarioFile(name: string, text: string): string {
 
 describe('the scenario library', () => {
   it('has the scenarios the project promises', () => {
-    for (const name of ['icu-night-shift', 'sepsis-deterioration', 'cardiac-arrest', 'mri-helium-loss', 'telemedicine-degradation', 'hospital-at-home', 'mass-casualty-surge']) {
+    for (const name of ['icu-night-shift', 'sepsis-deterioration', 'cardiac-arrest', 'mri-helium-loss', 'telemedicine-degradation', 'infusion-pump-tampering', 'publish-flood', 'brute-force-takeover', 'slow-dos', 'wildcard-snooping', 'hospital-at-home', 'mass-casualty-surge']) {
       expect(LIBRARY).toContain(`${name}.yaml`)
     }
   })
@@ -58,8 +58,8 @@ expect:
     const again = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 'max' })
     const paced = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 300 })
     expect(Object.keys(fast.telemetryDigests)).toHaveLength(5)
-    expect(again.telemetryDigests).toEqual(fast.telemetryDigests)
-    expect(paced.telemetryDigests).toEqual(fast.telemetryDigests)
+    expect(again.telemetryDigests, 'a second run at full speed').toEqual(fast.telemetryDigests)
+    expect(paced.telemetryDigests, 'a paced run at 300×').toEqual(fast.telemetryDigests)
     expect(paced.expectations.map((e) => e.passed)).toEqual(fast.expectations.map((e) => e.passed))
     const other = await runScenario({ ...scenario, seed: 'different' }, { log: silentLogger, outputDir: outputDir(), speed: 'max' })
     expect(other.telemetryDigests['bedside-monitor-icu-01']).not.toBe(fast.telemetryDigests['bedside-monitor-icu-01'])
@@ -99,6 +99,7 @@ expect:
 
   it('exports a labelled packet- and message-level dataset of the run', async () => {
     const scenario = scenarioSchema.parse((await import('yaml')).parse(SHORT))
+    scenario.timeline.push(scenarioSchema.shape.timeline.parse([{ at: '5m', event: 'attack', attack: 'brute-force', duration: '20s', params: { address: '192.0.2.77' } }])[0]!)
     const datasetDir = join(dir, 'dataset')
     const report = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 'max', exportDataset: datasetDir })
     const [header, ...rows] = readFileSync(join(datasetDir, 'packets.csv'), 'utf8').trimEnd().split('\n')
@@ -112,8 +113,13 @@ expect:
     const devicePublishes = cells.filter((c) => c[1] === 'in' && c[5] === 'publish' && c[11]!.startsWith('hospital/'))
     // The pipeline also received the will the broker published for the pump cut off by the outage.
     expect(devicePublishes.length + 1).toBe(report.messages.received)
-    expect(new Set(cells.map((c) => c.at(-1)))).toEqual(new Set(['benign']))
-    expect(report.dataset).toEqual({ dir: datasetDir, packetsByLabel: { benign: rows.length } })
+    // The attacker's packets, and only those, carry its label.
+    const attack = cells.filter((c) => c.at(-1) === 'brute-force')
+    expect(attack.length).toBeGreaterThan(50)
+    expect(new Set(attack.map((c) => c[3]))).toEqual(new Set(['192.0.2.77']))
+    expect(cells.filter((c) => c[3] === '192.0.2.77' && c.at(-1) !== 'brute-force')).toEqual([])
+    expect(new Set(cells.map((c) => c.at(-1)))).toEqual(new Set(['benign', 'brute-force']))
+    expect(report.dataset).toEqual({ dir: datasetDir, packetsByLabel: { benign: rows.length - attack.length, 'brute-force': attack.length } })
     const messages = readFileSync(join(datasetDir, 'messages.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l))
     // Every enveloped device message (status is the one channel without an envelope).
     expect(messages.length).toBe(devicePublishes.filter((c) => !c[11]!.endsWith('/status')).length)

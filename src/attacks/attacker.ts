@@ -1,5 +1,4 @@
 import type { Duplex } from 'node:stream'
-import type { Aedes } from 'aedes'
 import { MqttClient, type IClientOptions } from 'mqtt'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import { deriveDevicePassword } from '../registry/passwords.ts'
@@ -9,7 +8,8 @@ import type { GroundTruth, GroundTruthEntry } from './ground-truth.ts'
 
 /** What an attack runs against: the embedded broker, the simulated clock, and where to record itself. */
 export interface AttackContext {
-  broker: Aedes
+  /** Where attack connections enter: the broker's `handle`, or the lab's gate in front of it. */
+  broker: { handle(stream: Duplex): unknown }
   clock: SimClock
   registry: HospitalRegistry
   groundTruth: GroundTruth

@@ -19,7 +19,7 @@ import { securityConfig, type SecurityConfigInput } from '../security/config.ts'
 import { BanResponder } from '../security/response.ts'
 import { SecurityMonitor } from '../security/monitor.ts'
 import { SignalBus } from '../security/signals.ts'
-import { createSimClock, type SimClock } from '../simulation/clock.ts'
+import { createSimClock, every, type SimClock } from '../simulation/clock.ts'
 import { inProcessConnector } from '../simulation/connector.ts'
 import { ConnectionGate } from '../broker/connection-gate.ts'
 import { Fleet } from '../simulation/fleet.ts'
@@ -92,6 +92,8 @@ export class Lab {
   private readonly log: Logger
   private readonly connectedIds = new Set<string>()
   private quiescing: Promise<void> | null = null
+  private clientPublishes = 0
+  private brokerEvents = 0
 
   private constructor(parts: LabParts) {
     this.broker = parts.broker
@@ -108,7 +110,12 @@ export class Lab {
     this.log = parts.log
     if (parts.pipelineEnabled) this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
     this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
-    this.broker.on('clientDisconnect', (client) => this.connectedIds.delete(client.id))
+    this.broker.on('clientDisconnect', (client) => {
+      this.connectedIds.delete(client.id)
+      this.brokerEvents++
+    })
+    this.broker.on('connackSent', () => this.brokerEvents++)
+    this.broker.on('subscribe', () => this.brokerEvents++)
   }
 
   static async start(options: LabOptions): Promise<Lab> {
@@ -145,7 +152,7 @@ export class Lab {
       for (const step of undo) await step()
       throw err
     }
-    monitor.start()
+    monitor.start((task, intervalMs) => every(clock, task, intervalMs))
     if (options.simulate) {
       fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
       fleet.start()
@@ -231,8 +238,19 @@ export class Lab {
   }
 
   /** Every client publish under `hospital/` enters the pipeline; the broker's own outputs do not. */
+  /**
+   * A number that grows with everything the broker does for clients (CONNACKs, subscriptions,
+   * publishes in, disconnects), and whether work is still pending off the event loop (scrypt): a
+   * run on a virtual clock waits until both settle before moving simulated time on.
+   */
+  activity(): { count: number; pending: boolean } {
+    return { count: this.brokerEvents + this.clientPublishes + this.pipeline.counters.received, pending: this.registry.pendingChecks > 0 }
+  }
+
   private onPublish(packet: AedesPublishPacket, client: Client | null): void {
-    if (!client || !packet.topic.startsWith(`${DEVICE_ROOT}/`)) return
+    if (!client) return
+    this.clientPublishes++
+    if (!packet.topic.startsWith(`${DEVICE_ROOT}/`)) return
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
     this.pipeline.ingest(packet.topic, payload, { clientId: client.id, address: clientAddress(client) }, Math.round(this.clock.now()))
   }

@@ -10,7 +10,7 @@ import { HospitalRegistry } from '../registry/registry.ts'
 import type { Registry } from '../registry/schema.ts'
 import { SecurityMonitor } from '../security/monitor.ts'
 import { SignalBus } from '../security/signals.ts'
-import type { SimClock } from '../simulation/clock.ts'
+import { every, type SimClock } from '../simulation/clock.ts'
 import { urlConnector } from '../simulation/connector.ts'
 import { Fleet } from '../simulation/fleet.ts'
 import { WardlabError } from '../util/errors.ts'
@@ -84,7 +84,7 @@ export class RemoteLab {
     const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, monitor, broker: publisher, outputDir: options.outputDir, ...(options.observer ? { observer: options.observer } : {}) })
     client.on('message', (topic, payload) => pipeline.ingest(topic, payload, { clientId: 'unknown (external broker)', address: options.url }, Math.round(options.clock.now())))
     await client.subscribeAsync(`${DEVICE_ROOT}/#`, { qos: 1 })
-    monitor.start()
+    monitor.start((task, intervalMs) => every(options.clock, task, intervalMs))
     const fleet = new Fleet({
       registry: options.registry,
       provisioningKey: options.provisioningKey,
@@ -98,6 +98,11 @@ export class RemoteLab {
     })
     fleet.start()
     return new RemoteLab({ clock: options.clock, registry, monitor, pipeline, fleet, client, url: options.url })
+  }
+
+  /** What the pipeline has received: the only activity wardlab can see at a broker it does not run. */
+  activity(): { count: number; pending: boolean } {
+    return { count: this.pipeline.counters.received, pending: false }
   }
 
   restartBroker(): never {

@@ -24,6 +24,8 @@ export class HospitalRegistry {
   private readonly patients: Map<string, Patient>
   private readonly wards: Map<string, Ward>
   private readonly verified = new Map<string, string>()
+  /** Credential checks waiting on scrypt in the thread pool (a run on a virtual clock waits for them). */
+  pendingChecks = 0
 
   constructor(data: Registry) {
     this.data = data
@@ -51,6 +53,15 @@ export class HospitalRegistry {
   }
 
   async checkCredentials(username: string, password: Buffer): Promise<CredentialCheck> {
+    this.pendingChecks++
+    try {
+      return await this.check(username, password)
+    } finally {
+      this.pendingChecks--
+    }
+  }
+
+  private async check(username: string, password: Buffer): Promise<CredentialCheck> {
     const device = this.devices.get(username)
     const user = device ? undefined : this.users.get(username)
     const stored = device?.passwordHash ?? user?.passwordHash

@@ -1,3 +1,4 @@
+import { median, type DetectionReport } from '../attacks/scoring.ts'
 import { formatDuration } from './duration.ts'
 import type { RunRecorder } from './recorder.ts'
 import type { Expectation, Scenario } from './schema.ts'
@@ -9,6 +10,8 @@ export interface ExpectationResult {
 }
 
 export interface RunFacts {
+  /** How the detectors did against the injected attacks. */
+  detection: DetectionReport
   scenario: Scenario
   start: number
   recorder: RunRecorder
@@ -35,6 +38,30 @@ function window(spec: { within?: number; after?: string; by?: number }, facts: R
 const rel = (facts: RunFacts, at: number) => formatDuration(at - facts.start)
 
 const EVALUATORS: { [K in keyof UnionToObject]: Evaluator<K> } = {
+  falseAlerts(spec, facts) {
+    const alerts = facts.detection.falseAlerts
+    return {
+      name: `false alerts ≤ ${spec.max}`,
+      passed: alerts.length <= spec.max,
+      detail: alerts.length === 0 ? 'every alert is explained by an injected attack' : `${alerts.length} on benign traffic: ${alerts.slice(0, 5).map((a) => `${a.type} from ${a.clientId || a.address} at ${rel(facts, a.firstSeen)}`).join('; ')}`,
+    }
+  },
+  detection(spec, facts) {
+    const injections = facts.detection.injections.filter((i) => !spec.type || i.type === spec.type)
+    const missed = injections.filter((i) => i.timeToDetectSeconds === null)
+    const delays = injections.map((i) => i.timeToDetectSeconds).filter((d): d is number => d !== null)
+    const med = median(delays)
+    const slow = spec.medianWithin !== undefined && med !== null && med * 1000 > spec.medianWithin
+    const what = spec.type ?? 'attack'
+    return {
+      name: `every ${what} injection detected${spec.medianWithin !== undefined ? `, median time to detect ≤ ${formatDuration(spec.medianWithin)}` : ''}`,
+      passed: injections.length > 0 && missed.length === 0 && !slow,
+      detail:
+        injections.length === 0
+          ? `no ${what} was injected`
+          : `${injections.length - missed.length} of ${injections.length} detected${med !== null ? `, median ${med.toFixed(1)} s` : ''}${missed.length ? `; missed: ${missed.map((m) => m.attacker).join(', ')}` : ''}`,
+    }
+  },
   alert(spec, facts) {
     const w = window(spec, facts)
     const hit = facts.recorder.alertsOfType(spec.type).find((a) => a.firstSeen >= w.from && a.firstSeen <= w.to)

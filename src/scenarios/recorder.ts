@@ -55,6 +55,8 @@ export class RunRecorder {
   readonly securityAlerts = new Map<string, SecurityAlert>()
   /** Each alert's first (opening) record, in the order they opened. */
   readonly openedAlerts: SecurityAlert[] = []
+  /** Every alert publication as a subscriber saw it (opened, updated, closed): what scoring reads. */
+  readonly alertStream: SecurityAlert[] = []
   readonly clinicalAlerts: ClinicalAlertRecord[] = []
   readonly news2: News2Record[] = []
   readonly rate: RateSample[] = []
@@ -152,6 +154,7 @@ export class RunRecorder {
     const body = JSON.parse(payload.toString('utf8'))
     if (topic.startsWith('security/alerts/')) {
       const alert = body as SecurityAlert
+      this.alertStream.push(alert)
       if (!this.securityAlerts.has(alert.id)) this.openedAlerts.push(alert)
       this.securityAlerts.set(alert.id, alert)
     } else if (topic.startsWith('alerts/news2/')) {

@@ -1,3 +1,5 @@
+import type { GroundTruthEntry } from '../attacks/ground-truth.ts'
+import type { DetectionReport, DetectionScore } from '../attacks/scoring.ts'
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { SecurityAlert } from '../security/alert.ts'
 import type { ExpectationResult } from './expectations.ts'
@@ -10,13 +12,6 @@ export interface TimelineNote {
   until?: number
   id?: string
   what: string
-}
-
-export interface DetectionScore {
-  injected: number
-  detected: number
-  timeToDetectSeconds: number | null
-  falseAlerts: number
 }
 
 /**
@@ -39,7 +34,11 @@ export interface RunReport {
   alerts: SecurityAlert[]
   clinicalAlerts: ClinicalAlertRecord[]
   news2: News2Record[]
-  detection: Record<string, DetectionScore>
+  /** Per attack class: injected, detected, median time to detect, false alerts (alerts no attack explains). */
+  detection: Partial<Record<string, DetectionScore>>
+  medianTimeToDetectSeconds: number | null
+  /** What was injected, when, from where: the run's ground truth. */
+  groundTruth: GroundTruthEntry[]
   expectations: ExpectationResult[]
   timeline: TimelineNote[]
   /** Where `--export-dataset` wrote the run's labelled packets and messages, and how many of each label. */
@@ -58,7 +57,8 @@ export function buildReport(parts: {
   counters: PipelineCounters
   wallSeconds: number
   outputDir: string
-  detection?: Record<string, DetectionScore>
+  detection: DetectionReport
+  groundTruth: GroundTruthEntry[]
   target: RunReport['target']
   dataset?: RunReport['dataset']
 }): RunReport {
@@ -80,7 +80,9 @@ export function buildReport(parts: {
     alerts: recorder.openedAlerts.map((a) => recorder.securityAlerts.get(a.id) ?? a),
     clinicalAlerts: recorder.clinicalAlerts,
     news2: recorder.news2,
-    detection: parts.detection ?? {},
+    detection: parts.detection.byType,
+    medianTimeToDetectSeconds: parts.detection.medianTimeToDetectSeconds,
+    groundTruth: parts.groundTruth,
     expectations: parts.expectations,
     timeline: [...parts.notes].sort((a, b) => a.at - b.at),
     ...(parts.dataset ? { dataset: parts.dataset } : {}),

@@ -5,6 +5,9 @@ import type { Duplex } from 'node:stream'
 import type { Envelope } from '../contract/envelope.ts'
 import { combineObservers } from '../pipeline/pipeline.ts'
 import { DatasetRecorder } from './dataset.ts'
+import { GroundTruth, runAttack } from '../attacks/index.ts'
+import { scoreDetection } from '../attacks/scoring.ts'
+import type { AlertType } from '../security/alert.ts'
 import { Lab } from '../lab/lab.ts'
 import { RemoteLab } from '../lab/remote-lab.ts'
 import { mountDashboard } from '../dashboard/mount.ts'
@@ -44,8 +47,6 @@ export interface RunOptions {
   exportDataset?: string
 }
 
-/** How far the pipeline may trail the devices before a virtual clock waits for it. */
-const MAX_IN_FLIGHT = 2000
 const SAMPLE_EVERY_MS = 10_000
 
 /**
@@ -112,7 +113,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await observer.subscribeAsync([...RunRecorder.TOPICS], { qos: 1 })
     await options.onStarted?.(lab)
 
-    const ctx: TimelineContext = { lab, registry, start, loadDevices, client, note: (n) => notes.push(n) }
+    const groundTruth = new GroundTruth()
+    const attacks: Promise<unknown>[] = []
+    const launchAttack =
+      lab instanceof Lab
+        ? (type: string, params: Record<string, unknown>, durationMs: number) => {
+            const attackCtx = { broker: { handle: (stream: Duplex) => lab.handleConnection(stream) }, clock, registry: lab.registry, groundTruth, provisioningKey: key }
+            attacks.push(runAttack(attackCtx, type as AlertType, { durationMs, params }).catch((err: Error) => options.log.error({ err, type }, 'attack failed')))
+          }
+        : null
+    const ctx: TimelineContext = { lab, registry, start, loadDevices, client, note: (n) => notes.push(n), launchAttack }
     const eventTimes = new Map<string, number>()
     scenario.timeline.forEach((event, index) => {
       if (event.id) eventTimes.set(event.id, start + event.at)
@@ -129,12 +139,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     else await runPaced(clock, end)
 
     recorder.sample(end, lab.pipeline.counters, lab.monitor.totalAlerts())
+    await Promise.race([Promise.all(attacks), new Promise((resolve) => setTimeout(resolve, 10_000))])
     await lab.quiesce()
     await settleObserver(lab, recorder)
     const published = lab.fleet!.totals().published
-    const datasetRows = dataset ? await dataset.finish([]) : undefined
+    const datasetRows = dataset ? await dataset.finish(groundTruth.entries) : undefined
+    const detection = scoreDetection(groundTruth.entries, recorder.alertStream)
     const counters = lab.pipeline.counters
     const expectations = evaluateExpectations({
+      detection,
       scenario,
       start,
       recorder,
@@ -154,6 +167,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       wallSeconds: (performance.now() - wallStart) / 1000,
       outputDir: options.outputDir,
       target: { broker: options.broker?.url ?? 'embedded', detectors: lab.activeDetectors },
+      detection,
+      groundTruth: groundTruth.entries,
       ...(datasetRows ? { dataset: { dir: options.exportDataset!, packetsByLabel: datasetRows } } : {}),
     })
   } finally {
@@ -162,18 +177,29 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
 }
 
-/** As fast as the machine allows, but never letting the pipeline fall far behind the devices. */
+/** Quiet event-loop turns in a row that mean the broker has caught up. */
+const QUIET_TURNS = 2
+/** A yield never waits longer than this for quiet (wall ms): background traffic cannot stall a run. */
+const MAX_SETTLE_MS = 5000
+
+/**
+ * As fast as the machine allows, but simulated time only moves on once the broker has caught up
+ * with what the last simulated second produced — device messages, an attacker's flood, logins
+ * waiting on scrypt in the thread pool. Otherwise a flood's backlog would be processed minutes of
+ * simulated time late, and alerts would be timed by the machine's speed instead of the scenario.
+ */
 async function runVirtual(clock: VirtualClock, lab: Lab | RemoteLab, end: number): Promise<void> {
   await clock.runUntil(end, {
     yieldEvery: 1000,
     onYield: async () => {
-      for (;;) {
-        const behind = lab.fleet!.totals().published - lab.pipeline.counters.received
-        if (behind <= MAX_IN_FLIGHT) return
-        const before = lab.pipeline.counters.received
+      const deadline = performance.now() + MAX_SETTLE_MS
+      let quiet = 0
+      let last = lab.activity().count
+      while (quiet < QUIET_TURNS && performance.now() < deadline) {
         await new Promise((resolve) => setImmediate(resolve))
-        // Messages lost in flight (a broker restart) never arrive: stop waiting when nothing moves.
-        if (lab.pipeline.counters.received === before) return
+        const now = lab.activity()
+        quiet = now.count === last && !now.pending ? quiet + 1 : 0
+        last = now.count
       }
     },
   })

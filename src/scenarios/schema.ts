@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { ALARM_PRIORITIES } from '../contract/channels.ts'
 import { TOPIC_ID_PATTERN } from '../contract/topics.ts'
 import { deviceSchema as registryDeviceSchema, patientSchema as registryPatientSchema, TRAJECTORIES } from '../registry/schema.ts'
+import { ATTACKS } from '../attacks/index.ts'
 import { ALERT_TYPES } from '../security/alert.ts'
 import { durationSchema } from './duration.ts'
 
@@ -10,6 +11,8 @@ import { durationSchema } from './duration.ts'
  * This schema is the file format's single source of truth — `wardlab schema scenario` prints it as
  * JSON Schema for editors, and `wardlab validate` reports every deviation with line and field.
  */
+
+const ATTACK_TYPES = [...ATTACKS.keys()] as [string, ...string[]]
 
 const id = z.string().regex(TOPIC_ID_PATTERN, 'letters, digits, "_", "." or "-", at most 64')
 
@@ -96,11 +99,25 @@ const timelineEventSchema = z.discriminatedUnion('event', [
       stages: z.array(z.object({ duration: durationSchema, target: z.number().int().min(0) }).strict()).min(1),
     })
     .strict(),
+  z
+    .object({
+      ...eventBase,
+      event: z.literal('attack'),
+      attack: z.enum(ATTACK_TYPES),
+      duration: durationSchema.prefault('30s'),
+      /** The attack module's parameters: rate, target, source address… (src/attacks/<type>.ts). */
+      params: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict(),
 ])
 
 const within = { within: durationSchema.optional(), after: id.optional(), by: durationSchema.optional() }
 
 const expectationSchema = z.union([
+  /** Alerts that no injected attack explains: raised on benign traffic. */
+  z.object({ falseAlerts: z.object({ max: z.number().int().min(0) }).strict() }).strict(),
+  /** Every injected attack (of a type, or all) detected, with a median time to detect within a bound. */
+  z.object({ detection: z.object({ type: z.enum(ALERT_TYPES).optional(), medianWithin: durationSchema.optional() }).strict() }).strict(),
   z.object({ alert: z.object({ type: z.enum(ALERT_TYPES), ...within }).strict() }).strict(),
   z.object({ noAlert: z.object({ type: z.enum(ALERT_TYPES).optional(), attacksOnly: z.boolean().default(true) }).strict() }).strict(),
   z

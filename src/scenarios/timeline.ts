@@ -17,6 +17,8 @@ export interface TimelineContext {
   client(role: 'operator' | 'observer'): Promise<MqttClient>
   /** Records what happened, for the report's timeline. */
   note(event: { at: number; id?: string; what: string; until?: number }): void
+  /** Starts an attack now for `durationMs` of simulated time; null when the broker is not embedded. */
+  launchAttack: ((type: string, params: Record<string, unknown>, durationMs: number) => void) | null
 }
 
 type Handler<E extends TimelineEvent['event']> = (event: Extract<TimelineEvent, { event: E }>, ctx: TimelineContext, index: number) => void
@@ -79,6 +81,12 @@ export const TIMELINE_HANDLERS: { [E in TimelineEvent['event']]: Handler<E> } = 
       void ctx.client(event.as).then((client) => client.publish(topic, JSON.stringify(command), { qos: 1 }))
     })
     ctx.note({ at: event.at, ...(event.id ? { id: event.id } : {}), what: `${event.as} sends ${event.command.action} to ${event.device}` })
+  },
+  attack(event, ctx) {
+    const launch = ctx.launchAttack
+    if (!launch) throw new WardlabError('WL_CONFIG_INVALID', 'attack events need the embedded broker: attackers connect to it in-process, labelled with their source address')
+    at(ctx, event.at, () => launch(event.attack, event.params, event.duration))
+    ctx.note({ at: event.at, ...(event.id ? { id: event.id } : {}), what: `attack: ${event.attack}`, until: event.at + event.duration })
   },
   load(event, ctx, index) {
     const beds = ctx.loadDevices.get(index) ?? []

@@ -48,7 +48,7 @@ export class SecurityMonitor {
   private readonly findingListeners: ((finding: Finding) => void)[] = []
   /** The connection whose signal is being handled: findings made meanwhile are stamped with it. */
   private signalConnection: number | undefined
-  private sweeper: NodeJS.Timeout | null = null
+  private stopSweeping: (() => void) | null = null
   private stopped = false
 
   constructor(options: SecurityMonitorOptions) {
@@ -116,9 +116,13 @@ export class SecurityMonitor {
     return total
   }
 
-  start(): void {
-    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_EVERY_MS)
-    this.sweeper.unref()
+  /**
+   * Starts closing quiet alerts and forgetting idle state every second. `every` decides whose
+   * second: wall time by default; a lab passes its simulated clock, so a run at 1,000× still
+   * closes an alert after 30 simulated seconds of quiet rather than 30 wall seconds.
+   */
+  start(every: (task: () => void, intervalMs: number) => () => void = wallInterval): void {
+    this.stopSweeping ??= every(() => this.sweep(), SWEEP_EVERY_MS)
   }
 
   /** Closes quiet alerts and lets detectors forget idle keys. */
@@ -130,8 +134,8 @@ export class SecurityMonitor {
 
   /** Closes every open alert; findings after this (a connection still closing) are dropped. */
   stop(): void {
-    if (this.sweeper) clearInterval(this.sweeper)
-    this.sweeper = null
+    this.stopSweeping?.()
+    this.stopSweeping = null
     this.stopped = true
     this.book.closeAll()
   }
@@ -154,4 +158,10 @@ export class SecurityMonitor {
     const policy = this.config.response[finding.type]
     if (policy?.action === 'block') this.responder?.block(finding, policy, this.now())
   }
+}
+
+function wallInterval(task: () => void, intervalMs: number): () => void {
+  const timer = setInterval(task, intervalMs)
+  timer.unref()
+  return () => clearInterval(timer)
 }
