@@ -122,4 +122,21 @@ describe('connection-level signals from the broker', () => {
     expect(of('protocol-error', '10.0.0.12')).toEqual([])
     burst.end(true)
   })
+
+  // MQTT 3.1.1 §3.1.4: a client need not wait for CONNACK. Aedes 1.2 handled a SUBSCRIBE read
+  // between preConnect and authentication as if from a client without identity, and dropped it.
+  it('serves a SUBSCRIBE that arrives before the CONNACK once the client is authenticated', async () => {
+    const stream = raw('10.0.0.13')
+    const replies: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => replies.push(chunk))
+    lab.signals.on((signal) => {
+      if (signal.type === 'connect-attempt' && signal.address === '10.0.0.13') stream.write(generate({ cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: 'sandbox/#', qos: 0 }] }))
+    })
+    stream.write(connect('eager'))
+    await until(() => of('subscribed', '10.0.0.13').length === 1)
+    expect(of('connection-closed', '10.0.0.13')).toEqual([])
+    // CONNACK 0, then SUBACK for message id 7 granting QoS 0.
+    await until(() => Buffer.concat(replies).includes(Buffer.from([0x90, 0x03, 0x00, 0x07, 0x00])))
+    stream.destroy()
+  })
 })

@@ -25,7 +25,12 @@ export class AlertBook {
   report(finding: Finding): SecurityAlert {
     const now = this.options.now()
     const key = `${finding.type}\u0000${finding.key ?? finding.source.address}`
-    const entry = this.open.get(key)
+    let entry = this.open.get(key)
+    // Quiet for long enough, it is over even if no sweep has run yet (a virtual clock outruns the timer).
+    if (entry && now - entry.alert.lastSeen >= this.options.quietMs) {
+      this.closeEntry(key, entry.alert, entry.alert.lastSeen + this.options.quietMs)
+      entry = undefined
+    }
     if (!entry) {
       const alert: SecurityAlert = {
         id: randomUUID(),
@@ -69,13 +74,15 @@ export class AlertBook {
 
   private close(quietMs: number): void {
     const now = this.options.now()
-    for (const [key, { alert }] of this.open) {
-      if (now - alert.lastSeen < quietMs) continue
-      this.open.delete(key)
-      alert.state = 'closed'
-      alert.ts = now
-      this.publish(alert)
-    }
+    for (const [key, { alert }] of this.open) if (now - alert.lastSeen >= quietMs) this.closeEntry(key, alert, Math.min(now, alert.lastSeen + this.options.quietMs))
+  }
+
+  /** `at`: when it went quiet for good, if a sweep comes late; now, at shutdown. */
+  private closeEntry(key: string, alert: SecurityAlert, at: number): void {
+    this.open.delete(key)
+    alert.state = 'closed'
+    alert.ts = at
+    this.publish(alert)
   }
 
   openAlerts(): SecurityAlert[] {

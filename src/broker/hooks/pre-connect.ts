@@ -25,6 +25,11 @@ export interface PreConnectDeps {
  */
 export function preConnectHook(deps: PreConnectDeps) {
   return (client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void) => {
+    // A client may send packets right after CONNECT without waiting for CONNACK (MQTT 3.1.1 §3.1.4).
+    // Aedes 1.2 stops reading only once authentication starts, a turn later; a SUBSCRIBE or
+    // PUBLISH read in between is handled before the client has an identity. Holding the reads from
+    // here closes that gap; Aedes resumes them once the CONNACK is out.
+    ;(client as unknown as { pause(): void }).pause()
     const record = deps.connections.connectPacket(client, packet)
     if (!record) return callback(null, true)
     const ban = deps.bans.banned(record.address, packet.clientId, deps.now())
