@@ -44,8 +44,9 @@ export class BenchChild<In extends { type: string }, Out extends { type: string 
     return this.process.pid!
   }
 
+  /** Sends unless the process has gone; a gone process answers every `next` with its exit. */
   send(message: In): void {
-    this.process.send(message)
+    if (this.process.connected) this.process.send(message)
   }
 
   /** The next message of `type`, or the process's exit as an error. */

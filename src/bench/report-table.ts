@@ -30,6 +30,7 @@ const ROWS: Row[] = [
   ['subscriber CPU cores', (r) => n(r.subscriber.cpuCores, 2)],
   ['pipeline valid / quarantined', (r) => (r.pipeline ? `${n(r.pipeline.valid)} / ${n(r.pipeline.quarantined)}` : '–')],
   ['pipeline outputs routed', (r) => (r.pipeline ? n(r.pipeline.routed) : '–')],
+  ['broker stopped', (r) => (r.brokerFailure ? 'crashed (see below)' : 'cleanly')],
 ]
 
 /** The terminal table: one column per run, one row per figure, then the ratios. */
@@ -39,6 +40,7 @@ export function formatTable(report: BenchReport): string {
   const widths = [0, ...headers].map((_, c) => Math.max(...[c === 0 ? '' : headers[c - 1]!, ...cells.map((row) => row[c]!)].map((s) => s.length)))
   const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
   const out = [line(['', ...headers]), ...cells.map(line)]
+  for (const run of report.runs) if (run.brokerFailure) out.push(`${run.variant}${report.settings.rounds > 1 ? ` #${run.round + 1}` : ''}: the broker crashed while stopping: ${run.brokerFailure}`)
   if (report.comparisons.length > 0) out.push('', `ratios to ${report.comparisons[0]!.ratios[0]?.baseline ?? 'the first variant'} (median of the rounds):`)
   for (const comparison of report.comparisons) {
     for (const ratio of comparison.ratios) {

@@ -44,6 +44,8 @@ export interface RunResult {
   generator: ProcessFigures & { workers: number; messagesPerCpuSecond: number }
   subscriber: ProcessFigures & { pipelineOutputs: number }
   pipeline: (PipelineCounters & { quarantinedBy: Record<string, number> }) | null
+  /** Set when the broker process died before it could report (its last words). */
+  brokerFailure: string | null
   timeline: TimelinePoint[]
 }
 

@@ -113,7 +113,16 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
     await subscriber.close()
     subscriber = null
     stopTarget = null
-    const pipeline = await target.stop()
+    // A broker that dies on the way down (15,000 clients disconnecting at once can do that) has
+    // still been measured: the figures stand, and the death is reported beside them.
+    let pipeline: RunResult['pipeline'] = null
+    let brokerFailure: string | null = null
+    try {
+      pipeline = await target.stop()
+    } catch (err) {
+      brokerFailure = firstLines((err as Error).message)
+      say(`the broker failed while stopping: ${brokerFailure}`)
+    }
 
     const windowStart = startAt + load.rampUpS * 1000
     const joined = joinRecords({ sentPerDevice, sends: logsSends ? sends : null, receives, startAt, windowStart, windowEnd: startAt + loadMs })
@@ -132,6 +141,7 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
       samples: sampler.samples,
       pipeline,
       pipelineOutputs,
+      brokerFailure,
     })
   } finally {
     await subscriber?.close()
@@ -160,6 +170,13 @@ function generatorPlan(options: RunOptions, target: { host: string; port: number
     durationS: load.durationS,
     engine: options.engine,
   }
+}
+
+/** The message and the first frame of a child's crash, enough to recognise it. */
+function firstLines(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
+  const error = lines.find((l) => /^[A-Za-z]*Error\b/.test(l))
+  return [lines[0], error].filter(Boolean).join(' — ')
 }
 
 /** Every topic a bench device publishes on, to its device index. */

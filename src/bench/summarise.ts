@@ -21,6 +21,7 @@ export interface RunPieces {
   samples: Sample[]
   pipeline: RunResult['pipeline']
   pipelineOutputs: number
+  brokerFailure: string | null
 }
 
 /**
@@ -69,6 +70,7 @@ export function summariseRun(p: RunPieces): RunResult {
     },
     subscriber: { cpuCores: cores(windowSamples, (s) => s.subscriber) ?? 0, peakRssMB: peak(p.samples, (s) => s.subscriber), pipelineOutputs: p.pipelineOutputs },
     pipeline: p.pipeline,
+    brokerFailure: p.brokerFailure,
     timeline: timeline(p),
   }
 }
