@@ -20,6 +20,9 @@ export interface AttackContext {
   provisioningKey?: Buffer
 }
 
+/** How long, in simulated time, an attack waits for its last attempts to settle. */
+const STRAGGLER_GRACE_MS = 5000
+
 /**
  * One attacker's session: it opens connections under its source address label, tracks them so
  * none outlives the attack, and records every address and client id it used in its ground-truth
@@ -109,7 +112,9 @@ export class Attacker {
       this.entry.endMs = this.now()
       await this.sleep(start + t + tickMs - this.now())
     }
-    await Promise.allSettled(pending)
+    // An attempt can hang for good (mqtt.js never settles a SUBSCRIBE whose connection was taken
+    // over): give stragglers a few simulated seconds, then the attack is over regardless.
+    await Promise.race([Promise.allSettled(pending), this.sleep(STRAGGLER_GRACE_MS)])
   }
 
   /** Marks the attack over and closes whatever it left open. */
