@@ -22,6 +22,7 @@ import { SignalBus } from '../security/signals.ts'
 import { createSimClock, every, type SimClock } from '../simulation/clock.ts'
 import { inProcessConnector } from '../simulation/connector.ts'
 import { ConnectionGate } from '../broker/connection-gate.ts'
+import { until } from '../util/until.ts'
 import { Fleet } from '../simulation/fleet.ts'
 import { LabMetrics } from '../ops/metrics.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
@@ -213,7 +214,8 @@ export class Lab {
   async quiesce(): Promise<void> {
     this.quiescing ??= (async () => {
       await this.fleet?.stop()
-      if (this.fleet) await this.untilDisconnected(this.fleet.devices.map((d) => d.id), 5000)
+      const ids = this.fleet?.devices.map((d) => d.id) ?? []
+      await until(() => !ids.some((id) => this.connectedIds.has(id)), 5000)
       this.clock.stop()
       this.monitor.stop()
       await this.pipeline.drain()
@@ -228,13 +230,6 @@ export class Lab {
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
     await this.pipeline.close()
     this.log.info({ ...this.pipeline.counters, alerts: this.monitor.totalAlerts() }, 'wardlab stopped')
-  }
-
-  private async untilDisconnected(ids: string[], timeoutMs: number): Promise<void> {
-    const deadline = performance.now() + timeoutMs
-    while (ids.some((id) => this.connectedIds.has(id)) && performance.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
   }
 
   /** Every client publish under `hospital/` enters the pipeline; the broker's own outputs do not. */

@@ -14,6 +14,7 @@ import { every, type SimClock } from '../simulation/clock.ts'
 import { urlConnector } from '../simulation/connector.ts'
 import { Fleet } from '../simulation/fleet.ts'
 import { WardlabError } from '../util/errors.ts'
+import { until } from '../util/until.ts'
 
 export interface RemoteLabOptions {
   /** The broker under test, e.g. mqtt://127.0.0.1:1883. */
@@ -122,8 +123,7 @@ export class RemoteLab {
   async quiesce(): Promise<void> {
     this.quiescing ??= (async () => {
       await this.fleet.stop()
-      const deadline = performance.now() + 10_000
-      while (this.pipeline.counters.received < this.fleet.totals().published && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      await until(() => this.pipeline.counters.received >= this.fleet.totals().published, 10_000, 20)
       this.clock.stop()
       this.monitor.stop()
       await this.pipeline.drain()

@@ -1,0 +1,9 @@
+/** Polls `condition` until it holds or `timeoutMs` passes; resolves with whether it held. */
+export async function until(condition: () => boolean, timeoutMs: number, everyMs = 10): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs
+  while (!condition()) {
+    if (performance.now() >= deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, everyMs))
+  }
+  return true
+}
