@@ -21,7 +21,7 @@ function scenarioFile(name: string, text: string): string {
 
 describe('the scenario library', () => {
   it('has the scenarios the project promises', () => {
-    for (const name of ['icu-night-shift', 'sepsis-deterioration', 'cardiac-arrest', 'mri-helium-loss', 'telemedicine-degradation', 'infusion-pump-tampering', 'publish-flood', 'brute-force-takeover', 'slow-dos', 'wildcard-snooping', 'hospital-at-home', 'mass-casualty-surge']) {
+    for (const name of ['icu-night-shift', 'sepsis-deterioration', 'cardiac-arrest', 'mri-helium-loss', 'telemedicine-degradation', 'infusion-pump-tampering', 'publish-flood', 'brute-force-takeover', 'slow-dos', 'wildcard-snooping', 'hospital-at-home', 'mass-casualty-surge', 'broker-restart']) {
       expect(LIBRARY).toContain(`${name}.yaml`)
     }
   })

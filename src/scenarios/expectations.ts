@@ -19,7 +19,6 @@ export interface RunFacts {
   eventTimes: ReadonlyMap<string, number>
   /** Alert types that are attack classes (everything but informational auth-failure). */
   isAttackType: (type: string) => boolean
-  published: number
   received: number
   quarantined: number
 }
@@ -103,8 +102,9 @@ const EVALUATORS: { [K in keyof UnionToObject]: Evaluator<K> } = {
     return { name: `quarantined ≤ ${spec.max}`, passed: facts.quarantined <= spec.max, detail: `${facts.quarantined} quarantined of ${facts.received} received` }
   },
   delivered(spec, facts) {
-    const percent = facts.published === 0 ? 100 : (facts.received / facts.published) * 100
-    return { name: `delivered ≥ ${spec.atLeastPercent} %`, passed: percent >= spec.atLeastPercent, detail: `${facts.received} of ${facts.published} published (${percent.toFixed(3)} %)` }
+    const { sentEnvelopes: sent, deliveredEnvelopes: delivered } = facts.recorder
+    const percent = sent === 0 ? 100 : (delivered / sent) * 100
+    return { name: `delivered ≥ ${spec.atLeastPercent} %`, passed: percent >= spec.atLeastPercent, detail: `${delivered} of ${sent} device messages sent reached the pipeline (${percent.toFixed(3)} %)` }
   },
   latency(spec, facts) {
     const s = facts.recorder.latency.summary()

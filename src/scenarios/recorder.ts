@@ -63,6 +63,9 @@ export class RunRecorder {
   readonly vitals = new Map<string, VitalsSample[]>()
   readonly latency = new LatencyHistogram()
   received = 0
+  /** Envelopes the devices sent, and of those, how many passed the pipeline. Status messages and wills are not envelopes. */
+  sentEnvelopes = 0
+  deliveredEnvelopes = 0
   private readonly sentAt = new Map<string, number>()
   private readonly digests = new Map<string, Hash>()
   private readonly start: number
@@ -83,6 +86,7 @@ export class RunRecorder {
 
   /** Call for every envelope a simulated device publishes. */
   sent(envelope: Envelope): void {
+    this.sentEnvelopes++
     this.sentAt.set(`${envelope.deviceId}\u0000${envelope.seq}`, performance.now())
   }
 
@@ -125,6 +129,7 @@ export class RunRecorder {
     const key = `${envelope.deviceId}\u0000${envelope.seq}`
     const sent = this.sentAt.get(key)
     if (sent !== undefined) {
+      this.deliveredEnvelopes++
       this.latency.record(performance.now() - sent)
       this.sentAt.delete(key)
     }

@@ -29,7 +29,12 @@ export interface RunReport {
   outputDir: string
   /** The broker the run used, and which detectors could run there (connection-level ones need the embedded broker). */
   target: { broker: string; detectors: string[] }
-  messages: { published: number; received: number; valid: number; quarantined: number; routed: number; derived: number }
+  /**
+   * published: everything the devices sent (status included); received: everything the pipeline took
+   * in (wills the broker published for dropped devices included); delivered: of the envelopes sent,
+   * the share that passed the pipeline.
+   */
+  messages: { published: number; received: number; valid: number; quarantined: number; routed: number; derived: number; deliveredPercent: number }
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; count: number }
   alerts: SecurityAlert[]
   clinicalAlerts: ClinicalAlertRecord[]
@@ -74,7 +79,15 @@ export function buildReport(parts: {
     wallSeconds: Math.round(parts.wallSeconds * 100) / 100,
     outputDir: parts.outputDir,
     target: parts.target,
-    messages: { published: parts.published, received: counters.received, valid: counters.valid, quarantined: counters.quarantined, routed: counters.routed, derived: counters.derived },
+    messages: {
+      published: parts.published,
+      received: counters.received,
+      valid: counters.valid,
+      quarantined: counters.quarantined,
+      routed: counters.routed,
+      derived: counters.derived,
+      deliveredPercent: recorder.sentEnvelopes === 0 ? 100 : Math.round((recorder.deliveredEnvelopes / recorder.sentEnvelopes) * 100_000) / 1000,
+    },
     latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, p999: latency.p999, max: latency.max, count: latency.count },
     // The final state of each alert, in the order they opened.
     alerts: recorder.openedAlerts.map((a) => recorder.securityAlerts.get(a.id) ?? a),

@@ -153,7 +153,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       recorder,
       eventTimes,
       isAttackType: (type) => type !== 'auth-failure',
-      published,
       received: counters.received,
       quarantined: counters.quarantined,
     })
