@@ -61,7 +61,7 @@ export const startCommand = defineCommand({
     })
     mountDashboard(lab)
     printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
-    log.info({ listeners: lab.bound, profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
+    log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
     const stopStatus = startStatusLine(() => lab.stats(), { log, tty: Boolean(process.stderr.isTTY) })
     return new Promise<number>((resolve) => {
       let stopping = false
