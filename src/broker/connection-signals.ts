@@ -27,6 +27,10 @@ const AEDES_ERRORS: ReadonlyMap<string, ProtocolErrorKind> = new Map([
   ['# is not allowed in PUBLISH', 'violation'],
   ['+ is not allowed in PUBLISH', 'violation'],
   ['topic has too many levels', 'violation'],
+  // A SUBSCRIBE filter with a wildcard out of place or no characters (§4.7.1, §4.7.3): Aedes closes the connection.
+  ['impossible to SUBSCRIBE to an empty topic', 'violation'],
+  ['# is only allowed in SUBSCRIBE in the last position', 'violation'],
+  ['+ is only allowed in SUBSCRIBE between /', 'violation'],
   ['connect did not arrive in time', 'connect-timeout'],
 ])
 

@@ -1,13 +1,18 @@
 import { Aedes, type AedesOptions } from 'aedes'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import { BanList } from '../security/ban-list.ts'
+import type { PublishRateLimit } from '../security/config.ts'
 import type { SignalBus } from '../security/signals.ts'
+import { silentLogger } from '../util/log.ts'
 import { ConnectionWatch } from './connection-signals.ts'
 import { authenticateHook } from './hooks/authenticate.ts'
 import { authorizePublishHook } from './hooks/authorize-publish.ts'
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts'
+import { conformingPreConnect, conformingPublish, conformingSubscribe } from './hooks/conformance.ts'
 import { preConnectHook } from './hooks/pre-connect.ts'
+import { LoadShedding } from './load-shedding.ts'
 import type { Profile } from './profile.ts'
+import { rateLimitedPublish } from './publish-rate-limit.ts'
 
 export interface BrokerDeps {
   registry: HospitalRegistry
@@ -17,6 +22,10 @@ export interface BrokerDeps {
   aedes?: Pick<AedesOptions, 'persistence' | 'mq' | 'id'>
   /** Connection signals, bans and the per-address limit; a lab passes its own to share them with the monitor. */
   security?: BrokerSecurity
+  /** Where shed load is reported; a lab passes its own to read the counts for its metrics. */
+  shedding?: LoadShedding
+  /** Overrides of brokerLimits (a test shortens drainTimeout). */
+  limits?: Partial<BrokerLimits>
 }
 
 export interface BrokerSecurity {
@@ -24,7 +33,11 @@ export interface BrokerSecurity {
   bans: BanList
   now: () => number
   maxConnectionsPerAddress: number
+  /** Per-client publish rate the broker enforces; none when left out. */
+  publishRateLimit?: PublishRateLimit
 }
+
+export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drainTimeout' | 'maxTopicLevels' | 'keepaliveLimit'>>
 
 /**
  * Limits chosen for a ward of small devices rather than left at Aedes' defaults:
@@ -36,7 +49,7 @@ export interface BrokerSecurity {
  * - keepaliveLimit: off in the lab profile, so a slow-DoS replay gets in and can be detected;
  *   1,200 s in the strict profile, where Aedes refuses longer keep-alives (and keep-alive 0).
  */
-export function brokerLimits(profile: Profile): Pick<AedesOptions, 'connectTimeout' | 'drainTimeout' | 'maxTopicLevels' | 'keepaliveLimit'> {
+export function brokerLimits(profile: Profile): BrokerLimits {
   return {
     connectTimeout: 10_000,
     drainTimeout: 10_000,
@@ -47,14 +60,18 @@ export function brokerLimits(profile: Profile): Pick<AedesOptions, 'connectTimeo
 
 export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const security = deps.security ?? { connections: new ConnectionWatch({ signals: deps.signals, now: Date.now }), bans: new BanList(), now: Date.now, maxConnectionsPerAddress: 0 }
+  const shedding = deps.shedding ?? new LoadShedding({ signals: deps.signals, log: silentLogger })
+  const limits = { ...brokerLimits(deps.profile), ...deps.limits }
+  const authorizePublish = authorizePublishHook(deps)
   const broker = await Aedes.createBroker({
     ...deps.aedes,
-    ...brokerLimits(deps.profile),
-    preConnect: preConnectHook({ ...security, signals: deps.signals }),
+    ...limits,
+    preConnect: conformingPreConnect(deps.signals, preConnectHook({ ...security, signals: deps.signals })),
     authenticate: authenticateHook(deps),
-    authorizePublish: authorizePublishHook(deps),
-    authorizeSubscribe: authorizeSubscribeHook(deps),
+    authorizePublish: conformingPublish(deps.signals, security.publishRateLimit ? rateLimitedPublish(security.publishRateLimit, shedding, authorizePublish) : authorizePublish),
+    authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
   })
   security.connections.attach(broker)
+  shedding.attach(broker, limits.drainTimeout)
   return broker
 }

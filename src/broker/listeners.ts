@@ -28,6 +28,8 @@ export interface BoundListener {
 
 export interface Listeners {
   bound: BoundListener[]
+  /** Sockets open on every listener right now (a leak check: 0 once every client has gone). */
+  openSockets(): number
   close(): Promise<void>
 }
 
@@ -94,7 +96,7 @@ export async function openListeners(handle: ConnectionHandler, specs: ListenerSp
     await closeAll()
     throw err
   }
-  return { bound: opened.map((o) => o.bound), close: closeAll }
+  return { bound: opened.map((o) => o.bound), openSockets: () => opened.reduce((n, o) => n + o.sockets.size, 0), close: closeAll }
 }
 
 /** Listens, turning the errors people hit into ones that name the port, the listener and the flag. */

@@ -1,7 +1,9 @@
 import type { Duplex } from 'node:stream'
 import type { Aedes, AedesPublishPacket, Client } from 'aedes'
 import type { Logger } from 'pino'
-import { createBroker } from '../broker/create-broker.ts'
+import { createBroker, type BrokerLimits } from '../broker/create-broker.ts'
+import { LoadShedding } from '../broker/load-shedding.ts'
+import { openDurablePersistence, type DurablePersistence } from '../broker/persistence.ts'
 import { ConnectionWatch } from '../broker/connection-signals.ts'
 import { clientAddress } from '../broker/client-info.ts'
 import { openListeners, type BoundListener, type ListenerSpec, type Listeners } from '../broker/listeners.ts'
@@ -62,6 +64,14 @@ export interface LabOptions {
   onDeviceGenerate?: (envelope: Envelope) => void
   /** Sees every connection the broker accepts, before the broker reads from it (packet capture). */
   onConnection?: (stream: Duplex) => void
+  /**
+   * Keep persistent sessions, their queued QoS 1/2 messages, retained messages and wills in an
+   * on-disk LevelDB in this folder, so they survive a restart (src/broker/persistence.ts); in memory
+   * when left out.
+   */
+  persistenceDir?: string
+  /** Overrides of the broker's limits (brokerLimits in src/broker/create-broker.ts), e.g. a shorter drainTimeout. */
+  brokerLimits?: Partial<BrokerLimits>
 }
 
 export interface LabStats {
@@ -89,8 +99,11 @@ export class Lab {
   readonly pipeline: Pipeline
   readonly metrics: LabMetrics
   readonly http: HttpServer | null
+  /** What the broker shed (throttles, rate disconnects, drain timeouts), by action. */
+  readonly shedding: LoadShedding
   private readonly gate: ConnectionGate
   private readonly log: Logger
+  private readonly durable: DurablePersistence | null
   private readonly connectedIds = new Set<string>()
   private quiescing: Promise<void> | null = null
   private clientPublishes = 0
@@ -109,6 +122,8 @@ export class Lab {
     this.http = parts.http
     this.gate = parts.gate
     this.log = parts.log
+    this.shedding = parts.shedding
+    this.durable = parts.durable
     if (parts.pipelineEnabled) this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
     this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
     this.broker.on('clientDisconnect', (client) => {
@@ -127,8 +142,10 @@ export class Lab {
     const now = () => clock.now()
     const security = securityConfig(options.security)
     const bans = new BanList()
+    const shedding = new LoadShedding({ signals, log })
+    const durable = options.persistenceDir ? await openDurablePersistence(options.persistenceDir) : null
     const connections = new ConnectionWatch({ signals, now })
-    const broker = await createBroker({ registry, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress } })
+    const broker = await createBroker({ registry, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(durable ? { aedes: { persistence: durable.persistence } } : {}) })
     const responder = new BanResponder({ bans, connections, log })
     const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => publishAlert(broker, alert) })
     let fleet: Fleet | null = null
@@ -139,10 +156,11 @@ export class Lab {
       clientsConnected: () => broker.connectedClients,
       alertsByType: () => monitor.alertCounts,
       signalsByType: () => signals.counts,
+      loadShedByAction: () => shedding.counts,
     })
     pipeline = buildPipeline({ config: options.pipeline || loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir, observer: combineObservers(metrics.observer(), options.observer) })
     const gate = new ConnectionGate(broker, options.onConnection)
-    const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => clock.stop()]
+    const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => await durable?.close(), async () => clock.stop()]
     let listeners: Listeners
     let http: HttpServer | null = null
     try {
@@ -158,7 +176,7 @@ export class Lab {
       fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
       fleet.start()
     }
-    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, gate, log })
+    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, gate, log, shedding, durable })
   }
 
   get bound(): BoundListener[] {
@@ -228,6 +246,7 @@ export class Lab {
     await this.http?.close()
     await this.listeners.close()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
+    await this.durable?.close()
     await this.pipeline.close()
     this.log.info({ ...this.pipeline.counters, alerts: this.monitor.totalAlerts() }, 'wardlab stopped')
   }
@@ -265,6 +284,8 @@ interface LabParts {
   http: HttpServer | null
   gate: ConnectionGate
   log: Logger
+  shedding: LoadShedding
+  durable: DurablePersistence | null
 }
 
 function metricsHandler(metrics: LabMetrics): HttpHandler {

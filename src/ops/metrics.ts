@@ -11,6 +11,8 @@ export interface MetricSources {
   clientsConnected: () => number
   alertsByType: () => ReadonlyMap<string, number>
   signalsByType: () => ReadonlyMap<string, number>
+  /** Load the broker shed, by action (src/broker/load-shedding.ts). */
+  loadShedByAction?: () => ReadonlyMap<string, number>
 }
 
 /**
@@ -38,6 +40,7 @@ export class LabMetrics {
     fromMap(registry, 'wardlab_pipeline_quarantined_total', 'Messages held in quarantine, by reason', ['reason'], () => this.quarantinedBy, (key) => [key])
     fromMap(registry, 'wardlab_security_alerts_total', 'Security alerts opened, by type', ['type'], sources.alertsByType, (key) => [key])
     fromMap(registry, 'wardlab_security_signals_total', 'Security-relevant broker observations, by type', ['type'], sources.signalsByType, (key) => [key])
+    if (sources.loadShedByAction) fromMap(registry, 'wardlab_broker_load_shed_total', 'Times the broker shed load: throttled or disconnected a client over its publish rate, dropped a subscriber that stopped reading', ['action'], sources.loadShedByAction, (key) => [key])
     fromMap(registry, 'wardlab_pipeline_messages_total', 'Device messages by pipeline outcome; received = valid + quarantined', ['outcome'], () => {
       const c = sources.pipeline()
       return new Map([['received', c.received], ['valid', c.valid], ['quarantined', c.quarantined]])

@@ -151,6 +151,28 @@ const falseDataSchema = z
   })
   .strict()
 
+/**
+ * The rate one client may publish at, enforced by the broker itself (src/broker/publish-rate-limit.ts)
+ * on wall-clock time, as EMQX's per-client `messages_rate`: a protection of the broker's memory and
+ * CPU, not a detector (publish-flood is the detector, on the device's profile and simulated time).
+ * Off by default, as in EMQX: a scenario on a virtual clock runs a 1 Hz monitor a thousand times
+ * faster than real time, and a wall-clock limit would slow the run rather than protect anything.
+ */
+const publishRateLimitSchema = z
+  .object({
+    /** Messages a second one client may publish, sustained; 0 turns the limit off. */
+    messagesPerSecond: z.number().min(0).default(0),
+    /** Seconds of allowance a client may spend at once (token-bucket depth). */
+    burstSeconds: z.number().positive().default(2),
+    /**
+     * Over the limit: `throttle` stops reading from the client until it is back under its rate, so
+     * TCP pushes back on the sender (EMQX's answer); `disconnect` closes the connection.
+     */
+    action: z.enum(['throttle', 'disconnect']).default('throttle'),
+  })
+  .strict()
+export type PublishRateLimit = z.infer<typeof publishRateLimitSchema>
+
 const responseSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('alert') }).strict(),
   z
@@ -188,6 +210,7 @@ export const securityConfigSchema = z
      * from taking the 20,000 file descriptors a process has.
      */
     maxConnectionsPerAddress: z.number().int().min(0).default(1000),
+    publishRateLimit: publishRateLimitSchema.prefault({}),
   })
   .strict()
 

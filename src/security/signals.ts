@@ -24,6 +24,8 @@ export type ProtocolErrorKind =
   /** A TCP connection that never sent CONNECT within the broker's connectTimeout: a scan or a SlowITe opener. */
   | 'connect-timeout'
 
+export type LoadShedAction = 'throttle' | 'disconnect' | 'drain-timeout'
+
 export type SecuritySignal =
   | (ConnectionScoped & {
       type: 'auth-failed'
@@ -61,6 +63,12 @@ export type SecuritySignal =
       previous: { address: string; identityName: string | undefined; connectedForMs: number }
     })
   | (ConnectionScoped & { type: 'protocol-error'; kind: ProtocolErrorKind; error: string; beforeConnect: boolean })
+  /**
+   * The broker shed load from this connection (src/broker/load-shedding.ts): it stopped reading a
+   * client over its publish rate (`throttle`) or closed it (`disconnect`), or dropped a subscriber
+   * that stopped reading (`drain-timeout`, Aedes' drainTimeout).
+   */
+  | (ConnectionScoped & { type: 'load-shed'; action: LoadShedAction; detail: string })
   /** No packet for 1.5 × keep-alive (§3.1.2.10): the peer went silent. */
   | (ConnectionScoped & { type: 'keepalive-timeout' })
   | (ConnectionScoped & { type: 'ping' })

@@ -9,8 +9,10 @@ export type WardlabErrorCode =
   | 'WL_PORT_IN_USE'
   | 'WL_LISTEN_FAILED'
   | 'WL_TLS_CONFIG'
+  | 'WL_PERSISTENCE'
   | 'WL_REGISTRY_CONFLICT'
   | 'WL_UNKNOWN_DEVICE_KIND'
+  | 'WL_CLUSTER_UNREACHABLE'
 
 export class WardlabError extends Error {
   readonly code: WardlabErrorCode
