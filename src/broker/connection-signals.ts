@@ -19,6 +19,29 @@ export interface ConnectionRecord {
   keepaliveSeconds: number
 }
 
+/** Who holds a client id's live session, as a cluster's nodes record it for one another. */
+export interface SessionHolder {
+  /** Unique per connection across the cluster: the node's id and the connection's. */
+  token: string
+  node: string
+  address: string
+  identityName: string | undefined
+  connectedAt: number
+}
+
+/**
+ * Live client ids across a cluster's nodes (src/cluster/redis-state.ts). A client id that
+ * connects to node B while node A holds it is a takeover Aedes carries out across nodes (A closes
+ * its session on B's `$SYS/{id}/new/clients`), which neither node's own table shows.
+ */
+export interface SessionDirectory {
+  readonly node: string
+  /** Records `holder` as the client id's session and returns the one it replaced, if any. */
+  hold(clientId: string, holder: SessionHolder): Promise<SessionHolder | null>
+  /** Forgets the client id's session if `token` still holds it. */
+  release(clientId: string, token: string): void
+}
+
 /** Aedes' own protocol errors (lib/handlers), by message: what the client did wrong. */
 const AEDES_ERRORS: ReadonlyMap<string, ProtocolErrorKind> = new Map([
   // PUBLISH or SUBSCRIBE before CONNECT (MQTT 3.1.1 §3.1.0-1), or a second CONNECT (§3.1.0-2).
@@ -54,11 +77,13 @@ export class ConnectionWatch implements Disconnector {
   /** Errors mqtt-packet's parser raised: the bytes were not MQTT. */
   private readonly parseErrors = new WeakSet<Error>()
   private readonly publishSignal: PublishSignal = { type: 'publish', connectionId: 0, clientId: '', address: '', identity: undefined, topic: '', payloadBytes: 0, qos: 0, retain: false }
+  private readonly directory: SessionDirectory | undefined
   private nextId = 1
 
-  constructor(deps: { signals: SignalBus; now: () => number }) {
+  constructor(deps: { signals: SignalBus; now: () => number; sessions?: SessionDirectory }) {
     this.signals = deps.signals
     this.now = deps.now
+    this.directory = deps.sessions
   }
 
   /** Starts watching a broker; call once, before any listener hands it a connection. */
@@ -72,7 +97,10 @@ export class ConnectionWatch implements Disconnector {
     }
     broker.on('client', (client) => this.registered(client))
     broker.on('clientDisconnect', (client) => {
-      if (this.sessions.get(client.id)?.client === client) this.sessions.delete(client.id)
+      const record = this.sessions.get(client.id)
+      if (record?.client !== client) return
+      this.sessions.delete(client.id)
+      this.directory?.release(client.id, this.tokenOf(record))
     })
     broker.on('clientReady', (client) => this.ready(client))
     broker.on('clientError', (client, error) => this.failed(client, error))
@@ -161,14 +189,34 @@ export class ConnectionWatch implements Disconnector {
     const record = this.records.get(client)
     if (!record) return
     this.sessions.set(client.id, record)
+    if (this.directory) this.holdAcrossCluster(this.directory, client, record)
     if (!record.replaces) return
+    this.emitTakeover(client, record, record.replaces)
+  }
+
+  /** A session another node held is a takeover only this node, where the new CONNECT came, reports. */
+  private holdAcrossCluster(directory: SessionDirectory, client: Client, record: ConnectionRecord): void {
+    const holder: SessionHolder = { token: this.tokenOf(record), node: directory.node, address: record.address, identityName: identityOf(client)?.name, connectedAt: this.now() }
+    directory.hold(client.id, holder).then(
+      (previous) => {
+        if (previous && previous.node !== directory.node && !record.replaces) this.emitTakeover(client, record, previous)
+      },
+      () => undefined,
+    )
+  }
+
+  private tokenOf(record: ConnectionRecord): string {
+    return `${this.directory?.node ?? ''}:${record.id}`
+  }
+
+  private emitTakeover(client: Client, record: ConnectionRecord, replaced: { address: string; identityName: string | undefined; connectedAt: number }): void {
     this.signals.emit({
       type: 'session-takeover',
       connectionId: record.id,
       clientId: client.id,
       address: record.address,
       identity: identityOf(client),
-      previous: { address: record.replaces.address, identityName: record.replaces.identityName, connectedForMs: this.now() - record.replaces.connectedAt },
+      previous: { address: replaced.address, identityName: replaced.identityName, connectedForMs: this.now() - replaced.connectedAt },
     })
   }
 

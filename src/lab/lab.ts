@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { createBroker, type BrokerLimits } from '../broker/create-broker.ts'
 import { LoadShedding } from '../broker/load-shedding.ts'
 import { openDurablePersistence, type DurablePersistence } from '../broker/persistence.ts'
+import { connectCluster, type ClusterBackend } from '../cluster/redis-backend.ts'
 import { ConnectionWatch } from '../broker/connection-signals.ts'
 import { clientAddress } from '../broker/client-info.ts'
 import { openListeners, type BoundListener, type ListenerSpec, type Listeners } from '../broker/listeners.ts'
@@ -25,6 +26,7 @@ import { createSimClock, every, type SimClock } from '../simulation/clock.ts'
 import { inProcessConnector } from '../simulation/connector.ts'
 import { ConnectionGate } from '../broker/connection-gate.ts'
 import { until } from '../util/until.ts'
+import { WardlabError } from '../util/errors.ts'
 import { Fleet } from '../simulation/fleet.ts'
 import { LabMetrics } from '../ops/metrics.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
@@ -72,6 +74,12 @@ export interface LabOptions {
   persistenceDir?: string
   /** Overrides of the broker's limits (brokerLimits in src/broker/create-broker.ts), e.g. a shorter drainTimeout. */
   brokerLimits?: Partial<BrokerLimits>
+  /**
+   * Join a cluster of broker nodes on this Redis (`redis://host:port`): messages, sessions and
+   * retained messages go through it, and so does the detector state that must be global.
+   * `nodeId` defaults to a random one; nodes of one cluster need distinct ids.
+   */
+  cluster?: { url: string; nodeId?: string }
 }
 
 export interface LabStats {
@@ -104,6 +112,7 @@ export class Lab {
   private readonly gate: ConnectionGate
   private readonly log: Logger
   private readonly durable: DurablePersistence | null
+  private readonly cluster: ClusterBackend | null
   private readonly connectedIds = new Set<string>()
   private quiescing: Promise<void> | null = null
   private clientPublishes = 0
@@ -124,6 +133,7 @@ export class Lab {
     this.log = parts.log
     this.shedding = parts.shedding
     this.durable = parts.durable
+    this.cluster = parts.cluster
     if (parts.pipelineEnabled) this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
     this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
     this.broker.on('clientDisconnect', (client) => {
@@ -144,10 +154,13 @@ export class Lab {
     const bans = new BanList()
     const shedding = new LoadShedding({ signals, log })
     const durable = options.persistenceDir ? await openDurablePersistence(options.persistenceDir) : null
-    const connections = new ConnectionWatch({ signals, now })
-    const broker = await createBroker({ registry, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(durable ? { aedes: { persistence: durable.persistence } } : {}) })
+    // Both are Aedes' persistence: a cluster's sessions live in its Redis, not on one node's disk.
+    if (options.cluster && options.persistenceDir) throw new WardlabError('WL_USAGE', 'a cluster node keeps its sessions in Redis: --cluster and a persistence folder do not go together')
+    const cluster = options.cluster ? await connectCluster(options.cluster.url, options.cluster.nodeId) : null
+    const connections = new ConnectionWatch({ signals, now, ...(cluster ? { sessions: cluster.state } : {}) })
+    const broker = await createBroker({ registry, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(cluster ? { aedes: cluster.aedes } : {}), ...(durable ? { aedes: { persistence: durable.persistence } } : {}) })
     const responder = new BanResponder({ bans, connections, log })
-    const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => publishAlert(broker, alert) })
+    const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => publishAlert(broker, alert), ...(cluster ? { cluster: cluster.state } : {}) })
     let fleet: Fleet | null = null
     let pipeline: Pipeline | null = null
     const metrics = new LabMetrics({
@@ -160,7 +173,7 @@ export class Lab {
     })
     pipeline = buildPipeline({ config: options.pipeline || loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir, observer: combineObservers(metrics.observer(), options.observer) })
     const gate = new ConnectionGate(broker, options.onConnection)
-    const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => await durable?.close(), async () => clock.stop()]
+    const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => await durable?.close(), async () => clock.stop(), async () => cluster?.close()]
     let listeners: Listeners
     let http: HttpServer | null = null
     try {
@@ -176,7 +189,7 @@ export class Lab {
       fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
       fleet.start()
     }
-    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, gate, log, shedding, durable })
+    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, gate, log, shedding, durable, cluster })
   }
 
   get bound(): BoundListener[] {
@@ -247,6 +260,7 @@ export class Lab {
     await this.listeners.close()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
     await this.durable?.close()
+    await this.cluster?.close()
     await this.pipeline.close()
     this.log.info({ ...this.pipeline.counters, alerts: this.monitor.totalAlerts() }, 'wardlab stopped')
   }
@@ -286,6 +300,7 @@ interface LabParts {
   log: Logger
   shedding: LoadShedding
   durable: DurablePersistence | null
+  cluster: ClusterBackend | null
 }
 
 function metricsHandler(metrics: LabMetrics): HttpHandler {

@@ -6,6 +6,7 @@ import { AlertBook } from './alert-book.ts'
 import type { Finding, SecurityAlert } from './alert.ts'
 import { securityConfig, type SecurityConfig } from './config.ts'
 import type { Detector, Report } from './detector.ts'
+import type { WindowCounts } from './shared-counts.ts'
 import { createDetectors } from './detectors/index.ts'
 import type { Responder } from './response.ts'
 import type { SecuritySignal, SignalBus, SignalType } from './signals.ts'
@@ -22,6 +23,18 @@ export interface SecurityMonitorOptions {
   /** Carries out `block` responses; without one, every type is alert-only. */
   responder?: Responder
   quietMs?: number
+  /** A cluster's shared state: global counts for the detectors, and one incident per attack across nodes. */
+  cluster?: ClusterSecurity
+}
+
+/** What a broker node shares with the others on the cluster's Redis (src/cluster/redis-state.ts). */
+export interface ClusterSecurity {
+  counts: WindowCounts
+  /**
+   * True when this node holds the incident `key` (first to claim it, or already its holder), for
+   * `ttlMs` more: an attack seen by two nodes raises one alert, on the node that saw it first.
+   */
+  claimIncident(key: string, ttlMs: number): Promise<boolean>
 }
 
 /** How often idle detector state is forgotten and quiet alerts are closed (wall time). */
@@ -45,6 +58,8 @@ export class SecurityMonitor {
   private readonly responder: Responder | undefined
   private readonly alertListeners: ((alert: SecurityAlert) => void)[] = []
   private readonly report: Report
+  private readonly cluster: ClusterSecurity | undefined
+  private readonly quietMs: number
   private readonly findingListeners: ((finding: Finding) => void)[] = []
   /** The connection whose signal is being handled: findings made meanwhile are stamped with it. */
   private signalConnection: number | undefined
@@ -56,7 +71,9 @@ export class SecurityMonitor {
     this.now = now
     this.config = options.config ?? securityConfig()
     this.responder = options.responder
-    this.detectors = options.detectors ?? createDetectors(this.config, options.registry)
+    this.cluster = options.cluster
+    this.quietMs = options.quietMs ?? 30_000
+    this.detectors = options.detectors ?? createDetectors(this.config, options.registry, options.cluster?.counts)
     for (const detector of this.detectors) {
       for (const type of detector.signals ?? []) this.bySignal.set(type, [...(this.bySignal.get(type) ?? []), detector])
     }
@@ -64,7 +81,7 @@ export class SecurityMonitor {
     this.quarantineDetectors = this.detectors.filter((d) => d.onQuarantine)
     this.book = new AlertBook({
       now,
-      quietMs: options.quietMs ?? 30_000,
+      quietMs: this.quietMs,
       updateEveryMs: 1000,
       emit: (alert) => {
         if (alert.count === 1 && alert.state === 'open') {
@@ -153,6 +170,18 @@ export class SecurityMonitor {
   private handle(finding: Finding): void {
     if (this.stopped) return
     if (this.signalConnection !== undefined) finding.connectionId ??= this.signalConnection
+    if (!this.cluster) return this.record(finding)
+    const incident = `${finding.type}:${finding.key ?? finding.source.address}`
+    this.cluster.claimIncident(incident, this.quietMs).then(
+      (held) => {
+        if (held && !this.stopped) this.record(finding)
+      },
+      // Redis unreachable: better an alert on each node than none.
+      () => this.stopped || this.record(finding),
+    )
+  }
+
+  private record(finding: Finding): void {
     for (const listener of this.findingListeners) listener(finding)
     this.book.report(finding)
     const policy = this.config.response[finding.type]

@@ -1,11 +1,6 @@
 import type { SecurityConfig } from '../config.ts'
 import type { Detector } from '../detector.ts'
-import { KeyedTable, SlidingCount } from '../windows.ts'
-
-interface Counter {
-  lastSeen: number
-  failures: SlidingCount
-}
+import { LocalCounts, whenKnown, type WindowCounts } from '../shared-counts.ts'
 
 /** Refusals that mean a wrong secret was tried; a missing password is auth-bypass's. */
 const GUESSES = new Set(['unknown-user', 'wrong-password'])
@@ -14,30 +9,30 @@ const GUESSES = new Set(['unknown-user', 'wrong-password'])
  * Password guessing: refused logins (CONNACK 4) counted per address and per username in a sliding
  * window. One address trying many passwords is MQTTset's and MQTT-PWN's brute forcer; many
  * addresses trying one username is the distributed variant, which per-address counting misses.
+ * In a cluster the counts are the cluster's (`counts` on Redis), so guesses spread over several
+ * broker nodes add up.
  */
-export function bruteForceDetector(config: SecurityConfig): Detector {
+export function bruteForceDetector(config: SecurityConfig, counts: WindowCounts = new LocalCounts(config.memory)): Detector {
   const { windowMs, perAddress, perUsername } = config.bruteForce
-  const byAddress = new KeyedTable<Counter>(config.memory)
-  const byUsername = new KeyedTable<Counter>(config.memory)
-  const counter = (now: number): Counter => ({ lastSeen: now, failures: new SlidingCount(windowMs) })
   return {
     name: 'brute-force',
     signals: ['auth-failed'],
     onSignal(signal, now, report) {
       if (signal.type !== 'auth-failed' || !GUESSES.has(signal.reason)) return
-      const fromAddress = byAddress.touch(signal.address, now, counter).failures.add(now)
       const username = signal.username ?? ''
-      const againstUser = byUsername.touch(username, now, counter).failures.add(now)
       const source = { clientId: signal.clientId, address: signal.address, ...(username ? { username } : {}) }
-      if (fromAddress >= perAddress) {
-        report({ type: 'brute-force', severity: 'high', source, evidence: { failuresFromAddress: Math.round(fromAddress), windowMs, lastUsername: username || null, reason: signal.reason } })
-      } else if (againstUser >= perUsername) {
-        report({ type: 'brute-force', severity: 'high', source, evidence: { failuresAgainstUsername: Math.round(againstUser), windowMs, username }, key: `username:${username}` })
-      }
+      const fromAddress = counts.add(`brute-force:address:${signal.address}`, windowMs, now)
+      const againstUser = counts.add(`brute-force:username:${username}`, windowMs, now)
+      whenKnown(fromAddress, (byAddress) =>
+        whenKnown(againstUser, (byUsername) => {
+          if (byAddress >= perAddress) {
+            report({ type: 'brute-force', severity: 'high', source, evidence: { failuresFromAddress: Math.round(byAddress), windowMs, lastUsername: username || null, reason: signal.reason }, connectionId: signal.connectionId })
+          } else if (byUsername >= perUsername) {
+            report({ type: 'brute-force', severity: 'high', source, evidence: { failuresAgainstUsername: Math.round(byUsername), windowMs, username }, key: `username:${username}`, connectionId: signal.connectionId })
+          }
+        }),
+      )
     },
-    sweep(now) {
-      byAddress.sweep(now)
-      byUsername.sweep(now)
-    },
+    sweep: (now) => counts.sweep(now),
   }
 }

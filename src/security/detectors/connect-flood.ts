@@ -1,34 +1,33 @@
 import type { SecurityConfig } from '../config.ts'
 import type { Detector } from '../detector.ts'
-import { KeyedTable, SlidingCount } from '../windows.ts'
-
-interface Counter {
-  lastSeen: number
-  connections: SlidingCount
-}
+import { LocalCounts, whenKnown, type WindowCounts } from '../shared-counts.ts'
 
 /**
  * New connections per address and in total, in a sliding window. Counted at accept rather than at
  * CONNECT, so a flood of TCP connections that never speak MQTT is seen too (what a broker's
- * listener-level `max_conn_rate` in EMQX or HiveMQ's connect overload protection limits).
+ * listener-level `max_conn_rate` in EMQX or HiveMQ's connect overload protection limits). In a
+ * cluster the counts are the cluster's (`counts` on Redis): a flood spread over nodes adds up.
  */
-export function connectFloodDetector(config: SecurityConfig): Detector {
+export function connectFloodDetector(config: SecurityConfig, counts: WindowCounts = new LocalCounts(config.memory)): Detector {
   const { windowMs, perAddress, total } = config.connectFlood
-  const byAddress = new KeyedTable<Counter>(config.memory)
-  const all = new SlidingCount(windowMs)
   return {
     name: 'connect-flood',
     signals: ['connection-opened'],
     onSignal(signal, now, report) {
       if (signal.type !== 'connection-opened') return
-      const fromAddress = byAddress.touch(signal.address, now, (at) => ({ lastSeen: at, connections: new SlidingCount(windowMs) })).connections.add(now)
-      const overall = all.add(now)
-      if (fromAddress >= perAddress) {
-        report({ type: 'connect-flood', severity: 'high', source: { clientId: signal.clientId, address: signal.address }, evidence: { connectionsFromAddress: Math.round(fromAddress), windowMs } })
-      } else if (overall >= total) {
-        report({ type: 'connect-flood', severity: 'high', source: { clientId: signal.clientId, address: signal.address }, evidence: { connectionsTotal: Math.round(overall), windowMs }, key: 'total' })
-      }
+      const source = { clientId: signal.clientId, address: signal.address }
+      const fromAddress = counts.add(`connect-flood:address:${signal.address}`, windowMs, now)
+      const overall = counts.add('connect-flood:total', windowMs, now)
+      whenKnown(fromAddress, (byAddress) =>
+        whenKnown(overall, (all) => {
+          if (byAddress >= perAddress) {
+            report({ type: 'connect-flood', severity: 'high', source, evidence: { connectionsFromAddress: Math.round(byAddress), windowMs }, connectionId: signal.connectionId })
+          } else if (all >= total) {
+            report({ type: 'connect-flood', severity: 'high', source, evidence: { connectionsTotal: Math.round(all), windowMs }, key: 'total', connectionId: signal.connectionId })
+          }
+        }),
+      )
     },
-    sweep: (now) => byAddress.sweep(now),
+    sweep: (now) => counts.sweep(now),
   }
 }

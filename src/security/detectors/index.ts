@@ -1,6 +1,7 @@
 import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { SecurityConfig } from '../config.ts'
 import type { Detector } from '../detector.ts'
+import type { WindowCounts } from '../shared-counts.ts'
 import { authBypassDetector } from './auth-bypass.ts'
 import { authFailureDetector } from './auth-failure.ts'
 import { bruteForceDetector } from './brute-force.ts'
@@ -17,13 +18,17 @@ import { topicSpoofingDetector } from './topic-spoofing.ts'
 import { unauthorizedCommandDetector } from './unauthorized-command.ts'
 import { wildcardSnoopingDetector } from './wildcard-snooping.ts'
 
-/** Every detector, each with its thresholds from `config`: one per alert class (retained-poisoning is topic-spoofing's). */
-export function createDetectors(config: SecurityConfig, registry: HospitalRegistry): Detector[] {
+/**
+ * Every detector, each with its thresholds from `config`: one per alert class (retained-poisoning
+ * is topic-spoofing's). `sharedCounts` is a cluster's: the counts that must be global across
+ * broker nodes (failed logins, connection rates) go there; per-device state stays in this process.
+ */
+export function createDetectors(config: SecurityConfig, registry: HospitalRegistry, sharedCounts?: WindowCounts): Detector[] {
   return [
     authFailureDetector,
     authBypassDetector,
-    bruteForceDetector(config),
-    connectFloodDetector(config),
+    bruteForceDetector(config, sharedCounts),
+    connectFloodDetector(config, sharedCounts),
     publishFloodDetector(config),
     distributedFloodDetector(config),
     slowDosDetector(config),

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { Redis } from 'ioredis'
+import createMq from 'mqemitter-redis'
+import { WardlabError } from '../util/errors.ts'
+import { RedisClusterState } from './redis-state.ts'
+
+/** aedes-persistence-redis 12 ships no types; Aedes types its `persistence` option as `any` too. */
+const createPersistence = createRequire(import.meta.url)('aedes-persistence-redis') as (options: { conn: Redis }) => unknown
+
+/** What a broker node needs to join the others on one Redis. */
+export interface ClusterBackend {
+  /** This node's Aedes id: its `$SYS/{id}/...` topics and its share of the cluster's state. */
+  readonly nodeId: string
+  /** Passed to Aedes: messages through Redis pub/sub, sessions and retained messages in Redis. */
+  readonly aedes: { mq: unknown; persistence: unknown; id: string }
+  readonly state: RedisClusterState
+  /** After the broker has closed (which closes `mq`): the persistence's and the state's connections. */
+  close(): Promise<void>
+}
+
+/**
+ * Connects a broker node to the cluster's Redis the way Aedes scales out: `mqemitter-redis` carries
+ * every message between nodes, `aedes-persistence-redis` keeps subscriptions, QoS 1/2 queues of
+ * offline persistent sessions and retained messages where any node finds them. Fails fast when
+ * Redis does not answer, rather than running a node that silently belongs to no cluster.
+ */
+export async function connectCluster(url: string, nodeId: string = `wardlab-${randomUUID().slice(0, 8)}`): Promise<ClusterBackend> {
+  if (!/^rediss?:\/\//.test(url)) throw new WardlabError('WL_USAGE', `--cluster wants a redis:// URL, got ${url}`)
+  const state = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 })
+  try {
+    await state.connect()
+    await state.ping()
+  } catch (err) {
+    state.disconnect()
+    throw new WardlabError('WL_CLUSTER_UNREACHABLE', `cannot reach Redis at ${url}: ${(err as Error).message}`)
+  }
+  const mq = createMq({ connectionString: url })
+  const persistenceConnection = new Redis(url)
+  const persistence = createPersistence({ conn: persistenceConnection })
+  return {
+    nodeId,
+    aedes: { mq, persistence, id: nodeId },
+    state: new RedisClusterState(state, nodeId),
+    async close() {
+      // Not persistence.destroy(): it unsubscribes through the broker's mq, which broker.close has
+      // already closed, and would wait forever. Its own connection is all there is left to close.
+      await Promise.all([persistenceConnection.quit().catch(() => undefined), state.quit().catch(() => undefined)])
+    },
+  }
+}

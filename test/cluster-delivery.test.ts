@@ -1,0 +1,80 @@
+import { connect } from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Lab } from '../src/lab/lab.ts'
+import { connectAs, connectDevice, envelope, nextMessage, startTestLab, urlOf } from './support/lab.ts'
+import { startRedis, type RedisServer } from './support/redis.ts'
+
+let redis: RedisServer
+let nodeA: Lab
+let nodeB: Lab
+
+beforeAll(async () => {
+  redis = await startRedis()
+  nodeA = await startTestLab('lab', undefined, { cluster: { url: redis.url, nodeId: 'node-a' } })
+  nodeB = await startTestLab('lab', undefined, { cluster: { url: redis.url, nodeId: 'node-b' } })
+})
+
+afterAll(async () => {
+  await nodeA?.stop()
+  await nodeB?.stop()
+  await redis?.stop()
+})
+
+describe('two broker nodes on one Redis', () => {
+  it("delivers a device's message on node A to an observer on node B, and runs the pipeline once, on A", async () => {
+    const observer = await connectAs(nodeB, { clientId: 'obs-b' })
+    await observer.subscribeAsync('hospital/#', { qos: 1 })
+    const device = await connectDevice(nodeA, 'mon-01')
+    const arrived = nextMessage(observer, (topic) => topic === 'hospital/icu/bedside-monitor/mon-01/telemetry')
+    await device.publishAsync('hospital/icu/bedside-monitor/mon-01/telemetry', envelope('mon-01', 1), { qos: 1 })
+    expect(JSON.parse((await arrived).payload.toString()).deviceId).toBe('mon-01')
+    await device.endAsync()
+    await observer.endAsync()
+    expect(nodeA.pipeline.counters.received).toBe(1)
+    // The message reached B through Redis pub/sub: Aedes emits 'publish' only where it entered.
+    expect(nodeB.pipeline.counters.received).toBe(0)
+  })
+
+  it("relays node A's pipeline outputs to node B without B processing them again", async () => {
+    const observer = await connectAs(nodeB, { clientId: 'obs-b-derived' })
+    await observer.subscribeAsync('derived/#', { qos: 1 })
+    const before = nodeB.pipeline.counters.received
+    const output = nextMessage(observer, (topic) => topic.startsWith('derived/news2-score/'))
+    nodeA.publishAsBroker('derived/news2-score/icu/pt-01', Buffer.from(JSON.stringify({ score: 3 })))
+    expect((await output).topic).toBe('derived/news2-score/icu/pt-01')
+    await observer.endAsync()
+    expect(nodeB.pipeline.counters.received).toBe(before)
+  })
+
+  it('keeps retained messages in Redis, where a subscriber on the other node finds them', async () => {
+    const operator = await connectAs(nodeA, { clientId: 'op-a', username: 'nurse-op', password: 'operator-secret' })
+    await operator.publishAsync('noticeboard/icu', 'ward round at 10:00', { qos: 1, retain: true })
+    await operator.endAsync()
+    const observer = await connectAs(nodeB, { clientId: 'obs-b-retained' })
+    const retained = nextMessage(observer, (topic) => topic === 'noticeboard/icu')
+    await observer.subscribeAsync('noticeboard/#', { qos: 1 })
+    expect((await retained).payload.toString()).toBe('ward round at 10:00')
+    await observer.endAsync()
+  })
+
+  it("moves a persistent session to the other node: QoS 1 messages published while it was away arrive on B", async () => {
+    const first = await connectAs(nodeA, { clientId: 'obs-persistent', clean: false })
+    await first.subscribeAsync('hospital/icu/bedside-monitor/mon-02/#', { qos: 1 })
+    await first.endAsync()
+    const device = await connectDevice(nodeB, 'mon-02')
+    for (let seq = 1; seq <= 20; seq++) await device.publishAsync('hospital/icu/bedside-monitor/mon-02/telemetry', envelope('mon-02', seq), { qos: 1 })
+    await device.endAsync()
+    const seqs: number[] = []
+    // Listening before CONNECT: the queued messages follow the CONNACK at once.
+    const again = connect(urlOf(nodeB), { protocolVersion: 4, clientId: 'obs-persistent', clean: false, reconnectPeriod: 0 })
+    const all = new Promise<void>((resolve) =>
+      again.on('message', (_topic, payload) => {
+        seqs.push(JSON.parse(payload.toString()).seq)
+        if (seqs.length === 20) resolve()
+      }),
+    )
+    await all
+    await again.endAsync()
+    expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+  })
+})
