@@ -36,6 +36,9 @@ export const COMPARED_FIGURES: { figure: string; value: (run: RunResult) => numb
  * falls on both sides, and reports each figure as a ratio to the first variant with its spread.
  */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  // Date and load average as the bench starts: the load others put on the machine is what to judge it by.
+  const date = new Date().toISOString()
+  const startMachine = machine()
   const runs: RunResult[] = []
   for (let round = 0; round < options.rounds; round++) {
     for (const variant of roundOrder(options.variants, round)) {
@@ -68,7 +71,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             baseline,
           ),
         })).filter((c) => c.ratios.some((r) => r.perRound.length > 0))
-  return { tool: 'wardlab bench', date: new Date().toISOString(), machine: machine(), command: options.command, settings: settingsOf(options), runs, comparisons }
+  return { tool: 'wardlab bench', date, machine: startMachine, command: options.command, settings: settingsOf(options), runs, comparisons }
 }
 
 function machine(): BenchReport['machine'] {

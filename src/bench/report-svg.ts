@@ -11,7 +11,7 @@ const WIDTH = 920
 const PANEL_H = 150
 const LEFT = 70
 const RIGHT = 20
-const RUN_H = 2 * PANEL_H + 90
+const RUN_H = 2 * PANEL_H + 70
 
 /**
  * The per-second timeline of every run as one self-contained SVG: for each run, the offered,
