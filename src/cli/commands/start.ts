@@ -7,35 +7,42 @@ import { Lab } from '../../lab/lab.ts'
 import { createLogger } from '../../util/log.ts'
 import { WardlabError } from '../../util/errors.ts'
 import { labFileOptions, openLabFiles } from '../lab-files.ts'
-import { defineCommand } from '../options.ts'
+import { defineCommand, type OptionSpecs, type ParsedOptions } from '../options.ts'
 import { startStatusLine } from '../status-line.ts'
+import { superviseNodes } from '../node-supervisor.ts'
+
+const startOptions = {
+  host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
+  port: { type: 'port', default: 1883, description: 'MQTT/TCP port (0 picks a free one)' },
+  'ws-port': { type: 'port', default: 8083, description: 'MQTT over WebSocket port (0 picks a free one)' },
+  'http-port': { type: 'port', default: 8080, description: 'HTTP port for /metrics (Prometheus) and the dashboard (0 picks a free one)' },
+  'tls-port': { type: 'port', default: 8883, description: 'MQTT over TLS port, opened when --tls-cert and --tls-key are given' },
+  'tls-cert': { type: 'string', placeholder: 'file', description: 'PEM certificate for the TLS listener' },
+  'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
+  profile: { type: 'enum', values: PROFILES, default: 'lab', description: 'lab: anonymous read-only observers allowed; strict: every client authenticates' },
+  ...labFileOptions,
+  pipeline: { type: 'string', placeholder: 'file', description: 'pipeline YAML: stages, sinks and routes (default: the built-in one)' },
+  output: { type: 'string', placeholder: 'dir', description: "folder for this run's alerts, FHIR NDJSON and quarantine files (default <data-dir>/runs/<start time>)" },
+  seed: { type: 'string', default: 'wardlab', description: 'seed for patients and device telemetry' },
+  speed: { type: 'number', default: 1, min: 0.001, description: 'simulated time runs this many times faster than real time' },
+  devices: { type: 'integer', min: 0, description: 'simulate only the first N registry devices (0: broker only; default all)' },
+  cluster: { type: 'string', placeholder: 'redis://host:port', description: 'join the broker nodes on this Redis: messages, sessions, retained messages and global detector state are shared' },
+  'node-id': { type: 'string', placeholder: 'id', description: "this node's id in the cluster (default: random; distinct per node)" },
+  nodes: { type: 'integer', default: 1, min: 1, description: 'start N cluster nodes on this machine, as child processes on consecutive ports (needs --cluster)' },
+  'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level (default info)' },
+} as const satisfies OptionSpecs
 
 export const startCommand = defineCommand({
   name: 'start',
   summary: 'run the broker, the simulated ward and the pipeline until Ctrl-C',
   usage: 'wardlab start [options]',
-  options: {
-    host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
-    port: { type: 'port', default: 1883, description: 'MQTT/TCP port (0 picks a free one)' },
-    'ws-port': { type: 'port', default: 8083, description: 'MQTT over WebSocket port (0 picks a free one)' },
-    'http-port': { type: 'port', default: 8080, description: 'HTTP port for /metrics (Prometheus) and the dashboard (0 picks a free one)' },
-    'tls-port': { type: 'port', default: 8883, description: 'MQTT over TLS port, opened when --tls-cert and --tls-key are given' },
-    'tls-cert': { type: 'string', placeholder: 'file', description: 'PEM certificate for the TLS listener' },
-    'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
-    profile: { type: 'enum', values: PROFILES, default: 'lab', description: 'lab: anonymous read-only observers allowed; strict: every client authenticates' },
-    ...labFileOptions,
-    pipeline: { type: 'string', placeholder: 'file', description: 'pipeline YAML: stages, sinks and routes (default: the built-in one)' },
-    output: { type: 'string', placeholder: 'dir', description: "folder for this run's alerts, FHIR NDJSON and quarantine files (default <data-dir>/runs/<start time>)" },
-    seed: { type: 'string', default: 'wardlab', description: 'seed for patients and device telemetry' },
-    speed: { type: 'number', default: 1, min: 0.001, description: 'simulated time runs this many times faster than real time' },
-    devices: { type: 'integer', min: 0, description: 'simulate only the first N registry devices (0: broker only; default all)' },
-    'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level (default info)' },
-  },
+  options: startOptions,
   async run(options) {
     const log = createLogger(options['log-level'] ? { level: options['log-level'] } : {})
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) {
       throw new WardlabError('WL_USAGE', 'wardlab start: --tls-cert and --tls-key go together')
     }
+    if (options.nodes > 1) return startLocalNodes(options, log)
     const files = await openLabFiles(options, log, options.seed)
     const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: limitSimulated(files.registry.devices, options.devices) }
     const listeners: ListenerSpec[] = [
@@ -45,7 +52,7 @@ export const startCommand = defineCommand({
     if (options['tls-cert'] && options['tls-key']) {
       listeners.push({ kind: 'mqtts', host: options.host, port: options['tls-port'], flag: '--tls-port', tls: { certFile: options['tls-cert'], keyFile: options['tls-key'] } })
     }
-    const outputDir = options.output ?? join(options['data-dir'], 'runs', new Date().toISOString().replace(/[:.]/g, '-'))
+    const outputDir = options.output ?? defaultRunFolder(options['data-dir'])
     const lab = await Lab.start({
       registry,
       provisioningKey: files.provisioningKey,
@@ -57,6 +64,7 @@ export const startCommand = defineCommand({
       log,
       outputDir,
       http: { host: options.host, port: options['http-port'] },
+      ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
     })
     mountDashboard(lab)
@@ -86,6 +94,49 @@ export const startCommand = defineCommand({
     })
   },
 })
+
+type StartOptions = ParsedOptions<typeof startOptions>
+
+/** Ports each node takes: the given ones plus its index, or 0 (any free one) for every node. */
+const PORT_OPTIONS = ['port', 'ws-port', 'http-port', 'tls-port'] as const
+
+/**
+ * `--nodes N`: N `wardlab start` processes on consecutive ports, all on the same Redis. Each
+ * prints its own banner with its ports; only node 1 simulates devices unless --devices says
+ * otherwise, so the ward is not simulated N times over.
+ */
+function startLocalNodes(options: StartOptions, log: ReturnType<typeof createLogger>): Promise<number> {
+  if (!options.cluster) throw new WardlabError('WL_USAGE', 'wardlab start --nodes: the nodes share a Redis, give it with --cluster redis://host:port')
+  const nodeId = options['node-id'] ?? 'wardlab'
+  const runFolder = options.output ?? defaultRunFolder(options['data-dir'])
+  const nodes = Array.from({ length: options.nodes }, (_, index) => {
+    const name = `${nodeId}-${index + 1}`
+    // One run folder, a subfolder per node: their sinks must not write the same files.
+    const nodeOptions: Record<string, unknown> = { ...options, nodes: undefined, 'node-id': name, output: join(runFolder, name) }
+    for (const name of PORT_OPTIONS) if (options[name] !== 0) nodeOptions[name] = options[name] + index
+    if (index > 0 && options.devices === undefined) nodeOptions.devices = 0
+    const ports = PORT_OPTIONS.map((name) => `${name} ${nodeOptions[name] === 0 ? 'any free' : nodeOptions[name]}`).join(', ')
+    return { name, ports, args: ['start', ...optionArgs(nodeOptions)] }
+  })
+  for (const node of nodes) process.stdout.write(`starting ${node.name}: ${node.ports}\n`)
+  return superviseNodes(nodes, log)
+}
+
+function defaultRunFolder(dataDir: string): string {
+  return join(dataDir, 'runs', new Date().toISOString().replace(/[:.]/g, '-'))
+}
+
+/** Parsed options back to command-line arguments, as startCommand declares them. */
+function optionArgs(values: Record<string, unknown>): string[] {
+  const args: string[] = []
+  for (const [name, spec] of Object.entries(startOptions) as [string, OptionSpecs[string]][]) {
+    const value = values[name]
+    if (value === undefined || value === false) continue
+    if (spec.type === 'boolean') args.push(`--${name}`)
+    else args.push(`--${name}`, String(value))
+  }
+  return args
+}
 
 /** Keeps every real device and the first `count` simulated ones. */
 function limitSimulated<D extends { simulated: boolean }>(devices: D[], count: number): D[] {
