@@ -37,7 +37,7 @@ export interface BrokerSecurity {
   publishRateLimit?: PublishRateLimit
 }
 
-export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drainTimeout' | 'maxTopicLevels' | 'keepaliveLimit'>>
+export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drainTimeout' | 'maxTopicLevels' | 'keepaliveLimit' | 'concurrency'>>
 
 /**
  * Limits chosen for a ward of small devices rather than left at Aedes' defaults:
@@ -48,6 +48,11 @@ export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drain
  * - maxTopicLevels 16: the contract uses five; deep topics are abuse, not data.
  * - keepaliveLimit: off in the lab profile, so a slow-DoS replay gets in and can be detected;
  *   1,200 s in the strict profile, where Aedes refuses longer keep-alives (and keep-alive 0).
+ * - concurrency 0 (uncapped): Aedes' default caps its emitter at 100 messages in flight and queues
+ *   the rest in an array emptied by shift() — O(n) per message once 15,000 devices fill it — and
+ *   drains that queue by recursion until the stack overflows (mqemitter PR #204, aedes #193).
+ *   Measured with `wardlab bench --devices 15000 --rate 1` (BENCHMARKS.md (b)): 16 % delivered
+ *   and a crash with the cap, 100 % delivered and p99 218 ms without it.
  */
 export function brokerLimits(profile: Profile): BrokerLimits {
   return {
@@ -55,6 +60,7 @@ export function brokerLimits(profile: Profile): BrokerLimits {
     drainTimeout: 10_000,
     maxTopicLevels: 16,
     keepaliveLimit: profile.name === 'strict' ? 1200 : 0,
+    concurrency: 0,
   }
 }
 
