@@ -76,6 +76,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authenticate: authenticateHook(deps),
     authorizePublish: conformingPublish(deps.signals, security.publishRateLimit ? rateLimitedPublish(security.publishRateLimit, shedding, authorizePublish) : authorizePublish),
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
+    authorizeForward: (client, packet) => shedding.forwardUnlessCongested(client, packet),
   })
   security.connections.attach(broker)
   shedding.attach(broker, limits.drainTimeout)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-level'
 import { ClassicLevel } from 'classic-level'
@@ -6,6 +7,8 @@ import { WardlabError } from '../util/errors.ts'
 export interface DurablePersistence {
   /** For Aedes' `persistence` option. */
   persistence: LevelPersistence
+  /** For Aedes' `id` option: see timeOrderedBrokerId. */
+  brokerId: string
   /** Closes the database (after the broker has closed), releasing its lock for the next broker. */
   close(): Promise<void>
 }
@@ -28,5 +31,16 @@ export async function openDurablePersistence(dir: string): Promise<DurablePersis
     throw new WardlabError('WL_PERSISTENCE', locked ? `the persistence folder ${dir} (--persistence) is in use by another broker` : `cannot open the persistence folder ${dir} (--persistence): ${(err as Error).message}`, { cause: err })
   }
   const persistence = aedesPersistenceLevel(db)
-  return { persistence, close: () => persistence.destroy() }
+  return { persistence, brokerId: timeOrderedBrokerId(), close: () => persistence.destroy() }
+}
+
+/**
+ * A broker id that sorts after every earlier one. aedes-persistence-level keys a session's queued
+ * messages `outgoing:{client}:{brokerId}:{counter}` and replays them in key order; with Aedes' random
+ * UUID ids, messages queued after a restart could be delivered before the ones queued before it,
+ * breaking the order MQTT 3.1.1 §4.6 requires. Start time first (fixed-width base 36), then a
+ * random part so two brokers started in the same millisecond still differ.
+ */
+export function timeOrderedBrokerId(now = Date.now()): string {
+  return `${now.toString(36).padStart(10, '0')}-${randomUUID().slice(0, 8)}`
 }

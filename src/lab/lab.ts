@@ -158,7 +158,7 @@ export class Lab {
     if (options.cluster && options.persistenceDir) throw new WardlabError('WL_USAGE', 'a cluster node keeps its sessions in Redis: --cluster and a persistence folder do not go together')
     const cluster = options.cluster ? await connectCluster(options.cluster.url, options.cluster.nodeId) : null
     const connections = new ConnectionWatch({ signals, now, ...(cluster ? { sessions: cluster.state } : {}) })
-    const broker = await createBroker({ registry, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(cluster ? { aedes: cluster.aedes } : {}), ...(durable ? { aedes: { persistence: durable.persistence } } : {}) })
+    const broker = await createBroker({ registry, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(cluster ? { aedes: cluster.aedes } : {}), ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId } } : {}) })
     const responder = new BanResponder({ bans, connections, log })
     const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => publishAlert(broker, alert), ...(cluster ? { cluster: cluster.state } : {}) })
     let fleet: Fleet | null = null

@@ -24,7 +24,7 @@ export type ProtocolErrorKind =
   /** A TCP connection that never sent CONNECT within the broker's connectTimeout: a scan or a SlowITe opener. */
   | 'connect-timeout'
 
-export type LoadShedAction = 'throttle' | 'disconnect' | 'drain-timeout'
+export type LoadShedAction = 'throttle' | 'disconnect' | 'skip' | 'drain-timeout'
 
 export type SecuritySignal =
   | (ConnectionScoped & {
@@ -65,8 +65,8 @@ export type SecuritySignal =
   | (ConnectionScoped & { type: 'protocol-error'; kind: ProtocolErrorKind; error: string; beforeConnect: boolean })
   /**
    * The broker shed load from this connection (src/broker/load-shedding.ts): it stopped reading a
-   * client over its publish rate (`throttle`) or closed it (`disconnect`), or dropped a subscriber
-   * that stopped reading (`drain-timeout`, Aedes' drainTimeout).
+   * client over its publish rate (`throttle`) or closed it (`disconnect`), skipped deliveries to a
+   * subscriber that stopped reading (`skip`), or dropped it (`drain-timeout`, Aedes' drainTimeout).
    */
   | (ConnectionScoped & { type: 'load-shed'; action: LoadShedAction; detail: string })
   /** No packet for 1.5 × keep-alive (§3.1.2.10): the peer went silent. */
