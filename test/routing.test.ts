@@ -8,7 +8,10 @@ import { compileTemplate } from '../src/pipeline/routing/template.ts'
 import { routeStage } from '../src/pipeline/stages/route.ts'
 import type { PipelineMessage } from '../src/pipeline/message.ts'
 
-const route = (spec: unknown) => compileRoute(routeSchema.parse(spec))
+const route = (spec: unknown) => {
+  const compiled = compileRoute(routeSchema.parse(spec))
+  return { matches: (topic: string, body: unknown) => compiled.matches(topic.split('/'), body) }
+}
 
 describe('routing rules', () => {
   it('match on topic filters and payload predicates together', () => {

@@ -58,9 +58,23 @@ export function isOutputTopic(topic: string): boolean {
  * (§4.7.2).
  */
 export function topicMatches(filter: string, topic: string): boolean {
-  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false
+  return compileFilter(filter)(topic.split('/'))
+}
+
+/**
+ * A filter split once, matching topics already split into levels: a pipeline that matches every
+ * message against many routes splits the message's topic once instead of once per route.
+ */
+export function compileFilter(filter: string): (levels: readonly string[]) => boolean {
   const f = filter.split('/')
-  const t = topic.split('/')
+  const leadingWildcard = f[0] === '+' || f[0] === '#'
+  return (t) => {
+    if (leadingWildcard && t[0]?.startsWith('$')) return false
+    return matchLevels(f, t)
+  }
+}
+
+function matchLevels(f: readonly string[], t: readonly string[]): boolean {
   for (let i = 0; i < f.length; i++) {
     const level = f[i]
     if (level === '#') return i === f.length - 1

@@ -85,13 +85,16 @@ function scoreInBands(value: number, bands: Bands): number {
 }
 
 /**
- * Round half up to `decimals`, as a value is written on the chart. Goes through 12 significant
- * digits first so binary noise cannot move a half down: 38.05 is stored as 38.04999…, and a plain
- * `Math.round(38.05 * 10)` would chart it as 38.0.
+ * Round half up to `decimals`, as a value is written on the chart. Binary noise must not move a
+ * half down: 38.05 is stored as 38.04999…, and a plain `Math.round(38.05 * 10)` would chart it as
+ * 38.0.
  */
 export function chartRound(value: number, decimals: number): number {
   const factor = 10 ** decimals
-  return Math.round(Number((value * factor).toPrecision(12))) / factor
+  const scaled = value * factor
+  // A relative nudge far below any chart's resolution restores the half (and costs far less than
+  // a round trip through toPrecision, on a path that runs for every vital sign).
+  return Math.round(scaled + Math.abs(scaled) * 1e-12) / factor
 }
 
 function scoreSpo2(spo2: number, scale: News2Scale, onOxygen: boolean | undefined): number {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { topicMatches } from '../../contract/topics.ts'
+import { compileFilter } from '../../contract/topics.ts'
 
 /**
  * Routing rules, as YAML: match on a topic filter and on payload fields, send to one or more
@@ -78,16 +78,17 @@ function holds(predicate: Predicate, value: unknown): boolean {
 
 export interface CompiledRoute {
   route: Route
-  matches(topic: string, body: unknown): boolean
+  /** `levels` is the message topic split on `/`, once for all routes. */
+  matches(levels: readonly string[], body: unknown): boolean
 }
 
 export function compileRoute(route: Route): CompiledRoute {
   const predicates = Object.entries(route.where).map(([path, predicate]) => ({ path: path.split('.'), predicate }))
-  const filters = typeof route.topic === 'string' ? [route.topic] : route.topic
+  const filters = (typeof route.topic === 'string' ? [route.topic] : route.topic).map(compileFilter)
   return {
     route,
-    matches(topic, body) {
-      if (!filters.some((filter) => topicMatches(filter, topic))) return false
+    matches(levels, body) {
+      if (!filters.some((matches) => matches(levels))) return false
       return predicates.every(({ path, predicate }) => holds(predicate, readPath(body, path)))
     },
   }

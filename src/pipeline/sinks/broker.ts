@@ -1,4 +1,5 @@
 import type { Aedes, PublishPacket } from 'aedes'
+import { serialize } from './serialize.ts'
 import type { Sink } from './sink.ts'
 
 /**
@@ -52,7 +53,7 @@ export function brokerSink(name: string, broker: BrokerPublisher, options: { qos
     write(topic, body) {
       if (!topic) throw new Error(`sink ${name} needs a topic on every route that targets it`)
       written++
-      const packet: PublishPacket = { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: options.qos ?? 1, retain: options.retain ?? false, dup: false }
+      const packet: PublishPacket = { cmd: 'publish', topic, payload: Buffer.from(serialize(body)), qos: options.qos ?? 1, retain: options.retain ?? false, dup: false }
       if (inFlight < MAX_IN_FLIGHT && backlogHead === backlog.length) publish(packet)
       else backlog.push(packet)
     },

@@ -1,5 +1,6 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
+import { serialize } from './serialize.ts'
 import type { Sink } from './sink.ts'
 
 /**
@@ -27,7 +28,7 @@ export function jsonlSink(name: string, file: string, options: { withTopic?: boo
       return written
     },
     write(topic, body) {
-      stream.write(JSON.stringify(options.withTopic ? { topic, ...(body as object) } : body) + '\n')
+      stream.write((options.withTopic ? JSON.stringify({ topic, ...(body as object) }) : serialize(body)) + '\n')
       written++
     },
     flush: settle,

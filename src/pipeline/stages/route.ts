@@ -38,8 +38,9 @@ export function routeStage(routes: readonly Route[]): Stage {
       // What rules and templates see: the envelope (or derived event) plus where it came from.
       const subject = { ...((message.envelope ?? message.body) as object), context: message.context }
       const vars: Record<string, unknown> = { ...message.context, channel: message.device?.channel }
+      const levels = message.topic.split('/')
       for (const rule of compiled) {
-        if (!rule.matches(message.topic, subject)) continue
+        if (!rule.matches(levels, subject)) continue
         for (const body of TRANSFORMS[rule.route.transform](message)) {
           for (const destination of rule.destinations) {
             const output: Output = { sink: destination.sink, body, route: rule.route.name }
