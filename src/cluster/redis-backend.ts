@@ -35,7 +35,9 @@ export async function connectCluster(url: string, nodeId: string = `wardlab-${ra
     state.disconnect()
     throw new WardlabError('WL_CLUSTER_UNREACHABLE', `cannot reach Redis at ${url}: ${(err as Error).message}`)
   }
-  const mq = createMq({ connectionString: url })
+  // Uncapped like the single-node emitter (src/broker/create-broker.ts): Aedes' own `concurrency`
+  // option only reaches the emitter it creates, and this one queues the same way past its cap.
+  const mq = createMq({ connectionString: url, concurrency: 0 })
   const persistenceConnection = new Redis(url)
   const persistence = createPersistence({ conn: persistenceConnection })
   return {
