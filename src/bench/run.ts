@@ -106,7 +106,7 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
     }
     const sent = done.reduce((n, d) => n + d.counters.sent, 0)
     await drain(subscriber, sent)
-    if (subscriber.droppedAt !== null) say(`the broker dropped the subscriber ${((subscriber.droppedAt - startAt) / 1000).toFixed(1)} s into the load: it could not keep up, and what it missed counts as lost`)
+    if (subscriber.droppedAt !== null) say(`the subscriber's connection closed ${((subscriber.droppedAt - startAt) / 1000).toFixed(1)} s into the load (the broker dropped it or died): what it missed counts as lost`)
     const receives = [subscriber.take()]
     const pipelineOutputs = subscriber.outputs
     await Promise.all(generators.map(async (g) => (g.send({ type: 'stop' }), await g.next('stopped'), await g.finish())))
@@ -146,7 +146,8 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
   } finally {
     await subscriber?.close()
     for (const g of generators) if (g.process.exitCode === null) g.process.kill()
-    await stopTarget?.()
+    // Only reached early when something else failed: that failure is the one to report.
+    await stopTarget?.().catch(() => undefined)
   }
 }
 
