@@ -62,7 +62,7 @@ describe('wardlab bench, end to end', () => {
   beforeAll(async () => {
     report = await runBench({
       load: { devices: 9, ratePerDevice: 20, qos: 1, payload: { type: 'fleet' }, durationS: 1, rampUpS: 0, connectRate: 1000, gateway: 3, workers: 2, inflight: 32, seed: 'test', key: Buffer.alloc(32, 5), consumeOutputs: false },
-      variants: parseVariants('embedded', true, 'wardlab', 'pipeline=off,on'),
+      variants: parseVariants('embedded', 'on', 'wardlab', 'pipeline=off,on'),
       rounds: 1,
       outputDir: tempDir(),
       command: 'test',
@@ -103,7 +103,7 @@ describe('wardlab bench, end to end', () => {
 
 describe('bench variants', () => {
   it('refuses a pipeline comparison on a broker without one', () => {
-    expect(() => parseVariants('mosquitto', true, 'wardlab', 'pipeline=off,on')).toThrow(/needs --target embedded/)
-    expect(parseVariants('embedded,mosquitto,mqtt://127.0.0.1:1884', true, 'wardlab', undefined).map((v) => v.label)).toEqual(['embedded, pipeline on', 'mosquitto', 'mqtt://127.0.0.1:1884'])
+    expect(() => parseVariants('mosquitto', 'on', 'wardlab', 'pipeline=off,on')).toThrow(/needs --target embedded/)
+    expect(parseVariants('embedded,mosquitto,mqtt://127.0.0.1:1884', 'on', 'wardlab', undefined).map((v) => v.label)).toEqual(['embedded, pipeline on', 'mosquitto', 'mqtt://127.0.0.1:1884'])
   })
 })

@@ -27,6 +27,7 @@ export interface BenchOptions {
 export const COMPARED_FIGURES: { figure: string; value: (run: RunResult) => number | null }[] = [
   { figure: 'delivered msg/s', value: (r) => r.rates.delivered },
   { figure: 'broker CPU µs per message', value: (r) => r.broker?.cpuUsPerMessage ?? null },
+  { figure: "broker main thread's CPU µs per message", value: (r) => r.broker?.mainThreadUsPerMessage ?? null },
   { figure: 'p99 latency ms', value: (r) => r.latency?.p99 ?? null },
   { figure: 'generator messages per CPU-second', value: (r) => r.generator.messagesPerCpuSecond },
 ]

@@ -2,26 +2,33 @@ import { Lab } from '../lab/lab.ts'
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import { silentLogger } from '../util/log.ts'
 import { benchRegistry } from './bench-registry.ts'
+import { PipelineHost } from './pipeline-host.ts'
 
-export type ToBroker = { type: 'start'; devices: number; gateway: number; key: string; pipeline: boolean; outputDir: string; seed: string } | { type: 'stop' }
+/** on: the pipeline inline on the broker's thread, as `wardlab start` runs it; off: none; worker: in a worker thread (an experiment). */
+export const PIPELINE_MODES = ['on', 'off', 'worker'] as const
+export type PipelineMode = (typeof PIPELINE_MODES)[number]
+
+export type ToBroker = { type: 'start'; devices: number; gateway: number; key: string; pipeline: PipelineMode; outputDir: string; seed: string } | { type: 'stop' }
 
 export type FromBroker = { type: 'ready'; port: number } | { type: 'stopped'; pipeline: PipelineCounters | null; quarantinedBy: Record<string, number> }
 
 /**
  * The embedded broker under test, in a process of its own: the generator cannot steal its event
  * loop, and its CPU and memory are its own (the coordinator reads them from /proc). It is a real
- * `Lab` — registry, ACL, security monitor, and the full pipeline unless told to run without —
+ * `Lab` — registry, ACL, security monitor, and the full pipeline (inline, off, or in a worker) —
  * listening on a free loopback port, with the bench fleet as its registry.
  */
 function serve(): void {
   let lab: Lab | null = null
-  let pipelineOn = false
+  let host: PipelineHost | null = null
+  let mode: PipelineMode = 'off'
   process.on('message', (message: ToBroker) => {
     if (message.type === 'start') {
-      pipelineOn = message.pipeline
+      mode = message.pipeline
       const key = Buffer.from(message.key, 'base64')
+      const registry = benchRegistry({ devices: message.devices, gateway: message.gateway, key })
       void Lab.start({
-        registry: benchRegistry({ devices: message.devices, gateway: message.gateway, key }),
+        registry,
         provisioningKey: key,
         profile: 'lab',
         listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }],
@@ -34,20 +41,22 @@ function serve(): void {
         // host from taking a process's file descriptors) would refuse the fleet past 1,000; the
         // bench checks the descriptor budget itself before it starts (fd-budget.ts).
         security: { maxConnectionsPerAddress: 0 },
-        ...(message.pipeline ? {} : { pipeline: false as const }),
+        ...(mode === 'on' ? {} : { pipeline: false as const }),
       }).then((started) => {
         lab = started
+        if (mode === 'worker') host = new PipelineHost(started, registry, message.outputDir)
         process.send!({ type: 'ready', port: started.bound[0]!.port } satisfies FromBroker)
       })
     } else {
-      void lab?.stop().then(() => {
-        process.send!({
-          type: 'stopped',
-          pipeline: pipelineOn ? { ...lab!.pipeline.counters } : null,
-          quarantinedBy: Object.fromEntries(lab!.pipeline.quarantinedBy),
-        } satisfies FromBroker)
+      void (async () => {
+        // Devices have disconnected: the worker gets the last of their messages, then the lab stops.
+        const worker = await host?.stop()
+        await lab?.stop()
+        const inline = mode === 'on' && lab ? { pipeline: { ...lab.pipeline.counters }, quarantinedBy: Object.fromEntries(lab.pipeline.quarantinedBy) } : null
+        const counts = worker ? { pipeline: worker.counters, quarantinedBy: worker.quarantinedBy } : (inline ?? { pipeline: null, quarantinedBy: {} })
+        process.send!({ type: 'stopped', ...counts } satisfies FromBroker)
         process.disconnect()
-      })
+      })()
     }
   })
 }

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs'
 
 /** CPU time and memory of one process at one moment. */
 export interface ProcSample {
-  /** User + system CPU since the process started, ms. */
+  /** User + system CPU since the process started, ms: all its threads. */
   cpuMs: number
+  /** The same for its main thread alone — the event loop, where a Node broker does its work. */
+  mainThreadCpuMs: number
   rssMB: number
   /** Peak resident set size so far (VmHWM), MB. */
   peakRssMB: number
@@ -22,16 +24,19 @@ const TICKS_PER_SECOND = 100
  */
 export function sampleProcess(pid: number): ProcSample | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Fields after the command name, which is in parentheses and may itself hold spaces (proc(5)).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const utime = Number(fields[11])
-    const stime = Number(fields[12])
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    return { cpuMs: ((utime + stime) * 1000) / TICKS_PER_SECOND, rssMB: kB(status, 'VmRSS') / 1024, peakRssMB: kB(status, 'VmHWM') / 1024 }
+    // The main thread's task id is the process id (proc(5), /proc/<pid>/task).
+    return { cpuMs: cpuMsOf(`/proc/${pid}/stat`), mainThreadCpuMs: cpuMsOf(`/proc/${pid}/task/${pid}/stat`), rssMB: kB(status, 'VmRSS') / 1024, peakRssMB: kB(status, 'VmHWM') / 1024 }
   } catch {
     return null
   }
+}
+
+function cpuMsOf(statFile: string): number {
+  const stat = readFileSync(statFile, 'utf8')
+  // Fields after the command name, which is in parentheses and may itself hold spaces (proc(5)).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND
 }
 
 function kB(status: string, field: string): number {

@@ -23,6 +23,7 @@ const ROWS: Row[] = [
   ['latency max ms', (r) => or(r.latency?.max, ms)],
   ['broker CPU cores', (r) => or(r.broker?.cpuCores, (v) => n(v, 2))],
   ['broker CPU µs/msg', (r) => or(r.broker?.cpuUsPerMessage, (v) => n(v, 1))],
+  ['  of which main thread', (r) => or(r.broker?.mainThreadUsPerMessage, (v) => n(v, 1))],
   ['broker peak RSS MB', (r) => or(r.broker?.peakRssMB, (v) => n(v))],
   ['generator CPU cores', (r) => n(r.generator.cpuCores, 2)],
   ['generator msg per CPU-s', (r) => n(r.generator.messagesPerCpuSecond)],

@@ -40,7 +40,7 @@ export interface RunResult {
   /** Null when the generator logs no send times (the plain mqtt.js baseline). */
   latency: LatencySummary | null
   /** Null for a broker the bench did not start. */
-  broker: (ProcessFigures & { cpuUsPerMessage: number }) | null
+  broker: (ProcessFigures & { cpuUsPerMessage: number; mainThreadUsPerMessage: number }) | null
   generator: ProcessFigures & { workers: number; messagesPerCpuSecond: number }
   subscriber: ProcessFigures & { pipelineOutputs: number }
   pipeline: (PipelineCounters & { quarantinedBy: Record<string, number> }) | null

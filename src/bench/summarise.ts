@@ -44,6 +44,8 @@ export function summariseRun(p: RunPieces): RunResult {
   const windowSamples = samplesBetween(p.samples, windowFrom, windowTo)
   const brokerCores = cores(windowSamples, (s) => s.broker)
   const brokerCpuMs = cpuMsBetween(windowSamples, (s) => s.broker)
+  const brokerMainMs = cpuMsBetween(windowSamples, (s) => s.broker && { ...s.broker, cpuMs: s.broker.mainThreadCpuMs })
+  const perMessage = (ms: number | null) => (joined.deliveredInWindow > 0 && ms !== null ? (ms * 1000) / joined.deliveredInWindow : 0)
   return {
     variant: p.variant,
     round: p.round,
@@ -61,7 +63,7 @@ export function summariseRun(p: RunPieces): RunResult {
     broker:
       brokerCores === null
         ? null
-        : { cpuCores: brokerCores, peakRssMB: peak(p.samples, (s) => s.broker), cpuUsPerMessage: joined.deliveredInWindow > 0 ? (brokerCpuMs! * 1000) / joined.deliveredInWindow : 0 },
+        : { cpuCores: brokerCores, peakRssMB: peak(p.samples, (s) => s.broker), cpuUsPerMessage: perMessage(brokerCpuMs), mainThreadUsPerMessage: perMessage(brokerMainMs) },
     generator: {
       workers: p.workers,
       cpuCores: sumOverProcesses(windowSamples, p.workers, cores),

@@ -1,10 +1,10 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import { WardlabError } from '../util/errors.ts'
-import type { FromBroker, ToBroker } from './broker-process.ts'
+import type { FromBroker, PipelineMode, ToBroker } from './broker-process.ts'
 import { BenchChild } from './children.ts'
 import { startMosquitto } from './mosquitto.ts'
 
-export type TargetSpec = { type: 'embedded'; pipeline: boolean } | { type: 'mosquitto' } | { type: 'url'; url: string; host: string; port: number }
+export type TargetSpec = { type: 'embedded'; pipeline: PipelineMode } | { type: 'mosquitto' } | { type: 'url'; url: string; host: string; port: number }
 
 export interface RunningTarget {
   host: string
@@ -17,12 +17,12 @@ export interface RunningTarget {
 }
 
 export function describeTarget(spec: TargetSpec): string {
-  if (spec.type === 'embedded') return `embedded, pipeline ${spec.pipeline ? 'on' : 'off'}`
+  if (spec.type === 'embedded') return `embedded, pipeline ${spec.pipeline}`
   return spec.type === 'mosquitto' ? 'mosquitto' : spec.url
 }
 
 /** `embedded`, `mosquitto` or an `mqtt://host:port` URL, as `--target` takes them. */
-export function parseTarget(text: string, pipeline: boolean): TargetSpec {
+export function parseTarget(text: string, pipeline: PipelineMode): TargetSpec {
   if (text === 'embedded') return { type: 'embedded', pipeline }
   if (text === 'mosquitto') return { type: 'mosquitto' }
   let url: URL

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { runBench, type Variant } from '../../bench/bench.ts'
+import { PIPELINE_MODES, type PipelineMode } from '../../bench/broker-process.ts'
 import { assertSocketsFit, openFileLimit } from '../../bench/fd-budget.ts'
 import { ENGINES, type EngineName } from '../../bench/generator-plan.ts'
 import { MIN_SYNTHETIC_BYTES, type PayloadSpec } from '../../bench/payloads.ts'
@@ -30,7 +31,7 @@ export const benchCommand = defineCommand({
     'ramp-up': { type: 'number', default: 0, min: 0, description: 'seconds over which the rate grows from 0 (not measured)' },
     'connect-rate': { type: 'integer', default: 1000, min: 1, description: 'connections opened per second before the load' },
     target: { type: 'string', default: 'embedded', placeholder: 'list', description: 'embedded, mosquitto (started on a free port) or mqtt://host:port; comma-separate several to compare them' },
-    pipeline: { type: 'enum', values: ['on', 'off'], default: 'on', description: "the embedded broker's pipeline" },
+    pipeline: { type: 'enum', values: PIPELINE_MODES, default: 'on', description: "the embedded broker's pipeline: inline as wardlab start runs it, off, or in a worker thread (an experiment, BENCHMARKS.md)" },
     generator: { type: 'enum', values: ENGINES, default: 'wardlab', description: "wardlab's batched generator, or a plain mqtt.js loop" },
     compare: { type: 'string', placeholder: 'pipeline=off,on|generator=wardlab,mqttjs', description: 'run these variants side by side; the first is the baseline of the ratios' },
     rounds: { type: 'integer', default: 1, min: 1, description: 'repeat the comparison, alternating the order (ABBA)' },
@@ -47,7 +48,7 @@ export const benchCommand = defineCommand({
   async run(options) {
     const payload = parsePayload(options.payload)
     const ratePerDevice = options['total-rate'] !== undefined ? options['total-rate'] / options.devices : parseRate(options.rate)
-    const variants = parseVariants(options.target, options.pipeline === 'on', options.generator as EngineName, options.compare)
+    const variants = parseVariants(options.target, options.pipeline as PipelineMode, options.generator as EngineName, options.compare)
     const local = variants.some((v) => v.target.type !== 'url')
     assertSocketsFit({ devices: options.devices, gateway: options.gateway, workers: options.workers, brokerIsLocalProcess: local, subscribers: 1, limit: openFileLimit() })
     const outputDir = options.output ? resolve(options.output) : mkdtempSync(join(tmpdir(), 'wardlab-bench-'))
@@ -103,7 +104,7 @@ function parsePayload(text: string): PayloadSpec {
 }
 
 /** The runs to make: several targets, a pipeline or generator comparison, or a single run. */
-export function parseVariants(targetList: string, pipeline: boolean, engine: EngineName, compare: string | undefined): Variant[] {
+export function parseVariants(targetList: string, pipeline: PipelineMode, engine: EngineName, compare: string | undefined): Variant[] {
   const targets = targetList.split(',').map((t) => parseTarget(t.trim(), pipeline))
   if (!compare) return targets.map((target) => ({ label: describeTarget(target), target, engine }))
   if (targets.length > 1) throw usage('--compare runs on one --target; compare targets by listing them in --target instead')
@@ -112,8 +113,8 @@ export function parseVariants(targetList: string, pipeline: boolean, engine: Eng
   const values = match[2]!.split(',')
   if (match[1] === 'pipeline') {
     if (targets[0]!.type !== 'embedded') throw usage('--compare pipeline=... needs --target embedded: only the embedded broker has a pipeline')
-    if (values.some((v) => v !== 'on' && v !== 'off')) throw usage(`--compare pipeline= takes on and off, got "${match[2]}"`)
-    return values.map((v) => ({ label: `pipeline ${v}`, target: { type: 'embedded', pipeline: v === 'on' } satisfies TargetSpec, engine }))
+    if (values.some((v) => !(PIPELINE_MODES as readonly string[]).includes(v))) throw usage(`--compare pipeline= takes ${PIPELINE_MODES.join(', ')}, got "${match[2]}"`)
+    return values.map((v) => ({ label: `pipeline ${v}`, target: { type: 'embedded', pipeline: v as PipelineMode } satisfies TargetSpec, engine }))
   }
   if (values.some((v) => !(ENGINES as readonly string[]).includes(v))) throw usage(`--compare generator= takes ${ENGINES.join(' and ')}, got "${match[2]}"`)
   return values.map((v) => ({ label: `generator ${v}`, target: targets[0]!, engine: v as EngineName }))
