@@ -23,6 +23,7 @@ const startOptions = {
   ...labFileOptions,
   pipeline: { type: 'string', placeholder: 'file', description: 'pipeline YAML: stages, sinks and routes (default: the built-in one)' },
   output: { type: 'string', placeholder: 'dir', description: "folder for this run's alerts, FHIR NDJSON and quarantine files (default <data-dir>/runs/<start time>)" },
+  persistence: { type: 'string', placeholder: 'dir', description: 'keep persistent sessions, their queued QoS 1 messages and retained messages in a LevelDB here, so they survive a restart (default: in memory)' },
   seed: { type: 'string', default: 'wardlab', description: 'seed for patients and device telemetry' },
   speed: { type: 'number', default: 1, min: 0.001, description: 'simulated time runs this many times faster than real time' },
   devices: { type: 'integer', min: 0, description: 'simulate only the first N registry devices (0: broker only; default all)' },
@@ -41,6 +42,9 @@ export const startCommand = defineCommand({
     const log = createLogger(options['log-level'] ? { level: options['log-level'] } : {})
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) {
       throw new WardlabError('WL_USAGE', 'wardlab start: --tls-cert and --tls-key go together')
+    }
+    if (options.persistence && options.cluster) {
+      throw new WardlabError('WL_USAGE', 'wardlab start: --persistence keeps sessions in a folder on this machine, --cluster keeps them in Redis; choose one')
     }
     if (options.nodes > 1) return startLocalNodes(options, log)
     const files = await openLabFiles(options, log, options.seed)
@@ -64,6 +68,7 @@ export const startCommand = defineCommand({
       log,
       outputDir,
       http: { host: options.host, port: options['http-port'] },
+      ...(options.persistence ? { persistenceDir: options.persistence } : {}),
       ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
     })
