@@ -3,10 +3,7 @@ import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import { silentLogger } from '../util/log.ts'
 import { benchRegistry } from './bench-registry.ts'
 import { PipelineHost } from './pipeline-host.ts'
-
-/** on: the pipeline inline on the broker's thread, as `wardlab start` runs it; off: none; worker: in a worker thread (an experiment). */
-export const PIPELINE_MODES = ['on', 'off', 'worker'] as const
-export type PipelineMode = (typeof PIPELINE_MODES)[number]
+import type { PipelineMode } from './targets.ts'
 
 export type ToBroker = { type: 'start'; devices: number; gateway: number; key: string; pipeline: PipelineMode; outputDir: string; seed: string } | { type: 'stop' }
 

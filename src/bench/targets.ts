@@ -1,8 +1,12 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import { WardlabError } from '../util/errors.ts'
-import type { FromBroker, PipelineMode, ToBroker } from './broker-process.ts'
+import type { FromBroker, ToBroker } from './broker-process.ts'
 import { BenchChild } from './children.ts'
 import { startMosquitto } from './mosquitto.ts'
+
+/** on: the pipeline inline on the broker's thread, as `wardlab start` runs it; off: none; worker: in a worker thread (an experiment). */
+export const PIPELINE_MODES = ['on', 'off', 'worker'] as const
+export type PipelineMode = (typeof PIPELINE_MODES)[number]
 
 export type TargetSpec = { type: 'embedded'; pipeline: PipelineMode } | { type: 'mosquitto' } | { type: 'url'; url: string; host: string; port: number }
 
