@@ -9,6 +9,7 @@ import { benchDevices, benchTopic } from '../src/bench/fleet-layout.ts'
 import { joinRecords } from '../src/bench/join-records.ts'
 import { WireConnection } from '../src/bench/mqtt-wire.ts'
 import { fleetPayloads } from '../src/bench/payloads.ts'
+import { PipelineHost } from '../src/bench/pipeline-host.ts'
 import { RecordLog } from '../src/bench/record-log.ts'
 import type { BenchReport } from '../src/bench/result.ts'
 import { BenchSubscriber } from '../src/bench/subscriber.ts'
@@ -53,6 +54,36 @@ describe('bench accounting against the embedded broker', () => {
     expect(joined.latency!.max).toBeGreaterThan(0)
     expect(lab.pipeline.counters).toMatchObject({ received: 8, valid: 8, quarantined: 0 })
     // The vital signs became FHIR Observations on the broker, which the subscriber took as outputs.
+    expect(subscriber.outputs).toBeGreaterThan(0)
+  })
+})
+
+describe('the pipeline in a worker thread (--pipeline worker)', () => {
+  const key = Buffer.alloc(32, 4)
+  const registry = benchRegistry({ devices: 3, gateway: 1, key })
+  let lab: Lab
+  let host: PipelineHost
+  beforeAll(async () => {
+    lab = await Lab.start({ registry, provisioningKey: key, profile: 'lab', listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }], seed: 'test', speed: 1, simulate: false, log: silentLogger, outputDir: tempDir(), pipeline: false })
+    host = new PipelineHost(lab, registry, tempDir())
+  })
+  afterAll(async () => lab?.stop())
+
+  it('validates every device message off the broker thread and publishes its outputs back through the broker', async () => {
+    const port = lab.bound[0]!.port
+    const devices = benchDevices(3)
+    const subscriber = await BenchSubscriber.start({ host: '127.0.0.1', port, qos: 0, deviceByTopic: new Map(devices.map((d) => [benchTopic(d, 'telemetry'), d.index])), outputs: true })
+    const publisher = await WireConnection.open({ host: '127.0.0.1', port, ...connectionCredentials(key, 0, 1, devices), keepaliveS: 60, connectTimeoutMs: 5000 })
+    const payloads = fleetPayloads(devices, 'test')
+    const topic = Buffer.from(benchTopic(devices[0]!, 'telemetry'))
+    publisher.writePublishes(Array.from({ length: 10 }, (_, seq) => ({ topic, payload: payloads.text(0, seq, Date.now()), qos: 0 as const, messageId: 0 })), monoMs())
+    const deadline = Date.now() + 10_000
+    while ((subscriber.received < 10 || subscriber.outputs === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    await publisher.end()
+    const stopped = await host.stop()
+    await subscriber.close()
+    expect(stopped.counters).toMatchObject({ received: 10, valid: 10, quarantined: 0 })
+    expect(stopped.counters.routed).toBeGreaterThan(0)
     expect(subscriber.outputs).toBeGreaterThan(0)
   })
 })
