@@ -3,6 +3,8 @@ import type { Duplex } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MqttClient } from 'mqtt'
 import type { Lab } from '../src/lab/lab.ts'
+import { generate } from 'mqtt-packet'
+import { MAX_PACKET_BYTES } from '../src/broker/packet-size-limit.ts'
 import { closingRule } from '../src/reliability/fuzz-verdict.ts'
 import { PACKET_FUZZ_CATEGORIES, packetFuzzCases, type PacketFuzzCase, type PacketFuzzCategory } from '../src/reliability/packet-fuzz.ts'
 import type { SignalType } from '../src/security/signals.ts'
@@ -134,7 +136,7 @@ describe('the broker under 100,000 fuzzed MQTT packets', () => {
     }
   }
 
-  it(`closes and reports every connection that breaks MQTT 3.1.1, leaks nothing, and delivers every message of a device publishing meanwhile (${CASES} cases)`, { timeout: 120_000 }, async () => {
+  it(`closes and reports every connection that breaks MQTT 3.1.1, leaks nothing, and delivers every message of a device publishing meanwhile (${CASES} cases)`, { timeout: 60_000 + CASES }, async () => {
     const seqs = seqsOn(observer, MON_01_TELEMETRY)
     const publisher = keepPublishing(device)
     const started = performance.now()
@@ -194,5 +196,25 @@ describe('the broker under 100,000 fuzzed MQTT packets', () => {
     await late.subscribeAsync('fuzz/after', { qos: 1 })
     await late.publishAsync('fuzz/after', 'still here', { qos: 1 })
     await late.endAsync()
+  })
+
+  it('refuses a packet announcing more than 1 MiB before it has arrived, instead of buffering it', async () => {
+    const socket = tcpConnect(portOf(lab), '127.0.0.1')
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+    socket.on('error', () => undefined)
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    const errorsBefore = lab.signals.counts.get('protocol-error') ?? 0
+    socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'big-sender', keepalive: 60 }))
+    // A PUBLISH whose remaining length says 200 MB (§2.2.3), then its bytes, 64 KiB at a time.
+    socket.write(Buffer.from([0x30, 0x80, 0x84, 0xaf, 0x5f]))
+    let sent = 0
+    const chunk = Buffer.alloc(64 * 1024, 0x61)
+    while (!socket.destroyed && sent < 8 * MAX_PACKET_BYTES) {
+      if (!socket.write(chunk)) await new Promise((resolve) => setTimeout(resolve, 1))
+      sent += chunk.length
+    }
+    await closed
+    expect(sent).toBeLessThan(4 * MAX_PACKET_BYTES)
+    expect(lab.signals.counts.get('protocol-error')).toBe(errorsBefore + 1)
   })
 })

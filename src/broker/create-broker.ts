@@ -11,6 +11,7 @@ import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts'
 import { conformingPreConnect, conformingPublish, conformingSubscribe } from './hooks/conformance.ts'
 import { preConnectHook } from './hooks/pre-connect.ts'
 import { LoadShedding } from './load-shedding.ts'
+import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.ts'
 import type { Profile } from './profile.ts'
 import { rateLimitedPublish } from './publish-rate-limit.ts'
 
@@ -26,6 +27,8 @@ export interface BrokerDeps {
   shedding?: LoadShedding
   /** Overrides of brokerLimits (a test shortens drainTimeout). */
   limits?: Partial<BrokerLimits>
+  /** Largest packet a client may send (default MAX_PACKET_BYTES, src/broker/packet-size-limit.ts). */
+  maxPacketBytes?: number
 }
 
 export interface BrokerSecurity {
@@ -79,6 +82,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authorizeForward: (client, packet) => shedding.forwardUnlessCongested(client, packet),
   })
   security.connections.attach(broker)
+  limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES)
   shedding.attach(broker, limits.drainTimeout)
   return broker
 }

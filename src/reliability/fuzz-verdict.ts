@@ -1,4 +1,5 @@
 import { illFormedString } from '../broker/hooks/conformance.ts'
+import { MAX_PACKET_BYTES } from '../broker/packet-size-limit.ts'
 import { splitMqttStream } from '../replay/mqtt-frames.ts'
 
 /** MQTT 3.1.1 §4.7.3 wildcards, forbidden in a PUBLISH topic name (§3.3.2-2). */
@@ -10,12 +11,12 @@ const WILDCARD = /[+#]/
  * (src/replay/mqtt-frames.ts), not by the broker under test: the fuzz test holds the broker to
  * this verdict for every case.
  */
-export function closingRule(bytes: Buffer): string | null {
+export function closingRule(bytes: Buffer, maxPacketBytes = MAX_PACKET_BYTES): string | null {
   let connected = false
   for (const frame of splitMqttStream(bytes)) {
     switch (frame.type) {
       case 'truncated':
-        return null
+        return frame.expectedLength !== null && frame.expectedLength - 5 > maxPacketBytes ? `a packet announcing ${frame.expectedLength} bytes, over the broker's ${maxPacketBytes}-byte limit` : null
       case 'malformed':
         return `not MQTT (§4.8): ${frame.reason}`
       case 'connect':
