@@ -16,6 +16,13 @@ export class LoadShedding {
   readonly counts = new Map<LoadShedAction, number>()
   /** Deliveries skipped because their subscriber was not reading (see forwardUnlessCongested). */
   skippedDeliveries = 0
+  /**
+   * Bytes a clean-session subscriber may have waiting in its connection's write buffer before
+   * deliveries to it are skipped: 1 MiB, Mosquitto's idea of a per-client queue limit in bytes
+   * (`max_queued_bytes`) at a size no subscriber that keeps up ever reaches — over TCP the kernel's
+   * socket buffer (megabytes on loopback) fills first.
+   */
+  maxQueuedBytes = 1024 * 1024
   private readonly signals: SignalBus
   private readonly log: Logger
   private readonly congested = new WeakSet<Client>()
@@ -37,22 +44,24 @@ export class LoadShedding {
   }
 
   /**
-   * For Aedes' `authorizeForward`: a delivery to a clean-session subscriber whose connection is
-   * still waiting to drain is skipped. Aedes writes every delivery into the connection and holds it
-   * until the connection drains: with its emitter capped (Aedes' default, 100 in flight) one frozen
-   * subscriber stalls every other subscriber for the whole drainTimeout (measured: a 936 ms pause
-   * with a 1 s timeout); uncapped (create-broker.ts) its write buffer grows with everything
-   * published until drainTimeout, 10 s of the ward's traffic in memory. What is skipped
-   * is what the subscriber would lose anyway when drainTimeout drops it (a clean session ends with
-   * its connection, MQTT 3.1.1 §3.1.2.4) — Mosquitto likewise drops beyond a client's queue limit.
-   * A persistent session (CleanSession = 0) is never skipped: its QoS 1 messages are stored for it.
+   * For Aedes' `authorizeForward`: a delivery to a clean-session subscriber that has more than
+   * `maxQueuedBytes` waiting to be written is skipped. Aedes writes every delivery into the
+   * connection and holds it until the connection drains. With its emitter capped (Aedes' default,
+   * 100 in flight) one frozen subscriber stalls every other subscriber for the whole drainTimeout
+   * (measured: a 936 ms pause with a 1 s timeout); uncapped, as create-broker.ts runs it, nobody
+   * waits, but the frozen connection buffers all it is sent until drainTimeout — 10 s of a busy
+   * ward per subscriber that subscribes to `#` and never reads, a slow-read denial of service. What
+   * is skipped is what the subscriber would lose anyway when drainTimeout drops it (a clean session
+   * ends with its connection, MQTT 3.1.1 §3.1.2.4); Mosquitto likewise drops beyond a client's
+   * queue limit. A persistent session (CleanSession = 0) is never skipped: its QoS 1 messages are
+   * stored for it.
    */
   forwardUnlessCongested(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
-    if (!client.clean || !(client.conn as { writableNeedDrain?: boolean }).writableNeedDrain) return packet
+    if (!client.clean || ((client.conn as { writableLength?: number }).writableLength ?? 0) <= this.maxQueuedBytes) return packet
     this.skippedDeliveries++
     if (!this.congested.has(client)) {
       this.congested.add(client)
-      this.record('skip', client, 'stopped reading; deliveries to it are skipped until it drains or drainTimeout drops it')
+      this.record('skip', client, `has over ${this.maxQueuedBytes} bytes waiting; deliveries to it are skipped until it drains or drainTimeout drops it`)
     }
     return null
   }
