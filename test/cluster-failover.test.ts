@@ -49,6 +49,8 @@ describe('a broker node killed mid-stream', () => {
     for (let seq = 1; seq <= MESSAGES; seq++) {
       // Node A dies without a word (SIGKILL: no DISCONNECT, no flush) a third of the way in.
       if (seq === MESSAGES / 3) {
+        // Delivery through A must be under way when it dies (on a loaded machine the relay lags).
+        await until(() => seqs.length > 0, 10_000)
         deliveredBeforeKill = seqs.length
         nodeA.child.kill('SIGKILL')
       }

@@ -51,11 +51,14 @@ describe('overload: the broker sheds load as configured and says so', () => {
     expect(flooder.connected).toBe(true)
     // The device on its own allowance was not held back, and lost nothing.
     expect(deviceSeqs).toEqual(range(sent))
-    // Reported once for the episode: signal, log line, metric.
-    expect(lab.shedding.counts.get('throttle')).toBe(1)
-    expect(lab.signals.counts.get('load-shed')).toBe(1)
+    // Reported per episode, not per message: signal, log line, metric. One burst is one episode,
+    // or two when a starved CPU lets the bucket refill mid-burst (seen on a loaded CI machine).
+    const episodes = lab.shedding.counts.get('throttle') ?? 0
+    expect(episodes).toBeGreaterThanOrEqual(1)
+    expect(episodes).toBeLessThanOrEqual(2)
+    expect(lab.signals.counts.get('load-shed')).toBe(episodes)
     expect(log.some((line) => line.includes(`load shed (throttle): flooder published over ${RATE} messages/s`))).toBe(true)
-    expect(await lab.metrics.text()).toContain('wardlab_broker_load_shed_total{action="throttle"} 1')
+    expect(await lab.metrics.text()).toContain(`wardlab_broker_load_shed_total{action="throttle"} ${episodes}`)
     await Promise.all([watcher.endAsync(), device.endAsync(), flooder.endAsync()])
   })
 
