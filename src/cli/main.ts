@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { WardlabError } from '../util/errors.ts'
 import { benchCommand } from './commands/bench.ts'
 import { deviceCommand } from './commands/device.ts'
@@ -52,8 +54,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bin/wardlab.js')) {
-  main(process.argv.slice(2)).then(
+/** Runs the CLI for this process and exits with its code: the entry for `tsx src/cli/main.ts` and bin/wardlab.js. */
+export function runAsProcess(argv: string[]): void {
+  main(argv).then(
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`wardlab: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
@@ -61,3 +64,5 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     },
   )
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) runAsProcess(process.argv.slice(2))
