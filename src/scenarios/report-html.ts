@@ -105,7 +105,7 @@ ${lineChart({ width: WIDTH, height: 150, title: 'NEWS2 (announced band changes)'
 }
 
 function detection(r: RunReport): string {
-  const rows = Object.entries(r.detection).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== undefined)
+  const rows = Object.entries(r.detection)
   if (rows.length === 0) return ''
   return `<h2>Detection</h2><table><tr><th>attack</th><th>injected</th><th>detected</th><th>time to detect</th><th>false alerts</th></tr>${rows
     .map(([type, d]) => `<tr><td>${esc(type)}</td><td>${d.injected}</td><td>${d.detected}</td><td>${d.timeToDetectSeconds === null ? '—' : `${d.timeToDetectSeconds.toFixed(1)} s`}</td><td>${d.falseAlerts}</td></tr>`)

@@ -15,7 +15,7 @@ export function formatSummary(report: RunReport): string {
       [[m.published, m.received, m.valid, m.quarantined, m.routed, `${report.latencyMs.p50.toFixed(2)} ms`, `${report.latencyMs.p99.toFixed(2)} ms` ].map(String)],
     ),
   )
-  const detection = Object.entries(report.detection).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== undefined)
+  const detection = Object.entries(report.detection)
   if (detection.length > 0) {
     lines.push('', table(['attack', 'injected', 'detected', 'time to detect', 'false alerts'], detection.map(([type, d]) => [type, String(d.injected), String(d.detected), d.timeToDetectSeconds === null ? '—' : `${d.timeToDetectSeconds.toFixed(1)} s`, String(d.falseAlerts)])))
   }

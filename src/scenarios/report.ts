@@ -40,7 +40,7 @@ export interface RunReport {
   clinicalAlerts: ClinicalAlertRecord[]
   news2: News2Record[]
   /** Per attack class: injected, detected, median time to detect, false alerts (alerts no attack explains). */
-  detection: Partial<Record<string, DetectionScore>>
+  detection: Record<string, DetectionScore>
   medianTimeToDetectSeconds: number | null
   /** What was injected, when, from where: the run's ground truth. */
   groundTruth: GroundTruthEntry[]
@@ -93,7 +93,8 @@ export function buildReport(parts: {
     alerts: recorder.openedAlerts.map((a) => recorder.securityAlerts.get(a.id) ?? a),
     clinicalAlerts: recorder.clinicalAlerts,
     news2: recorder.news2,
-    detection: parts.detection.byType,
+    // Only the classes that were injected or alerted on; the scorer's record is partial.
+    detection: Object.fromEntries(Object.entries(parts.detection.byType).filter((entry): entry is [string, DetectionScore] => entry[1] !== undefined)),
     medianTimeToDetectSeconds: parts.detection.medianTimeToDetectSeconds,
     groundTruth: parts.groundTruth,
     expectations: parts.expectations,
