@@ -5,9 +5,22 @@ import { benchRegistry } from './bench-registry.ts'
 import { PipelineHost } from './pipeline-host.ts'
 import type { PipelineMode } from './targets.ts'
 
-export type ToBroker = { type: 'start'; devices: number; gateway: number; key: string; pipeline: PipelineMode; outputDir: string; seed: string } | { type: 'stop' }
+export type ToBroker =
+  | {
+      type: 'start'
+      devices: number
+      gateway: number
+      key: string
+      pipeline: PipelineMode
+      outputDir: string
+      seed: string
+      /** Join a cluster of broker nodes on this Redis (Lab's `cluster` option): one node of `--target cluster:N`. */
+      cluster?: { url: string; nodeId: string }
+    }
+  | { type: 'stop' }
 
-export type FromBroker = { type: 'ready'; port: number } | { type: 'stopped'; pipeline: PipelineCounters | null; quarantinedBy: Record<string, number> }
+/** `clients`: connections this broker accepted (CONNACK sent) during the run. */
+export type FromBroker = { type: 'ready'; port: number } | { type: 'stopped'; pipeline: PipelineCounters | null; quarantinedBy: Record<string, number>; clients: number }
 
 /**
  * The embedded broker under test, in a process of its own: the generator cannot steal its event
@@ -19,6 +32,7 @@ function serve(): void {
   let lab: Lab | null = null
   let host: PipelineHost | null = null
   let mode: PipelineMode = 'off'
+  let clients = 0
   process.on('message', (message: ToBroker) => {
     if (message.type === 'start') {
       mode = message.pipeline
@@ -39,8 +53,10 @@ function serve(): void {
         // bench checks the descriptor budget itself before it starts (fd-budget.ts).
         security: { maxConnectionsPerAddress: 0 },
         ...(mode === 'on' ? {} : { pipeline: false as const }),
+        ...(message.cluster ? { cluster: message.cluster } : {}),
       }).then((started) => {
         lab = started
+        started.broker.on('clientReady', () => clients++)
         if (mode === 'worker') host = new PipelineHost(started, registry, message.outputDir)
         process.send!({ type: 'ready', port: started.bound[0]!.port } satisfies FromBroker)
       })
@@ -51,7 +67,7 @@ function serve(): void {
         await lab?.stop()
         const inline = mode === 'on' && lab ? { pipeline: { ...lab.pipeline.counters }, quarantinedBy: Object.fromEntries(lab.pipeline.quarantinedBy) } : null
         const counts = worker ? { pipeline: worker.counters, quarantinedBy: worker.quarantinedBy } : (inline ?? { pipeline: null, quarantinedBy: {} })
-        process.send!({ type: 'stopped', ...counts } satisfies FromBroker)
+        process.send!({ type: 'stopped', ...counts, clients } satisfies FromBroker)
         process.disconnect()
       })()
     }
