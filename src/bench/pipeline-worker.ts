@@ -3,7 +3,7 @@ import type { PublishPacket } from 'aedes'
 import { buildPipeline } from '../pipeline/build.ts'
 import { loadPipelineConfig } from '../pipeline/config.ts'
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
-import type { BrokerPublisher } from '../pipeline/sinks/broker.ts'
+import type { BrokerPublisher } from '../pipeline/sinks/bounded-publisher.ts'
 import { HospitalRegistry } from '../registry/registry.ts'
 import type { Registry } from '../registry/schema.ts'
 import { SecurityMonitor } from '../security/monitor.ts'
@@ -53,7 +53,7 @@ const monitor = new SecurityMonitor({
   log: silentLogger,
   publish: (alert) => outgoing.push({ cmd: 'publish', topic: `security/alerts/${alert.type}`, payload: Buffer.from(JSON.stringify(alert)), qos: 1, retain: false, dup: false }),
 })
-const pipeline = buildPipeline({ config: loadPipelineConfig(), registry, monitor, broker: publisher, outputDir })
+const pipeline = buildPipeline({ config: loadPipelineConfig(), registry, detectors: monitor.messages, broker: publisher, outputDir })
 
 parentPort!.on('message', (message: ToPipelineWorker) => {
   if (message.type === 'ingest') {

@@ -171,7 +171,7 @@ export class Lab {
       signalsByType: () => signals.counts,
       loadShedByAction: () => shedding.counts,
     })
-    pipeline = buildPipeline({ config: options.pipeline || loadPipelineConfig(), registry, monitor, broker, outputDir: options.outputDir, observer: combineObservers(metrics.observer(), options.observer) })
+    pipeline = buildPipeline({ config: options.pipeline || loadPipelineConfig(), registry, detectors: monitor.messages, broker, outputDir: options.outputDir, observer: combineObservers(metrics.observer(), options.observer) })
     const gate = new ConnectionGate(broker, options.onConnection)
     const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => await durable?.close(), async () => clock.stop(), async () => cluster?.close()]
     let listeners: Listeners

@@ -5,7 +5,7 @@ import { DEVICE_ROOT } from '../contract/topics.ts'
 import { buildPipeline } from '../pipeline/build.ts'
 import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.ts'
 import type { Pipeline, PipelineObserver } from '../pipeline/pipeline.ts'
-import type { BrokerPublisher } from '../pipeline/sinks/broker.ts'
+import type { BrokerPublisher } from '../pipeline/sinks/bounded-publisher.ts'
 import { HospitalRegistry } from '../registry/registry.ts'
 import type { Registry } from '../registry/schema.ts'
 import { SecurityMonitor } from '../security/monitor.ts'
@@ -82,7 +82,7 @@ export class RemoteLab {
       publish: (packet, done) => client.publish(packet.topic, packet.payload as Buffer, { qos: packet.qos, retain: packet.retain }, () => done()),
     }
     const monitor = new SecurityMonitor({ signals: new SignalBus(), registry, log: options.log, now: () => options.clock.now(), publish: (alert) => client.publish(`security/alerts/${alert.type}`, JSON.stringify(alert), { qos: 1 }) })
-    const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, monitor, broker: publisher, outputDir: options.outputDir, ...(options.observer ? { observer: options.observer } : {}) })
+    const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, detectors: monitor.messages, broker: publisher, outputDir: options.outputDir, ...(options.observer ? { observer: options.observer } : {}) })
     client.on('message', (topic, payload) => pipeline.ingest(topic, payload, { clientId: 'unknown (external broker)', address: options.url }, Math.round(options.clock.now())))
     await client.subscribeAsync(`${DEVICE_ROOT}/#`, { qos: 1 })
     monitor.start((task, intervalMs) => every(options.clock, task, intervalMs))

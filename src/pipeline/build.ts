@@ -1,16 +1,16 @@
 import { isAbsolute, join } from 'node:path'
 import type { HospitalRegistry } from '../registry/registry.ts'
-import type { SecurityMonitor } from '../security/monitor.ts'
 import type { PipelineConfig, StageName } from './config.ts'
 import { Pipeline, type PipelineObserver } from './pipeline.ts'
 import { Quarantine } from './quarantine.ts'
-import { brokerSink, type BrokerPublisher } from './sinks/broker.ts'
+import type { BrokerPublisher } from './sinks/bounded-publisher.ts'
+import { brokerSink } from './sinks/broker.ts'
 import { jsonlSink } from './sinks/jsonl.ts'
 import type { Sink } from './sinks/sink.ts'
 import { stdoutSink } from './sinks/stdout.ts'
 import type { Stage } from './stage.ts'
 import { decodeStage } from './stages/decode.ts'
-import { detectStage } from './stages/detect.ts'
+import { detectStage, type MessageInspector } from './stages/detect.ts'
 import { enrichStage } from './stages/enrich.ts'
 import { routeStage } from './stages/route.ts'
 import { scoreStage } from './stages/score.ts'
@@ -19,7 +19,8 @@ import { validateStage } from './stages/validate.ts'
 export interface PipelineDeps {
   config: PipelineConfig
   registry: HospitalRegistry
-  monitor: SecurityMonitor
+  /** The security monitor's message detectors (`monitor.messages`), or a pipeline worker's own. */
+  detectors: MessageInspector
   /** Where broker sinks publish: the embedded broker, or a client of an external one. */
   broker: BrokerPublisher
   /** Where relative sink files and the quarantine file go. */
@@ -31,7 +32,7 @@ const STAGES: Record<StageName, (deps: PipelineDeps) => Stage> = {
   decode: (deps) => decodeStage({ maxPayloadBytes: deps.config.maxPayloadBytes }),
   validate: () => validateStage(),
   enrich: (deps) => enrichStage(deps.registry),
-  detect: (deps) => detectStage(deps.monitor),
+  detect: (deps) => detectStage(deps.detectors),
   score: (deps) => scoreStage(deps.registry),
   route: (deps) => routeStage(deps.config.routes),
 }
@@ -52,7 +53,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     stages: deps.config.stages.map((name) => STAGES[name](deps)),
     sinks,
     quarantine: new Quarantine(quarantineSinks),
-    onQuarantine: (message, reason) => deps.monitor.quarantined(message, reason),
+    onQuarantine: (message, reason) => deps.detectors.quarantined(message, reason),
     ...(deps.observer ? { observer: deps.observer } : {}),
   })
 }

@@ -1,6 +1,4 @@
 import type { Logger } from 'pino'
-import type { PipelineMessage } from '../pipeline/message.ts'
-import type { QuarantineReason } from '../pipeline/stage.ts'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import { AlertBook } from './alert-book.ts'
 import type { Finding, SecurityAlert } from './alert.ts'
@@ -8,6 +6,7 @@ import { securityConfig, type SecurityConfig } from './config.ts'
 import type { Detector, Report } from './detector.ts'
 import type { WindowCounts } from './shared-counts.ts'
 import { createDetectors } from './detectors/index.ts'
+import { MessageDetectors } from './message-detectors.ts'
 import type { Responder } from './response.ts'
 import type { SecuritySignal, SignalBus, SignalType } from './signals.ts'
 
@@ -51,8 +50,8 @@ export class SecurityMonitor {
   readonly alertCounts = new Map<string, number>()
   readonly config: SecurityConfig
   private readonly bySignal = new Map<SignalType, Detector[]>()
-  private readonly messageDetectors: readonly Detector[]
-  private readonly quarantineDetectors: readonly Detector[]
+  /** The detectors that look at messages; a lab whose pipeline runs in workers gives theirs findings to `recordFinding`. */
+  readonly messages: MessageDetectors
   private readonly detectors: readonly Detector[]
   private readonly now: () => number
   private readonly responder: Responder | undefined
@@ -77,8 +76,7 @@ export class SecurityMonitor {
     for (const detector of this.detectors) {
       for (const type of detector.signals ?? []) this.bySignal.set(type, [...(this.bySignal.get(type) ?? []), detector])
     }
-    this.messageDetectors = this.detectors.filter((d) => d.onMessage)
-    this.quarantineDetectors = this.detectors.filter((d) => d.onQuarantine)
+    this.messages = new MessageDetectors(this.detectors, () => now(), (finding) => this.handle(finding))
     this.book = new AlertBook({
       now,
       quietMs: this.quietMs,
@@ -106,16 +104,9 @@ export class SecurityMonitor {
     this.findingListeners.push(listener)
   }
 
-  /** The pipeline's detect stage hands every valid message here. */
-  inspect(message: PipelineMessage): void {
-    const at = this.now()
-    for (const detector of this.messageDetectors) detector.onMessage!(message, at, this.report)
-  }
-
-  /** The pipeline hands every device message it quarantines here. */
-  quarantined(message: PipelineMessage, reason: QuarantineReason): void {
-    const at = this.now()
-    for (const detector of this.quarantineDetectors) detector.onQuarantine!(message, reason, at, this.report)
+  /** A finding made elsewhere (a pipeline worker's message detectors), recorded as if made here. */
+  recordFinding(finding: Finding): void {
+    this.handle(finding)
   }
 
   detectorNames(): string[] {
@@ -124,7 +115,7 @@ export class SecurityMonitor {
 
   /** Detectors that look at messages (all a monitor without broker signals can run). */
   messageDetectorNames(): string[] {
-    return this.messageDetectors.map((d) => d.name)
+    return this.messages.names
   }
 
   totalAlerts(): number {

@@ -1,0 +1,42 @@
+import type { PipelineMessage } from '../pipeline/message.ts'
+import type { MessageInspector } from '../pipeline/stages/detect.ts'
+import type { QuarantineReason } from '../pipeline/stage.ts'
+import type { Detector, Report } from './detector.ts'
+
+/**
+ * The detectors that look at messages rather than connections, fed by the pipeline. They keep
+ * per-device state only, so they run wherever the pipeline runs — on the broker's thread, or in a
+ * pipeline worker that holds every device of a patient — and report findings to whoever records
+ * alerts there.
+ */
+export class MessageDetectors implements MessageInspector {
+  private readonly onMessage: readonly Detector[]
+  private readonly onQuarantine: readonly Detector[]
+  private readonly timeOf: (message: PipelineMessage) => number
+  private readonly report: Report
+
+  /** `timeOf` says when a message is judged to have happened: now, or when the broker received it. */
+  constructor(detectors: readonly Detector[], timeOf: (message: PipelineMessage) => number, report: Report) {
+    this.onMessage = detectors.filter((d) => d.onMessage)
+    this.onQuarantine = detectors.filter((d) => d.onQuarantine)
+    this.timeOf = timeOf
+    this.report = report
+  }
+
+  get names(): string[] {
+    return [...new Set([...this.onMessage, ...this.onQuarantine])].map((d) => d.name)
+  }
+
+  /** The pipeline's detect stage hands every valid message here. */
+  inspect(message: PipelineMessage): void {
+    const at = this.timeOf(message)
+    for (const detector of this.onMessage) detector.onMessage!(message, at, this.report)
+  }
+
+  /** The pipeline hands every device message it quarantines here. */
+  quarantined(message: PipelineMessage, reason: QuarantineReason): void {
+    const at = this.timeOf(message)
+    for (const detector of this.onQuarantine) detector.onQuarantine!(message, reason, at, this.report)
+  }
+
+}
