@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, connect } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WardlabError } from '../util/errors.ts'
+import { freeLoopbackPort } from '../util/free-port.ts'
 
 export interface RunningMosquitto {
   port: number
@@ -18,7 +19,7 @@ export interface RunningMosquitto {
  * a subscriber that falls behind — loss the bench would then blame on the broker).
  */
 export async function startMosquitto(binary = 'mosquitto'): Promise<RunningMosquitto> {
-  const port = await freePort()
+  const port = await freeLoopbackPort()
   const dir = mkdtempSync(join(tmpdir(), 'wardlab-mosquitto-'))
   const config = join(dir, 'mosquitto.conf')
   writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest none', 'max_queued_messages 0', 'max_inflight_messages 0', ''].join('\n'))
@@ -41,17 +42,6 @@ export async function startMosquitto(binary = 'mosquitto'): Promise<RunningMosqu
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 async function untilListening(port: number, timeoutMs: number, stderr: () => string): Promise<void> {
