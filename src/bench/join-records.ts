@@ -18,12 +18,15 @@ export interface RunRecords {
 export interface PerSecond {
   delivered: number
   latency: LatencySummary | null
+  /** The counts behind `latency`, for merging with other machines' (merge-results.ts). */
+  histogram: LatencyHistogram | null
 }
 
 export interface JoinedRun {
   totals: SeqTotals
   /** Latency of messages sent inside the window; null without send logs. */
   latency: LatencySummary | null
+  histogram: LatencyHistogram | null
   /** First arrivals received inside the window. */
   deliveredInWindow: number
   /** By the second of arrival, counted from the start of the load. */
@@ -67,8 +70,12 @@ export function joinRecords(records: RunRecords): JoinedRun {
   return {
     totals: accounting.totals(records.sentPerDevice),
     latency: sentAt ? overall.summary() : null,
+    histogram: sentAt ? overall : null,
     deliveredInWindow,
-    seconds: perSecond.map((s) => ({ delivered: s.delivered, latency: s.histogram && s.histogram.count > 0 ? s.histogram.summary() : null })),
+    seconds: perSecond.map((s) => {
+      const histogram = s.histogram && s.histogram.count > 0 ? s.histogram : null
+      return { delivered: s.delivered, latency: histogram?.summary() ?? null, histogram }
+    }),
   }
 }
 

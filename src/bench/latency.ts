@@ -1,4 +1,4 @@
-import { build, type Histogram } from 'hdr-histogram-js'
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js'
 
 /** Latency percentiles in milliseconds, as the table, the JSON and the chart show them. */
 export interface LatencySummary {
@@ -31,6 +31,17 @@ export class LatencyHistogram {
 
   add(other: LatencyHistogram): void {
     this.histogram.add(other.histogram)
+  }
+
+  /** HdrHistogram's compressed V2 encoding in base64: every count, to merge on another machine. */
+  encode(): string {
+    return encodeIntoCompressedBase64(this.histogram)
+  }
+
+  static decode(base64: string): LatencyHistogram {
+    const histogram = new LatencyHistogram()
+    histogram.histogram.add(decodeFromCompressedBase64(base64, 32, false))
+    return histogram
   }
 
   get count(): number {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { monoMs } from './clock.ts'
 import { WireConnection, type Qos } from './mqtt-wire.ts'
 import { readSeq } from './payloads.ts'
@@ -48,11 +49,13 @@ export class BenchSubscriber {
     }
   }
 
-  static async start(options: { host: string; port: number; qos: Qos; deviceByTopic: ReadonlyMap<string, number>; outputs: boolean }): Promise<BenchSubscriber> {
+  /** `deviceFilters` narrows the subscription to some devices' topics (one machine's share); default every device's. */
+  static async start(options: { host: string; port: number; qos: Qos; deviceByTopic: ReadonlyMap<string, number>; outputs: boolean; deviceFilters?: string[] }): Promise<BenchSubscriber> {
     // Anonymous: the lab profile lets anyone observe read-only; Mosquitto is started with allow_anonymous.
-    const wire = await WireConnection.open({ host: options.host, port: options.port, clientId: `bench-subscriber-${process.pid}`, keepaliveS: 60, connectTimeoutMs: 10_000 })
+    // The id is unique per subscriber: several machines' (or in-process agents') must not take over each other's session.
+    const wire = await WireConnection.open({ host: options.host, port: options.port, clientId: `bench-subscriber-${process.pid}-${randomBytes(4).toString('hex')}`, keepaliveS: 60, connectTimeoutMs: 10_000 })
     const subscriber = new BenchSubscriber(wire, options.deviceByTopic)
-    const filters = ['hospital/#', ...(options.outputs ? PIPELINE_OUTPUT_FILTERS : [])]
+    const filters = [...(options.deviceFilters ?? ['hospital/#']), ...(options.outputs ? PIPELINE_OUTPUT_FILTERS : [])]
     const granted = await wire.subscribe(filters, options.qos)
     const refused = filters.filter((_, i) => granted[i] === 128)
     if (refused.length > 0) throw new Error(`the broker refused the subscriber's subscription to ${refused.join(', ')}`)
