@@ -10,7 +10,8 @@ export type EngineName = (typeof ENGINES)[number]
 /** What one generator process runs: a contiguous slice of the fleet's connections. */
 export interface GeneratorPlan {
   host: string
-  port: number
+  /** The broker's port, or each node's of a cluster: connection `c` goes to `ports[c % ports.length]` (connectionPort). */
+  ports: number[]
   totalDevices: number
   firstConnection: number
   connections: number
@@ -68,6 +69,11 @@ export interface GeneratorEngine {
 export function devicesOfConnection(plan: Pick<GeneratorPlan, 'gateway' | 'totalDevices'>, c: number): { first: number; count: number } {
   const first = c * plan.gateway
   return { first, count: Math.max(0, Math.min(plan.gateway, plan.totalDevices - first)) }
+}
+
+/** Round-robin by connection over the nodes, so each node carries an even share of the fleet. */
+export function connectionPort(plan: Pick<GeneratorPlan, 'ports'>, c: number): number {
+  return plan.ports[c % plan.ports.length]!
 }
 
 export function firstDeviceOf(plan: GeneratorPlan): number {

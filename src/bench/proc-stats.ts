@@ -44,6 +44,20 @@ function kB(status: string, field: string): number {
   return match ? Number(match[1]) : 0
 }
 
+/**
+ * Several processes read as one — a cluster's broker nodes — CPU and memory added up. Null when
+ * there are none or one is gone: a sum short of a process would look like a drop in its CPU.
+ */
+export function sumSamples(samples: readonly (ProcSample | null)[]): ProcSample | null {
+  if (samples.length === 0 || samples.some((s) => s === null)) return null
+  return (samples as ProcSample[]).reduce((sum, s) => ({
+    cpuMs: sum.cpuMs + s.cpuMs,
+    mainThreadCpuMs: sum.mainThreadCpuMs + s.mainThreadCpuMs,
+    rssMB: sum.rssMB + s.rssMB,
+    peakRssMB: sum.peakRssMB + s.peakRssMB,
+  }))
+}
+
 /** CPU used between two samples, as a share of one core (1 = one core busy). */
 export function coresBusy(from: ProcSample, to: ProcSample, wallMs: number): number {
   return wallMs > 0 ? (to.cpuMs - from.cpuMs) / wallMs : 0

@@ -8,11 +8,11 @@ import { joinRecords } from './join-records.ts'
 import { LatencyHistogram } from './latency.ts'
 import type { Qos } from './mqtt-wire.ts'
 import type { PayloadSpec } from './payloads.ts'
-import { sampleProcess, type ProcSample } from './proc-stats.ts'
+import { sampleProcess, sumSamples, type ProcSample } from './proc-stats.ts'
 import type { RecordChunk } from './record-log.ts'
 import type { RunResult } from './result.ts'
 import { BenchSubscriber } from './subscriber.ts'
-import { describeTarget, startTarget, type TargetSpec } from './targets.ts'
+import { describeTarget, startTarget, type TargetReport, type TargetSpec } from './targets.ts'
 import { summariseRun } from './summarise.ts'
 
 export interface LoadOptions {
@@ -66,7 +66,8 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
   try {
     const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}) })
     stopTarget = target.stop
-    subscriber = await BenchSubscriber.start({ host: target.host, port: target.port, qos: load.qos, deviceByTopic: topicIndex(load.devices), outputs: load.consumeOutputs })
+    // On a cluster, the subscriber is on node 1: what devices publish on the other nodes crosses Redis.
+    subscriber = await BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(load.devices), outputs: load.consumeOutputs })
     const connectStarted = monoMs()
     generators.forEach((child, w) => {
       const first = Math.floor((connections * w) / workers)
@@ -95,7 +96,7 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
       })
       g.send({ type: 'load', startAt })
     }
-    const sampler = startSampler(startAt, { broker: target.pid, generators: generators.map((g) => g.pid) })
+    const sampler = startSampler(startAt, { brokers: target.brokerPids, redis: target.redisPid, generators: generators.map((g) => g.pid) })
     say(`${describeTarget(options.target)}: load for ${load.rampUpS ? `${load.rampUpS} s ramp-up + ` : ''}${load.durationS} s`)
     const done = await Promise.all(generators.map((g) => g.next('done')))
     sampler.stop()
@@ -115,10 +116,10 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
     stopTarget = null
     // A broker that dies on the way down (15,000 clients disconnecting at once can do that) has
     // still been measured: the figures stand, and the death is reported beside them.
-    let pipeline: RunResult['pipeline'] = null
+    let stopped: TargetReport = { pipeline: null, clientsPerNode: [] }
     let brokerFailure: string | null = null
     try {
-      pipeline = await target.stop()
+      stopped = await target.stop()
     } catch (err) {
       brokerFailure = firstLines((err as Error).message)
       say(`the broker failed while stopping: ${brokerFailure}`)
@@ -139,7 +140,7 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
       done: done.map((d) => ({ counters: d.counters, loadCpuMs: d.loadCpuMs })),
       joined,
       samples: sampler.samples,
-      pipeline,
+      pipeline: stopped.pipeline,
       pipelineOutputs,
       brokerFailure,
     })
@@ -151,11 +152,11 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
   }
 }
 
-function generatorPlan(options: RunOptions, target: { host: string; port: number }, firstConnection: number, connections: number, workers: number): GeneratorPlan {
+function generatorPlan(options: RunOptions, target: { host: string; ports: number[] }, firstConnection: number, connections: number, workers: number): GeneratorPlan {
   const { load } = options
   return {
     host: target.host,
-    port: target.port,
+    ports: target.ports,
     totalDevices: load.devices,
     firstConnection,
     connections,
@@ -204,20 +205,29 @@ async function drain(subscriber: BenchSubscriber, sent: number): Promise<void> {
 /** One /proc reading of every process, `at` monotonic ms; the first is taken as the load starts. */
 export interface Sample {
   at: number
+  /** Every broker node together (a cluster's summed); null for a broker the bench did not start. */
   broker: ProcSample | null
+  /** Each broker node apart, in node order. */
+  nodes: (ProcSample | null)[]
+  /** A cluster's redis-server. */
+  redis: ProcSample | null
   generators: (ProcSample | null)[]
   subscriber: ProcSample | null
 }
 
-function startSampler(startAt: number, pids: { broker: number | null; generators: number[] }): { samples: Sample[]; stop(): void } {
+function startSampler(startAt: number, pids: { brokers: number[]; redis: number | null; generators: number[] }): { samples: Sample[]; stop(): void } {
   const samples: Sample[] = []
-  const take = () =>
+  const take = () => {
+    const nodes = pids.brokers.map((pid) => sampleProcess(pid))
     samples.push({
       at: monoMs(),
-      broker: pids.broker === null ? null : sampleProcess(pids.broker),
+      broker: sumSamples(nodes),
+      nodes,
+      redis: pids.redis === null ? null : sampleProcess(pids.redis),
       generators: pids.generators.map((pid) => sampleProcess(pid)),
       subscriber: sampleProcess(process.pid),
     })
+  }
   let interval: NodeJS.Timeout | null = null
   const first = setTimeout(() => {
     take()

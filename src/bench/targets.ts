@@ -1,39 +1,58 @@
-import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import { WardlabError } from '../util/errors.ts'
-import type { FromBroker, ToBroker } from './broker-process.ts'
-import { BenchChild } from './children.ts'
+import { startBrokerNode, type BrokerNodeContext, type PipelineReport } from './broker-node.ts'
+import { startClusterTarget } from './cluster-target.ts'
 import { startMosquitto } from './mosquitto.ts'
 
 /** on: the pipeline inline on the broker's thread, as `wardlab start` runs it; off: none; worker: in a worker thread (an experiment). */
 export const PIPELINE_MODES = ['on', 'off', 'worker'] as const
 export type PipelineMode = (typeof PIPELINE_MODES)[number]
 
-export type TargetSpec = { type: 'embedded'; pipeline: PipelineMode } | { type: 'mosquitto' } | { type: 'url'; url: string; host: string; port: number }
+export type TargetSpec =
+  | { type: 'embedded'; pipeline: PipelineMode }
+  | { type: 'cluster'; nodes: number; pipeline: PipelineMode }
+  | { type: 'mosquitto' }
+  | { type: 'url'; url: string; host: string; port: number }
+
+/** What a target reports when it stops. */
+export interface TargetReport {
+  /** The pipeline's counts, summed over a cluster's nodes; null without a pipeline. */
+  pipeline: PipelineReport | null
+  /** Connections each broker node accepted (the subscriber's included); empty for a broker the bench did not start. */
+  clientsPerNode: number[]
+}
 
 export interface RunningTarget {
   host: string
-  port: number
-  /** The broker's process when the bench started it, for CPU and memory; null for a remote one. */
-  pid: number | null
+  /** One port per broker node: the subscriber connects to the first, the generators spread their connections over all. */
+  ports: number[]
+  /** The broker processes the bench started, one per node, for CPU and memory; empty for a remote one. */
+  brokerPids: number[]
+  /** A cluster's redis-server, sampled like the brokers; null without one. */
+  redisPid: number | null
   /** Holds every connection in one local process, which the open-file limit applies to. */
   local: boolean
-  stop(): Promise<(PipelineCounters & { quarantinedBy: Record<string, number> }) | null>
+  stop(): Promise<TargetReport>
 }
+
+/** Nodes `--target cluster:N` may start: each is a process with its own event loop on a shared machine. */
+export const MAX_CLUSTER_NODES = 8
 
 export function describeTarget(spec: TargetSpec): string {
   if (spec.type === 'embedded') return `embedded, pipeline ${spec.pipeline}`
+  if (spec.type === 'cluster') return `cluster of ${spec.nodes} on Redis, pipeline ${spec.pipeline}`
   return spec.type === 'mosquitto' ? 'mosquitto' : spec.url
 }
 
-/** `embedded`, `mosquitto` or an `mqtt://host:port` URL, as `--target` takes them. */
+/** `embedded`, `cluster:N`, `mosquitto` or an `mqtt://host:port` URL, as `--target` takes them. */
 export function parseTarget(text: string, pipeline: PipelineMode): TargetSpec {
   if (text === 'embedded') return { type: 'embedded', pipeline }
+  if (text.startsWith('cluster:')) return { type: 'cluster', nodes: parseNodeCount(text.slice('cluster:'.length)), pipeline }
   if (text === 'mosquitto') return { type: 'mosquitto' }
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    throw new WardlabError('WL_USAGE', `wardlab bench: --target must be embedded, mosquitto or mqtt://host:port, got "${text}"`)
+    throw new WardlabError('WL_USAGE', `wardlab bench: --target must be embedded, cluster:N, mosquitto or mqtt://host:port, got "${text}"`)
   }
   if (url.protocol !== 'mqtt:') throw new WardlabError('WL_USAGE', `wardlab bench: --target ${text}: only mqtt:// (MQTT over TCP) targets are supported`)
   return { type: 'url', url: text, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 1883) }
@@ -41,26 +60,30 @@ export function parseTarget(text: string, pipeline: PipelineMode): TargetSpec {
 
 export async function startTarget(
   spec: TargetSpec,
-  context: { devices: number; gateway: number; key: Buffer; seed: string; outputDir: string; brokerExecArgv?: string[] },
+  context: BrokerNodeContext,
 ): Promise<RunningTarget> {
-  if (spec.type === 'url') return { host: spec.host, port: spec.port, pid: null, local: false, stop: async () => null }
+  if (spec.type === 'url') return { host: spec.host, ports: [spec.port], brokerPids: [], redisPid: null, local: false, stop: async () => ({ pipeline: null, clientsPerNode: [] }) }
   if (spec.type === 'mosquitto') {
     const mosquitto = await startMosquitto()
-    return { host: '127.0.0.1', port: mosquitto.port, pid: mosquitto.pid, local: true, stop: async () => (await mosquitto.stop(), null) }
+    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => (await mosquitto.stop(), { pipeline: null, clientsPerNode: [] }) }
   }
-  const child = new BenchChild<ToBroker, FromBroker>(new URL('./broker-process.ts', import.meta.url), { name: 'broker', ...(context.brokerExecArgv ? { execArgv: context.brokerExecArgv } : {}) })
-  child.send({ type: 'start', devices: context.devices, gateway: context.gateway, key: context.key.toString('base64'), pipeline: spec.pipeline, outputDir: context.outputDir, seed: context.seed })
-  const ready = await child.next('ready')
+  if (spec.type === 'cluster') return startClusterTarget(spec, context)
+  const broker = await startBrokerNode(spec.pipeline, context)
   return {
     host: '127.0.0.1',
-    port: ready.port,
-    pid: child.pid,
+    ports: [broker.port],
+    brokerPids: [broker.pid],
+    redisPid: null,
     local: true,
     async stop() {
-      child.send({ type: 'stop' })
-      const stopped = await child.next('stopped')
-      await child.finish()
-      return stopped.pipeline ? { ...stopped.pipeline, quarantinedBy: stopped.quarantinedBy } : null
+      const { pipeline, clients } = await broker.stop()
+      return { pipeline, clientsPerNode: [clients] }
     },
   }
+}
+
+function parseNodeCount(text: string): number {
+  const nodes = Number(text)
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_CLUSTER_NODES) throw new WardlabError('WL_USAGE', `wardlab bench: --target cluster:N takes 1 to ${MAX_CLUSTER_NODES} nodes, got "${text}"`)
+  return nodes
 }

@@ -1,7 +1,7 @@
 import type { OutboundChannel } from '../contract/topics.ts'
 import { monoMs } from './clock.ts'
 import { benchTopic } from './fleet-layout.ts'
-import { devicesOfConnection, fleetSlice, type ConnectReport, type FleetSlice, type GeneratorCounters, type GeneratorEngine, type GeneratorPlan } from './generator-plan.ts'
+import { connectionPort, devicesOfConnection, fleetSlice, type ConnectReport, type FleetSlice, type GeneratorCounters, type GeneratorEngine, type GeneratorPlan } from './generator-plan.ts'
 import { WireConnection, type OutgoingPublish } from './mqtt-wire.ts'
 import { RecordLog, type RecordChunk } from './record-log.ts'
 import { LoadSchedule } from './schedule.ts'
@@ -58,7 +58,7 @@ export class WireGenerator implements GeneratorEngine {
     }
     return openConnections(this.links.length, this.plan.connectRate, async (i) => {
       const credentials = this.fleet.credentials(i)
-      const wire = await WireConnection.open({ host: this.plan.host, port: this.plan.port, ...credentials, keepaliveS: KEEPALIVE_S, connectTimeoutMs: 30_000 })
+      const wire = await WireConnection.open({ host: this.plan.host, port: connectionPort(this.plan, this.plan.firstConnection + i), ...credentials, keepaliveS: KEEPALIVE_S, connectTimeoutMs: 30_000 })
       const link = this.links[i]!
       link.wire = wire
       wire.onPuback = () => {

@@ -19,7 +19,7 @@ const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: 
 export const benchCommand = defineCommand({
   name: 'bench',
   summary: 'measure throughput, loss and latency of the embedded broker (pipeline on or off) or any MQTT broker',
-  usage: 'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|mosquitto|mqtt://host:port[,...]] [--compare pipeline=off,on] [options]',
+  usage: 'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|cluster:N|mosquitto|mqtt://host:port[,...]] [--compare pipeline=off,on|nodes=1,2] [options]',
   options: {
     devices: { type: 'integer', default: 100, min: 1, description: 'simulated devices (an ICU mix: monitor, pump, ventilator per bed, sensors per ward)' },
     rate: { type: 'string', default: '1', placeholder: 'msg/s|max', description: 'messages per second per device, or "max" for as fast as the broker takes them' },
@@ -29,10 +29,10 @@ export const benchCommand = defineCommand({
     duration: { type: 'number', default: 10, min: 1, description: 'seconds of load at full rate (measured)' },
     'ramp-up': { type: 'number', default: 0, min: 0, description: 'seconds over which the rate grows from 0 (not measured)' },
     'connect-rate': { type: 'integer', default: 1000, min: 1, description: 'connections opened per second before the load' },
-    target: { type: 'string', default: 'embedded', placeholder: 'list', description: 'embedded, mosquitto (started on a free port) or mqtt://host:port; comma-separate several to compare them' },
+    target: { type: 'string', default: 'embedded', placeholder: 'list', description: 'embedded, cluster:N (N embedded brokers on a throw-away redis-server), mosquitto (started on a free port) or mqtt://host:port; comma-separate several to compare them' },
     pipeline: { type: 'enum', values: PIPELINE_MODES, default: 'on', description: "the embedded broker's pipeline: inline as wardlab start runs it, off, or in a worker thread (an experiment, BENCHMARKS.md)" },
     generator: { type: 'enum', values: ENGINES, default: 'wardlab', description: "wardlab's batched generator, or a plain mqtt.js loop" },
-    compare: { type: 'string', placeholder: 'pipeline=off,on|generator=wardlab,mqttjs', description: 'run these variants side by side; the first is the baseline of the ratios' },
+    compare: { type: 'string', placeholder: 'pipeline=off,on|generator=wardlab,mqttjs|nodes=1,2', description: 'run these variants side by side; the first is the baseline of the ratios' },
     rounds: { type: 'integer', default: 1, min: 1, description: 'repeat the comparison, alternating the order (ABBA)' },
     workers: { type: 'integer', default: 1, min: 1, description: 'generator processes the connections are spread over' },
     gateway: { type: 'integer', default: 1, min: 1, description: 'devices per connection (bedside gateways); 1 = one connection each' },
@@ -49,6 +49,7 @@ export const benchCommand = defineCommand({
     const ratePerDevice = options['total-rate'] !== undefined ? options['total-rate'] / options.devices : parseRate(options.rate)
     const variants = parseVariants(options.target, options.pipeline as PipelineMode, options.generator as EngineName, options.compare)
     const local = variants.some((v) => v.target.type !== 'url')
+    if (options['cpu-prof'] && variants.some((v) => v.target.type === 'cluster')) throw usage('--cpu-prof profiles the one embedded broker; it does not take cluster targets')
     assertSocketsFit({ devices: options.devices, gateway: options.gateway, workers: options.workers, brokerIsLocalProcess: local, subscribers: 1, limit: openFileLimit() })
     const outputDir = options.output ? resolve(options.output) : mkdtempSync(join(tmpdir(), 'wardlab-bench-'))
     try {
@@ -107,9 +108,15 @@ export function parseVariants(targetList: string, pipeline: PipelineMode, engine
   const targets = targetList.split(',').map((t) => parseTarget(t.trim(), pipeline))
   if (!compare) return targets.map((target) => ({ label: describeTarget(target), target, engine }))
   if (targets.length > 1) throw usage('--compare runs on one --target; compare targets by listing them in --target instead')
-  const match = /^(pipeline|generator)=([a-z]+(?:,[a-z]+)+)$/.exec(compare)
-  if (!match) throw usage(`--compare takes pipeline=off,on or generator=wardlab,mqttjs, got "${compare}"`)
+  const match = /^(pipeline|generator|nodes)=([a-z0-9]+(?:,[a-z0-9]+)+)$/.exec(compare)
+  if (!match) throw usage(`--compare takes pipeline=off,on, generator=wardlab,mqttjs or nodes=1,2, got "${compare}"`)
   const values = match[2]!.split(',')
+  if (match[1] === 'nodes') {
+    // Every count runs as a cluster on Redis, one node included, so the node count is all that differs.
+    const target = targets[0]!
+    if (target.type !== 'embedded' && target.type !== 'cluster') throw usage('--compare nodes=... needs --target embedded or cluster:N: the bench starts the nodes itself')
+    return values.map((v) => ({ label: `nodes ${v}`, target: parseTarget(`cluster:${v}`, target.pipeline), engine }))
+  }
   if (match[1] === 'pipeline') {
     if (targets[0]!.type !== 'embedded') throw usage('--compare pipeline=... needs --target embedded: only the embedded broker has a pipeline')
     if (values.some((v) => !(PIPELINE_MODES as readonly string[]).includes(v))) throw usage(`--compare pipeline= takes ${PIPELINE_MODES.join(', ')}, got "${match[2]}"`)

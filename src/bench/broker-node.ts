@@ -1,0 +1,45 @@
+import type { PipelineCounters } from '../pipeline/pipeline.ts'
+import type { FromBroker, ToBroker } from './broker-process.ts'
+import { BenchChild } from './children.ts'
+import type { PipelineMode } from './targets.ts'
+
+export type PipelineReport = PipelineCounters & { quarantinedBy: Record<string, number> }
+
+/** One embedded broker process the bench started: alone, or a node of a cluster. */
+export interface BrokerNode {
+  port: number
+  pid: number
+  /** Stops the broker; its pipeline's counts (null without a pipeline) and the connections it accepted. */
+  stop(): Promise<{ pipeline: PipelineReport | null; clients: number }>
+}
+
+export interface BrokerNodeContext {
+  devices: number
+  gateway: number
+  key: Buffer
+  seed: string
+  outputDir: string
+  brokerExecArgv?: string[]
+}
+
+/**
+ * Starts src/bench/broker-process.ts — a real `Lab` with the bench registry, derived from the
+ * run's key, so every node knows every bench device — and waits until it listens. With `cluster`
+ * it joins the other nodes on that Redis.
+ */
+export async function startBrokerNode(pipeline: PipelineMode, context: BrokerNodeContext, cluster?: { url: string; nodeId: string }): Promise<BrokerNode> {
+  const name = cluster ? `broker ${cluster.nodeId}` : 'broker'
+  const child = new BenchChild<ToBroker, FromBroker>(new URL('./broker-process.ts', import.meta.url), { name, ...(context.brokerExecArgv ? { execArgv: context.brokerExecArgv } : {}) })
+  child.send({ type: 'start', devices: context.devices, gateway: context.gateway, key: context.key.toString('base64'), pipeline, outputDir: context.outputDir, seed: context.seed, ...(cluster ? { cluster } : {}) })
+  const ready = await child.next('ready')
+  return {
+    port: ready.port,
+    pid: child.pid,
+    async stop() {
+      child.send({ type: 'stop' })
+      const stopped = await child.next('stopped')
+      await child.finish()
+      return { pipeline: stopped.pipeline ? { ...stopped.pipeline, quarantinedBy: stopped.quarantinedBy } : null, clients: stopped.clients }
+    },
+  }
+}
