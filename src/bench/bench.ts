@@ -28,6 +28,8 @@ export const COMPARED_FIGURES: { figure: string; value: (run: RunResult) => numb
   { figure: 'delivered msg/s', value: (r) => r.rates.delivered },
   { figure: 'broker CPU µs per message', value: (r) => r.broker?.cpuUsPerMessage ?? null },
   { figure: "broker main thread's CPU µs per message", value: (r) => r.broker?.mainThreadUsPerMessage ?? null },
+  { figure: 'Redis CPU µs per message', value: (r) => r.redis?.cpuUsPerMessage ?? null },
+  { figure: 'brokers + Redis CPU µs per message', value: (r) => (r.broker && r.redis ? r.broker.cpuUsPerMessage + r.redis.cpuUsPerMessage : null) },
   { figure: 'p99 latency ms', value: (r) => r.latency?.p99 ?? null },
   { figure: 'generator messages per CPU-second', value: (r) => r.generator.messagesPerCpuSecond },
 ]

@@ -6,6 +6,9 @@ const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFraction
 const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? n(v, 2) : v < 100 ? n(v, 1) : n(v))
 const or = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '–' : f(v))
 
+/** One figure of each broker node, node 1 first: `a / b` for a cluster of two. */
+const perNode = (r: RunResult, cell: (node: RunResult['nodes'][number]) => string) => (r.nodes.length > 0 ? r.nodes.map(cell).join(' / ') : '–')
+
 const ROWS: Row[] = [
   ['target', (r) => r.target],
   ['connections', (r) => n(r.connections)],
@@ -25,6 +28,11 @@ const ROWS: Row[] = [
   ['broker CPU µs/msg', (r) => or(r.broker?.cpuUsPerMessage, (v) => n(v, 1))],
   ['  of which main thread', (r) => or(r.broker?.mainThreadUsPerMessage, (v) => n(v, 1))],
   ['broker peak RSS MB', (r) => or(r.broker?.peakRssMB, (v) => n(v))],
+  ['per node: connections', (r) => perNode(r, (node) => or(node.clients, (v) => n(v)))],
+  ['per node: CPU cores', (r) => perNode(r, (node) => n(node.cpuCores, 2))],
+  ['Redis CPU cores', (r) => or(r.redis?.cpuCores, (v) => n(v, 2))],
+  ['Redis CPU µs/msg', (r) => or(r.redis?.cpuUsPerMessage, (v) => n(v, 1))],
+  ['Redis peak RSS MB', (r) => or(r.redis?.peakRssMB, (v) => n(v))],
   ['generator CPU cores', (r) => n(r.generator.cpuCores, 2)],
   ['generator msg per CPU-s', (r) => n(r.generator.messagesPerCpuSecond)],
   ['generator peak RSS MB', (r) => n(r.generator.peakRssMB)],

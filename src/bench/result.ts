@@ -41,6 +41,14 @@ export interface RunResult {
   latency: LatencySummary | null
   /** Null for a broker the bench did not start. */
   broker: (ProcessFigures & { cpuUsPerMessage: number; mainThreadUsPerMessage: number }) | null
+  /**
+   * Each broker process the bench started, in node order (one for `embedded`, N for `cluster:N`;
+   * `broker` is their sum). `clients`: connections the node accepted, null when it did not say
+   * (Mosquitto, or a broker that crashed).
+   */
+  nodes: (ProcessFigures & { clients: number | null })[]
+  /** A cluster's redis-server, per device message delivered like the broker; null without one. */
+  redis: (ProcessFigures & { cpuUsPerMessage: number }) | null
   generator: ProcessFigures & { workers: number; messagesPerCpuSecond: number }
   subscriber: ProcessFigures & { pipelineOutputs: number }
   pipeline: (PipelineCounters & { quarantinedBy: Record<string, number> }) | null

@@ -141,6 +141,7 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
       joined,
       samples: sampler.samples,
       pipeline: stopped.pipeline,
+      clientsPerNode: stopped.clientsPerNode,
       pipelineOutputs,
       brokerFailure,
     })

@@ -20,6 +20,8 @@ export interface RunPieces {
   joined: JoinedRun
   samples: Sample[]
   pipeline: RunResult['pipeline']
+  /** Connections each broker node accepted, as the target reported them when it stopped. */
+  clientsPerNode: number[]
   pipelineOutputs: number
   brokerFailure: string | null
 }
@@ -46,6 +48,7 @@ export function summariseRun(p: RunPieces): RunResult {
   const brokerCpuMs = cpuMsBetween(windowSamples, (s) => s.broker)
   const brokerMainMs = cpuMsBetween(windowSamples, (s) => s.broker && { ...s.broker, cpuMs: s.broker.mainThreadCpuMs })
   const perMessage = (ms: number | null) => (joined.deliveredInWindow > 0 && ms !== null ? (ms * 1000) / joined.deliveredInWindow : 0)
+  const redisCores = cores(windowSamples, (s) => s.redis)
   return {
     variant: p.variant,
     round: p.round,
@@ -64,6 +67,12 @@ export function summariseRun(p: RunPieces): RunResult {
       brokerCores === null
         ? null
         : { cpuCores: brokerCores, peakRssMB: peak(p.samples, (s) => s.broker), cpuUsPerMessage: perMessage(brokerCpuMs), mainThreadUsPerMessage: perMessage(brokerMainMs) },
+    nodes: Array.from({ length: p.samples[0]?.nodes.length ?? 0 }, (_, i) => ({
+      cpuCores: cores(windowSamples, (s) => s.nodes[i] ?? null) ?? 0,
+      peakRssMB: peak(p.samples, (s) => s.nodes[i] ?? null),
+      clients: p.clientsPerNode[i] ?? null,
+    })),
+    redis: redisCores === null ? null : { cpuCores: redisCores, peakRssMB: peak(p.samples, (s) => s.redis), cpuUsPerMessage: perMessage(cpuMsBetween(windowSamples, (s) => s.redis)) },
     generator: {
       workers: p.workers,
       cpuCores: sumOverProcesses(windowSamples, p.workers, cores),
