@@ -27,7 +27,10 @@ async function busyWard(): Promise<Registry> {
   }
 }
 
-describe('clean shutdown under load', () => {
+describe.each([
+  { workers: 0, where: 'inline' },
+  { workers: 2, where: 'in two worker threads' },
+])('clean shutdown under load, pipeline $where', ({ workers }) => {
   it('loses nothing: every message a device sent is counted, and every valid one is in the archive sink', async () => {
     const dir = outputDir()
     const base = loadPipelineConfig()
@@ -48,6 +51,7 @@ describe('clean shutdown under load', () => {
       log: silentLogger,
       outputDir: dir,
       pipeline,
+      pipelineWorkers: workers,
     })
     // Under load means every device connected and sending; one still mid-CONNECT when stopped
     // would have its will published by the broker — a message the device never sent.

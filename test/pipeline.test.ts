@@ -35,7 +35,11 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-describe('pipeline on a live broker', () => {
+// The same assertions inline and in worker threads: moving the pipeline off the broker's thread changes nothing a client sees.
+describe.each([
+  { workers: 0, where: 'inline' },
+  { workers: 2, where: 'in two worker threads' },
+])('pipeline on a live broker, $where', ({ workers }) => {
   let lab: Lab
   let dir: string
   let watcher: MqttClient
@@ -53,6 +57,7 @@ describe('pipeline on a live broker', () => {
       simulate: false,
       log: silentLogger,
       outputDir: dir,
+      pipelineWorkers: workers,
     })
     watcher = await connectAs(lab, { clientId: 'pipeline-watcher' })
     await watcher.subscribeAsync(['alerts/#', 'fhir/#', 'quarantine/#'], { qos: 1 })

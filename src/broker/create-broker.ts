@@ -13,7 +13,9 @@ import { preConnectHook } from './hooks/pre-connect.ts'
 import { LoadShedding } from './load-shedding.ts'
 import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.ts'
 import type { Profile } from './profile.ts'
+import type { PublishAdmission } from './publish-admission.ts'
 import { rateLimitedPublish } from './publish-rate-limit.ts'
+import { resumeSessionsInOrder } from './session-resume.ts'
 
 export interface BrokerDeps {
   registry: HospitalRegistry
@@ -29,6 +31,8 @@ export interface BrokerDeps {
   limits?: Partial<BrokerLimits>
   /** Largest packet a client may send (default MAX_PACKET_BYTES, src/broker/packet-size-limit.ts). */
   maxPacketBytes?: number
+  /** Holds client publishes while the pipeline's workers catch up (src/broker/publish-admission.ts). */
+  admission?: PublishAdmission
 }
 
 export interface BrokerSecurity {
@@ -71,7 +75,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const security = deps.security ?? { connections: new ConnectionWatch({ signals: deps.signals, now: Date.now }), bans: new BanList(), now: Date.now, maxConnectionsPerAddress: 0 }
   const shedding = deps.shedding ?? new LoadShedding({ signals: deps.signals, log: silentLogger })
   const limits = { ...brokerLimits(deps.profile), ...deps.limits }
-  const authorizePublish = authorizePublishHook(deps)
+  const acl = authorizePublishHook(deps)
+  const authorizePublish = deps.admission ? deps.admission.gate(acl) : acl
   const broker = await Aedes.createBroker({
     ...deps.aedes,
     ...limits,
@@ -81,6 +86,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
     authorizeForward: (client, packet) => shedding.forwardUnlessCongested(client, packet),
   })
+  resumeSessionsInOrder(broker)
   security.connections.attach(broker)
   limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES)
   shedding.attach(broker, limits.drainTimeout)

@@ -11,9 +11,9 @@ import { openListeners, type BoundListener, type ListenerSpec, type Listeners } 
 import { profile, type ProfileName } from '../broker/profile.ts'
 import { DEVICE_ROOT } from '../contract/topics.ts'
 import type { Envelope } from '../contract/envelope.ts'
-import { buildPipeline } from '../pipeline/build.ts'
-import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.ts'
-import { combineObservers, type Pipeline, type PipelineObserver } from '../pipeline/pipeline.ts'
+import { PublishAdmission } from '../broker/publish-admission.ts'
+import type { PipelineConfig } from '../pipeline/config.ts'
+import type { PipelineObserver, PipelineRunner } from '../pipeline/pipeline.ts'
 import { HospitalRegistry } from '../registry/registry.ts'
 import type { Registry } from '../registry/schema.ts'
 import type { SecurityAlert } from '../security/alert.ts'
@@ -29,6 +29,7 @@ import { until } from '../util/until.ts'
 import { WardlabError } from '../util/errors.ts'
 import { Fleet } from '../simulation/fleet.ts'
 import { LabMetrics } from '../ops/metrics.ts'
+import { startLabPipeline } from './lab-pipeline.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
 
 export interface LabOptions {
@@ -50,6 +51,12 @@ export interface LabOptions {
    * --compare pipeline=off,on` measures the pipeline's cost against.
    */
   pipeline?: PipelineConfig | false
+  /**
+   * 0 (the default) runs the pipeline inline on the broker's thread; N runs it in N worker
+   * threads, messages sharded by patient, with back-pressure to the devices when they fall behind
+   * (src/pipeline/offload). `wardlab start` uses workers; scenario runs, which need determinism, inline.
+   */
+  pipelineWorkers?: number
   /** Defaults to a clock paced at `speed` from now; scenario runs pass a virtual clock. */
   clock?: SimClock
   /** Detector thresholds and response policy (src/security/config.ts); defaults when left out. */
@@ -104,7 +111,7 @@ export class Lab {
   readonly monitor: SecurityMonitor
   readonly fleet: Fleet | null
   readonly listeners: Listeners
-  readonly pipeline: Pipeline
+  readonly pipeline: PipelineRunner
   readonly metrics: LabMetrics
   readonly http: HttpServer | null
   /** What the broker shed (throttles, rate disconnects, drain timeouts), by action. */
@@ -158,11 +165,12 @@ export class Lab {
     if (options.cluster && options.persistenceDir) throw new WardlabError('WL_USAGE', 'a cluster node keeps its sessions in Redis: --cluster and a persistence folder do not go together')
     const cluster = options.cluster ? await connectCluster(options.cluster.url, options.cluster.nodeId) : null
     const connections = new ConnectionWatch({ signals, now, ...(cluster ? { sessions: cluster.state } : {}) })
-    const broker = await createBroker({ registry, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(cluster ? { aedes: cluster.aedes } : {}), ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId } } : {}) })
+    const admission = new PublishAdmission()
+    const broker = await createBroker({ registry, admission, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(cluster ? { aedes: cluster.aedes } : {}), ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId } } : {}) })
     const responder = new BanResponder({ bans, connections, log })
     const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => publishAlert(broker, alert), ...(cluster ? { cluster: cluster.state } : {}) })
     let fleet: Fleet | null = null
-    let pipeline: Pipeline | null = null
+    let pipeline: PipelineRunner | null = null
     const metrics = new LabMetrics({
       pipeline: () => pipeline!.counters,
       devicesConnected: () => fleet?.connectedCount() ?? 0,
@@ -171,12 +179,13 @@ export class Lab {
       signalsByType: () => signals.counts,
       loadShedByAction: () => shedding.counts,
     })
-    pipeline = buildPipeline({ config: options.pipeline || loadPipelineConfig(), registry, detectors: monitor.messages, broker, outputDir: options.outputDir, observer: combineObservers(metrics.observer(), options.observer) })
     const gate = new ConnectionGate(broker, options.onConnection)
     const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => await durable?.close(), async () => clock.stop(), async () => cluster?.close()]
     let listeners: Listeners
     let http: HttpServer | null = null
     try {
+      pipeline = await startLabPipeline({ config: options.pipeline || undefined, workers: options.pipeline === false ? 0 : (options.pipelineWorkers ?? 0), registryData: options.registry, registry, security, monitor, broker, outputDir: options.outputDir, metrics: metrics.observer(), observer: options.observer, admission })
+      undo.unshift(() => pipeline!.close())
       listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
       undo.unshift(() => listeners.close())
       if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') } })
@@ -292,7 +301,7 @@ interface LabParts {
   monitor: SecurityMonitor
   fleet: Fleet | null
   listeners: Listeners
-  pipeline: Pipeline
+  pipeline: PipelineRunner
   pipelineEnabled: boolean
   metrics: LabMetrics
   http: HttpServer | null

@@ -53,8 +53,8 @@ export class LabMetrics {
   observer(): PipelineObserver {
     return {
       stage: (stage, outcome, seconds) => this.stageSeconds.observe({ stage, outcome }, seconds),
-      quarantined: (reason) => bump(this.quarantinedBy, reason),
-      routed: (route, sink) => bump(this.routed, `${route}\u0000${sink}`),
+      quarantined: (reason, count = 1) => bump(this.quarantinedBy, reason, count),
+      routed: (route, sink, count = 1) => bump(this.routed, `${route}\u0000${sink}`, count),
     }
   }
 
@@ -63,8 +63,8 @@ export class LabMetrics {
   }
 }
 
-function bump(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1)
+function bump(map: Map<string, number>, key: string, count: number): void {
+  map.set(key, (map.get(key) ?? 0) + count)
 }
 
 /** A counter whose values are read from a Map of running totals when scraped. */

@@ -16,11 +16,22 @@ export interface PipelineCounters {
   routed: number
 }
 
+/** What a lab feeds device messages to: the pipeline inline, or a pool of pipeline workers (src/pipeline/offload). */
+export interface PipelineRunner {
+  readonly counters: PipelineCounters
+  readonly quarantinedBy: ReadonlyMap<QuarantineReason, number>
+  ingest(topic: string, payload: Buffer, source: PipelineMessage['source'], receivedAt: number): void
+  /** Waits until every message ingested so far is through the stages and every sink has delivered or persisted its outputs. */
+  drain(): Promise<void>
+  close(): Promise<void>
+}
+
 /** Hooks for metrics: kept as plain callbacks so the pipeline knows nothing of Prometheus. */
 export interface PipelineObserver {
   stage?(stage: string, outcome: 'pass' | 'reject', seconds: number): void
-  quarantined?(reason: QuarantineReason): void
-  routed?(route: string, sink: string): void
+  /** `count` is 1 unless a pipeline worker reports several at once. */
+  quarantined?(reason: QuarantineReason, count?: number): void
+  routed?(route: string, sink: string, count?: number): void
   /** A device message passed every stage (after its outputs were delivered). */
   accepted?(message: PipelineMessage): void
 }
@@ -41,7 +52,7 @@ const TIMING_SAMPLE_EVERY = 16
  * to the sinks, and quarantines anything a stage rejects — including a stage that throws, which
  * is a bug but must still not lose the message.
  */
-export class Pipeline {
+export class Pipeline implements PipelineRunner {
   readonly counters: PipelineCounters = { received: 0, valid: 0, quarantined: 0, derived: 0, routed: 0 }
   readonly quarantinedBy = new Map<QuarantineReason, number>()
   private readonly stages: readonly Stage[]

@@ -10,6 +10,7 @@ import type { Detector, Report } from './detector.ts'
  * alerts there.
  */
 export class MessageDetectors implements MessageInspector {
+  private readonly all: readonly Detector[]
   private readonly onMessage: readonly Detector[]
   private readonly onQuarantine: readonly Detector[]
   private readonly timeOf: (message: PipelineMessage) => number
@@ -17,6 +18,7 @@ export class MessageDetectors implements MessageInspector {
 
   /** `timeOf` says when a message is judged to have happened: now, or when the broker received it. */
   constructor(detectors: readonly Detector[], timeOf: (message: PipelineMessage) => number, report: Report) {
+    this.all = detectors
     this.onMessage = detectors.filter((d) => d.onMessage)
     this.onQuarantine = detectors.filter((d) => d.onQuarantine)
     this.timeOf = timeOf
@@ -39,4 +41,9 @@ export class MessageDetectors implements MessageInspector {
     for (const detector of this.onQuarantine) detector.onQuarantine!(message, reason, at, this.report)
   }
 
+
+  /** Lets detectors forget idle keys, where no security monitor sweeps them (a pipeline worker). */
+  sweep(at: number): void {
+    for (const detector of this.all) detector.sweep?.(at)
+  }
 }

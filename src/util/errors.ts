@@ -13,6 +13,7 @@ export type WardlabErrorCode =
   | 'WL_REGISTRY_CONFLICT'
   | 'WL_UNKNOWN_DEVICE_KIND'
   | 'WL_CLUSTER_UNREACHABLE'
+  | 'WL_PIPELINE_WORKER'
 
 export class WardlabError extends Error {
   readonly code: WardlabErrorCode

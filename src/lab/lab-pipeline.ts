@@ -1,0 +1,47 @@
+import type { Aedes } from 'aedes'
+import type { PublishAdmission } from '../broker/publish-admission.ts'
+import { buildPipeline } from '../pipeline/build.ts'
+import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.ts'
+import { PipelinePool } from '../pipeline/offload/pipeline-pool.ts'
+import { combineObservers, type PipelineObserver, type PipelineRunner } from '../pipeline/pipeline.ts'
+import type { HospitalRegistry } from '../registry/registry.ts'
+import type { Registry } from '../registry/schema.ts'
+import type { SecurityConfig } from '../security/config.ts'
+import type { SecurityMonitor } from '../security/monitor.ts'
+import { WardlabError } from '../util/errors.ts'
+
+export interface LabPipelineParts {
+  config: PipelineConfig | undefined
+  /** 0: inline on the broker's thread; N: that many worker threads, sharded by patient. */
+  workers: number
+  registryData: Registry
+  registry: HospitalRegistry
+  security: SecurityConfig
+  monitor: SecurityMonitor
+  broker: Aedes
+  outputDir: string
+  metrics: PipelineObserver
+  observer: PipelineObserver | undefined
+  admission: PublishAdmission
+}
+
+/**
+ * The lab's pipeline, where it was asked to run. Inline, every stage runs on the broker's thread
+ * between one publish and the next — deterministic, which scenario runs on a virtual clock need.
+ * In workers, the broker's thread only hands messages over and publishes what comes back.
+ */
+export async function startLabPipeline(parts: LabPipelineParts): Promise<PipelineRunner> {
+  const config = parts.config ?? loadPipelineConfig()
+  if (parts.workers === 0) return buildPipeline({ config, registry: parts.registry, detectors: parts.monitor.messages, broker: parts.broker, outputDir: parts.outputDir, observer: combineObservers(parts.metrics, parts.observer) })
+  // A recorder sees each accepted message as it passes; across threads it would see copies, late.
+  if (parts.observer) throw new WardlabError('WL_USAGE', 'a pipeline observer (scenario recording) needs the pipeline inline: pipeline workers must be 0')
+  return PipelinePool.start({
+    workers: parts.workers,
+    setup: { registry: parts.registryData, config, security: parts.security, outputDir: parts.outputDir },
+    registry: parts.registry,
+    broker: parts.broker,
+    findings: (finding) => parts.monitor.recordFinding(finding),
+    observer: parts.metrics,
+    admission: parts.admission,
+  })
+}

@@ -1,0 +1,232 @@
+import { Worker } from 'node:worker_threads'
+import type { PublishAdmission } from '../../broker/publish-admission.ts'
+import type { HospitalRegistry } from '../../registry/registry.ts'
+import type { Finding } from '../../security/alert.ts'
+import { WardlabError } from '../../util/errors.ts'
+import type { PipelineMessage } from '../message.ts'
+import type { PipelineCounters, PipelineObserver, PipelineRunner } from '../pipeline.ts'
+import { BoundedPublisher, type BrokerPublisher } from '../sinks/bounded-publisher.ts'
+import type { QuarantineReason } from '../stage.ts'
+import { packPayloads, unpackPayloads } from './packed-payloads.ts'
+import type { FromPipelineWorker, ProcessedBatch, PublishBatch, ToPipelineWorker, WorkerSetup } from './protocol.ts'
+import { PatientSharding } from './shard.ts'
+import { applyStats } from './stats-delta.ts'
+
+/** Worker threads do not inherit `--import tsx` or tsx's `register()`: a two-line module registers it, then loads the worker. */
+const WORKER_BOOT = new URL(
+  `data:text/javascript,${encodeURIComponent(
+    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(new URL('./pipeline-worker.ts', import.meta.url).href)})`,
+  )}`,
+)
+
+/**
+ * Messages handed to the workers and not yet answered, plus outputs not yet through the broker,
+ * at which client publishes are held (PublishAdmission), and below which they flow again. At the
+ * ~25 µs a message a worker needs, 4,096 is about 100 ms of work queued: enough to ride out a
+ * burst, little enough that a device's data is never more than that behind.
+ */
+export const DEFAULT_HIGH_WATER = 4096
+const LOW_WATER_FRACTION = 0.25
+
+export interface PipelinePoolOptions {
+  workers: number
+  setup: WorkerSetup
+  registry: HospitalRegistry
+  /** Where outputs are published: the embedded broker. */
+  broker: BrokerPublisher
+  /** The broker thread's security monitor: it records what the workers' detectors found. */
+  findings: (finding: Finding) => void
+  observer?: PipelineObserver
+  admission?: PublishAdmission
+  highWater?: number
+}
+
+/** One worker and the columns of the batch being gathered for it. */
+class Shard {
+  readonly worker: Worker
+  /** Handed over and not yet answered. */
+  inWorker = 0
+  topics: string[] = []
+  clientIds: string[] = []
+  addresses: string[] = []
+  receivedAt: number[] = []
+  payloads: Buffer[] = []
+
+  constructor(worker: Worker) {
+    this.worker = worker
+  }
+
+  post(message: ToPipelineWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer)
+  }
+
+  /** Sends what was gathered in one transfer. */
+  flush(): void {
+    if (this.topics.length === 0) return
+    const payloads = packPayloads(this.payloads)
+    this.inWorker += this.topics.length
+    this.post({ type: 'ingest', batch: { topics: this.topics, clientIds: this.clientIds, addresses: this.addresses, receivedAt: Float64Array.from(this.receivedAt), payloads } }, [payloads.bytes.buffer])
+    this.topics = []
+    this.clientIds = []
+    this.addresses = []
+    this.receivedAt = []
+    this.payloads = []
+  }
+
+  /** The worker's next answer of `type` (answers come in the order requests were sent). */
+  next<T extends FromPipelineWorker['type']>(type: T): Promise<Extract<FromPipelineWorker, { type: T }>> {
+    return new Promise((resolve) => {
+      const listener = (message: FromPipelineWorker) => {
+        if (message.type !== type) return
+        this.worker.off('message', listener)
+        resolve(message as Extract<FromPipelineWorker, { type: T }>)
+      }
+      this.worker.on('message', listener)
+    })
+  }
+}
+
+/**
+ * The pipeline off the broker's thread: device messages are sharded by patient over worker
+ * threads, gathered per turn of the event loop and handed over in one transfer per worker; the
+ * outputs come back serialised and are published here, in order, as the broker. The broker's
+ * thread keeps only the hand-over and the publishing — about 3 µs a message against 25 µs for
+ * the pipeline inline (BENCHMARKS.md (a)). When the workers fall behind, client publishes are
+ * held at the broker (back-pressure to the devices) rather than queued without bound.
+ */
+export class PipelinePool implements PipelineRunner {
+  readonly counters: PipelineCounters = { received: 0, valid: 0, quarantined: 0, derived: 0, routed: 0 }
+  readonly quarantinedBy = new Map<QuarantineReason, number>()
+  private readonly shards: Shard[]
+  private readonly sharding: PatientSharding
+  private readonly publisher: BoundedPublisher
+  private readonly options: PipelinePoolOptions
+  private readonly observer: PipelineObserver
+  private readonly highWater: number
+  private scheduled = false
+  private closed = false
+  private awaitingPublisher = false
+
+  private constructor(shards: Shard[], options: PipelinePoolOptions) {
+    this.shards = shards
+    this.options = options
+    this.sharding = new PatientSharding(options.registry, shards.length)
+    this.publisher = new BoundedPublisher(options.broker)
+    this.observer = options.observer ?? {}
+    this.highWater = options.highWater ?? DEFAULT_HIGH_WATER
+    for (const shard of shards) shard.worker.on('message', (message: FromPipelineWorker) => message.type === 'processed' && this.answered(shard, message.batch))
+  }
+
+  /** Starts the workers and waits until each has built its pipeline (a bad configuration fails here, not later). */
+  static async start(options: PipelinePoolOptions): Promise<PipelinePool> {
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new WardlabError('WL_USAGE', `pipeline workers must be a whole number of at least 1, got ${options.workers}`)
+    const shards = Array.from({ length: options.workers }, () => new Shard(new Worker(WORKER_BOOT, { workerData: options.setup, name: 'wardlab pipeline' })))
+    const failures = shards.map((shard) => failure(shard.worker))
+    let pool: PipelinePool | null = null
+    for (const failed of failures) failed.catch((err: Error) => pool?.fail(err))
+    try {
+      await Promise.all(shards.map((shard, i) => Promise.race([shard.next('ready'), failures[i]!])))
+    } catch (err) {
+      await Promise.all(shards.map((shard) => shard.worker.terminate()))
+      throw new WardlabError('WL_PIPELINE_WORKER', `a pipeline worker failed to start: ${(err as Error).message}`, { cause: err })
+    }
+    pool = new PipelinePool(shards, options)
+    return pool
+  }
+
+  /** Messages the pipeline holds: handed to workers or gathering for them, and outputs waiting for the broker. */
+  get backlog(): number {
+    let total = this.publisher.pending
+    for (const shard of this.shards) total += shard.inWorker + shard.topics.length
+    return total
+  }
+
+  ingest(topic: string, payload: Buffer, source: PipelineMessage['source'], receivedAt: number): void {
+    this.counters.received++
+    const shard = this.shards[this.sharding.shardOf(topic, source.clientId)]!
+    shard.topics.push(topic)
+    shard.clientIds.push(source.clientId)
+    shard.addresses.push(source.address)
+    shard.receivedAt.push(receivedAt)
+    shard.payloads.push(payload)
+    if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => this.flush())
+    }
+    if (this.options.admission && this.backlog >= this.highWater) this.options.admission.pause()
+  }
+
+  /** Every message ingested so far has been processed, its outputs published and every worker's files flushed. */
+  async drain(): Promise<void> {
+    this.flush()
+    await Promise.all(
+      this.shards.map((shard) => {
+        const drained = shard.next('drained')
+        shard.post({ type: 'drain' })
+        return drained
+      }),
+    )
+    await this.publisher.idle()
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.drain()
+    this.closed = true
+    await Promise.all(
+      this.shards.map(async (shard) => {
+        const closed = shard.next('closed')
+        shard.post({ type: 'close' })
+        await closed
+        await shard.worker.terminate()
+      }),
+    )
+  }
+
+  private flush(): void {
+    this.scheduled = false
+    for (const shard of this.shards) shard.flush()
+  }
+
+  private answered(shard: Shard, batch: ProcessedBatch): void {
+    shard.inWorker -= batch.count
+    if (batch.outputs) this.publishOutputs(batch.outputs)
+    for (const finding of batch.findings) this.options.findings(finding)
+    applyStats(batch.stats, this, this.observer)
+    this.reconsiderAdmission()
+  }
+
+  /** Called as answers arrive and as outputs get through the broker: either may be what the backlog waits on. */
+  private reconsiderAdmission(): void {
+    const admission = this.options.admission
+    if (!admission?.isPaused) return
+    if (this.backlog <= this.highWater * LOW_WATER_FRACTION) admission.resume()
+    else if (this.publisher.pending > 0 && !this.awaitingPublisher) {
+      this.awaitingPublisher = true
+      void this.publisher.idle().then(() => {
+        this.awaitingPublisher = false
+        this.reconsiderAdmission()
+      })
+    }
+  }
+
+  private publishOutputs(outputs: PublishBatch): void {
+    unpackPayloads(outputs.payloads).forEach((payload, i) =>
+      this.publisher.publish({ cmd: 'publish', topic: outputs.topics[i]!, payload, qos: outputs.qos[i]! as 0 | 1, retain: outputs.retain[i] === 1, dup: false }),
+    )
+  }
+
+  /** A worker died (out of memory, a bug outside the stages' own error handling): nothing it held can be vouched for, so the process must not go on quietly. */
+  private fail(err: Error): void {
+    if (this.closed) return
+    throw new WardlabError('WL_PIPELINE_WORKER', `a pipeline worker died with ${this.backlog} messages in hand: ${err.message}`, { cause: err })
+  }
+}
+
+/** Rejects when the worker errors or exits before it is terminated on purpose. */
+function failure(worker: Worker): Promise<never> {
+  return new Promise((_, reject) => {
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`exited with code ${code}`)))
+  })
+}

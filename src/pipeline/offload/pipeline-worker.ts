@@ -1,0 +1,85 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import type { PublishPacket } from 'aedes'
+import { HospitalRegistry } from '../../registry/registry.ts'
+import type { Finding } from '../../security/alert.ts'
+import { createDetectors } from '../../security/detectors/index.ts'
+import { MessageDetectors } from '../../security/message-detectors.ts'
+import { buildPipeline } from '../build.ts'
+import { packPayloads, unpackPayloads } from './packed-payloads.ts'
+import type { FromPipelineWorker, IngestBatch, ProcessedBatch, PublishBatch, ToPipelineWorker, WorkerSetup } from './protocol.ts'
+import { StatsCollector } from './stats-delta.ts'
+
+/** Idle detector state is forgotten about once a second of the messages' own time, as the monitor does. */
+const SWEEP_EVERY_MS = 1000
+
+/**
+ * One pipeline worker: the unchanged pipeline — stages, sinks, routes, files — for the patients
+ * sharded to it (src/pipeline/offload/shard.ts). Its broker sinks publish into a list that goes
+ * back to the broker thread with each batch's answer, with the message detectors' findings (the
+ * broker thread's monitor de-duplicates, alerts and blocks) and the counts for metrics. A message
+ * is judged at the time the broker received it, so detection does not depend on queueing delay.
+ */
+const setup = workerData as WorkerSetup
+const port = parentPort!
+const registry = new HospitalRegistry(setup.registry)
+let outgoing: PublishPacket[] = []
+let findings: Finding[] = []
+const detectors = new MessageDetectors(createDetectors(setup.security, registry), (message) => message.receivedAt, (finding) => findings.push(finding))
+const stats = new StatsCollector()
+const pipeline = buildPipeline({
+  config: setup.config,
+  registry,
+  detectors,
+  broker: {
+    publish(packet, done) {
+      outgoing.push(packet)
+      done()
+    },
+  },
+  outputDir: setup.outputDir,
+  observer: stats,
+})
+let lastSweep = -Infinity
+
+function processBatch(batch: IngestBatch): ProcessedBatch {
+  const payloads = unpackPayloads(batch.payloads)
+  let latest = lastSweep
+  for (let i = 0; i < payloads.length; i++) {
+    const receivedAt = batch.receivedAt[i]!
+    pipeline.ingest(batch.topics[i]!, payloads[i]!, { clientId: batch.clientIds[i]!, address: batch.addresses[i]! }, receivedAt)
+    if (receivedAt > latest) latest = receivedAt
+  }
+  if (latest - lastSweep >= SWEEP_EVERY_MS) {
+    detectors.sweep(latest)
+    lastSweep = latest
+  }
+  const answer: ProcessedBatch = { count: payloads.length, outputs: outgoing.length > 0 ? packOutputs(outgoing) : null, findings, stats: stats.take(pipeline.counters) }
+  outgoing = []
+  findings = []
+  return answer
+}
+
+function packOutputs(packets: PublishPacket[]): PublishBatch {
+  return {
+    topics: packets.map((p) => p.topic),
+    qos: Uint8Array.from(packets, (p) => p.qos),
+    retain: Uint8Array.from(packets, (p) => (p.retain ? 1 : 0)),
+    payloads: packPayloads(packets.map((p) => p.payload as Buffer)),
+  }
+}
+
+function send(message: FromPipelineWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer)
+}
+
+port.on('message', (message: ToPipelineWorker) => {
+  if (message.type === 'ingest') {
+    const batch = processBatch(message.batch)
+    send({ type: 'processed', batch }, batch.outputs ? [batch.outputs.payloads.bytes.buffer] : [])
+  } else if (message.type === 'drain') {
+    void pipeline.drain().then(() => send({ type: 'drained' }))
+  } else {
+    void pipeline.close().then(() => send({ type: 'closed' }))
+  }
+})
+send({ type: 'ready' })

@@ -1,0 +1,54 @@
+import type { Registry } from '../../registry/schema.ts'
+import type { Finding } from '../../security/alert.ts'
+import type { SecurityConfig } from '../../security/config.ts'
+import type { PipelineConfig } from '../config.ts'
+import type { QuarantineReason } from '../stage.ts'
+import type { PackedPayloads } from './packed-payloads.ts'
+
+/** What a pipeline worker is built from: plain data, cloned into the worker once. */
+export interface WorkerSetup {
+  registry: Registry
+  config: PipelineConfig
+  security: SecurityConfig
+  outputDir: string
+}
+
+/** Device messages as the broker received them, column by column. */
+export interface IngestBatch {
+  topics: string[]
+  clientIds: string[]
+  addresses: string[]
+  receivedAt: Float64Array
+  payloads: PackedPayloads
+}
+
+/** What the worker's broker sinks published, serialised, for the broker thread to publish in order. */
+export interface PublishBatch {
+  topics: string[]
+  qos: Uint8Array
+  retain: Uint8Array
+  payloads: PackedPayloads
+}
+
+/** What the pipeline counted while processing one batch; the broker thread keeps the totals. */
+export interface StatsDelta {
+  valid: number
+  quarantined: number
+  derived: number
+  routed: number
+  quarantinedBy: [QuarantineReason, number][]
+  routedBy: [route: string, sink: string, count: number][]
+  stageTimings: [stage: string, outcome: 'pass' | 'reject', seconds: number][]
+}
+
+export interface ProcessedBatch {
+  /** Device messages of the ingest batch this answers: every one is now valid or quarantined. */
+  count: number
+  outputs: PublishBatch | null
+  /** For the broker thread's security monitor, which de-duplicates, alerts and blocks. */
+  findings: Finding[]
+  stats: StatsDelta
+}
+
+export type ToPipelineWorker = { type: 'ingest'; batch: IngestBatch } | { type: 'drain' } | { type: 'close' }
+export type FromPipelineWorker = { type: 'ready' } | { type: 'processed'; batch: ProcessedBatch } | { type: 'drained' } | { type: 'closed' }

@@ -1,0 +1,35 @@
+import { parseDeviceTopic } from '../../contract/topics.ts'
+import type { HospitalRegistry } from '../../registry/registry.ts'
+import { hashString } from '../../simulation/rng.ts'
+
+/** Topics remembered at most: a ward has a few per device; anything past this is noise or abuse. */
+const MAX_REMEMBERED_TOPICS = 100_000
+
+/**
+ * Which worker a message goes to. Every device of one patient goes to the same worker, because
+ * NEWS2 combines the monitor's and the ventilator's readings of that patient; devices with no
+ * patient (MRI, environment sensors) are spread by their own id. The answer per topic is
+ * remembered, so the broker thread splits a topic once, not once per message.
+ */
+export class PatientSharding {
+  private readonly registry: HospitalRegistry
+  private readonly shards: number
+  private readonly byTopic = new Map<string, number>()
+
+  constructor(registry: HospitalRegistry, shards: number) {
+    this.registry = registry
+    this.shards = shards
+  }
+
+  shardOf(topic: string, clientId: string): number {
+    if (this.shards === 1) return 0
+    let shard = this.byTopic.get(topic)
+    if (shard === undefined) {
+      const deviceId = parseDeviceTopic(topic)?.deviceId ?? clientId
+      shard = hashString(this.registry.device(deviceId)?.patient ?? deviceId) % this.shards
+      if (this.byTopic.size >= MAX_REMEMBERED_TOPICS) this.byTopic.clear()
+      this.byTopic.set(topic, shard)
+    }
+    return shard
+  }
+}
