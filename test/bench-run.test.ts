@@ -9,7 +9,6 @@ import { benchDevices, benchTopic } from '../src/bench/fleet-layout.ts'
 import { joinRecords } from '../src/bench/join-records.ts'
 import { WireConnection } from '../src/bench/mqtt-wire.ts'
 import { fleetPayloads } from '../src/bench/payloads.ts'
-import { PipelineHost } from '../src/bench/pipeline-host.ts'
 import { RecordLog } from '../src/bench/record-log.ts'
 import type { BenchReport } from '../src/bench/result.ts'
 import { BenchSubscriber } from '../src/bench/subscriber.ts'
@@ -58,14 +57,12 @@ describe('bench accounting against the embedded broker', () => {
   })
 })
 
-describe('the pipeline in a worker thread (--pipeline worker)', () => {
+describe('the pipeline in a worker thread (--pipeline on, as wardlab start runs it)', () => {
   const key = Buffer.alloc(32, 4)
   const registry = benchRegistry({ devices: 3, gateway: 1, key })
   let lab: Lab
-  let host: PipelineHost
   beforeAll(async () => {
-    lab = await Lab.start({ registry, provisioningKey: key, profile: 'lab', listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }], seed: 'test', speed: 1, simulate: false, log: silentLogger, outputDir: tempDir(), pipeline: false })
-    host = new PipelineHost(lab, registry, tempDir())
+    lab = await Lab.start({ registry, provisioningKey: key, profile: 'lab', listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }], seed: 'test', speed: 1, simulate: false, log: silentLogger, outputDir: tempDir(), pipelineWorkers: 1 })
   })
   afterAll(async () => lab?.stop())
 
@@ -80,10 +77,10 @@ describe('the pipeline in a worker thread (--pipeline worker)', () => {
     const deadline = Date.now() + 10_000
     while ((subscriber.received < 10 || subscriber.outputs === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     await publisher.end()
-    const stopped = await host.stop()
+    await lab.pipeline.drain()
     await subscriber.close()
-    expect(stopped.counters).toMatchObject({ received: 10, valid: 10, quarantined: 0 })
-    expect(stopped.counters.routed).toBeGreaterThan(0)
+    expect(lab.pipeline.counters).toMatchObject({ received: 10, valid: 10, quarantined: 0 })
+    expect(lab.pipeline.counters.routed).toBeGreaterThan(0)
     expect(subscriber.outputs).toBeGreaterThan(0)
   })
 })

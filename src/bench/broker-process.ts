@@ -2,7 +2,6 @@ import { Lab } from '../lab/lab.ts'
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import { silentLogger } from '../util/log.ts'
 import { benchRegistry } from './bench-registry.ts'
-import { PipelineHost } from './pipeline-host.ts'
 import type { PipelineMode } from './targets.ts'
 
 export type ToBroker =
@@ -25,12 +24,11 @@ export type FromBroker = { type: 'ready'; port: number } | { type: 'stopped'; pi
 /**
  * The embedded broker under test, in a process of its own: the generator cannot steal its event
  * loop, and its CPU and memory are its own (the coordinator reads them from /proc). It is a real
- * `Lab` — registry, ACL, security monitor, and the full pipeline (inline, off, or in a worker) —
+ * `Lab` — registry, ACL, security monitor, and the full pipeline (in a worker thread as `wardlab start` runs it, inline on the broker's thread, or off) —
  * listening on a free loopback port, with the bench fleet as its registry.
  */
 function serve(): void {
   let lab: Lab | null = null
-  let host: PipelineHost | null = null
   let mode: PipelineMode = 'off'
   let clients = 0
   process.on('message', (message: ToBroker) => {
@@ -52,21 +50,18 @@ function serve(): void {
         // host from taking a process's file descriptors) would refuse the fleet past 1,000; the
         // bench checks the descriptor budget itself before it starts (fd-budget.ts).
         security: { maxConnectionsPerAddress: 0 },
-        ...(mode === 'on' ? {} : { pipeline: false as const }),
+        ...(mode === 'off' ? { pipeline: false as const } : { pipelineWorkers: mode === 'on' ? 1 : 0 }),
         ...(message.cluster ? { cluster: message.cluster } : {}),
       }).then((started) => {
         lab = started
         started.broker.on('clientReady', () => clients++)
-        if (mode === 'worker') host = new PipelineHost(started, registry, message.outputDir)
         process.send!({ type: 'ready', port: started.bound[0]!.port } satisfies FromBroker)
       })
     } else {
       void (async () => {
-        // Devices have disconnected: the worker gets the last of their messages, then the lab stops.
-        const worker = await host?.stop()
+        // Devices have disconnected: stopping drains the pipeline of the last of their messages.
         await lab?.stop()
-        const inline = mode === 'on' && lab ? { pipeline: { ...lab.pipeline.counters }, quarantinedBy: Object.fromEntries(lab.pipeline.quarantinedBy) } : null
-        const counts = worker ? { pipeline: worker.counters, quarantinedBy: worker.quarantinedBy } : (inline ?? { pipeline: null, quarantinedBy: {} })
+        const counts = mode !== 'off' && lab ? { pipeline: { ...lab.pipeline.counters }, quarantinedBy: Object.fromEntries(lab.pipeline.quarantinedBy) } : { pipeline: null, quarantinedBy: {} }
         process.send!({ type: 'stopped', ...counts, clients } satisfies FromBroker)
         process.disconnect()
       })()

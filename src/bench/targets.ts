@@ -3,8 +3,8 @@ import { startBrokerNode, type BrokerNodeContext, type PipelineReport } from './
 import { startClusterTarget } from './cluster-target.ts'
 import { startMosquitto } from './mosquitto.ts'
 
-/** on: the pipeline inline on the broker's thread, as `wardlab start` runs it; off: none; worker: in a worker thread (an experiment). */
-export const PIPELINE_MODES = ['on', 'off', 'worker'] as const
+/** on: the pipeline in a worker thread, as `wardlab start` runs it; inline: on the broker's own thread (as scenario runs do); off: none. */
+export const PIPELINE_MODES = ['on', 'off', 'inline'] as const
 export type PipelineMode = (typeof PIPELINE_MODES)[number]
 
 export type TargetSpec =

@@ -30,7 +30,7 @@ export const benchCommand = defineCommand({
     'ramp-up': { type: 'number', default: 0, min: 0, description: 'seconds over which the rate grows from 0 (not measured)' },
     'connect-rate': { type: 'integer', default: 1000, min: 1, description: 'connections opened per second before the load' },
     target: { type: 'string', default: 'embedded', placeholder: 'list', description: 'embedded, cluster:N (N embedded brokers on a throw-away redis-server), mosquitto (started on a free port) or mqtt://host:port; comma-separate several to compare them' },
-    pipeline: { type: 'enum', values: PIPELINE_MODES, default: 'on', description: "the embedded broker's pipeline: inline as wardlab start runs it, off, or in a worker thread (an experiment, BENCHMARKS.md)" },
+    pipeline: { type: 'enum', values: PIPELINE_MODES, default: 'on', description: "the embedded broker's pipeline: on (in a worker thread, as wardlab start runs it), inline (on the broker's thread) or off" },
     generator: { type: 'enum', values: ENGINES, default: 'wardlab', description: "wardlab's batched generator, or a plain mqtt.js loop" },
     compare: { type: 'string', placeholder: 'pipeline=off,on|generator=wardlab,mqttjs|nodes=1,2', description: 'run these variants side by side; the first is the baseline of the ratios' },
     rounds: { type: 'integer', default: 1, min: 1, description: 'repeat the comparison, alternating the order (ABBA)' },

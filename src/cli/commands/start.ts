@@ -22,6 +22,7 @@ const startOptions = {
   profile: { type: 'enum', values: PROFILES, default: 'lab', description: 'lab: anonymous read-only observers allowed; strict: every client authenticates' },
   ...labFileOptions,
   pipeline: { type: 'string', placeholder: 'file', description: 'pipeline YAML: stages, sinks and routes (default: the built-in one)' },
+  'pipeline-workers': { type: 'integer', default: 1, min: 0, max: 64, description: "run the pipeline in N worker threads, messages sharded by patient, so the broker's thread only relays (0: on the broker's thread)" },
   output: { type: 'string', placeholder: 'dir', description: "folder for this run's alerts, FHIR NDJSON and quarantine files (default <data-dir>/runs/<start time>)" },
   persistence: { type: 'string', placeholder: 'dir', description: 'keep persistent sessions, their queued QoS 1 messages and retained messages in a LevelDB here, so they survive a restart (default: in memory)' },
   seed: { type: 'string', default: 'wardlab', description: 'seed for patients and device telemetry' },
@@ -71,6 +72,7 @@ export const startCommand = defineCommand({
       ...(options.persistence ? { persistenceDir: options.persistence } : {}),
       ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
+      pipelineWorkers: options['pipeline-workers'],
     })
     mountDashboard(lab)
     printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
