@@ -77,12 +77,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   return { tool: 'wardlab bench', date, machine: startMachine, command: options.command, settings: settingsOf(options), runs, comparisons }
 }
 
-function machine(): BenchReport['machine'] {
+export function machine(): BenchReport['machine'] {
   const cores = cpus()
   return { cpus: cores.length, model: cores[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: loadavg().map((l) => Math.round(l * 100) / 100), openFileLimit: openFileLimit() }
 }
 
-function settingsOf(options: BenchOptions): BenchSettings {
+export function settingsOf(options: BenchOptions): BenchSettings {
   const { key: _key, payload, ...load } = options.load
   return { ...load, payload: payload.type === 'fleet' ? 'fleet' : `synthetic:${payload.bytes}`, rounds: options.rounds }
 }

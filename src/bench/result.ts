@@ -1,5 +1,6 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { LatencySummary } from './latency.ts'
+import type { DistributedFigures } from './merge-results.ts'
 import type { RatioSummary } from './ratios.ts'
 import type { LoadOptions } from './run.ts'
 import type { SeqTotals } from './seq-accounting.ts'
@@ -55,6 +56,8 @@ export interface RunResult {
   /** Set when the broker process died before it could report (its last words). */
   brokerFailure: string | null
   timeline: TimelinePoint[]
+  /** Set when the load came from several machines (`--coordinator`): each agent's share and figures. */
+  distributed?: DistributedFigures
 }
 
 /** What was asked for, as recorded with the results (the run's key is left out). */

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { BenchChild } from './children.ts'
 import { monoMs } from './clock.ts'
-import { benchDevices, benchTopic } from './fleet-layout.ts'
+import { benchTopic, type BenchDevice } from './fleet-layout.ts'
+import { shareDevices, shareFilters, type ConnectionShare } from './fleet-share.ts'
 import type { FromGenerator, ToGenerator } from './generator-process.ts'
 import type { EngineName, GeneratorCounters, GeneratorPlan } from './generator-plan.ts'
-import { joinRecords } from './join-records.ts'
+import { joinRecords, type JoinedRun } from './join-records.ts'
 import { LatencyHistogram } from './latency.ts'
 import type { Qos } from './mqtt-wire.ts'
 import type { PayloadSpec } from './payloads.ts'
@@ -12,7 +13,7 @@ import { sampleProcess, sumSamples, type ProcSample } from './proc-stats.ts'
 import type { RecordChunk } from './record-log.ts'
 import type { RunResult } from './result.ts'
 import { BenchSubscriber } from './subscriber.ts'
-import { describeTarget, startTarget, type TargetReport, type TargetSpec } from './targets.ts'
+import { describeTarget, startTarget, type RunningTarget, type TargetReport, type TargetSpec } from './targets.ts'
 import { summariseRun } from './summarise.ts'
 
 export interface LoadOptions {
@@ -40,6 +41,17 @@ export interface RunOptions {
   outputDir: string
   brokerExecArgv?: string[]
   progress?: (line: string) => void
+  /** Generate and receive only these connections' messages (one machine of several, agent.ts); default all. */
+  share?: ConnectionShare
+  /** Once every connection is up, says when the load starts (monotonic ms); default START_DELAY_MS from then. */
+  startGate?: (connect: RunResult['connect']) => Promise<number>
+}
+
+/** A run's figures with the histograms behind them, which another machine can merge (merge-results.ts). */
+export interface MeasuredRun {
+  result: RunResult
+  joined: JoinedRun
+  connectTimes: LatencyHistogram
 }
 
 /** Load starts this long after every generator is connected, so all start on the same instant. */
@@ -54,11 +66,17 @@ const DRAIN_MAX_MS = 60_000
  * every process are sampled from /proc once a second from the start of the load.
  */
 export async function runOnce(options: RunOptions): Promise<RunResult> {
+  return (await measureRun(options)).result
+}
+
+export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
   const { load } = options
   mkdirSync(options.outputDir, { recursive: true })
   const say = options.progress ?? (() => undefined)
   let stopTarget: (() => Promise<unknown>) | null = null
-  const connections = Math.ceil(load.devices / load.gateway)
+  const share = options.share ?? { firstConnection: 0, connections: Math.ceil(load.devices / load.gateway) }
+  const connections = share.connections
+  const devices = shareDevices(share, load.gateway, load.devices)
   const workers = Math.min(load.workers, connections)
   // Generator processes load their modules while the broker starts.
   const generators = Array.from({ length: workers }, (_, w) => new BenchChild<ToGenerator, FromGenerator>(new URL('./generator-process.ts', import.meta.url), { name: `generator ${w + 1}` }))
@@ -67,10 +85,10 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
     const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}) })
     stopTarget = target.stop
     // On a cluster, the subscriber is on node 1: what devices publish on the other nodes crosses Redis.
-    subscriber = await BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(load.devices), outputs: load.consumeOutputs })
+    subscriber = await BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(devices), outputs: load.consumeOutputs, ...(options.share ? { deviceFilters: shareFilters(devices, load.devices) } : {}) })
     const connectStarted = monoMs()
     generators.forEach((child, w) => {
-      const first = Math.floor((connections * w) / workers)
+      const first = share.firstConnection + Math.floor((connections * w) / workers)
       const count = Math.floor((connections * (w + 1)) / workers) - first
       child.send({ type: 'start', plan: generatorPlan(options, target, first, count, workers) })
     })
@@ -81,8 +99,9 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
     for (const c of connected) for (const ms of c.connectMs) connectTimes.record(ms)
     const failures = connected.flatMap((c) => c.failures)
     if (failures.length > 0) say(`${failures.length.toLocaleString('en-US')} connections failed, the first with: ${failures[0]}`)
+    const connect = { wallMs: connectWallMs, perConnection: connectTimes.summary(), failures: failures.length, firstFailure: failures[0] ?? null }
 
-    const startAt = monoMs() + START_DELAY_MS
+    const startAt = options.startGate ? await options.startGate(connect) : monoMs() + START_DELAY_MS
     const loadMs = (load.rampUpS + load.durationS) * 1000
     const seconds: GeneratorCounters[] = []
     const sends: RecordChunk[] = []
@@ -114,27 +133,18 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
     await subscriber.close()
     subscriber = null
     stopTarget = null
-    // A broker that dies on the way down (15,000 clients disconnecting at once can do that) has
-    // still been measured: the figures stand, and the death is reported beside them.
-    let stopped: TargetReport = { pipeline: null, clientsPerNode: [] }
-    let brokerFailure: string | null = null
-    try {
-      stopped = await target.stop()
-    } catch (err) {
-      brokerFailure = firstLines((err as Error).message)
-      say(`the broker failed while stopping: ${brokerFailure}`)
-    }
+    const { stopped, brokerFailure } = await stopMeasuredTarget(target, say)
 
     const windowStart = startAt + load.rampUpS * 1000
     const joined = joinRecords({ sentPerDevice, sends: logsSends ? sends : null, receives, startAt, windowStart, windowEnd: startAt + loadMs })
-    return summariseRun({
+    const result = summariseRun({
       variant: options.variant,
       round: options.round,
       target: describeTarget(options.target),
       engine: options.engine,
       connections,
       workers,
-      connect: { wallMs: connectWallMs, perConnection: connectTimes.summary(), failures: failures.length, firstFailure: failures[0] ?? null },
+      connect,
       load,
       perSecond: seconds,
       done: done.map((d) => ({ counters: d.counters, loadCpuMs: d.loadCpuMs })),
@@ -145,6 +155,7 @@ export async function runOnce(options: RunOptions): Promise<RunResult> {
       pipelineOutputs,
       brokerFailure,
     })
+    return { result, joined, connectTimes }
   } finally {
     await subscriber?.close()
     for (const g of generators) if (g.process.exitCode === null) g.process.kill()
@@ -175,6 +186,21 @@ function generatorPlan(options: RunOptions, target: { host: string; ports: numbe
   }
 }
 
+/**
+ * Stops a target after its load. A broker that dies on the way down (15,000 clients disconnecting
+ * at once can do that) has still been measured: the figures stand, and the death is reported
+ * beside them.
+ */
+export async function stopMeasuredTarget(target: RunningTarget, say: (line: string) => void): Promise<{ stopped: TargetReport; brokerFailure: string | null }> {
+  try {
+    return { stopped: await target.stop(), brokerFailure: null }
+  } catch (err) {
+    const brokerFailure = firstLines((err as Error).message)
+    say(`the broker failed while stopping: ${brokerFailure}`)
+    return { stopped: { pipeline: null, clientsPerNode: [] }, brokerFailure }
+  }
+}
+
 /** The message and the first frame of a child's crash, enough to recognise it. */
 function firstLines(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
@@ -182,10 +208,10 @@ function firstLines(text: string): string {
   return [lines[0], error].filter(Boolean).join(' — ')
 }
 
-/** Every topic a bench device publishes on, to its device index. */
-function topicIndex(devices: number): Map<string, number> {
+/** Every topic these bench devices publish on, to its device index. */
+function topicIndex(devices: readonly BenchDevice[]): Map<string, number> {
   const index = new Map<string, number>()
-  for (const d of benchDevices(devices)) for (const channel of ['telemetry', 'alarm', 'event'] as const) index.set(benchTopic(d, channel), d.index)
+  for (const d of devices) for (const channel of ['telemetry', 'alarm', 'event'] as const) index.set(benchTopic(d, channel), d.index)
   return index
 }
 
@@ -216,7 +242,7 @@ export interface Sample {
   subscriber: ProcSample | null
 }
 
-function startSampler(startAt: number, pids: { brokers: number[]; redis: number | null; generators: number[] }): { samples: Sample[]; stop(): void } {
+export function startSampler(startAt: number, pids: { brokers: number[]; redis: number | null; generators: number[] }): { samples: Sample[]; stop(): void } {
   const samples: Sample[] = []
   const take = () => {
     const nodes = pids.brokers.map((pid) => sampleProcess(pid))
