@@ -1,4 +1,5 @@
 import { connect } from 'node:net'
+import { WardlabError } from '../util/errors.ts'
 import { formatAddress, LineChannel, parseFromAgent, PROTOCOL_VERSION, toWireLoad, type AgentReport, type FromAgent, type HostPort, type ToAgent } from './agent-protocol.ts'
 import { machine, settingsOf, type BenchOptions } from './bench.ts'
 import { monoMs } from './clock.ts'
@@ -10,10 +11,8 @@ import { describeTarget, startTarget, type RunningTarget } from './targets.ts'
 
 type AgentChannel = LineChannel<FromAgent, ToAgent>
 
-/** An agent could not be reached, refused, failed or went silent: the message names it and says how. */
-export class BenchAgentError extends Error {
-  override name = 'BenchAgentError'
-}
+/** An agent could not be reached, refused, failed or went silent: the message names it and says how (exit 1). */
+const agentError = (message: string, cause?: unknown) => new WardlabError('WL_BENCH_AGENT', `wardlab bench --coordinator: ${message}`, { cause })
 
 const CONNECT_TIMEOUT_MS = 5000
 const PINGS = 5
@@ -96,7 +95,7 @@ async function connectAll(addresses: readonly HostPort[]): Promise<AgentChannel[
   const channels = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))
   if (failures.length === 0) return channels
   for (const channel of channels) channel.destroy()
-  throw new BenchAgentError(failures.join('\n'))
+  throw agentError(failures.join('\n'))
 }
 
 function connectAgent(address: HostPort): Promise<AgentChannel> {
@@ -105,11 +104,11 @@ function connectAgent(address: HostPort): Promise<AgentChannel> {
     const socket = connect({ host: address.host, port: address.port })
     const onError = (err: Error) => {
       clearTimeout(timer)
-      reject(new BenchAgentError(`cannot reach ${name}: ${err.message} (is \`wardlab bench --agent --listen ${formatAddress(address)}\` running there?)`))
+      reject(agentError(`cannot reach ${name}: ${err.message} (is \`wardlab bench --agent --listen ${formatAddress(address)}\` running there?)`))
     }
     const timer = setTimeout(() => {
       socket.destroy()
-      reject(new BenchAgentError(`cannot reach ${name}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s`))
+      reject(agentError(`cannot reach ${name}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s`))
     }, CONNECT_TIMEOUT_MS)
     socket.once('error', onError)
     socket.once('connect', () => {
@@ -125,7 +124,7 @@ async function fromAgents<T>(step: Promise<T>): Promise<T> {
   try {
     return await step
   } catch (err) {
-    throw new BenchAgentError((err as Error).message, { cause: err })
+    throw agentError((err as Error).message, err)
   }
 }
 

@@ -14,6 +14,7 @@ export type WardlabErrorCode =
   | 'WL_UNKNOWN_DEVICE_KIND'
   | 'WL_CLUSTER_UNREACHABLE'
   | 'WL_PIPELINE_WORKER'
+  | 'WL_BENCH_AGENT'
 
 export class WardlabError extends Error {
   readonly code: WardlabErrorCode
