@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { Redis } from 'ioredis'
 import createMq from 'mqemitter-redis'
 import { WardlabError } from '../util/errors.ts'
+import { RedisBans } from './redis-bans.ts'
 import { RedisClusterState } from './redis-state.ts'
 
 /** aedes-persistence-redis 12 ships no types; Aedes types its `persistence` option as `any` too. */
@@ -15,7 +16,9 @@ export interface ClusterBackend {
   /** Passed to Aedes: messages through Redis pub/sub, sessions and retained messages in Redis. */
   readonly aedes: { mq: unknown; persistence: unknown; id: string }
   readonly state: RedisClusterState
-  /** After the broker has closed (which closes `mq`): the persistence's and the state's connections. */
+  /** Bans every node enforces, decided on any of them. */
+  readonly bans: RedisBans
+  /** After the broker has closed (which closes `mq`): the persistence's, the bans' and the state's connections. */
   close(): Promise<void>
 }
 
@@ -28,9 +31,11 @@ export interface ClusterBackend {
 export async function connectCluster(url: string, nodeId: string = `wardlab-${randomUUID().slice(0, 8)}`): Promise<ClusterBackend> {
   if (!/^rediss?:\/\//.test(url)) throw new WardlabError('WL_USAGE', `--cluster wants a redis:// URL, got ${url}`)
   const state = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 })
+  let bans: RedisBans
   try {
     await state.connect()
     await state.ping()
+    bans = await RedisBans.join(state, nodeId)
   } catch (err) {
     state.disconnect()
     throw new WardlabError('WL_CLUSTER_UNREACHABLE', `cannot reach Redis at ${url}: ${(err as Error).message}`)
@@ -44,10 +49,11 @@ export async function connectCluster(url: string, nodeId: string = `wardlab-${ra
     nodeId,
     aedes: { mq, persistence, id: nodeId },
     state: new RedisClusterState(state, nodeId),
+    bans,
     async close() {
       // Not persistence.destroy(): it unsubscribes through the broker's mq, which broker.close has
       // already closed, and would wait forever. Its own connection is all there is left to close.
-      await Promise.all([persistenceConnection.quit().catch(() => undefined), state.quit().catch(() => undefined)])
+      await Promise.all([persistenceConnection.quit().catch(() => undefined), bans.close(), state.quit().catch(() => undefined)])
     },
   }
 }
