@@ -104,11 +104,11 @@ function connectAgent(address: HostPort): Promise<AgentChannel> {
     const socket = connect({ host: address.host, port: address.port })
     const onError = (err: Error) => {
       clearTimeout(timer)
-      reject(agentError(`cannot reach ${name}: ${err.message} (is \`wardlab bench --agent --listen ${formatAddress(address)}\` running there?)`))
+      reject(new Error(`cannot reach ${name}: ${err.message} (is \`wardlab bench --agent --listen ${formatAddress(address)}\` running there?)`))
     }
     const timer = setTimeout(() => {
       socket.destroy()
-      reject(agentError(`cannot reach ${name}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s`))
+      reject(new Error(`cannot reach ${name}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s`))
     }, CONNECT_TIMEOUT_MS)
     socket.once('error', onError)
     socket.once('connect', () => {

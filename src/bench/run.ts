@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { BenchChild } from './children.ts'
 import { monoMs } from './clock.ts'
 import { benchTopic, type BenchDevice } from './fleet-layout.ts'
-import { shareDevices, shareFilters, type ConnectionShare } from './fleet-share.ts'
+import { shareDevices, shareFilters, splitConnections, type ConnectionShare } from './fleet-share.ts'
 import type { FromGenerator, ToGenerator } from './generator-process.ts'
 import type { EngineName, GeneratorCounters, GeneratorPlan } from './generator-plan.ts'
 import { joinRecords, type JoinedRun } from './join-records.ts'
@@ -87,10 +87,10 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     // On a cluster, the subscriber is on node 1: what devices publish on the other nodes crosses Redis.
     subscriber = await BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(devices), outputs: load.consumeOutputs, ...(options.share ? { deviceFilters: shareFilters(devices, load.devices) } : {}) })
     const connectStarted = monoMs()
+    const parts = splitConnections(connections, workers)
     generators.forEach((child, w) => {
-      const first = share.firstConnection + Math.floor((connections * w) / workers)
-      const count = Math.floor((connections * (w + 1)) / workers) - first
-      child.send({ type: 'start', plan: generatorPlan(options, target, first, count, workers) })
+      const part = parts[w]!
+      child.send({ type: 'start', plan: generatorPlan(options, target, share.firstConnection + part.firstConnection, part.connections, workers) })
     })
     say(`${describeTarget(options.target)}: connecting ${connections.toLocaleString('en-US')} connections from ${workers} generator process${workers === 1 ? '' : 'es'}`)
     const connected = await Promise.all(generators.map((g) => g.next('connected')))

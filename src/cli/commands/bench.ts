@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { runBench, type Variant } from '../../bench/bench.ts'
+import { runBench, type BenchOptions, type Variant } from '../../bench/bench.ts'
+import { runCoordinated } from '../../bench/coordinator.ts'
 import { assertSocketsFit, openFileLimit } from '../../bench/fd-budget.ts'
 import { ENGINES, type EngineName } from '../../bench/generator-plan.ts'
 import { MIN_SYNTHETIC_BYTES, type PayloadSpec } from '../../bench/payloads.ts'
@@ -13,6 +14,7 @@ import { renderSvg } from '../../bench/report-svg.ts'
 import { describeTarget, parseTarget, PIPELINE_MODES, type PipelineMode, type TargetSpec } from '../../bench/targets.ts'
 import { WardlabError } from '../../util/errors.ts'
 import { defineCommand } from '../options.ts'
+import { AGENT_OPTIONS, coordinatedAgents, serveAgent } from './bench-agents.ts'
 
 const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: ${message}\nRun \`wardlab bench --help\` for the flags it takes.`)
 
@@ -43,17 +45,22 @@ export const benchCommand = defineCommand({
     svg: { type: 'string', placeholder: 'file', description: 'write the per-second timeline chart' },
     output: { type: 'string', placeholder: 'dir', description: "keep the embedded pipeline's files here (default: a temporary folder, removed)" },
     'cpu-prof': { type: 'string', placeholder: 'dir', description: 'profile the embedded broker (node --cpu-prof) into this folder' },
+    ...AGENT_OPTIONS,
   },
   async run(options) {
+    if (options.agent) return serveAgent(options)
     const payload = parsePayload(options.payload)
     const ratePerDevice = options['total-rate'] !== undefined ? options['total-rate'] / options.devices : parseRate(options.rate)
     const variants = parseVariants(options.target, options.pipeline as PipelineMode, options.generator as EngineName, options.compare)
+    const agents = coordinatedAgents(options, variants)
     const local = variants.some((v) => v.target.type !== 'url')
     if (options['cpu-prof'] && variants.some((v) => v.target.type === 'cluster')) throw usage('--cpu-prof profiles the one embedded broker; it does not take cluster targets')
-    assertSocketsFit({ devices: options.devices, gateway: options.gateway, workers: options.workers, brokerIsLocalProcess: local, subscribers: 1, limit: openFileLimit() })
+    // With agents, each machine's generators hold their share's sockets (each agent checks its own limit).
+    assertSocketsFit({ devices: options.devices, gateway: options.gateway, workers: options.workers * (agents?.length ?? 1), brokerIsLocalProcess: local, subscribers: 1, limit: openFileLimit() })
     const outputDir = options.output ? resolve(options.output) : mkdtempSync(join(tmpdir(), 'wardlab-bench-'))
+    const run = agents ? (o: BenchOptions) => runCoordinated(o, agents) : runBench
     try {
-      const report = await runBench({
+      const report = await run({
         load: {
           devices: options.devices,
           ratePerDevice,
