@@ -10,6 +10,7 @@ import type { QuarantineReason } from '../stage.ts'
 import { packPayloads, unpackPayloads } from './packed-payloads.ts'
 import type { FromPipelineWorker, ProcessedBatch, PublishBatch, ToPipelineWorker, WorkerSetup } from './protocol.ts'
 import { PatientSharding } from './shard.ts'
+import { StringTable, StringTableMirror } from './string-table.ts'
 import { applyStats } from './stats-delta.ts'
 
 /** Worker threads do not inherit `--import tsx` or tsx's `register()`: a two-line module registers it, then loads the worker. */
@@ -46,11 +47,24 @@ class Shard {
   readonly worker: Worker
   /** Handed over and not yet answered. */
   inWorker = 0
-  topics: string[] = []
-  clientIds: string[] = []
-  addresses: string[] = []
+  readonly topics = new StringTable()
+  readonly sources = new StringTable()
+  readonly outputTopics = new StringTableMirror((topic) => topic)
+  topicIds: number[] = []
+  sourceIds: number[] = []
   receivedAt: number[] = []
   payloads: Buffer[] = []
+
+  get gathered(): number {
+    return this.topicIds.length
+  }
+
+  add(topic: string, source: PipelineMessage['source'], receivedAt: number, payload: Buffer): void {
+    this.topicIds.push(this.topics.idOf(topic))
+    this.sourceIds.push(this.sources.idOf(`${source.clientId}\u0000${source.address}`))
+    this.receivedAt.push(receivedAt)
+    this.payloads.push(payload)
+  }
 
   constructor(worker: Worker) {
     this.worker = worker
@@ -62,13 +76,13 @@ class Shard {
 
   /** Sends what was gathered in one transfer. */
   flush(): void {
-    if (this.topics.length === 0) return
+    if (this.gathered === 0) return
     const payloads = packPayloads(this.payloads)
-    this.inWorker += this.topics.length
-    this.post({ type: 'ingest', batch: { topics: this.topics, clientIds: this.clientIds, addresses: this.addresses, receivedAt: Float64Array.from(this.receivedAt), payloads } }, [payloads.bytes.buffer])
-    this.topics = []
-    this.clientIds = []
-    this.addresses = []
+    this.inWorker += this.gathered
+    const batch = { topics: this.topics.takeChanges(), sources: this.sources.takeChanges(), topicIds: Uint32Array.from(this.topicIds), sourceIds: Uint32Array.from(this.sourceIds), receivedAt: Float64Array.from(this.receivedAt), payloads }
+    this.post({ type: 'ingest', batch }, [payloads.bytes.buffer, batch.topicIds.buffer, batch.sourceIds.buffer, batch.receivedAt.buffer])
+    this.topicIds = []
+    this.sourceIds = []
     this.receivedAt = []
     this.payloads = []
   }
@@ -137,18 +151,13 @@ export class PipelinePool implements PipelineRunner {
   /** Messages the pipeline holds: handed to workers or gathering for them, and outputs waiting for the broker. */
   get backlog(): number {
     let total = this.publisher.pending
-    for (const shard of this.shards) total += shard.inWorker + shard.topics.length
+    for (const shard of this.shards) total += shard.inWorker + shard.gathered
     return total
   }
 
   ingest(topic: string, payload: Buffer, source: PipelineMessage['source'], receivedAt: number): void {
     this.counters.received++
-    const shard = this.shards[this.sharding.shardOf(topic, source.clientId)]!
-    shard.topics.push(topic)
-    shard.clientIds.push(source.clientId)
-    shard.addresses.push(source.address)
-    shard.receivedAt.push(receivedAt)
-    shard.payloads.push(payload)
+    this.shards[this.sharding.shardOf(topic, source.clientId)]!.add(topic, source, receivedAt, payload)
     if (!this.scheduled) {
       this.scheduled = true
       setImmediate(() => this.flush())
@@ -190,7 +199,7 @@ export class PipelinePool implements PipelineRunner {
 
   private answered(shard: Shard, batch: ProcessedBatch): void {
     shard.inWorker -= batch.count
-    if (batch.outputs) this.publishOutputs(batch.outputs)
+    if (batch.outputs) this.publishOutputs(shard, batch.outputs)
     for (const finding of batch.findings) this.options.findings(finding)
     applyStats(batch.stats, this, this.observer)
     this.reconsiderAdmission()
@@ -210,9 +219,10 @@ export class PipelinePool implements PipelineRunner {
     }
   }
 
-  private publishOutputs(outputs: PublishBatch): void {
+  private publishOutputs(shard: Shard, outputs: PublishBatch): void {
+    shard.outputTopics.apply(outputs.topics)
     unpackPayloads(outputs.payloads).forEach((payload, i) =>
-      this.publisher.publish({ cmd: 'publish', topic: outputs.topics[i]!, payload, qos: outputs.qos[i]! as 0 | 1, retain: outputs.retain[i] === 1, dup: false }),
+      this.publisher.publish({ cmd: 'publish', topic: shard.outputTopics.get(outputs.topicIds[i]!), payload, qos: outputs.qos[i]! as 0 | 1, retain: outputs.retain[i] === 1, dup: false }),
     )
   }
 

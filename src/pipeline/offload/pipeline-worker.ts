@@ -8,6 +8,7 @@ import { buildPipeline } from '../build.ts'
 import { packPayloads, unpackPayloads } from './packed-payloads.ts'
 import type { FromPipelineWorker, IngestBatch, ProcessedBatch, PublishBatch, ToPipelineWorker, WorkerSetup } from './protocol.ts'
 import { StatsCollector } from './stats-delta.ts'
+import { StringTable, StringTableMirror } from './string-table.ts'
 
 /** Idle detector state is forgotten about once a second of the messages' own time, as the monitor does. */
 const SWEEP_EVERY_MS = 1000
@@ -40,13 +41,21 @@ const pipeline = buildPipeline({
   observer: stats,
 })
 let lastSweep = -Infinity
+const topics = new StringTableMirror((topic) => topic)
+const sources = new StringTableMirror((key) => {
+  const [clientId, address] = key.split('\u0000') as [string, string]
+  return { clientId, address }
+})
+const outputTopics = new StringTable()
 
 function processBatch(batch: IngestBatch): ProcessedBatch {
+  topics.apply(batch.topics)
+  sources.apply(batch.sources)
   const payloads = unpackPayloads(batch.payloads)
   let latest = lastSweep
   for (let i = 0; i < payloads.length; i++) {
     const receivedAt = batch.receivedAt[i]!
-    pipeline.ingest(batch.topics[i]!, payloads[i]!, { clientId: batch.clientIds[i]!, address: batch.addresses[i]! }, receivedAt)
+    pipeline.ingest(topics.get(batch.topicIds[i]!), payloads[i]!, sources.get(batch.sourceIds[i]!), receivedAt)
     if (receivedAt > latest) latest = receivedAt
   }
   if (latest - lastSweep >= SWEEP_EVERY_MS) {
@@ -60,8 +69,10 @@ function processBatch(batch: IngestBatch): ProcessedBatch {
 }
 
 function packOutputs(packets: PublishPacket[]): PublishBatch {
+  const topicIds = Uint32Array.from(packets, (p) => outputTopics.idOf(p.topic))
   return {
-    topics: packets.map((p) => p.topic),
+    topics: outputTopics.takeChanges(),
+    topicIds,
     qos: Uint8Array.from(packets, (p) => p.qos),
     retain: Uint8Array.from(packets, (p) => (p.retain ? 1 : 0)),
     payloads: packPayloads(packets.map((p) => p.payload as Buffer)),

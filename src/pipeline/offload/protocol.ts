@@ -4,6 +4,7 @@ import type { SecurityConfig } from '../../security/config.ts'
 import type { PipelineConfig } from '../config.ts'
 import type { QuarantineReason } from '../stage.ts'
 import type { PackedPayloads } from './packed-payloads.ts'
+import type { TableChanges } from './string-table.ts'
 
 /** What a pipeline worker is built from: plain data, cloned into the worker once. */
 export interface WorkerSetup {
@@ -13,18 +14,21 @@ export interface WorkerSetup {
   outputDir: string
 }
 
-/** Device messages as the broker received them, column by column. */
+/** Device messages as the broker received them, column by column; topics and sources by number (string-table.ts). */
 export interface IngestBatch {
-  topics: string[]
-  clientIds: string[]
-  addresses: string[]
+  topics: TableChanges
+  /** `clientId` NUL `address`: one entry per connection. */
+  sources: TableChanges
+  topicIds: Uint32Array
+  sourceIds: Uint32Array
   receivedAt: Float64Array
   payloads: PackedPayloads
 }
 
 /** What the worker's broker sinks published, serialised, for the broker thread to publish in order. */
 export interface PublishBatch {
-  topics: string[]
+  topics: TableChanges
+  topicIds: Uint32Array
   qos: Uint8Array
   retain: Uint8Array
   payloads: PackedPayloads
