@@ -62,8 +62,11 @@ export function syntheticPayloads(bytes: number): PayloadSource {
 
 /** Emissions per kind in the pool every device of that kind cycles through. */
 const POOL_SIZE = 300
-/** Ticks driven to fill it: telemedicine carts say nothing between calls, so some kinds need hours. */
-const POOL_TICKS = 5000
+/**
+ * Ticks driven to fill it: telemedicine carts say nothing between calls, so some kinds need hours,
+ * and with some seeds the first call comes late — the drive goes on, four times longer each try.
+ */
+const POOL_TICKS = [5000, 20_000, 80_000]
 
 /**
  * Real device payloads: each kind is driven offline (src/simulation/drive-kind.ts) through a few
@@ -92,8 +95,10 @@ function emissionPool(kindName: string, seed: string): { channel: OutboundChanne
   const kind = DEVICE_KINDS.get(kindName)
   if (!kind) throw new Error(`no device kind "${kindName}"`)
   const start = Date.UTC(2026, 0, 1, 8)
-  const patient = kind.needsPatient ? createPatientModel(benchPatient(`pt-pool-${kindName}`, 'bench-w0001', 'bed-01', 0), { seed, startMs: start }) : null
-  const { emissions } = driveKind(kind, { deviceId: `${kindName}-pool`, seed, start, ticks: POOL_TICKS, patient, ward: 'bench-w0001', bed: 'bed-01' })
-  if (emissions.length === 0) throw new Error(`device kind "${kindName}" emitted nothing in ${POOL_TICKS} ticks`)
-  return emissions.slice(0, POOL_SIZE).map((e) => ({ channel: e.channel, tail: `,"data":${JSON.stringify(e.data)}}` }))
+  for (const ticks of POOL_TICKS) {
+    const patient = kind.needsPatient ? createPatientModel(benchPatient(`pt-pool-${kindName}`, 'bench-w0001', 'bed-01', 0), { seed, startMs: start }) : null
+    const { emissions } = driveKind(kind, { deviceId: `${kindName}-pool`, seed, start, ticks, patient, ward: 'bench-w0001', bed: 'bed-01' })
+    if (emissions.length > 0) return emissions.slice(0, POOL_SIZE).map((e) => ({ channel: e.channel, tail: `,"data":${JSON.stringify(e.data)}}` }))
+  }
+  throw new Error(`device kind "${kindName}" emitted nothing in ${POOL_TICKS.at(-1)} ticks`)
 }
