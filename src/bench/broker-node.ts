@@ -9,8 +9,8 @@ export type PipelineReport = PipelineCounters & { quarantinedBy: Record<string, 
 export interface BrokerNode {
   port: number
   pid: number
-  /** Stops the broker; its pipeline's counts (null without a pipeline) and the connections it accepted. */
-  stop(): Promise<{ pipeline: PipelineReport | null; clients: number }>
+  /** Stops the broker; its pipeline's counts (null without a pipeline), the connections it accepted and the deliveries it skipped. */
+  stop(): Promise<{ pipeline: PipelineReport | null; clients: number; skippedDeliveries: number }>
 }
 
 export interface BrokerNodeContext {
@@ -39,7 +39,7 @@ export async function startBrokerNode(pipeline: PipelineMode, context: BrokerNod
       child.send({ type: 'stop' })
       const stopped = await child.next('stopped')
       await child.finish()
-      return { pipeline: stopped.pipeline ? { ...stopped.pipeline, quarantinedBy: stopped.quarantinedBy } : null, clients: stopped.clients }
+      return { pipeline: stopped.pipeline ? { ...stopped.pipeline, quarantinedBy: stopped.quarantinedBy } : null, clients: stopped.clients, skippedDeliveries: stopped.skippedDeliveries }
     },
   }
 }

@@ -18,8 +18,12 @@ export type ToBroker =
     }
   | { type: 'stop' }
 
-/** `clients`: connections this broker accepted (CONNACK sent) during the run. */
-export type FromBroker = { type: 'ready'; port: number } | { type: 'stopped'; pipeline: PipelineCounters | null; quarantinedBy: Record<string, number>; clients: number }
+/**
+ * `clients`: connections this broker accepted (CONNACK sent) during the run. `skippedDeliveries`:
+ * messages not delivered to a subscriber that had over 1 MiB waiting (src/broker/load-shedding.ts),
+ * the broker's side of what the bench counts as lost.
+ */
+export type FromBroker = { type: 'ready'; port: number } | { type: 'stopped'; pipeline: PipelineCounters | null; quarantinedBy: Record<string, number>; clients: number; skippedDeliveries: number }
 
 /**
  * The embedded broker under test, in a process of its own: the generator cannot steal its event
@@ -62,7 +66,7 @@ function serve(): void {
         // Devices have disconnected: stopping drains the pipeline of the last of their messages.
         await lab?.stop()
         const counts = mode !== 'off' && lab ? { pipeline: { ...lab.pipeline.counters }, quarantinedBy: Object.fromEntries(lab.pipeline.quarantinedBy) } : { pipeline: null, quarantinedBy: {} }
-        process.send!({ type: 'stopped', ...counts, clients } satisfies FromBroker)
+        process.send!({ type: 'stopped', ...counts, clients, skippedDeliveries: lab?.shedding.skippedDeliveries ?? 0 } satisfies FromBroker)
         process.disconnect()
       })()
     }

@@ -48,6 +48,12 @@ export interface RunResult {
    * (Mosquitto, or a broker that crashed).
    */
   nodes: (ProcessFigures & { clients: number | null })[]
+  /**
+   * Messages the broker (every node) did not deliver to a subscriber with over 1 MiB waiting
+   * (src/broker/load-shedding.ts): loss the broker chose, to keep one slow reader from holding
+   * memory; null for a broker that does not say (Mosquitto, a remote one, a crash).
+   */
+  skippedDeliveries: number | null
   /** A cluster's redis-server, per device message delivered like the broker; null without one. */
   redis: (ProcessFigures & { cpuUsPerMessage: number }) | null
   generator: ProcessFigures & { workers: number; messagesPerCpuSecond: number }

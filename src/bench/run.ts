@@ -152,6 +152,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       samples: sampler.samples,
       pipeline: stopped.pipeline,
       clientsPerNode: stopped.clientsPerNode,
+      skippedDeliveries: stopped.skippedDeliveries,
       pipelineOutputs,
       brokerFailure,
     })
@@ -197,7 +198,7 @@ export async function stopMeasuredTarget(target: RunningTarget, say: (line: stri
   } catch (err) {
     const brokerFailure = firstLines((err as Error).message)
     say(`the broker failed while stopping: ${brokerFailure}`)
-    return { stopped: { pipeline: null, clientsPerNode: [] }, brokerFailure }
+    return { stopped: { pipeline: null, clientsPerNode: [], skippedDeliveries: null }, brokerFailure }
   }
 }
 

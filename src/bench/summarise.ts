@@ -22,6 +22,8 @@ export interface RunPieces {
   pipeline: RunResult['pipeline']
   /** Connections each broker node accepted, as the target reported them when it stopped. */
   clientsPerNode: number[]
+  /** Deliveries the broker skipped to a subscriber too far behind; absent or null when it did not say. */
+  skippedDeliveries?: number | null
   pipelineOutputs: number
   brokerFailure: string | null
 }
@@ -72,6 +74,7 @@ export function summariseRun(p: RunPieces): RunResult {
       peakRssMB: peak(p.samples, (s) => s.nodes[i] ?? null),
       clients: p.clientsPerNode[i] ?? null,
     })),
+    skippedDeliveries: p.skippedDeliveries ?? null,
     redis: redisCores === null ? null : { cpuCores: redisCores, peakRssMB: peak(p.samples, (s) => s.redis), cpuUsPerMessage: perMessage(cpuMsBetween(windowSamples, (s) => s.redis)) },
     generator: {
       workers: p.workers,

@@ -19,6 +19,8 @@ export interface TargetReport {
   pipeline: PipelineReport | null
   /** Connections each broker node accepted (the subscriber's included); empty for a broker the bench did not start. */
   clientsPerNode: number[]
+  /** Deliveries the broker nodes skipped to a subscriber too far behind; null for a broker the bench did not start. */
+  skippedDeliveries: number | null
 }
 
 export interface RunningTarget {
@@ -62,10 +64,10 @@ export async function startTarget(
   spec: TargetSpec,
   context: BrokerNodeContext,
 ): Promise<RunningTarget> {
-  if (spec.type === 'url') return { host: spec.host, ports: [spec.port], brokerPids: [], redisPid: null, local: false, stop: async () => ({ pipeline: null, clientsPerNode: [] }) }
+  if (spec.type === 'url') return { host: spec.host, ports: [spec.port], brokerPids: [], redisPid: null, local: false, stop: async () => ({ pipeline: null, clientsPerNode: [], skippedDeliveries: null }) }
   if (spec.type === 'mosquitto') {
     const mosquitto = await startMosquitto()
-    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => (await mosquitto.stop(), { pipeline: null, clientsPerNode: [] }) }
+    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => (await mosquitto.stop(), { pipeline: null, clientsPerNode: [], skippedDeliveries: null }) }
   }
   if (spec.type === 'cluster') return startClusterTarget(spec, context)
   const broker = await startBrokerNode(spec.pipeline, context)
@@ -76,8 +78,8 @@ export async function startTarget(
     redisPid: null,
     local: true,
     async stop() {
-      const { pipeline, clients } = await broker.stop()
-      return { pipeline, clientsPerNode: [clients] }
+      const { pipeline, clients, skippedDeliveries } = await broker.stop()
+      return { pipeline, clientsPerNode: [clients], skippedDeliveries }
     },
   }
 }
