@@ -60,10 +60,10 @@ export function mergeAgentRuns(agents: readonly AgentRun[], coordinator: Coordin
   })
   const joined: JoinedRun = {
     totals: { sent: sum((r) => r.totals.sent), delivered: sum((r) => r.totals.delivered), lost: sum((r) => r.totals.lost), duplicates: sum((r) => r.totals.duplicates), reordered: sum((r) => r.totals.reordered) },
-    latency: latency?.summary() ?? null,
+    latency: mergedSummary(latency, results.map((r) => r.latency?.max)),
     histogram: latency,
     deliveredInWindow: agents.reduce((n, a) => n + a.report.deliveredInWindow, 0),
-    seconds: secondHistograms.map((histogram, k) => ({ delivered: sum((r) => r.timeline[k]?.delivered ?? 0), latency: histogram?.summary() ?? null, histogram })),
+    seconds: secondHistograms.map((histogram, k) => ({ delivered: sum((r) => r.timeline[k]?.delivered ?? 0), latency: mergedSummary(histogram, results.map((r) => r.timeline[k]?.max)), histogram })),
   }
   const connectTimes = mergeHistograms(agents.map((a) => a.report.histograms.connect))
   const merged = summariseRun({
@@ -100,6 +100,17 @@ export function mergeAgentRuns(agents: readonly AgentRun[], coordinator: Coordin
 /** The widest gap the agents' start intervals allow between any two of them. */
 export function startSkewBound(offsets: readonly { min: number; max: number }[]): number {
   return Math.max(...offsets.map((o) => o.max)) - Math.min(...offsets.map((o) => o.min))
+}
+
+/**
+ * The merged histogram's summary with the exact maximum: the encoding keeps each value's bucket,
+ * not the value, so a decoded histogram's max is its bucket's top; each agent knew its own max.
+ */
+function mergedSummary(histogram: LatencyHistogram | null, maxima: readonly (number | null | undefined)[]): LatencySummary | null {
+  if (!histogram) return null
+  const known = maxima.filter((m): m is number => typeof m === 'number')
+  const summary = histogram.summary()
+  return known.length > 0 ? { ...summary, max: Math.max(...known) } : summary
 }
 
 function mergeHistograms(encoded: readonly string[]): LatencyHistogram {

@@ -1,3 +1,4 @@
+import { formatAgents } from './report-agents.ts'
 import type { BenchReport, RunResult } from './result.ts'
 
 type Row = [string, (r: RunResult) => string]
@@ -19,7 +20,6 @@ const ROWS: Row[] = [
   ['delivered %', (r) => n(r.deliveredPct, 3)],
   ['lost / reordered / duplicate', (r) => `${n(r.totals.lost)} / ${n(r.totals.reordered)} / ${n(r.totals.duplicates)}`],
   ['skipped (backpressure)', (r) => n(r.totals.skipped)],
-  ['broker skipped to subscriber', (r) => or(r.skippedDeliveries, (v) => n(v))],
   ['latency p50 ms', (r) => or(r.latency?.p50, ms)],
   ['latency p90 ms', (r) => or(r.latency?.p90, ms)],
   ['latency p99 ms', (r) => or(r.latency?.p99, ms)],
@@ -51,6 +51,7 @@ export function formatTable(report: BenchReport): string {
   const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
   const out = [line(['', ...headers]), ...cells.map(line)]
   for (const run of report.runs) if (run.brokerFailure) out.push(`${run.variant}${report.settings.rounds > 1 ? ` #${run.round + 1}` : ''}: the broker crashed while stopping: ${run.brokerFailure}`)
+  for (const run of report.runs) out.push(...formatAgents(run))
   if (report.comparisons.length > 0) out.push('', `ratios to ${report.comparisons[0]!.ratios[0]?.baseline ?? 'the first variant'} (median of the rounds):`)
   for (const comparison of report.comparisons) {
     for (const ratio of comparison.ratios) {
