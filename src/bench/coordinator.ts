@@ -78,7 +78,7 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
       const devices = shareDevices(shares[i]!, load.gateway, load.devices)
       return { address: formatAddress(addresses[i]!), share: shares[i]!, devices: { first: devices[0]?.index ?? 0, count: devices.length }, rttMs: rtts[i]!, startOffsetMs: start.offsets[i]!, report }
     })
-    const run = mergeAgentRuns(agents, { variant: variant.label, round: 0, target: describeTarget(variant.target), engine: variant.engine, load, samples: sampler.samples, pipeline: stopped.pipeline, clientsPerNode: stopped.clientsPerNode, brokerFailure })
+    const run = mergeAgentRuns(agents, { variant: variant.label, round: 0, target: describeTarget(variant.target), engine: variant.engine, load, samples: sampler.samples, ...stopped, brokerFailure })
     return { tool: 'wardlab bench', date, machine: startMachine, command: options.command, settings: settingsOf(options), runs: [run], comparisons: [] }
   } finally {
     // On a failure, dropping the channels stops agents still waiting to start; one already under
