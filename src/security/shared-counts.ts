@@ -4,12 +4,14 @@ import { KeyedTable, SlidingCount } from './windows.ts'
 export type Eventually<T> = T | Promise<T>
 
 /**
- * Runs `use` with the value: at once when it is already there, so a single broker's detectors
- * stay synchronous on the hot path, or when the promise settles for a cluster's shared state.
+ * Runs `use` with both values: at once when they are already there, so a single broker's
+ * detectors stay synchronous on the hot path, or when both promises settle for a cluster's shared
+ * state. A failure of either (Redis gone) goes to `onError`, and neither is left unhandled, which
+ * would end the process.
  */
-export function whenKnown<T>(value: Eventually<T>, use: (value: T) => void, onError: (err: unknown) => void = () => undefined): void {
-  if (value instanceof Promise) value.then(use, onError)
-  else use(value)
+export function whenBothKnown<A, B>(first: Eventually<A>, second: Eventually<B>, use: (first: A, second: B) => void, onError: (err: unknown) => void = () => undefined): void {
+  if (!(first instanceof Promise) && !(second instanceof Promise)) return use(first, second)
+  Promise.all([first, second]).then(([a, b]) => use(a, b), onError)
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { SecurityConfig } from '../config.ts'
 import type { Detector } from '../detector.ts'
-import { LocalCounts, whenKnown, type WindowCounts } from '../shared-counts.ts'
+import { LocalCounts, whenBothKnown, type WindowCounts } from '../shared-counts.ts'
 
 /** Refusals that mean a wrong secret was tried; a missing password is auth-bypass's. */
 const GUESSES = new Set(['unknown-user', 'wrong-password'])
@@ -23,15 +23,13 @@ export function bruteForceDetector(config: SecurityConfig, counts: WindowCounts 
       const source = { clientId: signal.clientId, address: signal.address, ...(username ? { username } : {}) }
       const fromAddress = counts.add(`brute-force:address:${signal.address}`, windowMs, now)
       const againstUser = counts.add(`brute-force:username:${username}`, windowMs, now)
-      whenKnown(fromAddress, (byAddress) =>
-        whenKnown(againstUser, (byUsername) => {
-          if (byAddress >= perAddress) {
-            report({ type: 'brute-force', severity: 'high', source, evidence: { failuresFromAddress: Math.round(byAddress), windowMs, lastUsername: username || null, reason: signal.reason }, connectionId: signal.connectionId })
-          } else if (byUsername >= perUsername) {
-            report({ type: 'brute-force', severity: 'high', source, evidence: { failuresAgainstUsername: Math.round(byUsername), windowMs, username }, key: `username:${username}`, connectionId: signal.connectionId })
-          }
-        }),
-      )
+      whenBothKnown(fromAddress, againstUser, (byAddress, byUsername) => {
+        if (byAddress >= perAddress) {
+          report({ type: 'brute-force', severity: 'high', source, evidence: { failuresFromAddress: Math.round(byAddress), windowMs, lastUsername: username || null, reason: signal.reason }, connectionId: signal.connectionId })
+        } else if (byUsername >= perUsername) {
+          report({ type: 'brute-force', severity: 'high', source, evidence: { failuresAgainstUsername: Math.round(byUsername), windowMs, username }, key: `username:${username}`, connectionId: signal.connectionId })
+        }
+      })
     },
     sweep: (now) => counts.sweep(now),
   }

@@ -1,6 +1,6 @@
 import type { SecurityConfig } from '../config.ts'
 import type { Detector } from '../detector.ts'
-import { LocalCounts, whenKnown, type WindowCounts } from '../shared-counts.ts'
+import { LocalCounts, whenBothKnown, type WindowCounts } from '../shared-counts.ts'
 
 /**
  * New connections per address and in total, in a sliding window. Counted at accept rather than at
@@ -18,15 +18,13 @@ export function connectFloodDetector(config: SecurityConfig, counts: WindowCount
       const source = { clientId: signal.clientId, address: signal.address }
       const fromAddress = counts.add(`connect-flood:address:${signal.address}`, windowMs, now)
       const overall = counts.add('connect-flood:total', windowMs, now)
-      whenKnown(fromAddress, (byAddress) =>
-        whenKnown(overall, (all) => {
-          if (byAddress >= perAddress) {
-            report({ type: 'connect-flood', severity: 'high', source, evidence: { connectionsFromAddress: Math.round(byAddress), windowMs }, connectionId: signal.connectionId })
-          } else if (all >= total) {
-            report({ type: 'connect-flood', severity: 'high', source, evidence: { connectionsTotal: Math.round(all), windowMs }, key: 'total', connectionId: signal.connectionId })
-          }
-        }),
-      )
+      whenBothKnown(fromAddress, overall, (byAddress, all) => {
+        if (byAddress >= perAddress) {
+          report({ type: 'connect-flood', severity: 'high', source, evidence: { connectionsFromAddress: Math.round(byAddress), windowMs }, connectionId: signal.connectionId })
+        } else if (all >= total) {
+          report({ type: 'connect-flood', severity: 'high', source, evidence: { connectionsTotal: Math.round(all), windowMs }, key: 'total', connectionId: signal.connectionId })
+        }
+      })
     },
     sweep: (now) => counts.sweep(now),
   }
