@@ -165,7 +165,12 @@ export class SecurityMonitor {
     const incident = `${finding.type}:${finding.key ?? finding.source.address}`
     this.cluster.claimIncident(incident, this.quietMs).then(
       (held) => {
-        if (held && !this.stopped) this.record(finding)
+        if (this.stopped) return
+        // One alert, where the incident is held; the response wherever the attack is seen, so a
+        // source that goes on on another node once its ban lifts is banned again from there. Bans
+        // are shared (src/cluster/redis-bans.ts): the nodes hold one ban, not one each.
+        if (held) this.record(finding)
+        else this.respond(finding)
       },
       // Redis unreachable: better an alert on each node than none.
       () => this.stopped || this.record(finding),
@@ -175,6 +180,10 @@ export class SecurityMonitor {
   private record(finding: Finding): void {
     for (const listener of this.findingListeners) listener(finding)
     this.book.report(finding)
+    this.respond(finding)
+  }
+
+  private respond(finding: Finding): void {
     const policy = this.config.response[finding.type]
     if (policy?.action === 'block') this.responder?.block(finding, policy, this.now())
   }
