@@ -79,7 +79,7 @@ export class RemoteLab {
       throw new WardlabError('WL_LISTEN_FAILED', `cannot connect wardlab's pipeline to ${options.url} (--broker): ${(err as Error).message}`, { cause: err })
     }
     const publisher: BrokerPublisher = {
-      publish: (packet, done) => client.publish(packet.topic, packet.payload as Buffer, { qos: packet.qos, retain: packet.retain }, () => done()),
+      publish: (packet, done) => client.publish(packet.topic, packet.payload, { qos: packet.qos, retain: packet.retain }, () => done()),
     }
     const monitor = new SecurityMonitor({ signals: new SignalBus(), registry, log: options.log, now: () => options.clock.now(), publish: (alert) => client.publish(`security/alerts/${alert.type}`, JSON.stringify(alert), { qos: 1 }) })
     const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, detectors: monitor.messages, broker: publisher, outputDir: options.outputDir, ...(options.observer ? { observer: options.observer } : {}) })

@@ -46,8 +46,14 @@ export function ucumQuantity(value: number, code: MeasurementCode): Quantity {
 
 /** FHIR `instant`/`dateTime` from epoch ms, always UTC with milliseconds: second precision and a zone, as vs-1 needs. */
 export function fhirDateTime(epochMs: number): string {
-  return new Date(epochMs).toISOString()
+  // Every Observation of one message has the same time: format it once.
+  if (epochMs !== lastDateTime.ms) {
+    lastDateTime.ms = epochMs
+    lastDateTime.text = new Date(epochMs).toISOString()
+  }
+  return lastDateTime.text
 }
+const lastDateTime = { ms: Number.NaN, text: '' }
 
 /** For a required component the device did not report (vital-signs invariant vs-3). */
 export function dataAbsentUnknown(): CodeableConcept {

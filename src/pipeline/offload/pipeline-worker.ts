@@ -75,7 +75,7 @@ function packOutputs(packets: PublishPacket[]): PublishBatch {
     topicIds,
     qos: Uint8Array.from(packets, (p) => p.qos),
     retain: Uint8Array.from(packets, (p) => (p.retain ? 1 : 0)),
-    payloads: packPayloads(packets.map((p) => p.payload as Buffer)),
+    payloads: packPayloads(packets.map((p) => p.payload)),
   }
 }
 

@@ -18,7 +18,9 @@ export function brokerSink(name: string, broker: BrokerPublisher, options: { qos
     write(topic, body) {
       if (!topic) throw new Error(`sink ${name} needs a topic on every route that targets it`)
       written++
-      publisher.publish({ cmd: 'publish', topic, payload: Buffer.from(serialize(body)), qos: options.qos ?? 1, retain: options.retain ?? false, dup: false })
+      // The text itself: MQTT packets take string payloads (mqtt-packet encodes them as it writes), so
+      // an output nobody subscribes to is never encoded, and a pipeline worker encodes a batch's at once.
+      publisher.publish({ cmd: 'publish', topic, payload: serialize(body), qos: options.qos ?? 1, retain: options.retain ?? false, dup: false })
     },
     flush: () => publisher.idle(),
     close: () => publisher.idle(),

@@ -1,15 +1,30 @@
-import { parseDeviceTopic } from '../../contract/topics.ts'
+import { parseDeviceTopic, type DeviceTopic } from '../../contract/topics.ts'
 import { reject, type Stage } from '../stage.ts'
+
+/** Topics whose parse is remembered: a ward has a few per device; past this the memory starts over. */
+const MAX_REMEMBERED_TOPICS = 100_000
 
 /**
  * Stage 1: the bytes become JSON. Malformed input is a result, not an exception: oversize and
  * unparsable payloads are rejected with the reason, and the original bytes go to quarantine.
  */
 export function decodeStage(options: { maxPayloadBytes: number }): Stage {
+  // A device publishes on the same few topics all day: split each once, share the frozen parts.
+  const topics = new Map<string, Readonly<DeviceTopic> | null>()
+  const deviceTopic = (topic: string) => {
+    let device = topics.get(topic)
+    if (device === undefined) {
+      const parsed = parseDeviceTopic(topic)
+      device = parsed && Object.freeze(parsed)
+      if (topics.size >= MAX_REMEMBERED_TOPICS) topics.clear()
+      topics.set(topic, device)
+    }
+    return device
+  }
   return {
     name: 'decode',
     process(message) {
-      const device = parseDeviceTopic(message.topic)
+      const device = deviceTopic(message.topic)
       if (!device) return reject('unknown-kind', `"${message.topic}" is not a device topic (hospital/{ward}/{kind}/{deviceId}/{channel})`)
       if (message.payload.length > options.maxPayloadBytes) {
         return reject('oversize', `payload of ${message.payload.length} bytes is over the ${options.maxPayloadBytes}-byte limit`)
