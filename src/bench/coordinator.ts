@@ -35,14 +35,16 @@ const RESULT_MARGIN_MS = 180_000
  * interval and the widest gap they allow between any two agents.
  */
 export async function runCoordinated(options: BenchOptions, addresses: readonly HostPort[]): Promise<BenchReport> {
-  if (options.variants.length !== 1 || options.rounds !== 1) throw new Error('a coordinated run has one target and one round')
-  const variant = options.variants[0]!
   const { load } = options
+  if (options.variants.length !== 1 || options.rounds !== 1) throw new Error('a coordinated run has one target and one round')
+  if (addresses.length > Math.ceil(load.devices / load.gateway)) throw new Error('a coordinated run needs at least one connection per agent')
+  const variant = options.variants[0]!
   const say = options.progress ?? (() => undefined)
   const date = new Date().toISOString()
   const startMachine = machine()
   const channels = await connectAll(addresses)
   let target: RunningTarget | null = null
+  let sampler: ReturnType<typeof startSampler> | null = null
   try {
     target = await startTarget(variant.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}) })
     const shares = splitConnections(Math.ceil(load.devices / load.gateway), channels.length)
@@ -66,11 +68,13 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
 
     const rtts = await fromAgents(Promise.all(channels.map(medianRoundTrip)))
     const start = await fromAgents(startTogether(channels, rtts))
-    const sampler = startSampler(start.at, { brokers: target.brokerPids, redis: target.redisPid, generators: [] })
+    sampler = startSampler(start.at, { brokers: target.brokerPids, redis: target.redisPid, generators: [] })
     say(`agents started together to within ${start.skewBoundMs.toFixed(2)} ms (round trips ${rtts.map((r) => r.toFixed(2)).join(', ')} ms); load for ${load.rampUpS ? `${load.rampUpS} s ramp-up + ` : ''}${load.durationS} s`)
     const resultMs = (load.rampUpS + load.durationS) * 1000 + RESULT_MARGIN_MS
     const reports: AgentReport[] = (await fromAgents(Promise.all(channels.map((c) => c.next('result', resultMs))))).map((m) => m.report)
     sampler.stop()
+    const { samples } = sampler
+    sampler = null
     const running = target
     target = null
     const { stopped, brokerFailure } = await stopMeasuredTarget(running, say)
@@ -78,12 +82,13 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
       const devices = shareDevices(shares[i]!, load.gateway, load.devices)
       return { address: formatAddress(addresses[i]!), share: shares[i]!, devices: { first: devices[0]?.index ?? 0, count: devices.length }, rttMs: rtts[i]!, startOffsetMs: start.offsets[i]!, report }
     })
-    const run = mergeAgentRuns(agents, { variant: variant.label, round: 0, target: describeTarget(variant.target), engine: variant.engine, load, samples: sampler.samples, ...stopped, brokerFailure })
+    const run = mergeAgentRuns(agents, { variant: variant.label, round: 0, target: describeTarget(variant.target), engine: variant.engine, load, samples, ...stopped, brokerFailure })
     return { tool: 'wardlab bench', date, machine: startMachine, command: options.command, settings: settingsOf(options), runs: [run], comparisons: [] }
   } finally {
     // On a failure, dropping the channels stops agents still waiting to start; one already under
     // load finishes its run and finds no one to report to.
     for (const channel of channels) channel.destroy()
+    sampler?.stop()
     await target?.stop().catch(() => undefined)
   }
 }
