@@ -20,6 +20,8 @@ export interface BenchOptions {
   outputDir: string
   command: string
   brokerExecArgv?: string[]
+  /** Worker threads of the embedded broker's pipeline with `--pipeline on` (default 1, as `wardlab start`). */
+  pipelineWorkers?: number
   progress?: (line: string) => void
 }
 
@@ -55,6 +57,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           round,
           outputDir: `${options.outputDir}/${variant.label.replace(/[^A-Za-z0-9_.-]+/g, '_')}-round${round + 1}`,
           ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}),
+          ...(options.pipelineWorkers ? { pipelineWorkers: options.pipelineWorkers } : {}),
           ...(options.progress ? { progress: options.progress } : {}),
         }),
       )

@@ -20,6 +20,8 @@ export interface BrokerNodeContext {
   seed: string
   outputDir: string
   brokerExecArgv?: string[]
+  /** Worker threads for the pipeline when it is on (default 1). */
+  pipelineWorkers?: number
 }
 
 /**
@@ -30,7 +32,7 @@ export interface BrokerNodeContext {
 export async function startBrokerNode(pipeline: PipelineMode, context: BrokerNodeContext, cluster?: { url: string; nodeId: string }): Promise<BrokerNode> {
   const name = cluster ? `broker ${cluster.nodeId}` : 'broker'
   const child = new BenchChild<ToBroker, FromBroker>(new URL('./broker-process.ts', import.meta.url), { name, ...(context.brokerExecArgv ? { execArgv: context.brokerExecArgv } : {}) })
-  child.send({ type: 'start', devices: context.devices, gateway: context.gateway, key: context.key.toString('base64'), pipeline, outputDir: context.outputDir, seed: context.seed, ...(cluster ? { cluster } : {}) })
+  child.send({ type: 'start', devices: context.devices, gateway: context.gateway, key: context.key.toString('base64'), pipeline, pipelineWorkers: context.pipelineWorkers ?? 1, outputDir: context.outputDir, seed: context.seed, ...(cluster ? { cluster } : {}) })
   const ready = await child.next('ready')
   return {
     port: ready.port,

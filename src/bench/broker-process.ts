@@ -11,6 +11,8 @@ export type ToBroker =
       gateway: number
       key: string
       pipeline: PipelineMode
+      /** With `pipeline: 'on'`: how many worker threads run it. */
+      pipelineWorkers: number
       outputDir: string
       seed: string
       /** Join a cluster of broker nodes on this Redis (Lab's `cluster` option): one node of `--target cluster:N`. */
@@ -54,7 +56,7 @@ function serve(): void {
         // host from taking a process's file descriptors) would refuse the fleet past 1,000; the
         // bench checks the descriptor budget itself before it starts (fd-budget.ts).
         security: { maxConnectionsPerAddress: 0 },
-        ...(mode === 'off' ? { pipeline: false as const } : { pipelineWorkers: mode === 'on' ? 1 : 0 }),
+        ...(mode === 'off' ? { pipeline: false as const } : { pipelineWorkers: mode === 'on' ? message.pipelineWorkers : 0 }),
         ...(message.cluster ? { cluster: message.cluster } : {}),
       }).then((started) => {
         lab = started

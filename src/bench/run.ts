@@ -40,6 +40,7 @@ export interface RunOptions {
   round: number
   outputDir: string
   brokerExecArgv?: string[]
+  pipelineWorkers?: number
   progress?: (line: string) => void
   /** Generate and receive only these connections' messages (one machine of several, agent.ts); default all. */
   share?: ConnectionShare
@@ -82,7 +83,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
   const generators = Array.from({ length: workers }, (_, w) => new BenchChild<ToGenerator, FromGenerator>(new URL('./generator-process.ts', import.meta.url), { name: `generator ${w + 1}` }))
   let subscriber: BenchSubscriber | null = null
   try {
-    const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}) })
+    const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}), ...(options.pipelineWorkers ? { pipelineWorkers: options.pipelineWorkers } : {}) })
     stopTarget = target.stop
     // On a cluster, the subscriber is on node 1: what devices publish on the other nodes crosses Redis.
     subscriber = await BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(devices), outputs: load.consumeOutputs, ...(options.share ? { deviceFilters: shareFilters(devices, load.devices) } : {}) })

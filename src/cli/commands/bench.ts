@@ -32,7 +32,8 @@ export const benchCommand = defineCommand({
     'ramp-up': { type: 'number', default: 0, min: 0, description: 'seconds over which the rate grows from 0 (not measured)' },
     'connect-rate': { type: 'integer', default: 1000, min: 1, description: 'connections opened per second before the load' },
     target: { type: 'string', default: 'embedded', placeholder: 'list', description: 'embedded, cluster:N (N embedded brokers on a throw-away redis-server), mosquitto (started on a free port) or mqtt://host:port; comma-separate several to compare them' },
-    pipeline: { type: 'enum', values: PIPELINE_MODES, default: 'on', description: "the embedded broker's pipeline: on (in a worker thread, as wardlab start runs it), inline (on the broker's thread) or off" },
+    pipeline: { type: 'enum', values: PIPELINE_MODES, default: 'on', description: "the embedded broker's pipeline: on (in worker threads, as wardlab start runs it), inline (on the broker's thread) or off" },
+    'pipeline-workers': { type: 'integer', default: 1, min: 1, max: 64, description: 'worker threads for the pipeline when it is on, sharded by patient (as wardlab start --pipeline-workers)' },
     generator: { type: 'enum', values: ENGINES, default: 'wardlab', description: "wardlab's batched generator, or a plain mqtt.js loop" },
     compare: { type: 'string', placeholder: 'pipeline=off,on|generator=wardlab,mqttjs|nodes=1,2', description: 'run these variants side by side; the first is the baseline of the ratios' },
     rounds: { type: 'integer', default: 1, min: 1, description: 'repeat the comparison, alternating the order (ABBA)' },
@@ -80,6 +81,7 @@ export const benchCommand = defineCommand({
         rounds: options.rounds,
         outputDir,
         command: `wardlab bench ${process.argv.slice(3).join(' ')}`.trim(),
+        pipelineWorkers: options['pipeline-workers'],
         ...(options['cpu-prof'] ? { brokerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${resolve(options['cpu-prof'])}`] } : {}),
         progress: (line) => process.stderr.write(`${line}\n`),
       })
