@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { until } from '../src/util/until.ts'
 import { spawnWardlab } from './support/cli.ts'
 
 const DEFAULT_PIPELINE = fileURLToPath(new URL('../src/pipeline/default-pipeline.yaml', import.meta.url))
@@ -30,7 +31,10 @@ describe('wardlab start stopped by a signal under load', () => {
     const cli = spawnWardlab(['start', '--port', '0', '--ws-port', '0', '--http-port', '0', '--data-dir', dir, '--speed', '50', '--pipeline', archivingPipeline(dir), '--output', output, '--persistence', persistence])
     try {
       await cli.waitFor(/"msg":"wardlab started"/)
-      await new Promise((resolve) => setTimeout(resolve, 2500))
+      // Under load means messages streaming in: stop once several hundred are archived, however
+      // long a busy machine takes the ward to connect (every device's password is an scrypt check).
+      const archive = join(output, 'archive.jsonl')
+      expect(await until(() => existsSync(archive) && lines(archive) > 500, 30_000, 100)).toBe(true)
     } finally {
       cli.child.kill(signal)
     }
