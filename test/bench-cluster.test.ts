@@ -27,6 +27,9 @@ describe('wardlab bench --target cluster:2, against a real redis-server', () => 
     expect(run.totals.sent).toBeGreaterThan(0)
     expect(run.totals).toMatchObject({ delivered: run.totals.sent, lost: 0, duplicates: 0, reordered: 0 })
     expect(run.deliveredPct).toBe(100)
+    // Neither the brokers nor Redis dropped anything on the way: no slow subscriber, no node 32 MB behind.
+    expect(run.skippedDeliveries).toBe(0)
+    expect(run.subscriptionsDropped).toBe(0)
   })
 
   it('spreads the devices round-robin over both nodes, the subscriber on node 1', () => {

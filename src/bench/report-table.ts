@@ -21,6 +21,7 @@ const ROWS: Row[] = [
   ['lost / reordered / duplicate', (r) => `${n(r.totals.lost)} / ${n(r.totals.reordered)} / ${n(r.totals.duplicates)}`],
   ['skipped (backpressure)', (r) => n(r.totals.skipped)],
   ['broker skipped to subscriber', (r) => or(r.skippedDeliveries, (v) => n(v))],
+  ['Redis dropped a node subscription', (r) => or(r.subscriptionsDropped, (v) => n(v))],
   ['latency p50 ms', (r) => or(r.latency?.p50, ms)],
   ['latency p90 ms', (r) => or(r.latency?.p90, ms)],
   ['latency p99 ms', (r) => or(r.latency?.p99, ms)],

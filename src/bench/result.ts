@@ -54,6 +54,8 @@ export interface RunResult {
    * memory; null for a broker that does not say (Mosquitto, a remote one, a crash).
    */
   skippedDeliveries: number | null
+  /** Times a cluster's Redis dropped a node's subscription, 32 MB behind (TargetReport); null without a Redis. */
+  subscriptionsDropped: number | null
   /** A cluster's redis-server, per device message delivered like the broker; null without one. */
   redis: (ProcessFigures & { cpuUsPerMessage: number }) | null
   generator: ProcessFigures & { workers: number; messagesPerCpuSecond: number }

@@ -151,9 +151,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       done: done.map((d) => ({ counters: d.counters, loadCpuMs: d.loadCpuMs })),
       joined,
       samples: sampler.samples,
-      pipeline: stopped.pipeline,
-      clientsPerNode: stopped.clientsPerNode,
-      skippedDeliveries: stopped.skippedDeliveries,
+      ...stopped,
       pipelineOutputs,
       brokerFailure,
     })
@@ -199,7 +197,7 @@ export async function stopMeasuredTarget(target: RunningTarget, say: (line: stri
   } catch (err) {
     const brokerFailure = firstLines((err as Error).message)
     say(`the broker failed while stopping: ${brokerFailure}`)
-    return { stopped: { pipeline: null, clientsPerNode: [], skippedDeliveries: null }, brokerFailure }
+    return { stopped: { pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null }, brokerFailure }
   }
 }
 

@@ -4,6 +4,7 @@ import type { LatencySummary } from './latency.ts'
 import type { ProcSample } from './proc-stats.ts'
 import type { RunResult, TimelinePoint } from './result.ts'
 import type { LoadOptions, Sample } from './run.ts'
+import type { TargetReport } from './targets.ts'
 
 export interface RunPieces {
   variant: string
@@ -19,13 +20,13 @@ export interface RunPieces {
   done: { counters: GeneratorCounters; loadCpuMs: number }[]
   joined: JoinedRun
   samples: Sample[]
-  pipeline: RunResult['pipeline']
-  /** Connections each broker node accepted, as the target reported them when it stopped. */
-  clientsPerNode: number[]
-  /** Deliveries the broker skipped to a subscriber too far behind; absent or null when it did not say. */
-  skippedDeliveries?: number | null
   pipelineOutputs: number
   brokerFailure: string | null
+  /** As the target reported them when it stopped (TargetReport); callers without the last two may leave them out. */
+  pipeline: TargetReport['pipeline']
+  clientsPerNode: TargetReport['clientsPerNode']
+  skippedDeliveries?: TargetReport['skippedDeliveries']
+  subscriptionsDropped?: TargetReport['subscriptionsDropped']
 }
 
 /**
@@ -75,6 +76,7 @@ export function summariseRun(p: RunPieces): RunResult {
       clients: p.clientsPerNode[i] ?? null,
     })),
     skippedDeliveries: p.skippedDeliveries ?? null,
+    subscriptionsDropped: p.subscriptionsDropped ?? null,
     redis: redisCores === null ? null : { cpuCores: redisCores, peakRssMB: peak(p.samples, (s) => s.redis), cpuUsPerMessage: perMessage(cpuMsBetween(windowSamples, (s) => s.redis)) },
     generator: {
       workers: p.workers,

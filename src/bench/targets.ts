@@ -21,6 +21,11 @@ export interface TargetReport {
   clientsPerNode: number[]
   /** Deliveries the broker nodes skipped to a subscriber too far behind; null for a broker the bench did not start. */
   skippedDeliveries: number | null
+  /**
+   * Times a cluster's Redis closed a node's pub/sub connection for falling 32 MB behind (its
+   * output buffer limit): the messages in that buffer are gone. Null without a Redis.
+   */
+  subscriptionsDropped: number | null
 }
 
 export interface RunningTarget {
@@ -64,10 +69,10 @@ export async function startTarget(
   spec: TargetSpec,
   context: BrokerNodeContext,
 ): Promise<RunningTarget> {
-  if (spec.type === 'url') return { host: spec.host, ports: [spec.port], brokerPids: [], redisPid: null, local: false, stop: async () => ({ pipeline: null, clientsPerNode: [], skippedDeliveries: null }) }
+  if (spec.type === 'url') return { host: spec.host, ports: [spec.port], brokerPids: [], redisPid: null, local: false, stop: async () => ({ pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null }) }
   if (spec.type === 'mosquitto') {
     const mosquitto = await startMosquitto()
-    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => (await mosquitto.stop(), { pipeline: null, clientsPerNode: [], skippedDeliveries: null }) }
+    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => (await mosquitto.stop(), { pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null }) }
   }
   if (spec.type === 'cluster') return startClusterTarget(spec, context)
   const broker = await startBrokerNode(spec.pipeline, context)
@@ -79,7 +84,7 @@ export async function startTarget(
     local: true,
     async stop() {
       const { pipeline, clients, skippedDeliveries } = await broker.stop()
-      return { pipeline, clientsPerNode: [clients], skippedDeliveries }
+      return { pipeline, clientsPerNode: [clients], skippedDeliveries, subscriptionsDropped: null }
     },
   }
 }

@@ -7,8 +7,18 @@ export interface LocalRedis {
   port: number
   /** redis-server's process, for CPU and memory readings (src/bench/proc-stats.ts). */
   pid: number
+  /**
+   * Clients Redis has closed for overcoming their output buffer limit, from its log. For a broker
+   * node's pub/sub connection the limit is 32 MB (`client-output-buffer-limit pubsub 32mb 8mb 60`,
+   * the default): a node that falls that far behind loses its subscription, and with it every
+   * message until it has subscribed again.
+   */
+  readonly outputBufferEvictions: number
   stop(): Promise<void>
 }
+
+/** What Redis logs, at warning level, when it closes such a client (networking.c, Redis 5 to 7). */
+const OUTPUT_BUFFER_EVICTION = 'for overcoming of output buffer limits'
 
 const START_TIMEOUT_MS = 10_000
 
@@ -22,6 +32,15 @@ export async function startLocalRedis(): Promise<LocalRedis> {
   const port = await freeLoopbackPort()
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  let evictions = 0
+  let partialLine = ''
+  const onLog = (chunk: Buffer) => {
+    const lines = (partialLine + chunk.toString()).split('\n')
+    partialLine = lines.pop()!
+    evictions += lines.filter((line) => line.includes(OUTPUT_BUFFER_EVICTION)).length
+  }
+  child.stdout!.on('data', onLog)
+  child.stderr!.on('data', onLog)
   await new Promise<void>((resolve, reject) => {
     let output = ''
     const timer = setTimeout(() => reject(new Error(`redis-server did not start within ${START_TIMEOUT_MS / 1000} s:\n${output}`)), START_TIMEOUT_MS)
@@ -29,16 +48,17 @@ export async function startLocalRedis(): Promise<LocalRedis> {
       clearTimeout(timer)
       reject(err.code === 'ENOENT' ? new WardlabError('WL_FILE_NOT_FOUND', 'redis-server is not installed: apt-get install -y redis-server') : err)
     })
-    const read = (chunk: Buffer) => {
+    const untilReady = (chunk: Buffer) => {
       output += chunk.toString()
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer)
-        resolve()
-      }
+      if (!output.includes('Ready to accept connections')) return
+      clearTimeout(timer)
+      child.stdout!.off('data', untilReady)
+      child.stderr!.off('data', untilReady)
+      resolve()
     }
     child.once('exit', (code) => reject(new Error(`redis-server exited (code ${code}) before it was ready:\n${output}`)))
-    child.stdout!.on('data', read)
-    child.stderr!.on('data', read)
+    child.stdout!.on('data', untilReady)
+    child.stderr!.on('data', untilReady)
   }).catch((err: unknown) => {
     child.kill('SIGKILL')
     throw err
@@ -47,6 +67,9 @@ export async function startLocalRedis(): Promise<LocalRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     pid: child.pid!,
+    get outputBufferEvictions() {
+      return evictions
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       await exited
