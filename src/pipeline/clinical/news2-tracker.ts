@@ -88,11 +88,14 @@ export function createNews2Tracker(options: News2TrackerOptions = {}): News2Trac
   const staleAfterMs: Record<News2Parameter, number> = { ...DEFAULT_STALE_AFTER_MS, ...options.staleAfterMs }
   const patients = new Map<string, PatientState>()
 
+  // Built up from the fresh values rather than copied and pruned: `delete` turns an object into a
+  // slow dictionary, on a path every vital-signs message takes.
   function observationAt(state: PatientState, atMs: number): News2Observation {
-    const observation: News2Observation = { ...state.values, scale: state.scale }
+    const observation: News2Observation = { scale: state.scale }
     for (const parameter of NEWS2_PARAMETERS) {
       const measuredAtMs = state.measuredAtMs[parameter]
-      if (measuredAtMs !== undefined && atMs - measuredAtMs > staleAfterMs[parameter]) delete observation[parameter]
+      if (state.values[parameter] === undefined || (measuredAtMs !== undefined && atMs - measuredAtMs > staleAfterMs[parameter])) continue
+      copyValue(observation, state.values, parameter)
     }
     return observation
   }
