@@ -13,6 +13,7 @@ import { DEVICE_ROOT } from '../contract/topics.ts'
 import type { Envelope } from '../contract/envelope.ts'
 import { PublishAdmission } from '../broker/publish-admission.ts'
 import type { PipelineConfig } from '../pipeline/config.ts'
+import type { PipelineMessage } from '../pipeline/message.ts'
 import type { PipelineObserver, PipelineRunner } from '../pipeline/pipeline.ts'
 import { HospitalRegistry } from '../registry/registry.ts'
 import type { Registry } from '../registry/schema.ts'
@@ -121,6 +122,7 @@ export class Lab {
   private readonly durable: DurablePersistence | null
   private readonly cluster: ClusterBackend | null
   private readonly connectedIds = new Set<string>()
+  private readonly sources = new WeakMap<Client, PipelineMessage['source']>()
   private quiescing: Promise<void> | null = null
   private clientPublishes = 0
   private brokerEvents = 0
@@ -289,7 +291,17 @@ export class Lab {
     this.clientPublishes++
     if (!packet.topic.startsWith(`${DEVICE_ROOT}/`)) return
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-    this.pipeline.ingest(packet.topic, payload, { clientId: client.id, address: clientAddress(client) }, Math.round(this.clock.now()))
+    this.pipeline.ingest(packet.topic, payload, this.sourceOf(client), Math.round(this.clock.now()))
+  }
+
+  /** One source object per connection: built once, and pipeline workers can number it by identity. */
+  private sourceOf(client: Client): PipelineMessage['source'] {
+    let source = this.sources.get(client)
+    if (!source) {
+      source = { clientId: client.id, address: clientAddress(client) }
+      this.sources.set(client, source)
+    }
+    return source
   }
 }
 

@@ -58,7 +58,7 @@ class Shard {
   /** Handed over and not yet answered. */
   inWorker = 0
   readonly topics = new StringTable()
-  readonly sources = new StringTable()
+  readonly sources = new StringTable<PipelineMessage['source']>()
   readonly outputTopics = new StringTableMirror((topic) => topic)
   topicIds: number[] = []
   sourceIds: number[] = []
@@ -71,7 +71,7 @@ class Shard {
 
   add(topic: string, source: PipelineMessage['source'], receivedAt: number, payload: Buffer): void {
     this.topicIds.push(this.topics.idOf(topic))
-    this.sourceIds.push(this.sources.idOf(`${source.clientId}\u0000${source.address}`))
+    this.sourceIds.push(this.sources.idOf(source, sourceText))
     this.receivedAt.push(receivedAt)
     this.payloads.push(payload)
   }
@@ -242,6 +242,11 @@ export class PipelinePool implements PipelineRunner {
     if (this.closed) return
     throw new WardlabError('WL_PIPELINE_WORKER', `a pipeline worker died with ${this.backlog} messages in hand: ${err.message}`, { cause: err })
   }
+}
+
+/** A source as the worker reads it back (pipeline-worker.ts). */
+function sourceText(source: PipelineMessage['source']): string {
+  return `${source.clientId}\u0000${source.address}`
 }
 
 /** Rejects when the worker errors or exits before it is terminated on purpose. */

@@ -6,8 +6,8 @@
  * in hand (ids already given out in it must stay valid), so a client inventing topics cannot grow
  * either side without bound.
  */
-export class StringTable {
-  private readonly ids = new Map<string, number>()
+export class StringTable<K = string> {
+  private readonly ids = new Map<K, number>()
   private added: string[] = []
   private restarted = false
   private readonly capacity: number
@@ -16,12 +16,17 @@ export class StringTable {
     this.capacity = capacity
   }
 
-  idOf(text: string): number {
-    let id = this.ids.get(text)
+  /**
+   * The number of `key`; `text` is what the receiver is sent for it the first time. Keys may be
+   * objects (a connection's source), looked up by identity: cheaper than building and hashing a
+   * string per message.
+   */
+  idOf(key: K, text: (key: K) => string = String): number {
+    let id = this.ids.get(key)
     if (id === undefined) {
       id = this.ids.size
-      this.ids.set(text, id)
-      this.added.push(text)
+      this.ids.set(key, id)
+      this.added.push(text(key))
     }
     return id
   }
