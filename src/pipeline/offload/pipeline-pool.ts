@@ -31,12 +31,14 @@ const LOW_WATER_FRACTION = 0.25
 
 /**
  * How long messages gather before they go to the workers, unless BATCH_MAX gather sooner. A
- * postMessage costs the broker's thread about 10 µs whatever it carries; handed over every turn
- * of the event loop, a ward's steady trickle (a message or two a turn) paid that per message.
- * 2 ms of gathering makes it a fraction of a µs at 10,000 msg/s, for 1 ms of added latency on
- * average — against the 4 ms a message already spends in a broker at that rate (BENCHMARKS.md).
+ * postMessage, with the wake-up of the worker it causes, cost the broker's thread 100-150 µs on
+ * this two-core machine (profile of `wardlab bench --pipeline on`); handed over every turn of the
+ * event loop, a ward's steady trickle paid that for every message or two. Gathering for 10 ms
+ * took the broker thread's cost at 10,000 msg/s from 1.32x to 1.23x its cost without a pipeline
+ * (QoS 1, BENCHMARKS.md (a)). It delays only the pipeline's outputs (alerts, FHIR), by 5 ms on
+ * average; the devices' messages reach subscribers without waiting for it.
  */
-const BATCH_WINDOW_MS = 2
+const BATCH_WINDOW_MS = 10
 const BATCH_MAX = 1024
 
 export interface PipelinePoolOptions {
