@@ -51,9 +51,29 @@ export async function connectCluster(url: string, nodeId: string = `wardlab-${ra
     state: new RedisClusterState(state, nodeId),
     bans,
     async close() {
+      // Publishes under way when the broker closed finish after its 'closed' event (aedes.js
+      // enqueueOffline → outgoingEnqueueCombi, an RPUSH per offline session): let the connection
+      // go quiet first, or they fail on a closed connection — seen as `write EPIPE` and, in the
+      // bench, as a node dying of an unhandled "Connection is closed" on its way down.
+      await untilQuiet(persistenceConnection)
+      // Errors from here on are the closing itself, not an outage to report.
+      for (const connection of [persistenceConnection, state]) connection.on('error', () => undefined)
       // Not persistence.destroy(): it unsubscribes through the broker's mq, which broker.close has
       // already closed, and would wait forever. Its own connection is all there is left to close.
       await Promise.all([persistenceConnection.quit().catch(() => undefined), bans.close(), state.quit().catch(() => undefined)])
     },
+  }
+}
+
+/** ioredis keeps the commands awaiting a reply in `commandQueue`; it has no public count. */
+type WithQueue = { commandQueue: { length: number } }
+
+/** Resolves once no command has been awaiting a reply for three polls in a row, or after `maxMs`. */
+async function untilQuiet(connection: Redis, maxMs = 2000): Promise<void> {
+  const deadline = performance.now() + maxMs
+  let quietPolls = 0
+  while (quietPolls < 3 && performance.now() < deadline) {
+    quietPolls = (connection as unknown as WithQueue).commandQueue.length === 0 ? quietPolls + 1 : 0
+    await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
