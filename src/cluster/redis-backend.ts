@@ -18,6 +18,8 @@ export interface ClusterBackend {
   readonly state: RedisClusterState
   /** Bans every node enforces, decided on any of them. */
   readonly bans: RedisBans
+  /** Redis settings that put messages at risk, in words an operator can act on (logged at start). */
+  readonly warnings: string[]
   /** After the broker has closed (which closes `mq`): the persistence's, the bans' and the state's connections. */
   close(): Promise<void>
 }
@@ -47,6 +49,7 @@ export async function connectCluster(url: string, nodeId: string = `wardlab-${ra
   const persistence = createPersistence({ conn: persistenceConnection })
   return {
     nodeId,
+    warnings: await pubsubLimitWarnings(state, url),
     aedes: { mq, persistence, id: nodeId },
     state: new RedisClusterState(state, nodeId),
     bans,
@@ -76,4 +79,27 @@ async function untilQuiet(connection: Redis, maxMs = 2000): Promise<void> {
     quietPolls = (connection as unknown as WithQueue).commandQueue.length === 0 ? quietPolls + 1 : 0
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
+}
+
+/**
+ * Redis closes a pub/sub subscriber once its `client-output-buffer-limit pubsub` is reached, and
+ * what was buffered for it is gone — messages other nodes had already acknowledged with a PUBACK
+ * (BENCHMARKS.md (g): 47 % delivered flat out at the default 32 MB). Said at start, where the
+ * operator can still raise it. Managed Redis services may refuse CONFIG: then nothing is said.
+ */
+async function pubsubLimitWarnings(state: Redis, url: string): Promise<string[]> {
+  let setting: string
+  try {
+    const reply = (await state.config('GET', 'client-output-buffer-limit')) as string[]
+    setting = reply[1] ?? ''
+  } catch {
+    return []
+  }
+  const pubsub = /pubsub (\d+) (\d+) (\d+)/.exec(setting)
+  if (!pubsub || (pubsub[1] === '0' && pubsub[2] === '0')) return []
+  const mb = (bytes: string) => `${Math.round(Number(bytes) / 1048576)} MB`
+  return [
+    `Redis at ${url} drops a node's message stream once ${mb(pubsub[1]!)} wait for it (client-output-buffer-limit pubsub ${pubsub[1]} ${pubsub[2]} ${pubsub[3]}): ` +
+      `a node that falls behind then loses messages other nodes have acknowledged. Raise it (CONFIG SET client-output-buffer-limit "pubsub 0 0 0", with memory to match) on a cluster that must not lose any.`,
+  ]
 }

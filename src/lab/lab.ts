@@ -166,6 +166,7 @@ export class Lab {
     // Both are Aedes' persistence: a cluster's sessions live in its Redis, not on one node's disk.
     if (options.cluster && options.persistenceDir) throw new WardlabError('WL_USAGE', 'a cluster node keeps its sessions in Redis: --cluster and a persistence folder do not go together')
     const cluster = options.cluster ? await connectCluster(options.cluster.url, options.cluster.nodeId) : null
+    for (const warning of cluster?.warnings ?? []) log.warn(warning)
     const connections = new ConnectionWatch({ signals, now, ...(cluster ? { sessions: cluster.state } : {}) })
     const admission = new PublishAdmission()
     const broker = await createBroker({ registry, admission, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(cluster ? { aedes: cluster.aedes } : {}), ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId } } : {}) })
