@@ -1,25 +1,22 @@
 import type { Duplex } from 'node:stream'
 import type { Aedes, AedesPublishPacket, Client } from 'aedes'
 import type { Logger } from 'pino'
-import { createBroker, type BrokerLimits } from '../broker/create-broker.ts'
+import { createBroker } from '../broker/create-broker.ts'
 import { LoadShedding } from '../broker/load-shedding.ts'
 import { openDurablePersistence, type DurablePersistence } from '../broker/persistence.ts'
 import { connectCluster, type ClusterBackend } from '../cluster/redis-backend.ts'
 import { ConnectionWatch } from '../broker/connection-signals.ts'
 import { clientAddress } from '../broker/client-info.ts'
-import { openListeners, type BoundListener, type ListenerSpec, type Listeners } from '../broker/listeners.ts'
-import { profile, type ProfileName } from '../broker/profile.ts'
+import { openListeners, type BoundListener, type Listeners } from '../broker/listeners.ts'
+import { profile } from '../broker/profile.ts'
 import { DEVICE_ROOT } from '../contract/topics.ts'
-import type { Envelope } from '../contract/envelope.ts'
 import { PublishAdmission } from '../broker/publish-admission.ts'
-import type { PipelineConfig } from '../pipeline/config.ts'
 import type { PipelineMessage } from '../pipeline/message.ts'
-import type { PipelineObserver, PipelineRunner } from '../pipeline/pipeline.ts'
+import type { PipelineRunner } from '../pipeline/pipeline.ts'
 import { HospitalRegistry } from '../registry/registry.ts'
-import type { Registry } from '../registry/schema.ts'
 import type { SecurityAlert } from '../security/alert.ts'
 import { BanList } from '../security/ban-list.ts'
-import { securityConfig, type SecurityConfigInput } from '../security/config.ts'
+import { securityConfig } from '../security/config.ts'
 import { BanResponder } from '../security/response.ts'
 import { SecurityMonitor } from '../security/monitor.ts'
 import { SignalBus } from '../security/signals.ts'
@@ -30,74 +27,11 @@ import { until } from '../util/until.ts'
 import { WardlabError } from '../util/errors.ts'
 import { Fleet } from '../simulation/fleet.ts'
 import { LabMetrics } from '../ops/metrics.ts'
+import type { LabOptions, LabStats } from './lab-options.ts'
 import { startLabPipeline } from './lab-pipeline.ts'
+
+export type { LabOptions, LabStats } from './lab-options.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
-
-export interface LabOptions {
-  registry: Registry
-  provisioningKey: Buffer
-  profile: ProfileName
-  listeners: ListenerSpec[]
-  seed: string | number
-  /** Simulated time runs this many times faster than wall time. */
-  speed: number
-  /** Start the registry's simulated devices. */
-  simulate: boolean
-  log: Logger
-  /** Where the pipeline's files go (alerts, FHIR NDJSON, quarantine). */
-  outputDir: string
-  /**
-   * Defaults to the built-in pipeline (src/pipeline/default-pipeline.yaml). `false` runs the
-   * broker alone — device messages are relayed, not checked — the baseline `wardlab bench
-   * --compare pipeline=off,on` measures the pipeline's cost against.
-   */
-  pipeline?: PipelineConfig | false
-  /**
-   * 0 (the default) runs the pipeline inline on the broker's thread; N runs it in N worker
-   * threads, messages sharded by patient, with back-pressure to the devices when they fall behind
-   * (src/pipeline/offload). `wardlab start` uses workers; scenario runs, which need determinism, inline.
-   */
-  pipelineWorkers?: number
-  /** Defaults to a clock paced at `speed` from now; scenario runs pass a virtual clock. */
-  clock?: SimClock
-  /** Detector thresholds and response policy (src/security/config.ts); defaults when left out. */
-  security?: SecurityConfigInput
-  /** Serve /metrics (and the dashboard) here; no HTTP server when left out. */
-  http?: { host: string; port: number }
-  /** Simulated devices that wait to be started (load ramps). */
-  deferredDevices?: ReadonlySet<string>
-  /** Watches the pipeline beside the metrics (scenario recording). */
-  observer?: PipelineObserver
-  /** Called for every envelope a simulated device publishes (scenario latency and accounting). */
-  onDevicePublish?: (topic: string, envelope: Envelope) => void
-  /** Called for every envelope a simulated device produces, sent or lost (telemetry digests). */
-  onDeviceGenerate?: (envelope: Envelope) => void
-  /** Sees every connection the broker accepts, before the broker reads from it (packet capture). */
-  onConnection?: (stream: Duplex) => void
-  /**
-   * Keep persistent sessions, their queued QoS 1/2 messages, retained messages and wills in an
-   * on-disk LevelDB in this folder, so they survive a restart (src/broker/persistence.ts); in memory
-   * when left out.
-   */
-  persistenceDir?: string
-  /** Overrides of the broker's limits (brokerLimits in src/broker/create-broker.ts), e.g. a shorter drainTimeout. */
-  brokerLimits?: Partial<BrokerLimits>
-  /**
-   * Join a cluster of broker nodes on this Redis (`redis://host:port`): messages, sessions and
-   * retained messages go through it, and so does the detector state that must be global.
-   * `nodeId` defaults to a random one; nodes of one cluster need distinct ids.
-   */
-  cluster?: { url: string; nodeId?: string }
-}
-
-export interface LabStats {
-  devicesConnected: number
-  devicesSimulated: number
-  clientsConnected: number
-  received: number
-  quarantined: number
-  alerts: number
-}
 
 /**
  * A running wardlab: broker, listeners, security monitor and simulated fleet, wired together and
