@@ -109,6 +109,8 @@ describe('pipeline in worker threads', () => {
       const metrics = await lab.metrics.text()
       expect(metrics).toMatch(/wardlab_pipeline_routed_total\{route="vital-signs-fhir",sink="broker"\} 10/)
       expect(metrics).toMatch(/wardlab_pipeline_messages_total\{outcome="valid"\} 2/)
+      expect(metrics).toMatch(/^wardlab_pipeline_backpressure_pauses_total 0$/m)
+      expect(metrics).toMatch(/^wardlab_pipeline_backlog_messages 0$/m)
       await device.endAsync()
       await watcher.endAsync()
     })

@@ -115,6 +115,7 @@ export class Lab {
       alertsByType: () => monitor.alertCounts,
       signalsByType: () => signals.counts,
       loadShedByAction: () => shedding.counts,
+      ...(options.pipeline !== false && options.pipelineWorkers ? { backpressurePauses: () => admission.pauses, pipelineBacklog: () => pipeline!.backlog } : {}),
     })
     const gate = new ConnectionGate(broker, options.onConnection)
     const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => await durable?.close(), async () => clock.stop(), async () => cluster?.close()]

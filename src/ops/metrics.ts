@@ -13,6 +13,10 @@ export interface MetricSources {
   signalsByType: () => ReadonlyMap<string, number>
   /** Load the broker shed, by action (src/broker/load-shedding.ts). */
   loadShedByAction?: () => ReadonlyMap<string, number>
+  /** Times client publishes were held for the pipeline workers to catch up (src/broker/publish-admission.ts). */
+  backpressurePauses?: () => number
+  /** Device messages handed to the pipeline workers and not yet through, with outputs not yet published. */
+  pipelineBacklog?: () => number
 }
 
 /**
@@ -45,6 +49,14 @@ export class LabMetrics {
       const c = sources.pipeline()
       return new Map([['received', c.received], ['valid', c.valid], ['quarantined', c.quarantined]])
     }, (key) => [key])
+    if (sources.backpressurePauses) {
+      const read = sources.backpressurePauses
+      new Counter({ name: 'wardlab_pipeline_backpressure_pauses_total', help: 'Times client publishes were held because the pipeline workers were behind (devices saw slower PUBACKs; nothing was dropped)', registers: [registry], collect() { this.reset(); this.inc(read()) } })
+    }
+    if (sources.pipelineBacklog) {
+      const read = sources.pipelineBacklog
+      new Gauge({ name: 'wardlab_pipeline_backlog_messages', help: 'Device messages handed to the pipeline workers and not yet through, plus outputs waiting for the broker', registers: [registry], collect() { this.set(read()) } })
+    }
     new Gauge({ name: 'wardlab_devices_connected', help: 'Simulated devices currently connected', registers: [registry], collect() { this.set(sources.devicesConnected()) } })
     new Gauge({ name: 'wardlab_clients_connected', help: 'MQTT clients currently connected to the broker', registers: [registry], collect() { this.set(sources.clientsConnected()) } })
   }

@@ -20,6 +20,8 @@ export interface PipelineCounters {
 export interface PipelineRunner {
   readonly counters: PipelineCounters
   readonly quarantinedBy: ReadonlyMap<QuarantineReason, number>
+  /** Device messages received and not yet through the stages, with outputs not yet handed on (0 inline: ingest runs the stages). */
+  readonly backlog: number
   ingest(topic: string, payload: Buffer, source: PipelineMessage['source'], receivedAt: number): void
   /** Waits until every message ingested so far is through the stages and every sink has delivered or persisted its outputs. */
   drain(): Promise<void>
@@ -55,6 +57,7 @@ const TIMING_SAMPLE_EVERY = 16
 export class Pipeline implements PipelineRunner {
   readonly counters: PipelineCounters = { received: 0, valid: 0, quarantined: 0, derived: 0, routed: 0 }
   readonly quarantinedBy = new Map<QuarantineReason, number>()
+  readonly backlog = 0
   private readonly stages: readonly Stage[]
   private readonly sinks: ReadonlyMap<string, Sink>
   private readonly quarantine: Quarantine
