@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { assertSocketsFit, openFileLimit, RESERVED_FILES } from '../src/bench/fd-budget.ts'
 import { joinRecords } from '../src/bench/join-records.ts'
 import { LatencyHistogram } from '../src/bench/latency.ts'
+import { loopStallsBetween, type LoopSecond } from '../src/bench/loop-delay.ts'
 import { readSeq, syntheticPayloads } from '../src/bench/payloads.ts'
 import { ratiosToBaseline, roundOrder } from '../src/bench/ratios.ts'
 import { RecordLog } from '../src/bench/record-log.ts'
@@ -76,6 +77,20 @@ describe('joining send and receive logs', () => {
     const joined = joinRecords({ sentPerDevice: Uint32Array.of(2), sends: null, receives: [receives.take()], startAt: 0, windowStart: 0, windowEnd: 1000 })
     expect(joined.latency).toBeNull()
     expect(joined.totals.lost).toBe(1)
+  })
+})
+
+describe("the broker's event-loop stalls over the window", () => {
+  // Seconds ending at 1,000 … 6,000 ms; the load ran from 1,500 to 5,000.
+  const seconds: LoopSecond[] = [[1000, 900], [2000, 12], [3000, 240], [4000, 11], [5000, 101], [6000, 800]]
+
+  it('takes the worst delay and counts the seconds over 100 ms, only inside the window', () => {
+    expect(loopStallsBetween(seconds, 1500, 5000)).toEqual({ maxMs: 240, secondsOverStall: 2 })
+  })
+
+  it('says nothing rather than zero when no second ended in the window, or there is no log', () => {
+    expect(loopStallsBetween(seconds, 6000, 6500)).toBeNull()
+    expect(loopStallsBetween(null, 0, 10_000)).toBeNull()
   })
 })
 

@@ -110,6 +110,9 @@ describe('wardlab bench, end to end', () => {
       expect(run.latency!.p99).toBeLessThanOrEqual(run.latency!.max)
       expect(run.timeline.length).toBeGreaterThanOrEqual(1)
       expect(run.broker!.peakRssMB).toBeGreaterThan(0)
+      // The broker's own event loop over the window: a second of it at least, logged on the shared clock.
+      expect(run.brokerEventLoop!.maxMs).toBeGreaterThan(0)
+      expect(run.brokerEventLoop!.secondsOverStall).toBeGreaterThanOrEqual(0)
     }
   })
 

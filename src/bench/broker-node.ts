@@ -1,6 +1,7 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { FromBroker, ToBroker } from './broker-process.ts'
 import { BenchChild } from './children.ts'
+import type { LoopSecond } from './loop-delay.ts'
 import type { PipelineMode } from './targets.ts'
 
 export type PipelineReport = PipelineCounters & { quarantinedBy: Record<string, number> }
@@ -10,7 +11,7 @@ export interface BrokerNode {
   port: number
   pid: number
   /** Stops the broker; its pipeline's counts (null without a pipeline), the connections it accepted and the deliveries it skipped. */
-  stop(): Promise<{ pipeline: PipelineReport | null; clients: number; skippedDeliveries: number }>
+  stop(): Promise<{ pipeline: PipelineReport | null; clients: number; skippedDeliveries: number; loopDelay: LoopSecond[] }>
 }
 
 export interface BrokerNodeContext {
@@ -41,7 +42,7 @@ export async function startBrokerNode(pipeline: PipelineMode, context: BrokerNod
       child.send({ type: 'stop' })
       const stopped = await child.next('stopped')
       await child.finish()
-      return { pipeline: stopped.pipeline ? { ...stopped.pipeline, quarantinedBy: stopped.quarantinedBy } : null, clients: stopped.clients, skippedDeliveries: stopped.skippedDeliveries }
+      return { pipeline: stopped.pipeline ? { ...stopped.pipeline, quarantinedBy: stopped.quarantinedBy } : null, clients: stopped.clients, skippedDeliveries: stopped.skippedDeliveries, loopDelay: stopped.loopDelay }
     },
   }
 }

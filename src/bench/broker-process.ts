@@ -2,6 +2,7 @@ import { Lab } from '../lab/lab.ts'
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import { silentLogger } from '../util/log.ts'
 import { benchRegistry } from './bench-registry.ts'
+import { LoopDelayLog, type LoopSecond } from './loop-delay.ts'
 import type { PipelineMode } from './targets.ts'
 
 export type ToBroker =
@@ -25,7 +26,7 @@ export type ToBroker =
  * messages not delivered to a subscriber that had over 1 MiB waiting (src/broker/load-shedding.ts),
  * the broker's side of what the bench counts as lost.
  */
-export type FromBroker = { type: 'ready'; port: number } | { type: 'stopped'; pipeline: PipelineCounters | null; quarantinedBy: Record<string, number>; clients: number; skippedDeliveries: number }
+export type FromBroker = { type: 'ready'; port: number } | { type: 'stopped'; pipeline: PipelineCounters | null; quarantinedBy: Record<string, number>; clients: number; skippedDeliveries: number; loopDelay: LoopSecond[] }
 
 /**
  * The embedded broker under test, in a process of its own: the generator cannot steal its event
@@ -37,6 +38,7 @@ function serve(): void {
   let lab: Lab | null = null
   let mode: PipelineMode = 'off'
   let clients = 0
+  const loop = new LoopDelayLog()
   process.on('message', (message: ToBroker) => {
     if (message.type === 'start') {
       mode = message.pipeline
@@ -61,6 +63,7 @@ function serve(): void {
       }).then((started) => {
         lab = started
         started.broker.on('clientReady', () => clients++)
+        loop.start()
         process.send!({ type: 'ready', port: started.bound[0]!.port } satisfies FromBroker)
       })
     } else {
@@ -68,7 +71,7 @@ function serve(): void {
         // Devices have disconnected: stopping drains the pipeline of the last of their messages.
         await lab?.stop()
         const counts = mode !== 'off' && lab ? { pipeline: { ...lab.pipeline.counters }, quarantinedBy: Object.fromEntries(lab.pipeline.quarantinedBy) } : { pipeline: null, quarantinedBy: {} }
-        process.send!({ type: 'stopped', ...counts, clients, skippedDeliveries: lab?.shedding.skippedDeliveries ?? 0 } satisfies FromBroker)
+        process.send!({ type: 'stopped', ...counts, clients, skippedDeliveries: lab?.shedding.skippedDeliveries ?? 0, loopDelay: loop.stop() } satisfies FromBroker)
         process.disconnect()
       })()
     }

@@ -35,7 +35,7 @@ export async function startClusterTarget(spec: { nodes: number; pipeline: Pipeli
       const failed = stopped.find((s): s is PromiseRejectedResult => s.status === 'rejected')
       if (failed) throw failed.reason
       const reports = stopped.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
-      return { pipeline: sumPipelines(reports.map((r) => r.pipeline)), clientsPerNode: reports.map((r) => r.clients), skippedDeliveries: reports.reduce((n, r) => n + r.skippedDeliveries, 0), subscriptionsDropped: redis.outputBufferEvictions }
+      return { pipeline: sumPipelines(reports.map((r) => r.pipeline)), clientsPerNode: reports.map((r) => r.clients), skippedDeliveries: reports.reduce((n, r) => n + r.skippedDeliveries, 0), subscriptionsDropped: redis.outputBufferEvictions, loopDelay: reports.flatMap((r) => r.loopDelay) }
     },
   }
 }

@@ -27,6 +27,7 @@ const ROWS: Row[] = [
   ['latency p99 ms', (r) => or(r.latency?.p99, ms)],
   ['latency p99.9 ms', (r) => or(r.latency?.p999, ms)],
   ['latency max ms', (r) => or(r.latency?.max, ms)],
+  ['broker loop held max ms (s > 100 ms)', (r) => (r.brokerEventLoop ? `${ms(r.brokerEventLoop.maxMs)} (${n(r.brokerEventLoop.secondsOverStall)})` : '–')],
   ['broker CPU cores', (r) => or(r.broker?.cpuCores, (v) => n(v, 2))],
   ['broker CPU µs/msg', (r) => or(r.broker?.cpuUsPerMessage, (v) => n(v, 1))],
   ['  of which main thread', (r) => or(r.broker?.mainThreadUsPerMessage, (v) => n(v, 1))],

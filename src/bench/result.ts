@@ -4,6 +4,7 @@ import type { DistributedFigures } from './merge-results.ts'
 import type { RatioSummary } from './ratios.ts'
 import type { LoadOptions } from './run.ts'
 import type { SeqTotals } from './seq-accounting.ts'
+import type { LoopStalls } from './loop-delay.ts'
 
 /** One second of a run, counted from the start of the load. */
 export interface TimelinePoint {
@@ -56,6 +57,8 @@ export interface RunResult {
   skippedDeliveries: number | null
   /** Times a cluster's Redis dropped a node's subscription, 32 MB behind (TargetReport); null without a Redis. */
   subscriptionsDropped: number | null
+  /** The broker's event loop over the measured window (loop-delay.ts): how long and how often it was held; null when the bench did not start the broker. */
+  brokerEventLoop: LoopStalls | null
   /** A cluster's redis-server, per device message delivered like the broker; null without one. */
   redis: (ProcessFigures & { cpuUsPerMessage: number }) | null
   generator: ProcessFigures & { workers: number; messagesPerCpuSecond: number }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { BenchChild } from './children.ts'
 import { monoMs } from './clock.ts'
+import { loopStallsBetween } from './loop-delay.ts'
 import { benchTopic, type BenchDevice } from './fleet-layout.ts'
 import { shareDevices, shareFilters, splitConnections, type ConnectionShare } from './fleet-share.ts'
 import type { FromGenerator, ToGenerator } from './generator-process.ts'
@@ -152,6 +153,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       joined,
       samples: sampler.samples,
       ...stopped,
+      brokerEventLoop: loopStallsBetween(stopped.loopDelay, windowStart, startAt + loadMs),
       pipelineOutputs,
       brokerFailure,
     })
@@ -197,7 +199,7 @@ export async function stopMeasuredTarget(target: RunningTarget, say: (line: stri
   } catch (err) {
     const brokerFailure = firstLines((err as Error).message)
     say(`the broker failed while stopping: ${brokerFailure}`)
-    return { stopped: { pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null }, brokerFailure }
+    return { stopped: { pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null, loopDelay: null }, brokerFailure }
   }
 }
 

@@ -1,6 +1,7 @@
 import type { GeneratorCounters, EngineName } from './generator-plan.ts'
 import type { JoinedRun } from './join-records.ts'
 import type { LatencySummary } from './latency.ts'
+import type { LoopStalls } from './loop-delay.ts'
 import type { ProcSample } from './proc-stats.ts'
 import type { RunResult, TimelinePoint } from './result.ts'
 import type { LoadOptions, Sample } from './run.ts'
@@ -27,6 +28,7 @@ export interface RunPieces {
   clientsPerNode: TargetReport['clientsPerNode']
   skippedDeliveries?: TargetReport['skippedDeliveries']
   subscriptionsDropped?: TargetReport['subscriptionsDropped']
+  brokerEventLoop?: LoopStalls | null
 }
 
 /**
@@ -77,6 +79,7 @@ export function summariseRun(p: RunPieces): RunResult {
     })),
     skippedDeliveries: p.skippedDeliveries ?? null,
     subscriptionsDropped: p.subscriptionsDropped ?? null,
+    brokerEventLoop: p.brokerEventLoop ?? null,
     redis: redisCores === null ? null : { cpuCores: redisCores, peakRssMB: peak(p.samples, (s) => s.redis), cpuUsPerMessage: perMessage(cpuMsBetween(windowSamples, (s) => s.redis)) },
     generator: {
       workers: p.workers,

@@ -1,6 +1,7 @@
 import { WardlabError } from '../util/errors.ts'
 import { startBrokerNode, type BrokerNodeContext, type PipelineReport } from './broker-node.ts'
 import { startClusterTarget } from './cluster-target.ts'
+import type { LoopSecond } from './loop-delay.ts'
 import { startMosquitto } from './mosquitto.ts'
 
 /** on: the pipeline in a worker thread, as `wardlab start` runs it; inline: on the broker's own thread (as scenario runs do); off: none. */
@@ -26,6 +27,8 @@ export interface TargetReport {
    * output buffer limit): the messages in that buffer are gone. Null without a Redis.
    */
   subscriptionsDropped: number | null
+  /** The broker nodes' event-loop delay, worst per second (loop-delay.ts); null for a broker the bench did not start. */
+  loopDelay: LoopSecond[] | null
 }
 
 export interface RunningTarget {
@@ -69,10 +72,10 @@ export async function startTarget(
   spec: TargetSpec,
   context: BrokerNodeContext,
 ): Promise<RunningTarget> {
-  if (spec.type === 'url') return { host: spec.host, ports: [spec.port], brokerPids: [], redisPid: null, local: false, stop: async () => ({ pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null }) }
+  if (spec.type === 'url') return { host: spec.host, ports: [spec.port], brokerPids: [], redisPid: null, local: false, stop: async () => ({ pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null, loopDelay: null }) }
   if (spec.type === 'mosquitto') {
     const mosquitto = await startMosquitto()
-    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => (await mosquitto.stop(), { pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null }) }
+    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => (await mosquitto.stop(), { pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null, loopDelay: null }) }
   }
   if (spec.type === 'cluster') return startClusterTarget(spec, context)
   const broker = await startBrokerNode(spec.pipeline, context)
@@ -83,8 +86,8 @@ export async function startTarget(
     redisPid: null,
     local: true,
     async stop() {
-      const { pipeline, clients, skippedDeliveries } = await broker.stop()
-      return { pipeline, clientsPerNode: [clients], skippedDeliveries, subscriptionsDropped: null }
+      const { pipeline, clients, skippedDeliveries, loopDelay } = await broker.stop()
+      return { pipeline, clientsPerNode: [clients], skippedDeliveries, subscriptionsDropped: null, loopDelay }
     },
   }
 }
