@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { PipelineObserver } from '../pipeline/pipeline.ts'
+import { joinPair, splitPair } from '../util/pair-key.ts'
 
 /** Sampled per-stage pipeline timings; the dashboard reads it too. */
 export const STAGE_DURATION_METRIC = 'wardlab_pipeline_stage_duration_seconds'
@@ -40,7 +41,7 @@ export class LabMetrics {
       buckets: [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2],
       registers: [registry],
     })
-    fromMap(registry, 'wardlab_pipeline_routed_total', 'Outputs handed to sinks, by route and sink', ['route', 'sink'], () => this.routed, (key) => key.split('\u0000'))
+    fromMap(registry, 'wardlab_pipeline_routed_total', 'Outputs handed to sinks, by route and sink', ['route', 'sink'], () => this.routed, (key) => splitPair(key))
     fromMap(registry, 'wardlab_pipeline_quarantined_total', 'Messages held in quarantine, by reason', ['reason'], () => this.quarantinedBy, (key) => [key])
     fromMap(registry, 'wardlab_security_alerts_total', 'Security alerts opened, by type', ['type'], sources.alertsByType, (key) => [key])
     fromMap(registry, 'wardlab_security_signals_total', 'Security-relevant broker observations, by type', ['type'], sources.signalsByType, (key) => [key])
@@ -66,7 +67,7 @@ export class LabMetrics {
     return {
       stage: (stage, outcome, seconds) => this.stageSeconds.observe({ stage, outcome }, seconds),
       quarantined: (reason, count = 1) => bump(this.quarantinedBy, reason, count),
-      routed: (route, sink, count = 1) => bump(this.routed, `${route}\u0000${sink}`, count),
+      routed: (route, sink, count = 1) => bump(this.routed, joinPair(route, sink), count),
     }
   }
 

@@ -12,6 +12,7 @@ import type { FromPipelineWorker, ProcessedBatch, PublishBatch, ToPipelineWorker
 import { PatientSharding } from './shard.ts'
 import { StringTable, StringTableMirror } from './string-table.ts'
 import { applyStats } from './stats-delta.ts'
+import { joinPair } from '../../util/pair-key.ts'
 
 /** Worker threads do not inherit `--import tsx` or tsx's `register()`: a two-line module registers it, then loads the worker. */
 const WORKER_BOOT = new URL(
@@ -23,7 +24,7 @@ const WORKER_BOOT = new URL(
 /**
  * Messages handed to the workers and not yet answered, plus outputs not yet through the broker,
  * at which client publishes are held (PublishAdmission), and below which they flow again. At the
- * ~25 µs a message a worker needs, 4,096 is about 100 ms of work queued: enough to ride out a
+ * 21-30 µs a message a worker needs, 4,096 is about 100 ms of work queued: enough to ride out a
  * burst, little enough that a device's data is never more than that behind.
  */
 export const DEFAULT_HIGH_WATER = 4096
@@ -114,11 +115,11 @@ class Shard {
 
 /**
  * The pipeline off the broker's thread: device messages are sharded by patient over worker
- * threads, gathered per turn of the event loop and handed over in one transfer per worker; the
- * outputs come back serialised and are published here, in order, as the broker. The broker's
- * thread keeps only the hand-over and the publishing — about 3 µs a message against 25 µs for
- * the pipeline inline (BENCHMARKS.md (a)). When the workers fall behind, client publishes are
- * held at the broker (back-pressure to the devices) rather than queued without bound.
+ * threads, gathered for BATCH_WINDOW_MS and handed over in one transfer per worker; the outputs
+ * come back serialised and are published here, in order, as the broker. The broker's thread keeps
+ * only the hand-over and the publishing: 1.23x its cost without a pipeline flat out, against
+ * 2.64x with the pipeline inline (BENCHMARKS.md (a)). When the workers fall behind, client
+ * publishes are held at the broker (back-pressure to the devices) rather than queued without bound.
  */
 export class PipelinePool implements PipelineRunner {
   readonly counters: PipelineCounters = { received: 0, valid: 0, quarantined: 0, derived: 0, routed: 0 }
@@ -253,7 +254,7 @@ export class PipelinePool implements PipelineRunner {
 
 /** A source as the worker reads it back (pipeline-worker.ts). */
 function sourceText(source: PipelineMessage['source']): string {
-  return `${source.clientId}\u0000${source.address}`
+  return joinPair(source.clientId, source.address)
 }
 
 /** Rejects when the worker errors or exits before it is terminated on purpose. */

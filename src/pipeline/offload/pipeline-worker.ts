@@ -9,6 +9,7 @@ import { packPayloads, unpackPayloads } from './packed-payloads.ts'
 import type { FromPipelineWorker, IngestBatch, ProcessedBatch, PublishBatch, ToPipelineWorker, WorkerSetup } from './protocol.ts'
 import { StatsCollector } from './stats-delta.ts'
 import { StringTable, StringTableMirror } from './string-table.ts'
+import { splitPair } from '../../util/pair-key.ts'
 
 /** Idle detector state is forgotten about once a second of the messages' own time, as the monitor does. */
 const SWEEP_EVERY_MS = 1000
@@ -43,7 +44,7 @@ const pipeline = buildPipeline({
 let lastSweep = -Infinity
 const topics = new StringTableMirror((topic) => topic)
 const sources = new StringTableMirror((key) => {
-  const [clientId, address] = key.split('\u0000') as [string, string]
+  const [clientId, address] = splitPair(key)
   return { clientId, address }
 })
 const outputTopics = new StringTable()

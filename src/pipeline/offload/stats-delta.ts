@@ -1,6 +1,7 @@
 import type { PipelineCounters, PipelineObserver } from '../pipeline.ts'
 import type { QuarantineReason } from '../stage.ts'
 import type { StatsDelta } from './protocol.ts'
+import { joinPair, splitPair } from '../../util/pair-key.ts'
 
 /** The worker's side: observes its pipeline and hands over what changed since the last batch. */
 export class StatsCollector implements PipelineObserver {
@@ -18,7 +19,7 @@ export class StatsCollector implements PipelineObserver {
   }
 
   routed(route: string, sink: string): void {
-    const key = `${route}\u0000${sink}`
+    const key = joinPair(route, sink)
     this.routedBy.set(key, (this.routedBy.get(key) ?? 0) + 1)
   }
 
@@ -29,10 +30,7 @@ export class StatsCollector implements PipelineObserver {
       derived: counters.derived - this.last.derived,
       routed: counters.routed - this.last.routed,
       quarantinedBy: [...this.quarantinedBy],
-      routedBy: [...this.routedBy].map(([key, n]) => {
-        const [route, sink] = key.split('\u0000') as [string, string]
-        return [route, sink, n]
-      }),
+      routedBy: [...this.routedBy].map(([key, n]) => [...splitPair(key), n]),
       stageTimings: this.stageTimings,
     }
     this.last = { ...counters }
