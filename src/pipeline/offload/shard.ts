@@ -1,9 +1,7 @@
 import { parseDeviceTopic } from '../../contract/topics.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
 import { hashString } from '../../simulation/rng.ts'
-
-/** Topics remembered at most: a ward has a few per device; anything past this is noise or abuse. */
-const MAX_REMEMBERED_TOPICS = 100_000
+import { BoundedMemo, MAX_REMEMBERED_TOPICS } from '../../util/bounded-memo.ts'
 
 /**
  * Which worker a message goes to. Every device of one patient goes to the same worker, because
@@ -14,7 +12,7 @@ const MAX_REMEMBERED_TOPICS = 100_000
 export class PatientSharding {
   private readonly registry: HospitalRegistry
   private readonly shards: number
-  private readonly byTopic = new Map<string, number>()
+  private readonly byTopic = new BoundedMemo<string, number>(MAX_REMEMBERED_TOPICS)
 
   constructor(registry: HospitalRegistry, shards: number) {
     this.registry = registry
@@ -23,13 +21,9 @@ export class PatientSharding {
 
   shardOf(topic: string, clientId: string): number {
     if (this.shards === 1) return 0
-    let shard = this.byTopic.get(topic)
-    if (shard === undefined) {
+    return this.byTopic.get(topic, () => {
       const deviceId = parseDeviceTopic(topic)?.deviceId ?? clientId
-      shard = hashString(this.registry.device(deviceId)?.patient ?? deviceId) % this.shards
-      if (this.byTopic.size >= MAX_REMEMBERED_TOPICS) this.byTopic.clear()
-      this.byTopic.set(topic, shard)
-    }
-    return shard
+      return hashString(this.registry.device(deviceId)?.patient ?? deviceId) % this.shards
+    })
   }
 }

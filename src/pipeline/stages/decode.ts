@@ -1,8 +1,6 @@
 import { parseDeviceTopic, type DeviceTopic } from '../../contract/topics.ts'
+import { BoundedMemo, MAX_REMEMBERED_TOPICS } from '../../util/bounded-memo.ts'
 import { reject, type Stage } from '../stage.ts'
-
-/** Topics whose parse is remembered: a ward has a few per device; past this the memory starts over. */
-const MAX_REMEMBERED_TOPICS = 100_000
 
 /**
  * Stage 1: the bytes become JSON. Malformed input is a result, not an exception: oversize and
@@ -10,17 +8,12 @@ const MAX_REMEMBERED_TOPICS = 100_000
  */
 export function decodeStage(options: { maxPayloadBytes: number }): Stage {
   // A device publishes on the same few topics all day: split each once, share the frozen parts.
-  const topics = new Map<string, Readonly<DeviceTopic> | null>()
-  const deviceTopic = (topic: string) => {
-    let device = topics.get(topic)
-    if (device === undefined) {
+  const topics = new BoundedMemo<string, Readonly<DeviceTopic> | null>(MAX_REMEMBERED_TOPICS)
+  const deviceTopic = (topic: string) =>
+    topics.get(topic, () => {
       const parsed = parseDeviceTopic(topic)
-      device = parsed && Object.freeze(parsed)
-      if (topics.size >= MAX_REMEMBERED_TOPICS) topics.clear()
-      topics.set(topic, device)
-    }
-    return device
-  }
+      return parsed && Object.freeze(parsed)
+    })
   return {
     name: 'decode',
     process(message) {

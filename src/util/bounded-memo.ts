@@ -1,0 +1,24 @@
+/**
+ * Remembers what was computed per key, up to `max` keys; full, it starts over rather than grow:
+ * the keys here (topics) come from clients, and a client inventing them must not grow memory.
+ * A ward publishes on a few topics per device, so starting over is rare and cheap.
+ */
+export class BoundedMemo<K, V> {
+  private readonly values = new Map<K, V>()
+  private readonly max: number
+
+  constructor(max: number) {
+    this.max = max
+  }
+
+  get(key: K, compute: () => V): V {
+    if (this.values.has(key)) return this.values.get(key) as V
+    const value = compute()
+    if (this.values.size >= this.max) this.values.clear()
+    this.values.set(key, value)
+    return value
+  }
+}
+
+/** Topics remembered at most by the pipeline's per-topic memos. */
+export const MAX_REMEMBERED_TOPICS = 100_000
