@@ -30,8 +30,42 @@ export async function openDurablePersistence(dir: string): Promise<DurablePersis
     const locked = (err as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
     throw new WardlabError('WL_PERSISTENCE', locked ? `the persistence folder ${dir} (--persistence) is in use by another broker` : `cannot open the persistence folder ${dir} (--persistence): ${(err as Error).message}`, { cause: err })
   }
-  const persistence = aedesPersistenceLevel(db)
+  const persistence = settlingBeforeClose(aedesPersistenceLevel(db))
   return { persistence, brokerId: timeOrderedBrokerId(), close: () => persistence.destroy() }
+}
+
+/**
+ * Lets every persistence operation Aedes has started finish before the database closes. Aedes 2
+ * reports `close` as soon as it has closed its clients, while the writes their closing started —
+ * deleting or publishing a will, wiping an ended session (aedes.js `publishWill`, `_wipeSession`,
+ * lib/client.js `close`) — are still under way; on a closed database they fail, and a will whose
+ * deletion failed is published again after the next start. `destroy()` here waits for them.
+ */
+function settlingBeforeClose(persistence: LevelPersistence): LevelPersistence {
+  const pending = new Set<Promise<unknown>>()
+  const destroy = persistence.destroy.bind(persistence)
+  return new Proxy(persistence, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown
+      if (key === 'destroy') {
+        return async () => {
+          while (pending.size > 0) await Promise.allSettled([...pending])
+          await destroy()
+        }
+      }
+      if (typeof value !== 'function') return value
+      // Aedes 2 checks that `setup` is an async function (aedes.js listen); a bound one still is.
+      if (key === 'setup') return value.bind(target)
+      return (...args: unknown[]) => {
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args)
+        if (!(result instanceof Promise)) return result
+        pending.add(result)
+        const forget = () => pending.delete(result)
+        result.then(forget, forget)
+        return result
+      }
+    },
+  })
 }
 
 /**
