@@ -5,6 +5,7 @@ import type { PublishRateLimit } from '../security/config.ts'
 import type { SignalBus } from '../security/signals.ts'
 import { silentLogger } from '../util/log.ts'
 import { ConnectionWatch } from './connection-signals.ts'
+import { ackAfterStore } from './ack-after-store.ts'
 import { mayReceive } from './acl.ts'
 import { identityOf } from './client-info.ts'
 import { authenticateHook } from './hooks/authenticate.ts'
@@ -115,6 +116,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
   })
   recordWillOwners(broker, authorizeWill)
+  // In memory a crash loses everything anyway; on disk or in Redis, a PUBACK promises the message is there.
+  if (deps.aedes?.persistence) ackAfterStore(broker)
   await expireSessions(broker, { maxSeconds: limits.sessionExpiryIntervalLimit, store: deps.sessionClocks ?? memorySessionClocks() })
   // Before session-resume.ts: it must hand the deliveries it holds to the Receive Maximum gate.
   honourOutboundLimits(broker, { shedding, drainTimeoutMs: limits.drainTimeout })

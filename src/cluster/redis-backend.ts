@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { Redis } from 'ioredis'
 import createMq from 'mqemitter-redis'
+import { timeOrderedBrokerId } from '../broker/persistence.ts'
 import { WardlabError } from '../util/errors.ts'
 import { RedisBans } from './redis-bans.ts'
 import { RedisClusterState } from './redis-state.ts'
@@ -50,7 +51,12 @@ export async function connectCluster(url: string, nodeId: string = `wardlab-${ra
   return {
     nodeId,
     warnings: await pubsubLimitWarnings(state, url),
-    aedes: { mq, persistence, id: nodeId },
+    // Aedes' id names this run of the node, not the node: aedes-persistence-redis keys each stored
+    // message by broker id and counter (`packetKey`), and the counter starts again at 0 with every
+    // start, so a node restarted under the same id overwrote messages its last run had stored and
+    // not yet delivered (600 of them over ten kill -9s, test/reliability-crash.test.ts). A fresh id
+    // per run also makes the last run's wills those of a dead broker, which the others publish.
+    aedes: { mq, persistence, id: `${nodeId}~${timeOrderedBrokerId()}` },
     state: new RedisClusterState(state, nodeId),
     bans,
     async close() {
