@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ProfileName } from '../src/broker/profile.ts'
 import type { Lab } from '../src/lab/lab.ts'
 import { startTestLab } from './support/lab.ts'
-import { IMPLEMENTATIONS, anonymous, as, run, stopClients, subscribed, type Outcome, type Version } from './support/mqtt-clients.ts'
-import { monitorReadings, until } from './support/reliability.ts'
+import { IMPLEMENTATIONS, VERSIONS, anonymous, as, run, stopClients, subscribed, type Outcome, type Version } from './support/mqtt-clients.ts'
+import { monitorTelemetry, until } from './support/reliability.ts'
 
 /**
  * Who may connect, publish and subscribe, as three real client implementations see it over MQTT 5
@@ -14,10 +14,8 @@ import { monitorReadings, until } from './support/reliability.ts'
 const OWN = 'hospital/icu/bedside-monitor/mon-01/telemetry'
 const OTHERS = 'hospital/icu/bedside-monitor/mon-02/telemetry'
 
-const VERSIONS: { version: Version; label: string; badPassword: number; deniedFilter: number }[] = [
-  { version: 5, label: 'MQTT 5', badPassword: 0x86, deniedFilter: 0x87 },
-  { version: 4, label: 'MQTT 3.1.1', badPassword: 4, deniedFilter: 0x80 },
-]
+/** CONNACK for a wrong password and SUBACK for a refused filter, by protocol. */
+const REFUSALS = VERSIONS.map((v) => ({ ...v, badPassword: v.version === 5 ? 0x86 : 4, deniedFilter: v.version === 5 ? 0x87 : 0x80 }))
 
 /**
  * How a refused PUBLISH (QoS 1) is answered, by profile and protocol: MQTT 5 can say it in the
@@ -29,13 +27,7 @@ const REFUSED: Record<ProfileName & ('lab' | 'strict'), Record<Version, Partial<
   strict: { 5: { pubacks: [], disconnect: 0x87, closed: true }, 4: { pubacks: [], closed: true } },
 }
 
-const readings = monitorReadings(100)
-let seq = 0
-/** Valid telemetry of mon-01, numbered across the file so the replay detector never sees a repeat. */
-function telemetry(): string {
-  const n = seq++
-  return JSON.stringify({ deviceId: 'mon-01', kind: 'bedside-monitor', seq: n, ts: Date.now(), data: readings[n % readings.length] })
-}
+const telemetry = monitorTelemetry()
 
 /** Findings in the open topic-spoofing alerts raised for `clientId`. */
 function spoofingFindings(lab: Lab, clientId: string): number {
@@ -47,7 +39,7 @@ function spoofingFindings(lab: Lab, clientId: string): number {
 
 afterEach(stopClients)
 
-describe.each(VERSIONS)('$label clients, lab profile', ({ version, badPassword, deniedFilter }) => {
+describe.each(REFUSALS)('$label clients, lab profile', ({ version, badPassword, deniedFilter }) => {
   let lab: Lab
   beforeAll(async () => {
     lab = await startTestLab('lab')

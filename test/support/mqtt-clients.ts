@@ -14,6 +14,12 @@ import { until } from './reliability.ts'
 
 export type Version = 5 | 4
 
+/** The two protocol versions one listener serves, for describe.each. */
+export const VERSIONS: readonly { version: Version; label: string }[] = [
+  { version: 5, label: 'MQTT 5' },
+  { version: 4, label: 'MQTT 3.1.1' },
+]
+
 /** Where and as whom a client connects. */
 export interface Conn {
   /** `mqtt://host:port` or `ws://host:port/mqtt`. */
@@ -160,17 +166,22 @@ export const mosquitto: MqttImplementation = {
     }
     if (!plan.subscribe) return { done: publishAll(blank(), conn.clientId) }
     const waits = plan.expect !== undefined || plan.settleMs !== undefined
-    const sub = spawnClient('mosquitto_sub', [...mosquittoArgs(conn), '-t', plan.subscribe, '-q', '1', '-F', '%j', ...(waits ? [] : ['-E'])])
+    // stdbuf: mosquitto_sub's stdout is a pipe here, and its -d lines would wait in the buffer
+    // until the first message flushes it; the plan needs "Subscribed" before it publishes.
+    const sub = spawnClient('stdbuf', ['-oL', 'mosquitto_sub', ...mosquittoArgs(conn), '-t', plan.subscribe, '-q', '1', '-F', '%j', ...(waits ? [] : ['-E'])])
     const done = (async () => {
       const outcome = blank()
-      const subscribed = await sub.line((l) => l.startsWith('Subscribed')).catch(() => null)
+      const subscribed = await sub.line((l) => l.startsWith('Subscribed')).then(
+        () => true,
+        () => false,
+      )
       // The publisher is another connection: mosquitto_sub and mosquitto_pub are two programs.
       if (subscribed) await publishAll(outcome, `${conn.clientId}-pub`)
       if (subscribed && waits) {
         await until(() => sub.lines().filter((l) => l.startsWith('{')).length >= (plan.expect ?? 0), 5000, `${plan.expect} messages for mosquitto_sub`).catch(() => undefined)
         await new Promise((resolve) => setTimeout(resolve, plan.settleMs ?? 0))
-        sub.stop()
       }
+      if (!subscribed || waits) sub.stop()
       await sub.exited
       return readMosquitto(sub.lines(), sub.stderr(), outcome)
     })()
