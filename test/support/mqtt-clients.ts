@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { connect, type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt'
 import type { Lab } from '../../src/lab/lab.ts'
 import { killClientProcesses, paho, spawnClient, type PahoEvent } from './client-processes.ts'
@@ -179,7 +180,7 @@ export const mosquitto: MqttImplementation = {
       if (subscribed) await publishAll(outcome, `${conn.clientId}-pub`)
       if (subscribed && waits) {
         await until(() => sub.lines().filter((l) => l.startsWith('{')).length >= (plan.expect ?? 0), 5000, `${plan.expect} messages for mosquitto_sub`).catch(() => undefined)
-        await new Promise((resolve) => setTimeout(resolve, plan.settleMs ?? 0))
+        await sleep(plan.settleMs ?? 0)
       }
       if (!subscribed || waits) sub.stop()
       await sub.exited
@@ -330,7 +331,7 @@ export const mqttjs: MqttImplementation = {
           if (m.qos === 1 && code !== null) outcome.pubacks.push(code)
         }
         await until(() => outcome.messages.length >= (plan.expect ?? 0) || outcome.closed, 5000).catch(() => undefined)
-        await new Promise((resolve) => setTimeout(resolve, plan.settleMs ?? 0))
+        await sleep(plan.settleMs ?? 0)
       }
       ending = true
       if (client.connected) await client.endAsync()
