@@ -1,8 +1,9 @@
+import type { MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ProfileName } from '../src/broker/profile.ts'
 import type { Lab } from '../src/lab/lab.ts'
-import { startTestLab } from './support/lab.ts'
-import { IMPLEMENTATIONS, VERSIONS, anonymous, as, run, stopClients, subscribed, type Outcome, type Version } from './support/mqtt-clients.ts'
+import { connectAs, startTestLab } from './support/lab.ts'
+import { IMPLEMENTATIONS, VERSIONS, anonymous, as, pahoClient, run, stopClients, subscribed, type Outcome, type Version } from './support/mqtt-clients.ts'
 import { monitorTelemetry, until } from './support/reliability.ts'
 
 /**
@@ -14,8 +15,19 @@ import { monitorTelemetry, until } from './support/reliability.ts'
 const OWN = 'hospital/icu/bedside-monitor/mon-01/telemetry'
 const OTHERS = 'hospital/icu/bedside-monitor/mon-02/telemetry'
 
-/** CONNACK for a wrong password and SUBACK for a refused filter, by protocol. */
-const REFUSALS = VERSIONS.map((v) => ({ ...v, badPassword: v.version === 5 ? 0x86 : 4, deniedFilter: v.version === 5 ? 0x87 : 0x80 }))
+/**
+ * By protocol: CONNACK for a wrong password, for a client refused before authentication, and for a
+ * zero-byte client id with Clean Start 0 (MQTT 5 may accept it and assign an id, or refuse it with
+ * 0x85; no client here sends it over 3.1.1, where MQTT-3.1.3-8 has it refused); SUBACK for a
+ * refused filter.
+ */
+const REFUSALS = VERSIONS.map((v) => ({
+  ...v,
+  badPassword: v.version === 5 ? 0x86 : 4,
+  notAuthorized: v.version === 5 ? 0x87 : 5,
+  emptyIdKept: v.version === 5 ? [0, 0x85] : null,
+  deniedFilter: v.version === 5 ? 0x87 : 0x80,
+}))
 
 /**
  * How a refused PUBLISH (QoS 1) is answered, by profile and protocol: MQTT 5 can say it in the
@@ -39,7 +51,7 @@ function spoofingFindings(lab: Lab, clientId: string): number {
 
 afterEach(stopClients)
 
-describe.each(REFUSALS)('$label clients, lab profile', ({ version, badPassword, deniedFilter }) => {
+describe.each(REFUSALS)('$label clients, lab profile', ({ version, badPassword, emptyIdKept, deniedFilter }) => {
   let lab: Lab
   beforeAll(async () => {
     lab = await startTestLab('lab')
@@ -69,6 +81,33 @@ describe.each(REFUSALS)('$label clients, lab profile', ({ version, badPassword, 
       const outcome = await run(client, as(lab, version, 'mon-02'), { subscribe: '#' })
       expect(outcome).toMatchObject({ connack: 0, granted: [deniedFilter], closed: false })
     })
+  })
+
+  // mosquitto_sub and mqtt.js refuse to send this CONNECT; paho sends it over MQTT 5 only.
+  if (emptyIdKept) {
+    it(`answers a zero-byte client id with Clean Start 0 with a CONNACK paho can read (${emptyIdKept.join(' or ')})`, async () => {
+      const outcome = await run(pahoClient, anonymous(lab, version, '', { clean: false, sessionExpiry: 30 }))
+      expect(outcome.errors).toEqual([])
+      expect(emptyIdKept).toContain(outcome.connack)
+    })
+  }
+})
+
+describe.each(REFUSALS)('$label clients refused before authentication (over the per-address connection limit)', ({ version, notAuthorized }) => {
+  let lab: Lab
+  let holder: MqttClient
+  beforeAll(async () => {
+    lab = await startTestLab('lab', undefined, { security: { maxConnectionsPerAddress: 1 } })
+    holder = await connectAs(lab, { clientId: 'holder' })
+  })
+  afterAll(async () => {
+    await holder?.endAsync()
+    await lab?.stop()
+  })
+
+  it.each(IMPLEMENTATIONS)(`$name gets CONNACK ${notAuthorized}, in a form it can read`, async (client) => {
+    const outcome = await run(client, anonymous(lab, version, `second-${client.name}`), { subscribe: 'hospital/#' })
+    expect({ connack: outcome.connack, errors: outcome.errors }).toEqual({ connack: notAuthorized, errors: [] })
   })
 })
 

@@ -121,7 +121,7 @@ export function paho(script: object, timeoutMs = 10_000): PahoRun {
   const events = () => child.lines().map((l) => JSON.parse(l) as PahoEvent)
   const finished = child.exited.then((code) => {
     if (code === PAHO_MISSING) throw new Error(String(events()[0]?.message ?? 'paho-mqtt is not installed: pip install paho-mqtt'))
-    if (code === 2 || code === null) throw new Error(`paho-client.py failed (exit ${code}):\n${child.stderr()}`)
+    if (code === 2 || code === null) throw new Error(`paho-client.py failed (exit ${code}): ${String(events().find((e) => e.event === 'error')?.message ?? child.stderr())}`)
     return events()
   })
   finished.catch(() => undefined)

@@ -82,6 +82,8 @@ export interface Outcome {
   /** The broker ended the connection (with or without DISCONNECT). */
   closed: boolean
   messages: Received[]
+  /** What the client could not make sense of: protocol errors it reported. */
+  errors: string[]
 }
 
 export interface Running {
@@ -95,7 +97,7 @@ export interface MqttImplementation {
   start(conn: Conn, plan: Plan): Running
 }
 
-const blank = (): Outcome => ({ connack: null, sessionPresent: null, granted: [], pubacks: [], disconnect: null, closed: false, messages: [] })
+const blank = (): Outcome => ({ connack: null, sessionPresent: null, granted: [], pubacks: [], disconnect: null, closed: false, messages: [], errors: [] })
 const hex = (text: string) => Buffer.from(text).toString('hex')
 const asPairs = (props: Record<string, string | string[]>): [string, string][] => Object.entries(props).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one): [string, string] => [k, one]))
 
@@ -139,6 +141,7 @@ function readMosquitto(lines: string[], stderr: string, outcome: Outcome): Outco
     else if (line.startsWith('{')) outcome.messages.push(fromMosquittoJson(JSON.parse(line)))
   }
   outcome.closed ||= outcome.disconnect !== null || /connection was lost/i.test(stderr)
+  outcome.errors.push(...stderr.split('\n').filter((l) => /protocol error/i.test(l)))
   return outcome
 }
 
@@ -214,6 +217,7 @@ function readPaho(events: PahoEvent[]): Outcome {
     else if (e.event === 'puback') outcome.pubacks.push(e.reasonCode as number)
     else if (e.event === 'message') outcome.messages.push({ topic: e.topic as string, payload: e.payload as string, qos: e.qos as 0 | 1, retain: e.retain as boolean, properties: fromPahoProperties(e.properties as Record<string, unknown>) })
     else if (e.event === 'disconnect' && e.fromServer) outcome.disconnect = e.reasonCode as number
+    else if (e.event === 'error') outcome.errors.push(e.message as string)
   }
   const end = events.find((e) => e.event === 'end')
   outcome.closed = outcome.connack === 0 && events.some((e) => e.event === 'disconnect') && end?.completed === false
@@ -308,6 +312,7 @@ export const mqttjs: MqttImplementation = {
       })
       client.on('error', (err) => {
         if ('code' in err && typeof err.code === 'number' && outcome.connack === null) outcome.connack = err.code
+        else outcome.errors.push(err.message)
         resolve()
       })
       void gone.then(resolve)

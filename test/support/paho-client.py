@@ -42,11 +42,12 @@ Output: one JSON line per event, flushed as it happens.
     {"event": "disconnect", "fromServer": true, "reasonCode": 135}
         fromServer: the broker sent a DISCONNECT packet (v5); false when the connection just closed
     {"event": "timeout", "step": {...}}
+    {"event": "error", "message": "..."}  paho could not read what the broker sent
     {"event": "end", "completed": true}
 
 Exit status: 0 when every step ran, 1 when the run ended early (refused, disconnected, timed out),
-3 when paho-mqtt is not installed, 2 for a malformed script. Everything runs on the one thread,
-in paho's loop(), so nothing reconnects behind the test's back.
+2 for a script that cannot run (malformed, or refused by paho), 3 when paho-mqtt is not installed.
+Everything runs on the one thread, in paho's loop(), so nothing reconnects behind the test's back.
 """
 
 import json
@@ -167,7 +168,12 @@ def service(client, predicate, timeout, step):
         if time.monotonic() > deadline:
             emit({"event": "timeout", "step": step})
             raise Ended()
-        if client.loop(timeout=0.05) != mqtt.MQTT_ERR_SUCCESS and not any(e["event"] == "disconnect" for e in events):
+        try:
+            rc = client.loop(timeout=0.05)
+        except Exception as err:  # paho raises on a packet it cannot read, e.g. an unknown reason code
+            emit({"event": "error", "message": f"paho could not read a packet from the broker: {type(err).__name__}: {err}"})
+            raise Ended()
+        if rc != mqtt.MQTT_ERR_SUCCESS and not any(e["event"] == "disconnect" for e in events):
             emit({"event": "disconnect", "fromServer": False, "reasonCode": None, "properties": {}})
 
 
@@ -201,10 +207,13 @@ def run_step(client, step, v5):
 
 def main():
     try:
-        script = json.load(sys.stdin)
-    except ValueError as err:
-        print(json.dumps({"event": "error", "message": f"malformed script: {err}"}), flush=True)
+        return run(json.load(sys.stdin))
+    except Exception as err:  # a script paho cannot carry out, e.g. no client id with CleanSession 0 on 3.1.1
+        print(json.dumps({"event": "error", "message": f"the script cannot run: {type(err).__name__}: {err}"}), flush=True)
         return 2
+
+
+def run(script):
     v5 = script.get("protocol", "v5") == "v5"
     transport = script.get("transport", "tcp")
     client = mqtt.Client(
