@@ -117,13 +117,14 @@ describe('persistent MQTT 5 sessions across a broker restart (--persistence)', (
     return durableLab(dir, port)
   }
 
-  it('a session with expiry 30 s gets, after the restart, session present and every QoS 1 message published while it was away, properties included', async () => {
+  it('a session with expiry 30 s gets, after the restart, session present and every QoS 1 message published while it was away, properties included, but not one that expired meanwhile', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wardlab-interop-sessions-'))
     const lab = await durableLab(dir)
     const sessions = await leaveSessions(lab, 'keeper', 30)
     const sent = Array.from({ length: 5 }, (_, i) => ({ topic: OWN, payload: telemetry(), qos: 1 as const, properties: { userProperties: [['n', String(i)]] as [string, string][], contentType: 'application/json' } }))
-    await publishAsDevice(lab, 'mon-01', sent)
-    await restart(lab, dir)
+    const expiring = { topic: OWN, payload: telemetry(), qos: 1 as const, properties: { messageExpiryInterval: 1 } }
+    await publishAsDevice(lab, 'mon-01', [expiring, ...sent])
+    await restart(lab, dir, 1100)
     const back = await comeBack(sessions, sent.length, 300)
     expect(seen(back)).toEqual(expected(true, sent.map((m) => m.payload)))
     expect(back.map((o) => o.messages.map((m) => ({ qos: m.qos, properties: m.properties })))).toEqual(IMPLEMENTATIONS.map(() => sent.map((m) => ({ qos: 1, properties: m.properties }))))
