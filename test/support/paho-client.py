@@ -151,8 +151,30 @@ def on_message(client, userdata, message):
     })
 
 
+# The reason code of a DISCONNECT that carries no properties, read off the packet (see below).
+short_disconnect = {}
+
+
+def read_short_disconnects(client):
+    """paho-mqtt 2.1 reads a DISCONNECT's reason code only when properties follow it (Remaining
+    Length > 2), and reports `e0 02 87 00` as a normal disconnection (eclipse-paho/paho.mqtt.python
+    #860, fix pending in #955). MQTT 5 §3.14.2.1 puts the reason code in the first byte whenever the
+    Remaining Length is at least 1: read it there before paho handles the packet."""
+    handle = client._handle_disconnect
+
+    def handle_disconnect():
+        packet = client._in_packet["packet"]
+        if 1 <= len(packet) <= 2:
+            short_disconnect["reasonCode"] = packet[0]
+        return handle()
+
+    client._handle_disconnect = handle_disconnect
+
+
 def on_disconnect(client, userdata, flags, reason_code, properties):
-    emit({"event": "disconnect", "fromServer": flags.is_disconnect_packet_from_server, "reasonCode": reason_code.value, "properties": properties_out(properties)})
+    from_server = flags.is_disconnect_packet_from_server
+    code = short_disconnect.get("reasonCode", reason_code.value) if from_server else reason_code.value
+    emit({"event": "disconnect", "fromServer": from_server, "reasonCode": code, "properties": properties_out(properties)})
 
 
 class Ended(Exception):
@@ -223,6 +245,8 @@ def run(script):
         transport=transport,
         **({} if v5 else {"clean_session": script.get("cleanStart", True)}),
     )
+    if v5:
+        read_short_disconnects(client)
     if transport == "websockets":
         client.ws_set_options(path=script.get("path", "/mqtt"))
     if "username" in script:
