@@ -1,6 +1,5 @@
 import { connect, type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { ProfileName } from '../src/broker/profile.ts'
 import type { Lab } from '../src/lab/lab.ts'
 import { PASSWORDS, connectAs, startTestLab, urlOf } from './support/lab.ts'
 import { IMPLEMENTATIONS, VERSIONS, anonymous, as, pahoClient, run, stopClients, subscribed, type Outcome, type Version } from './support/mqtt-clients.ts'
@@ -34,7 +33,7 @@ const REFUSALS = VERSIONS.map((v) => ({
  * PUBACK and keep the connection (lab), or with a DISCONNECT (strict); MQTT 3.1.1 has no way to
  * say it and the connection closes.
  */
-const REFUSED: Record<ProfileName & ('lab' | 'strict'), Record<Version, Partial<Outcome>>> = {
+const REFUSED: Record<'lab' | 'strict', Record<Version, Partial<Outcome>>> = {
   lab: { 5: { pubacks: [0x87], disconnect: null, closed: false }, 4: { pubacks: [], closed: true } },
   strict: { 5: { pubacks: [], disconnect: 0x87, closed: true }, 4: { pubacks: [], closed: true } },
 }

@@ -3,7 +3,7 @@ import type { Lab } from '../src/lab/lab.ts'
 import { deriveDevicePassword, EPHEMERAL_COST, hashPassword } from '../src/registry/passwords.ts'
 import type { Registry } from '../src/registry/schema.ts'
 import { PASSWORDS, TEST_PATIENT, startTestLab, testRegistry, urlOf } from './support/lab.ts'
-import { IMPLEMENTATIONS, VERSIONS, as, anonymous, run, stopClients, subscribed, type Conn, type V5Properties } from './support/mqtt-clients.ts'
+import { IMPLEMENTATIONS, VERSIONS, anonymous, as, hex, run, stopClients, subscribed, type Conn, type V5Properties } from './support/mqtt-clients.ts'
 import { monitorTelemetry } from './support/reliability.ts'
 
 /**
@@ -16,7 +16,6 @@ const OWN = 'hospital/icu/bedside-monitor/mon-01/telemetry'
 /** Distinct keys: mosquitto_sub's JSON output holds user properties in an object. */
 const PROPERTIES: V5Properties = { userProperties: [['site', 'ward-7'], ['trace', 'a1b2']], contentType: 'application/json', payloadFormatIndicator: 1 }
 const telemetry = monitorTelemetry()
-const hex = (text: string) => Buffer.from(text).toString('hex')
 
 afterEach(stopClients)
 

@@ -98,7 +98,8 @@ export interface MqttImplementation {
 }
 
 const blank = (): Outcome => ({ connack: null, sessionPresent: null, granted: [], pubacks: [], disconnect: null, closed: false, messages: [], errors: [] })
-const hex = (text: string) => Buffer.from(text).toString('hex')
+/** Correlation data as the tests write it: hex. */
+export const hex = (text: string) => Buffer.from(text).toString('hex')
 const asPairs = (props: Record<string, string | string[]>): [string, string][] => Object.entries(props).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one): [string, string] => [k, one]))
 
 export function run(implementation: MqttImplementation, conn: Conn, plan: Plan = {}): Promise<Outcome> {
@@ -186,7 +187,8 @@ export const mosquitto: MqttImplementation = {
         await sleep(plan.settleMs ?? 0)
       }
       if (!subscribed || waits) sub.stop()
-      await sub.exited
+      // 127: stdbuf could not run mosquitto_sub.
+      if ((await sub.exited) === 127) throw new Error(`${sub.stderr().trim()}: apt-get install mosquitto-clients (.ci/run does this)`)
       return readMosquitto(sub.lines(), sub.stderr(), outcome)
     })()
     return { done }
