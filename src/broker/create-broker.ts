@@ -7,6 +7,7 @@ import { silentLogger } from '../util/log.ts'
 import { ConnectionWatch } from './connection-signals.ts'
 import { ackAfterStore } from './ack-after-store.ts'
 import { mayReceive } from './acl.ts'
+import { cachedOwners, type ClientIdOwners } from './client-id-owners.ts'
 import { identityOf } from './client-info.ts'
 import { authenticateHook } from './hooks/authenticate.ts'
 import { authorizePublishHook, authorizeStoredWill } from './hooks/authorize-publish.ts'
@@ -43,6 +44,8 @@ export interface BrokerDeps {
   admission?: PublishAdmission
   /** Where session expiry clocks survive a restart (the LevelDB with --persistence); in memory when left out. */
   sessionClocks?: SessionClockStore
+  /** Who owns each client id (the LevelDB with --persistence, Redis in a cluster); in memory when left out. */
+  clientIdOwners?: ClientIdOwners
   /** What one persistent session may have queued (default OFFLINE_QUEUE_LIMIT, offline-queue-limit.ts). */
   offlineQueueLimit?: { messages: number; bytes: number }
 }
@@ -113,7 +116,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     ...deps.aedes,
     ...limits,
     preConnect: conformingPreConnect(deps.signals, preConnectHook({ ...security, signals: deps.signals })),
-    authenticate: authenticateHook(deps),
+    authenticate: authenticateHook({ ...deps, owners: deps.clientIdOwners ?? cachedOwners() }),
     authorizePublish: conformingPublish(deps.signals, security.publishRateLimit ? rateLimitedPublish(security.publishRateLimit, shedding, authorizePublish) : authorizePublish),
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
     authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
