@@ -40,6 +40,8 @@ export interface BrokerDeps {
   limits?: Partial<BrokerLimits>
   /** Largest packet a client may send (default MAX_PACKET_BYTES, src/broker/packet-size-limit.ts). */
   maxPacketBytes?: number
+  /** How long a client may take to finish a packet it has begun (default PARTIAL_PACKET_DEADLINE_MS). */
+  partialPacketMs?: number
   /** Holds client publishes while the pipeline's workers catch up (src/broker/publish-admission.ts). */
   admission?: PublishAdmission
   /** Where session expiry clocks survive a restart (the LevelDB with --persistence); in memory when left out. */
@@ -130,7 +132,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   honourOutboundLimits(broker, { shedding, drainTimeoutMs: limits.drainTimeout })
   resumeSessionsInOrder(broker)
   security.connections.attach(broker)
-  limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES)
+  limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES, deps.partialPacketMs)
   shedding.attach(broker, limits.drainTimeout)
   return broker
 }
