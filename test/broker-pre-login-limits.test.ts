@@ -1,5 +1,6 @@
 import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net'
 import { generate } from 'mqtt-packet'
+import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createBroker } from '../src/broker/create-broker.ts'
@@ -7,7 +8,7 @@ import { profile } from '../src/broker/profile.ts'
 import type { Lab } from '../src/lab/lab.ts'
 import { HospitalRegistry } from '../src/registry/registry.ts'
 import { SignalBus } from '../src/security/signals.ts'
-import { portOf, startTestLab, testRegistry, urlOf } from './support/lab.ts'
+import { PASSWORDS, connectAs, portOf, startTestLab, testRegistry, urlOf } from './support/lab.ts'
 import { until } from './support/reliability.ts'
 
 describe('limits that hold before a client has logged in', () => {
@@ -86,6 +87,38 @@ describe('a packet begun and never finished', () => {
       socket.destroy()
       server.close()
       await new Promise<void>((resolve) => broker.close(() => resolve()))
+    }
+  })
+})
+
+describe('retained messages', () => {
+  it("bound what each identity keeps — all anonymous clients share one allowance — and an empty payload gives room back", async () => {
+    const lab = await startTestLab('lab', undefined, { retainedQuota: { messages: 3, bytes: 1024 * 1024 } })
+    const clients: MqttClient[] = []
+    const anonymous = async (clientId: string, version: 4 | 5 = 4) => {
+      const client = await connectAs(lab, { clientId, protocolVersion: version })
+      clients.push(client)
+      return client
+    }
+    try {
+      for (let i = 0; i < 3; i++) await (await anonymous(`retainer-${i}`)).publishAsync(`lab/retained/${i}`, 'x'.repeat(100), { qos: 1, retain: true })
+      const fourth = await anonymous('retainer-3', 5)
+      const disconnect = new Promise<number | undefined>((resolve) => fourth.once('disconnect', (packet) => resolve(packet.reasonCode)))
+      fourth.publish('lab/retained/3', 'over', { qos: 1, retain: true })
+      expect(await disconnect).toBe(0x97)
+      expect(lab.shedding.counts.get('retained-quota')).toBe(1)
+      // Replacing one's own topic, or clearing it, stays within the allowance.
+      const again = await anonymous('retainer-4')
+      await again.publishAsync('lab/retained/0', 'y'.repeat(50), { qos: 1, retain: true })
+      await again.publishAsync('lab/retained/1', '', { qos: 1, retain: true })
+      await again.publishAsync('lab/retained/3', 'fits now', { qos: 1, retain: true })
+      // A registered identity has an allowance of its own.
+      const root = await connectAs(lab, { clientId: 'root', username: 'root', password: PASSWORDS.root })
+      clients.push(root)
+      await root.publishAsync('lab/retained/root', 'mine', { qos: 1, retain: true })
+    } finally {
+      for (const client of clients) client.end(true)
+      await lab.stop()
     }
   })
 })

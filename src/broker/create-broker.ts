@@ -23,6 +23,7 @@ import type { Profile } from './profile.ts'
 import type { PublishAdmission } from './publish-admission.ts'
 import { rateLimitedPublish } from './publish-rate-limit.ts'
 import { ReplyGrants } from './reply-grants.ts'
+import { RetainedQuota } from './retained-quota.ts'
 import { DEFAULT_MAX_SESSION_EXPIRY_S, expireSessions, memorySessionClocks, type SessionClockStore } from './session-expiry.ts'
 import { resumeSessionsInOrder } from './session-resume.ts'
 
@@ -48,6 +49,8 @@ export interface BrokerDeps {
   sessionClocks?: SessionClockStore
   /** Who owns each client id (the LevelDB with --persistence, Redis in a cluster); in memory when left out. */
   clientIdOwners?: ClientIdOwners
+  /** What one identity may keep retained (default RETAINED_QUOTA, retained-quota.ts). */
+  retainedQuota?: { messages: number; bytes: number }
   /** What one persistent session may have queued (default OFFLINE_QUEUE_LIMIT, offline-queue-limit.ts). */
   offlineQueueLimit?: { messages: number; bytes: number }
 }
@@ -111,7 +114,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const security = deps.security ?? { connections: new ConnectionWatch({ signals: deps.signals, now: Date.now }), bans: new BanList(), now: Date.now, maxConnectionsPerAddress: 0 }
   const shedding = deps.shedding ?? new LoadShedding({ signals: deps.signals, log: silentLogger })
   const limits = { ...brokerLimits(deps.profile), ...deps.limits }
-  const acl = authorizePublishHook({ ...deps, replies: new ReplyGrants(security.now) })
+  const acl = authorizePublishHook({ ...deps, replies: new ReplyGrants(security.now), retained: new RetainedQuota(deps.retainedQuota), shedding })
   const authorizeWill = (will: PublishPacket, callback: (error?: Error | null) => void) => authorizeStoredWill(deps, will, callback)
   const authorizePublish = deps.admission ? deps.admission.gate(acl) : acl
   const broker = await Aedes.createBroker({

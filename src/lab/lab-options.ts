@@ -62,6 +62,8 @@ export interface LabOptions {
   brokerLimits?: Partial<BrokerLimits>
   /** What one persistent session may have queued (src/broker/offline-queue-limit.ts). */
   offlineQueueLimit?: { messages: number; bytes: number }
+  /** What one identity may keep retained (src/broker/retained-quota.ts). */
+  retainedQuota?: { messages: number; bytes: number }
   /**
    * Join a cluster of broker nodes on this Redis (`redis://host:port`): messages, sessions and
    * retained messages go through it, and so does the detector state that must be global.

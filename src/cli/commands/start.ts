@@ -4,6 +4,7 @@ import { loadPipelineConfig } from '../../pipeline/config.ts'
 import { DEFAULT_HEARTBEAT_MS, TOPIC_ALIAS_MAXIMUM } from '../../broker/create-broker.ts'
 import { OFFLINE_QUEUE_LIMIT } from '../../broker/offline-queue-limit.ts'
 import { PROFILES, type ProfileName } from '../../broker/profile.ts'
+import { RETAINED_QUOTA } from '../../broker/retained-quota.ts'
 import { DEFAULT_MAX_SESSION_EXPIRY_S } from '../../broker/session-expiry.ts'
 import { mountDashboard } from '../../dashboard/mount.ts'
 import { Lab } from '../../lab/lab.ts'
@@ -26,6 +27,8 @@ const startOptions = {
   'max-session-expiry': { type: 'integer', default: DEFAULT_MAX_SESSION_EXPIRY_S, min: 0, description: 'longest a persistent session outlives its connection, in seconds, for MQTT 5 and 3.1.1 clients (0: no limit)' },
   'max-queued-messages': { type: 'integer', default: OFFLINE_QUEUE_LIMIT.messages, min: 1, description: 'messages one persistent session may have queued; newer ones are not queued for it, and counted (queue-full)' },
   'max-queued-bytes': { type: 'integer', default: OFFLINE_QUEUE_LIMIT.bytes, min: 1, description: 'bytes one persistent session may have queued' },
+  'max-retained-messages': { type: 'integer', default: RETAINED_QUOTA.messages, min: 1, description: 'retained messages one identity may keep (all anonymous clients share one allowance)' },
+  'max-retained-bytes': { type: 'integer', default: RETAINED_QUOTA.bytes, min: 1, description: 'bytes of retained messages one identity may keep' },
   heartbeat: { type: 'number', default: DEFAULT_HEARTBEAT_MS / 1000, min: 0.1, description: 'seconds between the broker\'s heartbeats: a node silent for 3 is dead, and the wills its clients left (or a crashed previous run left) are published every 4' },
   'topic-alias-max': { type: 'integer', default: TOPIC_ALIAS_MAXIMUM, min: 0, max: 65535, description: 'topic aliases an MQTT 5 client may set up towards the broker (0: none)' },
   ...labFileOptions,
@@ -82,6 +85,7 @@ export const startCommand = defineCommand({
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
       pipelineWorkers: options['pipeline-workers'],
       offlineQueueLimit: { messages: options['max-queued-messages'], bytes: options['max-queued-bytes'] },
+      retainedQuota: { messages: options['max-retained-messages'], bytes: options['max-retained-bytes'] },
       brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'], heartbeatInterval: options.heartbeat * 1000 },
     })
     mountDashboard(lab)
