@@ -8,6 +8,7 @@ import type { SimClock, Cancel } from './clock.ts'
 import type { Connector } from './connector.ts'
 import { KIND_FAULTS, type DeviceContext, type DeviceKind, type Emission, type KindFault } from './device-kind.ts'
 import { Backoff } from './backoff.ts'
+import { DEFAULT_MQTT_VERSION, protocolLevel, type MqttVersion } from './mqtt-version.ts'
 import { hashString, hashUnit, Rng } from './rng.ts'
 import type { PatientModel } from './physiology/vitals.ts'
 
@@ -35,6 +36,8 @@ export interface SimulatedDeviceSetup {
   connector: Connector
   password: string
   log: Logger
+  /** The MQTT version the device connects with; 3.1.1 by default. */
+  mqttVersion?: MqttVersion
   /** Called for every envelope published (for run accounting); optional. */
   onPublish?: (topic: string, envelope: Envelope) => void
   /** Called for every envelope the device produces, whether or not it can send it. */
@@ -202,7 +205,7 @@ export class SimulatedDevice {
     }
     const { entry } = this.setup
     const client = this.setup.connector({
-      protocolVersion: 4,
+      protocolVersion: protocolLevel(this.setup.mqttVersion ?? DEFAULT_MQTT_VERSION),
       clientId: entry.id,
       username: entry.id,
       password: this.setup.password,

@@ -6,6 +6,7 @@ import type { Registry } from '../registry/schema.ts'
 import { WardlabError } from '../util/errors.ts'
 import type { SimClock } from './clock.ts'
 import type { Connector } from './connector.ts'
+import type { MqttVersion } from './mqtt-version.ts'
 import { SimulatedDevice, type DeviceCounters } from './device-runner.ts'
 import { createPatientModel } from './physiology/patient-model.ts'
 import type { PatientModel } from './physiology/vitals.ts'
@@ -17,6 +18,8 @@ export interface FleetSetup {
   clock: SimClock
   connector: Connector
   log: Logger
+  /** The MQTT version every device connects with; 3.1.1 by default. */
+  mqttVersion?: MqttVersion
   /** Devices connect at most this many per second, as a ward powering up would, not all at once. */
   connectRate?: number
   onPublish?: (topic: string, envelope: Envelope) => void
@@ -55,6 +58,7 @@ export class Fleet {
           connector: setup.connector,
           password: deriveDevicePassword(setup.provisioningKey, entry.id),
           log: setup.log,
+          ...(setup.mqttVersion ? { mqttVersion: setup.mqttVersion } : {}),
           ...(setup.onPublish ? { onPublish: setup.onPublish } : {}),
           ...(setup.onGenerate ? { onGenerate: setup.onGenerate } : {}),
         })
