@@ -92,7 +92,7 @@ export class Fleet {
   }
 
   totals(): DeviceCounters {
-    const total: DeviceCounters = { generated: 0, published: 0, lostOffline: 0, buffered: 0, connects: 0 }
+    const total: DeviceCounters = { generated: 0, published: 0, lostOffline: 0, buffered: 0, connects: 0, replies: 0 }
     for (const d of this.devices) for (const key of Object.keys(total) as (keyof DeviceCounters)[]) total[key] += d.counters[key]
     return total
   }
