@@ -81,7 +81,8 @@ describe('wardlab start (end to end, as a user runs it)', () => {
   it.each([
     [['start', '--prot', '1883'], /Unknown option '--prot'/],
     [['start', '--port', 'abc'], /--port must be a port number from 0 to 65535/],
-    [['start', '--profile', 'open'], /--profile must be one of lab, strict/],
+    [['start', '--profile', 'wide-open'], /--profile must be one of lab, strict, open/],
+    [['start', '--max-session-expiry=-5'], /--max-session-expiry must be a whole number ≥ 0/],
     [['start', '--speed=-1'], /--speed must be a number ≥ 0.001/],
     [['launch'], /unknown command "launch"/],
   ])('exits 2 with a clear message for bad usage: %j', async (args, message) => {

@@ -1,4 +1,4 @@
-import { COMMAND_CHANNEL, DEVICE_ROOT, OUTBOUND_CHANNELS, deviceTopic, filterCovers, isOutputTopic, parseDeviceTopic } from '../contract/topics.ts'
+import { COMMAND_CHANNEL, DEVICE_ROOT, OUTBOUND_CHANNELS, REPLY_ROOT, deviceTopic, filterCovers, isOutputTopic, isReplyTopic, parseDeviceTopic, replyNamespace } from '../contract/topics.ts'
 import type { Identity } from '../registry/registry.ts'
 import type { Profile } from './profile.ts'
 
@@ -13,6 +13,10 @@ import type { Profile } from './profile.ts'
  * | operator | `cmd` of any device                       | everything except `$SYS`          |
  * | admin    | any device topic                          | everything, `$SYS` included       |
  *
+ * MQTT 5 request/response: a command's Response Topic must lie under the sender's own
+ * `reply/{name}/`; only the device the command was sent to writes there, once (reply-grants.ts);
+ * `reply/{name}/…` reaches only `name` and admins, whatever filter another client holds.
+ *
  * Pipeline outputs (`alerts/`, `fhir/`, `ops/`, `quarantine/`, `security/`) are written by the
  * broker alone, so a consumer can trust what it reads there. In the lab profile's sandbox, every
  * role but `device` may also publish to topics outside `hospital/` (and outside the outputs and
@@ -25,9 +29,13 @@ export type Decision = { allowed: true } | { allowed: false; reason: string }
 const ALLOW: Decision = { allowed: true }
 const deny = (reason: string): Decision => ({ allowed: false, reason })
 
-export function decidePublish(identity: Identity, topic: string, profile: Pick<Profile, 'sandbox'> = { sandbox: false }): Decision {
+export function decidePublish(identity: Identity, topic: string, profile: Pick<Profile, 'sandbox'> = { sandbox: false }, responseTopic?: string): Decision {
   if (topic.startsWith('$')) return deny('$-topics are reserved for the broker (MQTT 3.1.1 §4.7.2)')
   if (isOutputTopic(topic)) return deny('pipeline output topics are written by the broker only')
+  if (isReplyTopic(topic)) return deny(`${REPLY_ROOT}/ topics are written only by a device answering a command that named them`)
+  if (responseTopic !== undefined && !responseTopic.startsWith(replyNamespace(identity.name))) {
+    return deny(`a Response Topic must be under ${replyNamespace(identity.name)}, where this client's replies arrive`)
+  }
   if (profile.sandbox && identity.role !== 'device' && !isHospitalTopic(topic)) return ALLOW
   const target = parseDeviceTopic(topic)
   switch (identity.role) {
@@ -62,5 +70,17 @@ export function decideSubscribe(identity: Identity, filter: string): Decision {
   if (filter.startsWith('$')) {
     return identity.role === 'admin' ? ALLOW : deny('$SYS and other $-topics are for admins only')
   }
+  if (isReplyTopic(filter) && identity.role !== 'admin' && !filter.startsWith(replyNamespace(identity.name))) {
+    return deny(`replies are read by the identity they answer: subscribe under ${replyNamespace(identity.name)}`)
+  }
   return ALLOW
+}
+
+/**
+ * Whether a delivery may reach this subscriber: a reply only reaches the identity it answers (and
+ * admins), also through a wildcard filter such as `#` that the subscribe rules above cannot refuse.
+ */
+export function mayReceive(identity: Identity | undefined, topic: string): boolean {
+  if (!isReplyTopic(topic) || identity?.role === 'admin') return true
+  return identity !== undefined && topic.startsWith(replyNamespace(identity.name))
 }

@@ -5,6 +5,8 @@ import type { PublishRateLimit } from '../security/config.ts'
 import type { SignalBus } from '../security/signals.ts'
 import { silentLogger } from '../util/log.ts'
 import { ConnectionWatch } from './connection-signals.ts'
+import { mayReceive } from './acl.ts'
+import { identityOf } from './client-info.ts'
 import { authenticateHook } from './hooks/authenticate.ts'
 import { authorizePublishHook } from './hooks/authorize-publish.ts'
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts'
@@ -15,6 +17,8 @@ import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.ts'
 import type { Profile } from './profile.ts'
 import type { PublishAdmission } from './publish-admission.ts'
 import { rateLimitedPublish } from './publish-rate-limit.ts'
+import { ReplyGrants } from './reply-grants.ts'
+import { DEFAULT_MAX_SESSION_EXPIRY_S, expireSessions, memorySessionClocks, type SessionClockStore } from './session-expiry.ts'
 import { resumeSessionsInOrder } from './session-resume.ts'
 
 export interface BrokerDeps {
@@ -33,6 +37,8 @@ export interface BrokerDeps {
   maxPacketBytes?: number
   /** Holds client publishes while the pipeline's workers catch up (src/broker/publish-admission.ts). */
   admission?: PublishAdmission
+  /** Where session expiry clocks survive a restart (the LevelDB with --persistence); in memory when left out. */
+  sessionClocks?: SessionClockStore
 }
 
 export interface BrokerSecurity {
@@ -44,7 +50,15 @@ export interface BrokerSecurity {
   publishRateLimit?: PublishRateLimit
 }
 
-export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drainTimeout' | 'maxTopicLevels' | 'keepaliveLimit' | 'concurrency'>>
+export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drainTimeout' | 'maxTopicLevels' | 'keepaliveLimit' | 'concurrency' | 'sessionExpiryIntervalLimit' | 'topicAliasMaximum'>>
+
+/**
+ * Topic aliases an MQTT 5 client may set up towards the broker (§3.2.2.3.8). A device publishes on
+ * four topics and a gateway relaying a ward on a few dozen; each alias keeps one topic string for
+ * the connection's life, so the bound is memory: 32 topics of at most MAX_PACKET_BYTES each.
+ * Mosquitto's default is 10, EMQX's 65,535.
+ */
+export const TOPIC_ALIAS_MAXIMUM = 32
 
 /**
  * Limits chosen for a ward of small devices rather than left at Aedes' defaults:
@@ -60,6 +74,9 @@ export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drain
  *   drains that queue by recursion until the stack overflows (mqemitter PR #204, aedes #193).
  *   Measured with `wardlab bench --devices 15000 --rate 1` (BENCHMARKS.md (b)): 16 % delivered
  *   and a crash with the cap, 100 % delivered and p99 218 ms without it.
+ * - sessionExpiryIntervalLimit: the longest a persistent session outlives its connection, for MQTT 5
+ *   and 3.1.1 clients alike (`--max-session-expiry`, session-expiry.ts).
+ * - topicAliasMaximum: TOPIC_ALIAS_MAXIMUM.
  */
 export function brokerLimits(profile: Profile): BrokerLimits {
   return {
@@ -68,6 +85,8 @@ export function brokerLimits(profile: Profile): BrokerLimits {
     maxTopicLevels: 16,
     keepaliveLimit: profile.name === 'strict' ? 1200 : 0,
     concurrency: 0,
+    sessionExpiryIntervalLimit: DEFAULT_MAX_SESSION_EXPIRY_S,
+    topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
   }
 }
 
@@ -75,7 +94,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const security = deps.security ?? { connections: new ConnectionWatch({ signals: deps.signals, now: Date.now }), bans: new BanList(), now: Date.now, maxConnectionsPerAddress: 0 }
   const shedding = deps.shedding ?? new LoadShedding({ signals: deps.signals, log: silentLogger })
   const limits = { ...brokerLimits(deps.profile), ...deps.limits }
-  const acl = authorizePublishHook(deps)
+  const acl = authorizePublishHook({ ...deps, replies: new ReplyGrants(security.now) })
   const authorizePublish = deps.admission ? deps.admission.gate(acl) : acl
   const broker = await Aedes.createBroker({
     ...deps.aedes,
@@ -84,8 +103,9 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authenticate: authenticateHook(deps),
     authorizePublish: conformingPublish(deps.signals, security.publishRateLimit ? rateLimitedPublish(security.publishRateLimit, shedding, authorizePublish) : authorizePublish),
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
-    authorizeForward: (client, packet) => shedding.forwardUnlessCongested(client, packet),
+    authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
   })
+  await expireSessions(broker, { maxSeconds: limits.sessionExpiryIntervalLimit, store: deps.sessionClocks ?? memorySessionClocks() })
   resumeSessionsInOrder(broker)
   security.connections.attach(broker)
   limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES)

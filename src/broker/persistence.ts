@@ -3,22 +3,26 @@ import { mkdirSync } from 'node:fs'
 import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-level'
 import { ClassicLevel } from 'classic-level'
 import { WardlabError } from '../util/errors.ts'
+import type { SessionClock, SessionClockStore } from './session-expiry.ts'
 
 export interface DurablePersistence {
   /** For Aedes' `persistence` option. */
   persistence: LevelPersistence
   /** For Aedes' `id` option: see timeOrderedBrokerId. */
   brokerId: string
+  /** Session expiry clocks, in the same database (src/broker/session-expiry.ts). */
+  sessionClocks: SessionClockStore
   /** Closes the database (after the broker has closed), releasing its lock for the next broker. */
   close(): Promise<void>
 }
 
 /**
- * Aedes persistence on an on-disk LevelDB (classic-level), so sessions with CleanSession = 0, their
- * subscriptions, the QoS 1 and 2 messages queued for them while they are away, retained messages
- * and wills survive a restart of the broker (MQTT 3.1.1 §3.1.2.4: the server keeps a session's
- * state until it is resumed). The in-memory default loses all of that. aedes-persistence-level 9.2
- * on classic-level 3 is the pair checked with Aedes 1.2 (shared/reference/mqtt-stack.md).
+ * Aedes persistence on an on-disk LevelDB (classic-level), so persistent sessions, their
+ * subscriptions, the QoS 1 and 2 messages queued for them while they are away, retained messages,
+ * wills and the sessions' expiry clocks survive a restart of the broker (MQTT 3.1.1 §3.1.2.4,
+ * MQTT 5 §3.1.2.11.2: the server keeps a session's state until it is resumed or expires). The
+ * in-memory default loses all of that. aedes-persistence-level 9.2 on classic-level 3, with
+ * aedes-packet 4 (package.json overrides) so queued v5 messages keep their properties.
  */
 export async function openDurablePersistence(dir: string): Promise<DurablePersistence> {
   mkdirSync(dir, { recursive: true })
@@ -30,42 +34,67 @@ export async function openDurablePersistence(dir: string): Promise<DurablePersis
     const locked = (err as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
     throw new WardlabError('WL_PERSISTENCE', locked ? `the persistence folder ${dir} (--persistence) is in use by another broker` : `cannot open the persistence folder ${dir} (--persistence): ${(err as Error).message}`, { cause: err })
   }
-  const persistence = settlingBeforeClose(aedesPersistenceLevel(db))
-  return { persistence, brokerId: timeOrderedBrokerId(), close: () => persistence.destroy() }
+  const inFlight = new InFlight()
+  const persistence = inFlight.wrap(aedesPersistenceLevel(db))
+  const sessionClocks = levelSessionClocks(db, inFlight)
+  return {
+    persistence,
+    brokerId: timeOrderedBrokerId(),
+    sessionClocks,
+    close: async () => {
+      await inFlight.settled()
+      await persistence.destroy()
+    },
+  }
 }
 
 /**
- * Lets every persistence operation Aedes has started finish before the database closes. Aedes 2
- * reports `close` as soon as it has closed its clients, while the writes their closing started —
- * deleting or publishing a will, wiping an ended session (aedes.js `publishWill`, `_wipeSession`,
- * lib/client.js `close`) — are still under way; on a closed database they fail, and a will whose
- * deletion failed is published again after the next start. `destroy()` here waits for them.
+ * Database operations under way, so the database closes only once they are done. Aedes 2 reports
+ * `close` as soon as it has closed its clients, while the writes their closing started — deleting
+ * or publishing a will, wiping an ended session, stopping a session's clock (aedes.js
+ * `publishWill`, `_wipeSession`, lib/client.js `close`, session-expiry.ts) — are still under way; on
+ * a closed database they fail, and a will whose deletion failed is published again after the next
+ * start.
  */
-function settlingBeforeClose(persistence: LevelPersistence): LevelPersistence {
-  const pending = new Set<Promise<unknown>>()
-  const destroy = persistence.destroy.bind(persistence)
-  return new Proxy(persistence, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver) as unknown
-      if (key === 'destroy') {
-        return async () => {
-          while (pending.size > 0) await Promise.allSettled([...pending])
-          await destroy()
+class InFlight {
+  private readonly pending = new Set<Promise<unknown>>()
+
+  track<T>(operation: Promise<T>): Promise<T> {
+    this.pending.add(operation)
+    const forget = () => this.pending.delete(operation)
+    operation.then(forget, forget)
+    return operation
+  }
+
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending])
+  }
+
+  /** The persistence with every method that returns a promise tracked. */
+  wrap(persistence: LevelPersistence): LevelPersistence {
+    return new Proxy(persistence, {
+      get: (target, key, receiver) => {
+        const value = Reflect.get(target, key, receiver) as unknown
+        if (typeof value !== 'function') return value
+        // Aedes 2 checks that `setup` is an async function (aedes.js listen); a bound one still is.
+        if (key === 'setup') return value.bind(target)
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args)
+          return result instanceof Promise ? this.track(result) : result
         }
-      }
-      if (typeof value !== 'function') return value
-      // Aedes 2 checks that `setup` is an async function (aedes.js listen); a bound one still is.
-      if (key === 'setup') return value.bind(target)
-      return (...args: unknown[]) => {
-        const result = (value as (...a: unknown[]) => unknown).apply(target, args)
-        if (!(result instanceof Promise)) return result
-        pending.add(result)
-        const forget = () => pending.delete(result)
-        result.then(forget, forget)
-        return result
-      }
-    },
-  })
+      },
+    })
+  }
+}
+
+/** Session clocks under their own sublevel, apart from aedes-persistence-level's keys. */
+function levelSessionClocks(db: ClassicLevel, inFlight: InFlight): SessionClockStore {
+  const clocks = db.sublevel<string, SessionClock>('wardlab-session-clocks', { valueEncoding: 'json' })
+  return {
+    all: async () => new Map(await inFlight.track(clocks.iterator().all())),
+    put: (clientId, clock) => inFlight.track(clocks.put(clientId, clock)),
+    del: (clientId) => inFlight.track(clocks.del(clientId)),
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Client, PublishPacket } from 'aedes'
+import { ReasonCode, disconnectForPublish } from './v5-refusal.ts'
 import type { PublishRateLimit } from '../security/config.ts'
 import type { LoadShedding } from './load-shedding.ts'
 
@@ -16,8 +17,8 @@ interface Bucket {
  * time. Aedes reads a client's next chunk only once every packet of the last one has been through
  * this hook (lib/client.js `_parsingBatch`), so holding the callback back *is* "stop reading from
  * that client": what waits is at most one read's worth of packets, the rest stays in the socket and
- * TCP flow control slows the sender down. `disconnect` answers with an error instead, which Aedes
- * turns into a closed connection (no PUBACK; the will fires). Publishes with no client (the
+ * TCP flow control slows the sender down. `disconnect` closes the connection instead (no PUBACK;
+ * the will fires; an MQTT 5 client gets DISCONNECT 0x96, message rate too high). Publishes with no client (the
  * broker's own) and wills published as a connection closes are never limited.
  */
 export function rateLimitedPublish(limit: PublishRateLimit, shedding: LoadShedding, next: AuthorizePublish): AuthorizePublish {
@@ -39,7 +40,7 @@ export function rateLimitedPublish(limit: PublishRateLimit, shedding: LoadSheddi
     }
     if (limit.action === 'disconnect') {
       shedding.record('disconnect', client, `published over ${limit.messagesPerSecond} messages/s; disconnected`)
-      return callback(new Error(`publish rate over ${limit.messagesPerSecond}/s`))
+      return disconnectForPublish(client, ReasonCode.MESSAGE_RATE_TOO_HIGH, new Error(`publish rate over ${limit.messagesPerSecond}/s`), callback)
     }
     if (!bucket.throttled) {
       bucket.throttled = true

@@ -18,6 +18,23 @@ export type Channel = (typeof CHANNELS)[number]
 /** Roots the pipeline and the security monitor publish under; no client may publish there. */
 export const OUTPUT_ROOTS = ['alerts', 'fhir', 'ops', 'quarantine', 'security'] as const
 
+/**
+ * MQTT 5 request/response (§4.10): a requester names a Response Topic on its command, and the
+ * device answers there. Replies come back under `reply/{requester's identity name}/…`, so a
+ * requester reads its own replies and nobody else's, and a device writes only where a command
+ * addressed to it asked (src/broker/reply-grants.ts).
+ */
+export const REPLY_ROOT = 'reply'
+
+/** The prefix under which one identity's replies arrive. */
+export function replyNamespace(identityName: string): string {
+  return `${REPLY_ROOT}/${identityName}/`
+}
+
+export function isReplyTopic(topic: string): boolean {
+  return topic === REPLY_ROOT || topic.startsWith(`${REPLY_ROOT}/`)
+}
+
 export interface DeviceTopic {
   ward: string
   kind: string

@@ -4,7 +4,7 @@ import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { SecuritySignal, SignalBus } from '../../security/signals.ts'
 import { clientAddress, connectionIdOf, setIdentity } from '../client-info.ts'
 
-/** CONNACK return codes, MQTT 3.1.1 §3.2.2.3. */
+/** CONNACK return codes, MQTT 3.1.1 §3.2.2.3; Aedes 2 sends a v5 client their MQTT 5 twins (0x85, 0x86, 0x87, §3.2.2.2). */
 const IDENTIFIER_REJECTED = 2
 const BAD_USERNAME_OR_PASSWORD = 4
 const NOT_AUTHORIZED = 5
@@ -28,12 +28,18 @@ export function authenticateHook(deps: { registry: HospitalRegistry; profile: Pr
       done(error, false)
     }
 
-    if (username === undefined) {
-      if (!profile.allowAnonymousObservers) return refuse(NOT_AUTHORIZED, 'anonymous-refused')
+    const admitAnonymous = () => {
       if (registry.isKnownName(client.id)) return refuse(IDENTIFIER_REJECTED, 'identity-mismatch')
       setIdentity(client, { role: 'observer', name: client.id, anonymous: true })
-      return done(null, true)
+      done(null, true)
     }
+
+    if (username === undefined) {
+      if (!profile.allowAnonymousObservers) return refuse(NOT_AUTHORIZED, 'anonymous-refused')
+      return admitAnonymous()
+    }
+    // The open profile: credentials of a name the registry does not know are a tool's defaults.
+    if (profile.admitUnknownUsers && !registry.isKnownName(username)) return admitAnonymous()
     // §3.1.2.9 lets a username come without a password; here that is always a refusal.
     if (password === undefined || password.length === 0) return refuse(BAD_USERNAME_OR_PASSWORD, 'missing-password')
 

@@ -2,6 +2,7 @@ import type { Client, ConnectPacket, PublishPacket, Subscription } from 'aedes'
 import { generate } from 'mqtt-packet'
 import type { SignalBus } from '../../security/signals.ts'
 import { clientAddress, connectionIdOf } from '../client-info.ts'
+import { ReasonCode, disconnectForPublish } from '../v5-refusal.ts'
 
 type PreConnect = (client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void) => void
 type AuthorizePublish = (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => void
@@ -12,17 +13,19 @@ const IDENTIFIER_REJECTED = 2
 const IDENTIFIER_REJECTED_CONNACK = generate({ cmd: 'connack', returnCode: IDENTIFIER_REJECTED, sessionPresent: false })
 
 /**
- * MQTT 3.1.1 rules that Aedes 1.2 leaves to the application, checked in the hooks that see the
+ * MQTT rules that Aedes leaves to the application, checked in the hooks that see the
  * packets, in front of the hooks that decide who may do what:
  *
  * - MQTT-3.1.3-8: a client that sends a zero-byte client id with CleanSession = 0 gets CONNACK
  *   0x02 (identifier rejected) and the connection closes. Aedes would invent an id and keep a
  *   persistent session nobody can ever resume. Only `preConnect` sees the packet's own client id
- *   before Aedes fills it in.
+ *   before Aedes fills it in. (Aedes 2 refuses it too, aedes #1095; the check stays here for the
+ *   protocol-error signal.)
  * - MQTT-1.5.3-1 and -2: a topic name or filter that is ill-formed UTF-8 or holds U+0000 closes the
  *   connection. mqtt-packet decodes topics with Buffer#toString, which turns ill-formed bytes into
  *   U+FFFD, so U+FFFD stands for them here (a well-formed U+FFFD in a topic is refused too, a price
- *   paid for the one character no real topic has a use for).
+ *   paid for the one character no real topic has a use for). MQTT 5 says the same (§1.5.4) and
+ *   names the answer: DISCONNECT 0x81, malformed packet.
  *
  * Each refusal is a `protocol-error` signal (kind `violation`), as Aedes' own protocol errors are,
  * so the malformed-packet detector and the signal metrics count it.
@@ -31,7 +34,8 @@ export function conformingPreConnect(signals: SignalBus, next: PreConnect): PreC
   return (client, packet, callback) =>
     next(client, packet, (error, ok) => {
       if (error || !ok) return callback(error, ok)
-      if (packet.clientId !== '' || packet.clean !== false) return callback(null, true)
+      // MQTT 5 lets a client leave its id to the server with Clean Start 0 (§3.1.3.1).
+      if (packet.clientId !== '' || packet.clean !== false || packet.protocolVersion === 5) return callback(null, true)
       violation(signals, client, 'MQTT-3.1.3-8: zero-byte client id with CleanSession = 0', true)
       const refusal = new Error('identifier rejected: a zero-byte client id needs CleanSession = 1 (MQTT-3.1.3-8)')
       // Aedes closes the connection on the error; the CONNACK is written first (§3.2.2.3).
@@ -44,7 +48,7 @@ export function conformingPublish(signals: SignalBus, next: AuthorizePublish): A
     const broken = client ? illFormedString(packet.topic) : null
     if (!broken) return next(client, packet, callback)
     violation(signals, client!, `PUBLISH topic: ${broken}`, false)
-    callback(new Error(`PUBLISH topic refused: ${broken}`))
+    disconnectForPublish(client!, ReasonCode.MALFORMED_PACKET, new Error(`PUBLISH topic refused: ${broken}`), callback)
   }
 }
 

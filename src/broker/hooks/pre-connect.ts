@@ -3,9 +3,16 @@ import { generate } from 'mqtt-packet'
 import type { BanList } from '../../security/ban-list.ts'
 import type { SignalBus } from '../../security/signals.ts'
 import type { ConnectionWatch } from '../connection-signals.ts'
+import { ReasonCode } from '../v5-refusal.ts'
 
-/** CONNACK 5, "not authorized" (MQTT 3.1.1 §3.2.2.3): what a banned client is told. */
-const NOT_AUTHORIZED = generate({ cmd: 'connack', returnCode: 5, sessionPresent: false })
+/**
+ * The CONNACK a refused client is told, in its protocol: 3.1.1 has one code for it, 5 "not
+ * authorized" (§3.2.2.3); MQTT 5 says which — 0x8A banned, 0x97 quota exceeded (§3.2.2.2).
+ */
+const REFUSAL_CONNACK = {
+  banned: { 4: generate({ cmd: 'connack', returnCode: 5, sessionPresent: false }), 5: generate({ cmd: 'connack', reasonCode: ReasonCode.BANNED, sessionPresent: false }, { protocolVersion: 5 }) },
+  'address-limit': { 4: generate({ cmd: 'connack', returnCode: 5, sessionPresent: false }), 5: generate({ cmd: 'connack', reasonCode: ReasonCode.QUOTA_EXCEEDED, sessionPresent: false }, { protocolVersion: 5 }) },
+} as const
 
 export interface PreConnectDeps {
   connections: ConnectionWatch
@@ -20,8 +27,8 @@ export interface PreConnectDeps {
  * The `preConnect` hook, the first thing Aedes runs for a CONNECT (before authentication):
  * records the packet's facts for the detectors, then turns away a client whose address or client
  * id is banned by the response policy, or whose address already holds too many connections — the
- * per-address limit Aedes' documentation suggests this hook for. A refused client gets CONNACK 5
- * and the connection closes (§3.2.2.3: after a non-zero return code the server closes it).
+ * per-address limit Aedes' documentation suggests this hook for. A refused client gets a refusing
+ * CONNACK and the connection closes (§3.2.2.3: after a non-zero return code the server closes it).
  */
 export function preConnectHook(deps: PreConnectDeps) {
   return (client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void) => {
@@ -44,6 +51,6 @@ export function preConnectHook(deps: PreConnectDeps) {
     const error = new Error(`connection refused: ${detail}`)
     deps.connections.ownError(error)
     // The CONNACK goes out before Aedes destroys the connection on the error.
-    client.conn.write(NOT_AUTHORIZED, () => callback(error, false))
+    client.conn.write(REFUSAL_CONNACK[reason][packet.protocolVersion === 5 ? 5 : 4], () => callback(error, false))
   }
 }

@@ -1,7 +1,9 @@
 import { join } from 'node:path'
 import type { ListenerSpec } from '../../broker/listeners.ts'
 import { loadPipelineConfig } from '../../pipeline/config.ts'
+import { TOPIC_ALIAS_MAXIMUM } from '../../broker/create-broker.ts'
 import { PROFILES, type ProfileName } from '../../broker/profile.ts'
+import { DEFAULT_MAX_SESSION_EXPIRY_S } from '../../broker/session-expiry.ts'
 import { mountDashboard } from '../../dashboard/mount.ts'
 import { Lab } from '../../lab/lab.ts'
 import { createLogger } from '../../util/log.ts'
@@ -20,7 +22,9 @@ const startOptions = {
   'tls-port': { type: 'port', default: 8883, description: 'MQTT over TLS port, opened when --tls-cert and --tls-key are given' },
   'tls-cert': { type: 'string', placeholder: 'file', description: 'PEM certificate for the TLS listener' },
   'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
-  profile: { type: 'enum', values: PROFILES, default: 'lab', description: 'lab: anonymous read-only observers allowed; strict: every client authenticates' },
+  profile: { type: 'enum', values: PROFILES, default: 'lab', description: "lab: anonymous read-only observers allowed; strict: every client authenticates; open: lab, and unknown user names connect anonymously (for testing a client's protocol behaviour)" },
+  'max-session-expiry': { type: 'integer', default: DEFAULT_MAX_SESSION_EXPIRY_S, min: 0, description: 'longest a persistent session outlives its connection, in seconds, for MQTT 5 and 3.1.1 clients (0: no limit)' },
+  'topic-alias-max': { type: 'integer', default: TOPIC_ALIAS_MAXIMUM, min: 0, max: 65535, description: 'topic aliases an MQTT 5 client may set up towards the broker (0: none)' },
   ...labFileOptions,
   pipeline: { type: 'string', placeholder: 'file', description: 'pipeline YAML: stages, sinks and routes (default: the built-in one)' },
   'pipeline-workers': { type: 'integer', default: 1, min: 0, max: 64, description: "run the pipeline in N worker threads, messages sharded by patient, so the broker's thread only relays (0: on the broker's thread)" },
@@ -77,9 +81,11 @@ export const startCommand = defineCommand({
       ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
       pipelineWorkers: options['pipeline-workers'],
+      brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'] },
     })
     mountDashboard(lab)
     printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
+    if (options.profile === 'open') log.warn('profile open: anyone who can reach these ports may connect, with any user name the registry does not know, and publish outside hospital/ and the outputs')
     log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
     const stopStatus = startStatusLine(() => lab.stats(), { log, tty: Boolean(process.stderr.isTTY) })
     return new Promise<number>((resolve) => {
@@ -158,13 +164,14 @@ function limitSimulated<D extends { simulated: boolean }>(devices: D[], count: n
 function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, outputDir: string): void {
   const tcp = lab.bound.find((b) => b.kind === 'mqtt')
   const lines = ['', `wardlab is running: ${lab.registry.data.site} (profile ${profileName})`]
-  for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}`)
+  for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}   MQTT 5.0, 3.1.1, 3.1`)
   if (lab.http) lines.push(`  http   ${lab.http.url}/metrics`, `  dashboard ${lab.http.url}/`)
   lines.push(`  devices ${lab.fleet?.devices.length ?? 0} simulated, registry ${registryFile}`)
   lines.push(`  outputs alerts/#, fhir/#, ops/#, quarantine/#, security/alerts/# on the broker; files in ${outputDir}`)
-  if (profileName === 'lab') {
+  if (profileName !== 'strict') {
     lines.push('  observers: anonymous clients may subscribe read-only, no credentials needed. Try:')
     lines.push(`    mosquitto_sub -h ${tcp ? new URL(tcp.url).hostname : '127.0.0.1'} -p ${tcp?.port ?? 1883} -t 'hospital/#' -v`)
+    lines.push('    (add -V 5 for MQTT 5: every listener serves 5.0, 3.1.1 and 3.1 side by side)')
   } else {
     lines.push('  observers: strict profile, every client needs credentials (wardlab user add --role observer)')
   }
