@@ -118,7 +118,9 @@ function parsePayload(text: string): PayloadSpec {
 /** The runs to make: several targets, a pipeline, generator, node count or MQTT version comparison, or a single run. */
 export function parseVariants(targetList: string, pipeline: PipelineMode, engine: EngineName, compare: string | undefined, mqttVersion: MqttVersion = DEFAULT_MQTT_VERSION): Variant[] {
   const targets = targetList.split(',').map((t) => parseTarget(t.trim(), pipeline))
-  if (!compare) return targets.map((target) => ({ label: describeTarget(target), target, engine, mqttVersion }))
+  // A variant without a version runs 3.1.1: default runs are described exactly as before versions existed.
+  const version = mqttVersion === DEFAULT_MQTT_VERSION ? {} : { mqttVersion }
+  if (!compare) return targets.map((target) => ({ label: describeTarget(target), target, engine, ...version }))
   if (targets.length > 1) throw usage('--compare runs on one --target; compare targets by listing them in --target instead')
   const match = /^(pipeline|generator|nodes|mqtt-version)=([a-z0-9.]+(?:,[a-z0-9.]+)+)$/.exec(compare)
   if (!match) throw usage(`--compare takes pipeline=off,on, generator=wardlab,mqttjs, nodes=1,2 or mqtt-version=3.1.1,5, got "${compare}"`)
@@ -132,15 +134,15 @@ export function parseVariants(targetList: string, pipeline: PipelineMode, engine
     // Every count runs as a cluster on Redis, one node included, so the node count is all that differs.
     const target = targets[0]!
     if (target.type !== 'embedded' && target.type !== 'cluster') throw usage('--compare nodes=... needs --target embedded or cluster:N: the bench starts the nodes itself')
-    return values.map((v) => ({ label: `nodes ${v}`, target: parseTarget(`cluster:${v}`, target.pipeline), engine, mqttVersion }))
+    return values.map((v) => ({ label: `nodes ${v}`, target: parseTarget(`cluster:${v}`, target.pipeline), engine, ...version }))
   }
   if (match[1] === 'pipeline') {
     if (targets[0]!.type !== 'embedded') throw usage('--compare pipeline=... needs --target embedded: only the embedded broker has a pipeline')
     if (values.some((v) => !(PIPELINE_MODES as readonly string[]).includes(v))) throw usage(`--compare pipeline= takes ${PIPELINE_MODES.join(', ')}, got "${match[2]}"`)
-    return values.map((v) => ({ label: `pipeline ${v}`, target: { type: 'embedded', pipeline: v as PipelineMode } satisfies TargetSpec, engine, mqttVersion }))
+    return values.map((v) => ({ label: `pipeline ${v}`, target: { type: 'embedded', pipeline: v as PipelineMode } satisfies TargetSpec, engine, ...version }))
   }
   if (values.some((v) => !(ENGINES as readonly string[]).includes(v))) throw usage(`--compare generator= takes ${ENGINES.join(' and ')}, got "${match[2]}"`)
-  return values.map((v) => ({ label: `generator ${v}`, target: targets[0]!, engine: v as EngineName, mqttVersion }))
+  return values.map((v) => ({ label: `generator ${v}`, target: targets[0]!, engine: v as EngineName, ...version }))
 }
 
 /**
