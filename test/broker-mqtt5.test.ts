@@ -1,12 +1,14 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect as netConnect } from 'node:net'
+import { generate, parser as packetParser, type Packet } from 'mqtt-packet'
 import { connect, type IConnackPacket, type IDisconnectPacket, type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ProfileName } from '../src/broker/profile.ts'
 import type { Lab } from '../src/lab/lab.ts'
 import { until } from './support/reliability.ts'
-import { PASSWORDS, closed, connectAs, envelope, nextMessage, startTestLab, urlOf } from './support/lab.ts'
+import { PASSWORDS, closed, connectAs, envelope, nextMessage, portOf, startTestLab, urlOf } from './support/lab.ts'
 
 const TELEMETRY_01 = 'hospital/icu/bedside-monitor/mon-01/telemetry'
 const TELEMETRY_02 = 'hospital/icu/bedside-monitor/mon-02/telemetry'
@@ -49,6 +51,42 @@ async function subackCodes(client: MqttClient, filters: Record<string, { qos: 0 
     if (!packet?.granted) throw error
     return packet.granted
   }
+}
+
+/**
+ * A raw MQTT 5 subscriber to `lab/window` with Receive Maximum 3 that acknowledges one message at a
+ * time, slowly: mqtt.js reads its next packet only after acknowledging the last, so it could not
+ * show the broker's window.
+ */
+async function slowAcker(lab: Lab, options: { clientId: string; clean: boolean }) {
+  const socket = netConnect(portOf(lab), '127.0.0.1')
+  const parser = packetParser({ protocolVersion: 5 })
+  const state = { got: [] as string[], unacked: [] as number[], mostUnacked: 0, ready: false }
+  parser.on('packet', (packet: Packet) => {
+    if (packet.cmd === 'connack') socket.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'lab/window', qos: 1 }] }, { protocolVersion: 5 }))
+    if (packet.cmd === 'suback') state.ready = true
+    if (packet.cmd === 'publish') {
+      state.unacked.push(packet.messageId!)
+      state.got.push(packet.payload.toString())
+      state.mostUnacked = Math.max(state.mostUnacked, state.unacked.length)
+    }
+  })
+  socket.on('data', (chunk) => parser.parse(chunk))
+  const properties = { receiveMaximum: 3, ...(options.clean ? {} : { sessionExpiryInterval: 60 }) }
+  socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: options.clean, clientId: options.clientId, keepalive: 30, properties }, { protocolVersion: 5 }))
+  await until(() => state.ready, 5000, 'the SUBACK')
+  return Object.assign(state, {
+    async drain(count: number) {
+      while (state.got.length < count || state.unacked.length > 0) {
+        await until(() => state.unacked.length > 0, 5000, 'a delivery to acknowledge')
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        socket.write(generate({ cmd: 'puback', messageId: state.unacked.shift()! }, { protocolVersion: 5 }))
+      }
+    },
+    close: () => {
+      socket.end(generate({ cmd: 'disconnect' }, { protocolVersion: 5 }))
+    },
+  })
 }
 
 function disconnectPacket(client: MqttClient, ms = 5000): Promise<IDisconnectPacket> {
@@ -247,5 +285,61 @@ describe('session expiry', () => {
     } finally {
       await lab.stop()
     }
+  })
+})
+
+describe("the broker honours what an MQTT 5 subscriber asked of it", () => {
+  let lab: Lab
+
+  beforeAll(async () => {
+    lab = await startTestLab('lab')
+  })
+  afterAll(async () => {
+    await lab.stop()
+  })
+
+  const publishMany = async (topic: string, count: number) => {
+    const publisher = await open(lab, { clientId: 'root-pub', username: 'root', password: PASSWORDS.root })
+    await Promise.all(Array.from({ length: count }, (_, i) => publisher.publishAsync(topic, `m${i}`, { qos: 1 })))
+  }
+
+  it('never has more QoS 1 messages unacknowledged than its Receive Maximum, live or from a resumed queue, and delivers them all in order', async () => {
+    const live = await slowAcker(lab, { clientId: 'slow-acker', clean: true })
+    try {
+      await publishMany('lab/window', 20)
+      await live.drain(20)
+      expect(live.mostUnacked).toBe(3)
+      expect(live.got).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`))
+    } finally {
+      live.close()
+    }
+    const away = await slowAcker(lab, { clientId: 'resumer', clean: false })
+    away.close()
+    await publishMany('lab/window', 20)
+    const back = await slowAcker(lab, { clientId: 'resumer', clean: false })
+    try {
+      await back.drain(20)
+      expect(back.mostUnacked).toBe(3)
+      expect(back.got).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`))
+    } finally {
+      back.close()
+    }
+  })
+
+  it('replaces a topic it has sent before with an alias, up to the Topic Alias Maximum', async () => {
+    const { client } = await resume(lab, { clientId: 'alias-taker', properties: { topicAliasMaximum: 1 } })
+    const wire: { topic: string; alias?: number }[] = []
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'publish') wire.push({ topic: packet.topic, alias: packet.properties?.topicAlias })
+    })
+    const topics: string[] = []
+    client.on('message', (topic) => topics.push(topic))
+    await client.subscribeAsync('lab/alias/#', { qos: 1 })
+    for (const topic of ['lab/alias/a', 'lab/alias/a', 'lab/alias/b', 'lab/alias/a']) await publishMany(topic, 1)
+    await until(() => topics.length === 4, 5000, 'four messages')
+    expect(topics).toEqual(['lab/alias/a', 'lab/alias/a', 'lab/alias/b', 'lab/alias/a'])
+    expect(wire[0]).toEqual({ topic: 'lab/alias/a', alias: 1 })
+    expect(wire[1]!.alias).toBe(1)
+    expect(wire[2]).toEqual({ topic: 'lab/alias/b', alias: undefined })
   })
 })

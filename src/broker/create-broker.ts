@@ -13,6 +13,7 @@ import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts'
 import { conformingPreConnect, conformingPublish, conformingSubscribe } from './hooks/conformance.ts'
 import { preConnectHook } from './hooks/pre-connect.ts'
 import { LoadShedding } from './load-shedding.ts'
+import { honourOutboundLimits } from './outbound-v5.ts'
 import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.ts'
 import type { Profile } from './profile.ts'
 import type { PublishAdmission } from './publish-admission.ts'
@@ -106,6 +107,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
   })
   await expireSessions(broker, { maxSeconds: limits.sessionExpiryIntervalLimit, store: deps.sessionClocks ?? memorySessionClocks() })
+  // Before session-resume.ts: it must hand the deliveries it holds to the Receive Maximum gate.
+  honourOutboundLimits(broker, { shedding, drainTimeoutMs: limits.drainTimeout })
   resumeSessionsInOrder(broker)
   security.connections.attach(broker)
   limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES)
