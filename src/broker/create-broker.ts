@@ -1,4 +1,4 @@
-import { Aedes, type AedesOptions } from 'aedes'
+import { Aedes, type AedesOptions, type PublishPacket } from 'aedes'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import { BanList } from '../security/ban-list.ts'
 import type { PublishRateLimit } from '../security/config.ts'
@@ -8,12 +8,13 @@ import { ConnectionWatch } from './connection-signals.ts'
 import { mayReceive } from './acl.ts'
 import { identityOf } from './client-info.ts'
 import { authenticateHook } from './hooks/authenticate.ts'
-import { authorizePublishHook } from './hooks/authorize-publish.ts'
+import { authorizePublishHook, authorizeStoredWill } from './hooks/authorize-publish.ts'
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts'
 import { conformingPreConnect, conformingPublish, conformingSubscribe } from './hooks/conformance.ts'
 import { preConnectHook } from './hooks/pre-connect.ts'
 import { LoadShedding } from './load-shedding.ts'
 import { honourOutboundLimits } from './outbound-v5.ts'
+import { recordWillOwners } from './will-owner.ts'
 import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.ts'
 import type { Profile } from './profile.ts'
 import type { PublishAdmission } from './publish-admission.ts'
@@ -51,7 +52,7 @@ export interface BrokerSecurity {
   publishRateLimit?: PublishRateLimit
 }
 
-export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drainTimeout' | 'maxTopicLevels' | 'keepaliveLimit' | 'concurrency' | 'sessionExpiryIntervalLimit' | 'topicAliasMaximum'>>
+export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drainTimeout' | 'maxTopicLevels' | 'keepaliveLimit' | 'concurrency' | 'sessionExpiryIntervalLimit' | 'topicAliasMaximum' | 'heartbeatInterval'>>
 
 /**
  * Topic aliases an MQTT 5 client may set up towards the broker (§3.2.2.3.8). A device publishes on
@@ -78,7 +79,12 @@ export const TOPIC_ALIAS_MAXIMUM = 32
  * - sessionExpiryIntervalLimit: the longest a persistent session outlives its connection, for MQTT 5
  *   and 3.1.1 clients alike (`--max-session-expiry`, session-expiry.ts).
  * - topicAliasMaximum: TOPIC_ALIAS_MAXIMUM.
+ * - heartbeatInterval (`--heartbeat`, Aedes' default 60 s): how often a broker tells the others it
+ *   is alive. A broker silent for three heartbeats is dead, and every fourth heartbeat the living
+ *   publish the wills its clients left (aedes.js `_clearWills`) — also a single broker's own, left
+ *   by its previous run after a crash.
  */
+export const DEFAULT_HEARTBEAT_MS = 60_000
 export function brokerLimits(profile: Profile): BrokerLimits {
   return {
     connectTimeout: 10_000,
@@ -88,6 +94,7 @@ export function brokerLimits(profile: Profile): BrokerLimits {
     concurrency: 0,
     sessionExpiryIntervalLimit: DEFAULT_MAX_SESSION_EXPIRY_S,
     topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
+    heartbeatInterval: DEFAULT_HEARTBEAT_MS,
   }
 }
 
@@ -96,6 +103,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const shedding = deps.shedding ?? new LoadShedding({ signals: deps.signals, log: silentLogger })
   const limits = { ...brokerLimits(deps.profile), ...deps.limits }
   const acl = authorizePublishHook({ ...deps, replies: new ReplyGrants(security.now) })
+  const authorizeWill = (will: PublishPacket, callback: (error?: Error | null) => void) => authorizeStoredWill(deps, will, callback)
   const authorizePublish = deps.admission ? deps.admission.gate(acl) : acl
   const broker = await Aedes.createBroker({
     ...deps.aedes,
@@ -106,6 +114,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
     authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
   })
+  recordWillOwners(broker, authorizeWill)
   await expireSessions(broker, { maxSeconds: limits.sessionExpiryIntervalLimit, store: deps.sessionClocks ?? memorySessionClocks() })
   // Before session-resume.ts: it must hand the deliveries it holds to the Receive Maximum gate.
   honourOutboundLimits(broker, { shedding, drainTimeoutMs: limits.drainTimeout })

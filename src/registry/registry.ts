@@ -47,6 +47,14 @@ export class HospitalRegistry {
     return this.wards.get(id)
   }
 
+  /** The registered identity of this name, as a login with its password would establish it. */
+  identity(name: string): Identity | undefined {
+    const device = this.devices.get(name)
+    if (device) return { role: 'device', name: device.id, device }
+    const user = this.users.get(name)
+    return user ? { role: user.role, name: user.username, anonymous: false } : undefined
+  }
+
   /** Whether a name is a registered identity — anonymous clients must not borrow one as client id. */
   isKnownName(name: string): boolean {
     return this.devices.has(name) || this.users.has(name)
@@ -70,7 +78,6 @@ export class HospitalRegistry {
     const valid = this.verified.get(username) === fingerprint || (await verifyPassword(password, stored))
     if (!valid) return { ok: false, reason: 'wrong-password' }
     this.verified.set(username, fingerprint)
-    if (device) return { ok: true, identity: { role: 'device', name: device.id, device } }
-    return { ok: true, identity: { role: user!.role, name: user!.username, anonymous: false } }
+    return { ok: true, identity: this.identity(username)! }
   }
 }

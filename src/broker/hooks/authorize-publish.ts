@@ -4,7 +4,9 @@ import type { SignalBus } from '../../security/signals.ts'
 import { decidePublish } from '../acl.ts'
 import { clientAddress, connectionIdOf, identityOf } from '../client-info.ts'
 import type { Profile } from '../profile.ts'
+import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { ReplyGrants } from '../reply-grants.ts'
+import { willOwnerIdentity } from '../will-owner.ts'
 import { ReasonCode, disconnectForPublish } from '../v5-refusal.ts'
 
 /**
@@ -12,15 +14,15 @@ import { ReasonCode, disconnectForPublish } from '../v5-refusal.ts'
  * will fires), which is the right answer to a device writing outside its namespace. An MQTT 5
  * client is told why — PUBACK 0x87 with the connection kept, or DISCONNECT 0x87 — as its profile
  * says (profile.ts `v5PublishRefusal`); the security signal is the same either way. Publishes with
- * no client are the broker's own (pipeline outputs, $SYS) and pass; Aedes' default guard for
+ * no client are wills a dead broker left behind (authorizeStoredWill); Aedes' default guard for
  * `$SYS` lives in decidePublish so replacing the hook keeps it.
  *
  * MQTT 5 request/response: a command allowed with a Response Topic lets the device it addresses
  * answer there once (reply-grants.ts); that answer is the one publish outside a device's namespace.
  */
-export function authorizePublishHook(deps: { signals: SignalBus; profile: Profile; replies: ReplyGrants }) {
+export function authorizePublishHook(deps: { signals: SignalBus; profile: Profile; replies: ReplyGrants; registry: HospitalRegistry }) {
   return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => {
-    if (!client) return callback(null)
+    if (!client) return authorizeStoredWill(deps, packet, callback)
     const identity = identityOf(client)
     if (!identity) return callback(new Error('publish from an unauthenticated client'))
     if (identity.role === 'device' && deps.replies.consume(identity.name, packet.topic)) return callback(null)
@@ -44,6 +46,30 @@ export function authorizePublishHook(deps: { signals: SignalBus; profile: Profil
     if (deps.profile.v5PublishRefusal === 'disconnect') return disconnectForPublish(client, ReasonCode.NOT_AUTHORIZED, error, callback)
     callback(error)
   }
+}
+
+/**
+ * Aedes asks about a publish with no client only for a will a dead broker left in the persistence
+ * (aedes.js `_clearWills`; the broker's own outputs never pass this hook): judged as the identity
+ * that registered it (will-owner.ts), and refused — with the same signal as a live publish — when
+ * that identity may not write there or is unknown.
+ */
+export function authorizeStoredWill(deps: { signals: SignalBus; profile: Profile; registry: HospitalRegistry }, will: PublishPacket, callback: (error?: Error | null) => void): void {
+  const clientId = (will as PublishPacket & { clientId?: string }).clientId ?? ''
+  const owner = willOwnerIdentity(will, deps.registry)
+  const decision = owner ? decidePublish(owner, will.topic, deps.profile) : { allowed: false as const, reason: 'a stored will with no registered owner on record' }
+  if (decision.allowed) return callback(null)
+  deps.signals.emit({
+    type: 'publish-denied',
+    connectionId: 0,
+    clientId,
+    address: 'stored will',
+    identity: owner ?? { role: 'observer', name: clientId, anonymous: true },
+    topic: will.topic,
+    retain: will.retain,
+    reason: `will: ${decision.reason}`,
+  })
+  callback(new Error(`stored will of ${clientId} to ${will.topic} refused: ${decision.reason}`))
 }
 
 function grantReply(replies: ReplyGrants, topic: string, responseTopic: string): void {
