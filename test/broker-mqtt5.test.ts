@@ -343,3 +343,23 @@ describe("the broker honours what an MQTT 5 subscriber asked of it", () => {
     expect(wire[2]).toEqual({ topic: 'lab/alias/b', alias: undefined })
   })
 })
+
+describe("a persistent session's queue", () => {
+  it('keeps the oldest messages up to its limit, counts the rest as queue-full once, and delivers what it kept', async () => {
+    const lab = await startTestLab('lab', undefined, { offlineQueueLimit: { messages: 5, bytes: 1024 * 1024 } })
+    try {
+      const away = await open(lab, { clientId: 'away', clean: false, properties: { sessionExpiryInterval: 60 } })
+      await away.subscribeAsync('lab/backlog', { qos: 1 })
+      await away.endAsync()
+      const publisher = await open(lab, { clientId: 'backlog-pub', username: 'root', password: PASSWORDS.root })
+      for (let i = 0; i < 8; i++) await publisher.publishAsync('lab/backlog', `m${i}`, { qos: 1 })
+      const back = await resume(lab, { clientId: 'away', clean: false, properties: { sessionExpiryInterval: 60 } })
+      await until(() => back.messages.length === 5, 5000, 'the kept messages')
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(back.messages).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+      expect(lab.signals.counts.get('load-shed')).toBe(1)
+    } finally {
+      await lab.stop()
+    }
+  })
+})

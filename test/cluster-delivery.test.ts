@@ -79,4 +79,20 @@ describe('two broker nodes on one Redis', () => {
     // None was in flight when the first connection ended, so none may come twice (MQTT 3.1.1 §4.6: in order).
     expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
   })
+
+  it("delivers a resumed session's whole queue, past the 1,000 that aedes-persistence-redis replays by default", async () => {
+    const away = await connectAs(nodeA, { clientId: 'obs-backlog', clean: false })
+    await away.subscribeAsync('noticeboard/backlog', { qos: 1 })
+    await away.endAsync()
+    const operator = await connectAs(nodeA, { clientId: 'backlog-op', username: 'nurse-op', password: 'operator-secret' })
+    await Promise.all(Array.from({ length: 1_500 }, (_, i) => operator.publishAsync('noticeboard/backlog', String(i), { qos: 1 })))
+    await operator.endAsync()
+    const received: number[] = []
+    const back = connect(urlOf(nodeB), { protocolVersion: 4, clientId: 'obs-backlog', clean: false, reconnectPeriod: 0 })
+    back.on('message', (_topic, payload) => received.push(Number(payload.toString())))
+    await until(() => received.length >= 1_500, 15_000).catch(() => undefined)
+    await back.endAsync()
+    expect(received.length).toBe(1_500)
+    expect(new Set(received).size).toBe(1_500)
+  })
 })

@@ -5,6 +5,7 @@ import type { PublishRateLimit } from '../security/config.ts'
 import type { SignalBus } from '../security/signals.ts'
 import { silentLogger } from '../util/log.ts'
 import { ConnectionWatch } from './connection-signals.ts'
+import { ackAfterStore } from './ack-after-store.ts'
 import { mayReceive } from './acl.ts'
 import { identityOf } from './client-info.ts'
 import { authenticateHook } from './hooks/authenticate.ts'
@@ -15,6 +16,7 @@ import { preConnectHook } from './hooks/pre-connect.ts'
 import { LoadShedding } from './load-shedding.ts'
 import { honourOutboundLimits } from './outbound-v5.ts'
 import { recordWillOwners } from './will-owner.ts'
+import { limitOfflineQueues } from './offline-queue-limit.ts'
 import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.ts'
 import type { Profile } from './profile.ts'
 import type { PublishAdmission } from './publish-admission.ts'
@@ -41,6 +43,8 @@ export interface BrokerDeps {
   admission?: PublishAdmission
   /** Where session expiry clocks survive a restart (the LevelDB with --persistence); in memory when left out. */
   sessionClocks?: SessionClockStore
+  /** What one persistent session may have queued (default OFFLINE_QUEUE_LIMIT, offline-queue-limit.ts). */
+  offlineQueueLimit?: { messages: number; bytes: number }
 }
 
 export interface BrokerSecurity {
@@ -115,6 +119,9 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
   })
   recordWillOwners(broker, authorizeWill)
+  limitOfflineQueues(broker, shedding, deps.offlineQueueLimit)
+  // In memory a crash loses everything anyway; on disk or in Redis, a PUBACK promises the message is there.
+  if (deps.aedes?.persistence) ackAfterStore(broker)
   await expireSessions(broker, { maxSeconds: limits.sessionExpiryIntervalLimit, store: deps.sessionClocks ?? memorySessionClocks() })
   // Before session-resume.ts: it must hand the deliveries it holds to the Receive Maximum gate.
   honourOutboundLimits(broker, { shedding, drainTimeoutMs: limits.drainTimeout })

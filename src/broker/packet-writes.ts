@@ -1,8 +1,8 @@
 import type { Client } from 'aedes'
 import mqttPacket, { type Packet } from 'mqtt-packet'
 
-/** Sees, and may replace, each packet as it is written to one client. */
-export type WriteWatcher = (packet: Packet) => Packet
+/** Sees, and may replace, each packet as it is written to one client; null holds it back (see `writePacket`). */
+export type WriteWatcher = (packet: Packet) => Packet | null
 
 const watchers = new WeakMap<Client, WriteWatcher>()
 let installed = false
@@ -18,15 +18,29 @@ let installed = false
  */
 export function watchWrites(client: Client, watcher: WriteWatcher): void {
   install()
-  watchers.set(client, watcher)
+  const earlier = watchers.get(client)
+  watchers.set(client, earlier ? (packet) => {
+    const seen = earlier(packet)
+    return seen && watcher(seen)
+  } : watcher)
 }
+
+/** Writes a packet to a client now, past its watchers, in its protocol version. */
+export function writePacket(client: Client, packet: Packet): void {
+  if (client.closed) return
+  originalWrite(packet, client.conn, { protocolVersion: client.version === 5 || client.version === 3 ? client.version : 4 })
+}
+
+let originalWrite = mqttPacket.writeToStream
 
 function install(): void {
   if (installed) return
   installed = true
-  const write = mqttPacket.writeToStream
+  originalWrite = mqttPacket.writeToStream
   mqttPacket.writeToStream = ((packet: Packet, stream: NodeJS.WritableStream & { client?: Client }, opts?: object) => {
     const watcher = stream.client && watchers.get(stream.client)
-    return write(watcher ? watcher(packet) : packet, stream, opts)
+    if (!watcher) return originalWrite(packet, stream, opts)
+    const seen = watcher(packet)
+    return seen ? originalWrite(seen, stream, opts) : true
   }) as typeof mqttPacket.writeToStream
 }

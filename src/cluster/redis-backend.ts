@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { Redis } from 'ioredis'
 import createMq from 'mqemitter-redis'
+import { OFFLINE_QUEUE_LIMIT } from '../broker/offline-queue-limit.ts'
+import { timeOrderedBrokerId } from '../broker/persistence.ts'
 import { WardlabError } from '../util/errors.ts'
 import { RedisBans } from './redis-bans.ts'
 import { RedisClusterState } from './redis-state.ts'
 
 /** aedes-persistence-redis 12 ships no types; Aedes types its `persistence` option as `any` too. */
-const createPersistence = createRequire(import.meta.url)('aedes-persistence-redis') as (options: { conn: Redis }) => unknown
+const createPersistence = createRequire(import.meta.url)('aedes-persistence-redis') as (options: { conn: Redis; maxSessionDelivery: number }) => unknown
 
 /** What a broker node needs to join the others on one Redis. */
 export interface ClusterBackend {
@@ -46,11 +48,19 @@ export async function connectCluster(url: string, nodeId: string = `wardlab-${ra
   // option only reaches the emitter it creates, and this one queues the same way past its cap.
   const mq = createMq({ connectionString: url, concurrency: 0 })
   const persistenceConnection = new Redis(url)
-  const persistence = createPersistence({ conn: persistenceConnection })
+  // aedes-persistence-redis replays at most `maxSessionDelivery` (default 1,000) of a resumed
+  // session's queue and leaves the rest until the client reconnects; the queue's own bound is the
+  // right number (offline-queue-limit.ts).
+  const persistence = createPersistence({ conn: persistenceConnection, maxSessionDelivery: OFFLINE_QUEUE_LIMIT.messages })
   return {
     nodeId,
     warnings: await pubsubLimitWarnings(state, url),
-    aedes: { mq, persistence, id: nodeId },
+    // Aedes' id names this run of the node, not the node: aedes-persistence-redis keys each stored
+    // message by broker id and counter (`packetKey`), and the counter starts again at 0 with every
+    // start, so a node restarted under the same id overwrote messages its last run had stored and
+    // not yet delivered (600 of them over ten kill -9s, test/reliability-crash.test.ts). A fresh id
+    // per run also makes the last run's wills those of a dead broker, which the others publish.
+    aedes: { mq, persistence, id: `${nodeId}~${timeOrderedBrokerId()}` },
     state: new RedisClusterState(state, nodeId),
     bans,
     async close() {

@@ -63,6 +63,8 @@ export interface LabOptions {
   persistenceDir?: string
   /** Overrides of the broker's limits (brokerLimits in src/broker/create-broker.ts), e.g. a shorter drainTimeout. */
   brokerLimits?: Partial<BrokerLimits>
+  /** What one persistent session may have queued (src/broker/offline-queue-limit.ts). */
+  offlineQueueLimit?: { messages: number; bytes: number }
   /**
    * Join a cluster of broker nodes on this Redis (`redis://host:port`): messages, sessions and
    * retained messages go through it, and so does the detector state that must be global.

@@ -24,7 +24,7 @@ export type ProtocolErrorKind =
   /** A TCP connection that never sent CONNECT within the broker's connectTimeout: a scan or a SlowITe opener. */
   | 'connect-timeout'
 
-export type LoadShedAction = 'throttle' | 'disconnect' | 'skip' | 'drain-timeout'
+export type LoadShedAction = 'throttle' | 'disconnect' | 'skip' | 'drain-timeout' | 'queue-full'
 
 export type SecuritySignal =
   | (ConnectionScoped & {
@@ -66,7 +66,8 @@ export type SecuritySignal =
   /**
    * The broker shed load from this connection (src/broker/load-shedding.ts): it stopped reading a
    * client over its publish rate (`throttle`) or closed it (`disconnect`), skipped deliveries to a
-   * subscriber that stopped reading (`skip`), or dropped it (`drain-timeout`, Aedes' drainTimeout).
+   * subscriber that stopped reading (`skip`), or dropped it (`drain-timeout`, Aedes' drainTimeout),
+   * or did not queue a message for an offline session that was full (`queue-full`).
    */
   | (ConnectionScoped & { type: 'load-shed'; action: LoadShedAction; detail: string })
   /** No packet for 1.5 × keep-alive (§3.1.2.10): the peer went silent. */

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { ListenerSpec } from '../../broker/listeners.ts'
 import { loadPipelineConfig } from '../../pipeline/config.ts'
 import { DEFAULT_HEARTBEAT_MS, TOPIC_ALIAS_MAXIMUM } from '../../broker/create-broker.ts'
+import { OFFLINE_QUEUE_LIMIT } from '../../broker/offline-queue-limit.ts'
 import { PROFILES, type ProfileName } from '../../broker/profile.ts'
 import { DEFAULT_MAX_SESSION_EXPIRY_S } from '../../broker/session-expiry.ts'
 import { mountDashboard } from '../../dashboard/mount.ts'
@@ -24,6 +25,8 @@ const startOptions = {
   'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
   profile: { type: 'enum', values: PROFILES, default: 'lab', description: "lab: anonymous read-only observers allowed; strict: every client authenticates; open: lab, and unknown user names connect anonymously (for testing a client's protocol behaviour)" },
   'max-session-expiry': { type: 'integer', default: DEFAULT_MAX_SESSION_EXPIRY_S, min: 0, description: 'longest a persistent session outlives its connection, in seconds, for MQTT 5 and 3.1.1 clients (0: no limit)' },
+  'max-queued-messages': { type: 'integer', default: OFFLINE_QUEUE_LIMIT.messages, min: 1, description: 'messages one persistent session may have queued; newer ones are not queued for it, and counted (queue-full)' },
+  'max-queued-bytes': { type: 'integer', default: OFFLINE_QUEUE_LIMIT.bytes, min: 1, description: 'bytes one persistent session may have queued' },
   heartbeat: { type: 'number', default: DEFAULT_HEARTBEAT_MS / 1000, min: 0.1, description: 'seconds between the broker\'s heartbeats: a node silent for 3 is dead, and the wills its clients left (or a crashed previous run left) are published every 4' },
   'topic-alias-max': { type: 'integer', default: TOPIC_ALIAS_MAXIMUM, min: 0, max: 65535, description: 'topic aliases an MQTT 5 client may set up towards the broker (0: none)' },
   ...labFileOptions,
@@ -82,6 +85,7 @@ export const startCommand = defineCommand({
       ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
       pipelineWorkers: options['pipeline-workers'],
+      offlineQueueLimit: { messages: options['max-queued-messages'], bytes: options['max-queued-bytes'] },
       brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'], heartbeatInterval: options.heartbeat * 1000 },
     })
     mountDashboard(lab)
