@@ -1,3 +1,4 @@
+import { parser as packetParser, type Packet } from 'mqtt-packet'
 import { connect, type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Lab } from '../src/lab/lab.ts'
@@ -153,8 +154,13 @@ describe('strict profile, MQTT 5: a refused publish while a resumed session is s
     await operator.endAsync()
 
     const device = connect(urlOf(lab), { ...session, reconnectPeriod: 0, customHandleAcks: () => undefined })
+    // Read off the wire: mqtt.js, stuck on the command it never acknowledges, would not parse the DISCONNECT.
     const answer = new Promise<string>((resolve) => {
-      device.on('disconnect', (packet) => resolve(`DISCONNECT ${packet.reasonCode}`))
+      const wire = packetParser({ protocolVersion: 5 })
+      wire.on('packet', (packet: Packet) => {
+        if (packet.cmd === 'disconnect') resolve(`DISCONNECT ${packet.reasonCode}`)
+      })
+      device.stream.on('data', (chunk: Buffer) => wire.parse(chunk))
       device.on('close', () => setTimeout(() => resolve('closed without a DISCONNECT'), 100))
     })
     device.on('connect', () => device.publish(OTHERS, telemetry(), { qos: 1 }))

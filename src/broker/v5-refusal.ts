@@ -27,5 +27,6 @@ export function disconnectForPublish(client: Client, reasonCode: number, error: 
   // connected only after (lib/handlers/connect.js emptyQueue); Client#disconnect then closes without
   // a word (lib/client.js). Found by test/interop-mqtt5-access.test.ts: half the strict refusals lost their reason.
   writePacket(client, { cmd: 'disconnect', reasonCode })
-  client.close(() => callback(error))
+  // mqtt-packet corks the socket until the next tick: closing sooner would drop the DISCONNECT.
+  setImmediate(() => client.close(() => callback(error)))
 }

@@ -22,7 +22,7 @@ import { SecurityMonitor } from '../security/monitor.ts'
 import { SignalBus } from '../security/signals.ts'
 import { createSimClock, every, type SimClock } from '../simulation/clock.ts'
 import { inProcessConnector } from '../simulation/connector.ts'
-import { ConnectionGate } from '../broker/connection-gate.ts'
+import { ConnectionGate, addressLimit } from '../broker/connection-gate.ts'
 import { until } from '../util/until.ts'
 import { WardlabError } from '../util/errors.ts'
 import { Fleet } from '../simulation/fleet.ts'
@@ -117,7 +117,7 @@ export class Lab {
       loadShedByAction: () => shedding.counts,
       ...(options.pipeline !== false && options.pipelineWorkers ? { backpressurePauses: () => admission.pauses, pipelineBacklog: () => pipeline!.backlog } : {}),
     })
-    const gate = new ConnectionGate(broker, options.onConnection)
+    const gate = new ConnectionGate(broker, options.onConnection, addressLimit(security.maxConnectionsPerAddress, connections, signals))
     const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => await durable?.close(), async () => clock.stop(), async () => cluster?.close()]
     let listeners: Listeners
     let http: HttpServer | null = null
