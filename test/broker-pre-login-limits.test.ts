@@ -1,8 +1,13 @@
-import { connect as netConnect, type Socket } from 'node:net'
+import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net'
+import { generate } from 'mqtt-packet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { createBroker } from '../src/broker/create-broker.ts'
+import { profile } from '../src/broker/profile.ts'
 import type { Lab } from '../src/lab/lab.ts'
-import { portOf, startTestLab, urlOf } from './support/lab.ts'
+import { HospitalRegistry } from '../src/registry/registry.ts'
+import { SignalBus } from '../src/security/signals.ts'
+import { portOf, startTestLab, testRegistry, urlOf } from './support/lab.ts'
 import { until } from './support/reliability.ts'
 
 describe('limits that hold before a client has logged in', () => {
@@ -56,6 +61,31 @@ describe('limits that hold before a client has logged in', () => {
       expect(wsClosed).toBe(true)
     } finally {
       for (const socket of held) socket.destroy()
+    }
+  })
+})
+
+describe('a packet begun and never finished', () => {
+  it('closes a keep-alive-0 connection that sends part of a PUBLISH and then nothing, after the partial-packet deadline', async () => {
+    const registry = await testRegistry()
+    const broker = await createBroker({ registry: new HospitalRegistry(registry), profile: profile('lab'), signals: new SignalBus(), partialPacketMs: 300 })
+    const server = createServer((socket) => broker.handle(socket))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const socket = netConnect((server.address() as AddressInfo).port, '127.0.0.1')
+    // Reading, so the broker's close is seen (a socket nobody reads never notices the FIN).
+    socket.resume()
+    try {
+      socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'half', keepalive: 0 }))
+      const publish = generate({ cmd: 'publish', topic: 'lab/half', payload: Buffer.alloc(512 * 1024), qos: 0, retain: false, dup: false })
+      socket.write(publish.subarray(0, 64 * 1024))
+      const started = Date.now()
+      await new Promise((resolve) => socket.once('close', resolve))
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+      expect(Date.now() - started).toBeLessThan(5_000)
+    } finally {
+      socket.destroy()
+      server.close()
+      await new Promise<void>((resolve) => broker.close(() => resolve()))
     }
   })
 })

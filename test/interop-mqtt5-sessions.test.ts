@@ -26,7 +26,8 @@ async function publishAsDevice(lab: Lab, device: 'mon-01' | 'mon-02', messages: 
 
 /** One persistent v5 session per implementation, subscribed at QoS 1 to OWN and then gone. */
 async function leaveSessions(lab: Lab, prefix: string, sessionExpiry: number) {
-  const sessions = IMPLEMENTATIONS.map((client) => ({ client, conn: anonymous(lab, 5, `${prefix}-${client.name}`, { clean: false, sessionExpiry }) }))
+  // As the registered observer: anonymous clients keep no session in the lab profile.
+  const sessions = IMPLEMENTATIONS.map((client) => ({ client, conn: as(lab, 5, 'ward-obs', { clientId: `${prefix}-${client.name}`, clean: false, sessionExpiry }) }))
   const subscribed = await Promise.all(sessions.map(({ client, conn }) => run(client, conn, { subscribe: OWN })))
   for (const outcome of subscribed) expect(outcome).toMatchObject({ connack: 0, granted: [1] })
   return sessions

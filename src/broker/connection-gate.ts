@@ -55,15 +55,17 @@ function peerAddress(stream: Duplex, request?: IncomingMessage): string {
 }
 
 /**
- * The per-address connection limit at accept time (0: none): a connection past it is dropped
- * unread and reported as the CONNECT check reports it (`connect-refused`, `address-limit`).
+ * The per-address connection limit at accept time (0: none), for connections that have not said
+ * who they are: past `max` of them from one address, a new one is dropped unread and reported as
+ * the CONNECT check reports it (`connect-refused`, `address-limit`). A client that does send its
+ * CONNECT is counted with the rest and, over the limit, told so in a CONNACK (hooks/pre-connect.ts).
  */
 export function addressLimit(max: number, connections: ConnectionWatch, signals: SignalBus): ((address: string) => boolean) | undefined {
   if (max <= 0) return undefined
   return (address) => {
-    const open = connections.openFrom(address)
-    if (open < max) return true
-    signals.emit({ type: 'connect-refused', connectionId: 0, clientId: '', address, reason: 'address-limit', detail: `${open} connections open from ${address}, the limit is ${max}; dropped before reading` })
+    const silent = connections.silentFrom(address)
+    if (silent < max) return true
+    signals.emit({ type: 'connect-refused', connectionId: 0, clientId: '', address, reason: 'address-limit', detail: `${silent} connections from ${address} have sent no CONNECT, the limit is ${max}; dropped before reading` })
     return false
   }
 }

@@ -7,6 +7,7 @@ import { silentLogger } from '../util/log.ts'
 import { ConnectionWatch } from './connection-signals.ts'
 import { ackAfterStore } from './ack-after-store.ts'
 import { mayReceive } from './acl.ts'
+import { cachedOwners, type ClientIdOwners } from './client-id-owners.ts'
 import { identityOf } from './client-info.ts'
 import { authenticateHook } from './hooks/authenticate.ts'
 import { authorizePublishHook, authorizeStoredWill } from './hooks/authorize-publish.ts'
@@ -39,10 +40,14 @@ export interface BrokerDeps {
   limits?: Partial<BrokerLimits>
   /** Largest packet a client may send (default MAX_PACKET_BYTES, src/broker/packet-size-limit.ts). */
   maxPacketBytes?: number
+  /** How long a client may take to finish a packet it has begun (default PARTIAL_PACKET_DEADLINE_MS). */
+  partialPacketMs?: number
   /** Holds client publishes while the pipeline's workers catch up (src/broker/publish-admission.ts). */
   admission?: PublishAdmission
   /** Where session expiry clocks survive a restart (the LevelDB with --persistence); in memory when left out. */
   sessionClocks?: SessionClockStore
+  /** Who owns each client id (the LevelDB with --persistence, Redis in a cluster); in memory when left out. */
+  clientIdOwners?: ClientIdOwners
   /** What one persistent session may have queued (default OFFLINE_QUEUE_LIMIT, offline-queue-limit.ts). */
   offlineQueueLimit?: { messages: number; bytes: number }
 }
@@ -113,7 +118,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     ...deps.aedes,
     ...limits,
     preConnect: conformingPreConnect(deps.signals, preConnectHook({ ...security, signals: deps.signals })),
-    authenticate: authenticateHook(deps),
+    authenticate: authenticateHook({ ...deps, owners: deps.clientIdOwners ?? cachedOwners() }),
     authorizePublish: conformingPublish(deps.signals, security.publishRateLimit ? rateLimitedPublish(security.publishRateLimit, shedding, authorizePublish) : authorizePublish),
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
     authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
@@ -127,7 +132,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   honourOutboundLimits(broker, { shedding, drainTimeoutMs: limits.drainTimeout })
   resumeSessionsInOrder(broker)
   security.connections.attach(broker)
-  limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES)
+  limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES, deps.partialPacketMs)
   shedding.attach(broker, limits.drainTimeout)
   return broker
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-level'
 import { ClassicLevel } from 'classic-level'
 import { WardlabError } from '../util/errors.ts'
+import { cachedOwners, type ClientIdOwners } from './client-id-owners.ts'
 import type { SessionClock, SessionClockStore } from './session-expiry.ts'
 
 export interface DurablePersistence {
@@ -12,6 +13,8 @@ export interface DurablePersistence {
   brokerId: string
   /** Session expiry clocks, in the same database (src/broker/session-expiry.ts). */
   sessionClocks: SessionClockStore
+  /** Who owns each client id (src/broker/client-id-owners.ts), in the same database. */
+  clientIdOwners: ClientIdOwners
   /** Closes the database (after the broker has closed), releasing its lock for the next broker. */
   close(): Promise<void>
 }
@@ -37,10 +40,13 @@ export async function openDurablePersistence(dir: string): Promise<DurablePersis
   const inFlight = new InFlight()
   const persistence = inFlight.wrap(aedesPersistenceLevel(db))
   const sessionClocks = levelSessionClocks(db, inFlight)
+  const owners = db.sublevel<string, string>('wardlab-client-id-owners', { valueEncoding: 'utf8' })
+  const clientIdOwners = cachedOwners(new Map(await owners.iterator().all()), (clientId, name) => inFlight.track(owners.put(clientId, name)))
   return {
     persistence,
     brokerId: timeOrderedBrokerId(),
     sessionClocks,
+    clientIdOwners,
     close: async () => {
       await inFlight.settled()
       await persistence.destroy()

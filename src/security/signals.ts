@@ -30,7 +30,7 @@ export type SecuritySignal =
   | (ConnectionScoped & {
       type: 'auth-failed'
       username: string | undefined
-      reason: 'unknown-user' | 'wrong-password' | 'missing-password' | 'anonymous-refused' | 'identity-mismatch'
+      reason: 'unknown-user' | 'wrong-password' | 'missing-password' | 'anonymous-refused' | 'anonymous-session' | 'identity-mismatch'
       /** The name the client tried to pass as: a device id is worse than a random name. */
       claimsDevice: boolean
     })
@@ -60,6 +60,8 @@ export type SecuritySignal =
   | (ConnectionScoped & {
       type: 'session-takeover'
       identity: Identity | undefined
+      /** The broker refused it: the client id belongs to another identity (src/broker/client-id-owners.ts). */
+      refused?: boolean
       previous: { address: string; identityName: string | undefined; connectedForMs: number }
     })
   | (ConnectionScoped & { type: 'protocol-error'; kind: ProtocolErrorKind; error: string; beforeConnect: boolean })
