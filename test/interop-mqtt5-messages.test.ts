@@ -60,17 +60,11 @@ async function requestResponseRegistry(): Promise<Registry> {
   }
 }
 
-/**
- * The simulated devices speak MQTT 5 (LabOptions.mqttVersion, which comes with mqtt5-sim): a 3.1.1
- * device never sees a command's Response Topic. Spread from here so this compiles before that
- * branch is merged; once it is, this can be `mqttVersion: '5'` in the options below.
- */
-const DEVICES_ON_MQTT5: Record<string, unknown> = { mqttVersion: '5' }
-
 describe('request/response: an operator commands a simulated device and gets its answer on the Response Topic', () => {
   let lab: Lab
   beforeAll(async () => {
-    lab = await startTestLab('lab', await requestResponseRegistry(), { simulate: true, provisioningKey: KEY, ...DEVICES_ON_MQTT5 })
+    // MQTT 5 devices: a 3.1.1 device never sees a command's Response Topic.
+    lab = await startTestLab('lab', await requestResponseRegistry(), { simulate: true, provisioningKey: KEY, mqttVersion: '5' })
     await subscribed(lab, SIMULATED, 10_000)
   })
   afterAll(async () => lab?.stop())

@@ -133,7 +133,7 @@ export class Lab {
     }
     monitor.start((task, intervalMs) => every(clock, task, intervalMs))
     if (options.simulate) {
-      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
+      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.mqttVersion ? { mqttVersion: options.mqttVersion } : {}), ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
       fleet.start()
     }
     return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, gate, log, shedding, durable, cluster })

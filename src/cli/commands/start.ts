@@ -11,6 +11,7 @@ import { Lab } from '../../lab/lab.ts'
 import { createLogger } from '../../util/log.ts'
 import { WardlabError } from '../../util/errors.ts'
 import { labFileOptions, openLabFiles } from '../lab-files.ts'
+import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand, type OptionSpecs, type ParsedOptions } from '../options.ts'
 import { startStatusLine } from '../status-line.ts'
 import { superviseNodes } from '../node-supervisor.ts'
@@ -39,6 +40,7 @@ const startOptions = {
   seed: { type: 'string', default: 'wardlab', description: 'seed for patients and device telemetry' },
   speed: { type: 'number', default: 1, min: 0.001, description: 'simulated time runs this many times faster than real time' },
   devices: { type: 'integer', min: 0, description: 'simulate only the first N registry devices (0: broker only; default all)' },
+  ...mqttVersionOption('MQTT version the simulated devices connect with (the broker serves both)'),
   cluster: { type: 'string', placeholder: 'redis://host:port', description: 'join the broker nodes on this Redis: messages, sessions, retained messages and global detector state are shared' },
   'node-id': { type: 'string', placeholder: 'id', description: "this node's id in the cluster (default: random; distinct per node)" },
   nodes: { type: 'integer', default: 1, min: 1, description: 'start N cluster nodes on this machine, as child processes on consecutive ports (needs --cluster)' },
@@ -52,6 +54,7 @@ export const startCommand = defineCommand({
   options: startOptions,
   async run(options) {
     const log = createLogger(options['log-level'] ? { level: options['log-level'] } : {})
+    const mqttVersion = mqttVersionFlag('start', options['mqtt-version'])
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) {
       throw new WardlabError('WL_USAGE', 'wardlab start: --tls-cert and --tls-key go together')
     }
@@ -77,6 +80,7 @@ export const startCommand = defineCommand({
       seed: options.seed,
       speed: options.speed,
       simulate: true,
+      mqttVersion,
       log,
       outputDir,
       http: { host: options.host, port: options['http-port'] },
