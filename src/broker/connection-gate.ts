@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { Aedes, Client } from 'aedes'
+import type { Aedes } from 'aedes'
 import type { SignalBus } from '../security/signals.ts'
 import type { ConnectionWatch } from './connection-signals.ts'
 
@@ -15,6 +15,7 @@ export class ConnectionGate {
   private readonly tap: ((stream: Duplex) => void) | undefined
   private readonly admit: ((address: string) => boolean) | undefined
   private accepting = true
+  private readonly streams = new Set<Duplex>()
 
   /**
    * `tap` sees every accepted connection first (a dataset recorder capturing packets). `admit`
@@ -34,14 +35,17 @@ export class ConnectionGate {
       return
     }
     this.tap?.(stream)
+    this.streams.add(stream)
+    stream.once('close', () => this.streams.delete(stream))
     this.broker.handle(stream, request)
   }
 
   /** Refuses new connections and drops every open one without a DISCONNECT. */
   close(): void {
     this.accepting = false
-    const clients = (this.broker as unknown as { clients: Record<string, Client> }).clients
-    for (const client of Object.values(clients)) client.conn.destroy()
+    // Every connection the gate let in, logged in or not: one still authenticating is not yet in
+    // Aedes' `clients`, and would otherwise come through an outage it should not have survived.
+    for (const stream of this.streams) stream.destroy()
   }
 
   open(): void {
