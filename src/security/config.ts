@@ -103,7 +103,7 @@ const slowDosSchema = z
     extremeKeepaliveSeconds: count.default(1200),
     /** Open connections from one address with an extreme keep-alive, or sending nothing but PINGREQ. */
     perAddress: count.default(20),
-    /** CONNACK 6 (keep-alive over the broker's limit) refusals from one address in the window. */
+    /** Refusals of a keep-alive over the broker's limit (strict profile) from one address in the window. */
     refusalsPerWindow: count.default(5),
     windowMs: ms.default(60_000),
   })

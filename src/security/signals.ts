@@ -50,9 +50,13 @@ export type SecuritySignal =
       protocolVersion: number
       willPresent: boolean
     })
-  /** The preConnect hook turned a CONNECT away: a ban in force, or too many connections from one address. */
-  | (ConnectionScoped & { type: 'connect-refused'; reason: 'banned' | 'address-limit'; detail: string })
-  /** A CONNACK with a non-zero return code (§3.2.2.3); 6 is Aedes' own code for a keep-alive over its limit. */
+  /**
+   * The broker turned a CONNECT away before authentication could: a ban in force, too many
+   * connections from one address, a 3.1.1 keep-alive over the limit (preConnect hook), or no room
+   * left to verify the password (`login-queue-full`, src/registry/hash-queue.ts).
+   */
+  | (ConnectionScoped & { type: 'connect-refused'; reason: 'banned' | 'address-limit' | 'keepalive-limit' | 'login-queue-full'; detail: string })
+  /** A CONNACK with a non-zero return code (§3.2.2.3), sent by Aedes. */
   | (ConnectionScoped & { type: 'connack-refused'; returnCode: number })
   /** The session is established (CONNACK 0 sent). */
   | (ConnectionScoped & { type: 'connected'; identity: Identity | undefined; keepaliveSeconds: number })
