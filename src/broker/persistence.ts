@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-level'
 import { ClassicLevel } from 'classic-level'
+import type { VerifiedLoginStore } from '../registry/verified-logins.ts'
 import { WardlabError } from '../util/errors.ts'
 import type { SessionClock, SessionClockStore } from './session-expiry.ts'
 
@@ -12,6 +13,8 @@ export interface DurablePersistence {
   brokerId: string
   /** Session expiry clocks, in the same database (src/broker/session-expiry.ts). */
   sessionClocks: SessionClockStore
+  /** Fingerprints of verified logins, so a restart's reconnect storm needs no hashes (src/registry/verified-logins.ts). */
+  verifiedLogins: VerifiedLoginStore
   /** Closes the database (after the broker has closed), releasing its lock for the next broker. */
   close(): Promise<void>
 }
@@ -41,6 +44,7 @@ export async function openDurablePersistence(dir: string): Promise<DurablePersis
     persistence,
     brokerId: timeOrderedBrokerId(),
     sessionClocks,
+    verifiedLogins: levelVerifiedLogins(db, inFlight),
     close: async () => {
       await inFlight.settled()
       await persistence.destroy()
@@ -94,6 +98,15 @@ function levelSessionClocks(db: ClassicLevel, inFlight: InFlight): SessionClockS
     all: async () => new Map(await inFlight.track(clocks.iterator().all())),
     put: (clientId, clock) => inFlight.track(clocks.put(clientId, clock)),
     del: (clientId) => inFlight.track(clocks.del(clientId)),
+  }
+}
+
+/** Verified-login fingerprints under their own sublevel; written as logins succeed, read once at start. */
+function levelVerifiedLogins(db: ClassicLevel, inFlight: InFlight): VerifiedLoginStore {
+  const logins = db.sublevel<string, string>('wardlab-verified-logins', { valueEncoding: 'utf8' })
+  return {
+    all: async () => new Map(await inFlight.track(logins.iterator().all())),
+    put: (name, fingerprint) => inFlight.track(logins.put(name, fingerprint)),
   }
 }
 

@@ -89,14 +89,15 @@ export class Lab {
 
   static async start(options: LabOptions): Promise<Lab> {
     const log = options.log
-    const registry = new HospitalRegistry(options.registry)
+    const security = securityConfig(options.security)
+    const registry = new HospitalRegistry(options.registry, { loginBudget: security.loginBudget })
     const signals = new SignalBus()
     const clock = options.clock ?? createSimClock({ start: Date.now(), speed: options.speed })
     const now = () => clock.now()
-    const security = securityConfig(options.security)
     const bans = new BanList()
     const shedding = new LoadShedding({ signals, log })
     const durable = options.persistenceDir ? await openDurablePersistence(options.persistenceDir) : null
+    if (durable) await registry.rememberLoginsIn(durable.verifiedLogins)
     // Both are Aedes' persistence: a cluster's sessions live in its Redis, not on one node's disk.
     if (options.cluster && options.persistenceDir) throw new WardlabError('WL_USAGE', 'a cluster node keeps its sessions in Redis: --cluster and a persistence folder do not go together')
     const cluster = options.cluster ? await connectCluster(options.cluster.url, options.cluster.nodeId) : null

@@ -30,7 +30,8 @@ export type SecuritySignal =
   | (ConnectionScoped & {
       type: 'auth-failed'
       username: string | undefined
-      reason: 'unknown-user' | 'wrong-password' | 'missing-password' | 'anonymous-refused' | 'identity-mismatch'
+      /** `too-many-failures`: refused unchecked, the address has spent its failure budget (src/registry/login-budget.ts). */
+      reason: 'unknown-user' | 'wrong-password' | 'too-many-failures' | 'missing-password' | 'anonymous-refused' | 'identity-mismatch'
       /** The name the client tried to pass as: a device id is worse than a random name. */
       claimsDevice: boolean
     })
