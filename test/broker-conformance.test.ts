@@ -102,6 +102,8 @@ describe('MQTT rules Aedes 2 leaves open, enforced in the hooks', () => {
     const disconnect = (await v5.closed).subarray(connack.length)
     expect([disconnect[0], disconnect[2]]).toEqual([0xe0, 0x82]) // DISCONNECT, reason code 0x82 Protocol Error
     expect(violationsOf(seen, 'MQTT-3.10.3-2')).toHaveLength(2)
+    // Every violation above is one for the malformed-packet detector too.
+    expect(lab.monitor.alertCounts.get('malformed-packet')).toBeGreaterThanOrEqual(1)
   })
 
   it('strict: a 3.1.1 keep-alive of 0 or over 1,200 s is refused with CONNACK 5, not the undefined 6; MQTT 5 is told the server keep-alive', async () => {

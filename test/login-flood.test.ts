@@ -138,6 +138,44 @@ describe('the per-address failure budget', () => {
   })
 })
 
+describe('the hash queue', () => {
+  let lab: Lab
+  beforeAll(async () => {
+    // No failure budget: only the queue stands between this address and the thread pool.
+    lab = await startTestLab('strict', undefined, { security: { loginBudget: { failures: 0 } } })
+    // One login first, so the queue knows what a hash costs.
+    await (await connectFrom(lab, '127.0.0.1', { clientId: 'mon-01', username: 'mon-01', password: PASSWORDS['mon-01'] })).endAsync()
+  })
+  afterAll(async () => {
+    await lab?.stop()
+  })
+
+  it('refuses an address whose logins would wait more than 2 s with CONNACK 3 (MQTT 5: 0x88), and runs no hash for a client that hung up', { timeout: 60_000 }, async () => {
+    const before = { ...lab.registry.logins }
+    const flood = Array.from({ length: 200 }, async (_, i) => {
+      const session = rawInProcess(lab, '203.0.113.50')
+      const version = i % 2 === 0 ? 4 : 5
+      session.write(wrongLogin('root', i, version))
+      const connack = await session.closed
+      return `${version}:${connack[3]}`
+    })
+    // And 100 from another address that hang up once their CONNECT is in, before their turn comes.
+    const quitters = Array.from({ length: 100 }, (_, i) => {
+      const session = rawInProcess(lab, '203.0.113.51')
+      session.write(wrongLogin('root', i))
+      return session
+    })
+    setTimeout(() => quitters.forEach((session) => session.hangUp()), 20)
+    const codes = new Set(await Promise.all(flood))
+    await until(() => lab.registry.pendingChecks === 0, 30_000, 'the queue draining')
+    const spent = { hashed: lab.registry.logins.hashed - before.hashed, queueFull: lab.registry.logins.queueFull - before.queueFull, abandoned: lab.registry.logins.abandoned - before.abandoned }
+    console.info(`hash queue, no budget: 200 parallel logins from one address and 100 from another that hung up: ${spent.hashed} hashed, ${spent.queueFull} refused with the queue full, ${spent.abandoned} hung up before their turn and cost no hash`)
+    expect([...codes].sort()).toEqual(['4:4', '4:3', '5:134', '5:136'].sort())
+    expect(spent.queueFull).toBeGreaterThan(0)
+    expect(spent.abandoned).toBeGreaterThan(0)
+  })
+})
+
 describe('remembered logins across a restart (--persistence)', () => {
   it('a device that logged in before the restart logs in after it without a hash; the database holds no password', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wardlab-logins-'))

@@ -26,6 +26,8 @@ export interface RawSession {
   receivedAtLeast(bytes: number, ms?: number): Promise<Buffer>
   /** Resolves with everything received once the connection has closed. */
   closed: Promise<Buffer>
+  /** Closes the connection from the client's end, without DISCONNECT. */
+  hangUp(): void
 }
 
 export function rawSession(stream: Duplex): RawSession {
@@ -42,6 +44,7 @@ export function rawSession(stream: Duplex): RawSession {
     write: (bytes) => void stream.write(bytes),
     received,
     closed,
+    hangUp: () => void stream.destroy(),
     async receivedAtLeast(bytes, ms = 5000) {
       const deadline = Date.now() + ms
       while (received().length < bytes) {
