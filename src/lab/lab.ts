@@ -32,6 +32,7 @@ import { startLabPipeline } from './lab-pipeline.ts'
 
 export type { LabOptions, LabStats } from './lab-options.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
+import { registryBasicAuth } from '../ops/http-auth.ts'
 
 /**
  * A running wardlab: broker, listeners, security monitor and simulated fleet, wired together and
@@ -127,7 +128,7 @@ export class Lab {
       undo.unshift(() => pipeline!.close())
       listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
       undo.unshift(() => listeners.close())
-      if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') } })
+      if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') }, ...(profile(options.profile).httpNeedsCredentials ? { guard: registryBasicAuth(registry) } : {}) })
     } catch (err) {
       for (const step of undo) await step()
       throw err
