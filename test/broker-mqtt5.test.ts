@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ProfileName } from '../src/broker/profile.ts'
 import type { Lab } from '../src/lab/lab.ts'
 import { until } from './support/reliability.ts'
-import { PASSWORDS, closed, connectAs, envelope, nextMessage, portOf, startTestLab, urlOf } from './support/lab.ts'
+import { OBSERVER, PASSWORDS, closed, connectAs, envelope, nextMessage, portOf, startTestLab, urlOf } from './support/lab.ts'
 
 const TELEMETRY_01 = 'hospital/icu/bedside-monitor/mon-01/telemetry'
 const TELEMETRY_02 = 'hospital/icu/bedside-monitor/mon-02/telemetry'
@@ -73,7 +73,7 @@ async function slowAcker(lab: Lab, options: { clientId: string; clean: boolean }
   })
   socket.on('data', (chunk) => parser.parse(chunk))
   const properties = { receiveMaximum: 3, ...(options.clean ? {} : { sessionExpiryInterval: 60 }) }
-  socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: options.clean, clientId: options.clientId, keepalive: 30, properties }, { protocolVersion: 5 }))
+  socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: options.clean, clientId: options.clientId, username: OBSERVER.username, password: Buffer.from(OBSERVER.password), keepalive: 30, properties }, { protocolVersion: 5 }))
   await until(() => state.ready, 5000, 'the SUBACK')
   return Object.assign(state, {
     async drain(count: number) {
@@ -236,7 +236,7 @@ describe('session expiry', () => {
   it("caps a v5 client's requested interval at --max-session-expiry and says so in the CONNACK", async () => {
     const lab = await startTestLab('lab', undefined, { brokerLimits: { sessionExpiryIntervalLimit: 60 } })
     try {
-      const { connack } = await resume(lab, { clientId: 'long-lived', clean: false, properties: { sessionExpiryInterval: 86_400 } })
+      const { connack } = await resume(lab, { clientId: 'long-lived', ...OBSERVER, clean: false, properties: { sessionExpiryInterval: 86_400 } })
       expect(connack.properties?.sessionExpiryInterval).toBe(60)
     } finally {
       await lab.stop()
@@ -247,8 +247,8 @@ describe('session expiry', () => {
     const dir = persistenceDir()
     let lab = await startTestLab('lab', undefined, { persistenceDir: dir })
     try {
-      const lasting = await open(lab, { clientId: 'lasting', clean: false, properties: { sessionExpiryInterval: 30 } })
-      const brief = await open(lab, { clientId: 'brief', clean: false, properties: { sessionExpiryInterval: 1 } })
+      const lasting = await open(lab, { clientId: 'lasting', ...OBSERVER, clean: false, properties: { sessionExpiryInterval: 30 } })
+      const brief = await open(lab, { clientId: 'brief', ...OBSERVER, clean: false, properties: { sessionExpiryInterval: 1 } })
       await lasting.subscribeAsync('lab/queue', { qos: 1 })
       await brief.subscribeAsync('lab/queue', { qos: 1 })
       await Promise.all([lasting.endAsync(), brief.endAsync()])
@@ -257,8 +257,8 @@ describe('session expiry', () => {
       await sleep(1_500)
       lab = await startTestLab('lab', undefined, { persistenceDir: dir })
 
-      const back = await resume(lab, { clientId: 'lasting', clean: false, properties: { sessionExpiryInterval: 30 } })
-      const briefBack = await resume(lab, { clientId: 'brief', clean: false, properties: { sessionExpiryInterval: 1 } })
+      const back = await resume(lab, { clientId: 'lasting', ...OBSERVER, clean: false, properties: { sessionExpiryInterval: 30 } })
+      const briefBack = await resume(lab, { clientId: 'brief', ...OBSERVER, clean: false, properties: { sessionExpiryInterval: 1 } })
       await until(() => back.messages.length === 5, 5000, 'the queued messages')
       expect(back.connack.sessionPresent).toBe(true)
       expect(back.messages).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
@@ -273,12 +273,12 @@ describe('session expiry', () => {
   it('gives a 3.1.1 persistent session the server maximum, and wipes what was queued for it', async () => {
     const lab = await startTestLab('lab', undefined, { brokerLimits: { sessionExpiryIntervalLimit: 1 } })
     try {
-      const old = await open(lab, { protocolVersion: 4, clientId: 'legacy', clean: false })
+      const old = await open(lab, { protocolVersion: 4, clientId: 'legacy', ...OBSERVER, clean: false })
       await old.subscribeAsync('lab/legacy', { qos: 1 })
       await old.endAsync()
       await publishTo(lab, 'lab/legacy', 3)
       await sleep(1_500)
-      const back = await resume(lab, { protocolVersion: 4, clientId: 'legacy', clean: false })
+      const back = await resume(lab, { protocolVersion: 4, clientId: 'legacy', ...OBSERVER, clean: false })
       await sleep(300)
       expect(back.connack.sessionPresent).toBe(false)
       expect(back.messages).toEqual([])
@@ -341,5 +341,66 @@ describe("the broker honours what an MQTT 5 subscriber asked of it", () => {
     expect(wire[0]).toEqual({ topic: 'lab/alias/a', alias: 1 })
     expect(wire[1]!.alias).toBe(1)
     expect(wire[2]).toEqual({ topic: 'lab/alias/b', alias: undefined })
+  })
+})
+
+describe("a persistent session's queue", () => {
+  it('keeps the oldest messages up to its limit, counts the rest as queue-full once, and delivers what it kept', async () => {
+    const lab = await startTestLab('lab', undefined, { offlineQueueLimit: { messages: 5, bytes: 1024 * 1024 } })
+    try {
+      const away = await open(lab, { clientId: 'away', ...OBSERVER, clean: false, properties: { sessionExpiryInterval: 60 } })
+      await away.subscribeAsync('lab/backlog', { qos: 1 })
+      await away.endAsync()
+      const publisher = await open(lab, { clientId: 'backlog-pub', username: 'root', password: PASSWORDS.root })
+      for (let i = 0; i < 8; i++) await publisher.publishAsync('lab/backlog', `m${i}`, { qos: 1 })
+      const back = await resume(lab, { clientId: 'away', ...OBSERVER, clean: false, properties: { sessionExpiryInterval: 60 } })
+      await until(() => back.messages.length === 5, 5000, 'the kept messages')
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(back.messages).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
+      expect(lab.signals.counts.get('load-shed')).toBe(1)
+    } finally {
+      await lab.stop()
+    }
+  })
+})
+
+describe("a person's client id belongs to that person", () => {
+  const persistenceDir = () => mkdtempSync(join(tmpdir(), 'wardlab-owners-'))
+
+  it("refuses anyone else its client id — anonymous or registered, before and after a restart — and reports client-takeover; the owner's session stays", async () => {
+    const dir = persistenceDir()
+    let lab = await startTestLab('lab', undefined, { persistenceDir: dir })
+    try {
+      const admin = await open(lab, { protocolVersion: 4, clientId: 'root-dashboard', username: 'root', password: PASSWORDS.root, clean: false })
+      await admin.subscribeAsync('security/alerts/#', { qos: 1 })
+      const alert = nextMessage(admin, (t) => t === 'security/alerts/client-takeover')
+      await expect(open(lab, { protocolVersion: 4, clientId: 'root-dashboard' })).rejects.toMatchObject({ code: 2 })
+      await expect(open(lab, { clientId: 'root-dashboard', username: 'ward-obs', password: PASSWORDS['ward-obs'] })).rejects.toMatchObject({ code: 0x85 })
+      expect(JSON.parse((await alert).payload.toString())).toMatchObject({ type: 'client-takeover', evidence: { previousIdentity: 'root', refused: true } })
+      expect(admin.connected).toBe(true)
+      await admin.endAsync()
+      await lab.stop()
+      lab = await startTestLab('lab', undefined, { persistenceDir: dir })
+      await expect(open(lab, { protocolVersion: 4, clientId: 'root-dashboard' })).rejects.toMatchObject({ code: 2 })
+      const back = await resume(lab, { protocolVersion: 4, clientId: 'root-dashboard', username: 'root', password: PASSWORDS.root, clean: false })
+      expect(back.connack.sessionPresent).toBe(true)
+    } finally {
+      await lab.stop()
+    }
+  })
+
+  it('gives anonymous clients sessions that end with their connection: v5 is told so in the CONNACK, 3.1.1 asking to keep one is refused', async () => {
+    const lab = await startTestLab('lab')
+    try {
+      const v5client = await resume(lab, { clientId: 'anon-v5', clean: false, properties: { sessionExpiryInterval: 3600 } })
+      expect(v5client.connack.properties?.sessionExpiryInterval).toBe(0)
+      await v5client.client.subscribeAsync('lab/anon', { qos: 1 })
+      await v5client.client.endAsync()
+      const again = await resume(lab, { clientId: 'anon-v5', clean: false, properties: { sessionExpiryInterval: 3600 } })
+      expect(again.connack.sessionPresent).toBe(false)
+      await expect(open(lab, { protocolVersion: 4, clientId: 'anon-311', clean: false })).rejects.toMatchObject({ code: 5 })
+    } finally {
+      await lab.stop()
+    }
   })
 })

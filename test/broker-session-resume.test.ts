@@ -3,7 +3,7 @@ import { connect } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Lab } from '../src/lab/lab.ts'
 import { until } from '../src/util/until.ts'
-import { connectAs, envelope, startTestLab, urlOf } from './support/lab.ts'
+import { OBSERVER, connectAs, envelope, startTestLab, urlOf } from './support/lab.ts'
 
 const TOPIC = 'hospital/icu/bedside-monitor/mon-02/telemetry'
 const FILTER = 'hospital/icu/bedside-monitor/mon-02/#'
@@ -51,7 +51,8 @@ function interpose(step: keyof Persistence, clientId: string, during: () => Prom
 describe('a persistent session resuming', () => {
   it('gets CONNACK first, then what was stored, then what arrived meanwhile: each once, in order (MQTT-3.2.0-1, §4.6)', async () => {
     const clientId = 'obs-resume'
-    const first = await connectAs(lab, { clientId, clean: false })
+    // As the registered observer: anonymous clients keep no session in the lab profile.
+    const first = await connectAs(lab, { clientId, ...OBSERVER, clean: false })
     await first.subscribeAsync(FILTER, { qos: 1 })
     await first.endAsync()
     for (let seq = 1; seq <= 5; seq++) await publishReading(seq)
@@ -67,7 +68,7 @@ describe('a persistent session resuming', () => {
 
     const received: string[] = []
     const seqs: number[] = []
-    const again = connect(urlOf(lab), { protocolVersion: 4, clientId, clean: false, reconnectPeriod: 0 })
+    const again = connect(urlOf(lab), { protocolVersion: 4, clientId, ...OBSERVER, clean: false, reconnectPeriod: 0 })
     again.on('packetreceive', (packet) => received.push(packet.cmd))
     again.on('message', (_topic, payload) => seqs.push(JSON.parse(payload.toString()).seq))
     await until(() => seqs.length >= 7, 5000)

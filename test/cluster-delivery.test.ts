@@ -2,7 +2,7 @@ import { connect } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Lab } from '../src/lab/lab.ts'
 import { until } from '../src/util/until.ts'
-import { connectAs, connectDevice, envelope, nextMessage, startTestLab, urlOf } from './support/lab.ts'
+import { OBSERVER, connectAs, connectDevice, envelope, nextMessage, startTestLab, urlOf } from './support/lab.ts'
 import { startRedis, type RedisServer } from './support/redis.ts'
 
 let redis: RedisServer
@@ -59,7 +59,7 @@ describe('two broker nodes on one Redis', () => {
   })
 
   it('moves a persistent session to the other node: QoS 1 messages published while it was away arrive on B, after the CONNACK, once each, in order', async () => {
-    const first = await connectAs(nodeA, { clientId: 'obs-persistent', clean: false })
+    const first = await connectAs(nodeA, { clientId: 'obs-persistent', ...OBSERVER, clean: false })
     await first.subscribeAsync('hospital/icu/bedside-monitor/mon-02/#', { qos: 1 })
     await first.endAsync()
     const device = await connectDevice(nodeB, 'mon-02')
@@ -70,7 +70,7 @@ describe('two broker nodes on one Redis', () => {
     // as well as its stored queue (src/broker/session-resume.ts).
     const received: string[] = []
     const seqs: number[] = []
-    const again = connect(urlOf(nodeB), { protocolVersion: 4, clientId: 'obs-persistent', clean: false, reconnectPeriod: 0 })
+    const again = connect(urlOf(nodeB), { protocolVersion: 4, clientId: 'obs-persistent', ...OBSERVER, clean: false, reconnectPeriod: 0 })
     again.on('packetreceive', (packet) => received.push(packet.cmd))
     again.on('message', (_topic, payload) => seqs.push(JSON.parse(payload.toString()).seq))
     await until(() => seqs.length >= 20, 5000)
@@ -78,5 +78,21 @@ describe('two broker nodes on one Redis', () => {
     expect(received[0]).toBe('connack')
     // None was in flight when the first connection ended, so none may come twice (MQTT 3.1.1 §4.6: in order).
     expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+  })
+
+  it("delivers a resumed session's whole queue, past the 1,000 that aedes-persistence-redis replays by default", async () => {
+    const away = await connectAs(nodeA, { clientId: 'obs-backlog', ...OBSERVER, clean: false })
+    await away.subscribeAsync('noticeboard/backlog', { qos: 1 })
+    await away.endAsync()
+    const operator = await connectAs(nodeA, { clientId: 'backlog-op', username: 'nurse-op', password: 'operator-secret' })
+    await Promise.all(Array.from({ length: 1_500 }, (_, i) => operator.publishAsync('noticeboard/backlog', String(i), { qos: 1 })))
+    await operator.endAsync()
+    const received: number[] = []
+    const back = connect(urlOf(nodeB), { protocolVersion: 4, clientId: 'obs-backlog', ...OBSERVER, clean: false, reconnectPeriod: 0 })
+    back.on('message', (_topic, payload) => received.push(Number(payload.toString())))
+    await until(() => received.length >= 1_500, 15_000).catch(() => undefined)
+    await back.endAsync()
+    expect(received.length).toBe(1_500)
+    expect(new Set(received).size).toBe(1_500)
   })
 })

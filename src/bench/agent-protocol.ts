@@ -5,6 +5,7 @@ import { MIN_SYNTHETIC_BYTES } from './payloads.ts'
 import type { ConnectionShare } from './fleet-share.ts'
 import type { RunResult } from './result.ts'
 import type { LoadOptions } from './run.ts'
+import { MQTT_VERSIONS, type MqttVersion } from '../simulation/mqtt-version.ts'
 
 /**
  * The control channel between `wardlab bench --coordinator` and its `--agent`s: one TCP connection
@@ -21,7 +22,8 @@ import type { LoadOptions } from './run.ts'
  * authentication: an agent generates load at whatever MQTT target its coordinator names, so it
  * listens on loopback unless told otherwise, and belongs on a bench network only.
  */
-export const PROTOCOL_VERSION = 1
+/** 2: the plan names the MQTT version; an agent of version 1 would ignore it and run 3.1.1 unasked. */
+export const PROTOCOL_VERSION = 2
 export const DEFAULT_AGENT_PORT = 7883
 
 /** The load as it crosses the wire: the bench key, which device passwords derive from, in base64. */
@@ -36,6 +38,7 @@ export interface AgentPlan {
   target: { host: string; port: number }
   load: WireLoad
   engine: EngineName
+  mqttVersion: MqttVersion
   share: ConnectionShare
 }
 
@@ -80,6 +83,7 @@ const toAgentSchema = z.discriminatedUnion('type', [
     target: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
     load: loadSchema,
     engine: z.enum(ENGINES),
+    mqttVersion: z.enum(MQTT_VERSIONS),
     share: z.object({ firstConnection: z.number().int().min(0), connections: count }),
   }),
   z.object({ type: z.literal('ping'), id: z.number() }),

@@ -102,6 +102,7 @@ export class BenchAgent {
         load,
         target: { type: 'url', url: `mqtt://${formatAddress(plan.target)}`, host, port },
         engine: plan.engine,
+        mqttVersion: plan.mqttVersion,
         variant: `agent ${plan.agent + 1}`,
         round: 0,
         outputDir,

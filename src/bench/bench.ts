@@ -5,12 +5,15 @@ import { ratiosToBaseline, roundOrder } from './ratios.ts'
 import type { BenchReport, BenchSettings, RunResult } from './result.ts'
 import { runOnce, type LoadOptions } from './run.ts'
 import type { TargetSpec } from './targets.ts'
+import type { MqttVersion } from '../simulation/mqtt-version.ts'
 
-/** One side of a comparison: where the load goes and what generates it. */
+/** One side of a comparison: where the load goes, what generates it, and in which MQTT version. */
 export interface Variant {
   label: string
   target: TargetSpec
   engine: EngineName
+  /** 3.1.1 when left out. */
+  mqttVersion?: MqttVersion
 }
 
 export interface BenchOptions {
@@ -53,6 +56,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           load: options.load,
           target: variant.target,
           engine: variant.engine,
+          ...(variant.mqttVersion ? { mqttVersion: variant.mqttVersion } : {}),
           variant: variant.label,
           round,
           outputDir: `${options.outputDir}/${variant.label.replace(/[^A-Za-z0-9_.-]+/g, '_')}-round${round + 1}`,

@@ -8,6 +8,7 @@ import { mergeAgentRuns, startSkewBound, type AgentRun } from './merge-results.t
 import type { BenchReport } from './result.ts'
 import { startSampler, stopMeasuredTarget } from './run.ts'
 import { describeTarget, startTarget, type RunningTarget } from './targets.ts'
+import { DEFAULT_MQTT_VERSION } from '../simulation/mqtt-version.ts'
 
 type AgentChannel = LineChannel<FromAgent, ToAgent>
 
@@ -39,6 +40,7 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
   if (options.variants.length !== 1 || options.rounds !== 1) throw new Error('a coordinated run has one target and one round')
   if (addresses.length > Math.ceil(load.devices / load.gateway)) throw new Error('a coordinated run needs at least one connection per agent')
   const variant = options.variants[0]!
+  const mqttVersion = variant.mqttVersion ?? DEFAULT_MQTT_VERSION
   const say = options.progress ?? (() => undefined)
   const date = new Date().toISOString()
   const startMachine = machine()
@@ -58,6 +60,7 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
         // The fleet's connect rate is shared out; only the first agent takes the pipeline's outputs, once.
         load: toWireLoad({ ...load, connectRate: load.connectRate / channels.length, consumeOutputs: load.consumeOutputs && i === 0 }),
         engine: variant.engine,
+        mqttVersion,
         share: shares[i]!,
       }),
     )
@@ -82,7 +85,7 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
       const devices = shareDevices(shares[i]!, load.gateway, load.devices)
       return { address: formatAddress(addresses[i]!), share: shares[i]!, devices: { first: devices[0]?.index ?? 0, count: devices.length }, rttMs: rtts[i]!, startOffsetMs: start.offsets[i]!, report }
     })
-    const run = mergeAgentRuns(agents, { variant: variant.label, round: 0, target: describeTarget(variant.target), engine: variant.engine, load, samples, ...stopped, brokerFailure })
+    const run = mergeAgentRuns(agents, { variant: variant.label, round: 0, target: describeTarget(variant.target), engine: variant.engine, mqttVersion, load, samples, ...stopped, brokerFailure })
     return { tool: 'wardlab bench', date, machine: startMachine, command: options.command, settings: settingsOf(options), runs: [run], comparisons: [] }
   } finally {
     // On a failure, dropping the channels stops agents still waiting to start; one already under

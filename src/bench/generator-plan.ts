@@ -3,6 +3,7 @@ import { benchDevices, type BenchDevice } from './fleet-layout.ts'
 import type { Qos } from './mqtt-wire.ts'
 import { payloadSource, type PayloadSource, type PayloadSpec } from './payloads.ts'
 import type { RecordChunk } from './record-log.ts'
+import type { MqttVersion } from '../simulation/mqtt-version.ts'
 
 export const ENGINES = ['wardlab', 'mqttjs'] as const
 export type EngineName = (typeof ENGINES)[number]
@@ -31,6 +32,8 @@ export interface GeneratorPlan {
   rampUpS: number
   durationS: number
   engine: EngineName
+  /** What every connection of the plan speaks. */
+  mqttVersion: MqttVersion
 }
 
 export interface GeneratorCounters {

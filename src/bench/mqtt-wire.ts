@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { generate, parser as packetParser, type Packet } from 'mqtt-packet'
+import type { ProtocolLevel } from '../simulation/mqtt-version.ts'
 
 export type Qos = 0 | 1
 
@@ -11,6 +12,8 @@ export interface WireOptions {
   password?: string
   keepaliveS: number
   connectTimeoutMs: number
+  /** 4 (MQTT 3.1.1, the default) or 5. */
+  protocolVersion?: ProtocolLevel
 }
 
 /** One PUBLISH to encode: topic bytes prepared once per topic, payload text per message. */
@@ -23,7 +26,7 @@ export interface OutgoingPublish {
 }
 
 /**
- * A bare MQTT 3.1.1 connection for the bench: CONNECT, SUBSCRIBE and DISCONNECT through
+ * A bare MQTT 3.1.1 or 5 connection for the bench: CONNECT, SUBSCRIBE and DISCONNECT through
  * mqtt-packet, PUBLISH written by hand and in batches. A load generator that spends its CPU in a
  * client library measures the library; this one writes each tick's messages for a connection in
  * one buffer and one syscall, keeps no per-message objects, and leaves QoS 1 bookkeeping to the
@@ -37,12 +40,15 @@ export class WireConnection {
   /** Set when the peer or the network closed the connection. */
   closed = false
   lastWriteMs = 0
-  private readonly parser = packetParser({ protocolVersion: 4 })
+  readonly protocolVersion: ProtocolLevel
+  private readonly parser: ReturnType<typeof packetParser>
   private waiting: ((packet: Packet) => boolean) | null = null
   private pendingAcks: number[] = []
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, protocolVersion: ProtocolLevel) {
     this.socket = socket
+    this.protocolVersion = protocolVersion
+    this.parser = packetParser({ protocolVersion })
     socket.setNoDelay(true)
     this.parser.on('packet', (packet: Packet) => this.dispatch(packet))
     this.parser.on('error', () => socket.destroy())
@@ -61,7 +67,8 @@ export class WireConnection {
   static open(options: WireOptions): Promise<WireConnection> {
     return new Promise((resolve, reject) => {
       const socket = netConnect({ host: options.host, port: options.port })
-      const connection = new WireConnection(socket)
+      const protocolVersion = options.protocolVersion ?? 4
+      const connection = new WireConnection(socket, protocolVersion)
       let settled = false
       const settle = (err: Error | null) => {
         if (settled) return
@@ -77,7 +84,9 @@ export class WireConnection {
       connection.onClose = () => settle(new Error(`connection to ${options.host}:${options.port} closed before CONNACK`))
       connection.waiting = (packet) => {
         if (packet.cmd !== 'connack') return false
-        settle(packet.returnCode === 0 ? null : new Error(`CONNACK return code ${packet.returnCode} for ${options.clientId}`))
+        // 3.1.1 calls it a return code, MQTT 5 a reason code; 0 accepts in both.
+        const code = packet.reasonCode ?? packet.returnCode
+        settle(code === 0 ? null : new Error(`CONNACK ${protocolVersion === 5 ? 'reason' : 'return'} code ${code} for ${options.clientId}`))
         return true
       }
       socket.once('connect', () =>
@@ -85,19 +94,19 @@ export class WireConnection {
           generate({
             cmd: 'connect',
             protocolId: 'MQTT',
-            protocolVersion: 4,
+            protocolVersion,
             clean: true,
             clientId: options.clientId,
             keepalive: options.keepaliveS,
             ...(options.username !== undefined ? { username: options.username } : {}),
             ...(options.password !== undefined ? { password: Buffer.from(options.password) } : {}),
-          }),
+          }, { protocolVersion }),
         ),
       )
     })
   }
 
-  /** Subscribes and resolves with the granted QoS per filter (128 = refused). */
+  /** Subscribes and resolves with the granted QoS per filter (0x80 and above = refused: 128 in 3.1.1, a reason code such as 0x87 in MQTT 5). */
   subscribe(filters: string[], qos: Qos): Promise<number[]> {
     return new Promise((resolve) => {
       this.waiting = (packet) => {
@@ -105,18 +114,20 @@ export class WireConnection {
         resolve(packet.granted as number[])
         return true
       }
-      this.socket.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: filters.map((topic) => ({ topic, qos })) }))
+      this.socket.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: filters.map((topic) => ({ topic, qos })) }, { protocolVersion: this.protocolVersion }))
     })
   }
 
   /** Writes every publish in one buffer; returns false when the socket asks the writer to wait for `drain`. */
   writePublishes(messages: readonly OutgoingPublish[], nowMs: number): boolean {
+    // MQTT 5 §3.3.2.3: the variable header ends with its properties; none here, so a length of 0.
+    const propertyBytes = this.protocolVersion === 5 ? 1 : 0
     let total = 0
     const sizes = new Array<number>(messages.length)
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!
       const payloadBytes = Buffer.byteLength(m.payload)
-      const remaining = 2 + m.topic.length + (m.qos > 0 ? 2 : 0) + payloadBytes
+      const remaining = 2 + m.topic.length + (m.qos > 0 ? 2 : 0) + propertyBytes + payloadBytes
       sizes[i] = payloadBytes
       total += 1 + varintBytes(remaining) + remaining
     }
@@ -125,9 +136,9 @@ export class WireConnection {
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!
       const payloadBytes = sizes[i]!
-      // Fixed header (MQTT 3.1.1 §3.3.1): type 3, DUP 0, QoS, RETAIN 0; then the remaining length.
+      // Fixed header (MQTT 3.1.1 §3.3.1, the same in 5): type 3, DUP 0, QoS, RETAIN 0; then the remaining length.
       buf[o++] = 0x30 | (m.qos << 1)
-      let remaining = 2 + m.topic.length + (m.qos > 0 ? 2 : 0) + payloadBytes
+      let remaining = 2 + m.topic.length + (m.qos > 0 ? 2 : 0) + propertyBytes + payloadBytes
       do {
         let byte = remaining & 0x7f
         remaining >>>= 7
@@ -141,6 +152,7 @@ export class WireConnection {
         buf.writeUInt16BE(m.messageId, o)
         o += 2
       }
+      if (propertyBytes > 0) buf[o++] = 0
       o += buf.write(m.payload, o, payloadBytes)
     }
     this.lastWriteMs = nowMs
@@ -181,7 +193,10 @@ export class WireConnection {
     }
   }
 
-  /** One write for every PUBACK a chunk of incoming QoS 1 publishes needs. */
+  /**
+   * One write for every PUBACK a chunk of incoming QoS 1 publishes needs. The same four bytes serve
+   * MQTT 5: a PUBACK without a reason code means success (§3.4.2.1).
+   */
   private flushAcks(): void {
     const acks = Buffer.allocUnsafe(this.pendingAcks.length * 4)
     let o = 0

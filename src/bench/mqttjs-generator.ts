@@ -5,6 +5,7 @@ import { openConnections } from './connect-pacer.ts'
 import { benchTopic } from './fleet-layout.ts'
 import { connectionPort, devicesOfConnection, fleetSlice, type ConnectReport, type FleetSlice, type GeneratorCounters, type GeneratorEngine, type GeneratorPlan } from './generator-plan.ts'
 import { LoadSchedule } from './schedule.ts'
+import { protocolLevel } from '../simulation/mqtt-version.ts'
 
 const TICK_MS = 10
 
@@ -33,7 +34,7 @@ export class MqttjsGenerator implements GeneratorEngine {
     this.clients.length = this.plan.connections
     return openConnections(this.plan.connections, this.plan.connectRate, async (i) => {
       const credentials = this.fleet.credentials(i)
-      this.clients[i] = await connectAsync(`mqtt://${this.plan.host}:${connectionPort(this.plan, this.plan.firstConnection + i)}`, { ...credentials, protocolVersion: 4, clean: true, reconnectPeriod: 0, queueQoSZero: false, keepalive: 60 })
+      this.clients[i] = await connectAsync(`mqtt://${this.plan.host}:${connectionPort(this.plan, this.plan.firstConnection + i)}`, { ...credentials, protocolVersion: protocolLevel(this.plan.mqttVersion), clean: true, reconnectPeriod: 0, queueQoSZero: false, keepalive: 60 })
     })
   }
 

@@ -45,7 +45,7 @@ function runBlock(run: RunResult, y: number, showRound: boolean): string {
     { label: 'p99', color: '#d62728', values: t.map((p) => p.p99) },
     { label: 'max', color: '#9467bd', dash: '2 2', values: t.map((p) => p.max) },
   ]
-  const heading = `${run.variant}${showRound ? ` #${run.round + 1}` : ''}${run.variant === run.target ? '' : ` — ${run.target}`}: ${Math.round(run.rates.delivered).toLocaleString('en-US')} msg/s delivered, p99 ${run.latency ? `${run.latency.p99.toFixed(2)} ms` : 'n/a'}${run.broker ? `, broker ${run.broker.cpuUsPerMessage.toFixed(1)} µs CPU/msg` : ''}${run.distributed ? `, from ${run.distributed.agents.length} agents started within ${run.distributed.startSkewBoundMs.toFixed(2)} ms` : ''}`
+  const heading = `${run.variant}${showRound ? ` #${run.round + 1}` : ''}${run.variant === run.target ? '' : ` — ${run.target}`}, MQTT ${run.mqttVersion}: ${Math.round(run.rates.delivered).toLocaleString('en-US')} msg/s delivered, p99 ${run.latency ? `${run.latency.p99.toFixed(2)} ms` : 'n/a'}${run.broker ? `, broker ${run.broker.cpuUsPerMessage.toFixed(1)} µs CPU/msg` : ''}${run.distributed ? `, from ${run.distributed.agents.length} agents started within ${run.distributed.startSkewBoundMs.toFixed(2)} ms` : ''}`
   return [
     `<text x="${LEFT}" y="${y + 14}" font-size="12" font-weight="600">${escape(heading)}</text>`,
     panel(y + 30, 'msg/s', rates, t, 'linear'),

@@ -12,6 +12,7 @@ const perNode = (r: RunResult, cell: (node: RunResult['nodes'][number]) => strin
 
 const ROWS: Row[] = [
   ['target', (r) => r.target],
+  ['MQTT version', (r) => r.mqttVersion],
   ['connections', (r) => n(r.connections)],
   ['connect p50 / p99 ms', (r) => `${ms(r.connect.perConnection.p50)} / ${ms(r.connect.perConnection.p99)}${r.connect.failures ? ` (${r.connect.failures} failed)` : ''}`],
   ['offered msg/s', (r) => or(r.rates.offered, (v) => n(v))],

@@ -5,6 +5,7 @@ import type { RatioSummary } from './ratios.ts'
 import type { LoadOptions } from './run.ts'
 import type { SeqTotals } from './seq-accounting.ts'
 import type { LoopStalls } from './loop-delay.ts'
+import type { MqttVersion } from '../simulation/mqtt-version.ts'
 
 /** One second of a run, counted from the start of the load. */
 export interface TimelinePoint {
@@ -32,6 +33,8 @@ export interface RunResult {
   variant: string
   round: number
   target: string
+  /** What the generators and the subscriber spoke to the broker. */
+  mqttVersion: MqttVersion
   connections: number
   connect: { wallMs: number; perConnection: LatencySummary; failures: number; firstFailure: string | null }
   /** Messages per second over the measured window (after ramp-up). Offered is null flat out. */

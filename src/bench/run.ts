@@ -16,6 +16,7 @@ import type { RunResult } from './result.ts'
 import { BenchSubscriber } from './subscriber.ts'
 import { describeTarget, startTarget, type RunningTarget, type TargetReport, type TargetSpec } from './targets.ts'
 import { summariseRun } from './summarise.ts'
+import { DEFAULT_MQTT_VERSION, type MqttVersion } from '../simulation/mqtt-version.ts'
 
 export interface LoadOptions {
   devices: number
@@ -37,6 +38,8 @@ export interface RunOptions {
   load: LoadOptions
   target: TargetSpec
   engine: EngineName
+  /** What the generators and the subscriber speak; 3.1.1 when left out. */
+  mqttVersion?: MqttVersion
   variant: string
   round: number
   outputDir: string
@@ -87,7 +90,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}), ...(options.pipelineWorkers ? { pipelineWorkers: options.pipelineWorkers } : {}) })
     stopTarget = target.stop
     // On a cluster, the subscriber is on node 1: what devices publish on the other nodes crosses Redis.
-    subscriber = await BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(devices), outputs: load.consumeOutputs, ...(options.share ? { deviceFilters: shareFilters(devices, load.devices) } : {}) })
+    subscriber = await BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(devices), outputs: load.consumeOutputs, mqttVersion: options.mqttVersion ?? DEFAULT_MQTT_VERSION, ...(options.share ? { deviceFilters: shareFilters(devices, load.devices) } : {}) })
     const connectStarted = monoMs()
     const parts = splitConnections(connections, workers)
     generators.forEach((child, w) => {
@@ -144,6 +147,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       round: options.round,
       target: describeTarget(options.target),
       engine: options.engine,
+      mqttVersion: options.mqttVersion ?? DEFAULT_MQTT_VERSION,
       connections,
       workers,
       connect,
@@ -185,6 +189,7 @@ function generatorPlan(options: RunOptions, target: { host: string; ports: numbe
     rampUpS: load.rampUpS,
     durationS: load.durationS,
     engine: options.engine,
+    mqttVersion: options.mqttVersion ?? DEFAULT_MQTT_VERSION,
   }
 }
 

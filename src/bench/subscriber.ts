@@ -3,6 +3,7 @@ import { monoMs } from './clock.ts'
 import { WireConnection, type Qos } from './mqtt-wire.ts'
 import { readSeq } from './payloads.ts'
 import { RecordLog, type RecordChunk } from './record-log.ts'
+import { DEFAULT_MQTT_VERSION, protocolLevel, type MqttVersion } from '../simulation/mqtt-version.ts'
 
 /** Where the pipeline publishes what it made of the device messages (src/contract/topics.ts OUTPUT_ROOTS). */
 export const PIPELINE_OUTPUT_FILTERS = ['alerts/#', 'fhir/#', 'ops/#', 'quarantine/#']
@@ -49,15 +50,19 @@ export class BenchSubscriber {
     }
   }
 
-  /** `deviceFilters` narrows the subscription to some devices' topics (one machine's share); default every device's. */
-  static async start(options: { host: string; port: number; qos: Qos; deviceByTopic: ReadonlyMap<string, number>; outputs: boolean; deviceFilters?: string[] }): Promise<BenchSubscriber> {
+  /**
+   * `deviceFilters` narrows the subscription to some devices' topics (one machine's share); default
+   * every device's. `mqttVersion` is the generators': a run compares versions end to end.
+   */
+  static async start(options: { host: string; port: number; qos: Qos; deviceByTopic: ReadonlyMap<string, number>; outputs: boolean; deviceFilters?: string[]; mqttVersion?: MqttVersion }): Promise<BenchSubscriber> {
     // Anonymous: the lab profile lets anyone observe read-only; Mosquitto is started with allow_anonymous.
     // The id is unique per subscriber: several machines' (or in-process agents') must not take over each other's session.
-    const wire = await WireConnection.open({ host: options.host, port: options.port, clientId: `bench-subscriber-${process.pid}-${randomBytes(4).toString('hex')}`, keepaliveS: 60, connectTimeoutMs: 10_000 })
+    const wire = await WireConnection.open({ host: options.host, port: options.port, clientId: `bench-subscriber-${process.pid}-${randomBytes(4).toString('hex')}`, keepaliveS: 60, connectTimeoutMs: 10_000, protocolVersion: protocolLevel(options.mqttVersion ?? DEFAULT_MQTT_VERSION) })
     const subscriber = new BenchSubscriber(wire, options.deviceByTopic)
     const filters = [...(options.deviceFilters ?? ['hospital/#']), ...(options.outputs ? PIPELINE_OUTPUT_FILTERS : [])]
     const granted = await wire.subscribe(filters, options.qos)
-    const refused = filters.filter((_, i) => granted[i] === 128)
+    // 128 in 3.1.1; MQTT 5 says why with a reason code, every refusal 0x80 or above.
+    const refused = filters.filter((_, i) => (granted[i] ?? 0x80) >= 0x80)
     if (refused.length > 0) throw new Error(`the broker refused the subscriber's subscription to ${refused.join(', ')}`)
     return subscriber
   }

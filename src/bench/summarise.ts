@@ -6,12 +6,15 @@ import type { ProcSample } from './proc-stats.ts'
 import type { RunResult, TimelinePoint } from './result.ts'
 import type { LoadOptions, Sample } from './run.ts'
 import type { TargetReport } from './targets.ts'
+import { DEFAULT_MQTT_VERSION, type MqttVersion } from '../simulation/mqtt-version.ts'
 
 export interface RunPieces {
   variant: string
   round: number
   target: string
   engine: EngineName
+  /** 3.1.1 when left out. */
+  mqttVersion?: MqttVersion
   connections: number
   workers: number
   connect: RunResult['connect']
@@ -58,6 +61,7 @@ export function summariseRun(p: RunPieces): RunResult {
     variant: p.variant,
     round: p.round,
     target: p.target,
+    mqttVersion: p.mqttVersion ?? DEFAULT_MQTT_VERSION,
     connections: p.connections,
     connect: p.connect,
     rates: {

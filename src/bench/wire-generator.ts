@@ -6,6 +6,7 @@ import { WireConnection, type OutgoingPublish } from './mqtt-wire.ts'
 import { RecordLog, type RecordChunk } from './record-log.ts'
 import { LoadSchedule } from './schedule.ts'
 import { openConnections } from './connect-pacer.ts'
+import { protocolLevel } from '../simulation/mqtt-version.ts'
 
 /** Schedule resolution: a 10 ms tick keeps timer and loop overhead small at 15,000 devices. */
 const TICK_MS = 10
@@ -58,7 +59,7 @@ export class WireGenerator implements GeneratorEngine {
     }
     return openConnections(this.links.length, this.plan.connectRate, async (i) => {
       const credentials = this.fleet.credentials(i)
-      const wire = await WireConnection.open({ host: this.plan.host, port: connectionPort(this.plan, this.plan.firstConnection + i), ...credentials, keepaliveS: KEEPALIVE_S, connectTimeoutMs: 30_000 })
+      const wire = await WireConnection.open({ host: this.plan.host, port: connectionPort(this.plan, this.plan.firstConnection + i), ...credentials, keepaliveS: KEEPALIVE_S, connectTimeoutMs: 30_000, protocolVersion: protocolLevel(this.plan.mqttVersion) })
       const link = this.links[i]!
       link.wire = wire
       wire.onPuback = () => {

@@ -70,6 +70,8 @@ export class ConnectionWatch implements Disconnector {
   private readonly records = new WeakMap<Client, ConnectionRecord>()
   private readonly open = new Set<ConnectionRecord>()
   private readonly openByAddress = new Map<string, number>()
+  /** Connections that have not sent a CONNECT yet, by address (connection-gate.ts limits them at accept). */
+  private readonly silentByAddress = new Map<string, number>()
   /** Registered sessions by client id, to see which CONNECT will replace a live one. */
   private readonly sessions = new Map<string, ConnectionRecord>()
   /** Errors that are verdicts of our own hooks (a ban), not the client's doing. */
@@ -121,6 +123,10 @@ export class ConnectionWatch implements Disconnector {
     return this.openByAddress.get(address) ?? 0
   }
 
+  silentFrom(address: string): number {
+    return this.silentByAddress.get(address) ?? 0
+  }
+
   /** Marks an error as our own refusal, so it is not reported as the client's protocol error. */
   ownError(error: Error): void {
     this.ownErrors.add(error)
@@ -133,6 +139,7 @@ export class ConnectionWatch implements Disconnector {
   connectPacket(client: Client, packet: ConnectPacket): ConnectionRecord | undefined {
     const record = this.records.get(client)
     if (!record) return undefined
+    if (!record.sentConnect) count(this.silentByAddress, record.address, -1)
     record.sentConnect = true
     record.keepaliveSeconds = packet.keepalive ?? 0
     const live = packet.clientId ? this.sessions.get(packet.clientId) : undefined
@@ -168,7 +175,8 @@ export class ConnectionWatch implements Disconnector {
     this.records.set(client, record)
     setConnectionId(client, record.id)
     this.open.add(record)
-    this.openByAddress.set(record.address, this.openFrom(record.address) + 1)
+    count(this.openByAddress, record.address, 1)
+    count(this.silentByAddress, record.address, 1)
     // Aedes forwards parser errors as plain 'error' events; listening first on its parser (a field
     // of aedes 1.2's Client, pinned by test/security-connection-signals.test.ts) tells them apart.
     const parser = (client as unknown as { _parser?: NodeJS.EventEmitter })._parser
@@ -179,9 +187,8 @@ export class ConnectionWatch implements Disconnector {
 
   private closed(record: ConnectionRecord): void {
     if (!this.open.delete(record)) return
-    const left = this.openFrom(record.address) - 1
-    if (left > 0) this.openByAddress.set(record.address, left)
-    else this.openByAddress.delete(record.address)
+    count(this.openByAddress, record.address, -1)
+    if (!record.sentConnect) count(this.silentByAddress, record.address, -1)
     this.signals.emit({ type: 'connection-closed', connectionId: record.id, clientId: record.client.id ?? '', address: record.address, sentConnect: record.sentConnect, openMs: this.now() - record.openedAt })
   }
 
@@ -267,4 +274,11 @@ export class ConnectionWatch implements Disconnector {
     const record = this.records.get(client)
     if (record) this.signals.emit({ type, connectionId: record.id, clientId: client.id ?? '', address: record.address })
   }
+}
+
+/** Adds `delta` to a count per key, forgetting keys that reach 0. */
+function count(counts: Map<string, number>, key: string, delta: number): void {
+  const next = (counts.get(key) ?? 0) + delta
+  if (next > 0) counts.set(key, next)
+  else counts.delete(key)
 }

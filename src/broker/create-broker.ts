@@ -7,6 +7,7 @@ import { silentLogger } from '../util/log.ts'
 import { ConnectionWatch } from './connection-signals.ts'
 import { ackAfterStore } from './ack-after-store.ts'
 import { mayReceive } from './acl.ts'
+import { cachedOwners, type ClientIdOwners } from './client-id-owners.ts'
 import { identityOf } from './client-info.ts'
 import { authenticateHook } from './hooks/authenticate.ts'
 import { authorizePublishHook, authorizeStoredWill } from './hooks/authorize-publish.ts'
@@ -17,11 +18,13 @@ import { preConnectHook } from './hooks/pre-connect.ts'
 import { LoadShedding } from './load-shedding.ts'
 import { honourOutboundLimits } from './outbound-v5.ts'
 import { recordWillOwners } from './will-owner.ts'
+import { limitOfflineQueues } from './offline-queue-limit.ts'
 import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.ts'
 import type { Profile } from './profile.ts'
 import type { PublishAdmission } from './publish-admission.ts'
 import { rateLimitedPublish } from './publish-rate-limit.ts'
 import { ReplyGrants } from './reply-grants.ts'
+import { RetainedQuota } from './retained-quota.ts'
 import { DEFAULT_MAX_SESSION_EXPIRY_S, expireSessions, memorySessionClocks, type SessionClockStore } from './session-expiry.ts'
 import { resumeSessionsInOrder } from './session-resume.ts'
 
@@ -39,10 +42,18 @@ export interface BrokerDeps {
   limits?: Partial<BrokerLimits>
   /** Largest packet a client may send (default MAX_PACKET_BYTES, src/broker/packet-size-limit.ts). */
   maxPacketBytes?: number
+  /** How long a client may take to finish a packet it has begun (default PARTIAL_PACKET_DEADLINE_MS). */
+  partialPacketMs?: number
   /** Holds client publishes while the pipeline's workers catch up (src/broker/publish-admission.ts). */
   admission?: PublishAdmission
   /** Where session expiry clocks survive a restart (the LevelDB with --persistence); in memory when left out. */
   sessionClocks?: SessionClockStore
+  /** Who owns each client id (the LevelDB with --persistence, Redis in a cluster); in memory when left out. */
+  clientIdOwners?: ClientIdOwners
+  /** What one identity may keep retained (default RETAINED_QUOTA, retained-quota.ts). */
+  retainedQuota?: { messages: number; bytes: number }
+  /** What one persistent session may have queued (default OFFLINE_QUEUE_LIMIT, offline-queue-limit.ts). */
+  offlineQueueLimit?: { messages: number; bytes: number }
 }
 
 export interface BrokerSecurity {
@@ -104,19 +115,20 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const security = deps.security ?? { connections: new ConnectionWatch({ signals: deps.signals, now: Date.now }), bans: new BanList(), now: Date.now, maxConnectionsPerAddress: 0 }
   const shedding = deps.shedding ?? new LoadShedding({ signals: deps.signals, log: silentLogger })
   const limits = { ...brokerLimits(deps.profile), ...deps.limits }
-  const acl = authorizePublishHook({ ...deps, replies: new ReplyGrants(security.now) })
+  const acl = authorizePublishHook({ ...deps, replies: new ReplyGrants(security.now), retained: new RetainedQuota(deps.retainedQuota), shedding })
   const authorizeWill = (will: PublishPacket, callback: (error?: Error | null) => void) => authorizeStoredWill(deps, will, callback)
   const authorizePublish = deps.admission ? deps.admission.gate(acl) : acl
   const broker = await Aedes.createBroker({
     ...deps.aedes,
     ...limits,
     preConnect: conformingPreConnect(deps.signals, preConnectHook({ ...security, signals: deps.signals, keepaliveLimit: limits.keepaliveLimit })),
-    authenticate: authenticateHook(deps),
+    authenticate: authenticateHook({ ...deps, owners: deps.clientIdOwners ?? cachedOwners() }),
     authorizePublish: conformingPublish(deps.signals, security.publishRateLimit ? rateLimitedPublish(security.publishRateLimit, shedding, authorizePublish) : authorizePublish),
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
     authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
   })
   recordWillOwners(broker, authorizeWill)
+  limitOfflineQueues(broker, shedding, deps.offlineQueueLimit)
   // In memory a crash loses everything anyway; on disk or in Redis, a PUBACK promises the message is there.
   if (deps.aedes?.persistence) ackAfterStore(broker)
   await expireSessions(broker, { maxSeconds: limits.sessionExpiryIntervalLimit, store: deps.sessionClocks ?? memorySessionClocks() })
@@ -124,7 +136,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   honourOutboundLimits(broker, { shedding, drainTimeoutMs: limits.drainTimeout })
   resumeSessionsInOrder(broker)
   security.connections.attach(broker)
-  limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES)
+  limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES, deps.partialPacketMs)
   enforcePacketRules(broker, deps.signals)
   shedding.attach(broker, limits.drainTimeout)
   return broker

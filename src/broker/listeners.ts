@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, createWebSocketStream } from 'ws'
+import { MAX_PACKET_BYTES } from './packet-size-limit.ts'
 import { WardlabError } from '../util/errors.ts'
 
 export type ListenerKind = 'mqtt' | 'ws' | 'mqtts'
@@ -44,7 +45,7 @@ const SCHEMES: Record<ListenerKind, string> = { mqtt: 'mqtt', ws: 'ws', mqtts: '
 /** Takes a new connection: Aedes' `handle`, or a gate in front of it. */
 export type ConnectionHandler = (stream: Duplex, request?: IncomingMessage) => void
 
-export async function openListeners(handle: ConnectionHandler, specs: ListenerSpec[]): Promise<Listeners> {
+export async function openListeners(handle: ConnectionHandler, specs: ListenerSpec[], maxPacketBytes = MAX_PACKET_BYTES): Promise<Listeners> {
   const opened: { server: Server; sockets: Set<Socket>; wss?: WebSocketServer; bound: BoundListener }[] = []
   const closeAll = async () => {
     await Promise.all(
@@ -77,6 +78,11 @@ export async function openListeners(handle: ConnectionHandler, specs: ListenerSp
         // noServer: ws would otherwise re-emit the HTTP server's errors (EADDRINUSE) on itself, unhandled.
         const sockets = new WebSocketServer({
           noServer: true,
+          // ws buffers a whole message before handing it on (default up to 100 MiB), before any
+          // CONNECT: a 90 MB frame grew the broker by 255 MB (issue 16). No frame needs to be
+          // larger than the largest packet a client may send (packet-size-limit.ts) and its fixed
+          // header; ws closes the connection (1009) as soon as a frame's header announces more.
+          maxPayload: maxPacketBytes + 5,
           // MQTT over WebSocket negotiates the "mqtt" subprotocol (MQTT 3.1.1 §6); older clients offer "mqttv3.1".
           handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
         })

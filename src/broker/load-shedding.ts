@@ -67,9 +67,17 @@ export class LoadShedding {
   }
 
   record(action: LoadShedAction, client: Client, detail: string): void {
+    this.report(action, { connectionId: connectionIdOf(client), clientId: client.id ?? '', address: clientAddress(client) }, detail)
+  }
+
+  /** For a session with no connection (an offline queue): the client id is all there is. */
+  recordOffline(action: LoadShedAction, clientId: string, detail: string): void {
+    this.report(action, { connectionId: 0, clientId, address: 'offline session' }, detail)
+  }
+
+  private report(action: LoadShedAction, source: { connectionId: number; clientId: string; address: string }, detail: string): void {
     this.counts.set(action, (this.counts.get(action) ?? 0) + 1)
-    const address = clientAddress(client)
-    this.signals.emit({ type: 'load-shed', connectionId: connectionIdOf(client), clientId: client.id ?? '', address, action, detail })
-    this.log.warn({ clientId: client.id, address, action }, `load shed (${action}): ${client.id ?? address} ${detail}`)
+    this.signals.emit({ type: 'load-shed', ...source, action, detail })
+    this.log.warn({ clientId: source.clientId, address: source.address, action }, `load shed (${action}): ${source.clientId || source.address} ${detail}`)
   }
 }

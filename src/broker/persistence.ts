@@ -4,6 +4,7 @@ import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-
 import { ClassicLevel } from 'classic-level'
 import type { VerifiedLoginStore } from '../registry/verified-logins.ts'
 import { WardlabError } from '../util/errors.ts'
+import { cachedOwners, type ClientIdOwners } from './client-id-owners.ts'
 import type { SessionClock, SessionClockStore } from './session-expiry.ts'
 
 export interface DurablePersistence {
@@ -15,6 +16,8 @@ export interface DurablePersistence {
   sessionClocks: SessionClockStore
   /** Fingerprints of verified logins, so a restart's reconnect storm needs no hashes (src/registry/verified-logins.ts). */
   verifiedLogins: VerifiedLoginStore
+  /** Who owns each client id (src/broker/client-id-owners.ts), in the same database. */
+  clientIdOwners: ClientIdOwners
   /** Closes the database (after the broker has closed), releasing its lock for the next broker. */
   close(): Promise<void>
 }
@@ -40,11 +43,14 @@ export async function openDurablePersistence(dir: string): Promise<DurablePersis
   const inFlight = new InFlight()
   const persistence = inFlight.wrap(aedesPersistenceLevel(db))
   const sessionClocks = levelSessionClocks(db, inFlight)
+  const owners = db.sublevel<string, string>('wardlab-client-id-owners', { valueEncoding: 'utf8' })
+  const clientIdOwners = cachedOwners(new Map(await owners.iterator().all()), (clientId, name) => inFlight.track(owners.put(clientId, name)))
   return {
     persistence,
     brokerId: timeOrderedBrokerId(),
     sessionClocks,
     verifiedLogins: levelVerifiedLogins(db, inFlight),
+    clientIdOwners,
     close: async () => {
       await inFlight.settled()
       await persistence.destroy()

@@ -29,6 +29,8 @@ export interface Profile {
   sandbox: boolean
   /** A user name the registry does not know connects as an anonymous client rather than being refused. */
   admitUnknownUsers: boolean
+  /** Anonymous clients may keep persistent sessions (`open`); elsewhere their sessions end with their connection. */
+  anonymousSessions: boolean
   /**
    * `lab` and `open`: PUBACK 0x87, so a tool under test sees why and goes on. `strict`: DISCONNECT
    * 0x87, as a 3.1.1 client is disconnected — a device writing outside its namespace in a
@@ -48,6 +50,7 @@ export function profile(name: ProfileName): Profile {
     allowAnonymousObservers: name !== 'strict',
     sandbox: name !== 'strict',
     admitUnknownUsers: name === 'open',
+    anonymousSessions: name === 'open',
     v5PublishRefusal: name === 'strict' ? 'disconnect' : 'puback',
     httpNeedsCredentials: name === 'strict',
   }

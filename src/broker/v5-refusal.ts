@@ -1,4 +1,5 @@
 import type { Client } from 'aedes'
+import { writePacket } from './packet-writes.ts'
 
 /** MQTT 5.0 reason codes wardlab sends itself (§2.4); Aedes 2 sends the rest. */
 export const ReasonCode = {
@@ -21,5 +22,11 @@ type Callback = (error?: Error | null) => void
  */
 export function disconnectForPublish(client: Client, reasonCode: number, error: Error, callback: Callback): void {
   if (client.version !== 5) return callback(error)
-  client.disconnect({ reasonCode }, () => callback(error))
+  if (client.connected) return client.disconnect({ reasonCode }, () => callback(error))
+  // Aedes 2 reads a client's packets while it replays a resumed session's queue, and calls the client
+  // connected only after (lib/handlers/connect.js emptyQueue); Client#disconnect then closes without
+  // a word (lib/client.js). Found by test/interop-mqtt5-access.test.ts: half the strict refusals lost their reason.
+  writePacket(client, { cmd: 'disconnect', reasonCode })
+  // mqtt-packet corks the socket until the next tick: closing sooner would drop the DISCONNECT.
+  setImmediate(() => client.close(() => callback(error)))
 }

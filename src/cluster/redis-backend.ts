@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { Redis } from 'ioredis'
 import createMq from 'mqemitter-redis'
+import { OFFLINE_QUEUE_LIMIT } from '../broker/offline-queue-limit.ts'
 import { timeOrderedBrokerId } from '../broker/persistence.ts'
 import { WardlabError } from '../util/errors.ts'
 import { RedisBans } from './redis-bans.ts'
 import { RedisClusterState } from './redis-state.ts'
 
 /** aedes-persistence-redis 12 ships no types; Aedes types its `persistence` option as `any` too. */
-const createPersistence = createRequire(import.meta.url)('aedes-persistence-redis') as (options: { conn: Redis }) => unknown
+const createPersistence = createRequire(import.meta.url)('aedes-persistence-redis') as (options: { conn: Redis; maxSessionDelivery: number }) => unknown
 
 /** What a broker node needs to join the others on one Redis. */
 export interface ClusterBackend {
@@ -47,7 +48,10 @@ export async function connectCluster(url: string, nodeId: string = `wardlab-${ra
   // option only reaches the emitter it creates, and this one queues the same way past its cap.
   const mq = createMq({ connectionString: url, concurrency: 0 })
   const persistenceConnection = new Redis(url)
-  const persistence = createPersistence({ conn: persistenceConnection })
+  // aedes-persistence-redis replays at most `maxSessionDelivery` (default 1,000) of a resumed
+  // session's queue and leaves the rest until the client reconnects; the queue's own bound is the
+  // right number (offline-queue-limit.ts).
+  const persistence = createPersistence({ conn: persistenceConnection, maxSessionDelivery: OFFLINE_QUEUE_LIMIT.messages })
   return {
     nodeId,
     warnings: await pubsubLimitWarnings(state, url),

@@ -1,3 +1,4 @@
+import type { ClientIdOwners } from '../broker/client-id-owners.ts'
 import type { Redis } from 'ioredis'
 import type { SessionDirectory, SessionHolder } from '../broker/connection-signals.ts'
 import type { ClusterSecurity } from '../security/monitor.ts'
@@ -73,6 +74,15 @@ export class RedisClusterState implements WindowCounts, ClusterSecurity, Session
 
   release(clientId: string, token: string): void {
     this.redis.eval(RELEASE, 1, this.sessionKey(clientId), token).catch(() => undefined)
+  }
+
+  /** Client id owners (src/broker/client-id-owners.ts) in one hash, claimed atomically by the first node. */
+  readonly clientIdOwners: ClientIdOwners = {
+    claim: async (clientId, name) => {
+      await this.redis.hsetnx(`${this.prefix}:client-id-owners`, clientId, name)
+      return (await this.redis.hget(`${this.prefix}:client-id-owners`, clientId)) ?? name
+    },
+    owner: async (clientId) => (await this.redis.hget(`${this.prefix}:client-id-owners`, clientId)) ?? undefined,
   }
 
   private sessionKey(clientId: string): string {

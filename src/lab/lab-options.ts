@@ -9,6 +9,7 @@ import type { PipelineObserver } from '../pipeline/pipeline.ts'
 import type { Registry } from '../registry/schema.ts'
 import type { SecurityConfigInput } from '../security/config.ts'
 import type { SimClock } from '../simulation/clock.ts'
+import type { MqttVersion } from '../simulation/mqtt-version.ts'
 
 /** What a lab is started with (Lab.start) and what it reports (Lab.stats). */
 export interface LabOptions {
@@ -21,6 +22,8 @@ export interface LabOptions {
   speed: number
   /** Start the registry's simulated devices. */
   simulate: boolean
+  /** The MQTT version the simulated devices connect with (`--mqtt-version`); 3.1.1 when left out. */
+  mqttVersion?: MqttVersion
   log: Logger
   /** Where the pipeline's files go (alerts, FHIR NDJSON, quarantine). */
   outputDir: string
@@ -60,6 +63,10 @@ export interface LabOptions {
   persistenceDir?: string
   /** Overrides of the broker's limits (brokerLimits in src/broker/create-broker.ts), e.g. a shorter drainTimeout. */
   brokerLimits?: Partial<BrokerLimits>
+  /** What one persistent session may have queued (src/broker/offline-queue-limit.ts). */
+  offlineQueueLimit?: { messages: number; bytes: number }
+  /** What one identity may keep retained (src/broker/retained-quota.ts). */
+  retainedQuota?: { messages: number; bytes: number }
   /**
    * Join a cluster of broker nodes on this Redis (`redis://host:port`): messages, sessions and
    * retained messages go through it, and so does the detector state that must be global.

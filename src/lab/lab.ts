@@ -22,7 +22,7 @@ import { SecurityMonitor } from '../security/monitor.ts'
 import { SignalBus } from '../security/signals.ts'
 import { createSimClock, every, type SimClock } from '../simulation/clock.ts'
 import { inProcessConnector } from '../simulation/connector.ts'
-import { ConnectionGate } from '../broker/connection-gate.ts'
+import { ConnectionGate, addressLimit } from '../broker/connection-gate.ts'
 import { until } from '../util/until.ts'
 import { WardlabError } from '../util/errors.ts'
 import { Fleet } from '../simulation/fleet.ts'
@@ -105,7 +105,7 @@ export class Lab {
     for (const warning of cluster?.warnings ?? []) log.warn(warning)
     const connections = new ConnectionWatch({ signals, now, ...(cluster ? { sessions: cluster.state } : {}) })
     const admission = new PublishAdmission()
-    const broker = await createBroker({ registry, admission, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(cluster ? { aedes: cluster.aedes } : {}), ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks } : {}) })
+    const broker = await createBroker({ registry, admission, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(options.offlineQueueLimit ? { offlineQueueLimit: options.offlineQueueLimit } : {}), ...(options.retainedQuota ? { retainedQuota: options.retainedQuota } : {}), ...(cluster ? { aedes: cluster.aedes, clientIdOwners: cluster.state.clientIdOwners } : {}), ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks, clientIdOwners: durable.clientIdOwners } : {}) })
     const responder = new BanResponder({ bans, connections, log, ...(cluster ? { shared: cluster.bans } : {}) })
     const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => publishAlert(broker, alert), ...(cluster ? { cluster: cluster.state } : {}) })
     let fleet: Fleet | null = null
@@ -119,7 +119,7 @@ export class Lab {
       loadShedByAction: () => shedding.counts,
       ...(options.pipeline !== false && options.pipelineWorkers ? { backpressurePauses: () => admission.pauses, pipelineBacklog: () => pipeline!.backlog } : {}),
     })
-    const gate = new ConnectionGate(broker, options.onConnection)
+    const gate = new ConnectionGate(broker, options.onConnection, addressLimit(security.maxConnectionsPerAddress, connections, signals))
     const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => await durable?.close(), async () => clock.stop(), async () => cluster?.close()]
     let listeners: Listeners
     let http: HttpServer | null = null
@@ -135,7 +135,7 @@ export class Lab {
     }
     monitor.start((task, intervalMs) => every(clock, task, intervalMs))
     if (options.simulate) {
-      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
+      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.mqttVersion ? { mqttVersion: options.mqttVersion } : {}), ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
       fleet.start()
     }
     return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, gate, log, shedding, durable, cluster })

@@ -13,6 +13,7 @@ import { SignalBus } from '../security/signals.ts'
 import { every, type SimClock } from '../simulation/clock.ts'
 import { urlConnector } from '../simulation/connector.ts'
 import { Fleet } from '../simulation/fleet.ts'
+import { DEFAULT_MQTT_VERSION, protocolLevel, type MqttVersion } from '../simulation/mqtt-version.ts'
 import { WardlabError } from '../util/errors.ts'
 import { until } from '../util/until.ts'
 
@@ -28,6 +29,8 @@ export interface RemoteLabOptions {
   clock: SimClock
   log: Logger
   outputDir: string
+  /** The MQTT version of the devices and of wardlab's pipeline client; 3.1.1 when left out. */
+  mqttVersion?: MqttVersion
   pipeline?: PipelineConfig
   observer?: PipelineObserver
   deferredDevices?: ReadonlySet<string>
@@ -69,7 +72,7 @@ export class RemoteLab {
     let client: MqttClient
     try {
       client = await connectAsync(options.url, {
-        protocolVersion: 4,
+        protocolVersion: protocolLevel(options.mqttVersion ?? DEFAULT_MQTT_VERSION),
         clientId: `wardlab-pipeline-${process.pid}`,
         ...(options.username ? { username: options.username, password: options.password ?? '' } : {}),
         reconnectPeriod: 1000,
@@ -93,6 +96,7 @@ export class RemoteLab {
       clock: options.clock,
       connector: urlConnector(options.url),
       log: options.log,
+      ...(options.mqttVersion ? { mqttVersion: options.mqttVersion } : {}),
       ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}),
       ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}),
       ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}),

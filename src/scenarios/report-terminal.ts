@@ -5,7 +5,7 @@ import type { RunReport } from './report.ts'
 export function formatSummary(report: RunReport): string {
   const lines: string[] = []
   const verdict = report.passed ? 'PASSED' : 'FAILED'
-  lines.push('', `${verdict}  ${report.scenario}  (seed ${report.seed}, ${formatDuration(report.simulatedSeconds * 1000)} simulated in ${report.wallSeconds.toFixed(1)} s)`)
+  lines.push('', `${verdict}  ${report.scenario}  (seed ${report.seed}, MQTT ${report.target.mqttVersion}, ${formatDuration(report.simulatedSeconds * 1000)} simulated in ${report.wallSeconds.toFixed(1)} s)`)
   if (report.target.broker !== 'embedded') lines.push(`against ${report.target.broker}: message-level detectors only (${report.target.detectors.join(', ') || 'none'}); connection-level ones need the embedded broker`)
   lines.push('')
   const m = report.messages

@@ -2,6 +2,7 @@ import type { GroundTruthEntry } from '../attacks/ground-truth.ts'
 import type { DetectionReport, DetectionScore } from '../attacks/scoring.ts'
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { SecurityAlert } from '../security/alert.ts'
+import type { MqttVersion } from '../simulation/mqtt-version.ts'
 import type { ExpectationResult } from './expectations.ts'
 import type { ClinicalAlertRecord, News2Record, RateSample, RunRecorder, VitalsSample } from './recorder.ts'
 import type { Scenario } from './schema.ts'
@@ -27,8 +28,11 @@ export interface RunReport {
   simulatedSeconds: number
   wallSeconds: number
   outputDir: string
-  /** The broker the run used, and which detectors could run there (connection-level ones need the embedded broker). */
-  target: { broker: string; detectors: string[] }
+  /**
+   * The broker the run used, the MQTT version its devices and clients spoke there, and which
+   * detectors could run (connection-level ones need the embedded broker).
+   */
+  target: { broker: string; mqttVersion: MqttVersion; detectors: string[] }
   /**
    * published: everything the devices sent (status included); received: everything the pipeline took
    * in (wills the broker published for dropped devices included); delivered: of the envelopes sent,

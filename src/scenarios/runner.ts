@@ -14,6 +14,7 @@ import { mountDashboard } from '../dashboard/mount.ts'
 import { WardlabError } from '../util/errors.ts'
 import { deriveDevicePassword } from '../registry/passwords.ts'
 import { createSimClock, createVirtualClock, type PacedClock, type VirtualClock } from '../simulation/clock.ts'
+import { protocolLevel, type MqttVersion } from '../simulation/mqtt-version.ts'
 import { evaluateExpectations } from './expectations.ts'
 import { buildScenarioRegistry } from './hospital.ts'
 import { RunRecorder } from './recorder.ts'
@@ -34,6 +35,8 @@ export interface RunOptions {
   outputDir: string
   /** Overrides the scenario's own speed. */
   speed?: number | 'max'
+  /** Overrides the scenario's own MQTT version (`wardlab run --mqtt-version`). */
+  mqttVersion?: MqttVersion
   /** MQTT listener for watching the run with real clients; a free port by default. */
   listen?: { host: string; port: number }
   /** Serve the live dashboard while the run goes (embedded broker only). */
@@ -61,6 +64,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const start = Date.parse(scenario.start)
   const end = start + scenario.duration
   const speed = options.speed ?? scenario.speed
+  const mqttVersion = options.mqttVersion ?? scenario.mqttVersion
   // Both clocks hold simulated time at the start until the run begins, so every device powers on
   // at the same simulated instant however long the lab takes to come up.
   const clock: VirtualClock | PacedClock = speed === 'max' ? createVirtualClock(start) : createSimClock({ start, speed, paused: true })
@@ -76,6 +80,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     log: options.log,
     outputDir: options.outputDir,
     clock,
+    mqttVersion,
     deferredDevices: deferred,
     observer: dataset ? combineObservers(recorder.pipelineObserver(), { accepted: (m) => dataset.message(m) }) : recorder.pipelineObserver(),
     onDevicePublish: (_topic: string, envelope: Envelope) => recorder.sent(envelope),
@@ -102,7 +107,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const client = (role: 'operator' | 'observer') => {
     const username = `scenario-${role}`
     if (!clients.has(username)) {
-      clients.set(username, connectAsync(url, { protocolVersion: 4, clientId: `${username}-${process.pid}`, username, password: deriveDevicePassword(key, username), reconnectPeriod: 1000 }))
+      clients.set(username, connectAsync(url, { protocolVersion: protocolLevel(mqttVersion), clientId: `${username}-${process.pid}`, username, password: deriveDevicePassword(key, username), reconnectPeriod: 1000 }))
     }
     return clients.get(username)!
   }
@@ -165,7 +170,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       counters,
       wallSeconds: (performance.now() - wallStart) / 1000,
       outputDir: options.outputDir,
-      target: { broker: options.broker?.url ?? 'embedded', detectors: lab.activeDetectors },
+      target: { broker: options.broker?.url ?? 'embedded', mqttVersion, detectors: lab.activeDetectors },
       detection,
       groundTruth: groundTruth.entries,
       ...(datasetRows ? { dataset: { dir: options.exportDataset!, packetsByLabel: datasetRows } } : {}),

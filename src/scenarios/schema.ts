@@ -3,6 +3,7 @@ import { ALARM_PRIORITIES } from '../contract/channels.ts'
 import { TOPIC_ID_PATTERN } from '../contract/topics.ts'
 import { deviceSchema as registryDeviceSchema, patientSchema as registryPatientSchema, TRAJECTORIES } from '../registry/schema.ts'
 import { ATTACKS } from '../attacks/index.ts'
+import { mqttVersionFieldSchema } from '../simulation/mqtt-version.ts'
 import { ALERT_TYPES } from '../security/alert.ts'
 import { durationSchema } from './duration.ts'
 
@@ -144,6 +145,8 @@ export const scenarioSchema = z
     /** Simulated seconds per wall second, or `max` for as fast as the machine allows. */
     speed: z.union([z.literal('max'), z.number().positive()]).default('max'),
     profile: z.enum(['lab', 'strict']).default('lab'),
+    /** The MQTT version of the simulated devices and the run's own clients: '3.1.1' or '5'. */
+    mqttVersion: mqttVersionFieldSchema,
     hospital: hospitalSchema,
     timeline: z.array(timelineEventSchema).default([]),
     expect: z.array(expectationSchema).default([]),

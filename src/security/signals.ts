@@ -24,14 +24,14 @@ export type ProtocolErrorKind =
   /** A TCP connection that never sent CONNECT within the broker's connectTimeout: a scan or a SlowITe opener. */
   | 'connect-timeout'
 
-export type LoadShedAction = 'throttle' | 'disconnect' | 'skip' | 'drain-timeout'
+export type LoadShedAction = 'throttle' | 'disconnect' | 'skip' | 'drain-timeout' | 'queue-full' | 'retained-quota'
 
 export type SecuritySignal =
   | (ConnectionScoped & {
       type: 'auth-failed'
       username: string | undefined
       /** `too-many-failures`: refused unchecked, the address has spent its failure budget (src/registry/login-budget.ts). */
-      reason: 'unknown-user' | 'wrong-password' | 'too-many-failures' | 'missing-password' | 'anonymous-refused' | 'identity-mismatch'
+      reason: 'unknown-user' | 'wrong-password' | 'too-many-failures' | 'missing-password' | 'anonymous-refused' | 'anonymous-session' | 'identity-mismatch'
       /** The name the client tried to pass as: a device id is worse than a random name. */
       claimsDevice: boolean
     })
@@ -65,13 +65,17 @@ export type SecuritySignal =
   | (ConnectionScoped & {
       type: 'session-takeover'
       identity: Identity | undefined
+      /** The broker refused it: the client id belongs to another identity (src/broker/client-id-owners.ts). */
+      refused?: boolean
       previous: { address: string; identityName: string | undefined; connectedForMs: number }
     })
   | (ConnectionScoped & { type: 'protocol-error'; kind: ProtocolErrorKind; error: string; beforeConnect: boolean })
   /**
    * The broker shed load from this connection (src/broker/load-shedding.ts): it stopped reading a
    * client over its publish rate (`throttle`) or closed it (`disconnect`), skipped deliveries to a
-   * subscriber that stopped reading (`skip`), or dropped it (`drain-timeout`, Aedes' drainTimeout).
+   * subscriber that stopped reading (`skip`), or dropped it (`drain-timeout`, Aedes' drainTimeout),
+   * or did not queue a message for an offline session that was full (`queue-full`), or refused a
+   * retained publish past its identity's quota (`retained-quota`).
    */
   | (ConnectionScoped & { type: 'load-shed'; action: LoadShedAction; detail: string })
   /** No packet for 1.5 × keep-alive (§3.1.2.10): the peer went silent. */

@@ -1,4 +1,4 @@
-import type { MqttClient } from 'mqtt'
+import type { IPublishPacket, MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { commandAckSchema, type DeviceStatus } from '../contract/channels.ts'
 import { deviceTopic, type OutboundChannel } from '../contract/topics.ts'
@@ -8,6 +8,8 @@ import type { SimClock, Cancel } from './clock.ts'
 import type { Connector } from './connector.ts'
 import { KIND_FAULTS, type DeviceContext, type DeviceKind, type Emission, type KindFault } from './device-kind.ts'
 import { Backoff } from './backoff.ts'
+import { isCommandAck, replyPublishOptions, replyRequestOf, type ReplyRequest } from './command-reply.ts'
+import { DEFAULT_MQTT_VERSION, protocolLevel, type MqttVersion } from './mqtt-version.ts'
 import { hashString, hashUnit, Rng } from './rng.ts'
 import type { PatientModel } from './physiology/vitals.ts'
 
@@ -24,6 +26,11 @@ export interface DeviceCounters {
   /** Waiting in a store-and-forward outbox. */
   buffered: number
   connects: number
+  /**
+   * Command acknowledgements also sent to an MQTT 5 requester's response topic. Not in `published`:
+   * they leave `hospital/`, so the pipeline never receives them and run accounting must not wait for them.
+   */
+  replies: number
 }
 
 export interface SimulatedDeviceSetup {
@@ -35,6 +42,8 @@ export interface SimulatedDeviceSetup {
   connector: Connector
   password: string
   log: Logger
+  /** The MQTT version the device connects with; 3.1.1 by default. */
+  mqttVersion?: MqttVersion
   /** Called for every envelope published (for run accounting); optional. */
   onPublish?: (topic: string, envelope: Envelope) => void
   /** Called for every envelope the device produces, whether or not it can send it. */
@@ -52,7 +61,7 @@ const OUTBOX_LIMIT = 10_000
  */
 export class SimulatedDevice {
   readonly id: string
-  readonly counters: DeviceCounters = { generated: 0, published: 0, lostOffline: 0, buffered: 0, connects: 0 }
+  readonly counters: DeviceCounters = { generated: 0, published: 0, lostOffline: 0, buffered: 0, connects: 0, replies: 0 }
   private readonly setup: SimulatedDeviceSetup
   private readonly ctx: DeviceContext<unknown>
   private readonly state: unknown
@@ -139,8 +148,10 @@ export class SimulatedDevice {
     })
   }
 
-  private emit(emissions: Emission[], now: number): void {
+  /** Wraps and sends (or keeps, or counts as lost) what the kind emitted; returns the envelopes made. */
+  private emit(emissions: Emission[], now: number): Envelope[] {
     const drift = this.faults.get('clock-drift') ?? 0
+    const envelopes: Envelope[] = []
     for (const emission of emissions) {
       let data = emission.data
       if (emission.channel === 'telemetry') {
@@ -152,10 +163,12 @@ export class SimulatedDevice {
       // what was lost, and what a device produces does not depend on when its link was up.
       const envelope: Envelope = { deviceId: this.id, kind: this.setup.kind.kind, seq: this.seq++, ts: Math.round((emission.ts ?? now) + drift), data }
       this.setup.onGenerate?.(envelope)
+      envelopes.push(envelope)
       if (this.client?.connected === true) this.publish(emission.channel, envelope)
       else if (this.setup.kind.storeAndForward) this.keep(envelope, emission.channel)
       else this.counters.lostOffline++
     }
+    return envelopes
   }
 
   private keep(envelope: Envelope, channel: OutboundChannel): void {
@@ -202,7 +215,7 @@ export class SimulatedDevice {
     }
     const { entry } = this.setup
     const client = this.setup.connector({
-      protocolVersion: 4,
+      protocolVersion: protocolLevel(this.setup.mqttVersion ?? DEFAULT_MQTT_VERSION),
       clientId: entry.id,
       username: entry.id,
       password: this.setup.password,
@@ -224,7 +237,7 @@ export class SimulatedDevice {
       if (this.setup.kind.schemas.cmd) client.subscribe(this.topic('cmd'), { qos: 1 })
       this.flushOutbox()
     })
-    client.on('message', (_topic, payload) => this.onCommand(payload))
+    client.on('message', (_topic, payload, packet) => this.onCommand(payload, packet))
     client.on('close', () => this.scheduleReconnect())
     client.on('error', (err) => this.setup.log.debug({ device: this.id, err: err.message }, 'device connection error'))
   }
@@ -245,8 +258,19 @@ export class SimulatedDevice {
     this.client?.end(!clean)
   }
 
-  private onCommand(payload: Buffer): void {
+  /**
+   * Every command is acknowledged on the device's own `event` channel, as a 3.1.1 device does; an
+   * MQTT 5 command that names a response topic gets the same acknowledgement there too.
+   */
+  private onCommand(payload: Buffer, packet: IPublishPacket): void {
     const now = this.setup.clock.now()
+    const produced = this.emit(this.commandEmissions(payload, now), now)
+    const request = replyRequestOf(packet)
+    if (request) for (const envelope of produced) if (isCommandAck(envelope.data)) this.reply(request, envelope)
+  }
+
+  /** What the kind makes of a command, or a refusal that says why it is not one. */
+  private commandEmissions(payload: Buffer, now: number): Emission[] {
     const schema = this.setup.kind.schemas.cmd
     let command: unknown
     try {
@@ -258,9 +282,19 @@ export class SimulatedDevice {
     if (!parsed?.success) {
       const id = typeof (command as { id?: unknown })?.id === 'string' ? (command as { id: string }).id : 'unknown'
       const reason = parsed ? parsed.error.issues.map((i) => `${i.path.join('.') || 'command'}: ${i.message}`).join('; ') : 'not JSON'
-      this.emit([{ channel: 'event', data: commandAckSchema.parse({ type: 'command-ack', commandId: id, action: String((command as { action?: unknown })?.action ?? 'unknown'), accepted: false, reason: `invalid command: ${reason}` }) }], now)
-      return
+      return [{ channel: 'event', data: commandAckSchema.parse({ type: 'command-ack', commandId: id, action: String((command as { action?: unknown })?.action ?? 'unknown'), accepted: false, reason: `invalid command: ${reason}` }) }]
     }
-    this.emit(this.setup.kind.command?.(this.state, this.ctx, parsed.data, now) ?? [], now)
+    return this.setup.kind.command?.(this.state, this.ctx, parsed.data, now) ?? []
+  }
+
+  /** The envelope the `event` channel carried, byte for byte, on the requester's response topic. */
+  private reply(request: ReplyRequest, envelope: Envelope): void {
+    const client = this.client
+    if (!client?.connected) return
+    this.counters.replies++
+    client.publish(request.topic, JSON.stringify(envelope), replyPublishOptions(request), (err) => {
+      // A broker that refuses the topic answers an MQTT 5 PUBACK with a reason code; the command itself was handled.
+      if (err) this.setup.log.debug({ device: this.id, topic: request.topic, err: err.message }, 'command reply refused')
+    })
   }
 }

@@ -6,6 +6,7 @@ import type { Registry } from '../registry/schema.ts'
 import { WardlabError } from '../util/errors.ts'
 import type { SimClock } from './clock.ts'
 import type { Connector } from './connector.ts'
+import type { MqttVersion } from './mqtt-version.ts'
 import { SimulatedDevice, type DeviceCounters } from './device-runner.ts'
 import { createPatientModel } from './physiology/patient-model.ts'
 import type { PatientModel } from './physiology/vitals.ts'
@@ -17,6 +18,8 @@ export interface FleetSetup {
   clock: SimClock
   connector: Connector
   log: Logger
+  /** The MQTT version every device connects with; 3.1.1 by default. */
+  mqttVersion?: MqttVersion
   /** Devices connect at most this many per second, as a ward powering up would, not all at once. */
   connectRate?: number
   onPublish?: (topic: string, envelope: Envelope) => void
@@ -55,6 +58,7 @@ export class Fleet {
           connector: setup.connector,
           password: deriveDevicePassword(setup.provisioningKey, entry.id),
           log: setup.log,
+          ...(setup.mqttVersion ? { mqttVersion: setup.mqttVersion } : {}),
           ...(setup.onPublish ? { onPublish: setup.onPublish } : {}),
           ...(setup.onGenerate ? { onGenerate: setup.onGenerate } : {}),
         })
@@ -88,7 +92,7 @@ export class Fleet {
   }
 
   totals(): DeviceCounters {
-    const total: DeviceCounters = { generated: 0, published: 0, lostOffline: 0, buffered: 0, connects: 0 }
+    const total: DeviceCounters = { generated: 0, published: 0, lostOffline: 0, buffered: 0, connects: 0, replies: 0 }
     for (const d of this.devices) for (const key of Object.keys(total) as (keyof DeviceCounters)[]) total[key] += d.counters[key]
     return total
   }

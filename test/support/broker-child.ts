@@ -26,8 +26,8 @@ const broker = await createBroker({
   registry,
   profile: profile('lab'),
   signals: new SignalBus(),
-  ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks } : {}),
-  ...(cluster ? { aedes: cluster.aedes } : {}),
+  ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks, clientIdOwners: durable.clientIdOwners } : {}),
+  ...(cluster ? { aedes: cluster.aedes, clientIdOwners: cluster.state.clientIdOwners } : {}),
 })
 const server = createServer((socket) => broker.handle(socket))
 server.listen(0, '127.0.0.1', () => {

@@ -15,6 +15,19 @@ export function monitorReadings(count: number): unknown[] {
 }
 
 /**
+ * A source of valid mon-01 telemetry envelopes, numbered from 0 by one, so the replay detector
+ * never sees a repeat however many tests of a file share a lab.
+ */
+export function monitorTelemetry(count = 100): () => string {
+  const readings = monitorReadings(count)
+  let seq = 0
+  return () => {
+    const n = seq++
+    return JSON.stringify({ deviceId: 'mon-01', kind: 'bedside-monitor', seq: n, ts: Date.now(), data: readings[n % readings.length] })
+  }
+}
+
+/**
  * mon-01 publishing valid telemetry at QoS 1, one message in flight, until `stop()`: the registered
  * device that must lose nothing while the broker is being abused. Resolves with how many it sent.
  */

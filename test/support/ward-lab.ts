@@ -1,4 +1,4 @@
-import { Lab } from '../../src/lab/lab.ts'
+import { Lab, type LabOptions } from '../../src/lab/lab.ts'
 import { GroundTruth, type AttackContext } from '../../src/attacks/index.ts'
 import { buildDefaultRegistry } from '../../src/registry/default-ward.ts'
 import { deriveDevicePassword, EPHEMERAL_COST, hashPassword } from '../../src/registry/passwords.ts'
@@ -30,9 +30,9 @@ export interface WardLab {
   attacks: AttackContext
 }
 
-/** The default ward running on `clock`, every alert collected, and an attack context on it. */
-export async function startWardLab(clock: SimClock): Promise<WardLab> {
-  const lab = await Lab.start({ registry: await wardRegistry(), provisioningKey: WARD_KEY, profile: 'lab', listeners: [], seed: 'security', speed: clock.speed, simulate: true, log: silentLogger, outputDir: outputDir(), clock })
+/** The default ward running on `clock`, every alert collected, and an attack context on it; `overrides` change the lab's options. */
+export async function startWardLab(clock: SimClock, overrides: Partial<LabOptions> = {}): Promise<WardLab> {
+  const lab = await Lab.start({ registry: await wardRegistry(), provisioningKey: WARD_KEY, profile: 'lab', listeners: [], seed: 'security', speed: clock.speed, simulate: true, log: silentLogger, outputDir: outputDir(), clock, ...overrides })
   const alerts: SecurityAlert[] = []
   lab.monitor.onAlert((alert) => alerts.push(alert))
   return { lab, alerts, attacks: { broker: lab.broker, clock: lab.clock, registry: lab.registry, groundTruth: new GroundTruth(), provisioningKey: WARD_KEY } }

@@ -2,6 +2,8 @@ import type { AuthenticateError, Client } from 'aedes'
 import type { Profile } from '../profile.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { SecuritySignal, SignalBus } from '../../security/signals.ts'
+import type { Identity } from '../../registry/registry.ts'
+import type { ClientIdOwners } from '../client-id-owners.ts'
 import { clientAddress, connectionIdOf, setIdentity } from '../client-info.ts'
 
 /** CONNACK return codes, MQTT 3.1.1 §3.2.2.3; Aedes 2 sends a v5 client their MQTT 5 twins (0x85, 0x88, 0x86, 0x87, §3.2.2.2). */
@@ -18,8 +20,8 @@ type Failure = Extract<SecuritySignal, { type: 'auth-failed' }>['reason']
  * id, and nobody else may borrow a registered name, because Aedes disconnects the older session
  * when a client id reconnects (§3.1.4-2) — a borrowed id would knock a real device off the ward.
  */
-export function authenticateHook(deps: { registry: HospitalRegistry; profile: Profile; signals: SignalBus }) {
-  const { registry, profile, signals } = deps
+export function authenticateHook(deps: { registry: HospitalRegistry; profile: Profile; signals: SignalBus; owners: ClientIdOwners }) {
+  const { registry, profile, signals, owners } = deps
 
   return (client: Client, username: string | undefined, password: Buffer | undefined, done: (err: AuthenticateError | null, ok: boolean | null) => void) => {
     const refuse = (returnCode: number, reason: Failure) => {
@@ -37,10 +39,24 @@ export function authenticateHook(deps: { registry: HospitalRegistry; profile: Pr
       done(error, false)
     }
 
+    /** A client id owned by another identity is a takeover attempt (client-id-owners.ts). */
+    const refuseTakeover = (owner: string, identity: Identity) => {
+      signals.emit({ type: 'session-takeover', connectionId: connectionIdOf(client), clientId: client.id, address: clientAddress(client), identity, refused: true, previous: { address: 'the client id owner', identityName: owner, connectedForMs: 0 } })
+      refuse(IDENTIFIER_REJECTED, 'identity-mismatch')
+    }
+    const admit = (identity: Identity) => {
+      setIdentity(client, identity)
+      done(null, true)
+    }
+
     const admitAnonymous = () => {
       if (registry.isKnownName(client.id)) return refuse(IDENTIFIER_REJECTED, 'identity-mismatch')
-      setIdentity(client, { role: 'observer', name: client.id, anonymous: true })
-      done(null, true)
+      const identity: Identity = { role: 'observer', name: client.id, anonymous: true }
+      if (!persistentSessionAllowed(client, profile)) return refuse(NOT_AUTHORIZED, 'anonymous-session')
+      owners.owner(client.id).then(
+        (owner) => (owner === undefined ? admit(identity) : refuseTakeover(owner, identity)),
+        () => refuse(NOT_AUTHORIZED, 'anonymous-refused'),
+      )
     }
 
     if (username === undefined) {
@@ -62,10 +78,26 @@ export function authenticateHook(deps: { registry: HospitalRegistry; profile: Pr
         const identity = result.identity
         const idMatches = identity.role === 'device' ? client.id === identity.name : !registry.isKnownName(client.id) || client.id === identity.name
         if (!idMatches) return refuse(IDENTIFIER_REJECTED, 'identity-mismatch')
-        setIdentity(client, identity)
-        done(null, true)
+        return owners.claim(client.id, identity.name).then((owner) => (owner === identity.name ? admit(identity) : refuseTakeover(owner, identity)))
       },
       () => refuse(BAD_USERNAME_OR_PASSWORD, 'wrong-password'),
     )
   }
+}
+
+/**
+ * Anonymous clients keep no session in `lab` and `strict`: nobody could tell their sessions apart,
+ * or keep another anonymous client from resuming one. An MQTT 5 client asking for one is given a
+ * session that ends with its connection, and told so in the CONNACK (§3.2.2.3.2 lets the server
+ * choose); 3.1.1 has no way to say it (CleanSession 0 must resume, §3.1.2.4), so it is refused.
+ * The `open` profile, for testing clients' protocol behaviour, lets them keep sessions.
+ */
+function persistentSessionAllowed(client: Client, profile: Profile): boolean {
+  if (profile.anonymousSessions || client.clean) return true
+  if (client.version !== 5) return false
+  const session = client as unknown as { clean: boolean; sessionExpiryInterval: number; _sessionExpiryClamped: boolean }
+  session.clean = true
+  session.sessionExpiryInterval = 0
+  session._sessionExpiryClamped = true
+  return true
 }

@@ -5,7 +5,9 @@ import { decidePublish } from '../acl.ts'
 import { clientAddress, connectionIdOf, identityOf } from '../client-info.ts'
 import type { Profile } from '../profile.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
+import type { LoadShedding } from '../load-shedding.ts'
 import type { ReplyGrants } from '../reply-grants.ts'
+import type { RetainedQuota } from '../retained-quota.ts'
 import { willOwnerIdentity } from '../will-owner.ts'
 import { ReasonCode, disconnectForPublish } from '../v5-refusal.ts'
 
@@ -20,7 +22,7 @@ import { ReasonCode, disconnectForPublish } from '../v5-refusal.ts'
  * MQTT 5 request/response: a command allowed with a Response Topic lets the device it addresses
  * answer there once (reply-grants.ts); that answer is the one publish outside a device's namespace.
  */
-export function authorizePublishHook(deps: { signals: SignalBus; profile: Profile; replies: ReplyGrants; registry: HospitalRegistry }) {
+export function authorizePublishHook(deps: { signals: SignalBus; profile: Profile; replies: ReplyGrants; registry: HospitalRegistry; retained: RetainedQuota; shedding: LoadShedding }) {
   return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => {
     if (!client) return authorizeStoredWill(deps, packet, callback)
     const identity = identityOf(client)
@@ -29,6 +31,13 @@ export function authorizePublishHook(deps: { signals: SignalBus; profile: Profil
     const responseTopic = packet.properties?.responseTopic
     const decision = decidePublish(identity, packet.topic, deps.profile, responseTopic)
     if (decision.allowed) {
+      if (packet.retain) {
+        const quota = deps.retained.admit(identity, packet.topic, packet.payload.length)
+        if (!quota.admitted) {
+          deps.shedding.record('retained-quota', client, quota.reason)
+          return disconnectForPublish(client, ReasonCode.QUOTA_EXCEEDED, new Error(`retained publish to ${packet.topic} refused: ${quota.reason}`), callback)
+        }
+      }
       if (responseTopic !== undefined) grantReply(deps.replies, packet.topic, responseTopic)
       return callback(null)
     }

@@ -12,7 +12,9 @@ import type { BenchReport } from '../../bench/result.ts'
 import { formatTable } from '../../bench/report-table.ts'
 import { renderSvg } from '../../bench/report-svg.ts'
 import { describeTarget, parseTarget, PIPELINE_MODES, type PipelineMode, type TargetSpec } from '../../bench/targets.ts'
+import { DEFAULT_MQTT_VERSION, isMqttVersion, MQTT_VERSIONS, type MqttVersion } from '../../simulation/mqtt-version.ts'
 import { WardlabError } from '../../util/errors.ts'
+import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand } from '../options.ts'
 import { AGENT_OPTIONS, coordinatedAgents, serveAgent } from './bench-agents.ts'
 
@@ -21,7 +23,7 @@ const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: 
 export const benchCommand = defineCommand({
   name: 'bench',
   summary: 'measure throughput, loss and latency of the embedded broker (pipeline on or off) or any MQTT broker',
-  usage: 'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|cluster:N|mosquitto|mqtt://host:port[,...]] [--compare pipeline=off,on|nodes=1,2] [options]',
+  usage: 'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|cluster:N|mosquitto|mqtt://host:port[,...]] [--mqtt-version 3.1.1|5] [--compare pipeline=off,on|nodes=1,2|mqtt-version=3.1.1,5] [options]',
   options: {
     devices: { type: 'integer', default: 100, min: 1, description: 'simulated devices (an ICU mix: monitor, pump, ventilator per bed, sensors per ward)' },
     rate: { type: 'string', default: '1', placeholder: 'msg/s|max', description: 'messages per second per device, or "max" for as fast as the broker takes them' },
@@ -35,7 +37,8 @@ export const benchCommand = defineCommand({
     pipeline: { type: 'enum', values: PIPELINE_MODES, default: 'on', description: "the embedded broker's pipeline: on (in worker threads, as wardlab start runs it), inline (on the broker's thread) or off" },
     'pipeline-workers': { type: 'integer', default: 1, min: 1, max: 64, description: 'worker threads for the pipeline when it is on, sharded by patient (as wardlab start --pipeline-workers)' },
     generator: { type: 'enum', values: ENGINES, default: 'wardlab', description: "wardlab's batched generator, or a plain mqtt.js loop" },
-    compare: { type: 'string', placeholder: 'pipeline=off,on|generator=wardlab,mqttjs|nodes=1,2', description: 'run these variants side by side; the first is the baseline of the ratios' },
+    ...mqttVersionOption("MQTT version of the generators' and the subscriber's connections"),
+    compare: { type: 'string', placeholder: 'pipeline=off,on|generator=wardlab,mqttjs|nodes=1,2|mqtt-version=3.1.1,5', description: 'run these variants side by side; the first is the baseline of the ratios' },
     rounds: { type: 'integer', default: 1, min: 1, description: 'repeat the comparison, alternating the order (ABBA)' },
     workers: { type: 'integer', default: 1, min: 1, description: 'generator processes the connections are spread over' },
     gateway: { type: 'integer', default: 1, min: 1, description: 'devices per connection (bedside gateways); 1 = one connection each' },
@@ -52,7 +55,7 @@ export const benchCommand = defineCommand({
     if (options.agent) return serveAgent(options)
     const payload = parsePayload(options.payload)
     const ratePerDevice = options['total-rate'] !== undefined ? options['total-rate'] / options.devices : parseRate(options.rate)
-    const variants = parseVariants(options.target, options.pipeline as PipelineMode, options.generator as EngineName, options.compare)
+    const variants = parseVariants(options.target, options.pipeline as PipelineMode, options.generator as EngineName, options.compare, mqttVersionFlag('bench', options['mqtt-version']))
     const agents = coordinatedAgents(options, variants)
     const local = variants.some((v) => v.target.type !== 'url')
     if (options['cpu-prof'] && variants.some((v) => v.target.type === 'cluster')) throw usage('--cpu-prof profiles the one embedded broker; it does not take cluster targets')
@@ -112,27 +115,34 @@ function parsePayload(text: string): PayloadSpec {
   return { type: 'synthetic', bytes }
 }
 
-/** The runs to make: several targets, a pipeline or generator comparison, or a single run. */
-export function parseVariants(targetList: string, pipeline: PipelineMode, engine: EngineName, compare: string | undefined): Variant[] {
+/** The runs to make: several targets, a pipeline, generator, node count or MQTT version comparison, or a single run. */
+export function parseVariants(targetList: string, pipeline: PipelineMode, engine: EngineName, compare: string | undefined, mqttVersion: MqttVersion = DEFAULT_MQTT_VERSION): Variant[] {
   const targets = targetList.split(',').map((t) => parseTarget(t.trim(), pipeline))
-  if (!compare) return targets.map((target) => ({ label: describeTarget(target), target, engine }))
+  // A variant without a version runs 3.1.1: default runs are described exactly as before versions existed.
+  const version = mqttVersion === DEFAULT_MQTT_VERSION ? {} : { mqttVersion }
+  if (!compare) return targets.map((target) => ({ label: describeTarget(target), target, engine, ...version }))
   if (targets.length > 1) throw usage('--compare runs on one --target; compare targets by listing them in --target instead')
-  const match = /^(pipeline|generator|nodes)=([a-z0-9]+(?:,[a-z0-9]+)+)$/.exec(compare)
-  if (!match) throw usage(`--compare takes pipeline=off,on, generator=wardlab,mqttjs or nodes=1,2, got "${compare}"`)
+  const match = /^(pipeline|generator|nodes|mqtt-version)=([a-z0-9.]+(?:,[a-z0-9.]+)+)$/.exec(compare)
+  if (!match) throw usage(`--compare takes pipeline=off,on, generator=wardlab,mqttjs, nodes=1,2 or mqtt-version=3.1.1,5, got "${compare}"`)
   const values = match[2]!.split(',')
+  if (match[1] === 'mqtt-version') {
+    if (!values.every(isMqttVersion)) throw usage(`--compare mqtt-version= takes ${MQTT_VERSIONS.join(' and ')}, got "${match[2]}"`)
+    // --mqtt-version gives way: the compared versions are the point of the run.
+    return values.map((v) => ({ label: `MQTT ${v}`, target: targets[0]!, engine, mqttVersion: v }))
+  }
   if (match[1] === 'nodes') {
     // Every count runs as a cluster on Redis, one node included, so the node count is all that differs.
     const target = targets[0]!
     if (target.type !== 'embedded' && target.type !== 'cluster') throw usage('--compare nodes=... needs --target embedded or cluster:N: the bench starts the nodes itself')
-    return values.map((v) => ({ label: `nodes ${v}`, target: parseTarget(`cluster:${v}`, target.pipeline), engine }))
+    return values.map((v) => ({ label: `nodes ${v}`, target: parseTarget(`cluster:${v}`, target.pipeline), engine, ...version }))
   }
   if (match[1] === 'pipeline') {
     if (targets[0]!.type !== 'embedded') throw usage('--compare pipeline=... needs --target embedded: only the embedded broker has a pipeline')
     if (values.some((v) => !(PIPELINE_MODES as readonly string[]).includes(v))) throw usage(`--compare pipeline= takes ${PIPELINE_MODES.join(', ')}, got "${match[2]}"`)
-    return values.map((v) => ({ label: `pipeline ${v}`, target: { type: 'embedded', pipeline: v as PipelineMode } satisfies TargetSpec, engine }))
+    return values.map((v) => ({ label: `pipeline ${v}`, target: { type: 'embedded', pipeline: v as PipelineMode } satisfies TargetSpec, engine, ...version }))
   }
   if (values.some((v) => !(ENGINES as readonly string[]).includes(v))) throw usage(`--compare generator= takes ${ENGINES.join(' and ')}, got "${match[2]}"`)
-  return values.map((v) => ({ label: `generator ${v}`, target: targets[0]!, engine: v as EngineName }))
+  return values.map((v) => ({ label: `generator ${v}`, target: targets[0]!, engine: v as EngineName, ...version }))
 }
 
 /**

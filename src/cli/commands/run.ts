@@ -6,15 +6,17 @@ import { formatSummary, progressLine } from '../../scenarios/report-terminal.ts'
 import { runScenario, type RunProgress } from '../../scenarios/runner.ts'
 import { WardlabError } from '../../util/errors.ts'
 import { createLogger } from '../../util/log.ts'
+import { mqttVersionFlag, mqttVersionOverrideOption } from '../mqtt-version-option.ts'
 import { defineCommand } from '../options.ts'
 
 export const runCommand = defineCommand({
   name: 'run',
   summary: 'run a scenario file; exit 0 only if every expectation holds',
-  usage: 'wardlab run <scenario.yaml> [--speed N|max] [--report run.json] [--html run.html]',
+  usage: 'wardlab run <scenario.yaml> [--speed N|max] [--mqtt-version 3.1.1|5] [--report run.json] [--html run.html]',
   positionals: [{ name: 'scenario', required: true, description: 'the scenario YAML file' }],
   options: {
     speed: { type: 'string', placeholder: 'N|max', description: "simulated seconds per wall second, or max (default: the scenario's own)" },
+    ...mqttVersionOverrideOption("MQTT version of the simulated devices and the run's clients (default: the scenario's own, else 3.1.1)"),
     report: { type: 'string', placeholder: 'file', description: 'write the JSON report here' },
     html: { type: 'string', placeholder: 'file', description: 'write a self-contained HTML report here' },
     output: { type: 'string', placeholder: 'dir', description: "folder for the run's pipeline files (default .wardlab/runs/<scenario>-<time>)" },
@@ -31,6 +33,7 @@ export const runCommand = defineCommand({
   async run(options, [file]) {
     const scenario = loadScenario(file!)
     const speed = parseSpeed(options.speed)
+    const mqttVersion = options['mqtt-version'] === undefined ? undefined : mqttVersionFlag('run', options['mqtt-version'])
     const log = createLogger({ level: options['log-level'] })
     const outputDir = options.output ?? join('.wardlab', 'runs', `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)
     const tty = Boolean(process.stderr.isTTY)
@@ -49,7 +52,7 @@ export const runCommand = defineCommand({
       }
     }
     const broker = options.broker ? { url: options.broker, ...(options['broker-username'] ? { username: options['broker-username'] } : {}), ...(options['broker-password'] ? { password: options['broker-password'] } : {}) } : undefined
-    const report = await runScenario(scenario, { log, outputDir, ...(speed !== undefined ? { speed } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress,
+    const report = await runScenario(scenario, { log, outputDir, ...(speed !== undefined ? { speed } : {}), ...(mqttVersion ? { mqttVersion } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress,
       ...(broker ? { broker } : {}),
       ...(options['export-dataset'] ? { exportDataset: options['export-dataset'] } : {}),
       ...(options.dashboard ? { dashboard: { host: '127.0.0.1', httpPort: options['http-port'], wsPort: options['ws-port'] } } : {}),

@@ -2,13 +2,16 @@ import { join } from 'node:path'
 import type { ListenerSpec } from '../../broker/listeners.ts'
 import { loadPipelineConfig } from '../../pipeline/config.ts'
 import { DEFAULT_HEARTBEAT_MS, TOPIC_ALIAS_MAXIMUM } from '../../broker/create-broker.ts'
+import { OFFLINE_QUEUE_LIMIT } from '../../broker/offline-queue-limit.ts'
 import { PROFILES, type ProfileName } from '../../broker/profile.ts'
+import { RETAINED_QUOTA } from '../../broker/retained-quota.ts'
 import { DEFAULT_MAX_SESSION_EXPIRY_S } from '../../broker/session-expiry.ts'
 import { mountDashboard } from '../../dashboard/mount.ts'
 import { Lab } from '../../lab/lab.ts'
 import { createLogger } from '../../util/log.ts'
 import { WardlabError } from '../../util/errors.ts'
 import { labFileOptions, openLabFiles } from '../lab-files.ts'
+import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand, type OptionSpecs, type ParsedOptions } from '../options.ts'
 import { startStatusLine } from '../status-line.ts'
 import { superviseNodes } from '../node-supervisor.ts'
@@ -23,6 +26,10 @@ const startOptions = {
   'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
   profile: { type: 'enum', values: PROFILES, default: 'lab', description: "lab: anonymous read-only observers allowed; strict: every client authenticates; open: lab, and unknown user names connect anonymously (for testing a client's protocol behaviour)" },
   'max-session-expiry': { type: 'integer', default: DEFAULT_MAX_SESSION_EXPIRY_S, min: 0, description: 'longest a persistent session outlives its connection, in seconds, for MQTT 5 and 3.1.1 clients (0: no limit)' },
+  'max-queued-messages': { type: 'integer', default: OFFLINE_QUEUE_LIMIT.messages, min: 1, description: 'messages one persistent session may have queued; newer ones are not queued for it, and counted (queue-full)' },
+  'max-queued-bytes': { type: 'integer', default: OFFLINE_QUEUE_LIMIT.bytes, min: 1, description: 'bytes one persistent session may have queued' },
+  'max-retained-messages': { type: 'integer', default: RETAINED_QUOTA.messages, min: 1, description: 'retained messages one identity may keep (all anonymous clients share one allowance)' },
+  'max-retained-bytes': { type: 'integer', default: RETAINED_QUOTA.bytes, min: 1, description: 'bytes of retained messages one identity may keep' },
   heartbeat: { type: 'number', default: DEFAULT_HEARTBEAT_MS / 1000, min: 0.1, description: 'seconds between the broker\'s heartbeats: a node silent for 3 is dead, and the wills its clients left (or a crashed previous run left) are published every 4' },
   'topic-alias-max': { type: 'integer', default: TOPIC_ALIAS_MAXIMUM, min: 0, max: 65535, description: 'topic aliases an MQTT 5 client may set up towards the broker (0: none)' },
   ...labFileOptions,
@@ -33,6 +40,7 @@ const startOptions = {
   seed: { type: 'string', default: 'wardlab', description: 'seed for patients and device telemetry' },
   speed: { type: 'number', default: 1, min: 0.001, description: 'simulated time runs this many times faster than real time' },
   devices: { type: 'integer', min: 0, description: 'simulate only the first N registry devices (0: broker only; default all)' },
+  ...mqttVersionOption('MQTT version the simulated devices connect with (the broker serves both)'),
   cluster: { type: 'string', placeholder: 'redis://host:port', description: 'join the broker nodes on this Redis: messages, sessions, retained messages and global detector state are shared' },
   'node-id': { type: 'string', placeholder: 'id', description: "this node's id in the cluster (default: random; distinct per node)" },
   nodes: { type: 'integer', default: 1, min: 1, description: 'start N cluster nodes on this machine, as child processes on consecutive ports (needs --cluster)' },
@@ -46,6 +54,7 @@ export const startCommand = defineCommand({
   options: startOptions,
   async run(options) {
     const log = createLogger(options['log-level'] ? { level: options['log-level'] } : {})
+    const mqttVersion = mqttVersionFlag('start', options['mqtt-version'])
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) {
       throw new WardlabError('WL_USAGE', 'wardlab start: --tls-cert and --tls-key go together')
     }
@@ -65,6 +74,7 @@ export const startCommand = defineCommand({
       seed: options.seed,
       speed: options.speed,
       simulate: true,
+      mqttVersion,
       log,
       outputDir,
       ...(options['http-port'] === null ? {} : { http: { host: options.host, port: options['http-port'] } }),
@@ -72,6 +82,8 @@ export const startCommand = defineCommand({
       ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
       pipelineWorkers: options['pipeline-workers'],
+      offlineQueueLimit: { messages: options['max-queued-messages'], bytes: options['max-queued-bytes'] },
+      retainedQuota: { messages: options['max-retained-messages'], bytes: options['max-retained-bytes'] },
       brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'], heartbeatInterval: options.heartbeat * 1000 },
     })
     if (lab.http) mountDashboard(lab)
