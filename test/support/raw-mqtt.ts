@@ -2,7 +2,7 @@ import { connect as tcpConnect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { MqttClient, type IClientOptions } from 'mqtt'
 import type { Lab } from '../../src/lab/lab.ts'
-import { openInProcessStream } from '../../src/simulation/connector.ts'
+import { openInProcessStream, whenConnected } from '../../src/simulation/connector.ts'
 import { portOf } from './lab.ts'
 
 /** Sends raw bytes on an in-memory connection; resolves with what the broker wrote back once it closed the connection. */
@@ -73,13 +73,5 @@ export async function tcpSocketFrom(lab: Lab, localAddress = '127.0.0.1'): Promi
  * connected, rejects with the CONNACK's error otherwise.
  */
 export function connectFrom(lab: Lab, localAddress: string, options: IClientOptions): Promise<MqttClient> {
-  const client = new MqttClient(() => tcpConnect({ port: portOf(lab), host: '127.0.0.1', localAddress }), { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, ...options })
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => resolve(client))
-    client.once('error', (err) => {
-      client.end(true)
-      reject(err)
-    })
-    client.once('close', () => reject(new Error('connection closed before CONNACK')))
-  })
+  return whenConnected(new MqttClient(() => tcpConnect({ port: portOf(lab), host: '127.0.0.1', localAddress }), { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, ...options }))
 }
