@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -7,21 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Lab } from '../src/lab/lab.ts'
 import { silentLogger } from '../src/util/log.ts'
 import { connectAs, connectDevice, envelope, nextMessage, outputDir, testRegistry } from './support/lab.ts'
+import { selfSignedCertificate } from './support/tls.ts'
 
 function occupyPort(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
     const server = createServer()
     server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }))
   })
-}
-
-/** A throwaway self-signed certificate, made the way a user would with openssl. */
-function selfSignedCertificate(): { certFile: string; keyFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'wardlab-tls-'))
-  const certFile = join(dir, 'cert.pem')
-  const keyFile = join(dir, 'key.pem')
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' })
-  return { certFile, keyFile }
 }
 
 describe('listeners', () => {

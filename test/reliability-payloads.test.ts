@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -68,13 +69,17 @@ describe('bad payloads from a registered device', () => {
     expect(received).toBe(valid + quarantined)
     expect(quarantined).toBeGreaterThanOrEqual(BAD.length)
     expect(lab.pipeline.quarantinedBy.get('stage-error')).toBeUndefined()
-    // Each kind, in order, with its reason and its exact bytes in the quarantine file.
+    // Each kind, in order, with its reason, its bytes (the first 4 KiB of a longer one) and its
+    // size and SHA-256 in the quarantine file. They come first, within the device's burst of 50 records.
     const records: QuarantineRecord[] = readFileSync(join(dir, 'quarantine.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
-    expect(records).toHaveLength(quarantined)
     BAD.forEach((bad, i) => {
       expect({ kind: bad.kind, reason: records[i]!.reason }).toEqual({ kind: bad.kind, reason: bad.reason })
-      expect(Buffer.from(records[i]!.payloadBase64, 'base64').equals(bad.payload)).toBe(true)
+      expect(Buffer.from(records[i]!.payloadBase64, 'base64').equals(bad.payload.subarray(0, 4096)), bad.kind).toBe(true)
+      expect(records[i]).toMatchObject({ payloadBytes: bad.payload.length, payloadSha256: createHash('sha256').update(bad.payload).digest('hex') })
     })
+    // What the rate limit left out of the file is counted, per device: every quarantined message is accounted for.
+    const suppressed = Number((await lab.metrics.text()).match(/wardlab_quarantine_suppressed_total\{device="mon-01"\} (\d+)/)?.[1] ?? 0)
+    expect(records.length + suppressed).toBe(quarantined)
     // Prototype-pollution keys stayed data.
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     // The broker and the device are fine, and the detectors noticed a device sending junk.

@@ -2,26 +2,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Duplex } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generate } from 'mqtt-packet'
 import type { Lab } from '../src/lab/lab.ts'
 import { deriveDevicePassword } from '../src/registry/passwords.ts'
-import { openInProcessStream } from '../src/simulation/connector.ts'
 import { runWardlab, spawnWardlab } from './support/cli.ts'
 import { connectAs, startTestLab } from './support/lab.ts'
-
-/** Sends raw bytes on an in-memory connection; resolves with what the broker wrote back once it closed the connection. */
-function exchange(lab: Lab, bytes: Buffer, address = 'conformance-probe'): Promise<Buffer> {
-  const stream: Duplex = openInProcessStream((s) => lab.handleConnection(s), address)
-  const received: Buffer[] = []
-  stream.on('data', (chunk: Buffer) => received.push(chunk))
-  stream.on('error', () => undefined)
-  return new Promise((resolve) => {
-    stream.once('close', () => resolve(Buffer.concat(received)))
-    stream.write(bytes)
-  })
-}
+import { exchange } from './support/raw-mqtt.ts'
 
 /**
  * A CONNECT with a zero-byte client id and CleanSession = 0, which mqtt-packet refuses to generate:

@@ -38,7 +38,8 @@ describe('wardlab start stopped by a signal under load', () => {
     } finally {
       cli.child.kill(signal)
     }
-    expect(await cli.exited).toBe(0)
+    // On a failure, say why: what the process printed on stderr, and its warnings and errors.
+    expect(await cli.exited, cli.stderr() + cli.stdout().split('\n').filter((l) => /"level":[4-6]0/.test(l)).join('\n')).toBe(0)
     const stopped = cli.stdout().split('\n').filter((l) => l.includes('"msg":"wardlab stopped"')).map((l) => JSON.parse(l))[0]
     expect(stopped.received).toBeGreaterThan(500)
     expect(stopped.received).toBe(stopped.valid + stopped.quarantined)

@@ -3,7 +3,7 @@ import { MqttClient, type IClientOptions } from 'mqtt'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import { deriveDevicePassword } from '../registry/passwords.ts'
 import type { SimClock } from '../simulation/clock.ts'
-import { openInProcessStream } from '../simulation/connector.ts'
+import { openInProcessStream, whenConnected } from '../simulation/connector.ts'
 import type { GroundTruth, GroundTruthEntry } from './ground-truth.ts'
 
 /** What an attack runs against: the embedded broker, the simulated clock, and where to record itself. */
@@ -58,14 +58,7 @@ export class Attacker {
     const client = new MqttClient(() => openInProcessStream((s) => this.ctx.broker.handle(s), address), { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, queueQoSZero: false, ...options })
     this.clients.add(client)
     client.once('close', () => this.clients.delete(client))
-    return new Promise((resolve, reject) => {
-      client.once('connect', () => resolve(client))
-      client.once('error', (error) => {
-        client.end(true)
-        reject(error)
-      })
-      client.once('close', () => reject(new Error('connection closed before CONNACK')))
-    })
+    return whenConnected(client)
   }
 
   /**

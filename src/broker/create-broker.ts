@@ -13,6 +13,7 @@ import { authenticateHook } from './hooks/authenticate.ts'
 import { authorizePublishHook, authorizeStoredWill } from './hooks/authorize-publish.ts'
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.ts'
 import { conformingPreConnect, conformingPublish, conformingSubscribe } from './hooks/conformance.ts'
+import { enforcePacketRules } from './hooks/packet-conformance.ts'
 import { preConnectHook } from './hooks/pre-connect.ts'
 import { LoadShedding } from './load-shedding.ts'
 import { honourOutboundLimits } from './outbound-v5.ts'
@@ -120,7 +121,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const broker = await Aedes.createBroker({
     ...deps.aedes,
     ...limits,
-    preConnect: conformingPreConnect(deps.signals, preConnectHook({ ...security, signals: deps.signals })),
+    preConnect: conformingPreConnect(deps.signals, preConnectHook({ ...security, signals: deps.signals, keepaliveLimit: limits.keepaliveLimit })),
     authenticate: authenticateHook({ ...deps, owners: deps.clientIdOwners ?? cachedOwners() }),
     authorizePublish: conformingPublish(deps.signals, security.publishRateLimit ? rateLimitedPublish(security.publishRateLimit, shedding, authorizePublish) : authorizePublish),
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
@@ -136,6 +137,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   resumeSessionsInOrder(broker)
   security.connections.attach(broker)
   limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES, deps.partialPacketMs)
+  enforcePacketRules(broker, deps.signals)
   shedding.attach(broker, limits.drainTimeout)
   return broker
 }

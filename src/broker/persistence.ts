@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-level'
 import { ClassicLevel } from 'classic-level'
+import type { VerifiedLoginStore } from '../registry/verified-logins.ts'
 import { WardlabError } from '../util/errors.ts'
 import { cachedOwners, type ClientIdOwners } from './client-id-owners.ts'
 import type { SessionClock, SessionClockStore } from './session-expiry.ts'
@@ -13,6 +14,8 @@ export interface DurablePersistence {
   brokerId: string
   /** Session expiry clocks, in the same database (src/broker/session-expiry.ts). */
   sessionClocks: SessionClockStore
+  /** Fingerprints of verified logins, so a restart's reconnect storm needs no hashes (src/registry/verified-logins.ts). */
+  verifiedLogins: VerifiedLoginStore
   /** Who owns each client id (src/broker/client-id-owners.ts), in the same database. */
   clientIdOwners: ClientIdOwners
   /** Closes the database (after the broker has closed), releasing its lock for the next broker. */
@@ -46,6 +49,7 @@ export async function openDurablePersistence(dir: string): Promise<DurablePersis
     persistence,
     brokerId: timeOrderedBrokerId(),
     sessionClocks,
+    verifiedLogins: levelVerifiedLogins(db, inFlight),
     clientIdOwners,
     close: async () => {
       await inFlight.settled()
@@ -100,6 +104,15 @@ function levelSessionClocks(db: ClassicLevel, inFlight: InFlight): SessionClockS
     all: async () => new Map(await inFlight.track(clocks.iterator().all())),
     put: (clientId, clock) => inFlight.track(clocks.put(clientId, clock)),
     del: (clientId) => inFlight.track(clocks.del(clientId)),
+  }
+}
+
+/** Verified-login fingerprints under their own sublevel; written as logins succeed, read once at start. */
+function levelVerifiedLogins(db: ClassicLevel, inFlight: InFlight): VerifiedLoginStore {
+  const logins = db.sublevel<string, string>('wardlab-verified-logins', { valueEncoding: 'utf8' })
+  return {
+    all: async () => new Map(await inFlight.track(logins.iterator().all())),
+    put: (name, fingerprint) => inFlight.track(logins.put(name, fingerprint)),
   }
 }
 

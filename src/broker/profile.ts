@@ -37,6 +37,11 @@ export interface Profile {
    * deployment is compromised or misconfigured, and should not keep its connection either way.
    */
   v5PublishRefusal: PublishRefusal
+  /**
+   * The HTTP port (dashboard, /api, /metrics) asks for a registry user's credentials: `strict`,
+   * even on loopback, which every local user and process shares (src/ops/http-auth.ts).
+   */
+  httpNeedsCredentials: boolean
 }
 
 export function profile(name: ProfileName): Profile {
@@ -47,5 +52,6 @@ export function profile(name: ProfileName): Profile {
     admitUnknownUsers: name === 'open',
     anonymousSessions: name === 'open',
     v5PublishRefusal: name === 'strict' ? 'disconnect' : 'puback',
+    httpNeedsCredentials: name === 'strict',
   }
 }

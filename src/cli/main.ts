@@ -54,8 +54,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Everything wardlab writes holds secrets or patients' details: the registry (every device id is
+ * an MQTT user name), the provisioning key, run folders with alerts, FHIR observations and the
+ * quarantine, reports, and the --persistence LevelDB (sessions, queued messages, remembered
+ * logins). With this umask each file is created 0600 and each folder 0700, whoever creates it —
+ * our own writes, a pipeline worker thread, LevelDB's native code, a `--nodes` child process.
+ */
+export const PRIVATE_UMASK = 0o077
+
 /** Runs the CLI for this process and exits with its code: the entry for `tsx src/cli/main.ts` and bin/wardlab.js. */
 export function runAsProcess(argv: string[]): void {
+  process.umask(PRIVATE_UMASK)
   main(argv).then(
     (code) => process.exit(code),
     (err) => {

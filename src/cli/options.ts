@@ -6,7 +6,8 @@ import { WardlabError } from '../util/errors.ts'
  * declaration, so a flag cannot exist without being documented and checked.
  */
 export type OptionSpec =
-  | { type: 'port'; default?: number; description: string }
+  /** `canBeOff`: the flag also takes `off`, parsed as null, for a listener the user does not want. */
+  | { type: 'port'; default?: number; canBeOff?: boolean; description: string }
   | { type: 'integer'; default?: number; min?: number; max?: number; description: string }
   | { type: 'number'; default?: number; min?: number; description: string }
   | { type: 'string'; default?: string; description: string; placeholder?: string }
@@ -17,6 +18,8 @@ export type OptionSpecs = Record<string, OptionSpec>
 
 type ValueOf<S extends OptionSpec> = S extends { type: 'boolean' }
   ? boolean
+  : S extends { type: 'port'; canBeOff: true }
+    ? number | null
   : S extends { type: 'string' }
     ? S extends { default: string } ? string : string | undefined
     : S extends { type: 'enum' }
@@ -76,8 +79,9 @@ function convert(command: string, name: string, option: OptionSpec, raw: string 
       if (!option.values.includes(text)) throw bad(`must be one of ${option.values.join(', ')}`)
       return text
     case 'port': {
+      if (option.canBeOff && text === 'off') return null
       const port = Number(text)
-      if (!/^\d+$/.test(text) || port > 65535) throw bad('must be a port number from 0 to 65535 (0 picks a free port)')
+      if (!/^\d+$/.test(text) || port > 65535) throw bad(`must be a port number from 0 to 65535 (0 picks a free port${option.canBeOff ? ', off opens none' : ''})`)
       return port
     }
     case 'integer': {
@@ -105,7 +109,7 @@ export function commandHelp(spec: CommandSpec<any>): string {
   }
   lines.push('', 'Options:')
   for (const [name, option] of Object.entries(spec.options as OptionSpecs)) {
-    const value = option.type === 'boolean' ? '' : option.type === 'enum' ? ` <${option.values.join('|')}>` : option.type === 'string' ? ` <${option.placeholder ?? 'value'}>` : ` <${option.type === 'port' ? 'port' : 'n'}>`
+    const value = option.type === 'boolean' ? '' : option.type === 'enum' ? ` <${option.values.join('|')}>` : option.type === 'string' ? ` <${option.placeholder ?? 'value'}>` : option.type === 'port' ? ` <${option.canBeOff ? 'port|off' : 'port'}>` : ' <n>'
     const fallback = 'default' in option && option.default !== undefined ? ` (default ${option.default})` : ''
     lines.push(`  --${name}${value}`.padEnd(34) + ` ${option.description}${fallback}`)
   }

@@ -32,6 +32,7 @@ import { startLabPipeline } from './lab-pipeline.ts'
 
 export type { LabOptions, LabStats } from './lab-options.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
+import { registryBasicAuth } from '../ops/http-auth.ts'
 
 /**
  * A running wardlab: broker, listeners, security monitor and simulated fleet, wired together and
@@ -89,14 +90,15 @@ export class Lab {
 
   static async start(options: LabOptions): Promise<Lab> {
     const log = options.log
-    const registry = new HospitalRegistry(options.registry)
+    const security = securityConfig(options.security)
+    const registry = new HospitalRegistry(options.registry, { loginBudget: security.loginBudget })
     const signals = new SignalBus()
     const clock = options.clock ?? createSimClock({ start: Date.now(), speed: options.speed })
     const now = () => clock.now()
-    const security = securityConfig(options.security)
     const bans = new BanList()
     const shedding = new LoadShedding({ signals, log })
     const durable = options.persistenceDir ? await openDurablePersistence(options.persistenceDir) : null
+    if (durable) await registry.rememberLoginsIn(durable.verifiedLogins)
     // Both are Aedes' persistence: a cluster's sessions live in its Redis, not on one node's disk.
     if (options.cluster && options.persistenceDir) throw new WardlabError('WL_USAGE', 'a cluster node keeps its sessions in Redis: --cluster and a persistence folder do not go together')
     const cluster = options.cluster ? await connectCluster(options.cluster.url, options.cluster.nodeId) : null
@@ -126,7 +128,7 @@ export class Lab {
       undo.unshift(() => pipeline!.close())
       listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
       undo.unshift(() => listeners.close())
-      if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') } })
+      if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') }, ...(profile(options.profile).httpNeedsCredentials ? { guard: registryBasicAuth(registry) } : {}) })
     } catch (err) {
       for (const step of undo) await step()
       throw err

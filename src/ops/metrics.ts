@@ -29,6 +29,7 @@ export class LabMetrics {
   readonly registry = new Registry()
   private readonly routed = new Map<string, number>()
   private readonly quarantinedBy = new Map<string, number>()
+  private readonly suppressedBy = new Map<string, number>()
   private readonly stageSeconds: Histogram<'stage' | 'outcome'>
 
   constructor(sources: MetricSources) {
@@ -43,6 +44,7 @@ export class LabMetrics {
     })
     fromMap(registry, 'wardlab_pipeline_routed_total', 'Outputs handed to sinks, by route and sink', ['route', 'sink'], () => this.routed, (key) => splitPair(key))
     fromMap(registry, 'wardlab_pipeline_quarantined_total', 'Messages held in quarantine, by reason', ['reason'], () => this.quarantinedBy, (key) => [key])
+    fromMap(registry, 'wardlab_quarantine_suppressed_total', 'Quarantined messages counted but not recorded (file, quarantine/#): the device was over its record allowance', ['device'], () => this.suppressedBy, (key) => [key])
     fromMap(registry, 'wardlab_security_alerts_total', 'Security alerts opened, by type', ['type'], sources.alertsByType, (key) => [key])
     fromMap(registry, 'wardlab_security_signals_total', 'Security-relevant broker observations, by type', ['type'], sources.signalsByType, (key) => [key])
     if (sources.loadShedByAction) fromMap(registry, 'wardlab_broker_load_shed_total', 'Times the broker shed load: throttled or disconnected a client over its publish rate, dropped a subscriber that stopped reading', ['action'], sources.loadShedByAction, (key) => [key])
@@ -67,6 +69,7 @@ export class LabMetrics {
     return {
       stage: (stage, outcome, seconds) => this.stageSeconds.observe({ stage, outcome }, seconds),
       quarantined: (reason, count = 1) => bump(this.quarantinedBy, reason, count),
+      quarantineSuppressed: (device, count = 1) => bump(this.suppressedBy, device, count),
       routed: (route, sink, count = 1) => bump(this.routed, joinPair(route, sink), count),
     }
   }

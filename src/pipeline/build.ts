@@ -52,7 +52,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
   return new Pipeline({
     stages: deps.config.stages.map((name) => STAGES[name](deps)),
     sinks,
-    quarantine: new Quarantine(quarantineSinks),
+    quarantine: new Quarantine(quarantineSinks, { limits: deps.config.quarantine, onSuppressed: (device) => deps.observer?.quarantineSuppressed?.(device) }),
     onQuarantine: (message, reason) => deps.detectors.quarantined(message, reason),
     ...(deps.observer ? { observer: deps.observer } : {}),
   })

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { WardlabError } from '../util/errors.ts'
 import { loadYamlFile } from '../util/yaml-file.ts'
+import { DEFAULT_QUARANTINE_LIMITS } from './quarantine.ts'
 import { routeSchema } from './routing/rules.ts'
 
 /** Stages by name, in the order a pipeline file lists them. */
@@ -28,6 +29,15 @@ export const pipelineConfigSchema = z
       .refine((stages) => ['decode', 'validate', 'route'].every((s) => stages.includes(s as StageName)), 'decode, validate and route are required')
       .refine((stages) => new Set(stages).size === stages.length, 'a stage may appear once'),
     maxPayloadBytes: z.number().int().positive().default(64 * 1024),
+    /** What a quarantine record keeps of a payload, and how many records a device may produce (src/pipeline/quarantine.ts). */
+    quarantine: z
+      .object({
+        keepBytes: z.number().int().min(0).default(DEFAULT_QUARANTINE_LIMITS.keepBytes),
+        recordsPerSecond: z.number().positive().default(DEFAULT_QUARANTINE_LIMITS.recordsPerSecond),
+        burst: z.number().int().positive().default(DEFAULT_QUARANTINE_LIMITS.burst),
+      })
+      .strict()
+      .prefault({}),
     /** Relative sink files land in the run's output folder. */
     sinks: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), sinkSchema),
     routes: z.array(routeSchema),

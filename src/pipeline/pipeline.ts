@@ -33,6 +33,8 @@ export interface PipelineObserver {
   stage?(stage: string, outcome: 'pass' | 'reject', seconds: number): void
   /** `count` is 1 unless a pipeline worker reports several at once. */
   quarantined?(reason: QuarantineReason, count?: number): void
+  /** A quarantined message of `device` was counted but not recorded: the device was over its record allowance. */
+  quarantineSuppressed?(device: string, count?: number): void
   routed?(route: string, sink: string, count?: number): void
   /** A device message passed every stage (after its outputs were delivered). */
   accepted?(message: PipelineMessage): void
@@ -43,7 +45,7 @@ export function combineObservers(a: PipelineObserver, b: PipelineObserver | unde
   if (!b) return a
   const both = <K extends keyof PipelineObserver>(key: K) =>
     (a[key] && b[key] ? (...args: unknown[]) => ((a[key] as (...x: unknown[]) => void)(...args), (b[key] as (...x: unknown[]) => void)(...args)) : (a[key] ?? b[key])) as PipelineObserver[K]
-  return { stage: both('stage'), quarantined: both('quarantined'), routed: both('routed'), accepted: both('accepted') }
+  return { stage: both('stage'), quarantined: both('quarantined'), quarantineSuppressed: both('quarantineSuppressed'), routed: both('routed'), accepted: both('accepted') }
 }
 
 /** Stage timings are sampled: a clock read per stage per message would cost more than most stages. */

@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto'
 import type { DeviceEntry, Patient, Registry, Role, UserEntry, Ward } from './schema.ts'
-import { verifyPassword } from './passwords.ts'
+import { HashQueueFull, passwordHashQueue, type HashQueue } from './hash-queue.ts'
+import { LoginBudget, type LoginBudgetConfig } from './login-budget.ts'
+import { decoyHash, verifyPassword } from './passwords.ts'
+import { VerifiedLogins, type VerifiedLoginStore } from './verified-logins.ts'
 
 /** Who a connected client is, as far as the broker is concerned. */
 export type Identity =
@@ -9,30 +11,68 @@ export type Identity =
 
 export type CredentialCheck =
   | { ok: true; identity: Identity }
-  | { ok: false; reason: 'unknown-user' | 'wrong-password' }
+  /**
+   * `too-many-failures`: the source address has spent its failure budget (login-budget.ts) and was
+   * refused before any check; `busy`: the password checks are too far behind (hash-queue.ts).
+   */
+  | { ok: false; reason: 'unknown-user' | 'wrong-password' | 'too-many-failures' | 'busy' }
+
+/** 20 failed logins an address may have, one forgiven every 3 s (security config `loginBudget`). */
+export const DEFAULT_LOGIN_BUDGET: LoginBudgetConfig = { failures: 20, windowMs: 60_000 }
+
+/** What logins cost: hashes run, logins that needed none, and refusals before any. */
+export interface LoginCounts {
+  hashed: number
+  remembered: number
+  overBudget: number
+  queueFull: number
+  /** The client hung up while its login waited: its hash was never run. */
+  abandoned: number
+}
+
+/** Where a login comes from: its failure budget and its lane in the hash queue; `gone` says whether it still waits for an answer. */
+export interface LoginSource {
+  address?: string
+  gone?: () => boolean
+}
+
+export interface RegistryOptions {
+  loginBudget?: LoginBudgetConfig
+  /** Defaults to the process's queue: the thread pool it guards is shared by every lab in the process. */
+  hashQueue?: HashQueue
+}
 
 /**
- * The registry loaded for use: indexed lookups and credential checks. scrypt is deliberately slow,
- * so a successful check is remembered as a SHA-256 of the password for that name — a reconnect
- * storm after a broker restart then costs microseconds per device, not 50 ms. Only the broker's
- * memory holds the cache; nothing plain is ever written.
+ * The registry loaded for use: indexed lookups and credential checks. A check costs a scrypt hash
+ * (50–140 ms of a pool thread) unless the name's password was verified before
+ * (verified-logins.ts); hashes wait their turn in the process's hash queue, per source address;
+ * and an address that keeps failing is refused before it costs one (login-budget.ts). Unknown
+ * names are checked against a decoy hash of the same cost, so a refusal takes as long whether or
+ * not the name exists.
  */
 export class HospitalRegistry {
   readonly data: Registry
+  readonly logins: LoginCounts = { hashed: 0, remembered: 0, overBudget: 0, queueFull: 0, abandoned: 0 }
   private readonly devices: Map<string, DeviceEntry>
   private readonly users: Map<string, UserEntry>
   private readonly patients: Map<string, Patient>
   private readonly wards: Map<string, Ward>
-  private readonly verified = new Map<string, string>()
+  private readonly verified = new VerifiedLogins()
+  private readonly budget: LoginBudget
+  private readonly hashes: HashQueue
+  private readonly decoy: string
   /** Credential checks waiting on scrypt in the thread pool (a run on a virtual clock waits for them). */
   pendingChecks = 0
 
-  constructor(data: Registry) {
+  constructor(data: Registry, options: RegistryOptions = {}) {
     this.data = data
     this.devices = new Map(data.devices.map((d) => [d.id, d]))
     this.users = new Map(data.users.map((u) => [u.username, u]))
     this.patients = new Map(data.patients.map((p) => [p.id, p]))
     this.wards = new Map(data.wards.map((w) => [w.id, w]))
+    this.budget = new LoginBudget(options.loginBudget ?? DEFAULT_LOGIN_BUDGET)
+    this.hashes = options.hashQueue ?? passwordHashQueue
+    this.decoy = decoyHash([...data.devices.map((d) => d.passwordHash), ...data.users.map((u) => u.passwordHash)])
   }
 
   device(id: string): DeviceEntry | undefined {
@@ -60,24 +100,52 @@ export class HospitalRegistry {
     return this.devices.has(name) || this.users.has(name)
   }
 
-  async checkCredentials(username: string, password: Buffer): Promise<CredentialCheck> {
+  /** Remembers verified logins in `store` (and loads what it remembers), so they outlive a restart. */
+  rememberLoginsIn(store: VerifiedLoginStore): Promise<void> {
+    return this.verified.keepIn(store)
+  }
+
+  async checkCredentials(username: string, password: Buffer, source: LoginSource = {}): Promise<CredentialCheck> {
     this.pendingChecks++
     try {
-      return await this.check(username, password)
+      return await this.check(username, password, source.address ?? 'unknown', source.gone ?? (() => false))
     } finally {
       this.pendingChecks--
     }
   }
 
-  private async check(username: string, password: Buffer): Promise<CredentialCheck> {
-    const device = this.devices.get(username)
-    const user = device ? undefined : this.users.get(username)
-    const stored = device?.passwordHash ?? user?.passwordHash
-    if (!stored) return { ok: false, reason: 'unknown-user' }
-    const fingerprint = createHash('sha256').update(stored).update('\0').update(password).digest('base64')
-    const valid = this.verified.get(username) === fingerprint || (await verifyPassword(password, stored))
+  private async check(username: string, password: Buffer, address: string, gone: () => boolean): Promise<CredentialCheck> {
+    const stored = this.devices.get(username)?.passwordHash ?? this.users.get(username)?.passwordHash
+    if (!this.budget.take(address)) {
+      this.logins.overBudget++
+      return { ok: false, reason: 'too-many-failures' }
+    }
+    const fingerprint = stored ? VerifiedLogins.fingerprint(stored, password) : undefined
+    if (fingerprint && this.verified.matches(username, fingerprint)) {
+      this.logins.remembered++
+      this.budget.refund(address)
+      return { ok: true, identity: this.identity(username)! }
+    }
+    let valid: boolean | 'abandoned'
+    try {
+      // A client that hung up while it waited costs no hash: a flood that does not wait for its answers is free.
+      valid = await this.hashes.run<boolean | 'abandoned'>(address, () => (gone() ? Promise.resolve('abandoned' as const) : verifyPassword(password, stored ?? this.decoy)))
+    } catch (err) {
+      if (!(err instanceof HashQueueFull)) throw err
+      this.logins.queueFull++
+      this.budget.refund(address)
+      return { ok: false, reason: 'busy' }
+    }
+    if (valid === 'abandoned') {
+      this.logins.abandoned++
+      this.budget.refund(address)
+      return { ok: false, reason: 'busy' }
+    }
+    this.logins.hashed++
+    if (!stored || !fingerprint) return { ok: false, reason: 'unknown-user' }
     if (!valid) return { ok: false, reason: 'wrong-password' }
-    this.verified.set(username, fingerprint)
+    this.budget.refund(address)
+    this.verified.remember(username, fingerprint)
     return { ok: true, identity: this.identity(username)! }
   }
 }

@@ -103,7 +103,7 @@ const slowDosSchema = z
     extremeKeepaliveSeconds: count.default(1200),
     /** Open connections from one address with an extreme keep-alive, or sending nothing but PINGREQ. */
     perAddress: count.default(20),
-    /** CONNACK 6 (keep-alive over the broker's limit) refusals from one address in the window. */
+    /** Refusals of a keep-alive over the broker's limit (strict profile) from one address in the window. */
     refusalsPerWindow: count.default(5),
     windowMs: ms.default(60_000),
   })
@@ -173,6 +173,24 @@ const publishRateLimitSchema = z
   .strict()
 export type PublishRateLimit = z.infer<typeof publishRateLimitSchema>
 
+/**
+ * Failed logins one source address may have before its logins are refused unchecked, CONNACK 5 /
+ * MQTT 5 0x87 (src/registry/login-budget.ts), on wall-clock time: what it protects is the CPU a
+ * password hash costs. A protection, not a detector: brute-force names the attack.
+ */
+const loginBudgetSchema = z
+  .object({
+    /**
+     * 20: twice the brute-force detector's 10, so guessing is named before it is cut off; a person
+     * retries a typo two or three times, and a misconfigured device backing off (0.5 s doubling to
+     * 30 s, src/simulation/backoff.ts) fails about 7 times in its first minute. 0 turns the budget off.
+     */
+    failures: z.number().int().min(0).default(20),
+    /** One failure is forgiven every windowMs / failures (3 s): a guesser costs 20 hashes a minute, not 300 a second. */
+    windowMs: ms.default(60_000),
+  })
+  .strict()
+
 const responseSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('alert') }).strict(),
   z
@@ -211,6 +229,7 @@ export const securityConfigSchema = z
      */
     maxConnectionsPerAddress: z.number().int().min(0).default(1000),
     publishRateLimit: publishRateLimitSchema.prefault({}),
+    loginBudget: loginBudgetSchema.prefault({}),
   })
   .strict()
 

@@ -30,7 +30,8 @@ export type SecuritySignal =
   | (ConnectionScoped & {
       type: 'auth-failed'
       username: string | undefined
-      reason: 'unknown-user' | 'wrong-password' | 'missing-password' | 'anonymous-refused' | 'anonymous-session' | 'identity-mismatch'
+      /** `too-many-failures`: refused unchecked, the address has spent its failure budget (src/registry/login-budget.ts). */
+      reason: 'unknown-user' | 'wrong-password' | 'too-many-failures' | 'missing-password' | 'anonymous-refused' | 'anonymous-session' | 'identity-mismatch'
       /** The name the client tried to pass as: a device id is worse than a random name. */
       claimsDevice: boolean
     })
@@ -50,9 +51,13 @@ export type SecuritySignal =
       protocolVersion: number
       willPresent: boolean
     })
-  /** The preConnect hook turned a CONNECT away: a ban in force, or too many connections from one address. */
-  | (ConnectionScoped & { type: 'connect-refused'; reason: 'banned' | 'address-limit'; detail: string })
-  /** A CONNACK with a non-zero return code (§3.2.2.3); 6 is Aedes' own code for a keep-alive over its limit. */
+  /**
+   * The broker turned a CONNECT away before authentication could: a ban in force, too many
+   * connections from one address, a 3.1.1 keep-alive over the limit (preConnect hook), or no room
+   * left to verify the password (`login-queue-full`, src/registry/hash-queue.ts).
+   */
+  | (ConnectionScoped & { type: 'connect-refused'; reason: 'banned' | 'address-limit' | 'keepalive-limit' | 'login-queue-full'; detail: string })
+  /** A CONNACK with a non-zero return code (§3.2.2.3), sent by Aedes. */
   | (ConnectionScoped & { type: 'connack-refused'; returnCode: number })
   /** The session is established (CONNACK 0 sent). */
   | (ConnectionScoped & { type: 'connected'; identity: Identity | undefined; keepaliveSeconds: number })

@@ -32,3 +32,15 @@ export function openInProcessStream(handle: (stream: Duplex) => void, address: s
   handle(brokerSide)
   return clientSide
 }
+
+/** Resolves once `client` is connected; rejects with its CONNACK's error (ending it), or if the connection closes first. */
+export function whenConnected(client: MqttClient): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client))
+    client.once('error', (error) => {
+      client.end(true)
+      reject(error)
+    })
+    client.once('close', () => reject(new Error('connection closed before CONNACK')))
+  })
+}

@@ -6,8 +6,9 @@ import type { Identity } from '../../registry/registry.ts'
 import type { ClientIdOwners } from '../client-id-owners.ts'
 import { clientAddress, connectionIdOf, setIdentity } from '../client-info.ts'
 
-/** CONNACK return codes, MQTT 3.1.1 §3.2.2.3; Aedes 2 sends a v5 client their MQTT 5 twins (0x85, 0x86, 0x87, §3.2.2.2). */
+/** CONNACK return codes, MQTT 3.1.1 §3.2.2.3; Aedes 2 sends a v5 client their MQTT 5 twins (0x85, 0x88, 0x86, 0x87, §3.2.2.2). */
 const IDENTIFIER_REJECTED = 2
+const SERVER_UNAVAILABLE = 3
 const BAD_USERNAME_OR_PASSWORD = 4
 const NOT_AUTHORIZED = 5
 
@@ -27,6 +28,14 @@ export function authenticateHook(deps: { registry: HospitalRegistry; profile: Pr
       signals.emit({ type: 'auth-failed', connectionId: connectionIdOf(client), clientId: client.id, address: clientAddress(client), username, reason, claimsDevice: registry.device(client.id) !== undefined || (username !== undefined && registry.device(username) !== undefined) })
       const error = new Error(`authentication refused: ${reason}`) as AuthenticateError
       error.returnCode = returnCode as AuthenticateError['returnCode']
+      done(error, false)
+    }
+
+    // No room to check the password now: not the client's fault, so not an auth failure either.
+    const refuseBusy = () => {
+      signals.emit({ type: 'connect-refused', connectionId: connectionIdOf(client), clientId: client.id, address: clientAddress(client), reason: 'login-queue-full', detail: 'the password checks are too far behind; retry later' })
+      const error = new Error('authentication refused: password checks are too far behind') as AuthenticateError
+      error.returnCode = SERVER_UNAVAILABLE as AuthenticateError['returnCode']
       done(error, false)
     }
 
@@ -59,9 +68,13 @@ export function authenticateHook(deps: { registry: HospitalRegistry; profile: Pr
     // §3.1.2.9 lets a username come without a password; here that is always a refusal.
     if (password === undefined || password.length === 0) return refuse(BAD_USERNAME_OR_PASSWORD, 'missing-password')
 
-    registry.checkCredentials(username, password).then(
+    registry.checkCredentials(username, password, { address: clientAddress(client), gone: () => client.closed }).then(
       (result) => {
-        if (!result.ok) return refuse(BAD_USERNAME_OR_PASSWORD, result.reason)
+        if (!result.ok) {
+          if (result.reason === 'busy') return refuseBusy()
+          // An address that spent its failure budget is refused unchecked: "not authorized", not "bad password".
+          return refuse(result.reason === 'too-many-failures' ? NOT_AUTHORIZED : BAD_USERNAME_OR_PASSWORD, result.reason)
+        }
         const identity = result.identity
         const idMatches = identity.role === 'device' ? client.id === identity.name : !registry.isKnownName(client.id) || client.id === identity.name
         if (!idMatches) return refuse(IDENTIFIER_REJECTED, 'identity-mismatch')

@@ -12,6 +12,14 @@ type AuthorizeSubscribe = (client: Client, subscription: Subscription, callback:
 const IDENTIFIER_REJECTED = 2
 const IDENTIFIER_REJECTED_CONNACK = generate({ cmd: 'connack', returnCode: IDENTIFIER_REJECTED, sessionPresent: false })
 
+/** MQTT 5 CONNACK reason codes for a will the server refuses (§3.2.2.2). */
+const WILL_REFUSAL_V5 = {
+  /** §3.1.2.6: "A value of 3 (0x03) is a Malformed Packet." */
+  qos: generate({ cmd: 'connack', reasonCode: 0x81, sessionPresent: false }, { protocolVersion: 5 }),
+  /** 0x90 Topic Name invalid: "The Will Topic Name is not malformed, but is not accepted by this Server." */
+  topic: generate({ cmd: 'connack', reasonCode: 0x90, sessionPresent: false }, { protocolVersion: 5 }),
+} as const
+
 /**
  * MQTT rules that Aedes leaves to the application, checked in the hooks that see the
  * packets, in front of the hooks that decide who may do what:
@@ -27,6 +35,13 @@ const IDENTIFIER_REJECTED_CONNACK = generate({ cmd: 'connack', returnCode: IDENT
  *   paid for the one character no real topic has a use for). MQTT 5 says the same (§1.5.4) and
  *   names the answer: DISCONNECT 0x81, malformed packet.
  *
+ * - A will the server could never publish: Will QoS 3 (MQTT-3.1.2-14), a will topic with a wildcard
+ *   (MQTT-4.7.1-1: wildcards belong in topic filters, never in a topic name), an empty one
+ *   (MQTT-4.7.3-1) or one that is not well-formed UTF-8 (MQTT-3.1.3-10). Aedes 2 accepts them all
+ *   with CONNACK 0. 3.1.1 has no return code for a protocol violation: the connection closes with
+ *   no CONNACK (MQTT-4.8.0-1). MQTT 5 does: 0x81 Malformed Packet for QoS 3 (§3.1.2.6), 0x90 Topic
+ *   Name invalid for the topic.
+ *
  * Each refusal is a `protocol-error` signal (kind `violation`), as Aedes' own protocol errors are,
  * so the malformed-packet detector and the signal metrics count it.
  */
@@ -34,6 +49,13 @@ export function conformingPreConnect(signals: SignalBus, next: PreConnect): PreC
   return (client, packet, callback) =>
     next(client, packet, (error, ok) => {
       if (error || !ok) return callback(error, ok)
+      const will = willRuleBroken(packet.will)
+      if (will) {
+        violation(signals, client, `CONNECT will: ${will.rule}`, true)
+        const refusal = new Error(`will refused: ${will.rule}`)
+        if (packet.protocolVersion !== 5) return callback(refusal, false)
+        return void client.conn.write(WILL_REFUSAL_V5[will.field], () => callback(refusal, false))
+      }
       // MQTT 5 lets a client leave its id to the server with Clean Start 0 (§3.1.3.1).
       if (packet.clientId !== '' || packet.clean !== false || packet.protocolVersion === 5) return callback(null, true)
       violation(signals, client, 'MQTT-3.1.3-8: zero-byte client id with CleanSession = 0', true)
@@ -59,6 +81,16 @@ export function conformingSubscribe(signals: SignalBus, next: AuthorizeSubscribe
     violation(signals, client, `SUBSCRIBE filter: ${broken}`, false)
     callback(new Error(`SUBSCRIBE filter refused: ${broken}`))
   }
+}
+
+/** The rule a CONNECT's will breaks, and which field breaks it, or null for none or a lawful will. */
+export function willRuleBroken(will: ConnectPacket['will']): { field: 'qos' | 'topic'; rule: string } | null {
+  if (!will) return null
+  if ((will.qos as number) === 3) return { field: 'qos', rule: 'Will QoS 3 (MQTT-3.1.2-14)' }
+  if (will.topic === '') return { field: 'topic', rule: 'an empty will topic (MQTT-4.7.3-1)' }
+  if (/[+#]/.test(will.topic)) return { field: 'topic', rule: `a wildcard in the will topic "${will.topic}" (MQTT-4.7.1-1)` }
+  const broken = illFormedString(will.topic)
+  return broken ? { field: 'topic', rule: `a will topic that ${broken}` } : null
 }
 
 /** The MQTT 3.1.1 rule a UTF-8 string field breaks, or null. */

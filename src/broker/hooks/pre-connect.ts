@@ -5,13 +5,19 @@ import type { SignalBus } from '../../security/signals.ts'
 import type { ConnectionWatch } from '../connection-signals.ts'
 import { ReasonCode } from '../v5-refusal.ts'
 
+const NOT_AUTHORIZED_CONNACK = generate({ cmd: 'connack', returnCode: 5, sessionPresent: false })
+
 /**
  * The CONNACK a refused client is told, in its protocol: 3.1.1 has one code for it, 5 "not
- * authorized" (§3.2.2.3); MQTT 5 says which — 0x8A banned, 0x97 quota exceeded (§3.2.2.2).
+ * authorized" (§3.2.2.3); MQTT 5 says which — 0x8A banned, 0x97 quota exceeded (§3.2.2.2). A
+ * keep-alive over the limit is refused only in 3.1.1, which has no code for it: Aedes 2 sends 6,
+ * a code 3.1.1 does not define (§3.2.2.3 stops at 5, "reserved for future use" beyond). An MQTT 5
+ * client is not refused but told the Server Keep Alive in its CONNACK (§3.2.2.3.14), by Aedes.
  */
 const REFUSAL_CONNACK = {
-  banned: { 4: generate({ cmd: 'connack', returnCode: 5, sessionPresent: false }), 5: generate({ cmd: 'connack', reasonCode: ReasonCode.BANNED, sessionPresent: false }, { protocolVersion: 5 }) },
-  'address-limit': { 4: generate({ cmd: 'connack', returnCode: 5, sessionPresent: false }), 5: generate({ cmd: 'connack', reasonCode: ReasonCode.QUOTA_EXCEEDED, sessionPresent: false }, { protocolVersion: 5 }) },
+  banned: { 4: NOT_AUTHORIZED_CONNACK, 5: generate({ cmd: 'connack', reasonCode: ReasonCode.BANNED, sessionPresent: false }, { protocolVersion: 5 }) },
+  'address-limit': { 4: NOT_AUTHORIZED_CONNACK, 5: generate({ cmd: 'connack', reasonCode: ReasonCode.QUOTA_EXCEEDED, sessionPresent: false }, { protocolVersion: 5 }) },
+  'keepalive-limit': { 4: NOT_AUTHORIZED_CONNACK, 5: NOT_AUTHORIZED_CONNACK },
 } as const
 
 export interface PreConnectDeps {
@@ -21,13 +27,16 @@ export interface PreConnectDeps {
   now: () => number
   /** Connections one address may hold at once; 0 for no limit. */
   maxConnectionsPerAddress: number
+  /** Longest keep-alive, in seconds, a 3.1.1 client may ask for (0, none, is refused too); 0 for no limit (brokerLimits). */
+  keepaliveLimit?: number
 }
 
 /**
  * The `preConnect` hook, the first thing Aedes runs for a CONNECT (before authentication):
  * records the packet's facts for the detectors, then turns away a client whose address or client
  * id is banned by the response policy, or whose address already holds too many connections — the
- * per-address limit Aedes' documentation suggests this hook for. A refused client gets a refusing
+ * per-address limit Aedes' documentation suggests this hook for — or a 3.1.1 client asking for a
+ * keep-alive beyond the broker's limit (the strict profile's, brokerLimits). A refused client gets a refusing
  * CONNACK and the connection closes (§3.2.2.3: after a non-zero return code the server closes it).
  */
 export function preConnectHook(deps: PreConnectDeps) {
@@ -42,11 +51,15 @@ export function preConnectHook(deps: PreConnectDeps) {
     const ban = deps.bans.banned(record.address, packet.clientId, deps.now())
     const open = deps.connections.openFrom(record.address)
     const overLimit = deps.maxConnectionsPerAddress > 0 && open > deps.maxConnectionsPerAddress
-    if (!ban && !overLimit) return callback(null, true)
-    const reason = ban ? 'banned' : 'address-limit'
+    const keepalive = packet.keepalive ?? 0
+    const keepaliveRefused = Boolean(deps.keepaliveLimit) && packet.protocolVersion !== 5 && (keepalive === 0 || keepalive > deps.keepaliveLimit!)
+    if (!ban && !overLimit && !keepaliveRefused) return callback(null, true)
+    const reason = ban ? 'banned' : overLimit ? 'address-limit' : 'keepalive-limit'
     const detail = ban
       ? `${ban.by} ${ban.value} banned after ${ban.reason} until ${new Date(ban.until).toISOString()}`
-      : `${open} connections open from ${record.address}, the limit is ${deps.maxConnectionsPerAddress}`
+      : overLimit
+        ? `${open} connections open from ${record.address}, the limit is ${deps.maxConnectionsPerAddress}`
+        : `keep-alive ${keepalive} s asked for; this broker takes 1 to ${deps.keepaliveLimit} s`
     deps.signals.emit({ type: 'connect-refused', connectionId: record.id, clientId: packet.clientId, address: record.address, reason, detail })
     const error = new Error(`connection refused: ${detail}`)
     deps.connections.ownError(error)

@@ -18,9 +18,9 @@ import { superviseNodes } from '../node-supervisor.ts'
 
 const startOptions = {
   host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
-  port: { type: 'port', default: 1883, description: 'MQTT/TCP port (0 picks a free one)' },
-  'ws-port': { type: 'port', default: 8083, description: 'MQTT over WebSocket port (0 picks a free one)' },
-  'http-port': { type: 'port', default: 8080, description: 'HTTP port for /metrics (Prometheus) and the dashboard (0 picks a free one)' },
+  port: { type: 'port', default: 1883, canBeOff: true, description: 'MQTT/TCP port (0 picks a free one; off: no plaintext MQTT, e.g. with TLS on)' },
+  'ws-port': { type: 'port', default: 8083, canBeOff: true, description: 'MQTT over WebSocket port (0 picks a free one; off: none)' },
+  'http-port': { type: 'port', default: 8080, canBeOff: true, description: 'HTTP port for /metrics (Prometheus) and the dashboard (0 picks a free one; off: none); in the strict profile it asks for a registry user\'s credentials' },
   'tls-port': { type: 'port', default: 8883, description: 'MQTT over TLS port, opened when --tls-cert and --tls-key are given' },
   'tls-cert': { type: 'string', placeholder: 'file', description: 'PEM certificate for the TLS listener' },
   'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
@@ -64,13 +64,7 @@ export const startCommand = defineCommand({
     if (options.nodes > 1) return startLocalNodes(options, log)
     const files = await openLabFiles(options, log, options.seed)
     const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: limitSimulated(files.registry.devices, options.devices) }
-    const listeners: ListenerSpec[] = [
-      { kind: 'mqtt', host: options.host, port: options.port, flag: '--port' },
-      { kind: 'ws', host: options.host, port: options['ws-port'], flag: '--ws-port' },
-    ]
-    if (options['tls-cert'] && options['tls-key']) {
-      listeners.push({ kind: 'mqtts', host: options.host, port: options['tls-port'], flag: '--tls-port', tls: { certFile: options['tls-cert'], keyFile: options['tls-key'] } })
-    }
+    const listeners = listenerSpecs(options)
     const outputDir = options.output ?? defaultRunFolder(options['data-dir'])
     const lab = await Lab.start({
       registry,
@@ -83,7 +77,7 @@ export const startCommand = defineCommand({
       mqttVersion,
       log,
       outputDir,
-      http: { host: options.host, port: options['http-port'] },
+      ...(options['http-port'] === null ? {} : { http: { host: options.host, port: options['http-port'] } }),
       ...(options.persistence ? { persistenceDir: options.persistence } : {}),
       ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
@@ -92,7 +86,7 @@ export const startCommand = defineCommand({
       retainedQuota: { messages: options['max-retained-messages'], bytes: options['max-retained-bytes'] },
       brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'], heartbeatInterval: options.heartbeat * 1000 },
     })
-    mountDashboard(lab)
+    if (lab.http) mountDashboard(lab)
     printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
     if (options.profile === 'open') log.warn('profile open: anyone who can reach these ports may connect, with any user name the registry does not know, and publish outside hospital/ and the outputs')
     log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
@@ -123,6 +117,20 @@ export const startCommand = defineCommand({
 
 type StartOptions = ParsedOptions<typeof startOptions>
 
+/** The MQTT listeners the flags ask for; none at all is a mistake, since no client could connect. */
+function listenerSpecs(options: StartOptions): ListenerSpec[] {
+  const listeners: ListenerSpec[] = []
+  if (options.port !== null) listeners.push({ kind: 'mqtt', host: options.host, port: options.port, flag: '--port' })
+  if (options['ws-port'] !== null) listeners.push({ kind: 'ws', host: options.host, port: options['ws-port'], flag: '--ws-port' })
+  if (options['tls-cert'] && options['tls-key']) {
+    listeners.push({ kind: 'mqtts', host: options.host, port: options['tls-port'], flag: '--tls-port', tls: { certFile: options['tls-cert'], keyFile: options['tls-key'] } })
+  }
+  if (listeners.length === 0) {
+    throw new WardlabError('WL_USAGE', 'wardlab start: every MQTT listener is off (--port off, --ws-port off, and no --tls-cert/--tls-key): no client could connect. Keep one, or turn TLS on.')
+  }
+  return listeners
+}
+
 /** Ports each node takes: the given ones plus its index, or 0 (any free one) for every node. */
 const PORT_OPTIONS = ['port', 'ws-port', 'http-port', 'tls-port'] as const
 
@@ -139,9 +147,12 @@ function startLocalNodes(options: StartOptions, log: ReturnType<typeof createLog
     const name = `${nodeId}-${index + 1}`
     // One run folder, a subfolder per node: their sinks must not write the same files.
     const nodeOptions: Record<string, unknown> = { ...options, nodes: undefined, 'node-id': name, output: join(runFolder, name) }
-    for (const name of PORT_OPTIONS) if (options[name] !== 0) nodeOptions[name] = options[name] + index
+    for (const name of PORT_OPTIONS) {
+      const port = options[name]
+      if (port !== 0 && port !== null) nodeOptions[name] = port + index
+    }
     if (index > 0 && options.devices === undefined) nodeOptions.devices = 0
-    const ports = PORT_OPTIONS.map((name) => `${name} ${nodeOptions[name] === 0 ? 'any free' : nodeOptions[name]}`).join(', ')
+    const ports = PORT_OPTIONS.map((name) => `${name} ${nodeOptions[name] === 0 ? 'any free' : (nodeOptions[name] ?? 'off')}`).join(', ')
     return { name, ports, args: ['start', ...optionArgs(nodeOptions)] }
   })
   for (const node of nodes) process.stdout.write(`starting ${node.name}: ${node.ports}\n`)
@@ -159,7 +170,7 @@ function optionArgs(values: Record<string, unknown>): string[] {
     const value = values[name]
     if (value === undefined || value === false) continue
     if (spec.type === 'boolean') args.push(`--${name}`)
-    else args.push(`--${name}`, String(value))
+    else args.push(`--${name}`, value === null ? 'off' : String(value))
   }
   return args
 }
@@ -182,7 +193,8 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
     lines.push(`    mosquitto_sub -h ${tcp ? new URL(tcp.url).hostname : '127.0.0.1'} -p ${tcp?.port ?? 1883} -t 'hospital/#' -v`)
     lines.push('    (add -V 5 for MQTT 5: every listener serves 5.0, 3.1.1 and 3.1 side by side)')
   } else {
-    lines.push('  observers: strict profile, every client needs credentials (wardlab user add --role observer)')
+    lines.push('  observers: strict profile, every client needs credentials (wardlab user add --role observer),')
+    lines.push('    and so do the dashboard and /metrics (HTTP Basic, a registry user: observer, operator or admin)')
   }
   lines.push('  Ctrl-C stops cleanly.', '')
   process.stdout.write(lines.join('\n') + '\n')

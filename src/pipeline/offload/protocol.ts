@@ -41,6 +41,8 @@ export interface StatsDelta {
   derived: number
   routed: number
   quarantinedBy: [QuarantineReason, number][]
+  /** Quarantined messages counted but not recorded, by device (src/pipeline/quarantine.ts). */
+  suppressedBy: [device: string, count: number][]
   routedBy: [route: string, sink: string, count: number][]
   stageTimings: [stage: string, outcome: 'pass' | 'reject', seconds: number][]
 }

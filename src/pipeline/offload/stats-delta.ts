@@ -6,6 +6,7 @@ import { joinPair, splitPair } from '../../util/pair-key.ts'
 /** The worker's side: observes its pipeline and hands over what changed since the last batch. */
 export class StatsCollector implements PipelineObserver {
   private quarantinedBy = new Map<QuarantineReason, number>()
+  private suppressedBy = new Map<string, number>()
   private routedBy = new Map<string, number>()
   private stageTimings: StatsDelta['stageTimings'] = []
   private last: PipelineCounters = { received: 0, valid: 0, quarantined: 0, derived: 0, routed: 0 }
@@ -16,6 +17,10 @@ export class StatsCollector implements PipelineObserver {
 
   quarantined(reason: QuarantineReason): void {
     this.quarantinedBy.set(reason, (this.quarantinedBy.get(reason) ?? 0) + 1)
+  }
+
+  quarantineSuppressed(device: string): void {
+    this.suppressedBy.set(device, (this.suppressedBy.get(device) ?? 0) + 1)
   }
 
   routed(route: string, sink: string): void {
@@ -30,11 +35,13 @@ export class StatsCollector implements PipelineObserver {
       derived: counters.derived - this.last.derived,
       routed: counters.routed - this.last.routed,
       quarantinedBy: [...this.quarantinedBy],
+      suppressedBy: [...this.suppressedBy],
       routedBy: [...this.routedBy].map(([key, n]) => [...splitPair(key), n]),
       stageTimings: this.stageTimings,
     }
     this.last = { ...counters }
     this.quarantinedBy = new Map()
+    this.suppressedBy = new Map()
     this.routedBy = new Map()
     this.stageTimings = []
     return delta
@@ -52,6 +59,7 @@ export function applyStats(delta: StatsDelta, totals: { counters: PipelineCounte
     totals.quarantinedBy.set(reason, (totals.quarantinedBy.get(reason) ?? 0) + n)
     observer.quarantined?.(reason, n)
   }
+  for (const [device, n] of delta.suppressedBy) observer.quarantineSuppressed?.(device, n)
   for (const [route, sink, n] of delta.routedBy) observer.routed?.(route, sink, n)
   for (const [stage, outcome, seconds] of delta.stageTimings) observer.stage?.(stage, outcome, seconds)
 }

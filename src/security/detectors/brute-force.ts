@@ -2,8 +2,11 @@ import type { SecurityConfig } from '../config.ts'
 import type { Detector } from '../detector.ts'
 import { LocalCounts, whenBothKnown, type WindowCounts } from '../shared-counts.ts'
 
-/** Refusals that mean a wrong secret was tried; a missing password is auth-bypass's. */
-const GUESSES = new Set(['unknown-user', 'wrong-password'])
+/**
+ * Refusals that mean a secret was guessed; a missing password is auth-bypass's. Guesses refused
+ * unchecked once the address spent its failure budget (src/registry/login-budget.ts) are guesses too.
+ */
+const GUESSES = new Set(['unknown-user', 'wrong-password', 'too-many-failures'])
 
 /**
  * Password guessing: refused logins (CONNACK 4) counted per address and per username in a sliding

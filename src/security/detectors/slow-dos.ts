@@ -15,7 +15,7 @@ interface AddressState {
   extreme: number
   /** Open connections that have sent PINGREQ and nothing else since CONNECT. */
   pingOnly: number
-  /** CONNACK 6 refusals: keep-alives over the broker's limit. */
+  /** Refusals of keep-alives over the broker's limit. */
   refusals: SlidingCount
 }
 
@@ -33,7 +33,7 @@ export function slowDosDetector(config: SecurityConfig): Detector {
 
   return {
     name: 'slow-dos',
-    signals: ['connect-attempt', 'ping', 'publish', 'subscribed', 'connection-closed', 'connack-refused'],
+    signals: ['connect-attempt', 'ping', 'publish', 'subscribed', 'connection-closed', 'connect-refused'],
     onSignal(signal, now, report) {
       const source = { clientId: signal.clientId, address: signal.address }
       switch (signal.type) {
@@ -76,9 +76,9 @@ export function slowDosDetector(config: SecurityConfig): Detector {
           if (connection.pingOnly) state.pingOnly--
           return
         }
-        case 'connack-refused': {
-          // 6: Aedes' code for a keep-alive over keepaliveLimit (lib/handlers/connect.js).
-          if (signal.returnCode !== 6) return
+        case 'connect-refused': {
+          // The preConnect hook's refusal of a 3.1.1 keep-alive over the strict profile's limit.
+          if (signal.reason !== 'keepalive-limit') return
           const refusals = stateOf(signal.address, now).refusals.add(now)
           if (refusals >= refusalsPerWindow) report({ type: 'slow-dos', severity: 'medium', source, evidence: { keepaliveRefusals: Math.round(refusals), windowMs } })
           return
