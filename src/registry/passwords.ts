@@ -39,16 +39,17 @@ export async function verifyPassword(password: string | Buffer, stored: string):
  * A hash no password matches, with the scrypt cost most of `stored` have: a login under a name
  * the registry does not know is verified against it, so it costs what a known name's wrong
  * password costs and the refusal's timing does not tell which names exist. Random salt and key:
- * nothing is computed, and a match is as likely as guessing 256 random bits.
+ * nothing is computed, and a match is as likely as guessing 256 random bits. Null for a registry
+ * with no passwords at all (a capture replay's empty hospital): no name exists to hide.
  */
-export function decoyHash(stored: readonly string[]): string {
+export function decoyHash(stored: readonly string[]): string | null {
   const costs = new Map<string, number>()
   for (const hash of stored) {
     const [scheme, n, r, p] = hash.split('$')
     if (scheme === 'scrypt' && n && r && p) costs.set(`${n}$${r}$${p}`, (costs.get(`${n}$${r}$${p}`) ?? 0) + 1)
   }
-  const common = [...costs].sort(([, a], [, b]) => b - a)[0]?.[0] ?? `${COST.N}$${COST.r}$${COST.p}`
-  return `scrypt$${common}$${randomBytes(16).toString('base64')}$${randomBytes(KEY_LENGTH).toString('base64')}`
+  const common = [...costs].sort(([, a], [, b]) => b - a)[0]?.[0]
+  return common ? `scrypt$${common}$${randomBytes(16).toString('base64')}$${randomBytes(KEY_LENGTH).toString('base64')}` : null
 }
 
 /** A one-time password to print once when a user or device is added: 128 bits, URL-safe. */

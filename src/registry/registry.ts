@@ -60,7 +60,7 @@ export class HospitalRegistry {
   private readonly verified = new VerifiedLogins()
   private readonly budget: LoginBudget
   private readonly hashes: HashQueue
-  private readonly decoy: string
+  private readonly decoy: string | null
   /** Credential checks waiting on scrypt in the thread pool (a run on a virtual clock waits for them). */
   pendingChecks = 0
 
@@ -120,6 +120,8 @@ export class HospitalRegistry {
       this.logins.overBudget++
       return { ok: false, reason: 'too-many-failures' }
     }
+    const checked = stored ?? this.decoy
+    if (!checked) return { ok: false, reason: 'unknown-user' }
     const fingerprint = stored ? VerifiedLogins.fingerprint(stored, password) : undefined
     if (fingerprint && this.verified.matches(username, fingerprint)) {
       this.logins.remembered++
@@ -129,7 +131,7 @@ export class HospitalRegistry {
     let valid: boolean | 'abandoned'
     try {
       // A client that hung up while it waited costs no hash: a flood that does not wait for its answers is free.
-      valid = await this.hashes.run<boolean | 'abandoned'>(address, () => (gone() ? Promise.resolve('abandoned' as const) : verifyPassword(password, stored ?? this.decoy)))
+      valid = await this.hashes.run<boolean | 'abandoned'>(address, () => (gone() ? Promise.resolve('abandoned' as const) : verifyPassword(password, checked)))
     } catch (err) {
       if (!(err instanceof HashQueueFull)) throw err
       this.logins.queueFull++
