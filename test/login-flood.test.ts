@@ -102,8 +102,9 @@ describe('a login flood (strict profile)', () => {
 describe('the per-address failure budget', () => {
   let lab: Lab
   beforeAll(async () => {
-    // 5 failures, one forgiven every 400 ms, so the test sees the budget spent and refilled.
-    lab = await startTestLab('strict', undefined, { security: { loginBudget: { failures: 5, windowMs: 2000 } } })
+    // 5 failures, one forgiven every 1.6 s: slow enough that five hashed guesses on a loaded machine
+    // do not earn a sixth, quick enough that the test sees the budget refilled.
+    lab = await startTestLab('strict', undefined, { security: { loginBudget: { failures: 5, windowMs: 8000 } } })
   })
   afterAll(async () => {
     await lab?.stop()
@@ -131,7 +132,7 @@ describe('the per-address failure budget', () => {
     expect(lab.registry.logins.hashed - hashedBefore).toBe(5)
     // Another address is not concerned; the guesser may try again once a failure is forgiven.
     expect(await attempt('198.51.100.8', 'mon-01', PASSWORDS['mon-01'])).toBe(0)
-    await new Promise((resolve) => setTimeout(resolve, 450))
+    await new Promise((resolve) => setTimeout(resolve, 1700))
     expect(await attempt(guesser, 'mon-01', 'after-the-wait')).toBe(4)
     // The detectors still see every guess: the ones refused unchecked are guesses too.
     expect(lab.monitor.alertCounts.get('brute-force')).toBeGreaterThanOrEqual(1)
