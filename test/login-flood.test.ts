@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generate } from 'mqtt-packet'
 import type { MqttClient } from 'mqtt'
 import type { Lab } from '../src/lab/lab.ts'
+import { passwordHashQueue } from '../src/registry/hash-queue.ts'
 import { PASSWORDS, startTestLab } from './support/lab.ts'
 import { connectFrom, rawInProcess, rawSession, tcpSocketFrom } from './support/raw-mqtt.ts'
 import { until } from './support/reliability.ts'
@@ -76,6 +77,9 @@ describe('a login flood (strict profile)', () => {
     // Every guess refused: 4 (checked), 5 (over its address's budget, unchecked) or 3 (no room to check).
     expect(codes.every((code) => code === 4 || code === 5 || code === 3)).toBe(true)
 
+    // Never more hashes at once than half the thread pool, the flood or not.
+    expect(passwordHashQueue.load.mostRunning).toBeLessThanOrEqual(passwordHashQueue.concurrency)
+    expect(passwordHashQueue.concurrency).toBe(Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2)))
     // Each address's budget (20) bounds what the flood costs, however many CONNECTs it sends.
     const spent = { hashed: lab.registry.logins.hashed - before.hashed, overBudget: lab.registry.logins.overBudget - before.overBudget, queueFull: lab.registry.logins.queueFull - before.queueFull }
     console.info(`login flood cost ${spent.hashed} hashes (mon-02's included), ${spent.overBudget} refused over budget, ${spent.queueFull} refused with the queue full`)

@@ -51,12 +51,18 @@ export class HashQueue {
   private readonly lanes = new Map<string, Job[]>()
   private waiting = 0
   private running = 0
+  private mostRunning = 0
   /** Running average of a hash's wall time, in ms; 0 until one has run. */
   private averageMs = 0
 
   constructor(options: { concurrency?: number; maxWaitMs?: number } = {}) {
     this.concurrency = options.concurrency ?? defaultHashConcurrency()
     this.maxWaitMs = options.maxWaitMs ?? MAX_HASH_WAIT_MS
+  }
+
+  /** Hashes running now, and the most that ever ran at once. */
+  get load(): { running: number; mostRunning: number } {
+    return { running: this.running, mostRunning: this.mostRunning }
   }
 
   /**
@@ -87,6 +93,7 @@ export class HashQueue {
       if (jobs.length > 0) this.lanes.set(lane, jobs)
       this.waiting--
       this.running++
+      this.mostRunning = Math.max(this.mostRunning, this.running)
       const started = performance.now()
       job.task().then(job.resolve, job.reject).finally(() => {
         const ms = performance.now() - started
