@@ -3,7 +3,7 @@ import type { Aedes, AedesPublishPacket, Client, ConnackPacket, ConnectPacket, P
 import type { BanTarget } from '../security/ban-list.ts'
 import type { Disconnector } from '../security/response.ts'
 import type { ProtocolErrorKind, PublishSignal, SignalBus } from '../security/signals.ts'
-import { clientAddress, identityOf, setConnectionId } from './client-info.ts'
+import { clientAddress, identityOf, parserOf, setConnectionId } from './client-info.ts'
 
 /** One transport connection, from accept to close. */
 export interface ConnectionRecord {
@@ -179,7 +179,7 @@ export class ConnectionWatch implements Disconnector {
     count(this.silentByAddress, record.address, 1)
     // Aedes forwards parser errors as plain 'error' events; listening first on its parser (a field
     // of aedes 1.2's Client, pinned by test/security-connection-signals.test.ts) tells them apart.
-    const parser = (client as unknown as { _parser?: NodeJS.EventEmitter })._parser
+    const parser = parserOf(client)
     parser?.prependListener('error', (error: Error) => this.parseErrors.add(error))
     conn.once('close', () => this.closed(record))
     this.signals.emit({ type: 'connection-opened', connectionId: record.id, clientId: '', address: record.address })

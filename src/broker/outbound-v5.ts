@@ -1,6 +1,7 @@
 import type { Aedes, AedesPublishPacket, Client, ConnectPacket } from 'aedes'
 import type { Packet, IPublishPacket } from 'mqtt-packet'
 import type { LoadShedding } from './load-shedding.ts'
+import { parserOf } from './client-info.ts'
 import { watchWrites } from './packet-writes.ts'
 
 type Deliver = (packet: AedesPublishPacket, callback: () => void) => void
@@ -46,7 +47,7 @@ export function honourOutboundLimits(broker: Aedes, deps: { shedding: LoadSheddi
       const window = windows.get(client)
       return window ? window.deliver(deliverQoS, packet, callback) : deliverQoS(packet, callback)
     }
-    const parser = (client as unknown as { _parser?: NodeJS.EventEmitter })._parser
+    const parser = parserOf(client)
     parser?.once('packet', (packet: Packet) => {
       const limits = limitsOf(packet)
       if (!limits) return

@@ -1,4 +1,5 @@
 import type { Aedes } from 'aedes'
+import { parserOf } from './client-info.ts'
 
 /**
  * Largest packet a client may send: 1 MiB, EMQX's default `max_packet_size`. MQTT 3.1.1 allows
@@ -8,11 +9,6 @@ import type { Aedes } from 'aedes'
  */
 export const MAX_PACKET_BYTES = 1024 * 1024
 
-interface PacketParser extends NodeJS.EventEmitter {
-  parse(chunk: Buffer): number
-  /** The packet being parsed; its length is known once the fixed header is (-1 between packets). */
-  packet: { length: number }
-}
 
 /**
  * Closes a connection as soon as its next packet announces more than `maxBytes`, before the bytes
@@ -25,7 +21,7 @@ export function limitPacketSize(broker: Aedes, maxBytes: number, partialPacketMs
   const handle = broker.handle
   broker.handle = (conn, req) => {
     const client = handle(conn, req)
-    const parser = (client as unknown as { _parser?: PacketParser })._parser
+    const parser = parserOf(client)
     if (!parser) return client
     const parse = parser.parse.bind(parser)
     // A packet begun and not finished holds its bytes until it is: a deadline per packet, so that a

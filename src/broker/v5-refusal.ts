@@ -4,10 +4,12 @@ import { writePacket } from './packet-writes.ts'
 /** MQTT 5.0 reason codes wardlab sends itself (§2.4); Aedes 2 sends the rest. */
 export const ReasonCode = {
   MALFORMED_PACKET: 0x81,
+  PROTOCOL_ERROR: 0x82,
   NOT_AUTHORIZED: 0x87,
   BANNED: 0x8a,
-  QUOTA_EXCEEDED: 0x97,
+  TOPIC_NAME_INVALID: 0x90,
   MESSAGE_RATE_TOO_HIGH: 0x96,
+  QUOTA_EXCEEDED: 0x97,
 } as const
 
 type Callback = (error?: Error | null) => void

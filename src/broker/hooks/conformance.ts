@@ -15,9 +15,9 @@ const IDENTIFIER_REJECTED_CONNACK = generate({ cmd: 'connack', returnCode: IDENT
 /** MQTT 5 CONNACK reason codes for a will the server refuses (§3.2.2.2). */
 const WILL_REFUSAL_V5 = {
   /** §3.1.2.6: "A value of 3 (0x03) is a Malformed Packet." */
-  qos: generate({ cmd: 'connack', reasonCode: 0x81, sessionPresent: false }, { protocolVersion: 5 }),
+  qos: generate({ cmd: 'connack', reasonCode: ReasonCode.MALFORMED_PACKET, sessionPresent: false }, { protocolVersion: 5 }),
   /** 0x90 Topic Name invalid: "The Will Topic Name is not malformed, but is not accepted by this Server." */
-  topic: generate({ cmd: 'connack', reasonCode: 0x90, sessionPresent: false }, { protocolVersion: 5 }),
+  topic: generate({ cmd: 'connack', reasonCode: ReasonCode.TOPIC_NAME_INVALID, sessionPresent: false }, { protocolVersion: 5 }),
 } as const
 
 /**

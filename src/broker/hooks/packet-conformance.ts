@@ -2,12 +2,9 @@ import type { Aedes, Client } from 'aedes'
 import type { Packet } from 'mqtt-packet'
 import { generate } from 'mqtt-packet'
 import type { SignalBus } from '../../security/signals.ts'
-import { clientAddress, connectionIdOf } from '../client-info.ts'
+import { ReasonCode } from '../v5-refusal.ts'
+import { clientAddress, connectionIdOf, parserOf, type PacketParser } from '../client-info.ts'
 
-/** What mqtt-packet's parser is to Aedes: an emitter of `packet` and `error`. */
-interface PacketParser {
-  emit(event: string | symbol, ...args: unknown[]): boolean
-}
 
 /**
  * CONNACK 0x01, "unacceptable protocol level", in the 3.1.1 form: a server that cannot tell which
@@ -17,7 +14,7 @@ const UNACCEPTABLE_PROTOCOL_LEVEL = generate({ cmd: 'connack', returnCode: 1, se
 /** mqtt-packet's words for a CONNECT whose protocol level is not 3, 4 or 5 (parser.js `_parseConnect`). */
 const UNSUPPORTED_LEVEL = 'Invalid protocol version'
 /** MQTT 5 §4.13: DISCONNECT 0x82, Protocol Error. */
-const PROTOCOL_ERROR_DISCONNECT = generate({ cmd: 'disconnect', reasonCode: 0x82 }, { protocolVersion: 5 })
+const PROTOCOL_ERROR_DISCONNECT = generate({ cmd: 'disconnect', reasonCode: ReasonCode.PROTOCOL_ERROR }, { protocolVersion: 5 })
 
 /**
  * MQTT rules about whole packets that no Aedes hook sees: Aedes has no UNSUBSCRIBE hook, and its
@@ -41,7 +38,7 @@ export function enforcePacketRules(broker: Aedes, signals: SignalBus): void {
   const handle = broker.handle
   broker.handle = (conn, req) => {
     const client = handle(conn, req)
-    const parser = (client as unknown as { _parser?: PacketParser })._parser
+    const parser = parserOf(client)
     if (parser) guardParser(client, parser, signals)
     return client
   }
