@@ -1,40 +1,14 @@
-import type { Envelope } from '../contract/envelope.ts'
-import type { DeviceTopic } from '../contract/topics.ts'
+import type { DeviceMessage } from '../contract/device-message.ts'
+
 
 /**
- * What flows between pipeline stages. It starts as the raw publish (topic, bytes, who sent it)
- * and each stage fills in what it learned; nothing is thrown away, so a message quarantined at
- * any stage still carries its original bytes.
+ * What flows between pipeline stages: the device message (src/contract/device-message.ts), each
+ * stage filling in what it learned, and what the route stage decided to send where.
  */
-export interface PipelineMessage {
-  /** The publish topic, or a synthetic `derived/...` topic for events stages create (NEWS2). */
-  topic: string
-  /** The original bytes, kept for the quarantine record. */
-  payload: Buffer
-  /** Simulated epoch ms when the broker received it. */
-  receivedAt: number
-  source: { clientId: string; address: string }
-  /** Set by decode: the topic's parts. */
-  device?: DeviceTopic
-  /** Set by decode: the parsed JSON; for derived events, the event itself. */
-  body?: unknown
-  /** Set by validate for outbound device channels. */
-  envelope?: Envelope
-  /** Set by enrich: where the device sits. */
-  context?: RegistryContext
+export interface PipelineMessage extends DeviceMessage {
   /** Set by route: what goes to which sink. */
   outputs: Output[]
 }
-
-export interface RegistryContext {
-  deviceId: string
-  kind: string
-  ward: string
-  wardName: string
-  bed?: string
-  patientId?: string
-}
-
 export interface Output {
   /** Name of the sink in the pipeline configuration. */
   sink: string

@@ -1,7 +1,8 @@
 import type { Output, PipelineMessage } from './message.ts'
 import type { Quarantine } from './quarantine.ts'
 import type { Sink } from './sinks/sink.ts'
-import { isRejection, reject, type QuarantineReason, type Rejection, type Stage } from './stage.ts'
+import type { QuarantineReason } from '../contract/device-message.ts'
+import { isRejection, reject, type Rejection, type Stage } from './stage.ts'
 
 export interface PipelineCounters {
   /** Device messages that entered the pipeline. */

@@ -1,4 +1,6 @@
+import type { QuarantineReason } from '../contract/device-message.ts'
 import type { PipelineMessage } from './message.ts'
+
 
 /**
  * The one interface every stage has, as every Benthos processor does: a message in, zero or more
@@ -10,8 +12,6 @@ export interface Stage {
   process(message: PipelineMessage): PipelineMessage[] | Rejection
 }
 
-export const QUARANTINE_REASONS = ['oversize', 'not-json', 'not-envelope', 'unknown-device', 'unknown-kind', 'identity-mismatch', 'schema', 'stage-error'] as const
-export type QuarantineReason = (typeof QUARANTINE_REASONS)[number]
 
 export interface Rejection {
   rejected: true

@@ -1,5 +1,4 @@
-import type { PipelineMessage } from '../pipeline/message.ts'
-import type { QuarantineReason } from '../pipeline/stage.ts'
+import type { DeviceMessage, QuarantineReason } from '../contract/device-message.ts'
 import type { Finding } from './alert.ts'
 import type { SecuritySignal, SignalType } from './signals.ts'
 
@@ -19,9 +18,9 @@ export interface Detector {
   readonly signals?: readonly SignalType[]
   onSignal?(signal: SecuritySignal, now: number, report: Report): void
   /** Every message that passed validation and enrichment (the pipeline's detect stage). */
-  onMessage?(message: PipelineMessage, now: number, report: Report): void
+  onMessage?(message: DeviceMessage, now: number, report: Report): void
   /** Every device message the pipeline quarantined, with the reason. */
-  onQuarantine?(message: PipelineMessage, reason: QuarantineReason, now: number, report: Report): void
+  onQuarantine?(message: DeviceMessage, reason: QuarantineReason, now: number, report: Report): void
   /** Forgets keys idle for longer than its windows (called about once a second). */
   sweep?(now: number): void
 }

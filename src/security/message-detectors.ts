@@ -1,6 +1,4 @@
-import type { PipelineMessage } from '../pipeline/message.ts'
-import type { MessageInspector } from '../pipeline/stages/detect.ts'
-import type { QuarantineReason } from '../pipeline/stage.ts'
+import type { DeviceMessage, QuarantineReason } from '../contract/device-message.ts'
 import type { Detector, Report } from './detector.ts'
 
 /**
@@ -9,15 +7,15 @@ import type { Detector, Report } from './detector.ts'
  * pipeline worker that holds every device of a patient — and report findings to whoever records
  * alerts there.
  */
-export class MessageDetectors implements MessageInspector {
+export class MessageDetectors {
   private readonly all: readonly Detector[]
   private readonly onMessage: readonly Detector[]
   private readonly onQuarantine: readonly Detector[]
-  private readonly timeOf: (message: PipelineMessage) => number
+  private readonly timeOf: (message: DeviceMessage) => number
   private readonly report: Report
 
   /** `timeOf` says when a message is judged to have happened: now, or when the broker received it. */
-  constructor(detectors: readonly Detector[], timeOf: (message: PipelineMessage) => number, report: Report) {
+  constructor(detectors: readonly Detector[], timeOf: (message: DeviceMessage) => number, report: Report) {
     this.all = detectors
     this.onMessage = detectors.filter((d) => d.onMessage)
     this.onQuarantine = detectors.filter((d) => d.onQuarantine)
@@ -30,13 +28,13 @@ export class MessageDetectors implements MessageInspector {
   }
 
   /** The pipeline's detect stage hands every valid message here. */
-  inspect(message: PipelineMessage): void {
+  inspect(message: DeviceMessage): void {
     const at = this.timeOf(message)
     for (const detector of this.onMessage) detector.onMessage!(message, at, this.report)
   }
 
   /** The pipeline hands every device message it quarantines here. */
-  quarantined(message: PipelineMessage, reason: QuarantineReason): void {
+  quarantined(message: DeviceMessage, reason: QuarantineReason): void {
     const at = this.timeOf(message)
     for (const detector of this.onQuarantine) detector.onQuarantine!(message, reason, at, this.report)
   }

@@ -2,7 +2,7 @@ import type { Registry } from '../../registry/schema.ts'
 import type { Finding } from '../../security/alert.ts'
 import type { SecurityConfig } from '../../security/config.ts'
 import type { PipelineConfig } from '../config.ts'
-import type { QuarantineReason } from '../stage.ts'
+import type { QuarantineReason } from '../../contract/device-message.ts'
 import type { PackedPayloads } from './packed-payloads.ts'
 import type { TableChanges } from './string-table.ts'
 

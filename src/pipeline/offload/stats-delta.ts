@@ -1,5 +1,5 @@
 import type { PipelineCounters, PipelineObserver } from '../pipeline.ts'
-import type { QuarantineReason } from '../stage.ts'
+import type { QuarantineReason } from '../../contract/device-message.ts'
 import type { StatsDelta } from './protocol.ts'
 import { joinPair, splitPair } from '../../util/pair-key.ts'
 

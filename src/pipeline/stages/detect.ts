@@ -1,5 +1,6 @@
 import type { PipelineMessage } from '../message.ts'
-import type { QuarantineReason, Stage } from '../stage.ts'
+import type { QuarantineReason } from '../../contract/device-message.ts'
+import type { Stage } from '../stage.ts'
 
 /** Where the pipeline shows messages to the security detectors (src/security/message-detectors.ts). */
 export interface MessageInspector {

@@ -1,4 +1,4 @@
-import type { PipelineMessage } from '../../pipeline/message.ts'
+import type { DeviceMessage } from '../../contract/device-message.ts'
 import type { SecurityConfig } from '../config.ts'
 import type { Detector, Report } from '../detector.ts'
 import { telemetryRanges } from '../field-ranges.ts'
@@ -23,7 +23,7 @@ export function falseDataDetector(config: SecurityConfig): Detector {
   const devices = new KeyedTable<DeviceState>(config.memory)
   const create = (now: number): DeviceState => ({ lastSeen: now, last: new Float64Array(LIMITED_FIELDS.length * 2).fill(Number.NaN) })
 
-  const flag = (message: PipelineMessage, deviceId: string, report: Report, evidence: Record<string, unknown>) =>
+  const flag = (message: DeviceMessage, deviceId: string, report: Report, evidence: Record<string, unknown>) =>
     report({ type: 'false-data', severity: 'critical', source: { clientId: message.source.clientId, address: message.source.address, deviceId }, evidence: { ...evidence, topic: message.topic }, key: deviceId })
 
   return {

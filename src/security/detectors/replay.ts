@@ -1,5 +1,5 @@
 import { deviceKind } from '../../../devices/index.ts'
-import type { PipelineMessage } from '../../pipeline/message.ts'
+import type { DeviceMessage } from '../../contract/device-message.ts'
 import type { SecurityConfig } from '../config.ts'
 import type { Detector, Report } from '../detector.ts'
 import { KeyedTable } from '../windows.ts'
@@ -33,7 +33,7 @@ export function replayDetector(config: SecurityConfig): Detector {
   const devices = new KeyedTable<DeviceState>(config.memory)
   const create = (now: number): DeviceState => ({ lastSeen: now, maxSeq: -1, seq: new Float64Array(WINDOW).fill(-1), ts: new Float64Array(WINDOW), receivedAt: new Float64Array(WINDOW), address: new Array<string>(WINDOW).fill('') })
 
-  const flag = (message: PipelineMessage, report: Report, evidence: Record<string, unknown>) =>
+  const flag = (message: DeviceMessage, report: Report, evidence: Record<string, unknown>) =>
     report({
       type: 'replay',
       severity: 'high',
