@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads'
-import type { PublishAdmission } from '../../broker/publish-admission.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { Finding } from '../../security/alert.ts'
 import { WardlabError } from '../../util/errors.ts'
@@ -51,8 +50,16 @@ export interface PipelinePoolOptions {
   /** The broker thread's security monitor: it records what the workers' detectors found. */
   findings: (finding: Finding) => void
   observer?: PipelineObserver
-  admission?: PublishAdmission
+  /** Holds client publishes while the pipeline is behind: the broker's PublishAdmission, handed in by the wiring. */
+  admission?: Backpressure
   highWater?: number
+}
+
+/** What the pool needs of whatever holds the producers back; the pipeline does not know the broker. */
+export interface Backpressure {
+  readonly isPaused: boolean
+  pause(): void
+  resume(): void
 }
 
 /** One worker and the columns of the batch being gathered for it. */
