@@ -126,7 +126,12 @@ describe.each([
     await lab.pipeline.drain()
     const lines = (name: string) => readFileSync(join(dir, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     expect(lines('quarantine.jsonl')).toHaveLength(5)
-    expect(lines('alerts.jsonl').map((a) => a.topic).sort()).toEqual(['alerts/clinical/icu/high', 'alerts/technical/icu/low'])
+    // One file of every alert: the routes' clinical and technical alarms, and the security monitor's alerts beside them.
+    const filed = lines('alerts.jsonl').map((a) => a.topic)
+    expect(filed.filter((t) => t.startsWith('alerts/')).sort()).toEqual(['alerts/clinical/icu/high', 'alerts/technical/icu/low'])
+    const raised = [...lab.monitor.alertCounts.keys()].map((type) => `security/alerts/${type}`)
+    expect(raised).toContain('security/alerts/false-data')
+    expect(new Set(filed.filter((t) => t.startsWith('security/alerts/')))).toEqual(new Set(raised))
     expect(lines('fhir-observations.ndjson').length).toBe(seen.filter((m) => m.topic === 'fhir/Observation').length)
   })
 

@@ -4,9 +4,10 @@ import { WireConnection, type Qos } from './mqtt-wire.ts'
 import { readSeq } from './payloads.ts'
 import { RecordLog, type RecordChunk } from './record-log.ts'
 import { DEFAULT_MQTT_VERSION, protocolLevel, type MqttVersion } from '../simulation/mqtt-version.ts'
+import { ALL_DEVICES_FILTER, DEVICE_ROOT, OUTPUT_ROOTS } from '../contract/topics.ts'
 
 /** Where the pipeline publishes what it made of the device messages (src/contract/topics.ts OUTPUT_ROOTS). */
-export const PIPELINE_OUTPUT_FILTERS = ['alerts/#', 'fhir/#', 'ops/#', 'quarantine/#']
+export const PIPELINE_OUTPUT_FILTERS = OUTPUT_ROOTS.filter((root) => root !== 'security').map((root) => `${root}/#`)
 
 /**
  * The subscriber that receives everything the fleet sends: one bare connection subscribed to
@@ -36,7 +37,7 @@ export class BenchSubscriber {
       const t = monoMs()
       const device = deviceByTopic.get(topic)
       if (device === undefined) {
-        if (topic.startsWith('hospital/')) this.foreign++
+        if (topic.startsWith(`${DEVICE_ROOT}/`)) this.foreign++
         else this.outputs++
         return
       }
@@ -59,7 +60,7 @@ export class BenchSubscriber {
     // The id is unique per subscriber: several machines' (or in-process agents') must not take over each other's session.
     const wire = await WireConnection.open({ host: options.host, port: options.port, clientId: `bench-subscriber-${process.pid}-${randomBytes(4).toString('hex')}`, keepaliveS: 60, connectTimeoutMs: 10_000, protocolVersion: protocolLevel(options.mqttVersion ?? DEFAULT_MQTT_VERSION) })
     const subscriber = new BenchSubscriber(wire, options.deviceByTopic)
-    const filters = [...(options.deviceFilters ?? ['hospital/#']), ...(options.outputs ? PIPELINE_OUTPUT_FILTERS : [])]
+    const filters = [...(options.deviceFilters ?? [ALL_DEVICES_FILTER]), ...(options.outputs ? PIPELINE_OUTPUT_FILTERS : [])]
     const granted = await wire.subscribe(filters, options.qos)
     // 128 in 3.1.1; MQTT 5 says why with a reason code, every refusal 0x80 or above.
     const refused = filters.filter((_, i) => (granted[i] ?? 0x80) >= 0x80)

@@ -18,6 +18,30 @@ export type Channel = (typeof CHANNELS)[number]
 /** Roots the pipeline and the security monitor publish under; no client may publish there. */
 export const OUTPUT_ROOTS = ['alerts', 'fhir', 'ops', 'quarantine', 'security'] as const
 
+/** Every device topic: what an observer of the whole fleet subscribes to. */
+export const ALL_DEVICES_FILTER = `${DEVICE_ROOT}/#`
+
+/** Clinical, technical and NEWS2 alerts from the pipeline's routes: `alerts/{clinical|technical|news2}/…`. */
+export const ALERTS_ROOT = 'alerts'
+
+/** Security alerts, one topic per alert type: `security/alerts/{type}`. */
+export const SECURITY_ALERTS_ROOT = 'security/alerts'
+export const SECURITY_ALERTS_FILTER = `${SECURITY_ALERTS_ROOT}/#`
+export function securityAlertTopic(type: string): string {
+  return `${SECURITY_ALERTS_ROOT}/${type}`
+}
+
+/** A quarantined message's record: `quarantine/{ward}/{deviceId}`, or `quarantine/unknown/{clientId}` when no device could be told. */
+export function quarantineTopic(device: { ward: string; deviceId: string } | null, clientId: string): string {
+  return device ? `quarantine/${device.ward}/${device.deviceId}` : `quarantine/unknown/${clientId.replace(/[/+#]/g, '_') || 'unknown'}`
+}
+
+/** Events the pipeline's stages create (NEWS2) travel its routes under `derived/…`; they never reach the broker as such. */
+export const DERIVED_ROOT = 'derived'
+
+/** Published by a scenario run as the broker itself once the run ends: when an observer sees it, it has seen everything before it. */
+export const RUN_SENTINEL_TOPIC = 'ops/wardlab/sentinel'
+
 /**
  * MQTT 5 request/response (§4.10): a requester names a Response Topic on its command, and the
  * device answers there. Replies come back under `reply/{requester's identity name}/…`, so a

@@ -14,7 +14,6 @@ import { PublishAdmission } from '../broker/publish-admission.ts'
 import type { PipelineMessage } from '../pipeline/message.ts'
 import type { PipelineRunner } from '../pipeline/pipeline.ts'
 import { HospitalRegistry } from '../registry/registry.ts'
-import type { SecurityAlert } from '../security/alert.ts'
 import { BanList } from '../security/ban-list.ts'
 import { securityConfig } from '../security/config.ts'
 import { BanResponder } from '../security/response.ts'
@@ -107,7 +106,7 @@ export class Lab {
     const admission = new PublishAdmission()
     const broker = await createBroker({ registry, admission, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(options.offlineQueueLimit ? { offlineQueueLimit: options.offlineQueueLimit } : {}), ...(options.retainedQuota ? { retainedQuota: options.retainedQuota } : {}), ...(cluster ? { aedes: cluster.aedes, clientIdOwners: cluster.state.clientIdOwners } : {}), ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks, clientIdOwners: durable.clientIdOwners } : {}) })
     const responder = new BanResponder({ bans, connections, log, ...(cluster ? { shared: cluster.bans } : {}) })
-    const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => publishAlert(broker, alert), ...(cluster ? { cluster: cluster.state } : {}) })
+    const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => pipeline!.securityAlert(alert), ...(cluster ? { cluster: cluster.state } : {}) })
     let fleet: Fleet | null = null
     let pipeline: PipelineRunner | null = null
     const metrics = new LabMetrics({
@@ -267,8 +266,4 @@ function metricsHandler(metrics: LabMetrics): HttpHandler {
     const body = await metrics.text()
     res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body)
   }
-}
-
-function publishAlert(broker: Aedes, alert: SecurityAlert): void {
-  broker.publish({ cmd: 'publish', topic: `security/alerts/${alert.type}`, payload: Buffer.from(JSON.stringify(alert)), qos: 1, retain: false, dup: false }, () => undefined)
 }

@@ -84,7 +84,7 @@ export class RemoteLab {
     const publisher: BrokerPublisher = {
       publish: (packet, done) => client.publish(packet.topic, packet.payload, { qos: packet.qos, retain: packet.retain }, () => done()),
     }
-    const monitor = new SecurityMonitor({ signals: new SignalBus(), registry, log: options.log, now: () => options.clock.now(), publish: (alert) => client.publish(`security/alerts/${alert.type}`, JSON.stringify(alert), { qos: 1 }) })
+    const monitor = new SecurityMonitor({ signals: new SignalBus(), registry, log: options.log, now: () => options.clock.now(), publish: (alert) => pipeline.securityAlert(alert) })
     const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, detectors: monitor.messages, broker: publisher, outputDir: options.outputDir, ...(options.observer ? { observer: options.observer } : {}) })
     client.on('message', (topic, payload) => pipeline.ingest(topic, payload, { clientId: 'unknown (external broker)', address: options.url }, Math.round(options.clock.now())))
     await client.subscribeAsync(`${DEVICE_ROOT}/#`, { qos: 1 })

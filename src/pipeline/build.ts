@@ -3,6 +3,7 @@ import type { HospitalRegistry } from '../registry/registry.ts'
 import type { PipelineConfig, StageName } from './config.ts'
 import { Pipeline, type PipelineObserver } from './pipeline.ts'
 import { Quarantine } from './quarantine.ts'
+import { SecurityAlertOutlet } from './security-alert-outlet.ts'
 import type { BrokerPublisher } from './sinks/bounded-publisher.ts'
 import { brokerSink } from './sinks/broker.ts'
 import { jsonlSink } from './sinks/jsonl.ts'
@@ -48,11 +49,13 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
     )
   }
   const quarantineSinks = [brokerSink('quarantine-broker', deps.broker), jsonlSink('quarantine-file', file('quarantine.jsonl'), { withTopic: true })]
-  for (const sink of quarantineSinks) sinks.set(sink.name, sink)
+  const alerts = new SecurityAlertOutlet(deps.broker, deps.outputDir)
+  for (const sink of [...quarantineSinks, ...alerts.sinks]) sinks.set(sink.name, sink)
   return new Pipeline({
     stages: deps.config.stages.map((name) => STAGES[name](deps)),
     sinks,
     quarantine: new Quarantine(quarantineSinks, { limits: deps.config.quarantine, onSuppressed: (device) => deps.observer?.quarantineSuppressed?.(device) }),
+    alerts,
     onQuarantine: (message, reason) => deps.detectors.quarantined(message, reason),
     ...(deps.observer ? { observer: deps.observer } : {}),
   })

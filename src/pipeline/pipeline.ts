@@ -3,6 +3,8 @@ import type { Quarantine } from './quarantine.ts'
 import type { Sink } from './sinks/sink.ts'
 import type { QuarantineReason } from '../contract/device-message.ts'
 import { isRejection, reject, type Rejection, type Stage } from './stage.ts'
+import type { SecurityAlert } from '../security/alert.ts'
+import type { SecurityAlertOutlet } from './security-alert-outlet.ts'
 
 export interface PipelineCounters {
   /** Device messages that entered the pipeline. */
@@ -24,6 +26,8 @@ export interface PipelineRunner {
   /** Device messages received and not yet through the stages, with outputs not yet handed on (0 inline: ingest runs the stages). */
   readonly backlog: number
   ingest(topic: string, payload: Buffer, source: PipelineMessage['source'], receivedAt: number): void
+  /** A security alert from the monitor: it leaves through the pipeline's built-in alert sinks (security-alert-outlet.ts). */
+  securityAlert(alert: SecurityAlert): void
   /** Waits until every message ingested so far is through the stages and every sink has delivered or persisted its outputs. */
   drain(): Promise<void>
   close(): Promise<void>
@@ -64,15 +68,17 @@ export class Pipeline implements PipelineRunner {
   private readonly stages: readonly Stage[]
   private readonly sinks: ReadonlyMap<string, Sink>
   private readonly quarantine: Quarantine
+  private readonly alerts: SecurityAlertOutlet
   private readonly observer: PipelineObserver
   private readonly onQuarantine: ((message: PipelineMessage, reason: QuarantineReason) => void) | undefined
   private sequence = 0
 
   /** `onQuarantine` sees every quarantined device message (the security monitor's malformed-payload and false-data detectors). */
-  constructor(parts: { stages: readonly Stage[]; sinks: ReadonlyMap<string, Sink>; quarantine: Quarantine; observer?: PipelineObserver; onQuarantine?: (message: PipelineMessage, reason: QuarantineReason) => void }) {
+  constructor(parts: { stages: readonly Stage[]; sinks: ReadonlyMap<string, Sink>; quarantine: Quarantine; alerts: SecurityAlertOutlet; observer?: PipelineObserver; onQuarantine?: (message: PipelineMessage, reason: QuarantineReason) => void }) {
     this.stages = parts.stages
     this.sinks = parts.sinks
     this.quarantine = parts.quarantine
+    this.alerts = parts.alerts
     this.observer = parts.observer ?? {}
     this.onQuarantine = parts.onQuarantine
   }
@@ -101,6 +107,10 @@ export class Pipeline implements PipelineRunner {
     this.counters.valid++
     for (const message of batch) for (const output of message.outputs) this.deliver(output)
     this.observer.accepted?.(original)
+  }
+
+  securityAlert(alert: SecurityAlert): void {
+    this.alerts.write(alert)
   }
 
   /** Waits until every sink has delivered or persisted what it was given. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { parseDeviceTopic } from '../contract/topics.ts'
+import { parseDeviceTopic, quarantineTopic } from '../contract/topics.ts'
 import { KeyedTokenBuckets } from '../util/keyed-token-buckets.ts'
 import type { PipelineMessage } from './message.ts'
 import type { Sink } from './sinks/sink.ts'
@@ -97,7 +97,7 @@ export class Quarantine {
       ...(kept !== payload ? { payloadTruncated: true as const } : {}),
       ...(suppressedBefore ? { suppressedBefore } : {}),
     }
-    const topic = device ? `quarantine/${device.ward}/${device.deviceId}` : `quarantine/unknown/${message.source.clientId.replace(/[/+#]/g, '_') || 'unknown'}`
+    const topic = quarantineTopic(device ?? null, message.source.clientId)
     for (const sink of this.sinks) sink.write(topic, record)
     return record
   }

@@ -7,6 +7,7 @@ import { benchRegistry } from '../bench/bench-registry.ts'
 import { Lab } from '../lab/lab.ts'
 import { openInProcessStream } from '../simulation/connector.ts'
 import { silentLogger } from '../util/log.ts'
+import { ALL_DEVICES_FILTER } from '../contract/topics.ts'
 
 /**
  * The soak: an embedded lab under a high steady load for minutes, memory sampled every 10 s, to show
@@ -57,7 +58,7 @@ let delivered = 0
 const observer = new MqttClient(() => openInProcessStream((s) => lab.handleConnection(s), 'soak-observer'), { protocolVersion: 4, clientId: 'soak-observer', reconnectPeriod: 0 })
 observer.on('message', () => delivered++)
 await new Promise<void>((resolve) => observer.once('connect', () => resolve()))
-await observer.subscribeAsync('hospital/#', { qos: 0 })
+await observer.subscribeAsync(ALL_DEVICES_FILTER, { qos: 0 })
 
 const samples: Sample[] = []
 const started = performance.now()

@@ -5,6 +5,7 @@ import type { Envelope } from '../contract/envelope.ts'
 import type { PipelineMessage } from '../pipeline/message.ts'
 import type { PipelineObserver } from '../pipeline/pipeline.ts'
 import type { SecurityAlert } from '../security/alert.ts'
+import { ALERTS_ROOT, RUN_SENTINEL_TOPIC, SECURITY_ALERTS_FILTER, SECURITY_ALERTS_ROOT } from '../contract/topics.ts'
 
 export interface ClinicalAlertRecord {
   at: number
@@ -78,7 +79,7 @@ export class RunRecorder {
   }
 
   /** Topics the observer client subscribes to. */
-  static readonly TOPICS = ['security/alerts/#', 'alerts/#', 'ops/wardlab/sentinel'] as const
+  static readonly TOPICS = [SECURITY_ALERTS_FILTER, `${ALERTS_ROOT}/#`, RUN_SENTINEL_TOPIC] as const
 
   attach(observer: MqttClient): void {
     observer.on('message', (topic, payload) => this.onMessage(topic, payload))
@@ -152,12 +153,12 @@ export class RunRecorder {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
-    if (topic === 'ops/wardlab/sentinel') {
+    if (topic === RUN_SENTINEL_TOPIC) {
       this.sentinelSeen?.()
       return
     }
     const body = JSON.parse(payload.toString('utf8'))
-    if (topic.startsWith('security/alerts/')) {
+    if (topic.startsWith(`${SECURITY_ALERTS_ROOT}/`)) {
       const alert = body as SecurityAlert
       this.alertStream.push(alert)
       if (!this.securityAlerts.has(alert.id)) this.openedAlerts.push(alert)

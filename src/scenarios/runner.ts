@@ -21,6 +21,7 @@ import { RunRecorder } from './recorder.ts'
 import { buildReport, type RunReport, type TimelineNote } from './report.ts'
 import type { Scenario } from './schema.ts'
 import { TIMELINE_HANDLERS, type TimelineContext } from './timeline.ts'
+import { RUN_SENTINEL_TOPIC } from '../contract/topics.ts'
 
 export interface RunProgress {
   simulatedMs: number
@@ -219,6 +220,6 @@ async function runPaced(clock: PacedClock, end: number): Promise<void> {
 /** A last message from the broker on a topic the observer follows: when it arrives, so has everything before it. */
 async function settleObserver(lab: Lab | RemoteLab, recorder: RunRecorder): Promise<void> {
   const seen = recorder.untilSentinel()
-  lab.publishAsBroker('ops/wardlab/sentinel', Buffer.from('{}'))
+  lab.publishAsBroker(RUN_SENTINEL_TOPIC, Buffer.from('{}'))
   await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, 5000))])
 }

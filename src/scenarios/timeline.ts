@@ -5,6 +5,7 @@ import type { Registry } from '../registry/schema.ts'
 import type { DeviceFault } from '../simulation/device-runner.ts'
 import { WardlabError } from '../util/errors.ts'
 import type { DeviceSelector, TimelineEvent } from './schema.ts'
+import { COMMAND_CHANNEL, deviceTopic } from '../contract/topics.ts'
 
 /** What an event handler may use: the lab, the simulated time origin, and clients it can act through. */
 export interface TimelineContext {
@@ -75,7 +76,7 @@ export const TIMELINE_HANDLERS: { [E in TimelineEvent['event']]: Handler<E> } = 
   command(event, ctx) {
     const entry = ctx.registry.devices.find((d) => d.id === event.device)
     if (!entry) throw new WardlabError('WL_CONFIG_INVALID', `the command event names unknown device "${event.device}"`)
-    const topic = `hospital/${entry.ward}/${entry.kind}/${entry.id}/cmd`
+    const topic = deviceTopic({ ward: entry.ward, kind: entry.kind, deviceId: entry.id, channel: COMMAND_CHANNEL })
     at(ctx, event.at, () => {
       const command = { id: event.id ?? `cmd-${event.at}`, issuedBy: `scenario-${event.as}`, ...event.command }
       void ctx.client(event.as).then((client) => client.publish(topic, JSON.stringify(command), { qos: 1 }))

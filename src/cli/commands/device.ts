@@ -4,6 +4,7 @@ import { WardlabError } from '../../util/errors.ts'
 import { silentLogger } from '../../util/log.ts'
 import { labFileOptions, openLabFiles, saveWith } from '../lab-files.ts'
 import { defineCommand } from '../options.ts'
+import { deviceNamespace } from '../../contract/topics.ts'
 
 /**
  * Registers a real device: the registry gets its scrypt hash, the person at the keyboard gets the
@@ -42,7 +43,7 @@ export const deviceCommand = defineCommand({
     const kind = deviceKind(entry.kind)!
     if (kind.needsPatient && !entry.patient) throw new WardlabError('WL_USAGE', `wardlab device add: a ${entry.kind} needs --patient`)
     saveWith(files, { devices: [...files.registry.devices, entry] }, entry.id)
-    const topic = `hospital/${entry.ward}/${entry.kind}/${entry.id}`
+    const topic = deviceNamespace({ ward: entry.ward, kind: entry.kind, deviceId: entry.id }).slice(0, -1)
     process.stdout.write(
       [
         `Registered ${entry.kind} ${entry.id} in ${files.registryFile}.`,

@@ -15,6 +15,7 @@ import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand, type OptionSpecs, type ParsedOptions } from '../options.ts'
 import { startStatusLine } from '../status-line.ts'
 import { superviseNodes } from '../node-supervisor.ts'
+import { ALL_DEVICES_FILTER } from '../../contract/topics.ts'
 
 const startOptions = {
   host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
@@ -190,7 +191,7 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
   lines.push(`  outputs alerts/#, fhir/#, ops/#, quarantine/#, security/alerts/# on the broker; files in ${outputDir}`)
   if (profileName !== 'strict') {
     lines.push('  observers: anonymous clients may subscribe read-only, no credentials needed. Try:')
-    lines.push(`    mosquitto_sub -h ${tcp ? new URL(tcp.url).hostname : '127.0.0.1'} -p ${tcp?.port ?? 1883} -t 'hospital/#' -v`)
+    lines.push(`    mosquitto_sub -h ${tcp ? new URL(tcp.url).hostname : '127.0.0.1'} -p ${tcp?.port ?? 1883} -t '${ALL_DEVICES_FILTER}' -v`)
     lines.push('    (add -V 5 for MQTT 5: every listener serves 5.0, 3.1.1 and 3.1 side by side)')
   } else {
     lines.push('  observers: strict profile, every client needs credentials (wardlab user add --role observer),')

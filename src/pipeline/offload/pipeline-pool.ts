@@ -12,6 +12,8 @@ import { PatientSharding } from './shard.ts'
 import { StringTable, StringTableMirror } from './string-table.ts'
 import { applyStats } from './stats-delta.ts'
 import { joinPair } from '../../util/pair-key.ts'
+import type { SecurityAlert } from '../../security/alert.ts'
+import { SecurityAlertOutlet } from '../security-alert-outlet.ts'
 
 /** Worker threads do not inherit `--import tsx` or tsx's `register()`: a two-line module registers it, then loads the worker. */
 const WORKER_BOOT = new URL(
@@ -134,6 +136,8 @@ export class PipelinePool implements PipelineRunner {
   private readonly shards: Shard[]
   private readonly sharding: PatientSharding
   private readonly publisher: BoundedPublisher
+  /** Security alerts are raised on this thread (the monitor's), so they leave from here. */
+  private readonly alerts: SecurityAlertOutlet
   private readonly options: PipelinePoolOptions
   private readonly observer: PipelineObserver
   private readonly highWater: number
@@ -147,6 +151,7 @@ export class PipelinePool implements PipelineRunner {
     this.options = options
     this.sharding = new PatientSharding(options.registry, shards.length)
     this.publisher = new BoundedPublisher(options.broker)
+    this.alerts = new SecurityAlertOutlet(options.broker, options.setup.outputDir)
     this.observer = options.observer ?? {}
     this.highWater = options.highWater ?? DEFAULT_HIGH_WATER
     for (const shard of shards) shard.worker.on('message', (message: FromPipelineWorker) => message.type === 'processed' && this.answered(shard, message.batch))
@@ -184,6 +189,10 @@ export class PipelinePool implements PipelineRunner {
     if (this.options.admission && this.backlog >= this.highWater) this.options.admission.pause()
   }
 
+  securityAlert(alert: SecurityAlert): void {
+    this.alerts.write(alert)
+  }
+
   /** Every message ingested so far has been processed, its outputs published and every worker's files flushed. */
   async drain(): Promise<void> {
     this.flush()
@@ -195,6 +204,7 @@ export class PipelinePool implements PipelineRunner {
       }),
     )
     await this.publisher.idle()
+    await this.alerts.flush()
   }
 
   async close(): Promise<void> {
@@ -209,6 +219,7 @@ export class PipelinePool implements PipelineRunner {
         await shard.worker.terminate()
       }),
     )
+    await this.alerts.close()
   }
 
   private flush(): void {

@@ -6,13 +6,14 @@ import { news2Inputs } from '../clinical/news2-inputs.ts'
 import { createNews2Tracker, type News2BandChange, type News2Tracker } from '../clinical/news2-tracker.ts'
 import type { PipelineMessage } from '../message.ts'
 import type { Stage } from '../stage.ts'
+import { DERIVED_ROOT } from '../../contract/topics.ts'
 
 /** A band must be sustained this long (simulated) before it is announced; see BandConfirmation. */
 const CONFIRM_MS = 60_000
 
-export const NEWS2_DERIVED_ROOT = 'derived/news2'
+export const NEWS2_DERIVED_ROOT = `${DERIVED_ROOT}/news2`
 /** The current score per patient, for displays (the default pipeline retains it on `ops/news2/{ward}/{patientId}`). */
-export const NEWS2_SCORE_ROOT = 'derived/news2-score'
+export const NEWS2_SCORE_ROOT = `${DERIVED_ROOT}/news2-score`
 /**
  * A changed score is republished at most this often per patient (simulated): numerics arrive every
  * second and a value at a band edge flips the score with every reading, which a display need not follow.
