@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { beforeAll, expect, it } from 'vitest'
-import { readCaptureFile } from '../src/replay/capture-file.ts'
-import { summarizeFlow, type MqttStreamSummary } from '../src/replay/mqtt-summary.ts'
-import { reassembleFlows, type TcpFlow } from '../src/replay/tcp-flows.ts'
+import { readCaptureFile } from '../src/capture/capture-file.ts'
+import { summarizeFlow, type MqttStreamSummary } from '../src/capture/mqtt-summary.ts'
+import { reassembleFlows, type TcpFlow } from '../src/capture/tcp-flows.ts'
 import { describeWithMqttset, MQTTSET_FILES, mqttsetPath, type MqttsetClass } from './support/mqttset.ts'
 
 interface ParsedClass {

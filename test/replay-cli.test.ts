@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import { main } from '../src/cli/main.ts'
-import type { CaptureReplayReport } from '../src/security/capture-replay.ts'
+import type { CaptureReplayReport } from '../src/scenarios/capture-run.ts'
 import { describeWithMqttset, mqttsetPath } from './support/mqttset.ts'
 
 let printed: string

@@ -1,7 +1,7 @@
 import { generate } from 'mqtt-packet'
 import { describe, expect, it } from 'vitest'
-import { splitMqttStream } from '../src/replay/mqtt-frames.ts'
-import { summarizeFrames } from '../src/replay/mqtt-summary.ts'
+import { splitMqttStream } from '../src/capture/mqtt-frames.ts'
+import { summarizeFrames } from '../src/capture/mqtt-summary.ts'
 
 const connect = generate({
   cmd: 'connect',

@@ -1,7 +1,7 @@
 import { generate } from 'mqtt-packet'
 import { describe, expect, it } from 'vitest'
-import { CaptureFormatError, readCaptureFile } from '../src/replay/capture-file.ts'
-import { reassembleFlows, type TcpFlow } from '../src/replay/tcp-flows.ts'
+import { CaptureFormatError, readCaptureFile } from '../src/capture/capture-file.ts'
+import { reassembleFlows, type TcpFlow } from '../src/capture/tcp-flows.ts'
 import {
   frame,
   ipPacket,

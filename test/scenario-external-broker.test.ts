@@ -4,6 +4,7 @@ import { runScenario } from '../src/scenarios/runner.ts'
 import { scenarioSchema } from '../src/scenarios/schema.ts'
 import { silentLogger } from '../src/util/log.ts'
 import { outputDir } from './support/lab.ts'
+import { openLab } from '../src/lab/open-lab.ts'
 
 /**
  * The same scenario machinery against a broker wardlab does not run: Debian's Mosquitto
@@ -29,7 +30,7 @@ describe('a scenario against an external broker (Mosquitto)', () => {
       },
       expect: [{ quarantined: { max: 0 } }, { delivered: { atLeastPercent: 99.9 } }, { noAlert: {} }],
     })
-    const report = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 'max', broker: { url: `mqtt://127.0.0.1:${mosquitto.port}` } })
+    const report = await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max', broker: { url: `mqtt://127.0.0.1:${mosquitto.port}` } })
     expect(report.expectations.filter((e) => !e.passed)).toEqual([])
     expect(report.messages.received).toBeGreaterThan(1000)
     expect(report.messages.received).toBe(report.messages.published)

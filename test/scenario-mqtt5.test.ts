@@ -9,6 +9,7 @@ import { scenarioSchema } from '../src/scenarios/schema.ts'
 import { silentLogger } from '../src/util/log.ts'
 import { runWardlab } from './support/cli.ts'
 import { outputDir } from './support/lab.ts'
+import { openLab } from '../src/lab/open-lab.ts'
 
 /**
  * A short ward with an outage (a reconnect) and, unless left out, an operator's command, judged on
@@ -34,6 +35,7 @@ describe("a scenario's mqttVersion", () => {
   it("runs the devices and the run's own clients on MQTT 5 and passes its expectations", async () => {
     const protocols = new Set<number>()
     const report = await runScenario(scenarioSchema.parse(parse(WARD('5'))), {
+      openLab,
       log: silentLogger,
       outputDir: outputDir(),
       onStarted: (lab) => {
@@ -52,7 +54,7 @@ describe("a scenario's mqttVersion", () => {
   it('gives the same telemetry and the same counts as 3.1.1 from the same seed', async () => {
     // Without the command: the runner waits for quiet between simulated seconds, and on a loaded
     // machine a command crossing TCP can land a second later, whatever the version.
-    const run = (version: string) => runScenario(scenarioSchema.parse(parse(WARD(version, { command: false }))), { log: silentLogger, outputDir: outputDir() })
+    const run = (version: string) => runScenario(scenarioSchema.parse(parse(WARD(version, { command: false }))), { openLab, log: silentLogger, outputDir: outputDir() })
     const v5 = await run('5')
     const v311 = await run('3.1.1')
     expect([v5.target.mqttVersion, v311.target.mqttVersion]).toEqual(['5', '3.1.1'])

@@ -9,6 +9,7 @@ import { scenarioSchema } from '../src/scenarios/schema.ts'
 import { silentLogger } from '../src/util/log.ts'
 import { outputDir } from './support/lab.ts'
 import { runWardlab } from './support/cli.ts'
+import { openLab } from '../src/lab/open-lab.ts'
 
 const LIBRARY = readdirSync('scenarios').filter((f) => f.endsWith('.yaml')).sort()
 const dir = mkdtempSync(join(tmpdir(), 'wardlab-scenarios-'))
@@ -29,7 +30,7 @@ describe('the scenario library', () => {
   it.each(LIBRARY)('%s passes every expectation at full speed', async (file) => {
     const scenario = loadScenario(join('scenarios', file))
     expect(scenario.expect.length).toBeGreaterThan(0)
-    const report = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 'max' })
+    const report = await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max' })
     const failed = report.expectations.filter((e) => !e.passed)
     expect(failed, JSON.stringify(failed, null, 2)).toEqual([])
     expect(report.passed).toBe(true)
@@ -54,14 +55,14 @@ expect:
 
   it('produces the same telemetry and verdicts from the same seed, at any speed', async () => {
     const scenario = scenarioSchema.parse((await import('yaml')).parse(SHORT))
-    const fast = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 'max' })
-    const again = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 'max' })
-    const paced = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 300 })
+    const fast = await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max' })
+    const again = await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max' })
+    const paced = await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 300 })
     expect(Object.keys(fast.telemetryDigests)).toHaveLength(5)
     expect(again.telemetryDigests, 'a second run at full speed').toEqual(fast.telemetryDigests)
     expect(paced.telemetryDigests, 'a paced run at 300×').toEqual(fast.telemetryDigests)
     expect(paced.expectations.map((e) => e.passed)).toEqual(fast.expectations.map((e) => e.passed))
-    const other = await runScenario({ ...scenario, seed: 'different' }, { log: silentLogger, outputDir: outputDir(), speed: 'max' })
+    const other = await runScenario({ ...scenario, seed: 'different' }, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max' })
     expect(other.telemetryDigests['bedside-monitor-icu-01']).not.toBe(fast.telemetryDigests['bedside-monitor-icu-01'])
   }, 60_000)
 
@@ -101,7 +102,7 @@ expect:
     const scenario = scenarioSchema.parse((await import('yaml')).parse(SHORT))
     scenario.timeline.push(scenarioSchema.shape.timeline.parse([{ at: '5m', event: 'attack', attack: 'brute-force', duration: '20s', params: { address: '192.0.2.77' } }])[0]!)
     const datasetDir = join(dir, 'dataset')
-    const report = await runScenario(scenario, { log: silentLogger, outputDir: outputDir(), speed: 'max', exportDataset: datasetDir })
+    const report = await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max', exportDataset: datasetDir })
     const [header, ...rows] = readFileSync(join(datasetDir, 'packets.csv'), 'utf8').trimEnd().split('\n')
     expect(header).toBe('time_ms,direction,connection,address,client_id,msg_type,dup,qos,retain,length,message_id,topic,payload_length,keep_alive,clean_session,username_flag,password_flag,will_flag,protocol_level,label')
     const cells = rows.map((r) => r.split(','))

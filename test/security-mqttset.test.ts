@@ -2,12 +2,13 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { replayCapture, type CaptureReplayOptions } from '../src/security/capture-replay.ts'
+import { replayCapture, type CaptureReplayOptions } from '../src/scenarios/capture-run.ts'
+import { openLab } from '../src/lab/open-lab.ts'
 import { silentLogger } from '../src/util/log.ts'
 import { describeWithMqttset, mqttsetPath, type MqttsetClass } from './support/mqttset.ts'
 
 const replay = (name: MqttsetClass, options: Pick<CaptureReplayOptions, 'speed' | 'windowMs'>) =>
-  replayCapture({ file: mqttsetPath(name), log: silentLogger, outputDir: mkdtempSync(join(tmpdir(), 'wardlab-mqttset-')), ...options })
+  replayCapture({ openLab, file: mqttsetPath(name), log: silentLogger, outputDir: mkdtempSync(join(tmpdir(), 'wardlab-mqttset-')), ...options })
 
 const typesOf = (report: Awaited<ReturnType<typeof replay>>) => new Set(report.alerts.map((a) => a.type))
 

@@ -1,5 +1,5 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
-import type { FromBroker, ToBroker } from './broker-process.ts'
+import type { FromBroker, ToBroker } from './broker-protocol.ts'
 import { BenchChild } from './children.ts'
 import type { LoopSecond } from './loop-delay.ts'
 import type { PipelineMode } from './targets.ts'
@@ -26,13 +26,13 @@ export interface BrokerNodeContext {
 }
 
 /**
- * Starts src/bench/broker-process.ts — a real `Lab` with the bench registry, derived from the
+ * Starts src/cli/processes/bench-broker.ts — a real `Lab` with the bench registry, derived from the
  * run's key, so every node knows every bench device — and waits until it listens. With `cluster`
  * it joins the other nodes on that Redis.
  */
 export async function startBrokerNode(pipeline: PipelineMode, context: BrokerNodeContext, cluster?: { url: string; nodeId: string }): Promise<BrokerNode> {
   const name = cluster ? `broker ${cluster.nodeId}` : 'broker'
-  const child = new BenchChild<ToBroker, FromBroker>(new URL('./broker-process.ts', import.meta.url), { name, ...(context.brokerExecArgv ? { execArgv: context.brokerExecArgv } : {}) })
+  const child = new BenchChild<ToBroker, FromBroker>(new URL('../cli/processes/bench-broker.ts', import.meta.url), { name, ...(context.brokerExecArgv ? { execArgv: context.brokerExecArgv } : {}) })
   child.send({ type: 'start', devices: context.devices, gateway: context.gateway, key: context.key.toString('base64'), pipeline, pipelineWorkers: context.pipelineWorkers ?? 1, outputDir: context.outputDir, seed: context.seed, ...(cluster ? { cluster } : {}) })
   const ready = await child.next('ready')
   return {

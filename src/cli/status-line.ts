@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { LabStats } from '../lab/lab.ts'
+import type { LabStats } from '../scenarios/lab-handle.ts'
 
 /**
  * The live one-line summary. In a terminal it redraws one line in place every second; when output

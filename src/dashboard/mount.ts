@@ -1,4 +1,4 @@
-import type { Lab } from '../lab/lab.ts'
+import type { DashboardSource } from './source.ts'
 import type { HttpHandler } from '../ops/http-server.ts'
 import { dashboardLayout } from './layout.ts'
 import { dashboardStats } from './stats.ts'
@@ -16,7 +16,7 @@ export interface DashboardBroker {
  * Everything live reaches the page over MQTT-over-WebSocket, as an anonymous observer — the same
  * way any other client would read the broker. Works with any lab (`wardlab start`, scenario runs).
  */
-export function mountDashboard(lab: Lab): void {
+export function mountDashboard(lab: DashboardSource): void {
   if (!lab.http) throw new Error('the dashboard needs the lab to serve HTTP (LabOptions.http)')
   lab.http.mount({
     '/': indexPage,
@@ -26,7 +26,7 @@ export function mountDashboard(lab: Lab): void {
   })
 }
 
-function dashboardBroker(lab: Lab): DashboardBroker {
+function dashboardBroker(lab: DashboardSource): DashboardBroker {
   const ws = lab.bound.find((b) => b.kind === 'ws')
   return { wsPort: ws ? ws.port : null, wsPath: ws ? new URL(ws.url).pathname : '/mqtt' }
 }

@@ -1,5 +1,5 @@
 import type { Histogram } from 'prom-client'
-import type { Lab } from '../lab/lab.ts'
+import type { DashboardSource } from './source.ts'
 import { STAGE_DURATION_METRIC } from '../ops/metrics.ts'
 
 /**
@@ -25,7 +25,7 @@ export interface DashboardStats {
   pipelineTimed: number
 }
 
-export async function dashboardStats(lab: Lab): Promise<DashboardStats> {
+export async function dashboardStats(lab: DashboardSource): Promise<DashboardStats> {
   const stats = lab.stats()
   const counters = lab.pipeline.counters
   const timing = await stageTiming(lab)
@@ -48,7 +48,7 @@ export async function dashboardStats(lab: Lab): Promise<DashboardStats> {
  * Every timed message passes the first stage, so the largest per-stage count is the number of
  * timed messages; the sum over all stages is the time they spent.
  */
-async function stageTiming(lab: Lab): Promise<{ pipelineSeconds: number; pipelineTimed: number }> {
+async function stageTiming(lab: DashboardSource): Promise<{ pipelineSeconds: number; pipelineTimed: number }> {
   const histogram = lab.metrics.registry.getSingleMetric(STAGE_DURATION_METRIC) as Histogram | undefined
   if (!histogram) return { pipelineSeconds: 0, pipelineTimed: 0 }
   let seconds = 0

@@ -11,7 +11,7 @@ import type { SecurityConfigInput } from '../security/config.ts'
 import type { SimClock } from '../simulation/clock.ts'
 import type { MqttVersion } from '../simulation/mqtt-version.ts'
 
-/** What a lab is started with (Lab.start) and what it reports (Lab.stats). */
+/** What the embedded lab is started with (Lab.start). */
 export interface LabOptions {
   registry: Registry
   provisioningKey: Buffer
@@ -73,13 +73,4 @@ export interface LabOptions {
    * `nodeId` defaults to a random one; nodes of one cluster need distinct ids.
    */
   cluster?: { url: string; nodeId?: string }
-}
-
-export interface LabStats {
-  devicesConnected: number
-  devicesSimulated: number
-  clientsConnected: number
-  received: number
-  quarantined: number
-  alerts: number
 }

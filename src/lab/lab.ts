@@ -26,10 +26,11 @@ import { until } from '../util/until.ts'
 import { WardlabError } from '../util/errors.ts'
 import { Fleet } from '../simulation/fleet.ts'
 import { LabMetrics } from '../ops/metrics.ts'
-import type { LabOptions, LabStats } from './lab-options.ts'
+import type { LabOptions } from './lab-options.ts'
+import type { EmbeddedBroker, LabHandle, LabStats } from '../scenarios/lab-handle.ts'
 import { startLabPipeline } from './lab-pipeline.ts'
 
-export type { LabOptions, LabStats } from './lab-options.ts'
+export type { LabOptions } from './lab-options.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
 import { registryBasicAuth } from '../ops/http-auth.ts'
 
@@ -38,7 +39,7 @@ import { registryBasicAuth } from '../ops/http-auth.ts'
  * torn down in the reverse order — devices disconnect first, so nothing they send is lost, and the
  * broker closes last.
  */
-export class Lab {
+export class Lab implements LabHandle {
   readonly broker: Aedes
   readonly clock: SimClock
   readonly registry: HospitalRegistry
@@ -51,6 +52,7 @@ export class Lab {
   readonly http: HttpServer | null
   /** What the broker shed (throttles, rate disconnects, drain timeouts), by action. */
   readonly shedding: LoadShedding
+  readonly embedded: EmbeddedBroker
   private readonly gate: ConnectionGate
   private readonly log: Logger
   private readonly durable: DurablePersistence | null
@@ -77,6 +79,7 @@ export class Lab {
     this.shedding = parts.shedding
     this.durable = parts.durable
     this.cluster = parts.cluster
+    this.embedded = { broker: this.broker, handleConnection: (stream) => this.handleConnection(stream), restartBroker: (downtimeMs) => this.restartBroker(downtimeMs) }
     if (parts.pipelineEnabled) this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
     this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
     this.broker.on('clientDisconnect', (client) => {

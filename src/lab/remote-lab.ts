@@ -16,6 +16,7 @@ import { Fleet } from '../simulation/fleet.ts'
 import { DEFAULT_MQTT_VERSION, protocolLevel, type MqttVersion } from '../simulation/mqtt-version.ts'
 import { WardlabError } from '../util/errors.ts'
 import { until } from '../util/until.ts'
+import type { LabHandle, LabStats } from '../scenarios/lab-handle.ts'
 
 export interface RemoteLabOptions {
   /** The broker under test, e.g. mqtt://127.0.0.1:1883. */
@@ -45,20 +46,24 @@ export interface RemoteLabOptions {
  * What only a broker sees (CONNECTs, refused logins, ACL denials) is out of reach, so only the
  * message-level detectors run; `activeDetectors` says which.
  */
-export class RemoteLab {
+export class RemoteLab implements LabHandle {
   readonly clock: SimClock
   readonly registry: HospitalRegistry
+  /** Empty: what only a broker sees (CONNECTs, refusals) is out of reach at a broker wardlab does not run. */
+  readonly signals: SignalBus
   readonly monitor: SecurityMonitor
   readonly pipeline: Pipeline
   readonly fleet: Fleet
   readonly bound: { kind: 'mqtt'; url: string }[]
   readonly activeDetectors: string[]
+  readonly embedded = null
   private readonly client: MqttClient
   private quiescing: Promise<void> | null = null
 
-  private constructor(parts: { clock: SimClock; registry: HospitalRegistry; monitor: SecurityMonitor; pipeline: Pipeline; fleet: Fleet; client: MqttClient; url: string }) {
+  private constructor(parts: { clock: SimClock; registry: HospitalRegistry; signals: SignalBus; monitor: SecurityMonitor; pipeline: Pipeline; fleet: Fleet; client: MqttClient; url: string }) {
     this.clock = parts.clock
     this.registry = parts.registry
+    this.signals = parts.signals
     this.monitor = parts.monitor
     this.pipeline = parts.pipeline
     this.fleet = parts.fleet
@@ -84,7 +89,8 @@ export class RemoteLab {
     const publisher: BrokerPublisher = {
       publish: (packet, done) => client.publish(packet.topic, packet.payload, { qos: packet.qos, retain: packet.retain }, () => done()),
     }
-    const monitor = new SecurityMonitor({ signals: new SignalBus(), registry, log: options.log, now: () => options.clock.now(), publish: (alert) => pipeline.securityAlert(alert) })
+    const signals = new SignalBus()
+    const monitor = new SecurityMonitor({ signals, registry, log: options.log, now: () => options.clock.now(), publish: (alert) => pipeline.securityAlert(alert) })
     const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, detectors: monitor.messages, broker: publisher, outputDir: options.outputDir, ...(options.observer ? { observer: options.observer } : {}) })
     client.on('message', (topic, payload) => pipeline.ingest(topic, payload, { clientId: 'unknown (external broker)', address: options.url }, Math.round(options.clock.now())))
     await client.subscribeAsync(`${DEVICE_ROOT}/#`, { qos: 1 })
@@ -102,7 +108,7 @@ export class RemoteLab {
       ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}),
     })
     fleet.start()
-    return new RemoteLab({ clock: options.clock, registry, monitor, pipeline, fleet, client, url: options.url })
+    return new RemoteLab({ clock: options.clock, registry, signals, monitor, pipeline, fleet, client, url: options.url })
   }
 
   /** What the pipeline has received: the only activity wardlab can see at a broker it does not run. */
@@ -110,8 +116,16 @@ export class RemoteLab {
     return { count: this.pipeline.counters.received, pending: false }
   }
 
-  restartBroker(): never {
-    throw new WardlabError('WL_CONFIG_INVALID', 'a broker-restart event needs the embedded broker; it cannot restart a broker given with --broker')
+  stats(): LabStats {
+    return {
+      devicesConnected: this.fleet.connectedCount(),
+      devicesSimulated: this.fleet.devices.length,
+      // What wardlab can see of a broker it does not run: its own clients, the devices and the pipeline's.
+      clientsConnected: this.fleet.connectedCount() + (this.client.connected ? 1 : 0),
+      received: this.pipeline.counters.received,
+      quarantined: this.pipeline.counters.quarantined,
+      alerts: this.monitor.totalAlerts(),
+    }
   }
 
   /** Publishes as wardlab (the pipeline's client): the run's end marker. */

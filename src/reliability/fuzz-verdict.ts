@@ -1,6 +1,6 @@
 import { illFormedString } from '../broker/hooks/conformance.ts'
 import { MAX_PACKET_BYTES } from '../broker/packet-size-limit.ts'
-import { splitMqttStream } from '../replay/mqtt-frames.ts'
+import { splitMqttStream } from '../capture/mqtt-frames.ts'
 
 /** MQTT 3.1.1 §4.7.3 wildcards, forbidden in a PUBLISH topic name (§3.3.2-2). */
 const WILDCARD = /[+#]/
@@ -8,7 +8,7 @@ const WILDCARD = /[+#]/
 /**
  * The rule a client's byte stream breaks that obliges a broker to close the connection, or null
  * when the bytes may be (the start of) a lawful session. Decided by the replay framer
- * (src/replay/mqtt-frames.ts), not by the broker under test: the fuzz test holds the broker to
+ * (src/capture/mqtt-frames.ts), not by the broker under test: the fuzz test holds the broker to
  * this verdict for every case.
  */
 export function closingRule(bytes: Buffer, maxPacketBytes = MAX_PACKET_BYTES): string | null {

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import type { GroundTruthEntry } from '../attacks/ground-truth.ts'
 import type { PipelineMessage } from '../pipeline/message.ts'
-import { MqttStreamFramer, type MqttFrame } from '../replay/mqtt-frames.ts'
+import { MqttStreamFramer, type MqttFrame } from '../capture/mqtt-frames.ts'
 
 /** Columns of packets.csv: the per-packet features MQTT intrusion datasets (MQTTset, CICIoMT2024) use, plus the label. */
 const PACKET_COLUMNS = [

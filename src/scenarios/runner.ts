@@ -8,9 +8,7 @@ import { DatasetRecorder } from './dataset.ts'
 import { GroundTruth, runAttack } from '../attacks/index.ts'
 import { scoreDetection } from '../attacks/scoring.ts'
 import type { AlertType } from '../security/alert.ts'
-import { Lab } from '../lab/lab.ts'
-import { RemoteLab } from '../lab/remote-lab.ts'
-import { mountDashboard } from '../dashboard/mount.ts'
+import type { LabHandle, OpenLab } from './lab-handle.ts'
 import { WardlabError } from '../util/errors.ts'
 import { deriveDevicePassword } from '../registry/passwords.ts'
 import { createSimClock, createVirtualClock, type PacedClock, type VirtualClock } from '../simulation/clock.ts'
@@ -31,6 +29,8 @@ export interface RunProgress {
 }
 
 export interface RunOptions {
+  /** Starts the lab the run drives: the wiring's `openLab` (src/lab/open-lab.ts). */
+  openLab: OpenLab
   log: Logger
   /** Where the pipeline's files (alerts, FHIR, quarantine) go. */
   outputDir: string
@@ -44,7 +44,7 @@ export interface RunOptions {
   dashboard?: { host: string; httpPort: number; wsPort: number }
   onProgress?: (progress: RunProgress) => void
   /** Called once the lab is up (the dashboard mounts here). */
-  onStarted?: (lab: Lab | RemoteLab) => void | Promise<void>
+  onStarted?: (lab: LabHandle) => void | Promise<void>
   /** Run against this broker instead of the embedded one. */
   broker?: { url: string; username?: string; password?: string }
   /** Write a labelled packet- and message-level dataset of the run here (embedded broker only). */
@@ -74,7 +74,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (options.exportDataset && options.broker) throw new WardlabError('WL_USAGE', '--export-dataset captures packets at the embedded broker; it cannot be used with --broker')
   const dataset = options.exportDataset ? new DatasetRecorder({ dir: options.exportDataset, now: () => clock.now() }) : null
 
-  const common = {
+  const lab = await options.openLab({
     registry,
     provisioningKey: key,
     seed: scenario.seed,
@@ -86,23 +86,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     observer: dataset ? combineObservers(recorder.pipelineObserver(), { accepted: (m) => dataset.message(m) }) : recorder.pipelineObserver(),
     onDevicePublish: (_topic: string, envelope: Envelope) => recorder.sent(envelope),
     onDeviceGenerate: (envelope: Envelope) => recorder.generated(envelope),
-  }
-  if (options.dashboard && options.broker) throw new WardlabError('WL_USAGE', 'the dashboard reads the embedded broker; it cannot be used with --broker')
-  const lab: Lab | RemoteLab = options.broker
-    ? await RemoteLab.start({ ...common, ...options.broker })
-    : await Lab.start({
-        ...common,
-        profile: scenario.profile,
-        listeners: [
-          { kind: 'mqtt', host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0, flag: '--port' },
-          ...(options.dashboard ? [{ kind: 'ws' as const, host: options.dashboard.host, port: options.dashboard.wsPort, flag: '--ws-port' }] : []),
-        ],
-        speed: typeof speed === 'number' ? speed : 1,
-        simulate: true,
-        ...(options.dashboard ? { http: { host: options.dashboard.host, port: options.dashboard.httpPort } } : {}),
-        ...(dataset ? { onConnection: (stream: Duplex) => dataset.tap(stream) } : {}),
-      })
-  if (options.dashboard && lab instanceof Lab) mountDashboard(lab)
+    simulate: true,
+    ...(options.broker ? { broker: options.broker } : {}),
+    profile: scenario.profile,
+    listeners: [
+      { kind: 'mqtt', host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0, flag: '--port' },
+      ...(options.dashboard ? [{ kind: 'ws' as const, host: options.dashboard.host, port: options.dashboard.wsPort, flag: '--ws-port' }] : []),
+    ],
+    speed: typeof speed === 'number' ? speed : 1,
+    ...(options.dashboard ? { dashboard: { host: options.dashboard.host, port: options.dashboard.httpPort } } : {}),
+    ...(dataset ? { onConnection: (stream: Duplex) => dataset.tap(stream) } : {}),
+  })
   const clients = new Map<string, Promise<MqttClient>>()
   const url = lab.bound[0]!.url
   const client = (role: 'operator' | 'observer') => {
@@ -121,10 +115,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
     const groundTruth = new GroundTruth()
     const attacks: Promise<unknown>[] = []
-    const launchAttack =
-      lab instanceof Lab
-        ? (type: string, params: Record<string, unknown>, durationMs: number) => {
-            const attackCtx = { broker: { handle: (stream: Duplex) => lab.handleConnection(stream) }, clock, registry: lab.registry, groundTruth, provisioningKey: key }
+    const embedded = lab.embedded
+    const launchAttack = embedded
+      ? (type: string, params: Record<string, unknown>, durationMs: number) => {
+            const attackCtx = { broker: { handle: (stream: Duplex) => embedded.handleConnection(stream) }, clock, registry: lab.registry, groundTruth, provisioningKey: key }
             attacks.push(runAttack(attackCtx, type as AlertType, { durationMs, params }).catch((err: Error) => options.log.error({ err, type }, 'attack failed')))
           }
         : null
@@ -171,7 +165,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       counters,
       wallSeconds: (performance.now() - wallStart) / 1000,
       outputDir: options.outputDir,
-      target: { broker: options.broker?.url ?? 'embedded', mqttVersion, detectors: lab.activeDetectors },
+      target: { broker: options.broker?.url ?? 'embedded', mqttVersion, detectors: [...lab.activeDetectors] },
       detection,
       groundTruth: groundTruth.entries,
       ...(datasetRows ? { dataset: { dir: options.exportDataset!, packetsByLabel: datasetRows } } : {}),
@@ -193,7 +187,7 @@ const MAX_SETTLE_MS = 5000
  * waiting on scrypt in the thread pool. Otherwise a flood's backlog would be processed minutes of
  * simulated time late, and alerts would be timed by the machine's speed instead of the scenario.
  */
-async function runVirtual(clock: VirtualClock, lab: Lab | RemoteLab, end: number): Promise<void> {
+async function runVirtual(clock: VirtualClock, lab: LabHandle, end: number): Promise<void> {
   await clock.runUntil(end, {
     yieldEvery: 1000,
     onYield: async () => {
@@ -218,7 +212,7 @@ async function runPaced(clock: PacedClock, end: number): Promise<void> {
 }
 
 /** A last message from the broker on a topic the observer follows: when it arrives, so has everything before it. */
-async function settleObserver(lab: Lab | RemoteLab, recorder: RunRecorder): Promise<void> {
+async function settleObserver(lab: LabHandle, recorder: RunRecorder): Promise<void> {
   const seen = recorder.untilSentinel()
   lab.publishAsBroker(RUN_SENTINEL_TOPIC, Buffer.from('{}'))
   await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, 5000))])

@@ -1,6 +1,5 @@
 import type { MqttClient } from 'mqtt'
-import type { Lab } from '../lab/lab.ts'
-import type { RemoteLab } from '../lab/remote-lab.ts'
+import type { LabHandle } from './lab-handle.ts'
 import type { Registry } from '../registry/schema.ts'
 import type { DeviceFault } from '../simulation/device-runner.ts'
 import { WardlabError } from '../util/errors.ts'
@@ -9,7 +8,7 @@ import { COMMAND_CHANNEL, deviceTopic } from '../contract/topics.ts'
 
 /** What an event handler may use: the lab, the simulated time origin, and clients it can act through. */
 export interface TimelineContext {
-  lab: Lab | RemoteLab
+  lab: LabHandle
   registry: Registry
   start: number
   /** Devices each load event brings, in joining order (bed by bed). */
@@ -70,7 +69,9 @@ export const TIMELINE_HANDLERS: { [E in TimelineEvent['event']]: Handler<E> } = 
     ctx.note({ at: event.at, ...(event.id ? { id: event.id } : {}), what: `network outage for ${ids.length} device${ids.length === 1 ? '' : 's'}`, until: event.at + event.duration })
   },
   'broker-restart'(event, ctx) {
-    at(ctx, event.at, () => ctx.lab.restartBroker(event.downtime))
+    const embedded = ctx.lab.embedded
+    if (!embedded) throw new WardlabError('WL_CONFIG_INVALID', 'a broker-restart event needs the embedded broker; it cannot restart a broker given with --broker')
+    at(ctx, event.at, () => embedded.restartBroker(event.downtime))
     ctx.note({ at: event.at, ...(event.id ? { id: event.id } : {}), what: 'broker restart', until: event.at + event.downtime })
   },
   command(event, ctx) {

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { ALERT_TYPES, type AlertType } from '../../security/alert.ts'
-import { replayCapture, type CaptureReplayReport } from '../../security/capture-replay.ts'
+import { replayCapture, type CaptureReplayReport } from '../../scenarios/capture-run.ts'
+import { openLab } from '../../lab/open-lab.ts'
 import { createLogger } from '../../util/log.ts'
 import { WardlabError } from '../../util/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
@@ -27,6 +28,7 @@ export const replayCommand = defineCommand({
   },
   async run(options, [file]) {
     const report = await replayCapture({
+      openLab,
       file: file!,
       speed: options.speed,
       ...(options.window !== undefined ? { windowMs: options.window * 1000 } : {}),

@@ -4,6 +4,8 @@ import { loadScenario } from '../../scenarios/load.ts'
 import { renderHtmlReport } from '../../scenarios/report-html.ts'
 import { formatSummary, progressLine } from '../../scenarios/report-terminal.ts'
 import { runScenario, type RunProgress } from '../../scenarios/runner.ts'
+import { Lab } from '../../lab/lab.ts'
+import { openLab } from '../../lab/open-lab.ts'
 import { WardlabError } from '../../util/errors.ts'
 import { createLogger } from '../../util/log.ts'
 import { mqttVersionFlag, mqttVersionOverrideOption } from '../mqtt-version-option.ts'
@@ -52,12 +54,12 @@ export const runCommand = defineCommand({
       }
     }
     const broker = options.broker ? { url: options.broker, ...(options['broker-username'] ? { username: options['broker-username'] } : {}), ...(options['broker-password'] ? { password: options['broker-password'] } : {}) } : undefined
-    const report = await runScenario(scenario, { log, outputDir, ...(speed !== undefined ? { speed } : {}), ...(mqttVersion ? { mqttVersion } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress,
+    const report = await runScenario(scenario, { openLab, log, outputDir, ...(speed !== undefined ? { speed } : {}), ...(mqttVersion ? { mqttVersion } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress,
       ...(broker ? { broker } : {}),
       ...(options['export-dataset'] ? { exportDataset: options['export-dataset'] } : {}),
       ...(options.dashboard ? { dashboard: { host: '127.0.0.1', httpPort: options['http-port'], wsPort: options['ws-port'] } } : {}),
       onStarted: (lab) => {
-        if (options.dashboard && 'http' in lab && lab.http) process.stderr.write(`dashboard: ${lab.http.url}/\n`)
+        if (options.dashboard && lab instanceof Lab && lab.http) process.stderr.write(`dashboard: ${lab.http.url}/\n`)
       },
     })
     if (tty) process.stderr.write('\r\x1b[2K')

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util'
 import type { MqttClient } from 'mqtt'
-import { Lab } from '../lab/lab.ts'
-import { deriveDevicePassword } from '../registry/passwords.ts'
-import { inProcessConnector } from '../simulation/connector.ts'
-import { Fleet } from '../simulation/fleet.ts'
-import { silentLogger } from '../util/log.ts'
-import { benchRegistry } from './bench-registry.ts'
+import { Lab } from '../../lab/lab.ts'
+import { deriveDevicePassword } from '../../registry/passwords.ts'
+import { inProcessConnector } from '../../simulation/connector.ts'
+import { Fleet } from '../../simulation/fleet.ts'
+import { silentLogger } from '../../util/log.ts'
+import { benchRegistry } from '../../bench/bench-registry.ts'
 
 /**
  * Memory per simulated device (issue 3): one process holds an embedded broker and N in-process
@@ -14,7 +14,7 @@ import { benchRegistry } from './bench-registry.ts'
  * after a forced full GC, once the fleet has run for a while, so the difference between the two
  * is what the devices themselves cost. Run each mode in a fresh process:
  *
- *   node --expose-gc --import tsx src/bench/device-memory.ts --mode devices --devices 5000
+ *   node --expose-gc --import tsx src/cli/processes/device-memory.ts --mode devices --devices 5000
  */
 const { values } = parseArgs({ options: { mode: { type: 'string', default: 'devices' }, devices: { type: 'string', default: '5000' }, settle: { type: 'string', default: '20' } } })
 const count = Number(values.devices)

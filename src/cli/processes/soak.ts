@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MqttClient } from 'mqtt'
-import { benchRegistry } from '../bench/bench-registry.ts'
-import { Lab } from '../lab/lab.ts'
-import { openInProcessStream } from '../simulation/connector.ts'
-import { silentLogger } from '../util/log.ts'
-import { ALL_DEVICES_FILTER } from '../contract/topics.ts'
+import { benchRegistry } from '../../bench/bench-registry.ts'
+import { Lab } from '../../lab/lab.ts'
+import { openInProcessStream } from '../../simulation/connector.ts'
+import { silentLogger } from '../../util/log.ts'
+import { ALL_DEVICES_FILTER } from '../../contract/topics.ts'
 
 /**
  * The soak: an embedded lab under a high steady load for minutes, memory sampled every 10 s, to show

@@ -1,15 +1,17 @@
 import { basename } from 'node:path'
 import type { Logger } from 'pino'
-import { Lab } from '../lab/lab.ts'
-import { MAX_CONCURRENT_LIMIT, replayFlows, type FlowOutcome } from '../replay/replay-flows.ts'
-import { loadCaptureFlows, type TcpFlow } from '../replay/tcp-flows.ts'
+import { MAX_CONCURRENT_LIMIT, replayFlows, type FlowOutcome } from '../capture/replay-flows.ts'
+import { loadCaptureFlows, type TcpFlow } from '../capture/tcp-flows.ts'
 import type { Registry } from '../registry/schema.ts'
 import { createSimClock } from '../simulation/clock.ts'
 import { openInProcessStream } from '../simulation/connector.ts'
-import type { AlertType, Finding, SecurityAlert } from './alert.ts'
-import type { SecurityConfigInput } from './config.ts'
+import type { AlertType, Finding, SecurityAlert } from '../security/alert.ts'
+import type { SecurityConfigInput } from '../security/config.ts'
+import type { OpenLab } from './lab-handle.ts'
 
 export interface CaptureReplayOptions {
+  /** Starts the embedded lab the capture is replayed into: the wiring's `openLab` (src/lab/open-lab.ts). */
+  openLab: OpenLab
   file: string
   /** Capture time runs this many times faster; the lab's simulated clock runs at the same speed, so detector windows see the capture's own rates. */
   speed: number
@@ -68,7 +70,7 @@ export async function replayCapture(options: CaptureReplayOptions): Promise<Capt
   const flows = options.windowMs === undefined ? allFlows : windowed(allFlows, options.windowMs)
   const captureStart = Math.round(capture.packets[0]?.tsMs ?? Date.now())
   const clock = createSimClock({ start: captureStart, speed: options.speed, paused: true })
-  const lab = await Lab.start({
+  const lab = await options.openLab({
     registry: options.registry ?? EMPTY_HOSPITAL,
     provisioningKey: Buffer.alloc(32),
     profile: 'lab',
@@ -81,6 +83,8 @@ export async function replayCapture(options: CaptureReplayOptions): Promise<Capt
     clock,
     ...(options.security ? { security: options.security } : {}),
   })
+  const broker = lab.embedded?.broker
+  if (!broker) throw new Error('a capture is replayed into the embedded broker, but openLab gave a lab without one')
 
   const flowOfConnection = new Map<number, number>()
   const clientIds = flows.map(() => new Set<string>())
@@ -108,7 +112,8 @@ export async function replayCapture(options: CaptureReplayOptions): Promise<Capt
     connector: (flow) => {
       // The broker's handle runs synchronously, so the connection it opens is this flow's.
       opening = flows.indexOf(flow)
-      const stream = openInProcessStream((s) => lab.broker.handle(s), flow.client.address)
+      // Straight to the broker, not through the listeners' gate: a capture's many flows from one address are what is being judged.
+      const stream = openInProcessStream((s) => broker.handle(s), flow.client.address)
       opening = -1
       return { stream, ready: async () => undefined }
     },

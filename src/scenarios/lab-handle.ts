@@ -1,0 +1,93 @@
+import type { Duplex } from 'node:stream'
+import type { Aedes } from 'aedes'
+import type { Logger } from 'pino'
+import type { ListenerSpec } from '../broker/listeners.ts'
+import type { ProfileName } from '../broker/profile.ts'
+import type { Envelope } from '../contract/envelope.ts'
+import type { PipelineCounters, PipelineObserver } from '../pipeline/pipeline.ts'
+import type { HospitalRegistry } from '../registry/registry.ts'
+import type { Registry } from '../registry/schema.ts'
+import type { SecurityConfigInput } from '../security/config.ts'
+import type { SecurityMonitor } from '../security/monitor.ts'
+import type { SignalBus } from '../security/signals.ts'
+import type { SimClock } from '../simulation/clock.ts'
+import type { Fleet } from '../simulation/fleet.ts'
+import type { MqttVersion } from '../simulation/mqtt-version.ts'
+
+/**
+ * A running lab as the tools see it — scenario runs, capture runs, the dashboard — whether wardlab
+ * runs the broker (src/lab/lab.ts) or drives one it does not (src/lab/remote-lab.ts). The wiring
+ * implements it and hands an `OpenLab` in; the tools never import the wiring (ARCHITECTURE.md,
+ * "Layers").
+ */
+export interface LabHandle {
+  readonly clock: SimClock
+  readonly registry: HospitalRegistry
+  readonly signals: SignalBus
+  readonly monitor: SecurityMonitor
+  readonly pipeline: { readonly counters: PipelineCounters }
+  /** The simulated devices; null when the lab simulates none. */
+  readonly fleet: Fleet | null
+  /** Where clients reach the broker. */
+  readonly bound: readonly { kind: string; url: string }[]
+  /** The detectors that can see this lab's traffic (only message-level ones at an external broker). */
+  readonly activeDetectors: readonly string[]
+  /** What only a broker wardlab runs itself offers; null against an external broker. */
+  readonly embedded: EmbeddedBroker | null
+  stats(): LabStats
+  /** A number that grows with the broker's work, and whether work is pending off the loop: a virtual clock waits for both to settle. */
+  activity(): { count: number; pending: boolean }
+  /** Publishes as the broker itself (the run's end marker, after the pipeline has drained). */
+  publishAsBroker(topic: string, payload: Buffer): void
+  /** Stops the devices and drains the pipeline; the broker stays up for observers. */
+  quiesce(): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface EmbeddedBroker {
+  readonly broker: Aedes
+  /** An in-process connection through the listeners' gate, limits included (attackers). */
+  handleConnection(stream: Duplex): void
+  /** Every connection drops at once and new ones are refused for `downtimeMs` of simulated time. */
+  restartBroker(downtimeMs: number): void
+}
+
+export interface LabStats {
+  devicesConnected: number
+  devicesSimulated: number
+  clientsConnected: number
+  received: number
+  quarantined: number
+  alerts: number
+}
+
+/** What a tool asks the wiring for: a lab on the embedded broker, or one against `broker`. */
+export interface LabRequest {
+  registry: Registry
+  provisioningKey: Buffer
+  seed: string | number
+  log: Logger
+  /** Where the pipeline's files go. */
+  outputDir: string
+  clock: SimClock
+  /** Start the registry's simulated devices. */
+  simulate: boolean
+  mqttVersion?: MqttVersion
+  deferredDevices?: ReadonlySet<string>
+  observer?: PipelineObserver
+  onDevicePublish?: (topic: string, envelope: Envelope) => void
+  onDeviceGenerate?: (envelope: Envelope) => void
+  /** Run against this broker instead of the embedded one; the fields below are the embedded broker's. */
+  broker?: { url: string; username?: string; password?: string }
+  profile?: ProfileName
+  listeners?: ListenerSpec[]
+  /** Simulated time runs this many times faster than wall time (paced clocks). */
+  speed?: number
+  security?: SecurityConfigInput
+  /** Serve the live dashboard here (with a WebSocket listener among `listeners`). */
+  dashboard?: { host: string; port: number }
+  /** Sees every connection the broker accepts, before the broker reads from it (packet capture). */
+  onConnection?: (stream: Duplex) => void
+}
+
+export type OpenLab = (request: LabRequest) => Promise<LabHandle>
