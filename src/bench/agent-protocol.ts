@@ -4,7 +4,7 @@ import { ENGINES, type EngineName } from './generator-plan.ts'
 import { MIN_SYNTHETIC_BYTES } from './payloads.ts'
 import type { ConnectionShare } from './fleet-share.ts'
 import type { RunResult } from './result.ts'
-import type { LoadOptions } from './run.ts'
+import type { LoadOptions } from './load-options.ts'
 import { MQTT_VERSIONS, type MqttVersion } from '../simulation/mqtt-version.ts'
 
 /**

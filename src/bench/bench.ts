@@ -3,8 +3,9 @@ import { openFileLimit } from './fd-budget.ts'
 import type { EngineName } from './generator-plan.ts'
 import { ratiosToBaseline, roundOrder } from './ratios.ts'
 import type { BenchReport, BenchSettings, RunResult } from './result.ts'
-import { runOnce, type LoadOptions } from './run.ts'
-import type { TargetSpec } from './targets.ts'
+import { runOnce } from './run.ts'
+import type { LoadOptions } from './load-options.ts'
+import type { TargetSpec } from './target-spec.ts'
 import type { MqttVersion } from '../simulation/mqtt-version.ts'
 
 /** One side of a comparison: where the load goes, what generates it, and in which MQTT version. */

@@ -2,9 +2,9 @@ import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { FromBroker, ToBroker } from './broker-protocol.ts'
 import { BenchChild } from './children.ts'
 import type { LoopSecond } from './loop-delay.ts'
-import type { PipelineMode } from './targets.ts'
+import type { PipelineMode } from './target-spec.ts'
+import type { PipelineReport } from './target-spec.ts'
 
-export type PipelineReport = PipelineCounters & { quarantinedBy: Record<string, number> }
 
 /** One embedded broker process the bench started: alone, or a node of a cluster. */
 export interface BrokerNode {

@@ -1,6 +1,6 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { LoopSecond } from './loop-delay.ts'
-import type { PipelineMode } from './targets.ts'
+import type { PipelineMode } from './target-spec.ts'
 
 /** What the bench and its broker process (src/cli/processes/bench-broker.ts) say to each other. */
 export type ToBroker =

@@ -1,6 +1,7 @@
 import { startLocalRedis } from '../cluster/local-redis.ts'
-import { startBrokerNode, type BrokerNode, type BrokerNodeContext, type PipelineReport } from './broker-node.ts'
-import type { PipelineMode, RunningTarget, TargetReport } from './targets.ts'
+import { startBrokerNode, type BrokerNode, type BrokerNodeContext } from './broker-node.ts'
+import type { PipelineReport } from './target-spec.ts'
+import type { PipelineMode, RunningTarget, TargetReport } from './target-spec.ts'
 
 /**
  * `--target cluster:N`: a throw-away redis-server and N broker processes joined to it, as

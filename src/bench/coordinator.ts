@@ -6,8 +6,10 @@ import { monoMs } from './clock.ts'
 import { shareDevices, splitConnections } from './fleet-share.ts'
 import { mergeAgentRuns, startSkewBound, type AgentRun } from './merge-results.ts'
 import type { BenchReport } from './result.ts'
-import { startSampler, stopMeasuredTarget } from './run.ts'
-import { describeTarget, startTarget, type RunningTarget } from './targets.ts'
+import { stopMeasuredTarget } from './run.ts'
+import { startSampler } from './sampler.ts'
+import { describeTarget, startTarget } from './targets.ts'
+import type { RunningTarget } from './target-spec.ts'
 import { DEFAULT_MQTT_VERSION } from '../simulation/mqtt-version.ts'
 
 type AgentChannel = LineChannel<FromAgent, ToAgent>

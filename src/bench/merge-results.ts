@@ -4,16 +4,8 @@ import type { JoinedRun } from './join-records.ts'
 import { LatencyHistogram, type LatencySummary } from './latency.ts'
 import type { RunResult } from './result.ts'
 import { summariseRun, type RunPieces } from './summarise.ts'
+import type { AgentFigures, AgentPlacement } from './result.ts'
 
-/** Where an agent's share of the fleet was and how the coordinator timed its start. */
-export interface AgentPlacement {
-  address: string
-  devices: { first: number; count: number }
-  /** Median round trip of the pings before the start, ms. */
-  rttMs: number
-  /** When the agent started its load relative to the instant the coordinator meant: at the earliest, at the latest. */
-  startOffsetMs: { min: number; max: number }
-}
 
 /** One agent's part of a coordinated run, as the coordinator received it. */
 export interface AgentRun extends AgentPlacement {
@@ -24,22 +16,7 @@ export interface AgentRun extends AgentPlacement {
 /** What the coordinator knows itself: the load, the target and the broker it sampled, if it started one. */
 export type CoordinatorPieces = Omit<RunPieces, 'connections' | 'workers' | 'connect' | 'perSecond' | 'done' | 'joined' | 'pipelineOutputs'>
 
-/** A multi-machine run (coordinator.ts): how closely the agents started together, and each one's figures. */
-export interface DistributedFigures {
-  /** The most the first and the last agent can have started apart, ms (from the round trips, see coordinator.ts). */
-  startSkewBoundMs: number
-  agents: AgentFigures[]
-}
 
-export interface AgentFigures extends AgentPlacement {
-  connections: number
-  rates: RunResult['rates']
-  totals: RunResult['totals']
-  deliveredPct: number
-  latency: LatencySummary | null
-  generator: RunResult['generator']
-  subscriber: RunResult['subscriber']
-}
 
 /**
  * One run's figures from every agent's: histograms are added (percentiles of the whole fleet, not

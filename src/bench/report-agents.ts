@@ -1,4 +1,4 @@
-import type { AgentFigures } from './merge-results.ts'
+import type { AgentFigures } from './result.ts'
 import type { RunResult } from './result.ts'
 
 const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })

@@ -1,8 +1,7 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { LatencySummary } from './latency.ts'
-import type { DistributedFigures } from './merge-results.ts'
 import type { RatioSummary } from './ratios.ts'
-import type { LoadOptions } from './run.ts'
+import type { LoadOptions } from './load-options.ts'
 import type { SeqTotals } from './seq-accounting.ts'
 import type { LoopStalls } from './loop-delay.ts'
 import type { MqttVersion } from '../simulation/mqtt-version.ts'
@@ -86,4 +85,31 @@ export interface BenchReport {
   runs: RunResult[]
   /** Per compared figure, each variant against the first (baseline). */
   comparisons: { figure: string; ratios: RatioSummary[] }[]
+}
+
+/** Where an agent's share of the fleet was and how the coordinator timed its start. */
+export interface AgentPlacement {
+  address: string
+  devices: { first: number; count: number }
+  /** Median round trip of the pings before the start, ms. */
+  rttMs: number
+  /** When the agent started its load relative to the instant the coordinator meant: at the earliest, at the latest. */
+  startOffsetMs: { min: number; max: number }
+}
+
+/** A multi-machine run (coordinator.ts): how closely the agents started together, and each one's figures. */
+export interface DistributedFigures {
+  /** The most the first and the last agent can have started apart, ms (from the round trips, see coordinator.ts). */
+  startSkewBoundMs: number
+  agents: AgentFigures[]
+}
+
+export interface AgentFigures extends AgentPlacement {
+  connections: number
+  rates: RunResult['rates']
+  totals: RunResult['totals']
+  deliveredPct: number
+  latency: LatencySummary | null
+  generator: RunResult['generator']
+  subscriber: RunResult['subscriber']
 }

@@ -14,25 +14,13 @@ import { sampleProcess, sumSamples, type ProcSample } from './proc-stats.ts'
 import type { RecordChunk } from './record-log.ts'
 import type { RunResult } from './result.ts'
 import { BenchSubscriber } from './subscriber.ts'
-import { describeTarget, startTarget, type RunningTarget, type TargetReport, type TargetSpec } from './targets.ts'
+import { describeTarget, startTarget } from './targets.ts'
+import { type RunningTarget, type TargetReport, type TargetSpec } from './target-spec.ts'
 import { summariseRun } from './summarise.ts'
 import { DEFAULT_MQTT_VERSION, type MqttVersion } from '../simulation/mqtt-version.ts'
+import type { LoadOptions } from './load-options.ts'
+import { startSampler } from './sampler.ts'
 
-export interface LoadOptions {
-  devices: number
-  ratePerDevice: number | null
-  qos: Qos
-  payload: PayloadSpec
-  durationS: number
-  rampUpS: number
-  connectRate: number
-  gateway: number
-  workers: number
-  inflight: number
-  seed: string
-  key: Buffer
-  consumeOutputs: boolean
-}
 
 export interface RunOptions {
   load: LoadOptions
@@ -233,46 +221,5 @@ async function drain(subscriber: BenchSubscriber, sent: number): Promise<void> {
       quietSince = monoMs()
     } else if (monoMs() - quietSince > DRAIN_QUIET_MS) return
     await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-/** One /proc reading of every process, `at` monotonic ms; the first is taken as the load starts. */
-export interface Sample {
-  at: number
-  /** Every broker node together (a cluster's summed); null for a broker the bench did not start. */
-  broker: ProcSample | null
-  /** Each broker node apart, in node order. */
-  nodes: (ProcSample | null)[]
-  /** A cluster's redis-server. */
-  redis: ProcSample | null
-  generators: (ProcSample | null)[]
-  subscriber: ProcSample | null
-}
-
-export function startSampler(startAt: number, pids: { brokers: number[]; redis: number | null; generators: number[] }): { samples: Sample[]; stop(): void } {
-  const samples: Sample[] = []
-  const take = () => {
-    const nodes = pids.brokers.map((pid) => sampleProcess(pid))
-    samples.push({
-      at: monoMs(),
-      broker: sumSamples(nodes),
-      nodes,
-      redis: pids.redis === null ? null : sampleProcess(pids.redis),
-      generators: pids.generators.map((pid) => sampleProcess(pid)),
-      subscriber: sampleProcess(process.pid),
-    })
-  }
-  let interval: NodeJS.Timeout | null = null
-  const first = setTimeout(() => {
-    take()
-    interval = setInterval(take, 1000)
-  }, Math.max(0, startAt - monoMs()))
-  return {
-    samples,
-    stop() {
-      clearTimeout(first)
-      if (interval) clearInterval(interval)
-      take()
-    },
   }
 }

@@ -4,8 +4,9 @@ import type { LatencySummary } from './latency.ts'
 import type { LoopStalls } from './loop-delay.ts'
 import type { ProcSample } from './proc-stats.ts'
 import type { RunResult, TimelinePoint } from './result.ts'
-import type { LoadOptions, Sample } from './run.ts'
-import type { TargetReport } from './targets.ts'
+import type { LoadOptions } from './load-options.ts'
+import type { Sample } from './sampler.ts'
+import type { TargetReport } from './target-spec.ts'
 import { DEFAULT_MQTT_VERSION, type MqttVersion } from '../simulation/mqtt-version.ts'
 
 export interface RunPieces {

@@ -1,48 +1,10 @@
 import { WardlabError } from '../util/errors.ts'
-import { startBrokerNode, type BrokerNodeContext, type PipelineReport } from './broker-node.ts'
+import { startBrokerNode, type BrokerNodeContext } from './broker-node.ts'
+import type { PipelineReport } from './target-spec.ts'
 import { startClusterTarget } from './cluster-target.ts'
 import type { LoopSecond } from './loop-delay.ts'
 import { startMosquitto } from './mosquitto.ts'
-
-/** on: the pipeline in a worker thread, as `wardlab start` runs it; inline: on the broker's own thread (as scenario runs do); off: none. */
-export const PIPELINE_MODES = ['on', 'off', 'inline'] as const
-export type PipelineMode = (typeof PIPELINE_MODES)[number]
-
-export type TargetSpec =
-  | { type: 'embedded'; pipeline: PipelineMode }
-  | { type: 'cluster'; nodes: number; pipeline: PipelineMode }
-  | { type: 'mosquitto' }
-  | { type: 'url'; url: string; host: string; port: number }
-
-/** What a target reports when it stops. */
-export interface TargetReport {
-  /** The pipeline's counts, summed over a cluster's nodes; null without a pipeline. */
-  pipeline: PipelineReport | null
-  /** Connections each broker node accepted (the subscriber's included); empty for a broker the bench did not start. */
-  clientsPerNode: number[]
-  /** Deliveries the broker nodes skipped to a subscriber too far behind; null for a broker the bench did not start. */
-  skippedDeliveries: number | null
-  /**
-   * Times a cluster's Redis closed a node's pub/sub connection for falling 32 MB behind (its
-   * output buffer limit): the messages in that buffer are gone. Null without a Redis.
-   */
-  subscriptionsDropped: number | null
-  /** The broker nodes' event-loop delay, worst per second (loop-delay.ts); null for a broker the bench did not start. */
-  loopDelay: LoopSecond[] | null
-}
-
-export interface RunningTarget {
-  host: string
-  /** One port per broker node: the subscriber connects to the first, the generators spread their connections over all. */
-  ports: number[]
-  /** The broker processes the bench started, one per node, for CPU and memory; empty for a remote one. */
-  brokerPids: number[]
-  /** A cluster's redis-server, sampled like the brokers; null without one. */
-  redisPid: number | null
-  /** Holds every connection in one local process, which the open-file limit applies to. */
-  local: boolean
-  stop(): Promise<TargetReport>
-}
+import type { PipelineMode, RunningTarget, TargetSpec } from './target-spec.ts'
 
 /** Nodes `--target cluster:N` may start: each is a process with its own event loop on a shared machine. */
 export const MAX_CLUSTER_NODES = 8

@@ -1,5 +1,5 @@
 import { Lab } from '../../lab/lab.ts'
-import type { PipelineMode } from '../../bench/targets.ts'
+import type { PipelineMode } from '../../bench/target-spec.ts'
 import { silentLogger } from '../../util/log.ts'
 import { benchRegistry } from '../../bench/bench-registry.ts'
 import { LoopDelayLog, type LoopSecond } from '../../bench/loop-delay.ts'
