@@ -1,4 +1,4 @@
-import { round } from '../src/simulation/rng.ts'
+import { round } from '../src/util/numbers.ts'
 
 /**
  * The infusion pump's drug library ("smart pump" guardrails): per drug a standard concentration,

@@ -4,7 +4,9 @@ import type { AlarmCondition } from '../src/simulation/alarm-latch.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
 import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
-import { hashString, round, smoothNoise } from '../src/simulation/rng.ts'
+import { hashString } from '../src/util/hash.ts'
+import { round } from '../src/util/numbers.ts'
+import { smoothNoise } from '../src/simulation/smooth-noise.ts'
 
 /**
  * A battery-powered wireless room sensor: temperature, humidity, oxygen and the pressure difference

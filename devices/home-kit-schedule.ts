@@ -1,5 +1,5 @@
 import { MEAL_HOURS } from '../src/simulation/physiology/daily-rhythm.ts'
-import { hashUnit } from '../src/simulation/rng.ts'
+import { hashUnit } from '../src/util/hash.ts'
 
 /**
  * When a hospital-at-home patient takes readings: a wearable oximeter every 5 min, a BP cuff a few

@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import type { DeviceContext } from '../src/simulation/device-kind.ts'
 import type { PatientModel } from '../src/simulation/physiology/vitals.ts'
-import { clamp, round } from '../src/simulation/rng.ts'
-import type { Rng } from '../src/simulation/rng.ts'
+import { clamp, round } from '../src/util/numbers.ts'
+import type { Rng } from '../src/util/rng.ts'
 
 /**
  * How a device turns the patient's true physiology into a number on its display: its own

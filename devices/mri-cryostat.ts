@@ -1,4 +1,4 @@
-import type { Rng } from '../src/simulation/rng.ts'
+import type { Rng } from '../src/util/rng.ts'
 
 /**
  * The MRI magnet's cryostat: liquid helium keeping the coil superconducting, a radiation shield

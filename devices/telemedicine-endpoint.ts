@@ -3,7 +3,9 @@ import { alarmSchema, statusSchema } from '../src/contract/channels.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
 import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
-import { clamp, hashString, round, smoothNoise } from '../src/simulation/rng.ts'
+import { clamp, round } from '../src/util/numbers.ts'
+import { hashString } from '../src/util/hash.ts'
+import { smoothNoise } from '../src/simulation/smooth-noise.ts'
 
 /**
  * A telemedicine cart or room endpoint: video calls arrive at random, and during a call it reports

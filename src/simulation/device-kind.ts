@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import type { OutboundChannel } from '../contract/topics.ts'
 import type { PatientModel } from './physiology/vitals.ts'
-import type { Rng } from './rng.ts'
+import type { Rng } from '../util/rng.ts'
 
 /**
  * The contract every device kind in `devices/` fulfils, like a Node-RED node: a small unit with a

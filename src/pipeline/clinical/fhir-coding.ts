@@ -1,5 +1,5 @@
 import type { CodeableConcept, Coding, Quantity } from 'fhir/r4.js'
-import { hashString } from '../../simulation/rng.ts'
+import { hashString } from '../../util/hash.ts'
 import type { MeasurementCode } from '../../simulation/device-kind.ts'
 
 /** Code systems as FHIR R4 names them (terminologies page; MDC per the PoCD IG). */
