@@ -1,5 +1,5 @@
 import { deviceKind } from '../../devices/index.ts'
-import { DRUGS, checkRate, type DrugId } from '../../devices/drug-library.ts'
+import { DRUGS, checkRate, type DrugId } from '../contract/devices/drug-library.ts'
 import type { DeviceEntry } from '../registry/schema.ts'
 import { telemetryRanges } from './field-ranges.ts'
 
