@@ -1,4 +1,4 @@
-import { deviceKind } from '../../../devices/index.ts'
+import { deviceContract } from '../../contract/devices/index.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { News2Result } from '../clinical/news2.ts'
 import { BandConfirmation } from '../clinical/band-confirmation.ts'
@@ -48,7 +48,7 @@ export function scoreStage(registry: HospitalRegistry, options: { confirmMs?: nu
       const patientId = message.context?.patientId
       const envelope = message.envelope
       if (!patientId || !envelope || message.device?.channel !== 'telemetry') return [message]
-      const values = news2Inputs(deviceKind(message.device.kind)!, envelope.data)
+      const values = news2Inputs(deviceContract(message.device.kind)!, envelope.data)
       if (!values) return [message]
       const patient = registry.patient(patientId)
       // Oxygen by mask or cannula reaches no device; the registry's admission state stands until a ventilator says otherwise.
