@@ -1,5 +1,5 @@
 import { deviceContract } from '../../contract/devices/index.ts'
-import { vitalSignObservations } from '../clinical/fhir.ts'
+import { vitalSignObservations } from '../../clinical/fhir.ts'
 import type { Output, PipelineMessage } from '../message.ts'
 import { compileRoute, type Route } from '../routing/rules.ts'
 import { compileTemplate } from '../routing/template.ts'

@@ -1,9 +1,9 @@
 import { deviceContract } from '../../contract/devices/index.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
-import type { News2Result } from '../clinical/news2.ts'
-import { BandConfirmation } from '../clinical/band-confirmation.ts'
-import { news2Inputs } from '../clinical/news2-inputs.ts'
-import { createNews2Tracker, type News2BandChange, type News2Tracker } from '../clinical/news2-tracker.ts'
+import type { News2Result } from '../../clinical/news2.ts'
+import { BandConfirmation } from '../../clinical/band-confirmation.ts'
+import { news2Inputs } from '../../clinical/news2-inputs.ts'
+import { createNews2Tracker, type News2BandChange, type News2Tracker } from '../../clinical/news2-tracker.ts'
 import type { PipelineMessage } from '../message.ts'
 import type { Stage } from '../stage.ts'
 

@@ -1,4 +1,4 @@
-import type { DeviceContract } from '../../contract/device-contract.ts'
+import type { DeviceContract } from '../contract/device-contract.ts'
 import type { News2Values } from './news2-tracker.ts'
 
 /**
