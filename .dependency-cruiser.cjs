@@ -19,7 +19,8 @@ const upward = (name, from, ...above) => ({
   severity: 'error',
   comment: `${name}: a module may not import a layer above its own (ARCHITECTURE.md, "Layers")`,
   from: { path: from },
-  to: { path: above.map((a) => a.slice(1, -1)).join('|').replace(/^/, '^(').concat(')') },
+  // Keep the trailing slash: without it `src/cli` would also match `src/clinical`.
+  to: { path: `^(${above.map((a) => a.slice(2, -2)).join('|')})/` },
 })
 
 module.exports = {

@@ -1,5 +1,9 @@
-import { z } from 'zod'
-import { alarmSchema, commandAckSchema, commandBaseSchema, statusSchema } from '../src/contract/channels.ts'
+import { bedsideMonitorContract } from '../src/contract/devices/bedside-monitor.ts'
+import type { MonitorCommand, MonitorOptions } from '../src/contract/devices/bedside-monitor.ts'
+import { DEFAULT_LIMITS, applyLimits } from '../src/contract/devices/monitor-limits.ts'
+import type { Limits } from '../src/contract/devices/monitor-limits.ts'
+import { MONITOR_FIELDS, MONITOR_PARAMETERS } from '../src/contract/devices/monitor-parameters.ts'
+import type { MonitorReading, MonitorSensor } from '../src/contract/devices/monitor-parameters.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import type { AlarmCondition } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
@@ -8,50 +12,21 @@ import type { Vitals } from '../src/simulation/physiology/vitals.ts'
 import { commandAck } from './command-ack.ts'
 import { attachedPatient, noisyReading } from './measurement.ts'
 import { physiologicalAlarms } from './monitor-alarms.ts'
-import { DEFAULT_LIMITS, applyLimits, limitsPatchSchema } from './monitor-limits.ts'
-import type { Limits } from './monitor-limits.ts'
-import { MONITOR_CODES, MONITOR_FIELDS, MONITOR_PARAMETERS, monitorTelemetrySchema } from './monitor-parameters.ts'
-import type { MonitorReading, MonitorSensor } from './monitor-parameters.ts'
+import { MONITOR_VITALS } from './monitor-vitals.ts'
 
 /**
- * A multiparameter bedside patient monitor: ECG heart rate and impedance respiration, pulse
- * oximetry, temperature every second; NIBP on its cuff cycle; EtCO2 with capnography. Physiological
- * alarms per monitor-alarms.ts, technical alarms from sensor and battery faults.
+ * How a simulated bedside monitor behaves (its contract: src/contract/devices/bedside-monitor.ts):
+ * ECG heart rate and impedance respiration, pulse oximetry, temperature every second; NIBP on its
+ * cuff cycle; EtCO2 with capnography. Physiological alarms per monitor-alarms.ts, technical alarms
+ * from sensor and battery faults.
  */
 
-const TICK_MS = 1000
 const MINUTE = 60_000
 /** A transport monitor runs about 5 h on its battery and warns at 10 % (about 30 min left). */
 const BATTERY_HOURS = 5
 const LOW_BATTERY_PCT = 10
 /** IEC 60601-1-8 leaves the audio-paused interval to the manufacturer; 2 min is common. */
 const MAX_AUDIO_PAUSE_S = 120
-
-const optionsSchema = z
-  .object({
-    /** Cuff cycle; clinically every 5–60 min (clinical.md), 1–4 min only for short STAT series. */
-    nibpIntervalMin: z.number().int().min(1).max(60).default(15),
-    capnography: z.boolean().default(false),
-    /** On battery while moving a patient; otherwise mains powered and no battery is reported. */
-    transport: z.boolean().default(false),
-    /** Changes to the default adult limits. */
-    limits: limitsPatchSchema.default({}),
-  })
-  .strict()
-  .superRefine((o, issues) => {
-    const result = applyLimits(DEFAULT_LIMITS, o.limits)
-    if ('error' in result) issues.addIssue({ code: 'custom', path: ['limits'], message: result.error })
-  })
-type MonitorOptions = z.infer<typeof optionsSchema>
-
-const commandSchema = z.discriminatedUnion('action', [
-  commandBaseSchema.extend({ action: z.literal('set-limits'), limits: limitsPatchSchema }).strict(),
-  commandBaseSchema.extend({ action: z.literal('silence'), seconds: z.number().int().positive().max(3600) }).strict(),
-])
-type MonitorCommand = z.infer<typeof commandSchema>
-
-/** Audible signals paused (IEC 60601-1-8 "audio paused"): the alarm conditions still stand and are still reported. */
-const audioPausedSchema = z.object({ type: z.literal('audio-paused'), seconds: z.number().int().positive(), until: z.number().int() }).strict()
 
 const TECHNICAL: Readonly<Record<'LEAD_OFF' | 'SPO2_PROBE_OFF' | 'LOW_BATTERY', AlarmCondition>> = {
   LEAD_OFF: { code: 'LEAD_OFF', category: 'technical', priority: 'low', message: 'ECG leads off' },
@@ -81,8 +56,8 @@ function sensorOn(state: MonitorState, options: MonitorOptions, sensor: MonitorS
 function measure(state: MonitorState, ctx: DeviceContext<MonitorOptions>, vitals: Vitals, cuffCycle: boolean): MonitorReading {
   const reading: MonitorReading = {}
   for (const field of MONITOR_FIELDS) {
-    const { sensor, vital, accuracy } = MONITOR_PARAMETERS[field]
-    if (sensor !== 'cuff' && sensorOn(state, ctx.options, sensor)) reading[field] = noisyReading(ctx.rng, vitals[vital], accuracy)
+    const { sensor, accuracy } = MONITOR_PARAMETERS[field]
+    if (sensor !== 'cuff' && sensorOn(state, ctx.options, sensor)) reading[field] = noisyReading(ctx.rng, vitals[MONITOR_VITALS[field]], accuracy)
   }
   if (cuffCycle) Object.assign(reading, cuffReading(ctx, vitals))
   return reading
@@ -105,25 +80,7 @@ function technicalAlarms(state: MonitorState): Emission[] {
   ]
 }
 
-export const bedsideMonitor = defineDeviceKind<MonitorOptions, MonitorState>({
-  kind: 'bedside-monitor',
-  title: 'Bedside patient monitor',
-  description: 'ECG heart rate, SpO2 and pulse rate, respiration and temperature every second, NIBP on a cuff cycle, optional EtCO2; IEC 60601-1-8 alarms with adjustable limits.',
-  needsPatient: true,
-  optionsSchema,
-  schemas: {
-    telemetry: monitorTelemetrySchema,
-    status: statusSchema,
-    alarm: alarmSchema,
-    event: z.discriminatedUnion('type', [commandAckSchema, audioPausedSchema]),
-    cmd: commandSchema,
-  },
-  // Numerics every second may drop one; alarms and answers must arrive.
-  qos: { telemetry: 0, status: 1, alarm: 1, event: 1 },
-  codes: MONITOR_CODES,
-  tickMs: () => TICK_MS,
-  storeAndForward: false,
-
+export const bedsideMonitor = defineDeviceKind<MonitorOptions, MonitorState>(bedsideMonitorContract, {
   init(ctx, now) {
     const limits = applyLimits(DEFAULT_LIMITS, ctx.options.limits)
     if ('error' in limits) throw new Error(limits.error)
@@ -148,7 +105,7 @@ export const bedsideMonitor = defineDeviceKind<MonitorOptions, MonitorState>({
     const reading = measure(state, ctx, vitals, cuffCycle)
     return [
       { channel: 'telemetry', data: reading },
-      ...physiologicalAlarms(state.alarms, { reading, rhythm: vitals.rhythm, limits: state.limits, nibpMeasured: cuffCycle }, TICK_MS),
+      ...physiologicalAlarms(state.alarms, { reading, rhythm: vitals.rhythm, limits: state.limits, nibpMeasured: cuffCycle }, bedsideMonitorContract.tickMs(ctx.options)),
       ...technicalAlarms(state),
     ]
   },

@@ -1,19 +1,20 @@
-import { z } from 'zod'
-import { alarmSchema, statusSchema } from '../src/contract/channels.ts'
+import { environmentSensorContract } from '../src/contract/devices/environment-sensor.ts'
+import type { EnvOptions, RoomType } from '../src/contract/devices/environment-sensor.ts'
 import type { AlarmCondition } from '../src/simulation/alarm-latch.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
 import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
-import { hashString, round, smoothNoise } from '../src/simulation/rng.ts'
+import { smoothNoise } from '../src/simulation/smooth-noise.ts'
+import { hashString } from '../src/util/hash.ts'
+import { round } from '../src/util/numbers.ts'
 
 /**
- * A battery-powered wireless room sensor: temperature, humidity, oxygen and the pressure difference
- * to the corridor, with a door contact. Isolation rooms and theatres depend on that difference to
- * keep air flowing the right way; doors and ventilation faults are what break it.
+ * How a simulated room sensor behaves (its contract: src/contract/devices/environment-sensor.ts):
+ * a battery-powered wireless room sensor reporting temperature, humidity, oxygen and the pressure
+ * difference to the corridor, with a door contact. Isolation rooms and theatres depend on that
+ * difference to keep air flowing the right way; doors and ventilation faults are what break it.
  */
 
-/** Every 10 s: a door opening lasts 10–30 s and must show up as a dip, not vanish between samples. */
-const TICK_MS = 10_000
 const MS_PER_HOUR = 3_600_000
 /**
  * Room pressure monitors hold a pressure alarm back while a door is open (typically 30–60 s), so
@@ -41,9 +42,7 @@ const ROOMS = {
   'isolation-positive': { setpointPa: 8, pressureLimitsPa: [2.5, 15], tempSetpointC: 21.5, tempLimitsC: [18, 26], doorsPerHour: 4 },
   theatre: { setpointPa: 18, pressureLimitsPa: [10, 25], tempSetpointC: 20, tempLimitsC: [18, 25], doorsPerHour: 6 },
   general: { setpointPa: 0, pressureLimitsPa: null, tempSetpointC: 22, tempLimitsC: [18, 28], doorsPerHour: 10 },
-} as const
-type RoomType = keyof typeof ROOMS
-const ROOM_TYPES = Object.keys(ROOMS) as [RoomType, ...RoomType[]]
+} as const satisfies Record<RoomType, { setpointPa: number; pressureLimitsPa: readonly [number, number] | null; tempSetpointC: number; tempLimitsC: readonly [number, number]; doorsPerHour: number }>
 
 /**
  * Random incidents: a ventilation fault (fan trip, damper stuck) lets the pressure difference collapse
@@ -60,32 +59,6 @@ const TAU_MS = { pressure: 2 * 60_000, heat: 30 * 60_000, leak: 10 * 60_000 }
 const VENTILATION_FAILURE_WARMING_C = 6
 /** A leak bad enough to matter displaces about an eighth of the room's air (O2 about 18.3 %). */
 const GAS_LEAK_DISPLACEMENT = 0.125
-
-const optionsSchema = z
-  .object({
-    room: z.enum(ROOM_TYPES).default('general'),
-    /** Door openings per hour; the room type's usual traffic when left out. */
-    doorOpeningsPerHour: z.number().min(0).max(120).optional(),
-    incidentsPerDay: z.number().min(0).max(48).default(0.1),
-    /** Battery at start; drawn between 30 and 100 % when left out, as a fleet is never all new. */
-    batteryPct: z.number().min(0).max(100).optional(),
-  })
-  .strict()
-type EnvOptions = z.infer<typeof optionsSchema>
-
-const telemetrySchema = z
-  .object({
-    room: z.enum(ROOM_TYPES),
-    temperatureC: z.number().min(-20).max(60),
-    humidityPct: z.number().min(0).max(100),
-    pressurePa: z.number().min(-100).max(100),
-    pressureSetpointPa: z.number(),
-    o2Pct: z.number().min(0).max(100),
-    batteryPct: z.number().min(0).max(100),
-  })
-  .strict()
-
-const doorEventSchema = z.object({ type: z.literal('door'), open: z.boolean() }).strict()
 
 interface EnvState {
   doorOpenUntil: number
@@ -185,24 +158,7 @@ function updateAlarms(s: EnvState, options: EnvOptions, r: Readings): Emission[]
   return out
 }
 
-export const environmentSensor = defineDeviceKind<EnvOptions, EnvState>({
-  kind: 'environment-sensor',
-  title: 'Room environment sensor',
-  description: 'Wireless battery sensor for isolation rooms, theatres and wards: temperature, humidity, oxygen, pressure difference to the corridor and a door contact.',
-  needsPatient: false,
-  optionsSchema,
-  schemas: { telemetry: telemetrySchema, status: statusSchema, alarm: alarmSchema, event: doorEventSchema },
-  qos: { telemetry: 0, status: 1, alarm: 1, event: 1 },
-  codes: {
-    temperatureC: { display: 'Room air temperature', ucum: 'Cel' },
-    humidityPct: { display: 'Room relative humidity', ucum: '%' },
-    pressurePa: { display: 'Pressure difference to corridor', ucum: 'Pa' },
-    pressureSetpointPa: { display: 'Pressure difference setpoint', ucum: 'Pa' },
-    o2Pct: { display: 'Room oxygen', ucum: '%' },
-    batteryPct: { display: 'Battery charge', ucum: '%' },
-  },
-  tickMs: () => TICK_MS,
-  storeAndForward: false,
+export const environmentSensor = defineDeviceKind<EnvOptions, EnvState>(environmentSensorContract, {
   init(ctx, now) {
     return {
       doorOpenUntil: 0,

@@ -1,5 +1,6 @@
+import type { MealContext } from '../src/contract/devices/hospital-at-home-kit.ts'
 import { MEAL_HOURS } from '../src/simulation/physiology/daily-rhythm.ts'
-import { hashUnit } from '../src/simulation/rng.ts'
+import { hashUnit } from '../src/util/hash.ts'
 
 /**
  * When a hospital-at-home patient takes readings: a wearable oximeter every 5 min, a BP cuff a few
@@ -7,9 +8,6 @@ import { hashUnit } from '../src/simulation/rng.ts'
  * a reading is skipped, as at home. A pure function of the kit's key and the time window, so the
  * plan never depends on how often the gateway wakes up.
  */
-
-export const MEAL_CONTEXTS = ['fasting', 'before-meal', 'after-meal', 'bedtime'] as const
-export type MealContext = (typeof MEAL_CONTEXTS)[number]
 
 export type PlannedReading = { sensor: 'pulse-oximeter'; at: number } | { sensor: 'bp-cuff'; at: number } | { sensor: 'glucometer'; at: number; mealContext: MealContext }
 

@@ -8,8 +8,10 @@ import { telemedicineEndpoint } from './telemedicine-endpoint.ts'
 import { ventilator } from './ventilator.ts'
 
 /**
- * Every device kind wardlab can simulate and validate, by registry `kind`. Adding a kind is one
- * file in this folder and one line here.
+ * Every device kind the simulator can run, by registry `kind`: each kind's contract
+ * (src/contract/devices/) joined with its behaviour (a file in this folder). Adding a kind is one
+ * contract file in src/contract/devices/, one behaviour file here, and one line in each folder's
+ * index (this one and src/contract/devices/index.ts).
  */
 const kinds: DeviceKind<any, any>[] = [
   bedsideMonitor,

@@ -1,5 +1,6 @@
-import { round, smoothNoise } from '../src/simulation/rng.ts'
-import type { Rng } from '../src/simulation/rng.ts'
+import { round } from '../src/util/numbers.ts'
+import { smoothNoise } from '../src/simulation/smooth-noise.ts'
+import type { Rng } from '../src/util/rng.ts'
 
 /**
  * The fluid path downstream of an infusion pump: the pressure its sensor reads, occlusions and air.

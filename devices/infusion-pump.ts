@@ -1,31 +1,30 @@
-import { z } from 'zod'
-import { alarmSchema, commandAckSchema, commandBaseSchema, statusSchema } from '../src/contract/channels.ts'
+import { DRUGS, checkRate, doseRate } from '../src/contract/devices/drug-library.ts'
+import type { Drug } from '../src/contract/devices/drug-library.ts'
+import { infusionPumpContract } from '../src/contract/devices/infusion-pump.ts'
+import type { PumpCause, PumpCommand, PumpOptions, PumpStatus } from '../src/contract/devices/infusion-pump.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
 import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
-import { clamp, hashString, round } from '../src/simulation/rng.ts'
+import { hashString } from '../src/util/hash.ts'
+import { clamp, round } from '../src/util/numbers.ts'
 import { commandAck } from './command-ack.ts'
-import { DOSE_UNITS, DRUG_IDS, DRUGS, checkRate, doseRate } from './drug-library.ts'
-import type { Drug } from './drug-library.ts'
 import { clearLine, isOccluded, measuredPressure, newLine, stepLine } from './infusion-line.ts'
 import type { InfusionLine } from './infusion-line.ts'
 import { VolumeMeter } from './infusion-volume.ts'
 
 /**
- * A large-volume or syringe infusion pump: drug library guardrails (drug-library.ts), exact volume
- * accounting (infusion-volume.ts), the downstream line (infusion-line.ts), and here the pump's
- * control: status, alarms that stop it, commands, battery, and the nurse who answers it.
+ * How a simulated large-volume or syringe infusion pump behaves (its contract, with the drug
+ * library: src/contract/devices/infusion-pump.ts): exact volume accounting (infusion-volume.ts),
+ * the downstream line (infusion-line.ts), and here the pump's control: status, alarms that stop
+ * it, commands, battery, and the nurse who answers it.
  */
 
-const TICK_MS = 1000
 /**
  * Telemetry every 5 s: rates change only by command, so this is for trends (line pressure building
  * towards an occlusion) and remaining time; alarms and command answers still go out on the 1 s tick.
  */
 const TELEMETRY_EVERY_TICKS = 5
 const MS_PER_HOUR = 3_600_000
-/** Pump hardware range, mL/h (a typical syringe / large-volume pump: 0.1–1,200). */
-const MAX_RATE_ML_H = 1200
 /** Mains unplugged: about 8 h of running on battery; a flat battery recharges in about 4 h. */
 const BATTERY_DRAIN_PCT_PER_HOUR = 12.5
 const BATTERY_CHARGE_PCT_PER_HOUR = 25
@@ -35,76 +34,8 @@ const LOW_BATTERY_PCT = 10
 const NURSE_RESPONSE_MIN = [2, 10] as const
 const NURSE_RETRY_MS = 5 * 60_000
 
-const STATUSES = ['running', 'paused', 'alarm', 'kvo', 'completed'] as const
-type PumpStatus = (typeof STATUSES)[number]
-const CAUSES = ['command', 'bedside-nurse', 'vtbi-complete', 'occlusion', 'air-in-line', 'battery-depleted', 'alarm-cleared'] as const
-type Cause = (typeof CAUSES)[number]
 /** High-priority alarms stop the infusion (clinical.md); each maps to the cause it reports. */
-const STOPPING_ALARMS = { OCCLUSION: 'occlusion', AIR_IN_LINE: 'air-in-line', BATTERY_DEPLETED: 'battery-depleted' } as const satisfies Record<string, Cause>
-
-const optionsSchema = z
-  .object({
-    drug: z.enum(DRUG_IDS).default('noradrenaline'),
-    /** Programmed rate; the drug's usual rate when left out. */
-    rateMlH: z.number().positive().max(MAX_RATE_ML_H).optional(),
-    /** Volume to be infused; the container volume when left out. */
-    vtbiMl: z.number().positive().max(5000).optional(),
-    /** Keep-vein-open rate after the VTBI; 0 turns KVO off (status `completed`). */
-    kvoMlH: z.number().min(0).max(20).optional(),
-    patientWeightKg: z.number().min(1).max(300).default(70),
-    /** Adjustable up to 1,034 mmHg (20 psi); venous lines want it low (clinical.md). */
-    occlusionLimitMmHg: z.number().min(50).max(1034).default(300),
-    onMains: z.boolean().default(true),
-    running: z.boolean().default(true),
-    /** Kinked lines and air bubbles happen at random. */
-    randomIncidents: z.boolean().default(true),
-    /** A simulated nurse clears stopped pumps and swaps finished containers. */
-    bedsideCare: z.boolean().default(true),
-  })
-  .strict()
-  .superRefine((o, issues) => {
-    const drug: Drug = DRUGS[o.drug]
-    const check = checkRate(drug, o.rateMlH ?? drug.usualRateMlH, o.patientWeightKg, true)
-    if (!check.allowed) issues.addIssue({ code: 'custom', path: ['rateMlH'], message: check.reason })
-  })
-type PumpOptions = z.infer<typeof optionsSchema>
-
-const telemetrySchema = z
-  .object({
-    drug: z.enum(DRUG_IDS),
-    concentration: z.number().positive(),
-    concentrationUnit: z.enum(['ug/mL', 'mg/mL', '[iU]/mL']),
-    status: z.enum(STATUSES),
-    /** Flow delivered now (0 when stopped, the KVO rate in KVO). */
-    rateMlH: z.number().min(0).max(MAX_RATE_ML_H),
-    setRateMlH: z.number().positive().max(MAX_RATE_ML_H),
-    doseRate: z.number().min(0).nullable(),
-    doseUnit: z.enum(Object.keys(DOSE_UNITS) as [keyof typeof DOSE_UNITS]).nullable(),
-    vtbiMl: z.number().positive(),
-    volumeInfusedMl: z.number().min(0),
-    vtbiRemainingMl: z.number().min(0),
-    timeRemainingMin: z.number().min(0).nullable(),
-    linePressureMmHg: z.number().min(0).max(1500),
-    occlusionLimitMmHg: z.number().min(50).max(1034),
-    batteryPct: z.number().min(0).max(100),
-    onMains: z.boolean(),
-  })
-  .strict()
-
-const statusChangedSchema = z
-  .object({ type: z.literal('status-changed'), from: z.enum(STATUSES), to: z.enum(STATUSES), cause: z.enum(CAUSES), rateMlH: z.number().min(0) })
-  .strict()
-
-const commandSchema = commandBaseSchema
-  .extend({
-    action: z.enum(['start', 'pause', 'change-rate']),
-    rate: z.number().positive().max(MAX_RATE_ML_H).optional(),
-    /** The clinician confirmed a rate beyond a soft limit. Hard limits ignore it. */
-    override: z.boolean().optional(),
-  })
-  .strict()
-  .refine((c) => c.action !== 'change-rate' || c.rate !== undefined, { message: 'change-rate needs a rate', path: ['rate'] })
-type PumpCommand = z.infer<typeof commandSchema>
+const STOPPING_ALARMS = { OCCLUSION: 'occlusion', AIR_IN_LINE: 'air-in-line', BATTERY_DEPLETED: 'battery-depleted' } as const satisfies Record<string, PumpCause>
 
 interface PumpState {
   drug: Drug
@@ -128,7 +59,7 @@ function kvoRate(s: PumpState, options: PumpOptions): number {
 }
 
 /** The only place flow changes, so every change is announced. */
-function changeStatus(s: PumpState, to: PumpStatus, flowMlH: number, cause: Cause, at: number): Emission[] {
+function changeStatus(s: PumpState, to: PumpStatus, flowMlH: number, cause: PumpCause, at: number): Emission[] {
   s.volume.setFlow(at, flowMlH)
   const from = s.status
   s.status = to
@@ -182,7 +113,7 @@ function updateAlarms(s: PumpState, ctx: DeviceContext<PumpOptions>, now: number
   return out
 }
 
-function start(s: PumpState, now: number, cause: Cause): Outcome {
+function start(s: PumpState, now: number, cause: PumpCause): Outcome {
   const blocking = Object.keys(STOPPING_ALARMS).filter((code) => s.alarms.isActive(code))
   if (blocking.length > 0) return { accepted: false, reason: `cannot start while ${blocking.join(', ')} is active`, emissions: [] }
   if (s.status === 'running') return { accepted: false, reason: 'already running', emissions: [] }
@@ -245,34 +176,7 @@ function telemetry(s: PumpState, ctx: DeviceContext<PumpOptions>, now: number): 
   }
 }
 
-export const infusionPump = defineDeviceKind<PumpOptions, PumpState>({
-  kind: 'infusion-pump',
-  title: 'Infusion pump',
-  description: 'Syringe or large-volume pump with a drug library (soft and hard limits), exact volume accounting, occlusion and air-in-line alarms, KVO and battery.',
-  needsPatient: false,
-  optionsSchema,
-  schemas: {
-    telemetry: telemetrySchema,
-    status: statusSchema,
-    alarm: alarmSchema,
-    event: z.discriminatedUnion('type', [commandAckSchema, statusChangedSchema]),
-    cmd: commandSchema,
-  },
-  qos: { telemetry: 0, status: 1, alarm: 1, event: 1 },
-  codes: {
-    rateMlH: { display: 'Pump flow rate', ucum: 'mL/h', mdc: { code: 157784, name: 'MDC_FLOW_FLUID_PUMP' } },
-    volumeInfusedMl: { display: 'Volume delivered', ucum: 'mL', mdc: { code: 157864, name: 'MDC_VOL_FLUID_DELIV' } },
-    vtbiRemainingMl: { display: 'Volume to be infused remaining', ucum: 'mL', mdc: { code: 157872, name: 'MDC_VOL_FLUID_TBI_REMAIN' } },
-    // The unit is the drug's (`doseUnit`); ug/kg/min is the unit of weight-based vasoactive drugs.
-    doseRate: { display: 'Dose rate (unit in doseUnit)', ucum: 'ug/kg/min', mdc: { code: 157924, name: 'MDC_RATE_DOSE' } },
-    setRateMlH: { display: 'Programmed rate', ucum: 'mL/h' },
-    vtbiMl: { display: 'Volume to be infused', ucum: 'mL' },
-    timeRemainingMin: { display: 'Time remaining', ucum: 'min' },
-    linePressureMmHg: { display: 'Downstream line pressure', ucum: 'mm[Hg]' },
-    batteryPct: { display: 'Battery charge', ucum: '%' },
-  },
-  tickMs: () => TICK_MS,
-  storeAndForward: false,
+export const infusionPump = defineDeviceKind<PumpOptions, PumpState>(infusionPumpContract, {
   init(ctx, now) {
     const drug: Drug = DRUGS[ctx.options.drug]
     const setRateMlH = ctx.options.rateMlH ?? drug.usualRateMlH

@@ -1,9 +1,9 @@
+import type { Limit, LimitedField, Limits } from '../src/contract/devices/monitor-limits.ts'
+import { MONITOR_PARAMETERS } from '../src/contract/devices/monitor-parameters.ts'
+import type { MonitorReading } from '../src/contract/devices/monitor-parameters.ts'
 import type { AlarmCondition, AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import type { Emission } from '../src/simulation/device-kind.ts'
 import type { Rhythm } from '../src/simulation/physiology/vitals.ts'
-import type { Limit, LimitedField, Limits } from './monitor-limits.ts'
-import { MONITOR_PARAMETERS } from './monitor-parameters.ts'
-import type { MonitorReading } from './monitor-parameters.ts'
 
 /**
  * Physiological alarms of a bedside monitor with IEC 60601-1-8 priorities: high for

@@ -1,4 +1,5 @@
-import type { Rng } from '../src/simulation/rng.ts'
+import type { MagnetDesign } from '../src/contract/devices/mri-scanner.ts'
+import type { Rng } from '../src/util/rng.ts'
 
 /**
  * The MRI magnet's cryostat: liquid helium keeping the coil superconducting, a radiation shield
@@ -15,9 +16,7 @@ const MS_PER_HOUR = 3_600_000
 export const MAGNETS = {
   conventional: { capacityL: 1700, healthyBoilOffLh: [0.005, 0.025], coldHeadOffBoilOffLh: 1.5 },
   sealed: { capacityL: 7, healthyBoilOffLh: [0, 0.0005], coldHeadOffBoilOffLh: 0.05 },
-} as const
-export type MagnetDesign = keyof typeof MAGNETS
-export const MAGNET_DESIGNS = Object.keys(MAGNETS) as [MagnetDesign, ...MagnetDesign[]]
+} as const satisfies Record<MagnetDesign, { capacityL: number; healthyBoilOffLh: readonly [number, number]; coldHeadOffBoilOffLh: number }>
 
 /** Liquid helium boils at 4.2 K at atmospheric pressure; the cold head keeps the radiation shield near 40 K. */
 export const MAGNET_K = 4.2

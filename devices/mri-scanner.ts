@@ -1,21 +1,21 @@
-import { z } from 'zod'
-import { alarmSchema, commandAckSchema, commandBaseSchema, statusSchema } from '../src/contract/channels.ts'
+import { MRI_PROTOCOLS, SAR_NORMAL_MODE_WKG, mriScannerContract } from '../src/contract/devices/mri-scanner.ts'
+import type { MriCause, MriCommand, MriOptions, MriProtocol, MriScanState } from '../src/contract/devices/mri-scanner.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
 import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
-import { hashString, round, smoothNoise } from '../src/simulation/rng.ts'
+import { smoothNoise } from '../src/simulation/smooth-noise.ts'
+import { hashString } from '../src/util/hash.ts'
+import { round } from '../src/util/numbers.ts'
 import { commandAck } from './command-ack.ts'
-import { MAGNET_DESIGNS, MAGNET_K, boilOffLh, levelPct, lossPctPerDay, newCryostat, stepCryostat } from './mri-cryostat.ts'
+import { MAGNET_K, boilOffLh, levelPct, lossPctPerDay, newCryostat, stepCryostat } from './mri-cryostat.ts'
 import type { Cryostat } from './mri-cryostat.ts'
 
 /**
- * An MRI scanner as clinical engineering and the vendor's remote service see it: the exam cycle
- * (idle → preparing → scanning → idle, plus service), the magnet's cryostat (mri-cryostat.ts), and
- * the scan room's air. Figures from clinical.md unless marked assumed.
+ * How a simulated MRI scanner behaves (its contract: src/contract/devices/mri-scanner.ts): the exam
+ * cycle (idle → preparing → scanning → idle, plus service), the magnet's cryostat
+ * (mri-cryostat.ts), and the scan room's air. Figures from clinical.md unless marked assumed.
  */
 
-/** Every 10 s: cryogen values move over hours, exams over minutes; 10 s still catches a quench's oxygen dip. */
-const TICK_MS = 10_000
 const MS_PER_HOUR = 3_600_000
 
 /** 1 L of liquid helium expands to about 0.757 m³ of gas at room temperature. */
@@ -27,81 +27,26 @@ const ROOM_M3 = 100
 const ROOM_AIR_TAU_MS = 5 * 60_000
 const ROOM_O2_PCT = 20.9
 const O2_HAZARD_PCT = 19
-/** IEC 60601-2-33 normal operating mode: whole-body SAR at most 2 W/kg. */
-const SAR_NORMAL_MODE_WKG = 2
 const GRADIENT_IDLE_C = 22
 const GRADIENT_TAU_MS = 15 * 60_000
 
 /** Typical protocols: scan time range in minutes, whole-body SAR at its heaviest sequences, gradient heating. */
-const PROTOCOLS = [
-  { name: 'brain-routine', minutes: [15, 25], sarWkg: 1.0, gradientRiseC: 9 },
-  { name: 'brain-stroke', minutes: [8, 15], sarWkg: 0.8, gradientRiseC: 7 },
-  { name: 'cervical-spine', minutes: [15, 25], sarWkg: 1.3, gradientRiseC: 10 },
-  { name: 'lumbar-spine', minutes: [15, 25], sarWkg: 1.6, gradientRiseC: 11 },
-  { name: 'knee', minutes: [15, 25], sarWkg: 0.6, gradientRiseC: 8 },
-  { name: 'abdomen-liver', minutes: [25, 40], sarWkg: 1.8, gradientRiseC: 14 },
-  { name: 'prostate-multiparametric', minutes: [30, 40], sarWkg: 1.6, gradientRiseC: 13 },
-  { name: 'cardiac', minutes: [40, 60], sarWkg: 1.7, gradientRiseC: 16 },
-] as const
+const PROTOCOL_PROFILES = {
+  'brain-routine': { minutes: [15, 25], sarWkg: 1.0, gradientRiseC: 9 },
+  'brain-stroke': { minutes: [8, 15], sarWkg: 0.8, gradientRiseC: 7 },
+  'cervical-spine': { minutes: [15, 25], sarWkg: 1.3, gradientRiseC: 10 },
+  'lumbar-spine': { minutes: [15, 25], sarWkg: 1.6, gradientRiseC: 11 },
+  knee: { minutes: [15, 25], sarWkg: 0.6, gradientRiseC: 8 },
+  'abdomen-liver': { minutes: [25, 40], sarWkg: 1.8, gradientRiseC: 14 },
+  'prostate-multiparametric': { minutes: [30, 40], sarWkg: 1.6, gradientRiseC: 13 },
+  cardiac: { minutes: [40, 60], sarWkg: 1.7, gradientRiseC: 16 },
+} as const satisfies Record<MriProtocol, { minutes: readonly [number, number]; sarWkg: number; gradientRiseC: number }>
+/** In the contract's order, which is the order the schedule draws from. */
+const PROTOCOLS = MRI_PROTOCOLS.map((name) => ({ name, ...PROTOCOL_PROFILES[name] }))
 type Protocol = (typeof PROTOCOLS)[number]
-const PROTOCOL_NAMES = PROTOCOLS.map((p) => p.name) as [Protocol['name'], ...Protocol['name'][]]
 /** Positioning and coils take 3–8 min; the room turns over in 2–20 min between patients. */
 const PREPARING_MIN = [3, 8] as const
 const TURNOVER_MIN = [2, 20] as const
-
-const STATES = ['idle', 'preparing', 'scanning', 'service'] as const
-type ScanState = (typeof STATES)[number]
-const CAUSES = ['schedule', 'command', 'quench'] as const
-type Cause = (typeof CAUSES)[number]
-
-const optionsSchema = z
-  .object({
-    magnet: z.enum(MAGNET_DESIGNS).default('conventional'),
-    fieldT: z.union([z.literal(1.5), z.literal(3)]).default(1.5),
-    /** Helium level at start; drawn between 70 and 95 % when left out. */
-    heliumLevelPct: z.number().min(0).max(100).optional(),
-    /** Refill threshold: below it the vendor's remote monitoring raises a high-urgency alert. */
-    heliumLowPct: z.number().min(0).max(100).default(50),
-    /** Loss faster than this (per day, of capacity) is "falling too fast". */
-    heliumLossAlarmPctPerDay: z.number().positive().default(1),
-  })
-  .strict()
-type MriOptions = z.infer<typeof optionsSchema>
-
-const telemetrySchema = z
-  .object({
-    state: z.enum(STATES),
-    examId: z.string().nullable(),
-    protocol: z.enum(PROTOCOL_NAMES).nullable(),
-    fieldT: z.number().min(0).max(3),
-    magnet: z.enum(MAGNET_DESIGNS),
-    heliumLevelPct: z.number().min(0).max(100),
-    boilOffLh: z.number().min(0),
-    heliumLossPctPerDay: z.number().min(0),
-    magnetTempK: z.number().positive(),
-    shieldTempK: z.number().positive(),
-    coldHead: z.enum(['running', 'stopped']),
-    compressor: z.enum(['running', 'tripped']),
-    gradientCoilTempC: z.number(),
-    sarWkg: z.number().min(0).max(SAR_NORMAL_MODE_WKG),
-    roomTempC: z.number(),
-    roomHumidityPct: z.number().min(0).max(100),
-    roomO2Pct: z.number().min(0).max(100),
-  })
-  .strict()
-
-const examFields = { examId: z.string(), protocol: z.enum(PROTOCOL_NAMES) }
-const eventSchema = z.discriminatedUnion('type', [
-  commandAckSchema,
-  z.object({ type: z.literal('state-changed'), from: z.enum(STATES), to: z.enum(STATES), cause: z.enum(CAUSES) }).strict(),
-  z.object({ type: z.literal('exam-started'), ...examFields, plannedScanMin: z.number().positive() }).strict(),
-  z.object({ type: z.literal('exam-completed'), ...examFields, scanMin: z.number().positive(), totalMin: z.number().positive() }).strict(),
-  z.object({ type: z.literal('exam-aborted'), ...examFields, reason: z.literal('quench') }).strict(),
-  z.object({ type: z.literal('quench'), heliumVentedL: z.number().min(0) }).strict(),
-])
-
-const commandSchema = commandBaseSchema.extend({ action: z.literal('set-state'), state: z.enum(['service', 'idle']) }).strict()
-type MriCommand = z.infer<typeof commandSchema>
 
 interface Exam {
   id: string
@@ -112,7 +57,7 @@ interface Exam {
 }
 
 interface MriState {
-  mode: ScanState
+  mode: MriScanState
   /** When the current idle gap, preparation or scan ends. */
   modeUntil: number
   exam: Exam | null
@@ -130,7 +75,7 @@ interface MriState {
 
 const minutes = (ctx: DeviceContext<MriOptions>, range: readonly [number, number]) => ctx.rng.uniform(range[0], range[1]) * 60_000
 
-function setMode(s: MriState, to: ScanState, cause: Cause, until: number): Emission[] {
+function setMode(s: MriState, to: MriScanState, cause: MriCause, until: number): Emission[] {
   const from = s.mode
   s.mode = to
   s.modeUntil = until
@@ -242,29 +187,7 @@ function setState(s: MriState, command: MriCommand, now: number): { accepted: bo
   return { accepted: true, emissions: setMode(s, 'idle', 'command', now) }
 }
 
-export const mriScanner = defineDeviceKind<MriOptions, MriState>({
-  kind: 'mri-scanner',
-  title: 'MRI scanner',
-  description: 'MRI exam cycle with service mode, helium level and boil-off, cold head, shield and magnet temperatures, SAR, gradient heating and scan-room oxygen.',
-  needsPatient: false,
-  optionsSchema,
-  schemas: { telemetry: telemetrySchema, status: statusSchema, alarm: alarmSchema, event: eventSchema, cmd: commandSchema },
-  qos: { telemetry: 0, status: 1, alarm: 1, event: 1 },
-  codes: {
-    heliumLevelPct: { display: 'Helium level', ucum: '%' },
-    boilOffLh: { display: 'Helium boil-off', ucum: 'L/h' },
-    heliumLossPctPerDay: { display: 'Helium level loss rate', ucum: '%/d' },
-    magnetTempK: { display: 'Magnet temperature', ucum: 'K' },
-    shieldTempK: { display: 'Radiation shield temperature', ucum: 'K' },
-    gradientCoilTempC: { display: 'Gradient coil temperature', ucum: 'Cel' },
-    sarWkg: { display: 'Whole-body SAR', ucum: 'W/kg' },
-    fieldT: { display: 'Main field strength', ucum: 'T' },
-    roomTempC: { display: 'Scan room temperature', ucum: 'Cel' },
-    roomHumidityPct: { display: 'Scan room relative humidity', ucum: '%' },
-    roomO2Pct: { display: 'Scan room oxygen', ucum: '%' },
-  },
-  tickMs: () => TICK_MS,
-  storeAndForward: false,
+export const mriScanner = defineDeviceKind<MriOptions, MriState>(mriScannerContract, {
   init(ctx, now) {
     const level = ctx.options.heliumLevelPct ?? ctx.rng.uniform(70, 95)
     return {

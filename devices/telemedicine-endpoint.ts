@@ -1,21 +1,19 @@
-import { z } from 'zod'
-import { alarmSchema, statusSchema } from '../src/contract/channels.ts'
+import { telemedicineEndpointContract } from '../src/contract/devices/telemedicine-endpoint.ts'
+import type { CallQuality, LinkType, SessionPhase, TeleOptions } from '../src/contract/devices/telemedicine-endpoint.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
 import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
-import { clamp, hashString, round, smoothNoise } from '../src/simulation/rng.ts'
+import { smoothNoise } from '../src/simulation/smooth-noise.ts'
+import { hashString } from '../src/util/hash.ts'
+import { clamp, round } from '../src/util/numbers.ts'
 
 /**
- * A telemedicine cart or room endpoint: video calls arrive at random, and during a call it reports
- * WebRTC statistics (RTCStatsReport: outbound-rtp and remote-inbound-rtp) with a call-quality class.
- * The network drifts smoothly, so quality degrades and recovers as real links do.
+ * How a simulated telemedicine endpoint behaves (its contract:
+ * src/contract/devices/telemedicine-endpoint.ts): video calls arrive at random, and during a call
+ * it reports WebRTC statistics with a call-quality class. The network drifts smoothly, so quality
+ * degrades and recovers as real links do.
  */
 
-/**
- * One statistics interval every 5 s: browsers sample getStats about once a second, but a 5 s window
- * smooths per-second burstiness and still flags a poor call within 15 s (three intervals).
- */
-const TICK_MS = 5000
 /** Quality must stay poor (or stay better) for three intervals before the alarm starts (or ends). */
 const POOR_DELAY_INTERVALS = 3
 /** A technical alarm of low priority: the call goes on, someone should look at the network. */
@@ -30,11 +28,7 @@ const LINKS = {
   wired: { baseCongestion: 0.05, swing: 0.2, baseRttMs: 25, connectFailure: 0.01 },
   wifi: { baseCongestion: 0.15, swing: 0.35, baseRttMs: 40, connectFailure: 0.02 },
   cellular: { baseCongestion: 0.3, swing: 0.55, baseRttMs: 70, connectFailure: 0.05 },
-} as const
-type Link = keyof typeof LINKS
-
-export const CALL_QUALITIES = ['good', 'fair', 'poor'] as const
-export type CallQuality = (typeof CALL_QUALITIES)[number]
+} as const satisfies Record<LinkType, { baseCongestion: number; swing: number; baseRttMs: number; connectFailure: number }>
 
 /**
  * Call-quality thresholds from clinical.md: loss < 1 % good, > 5 % poor; RTT < 100 ms good, > 450 ms
@@ -70,40 +64,6 @@ function frameSize(kbps: number): string {
   return kbps >= 900 ? '1280x720' : kbps >= 450 ? '960x540' : kbps >= 250 ? '640x360' : '320x180'
 }
 
-const optionsSchema = z
-  .object({
-    link: z.enum(Object.keys(LINKS) as [Link, ...Link[]]).default('wifi'),
-    /** Mean rate of incoming calls (Poisson). */
-    callsPerHour: z.number().positive().max(60).default(1),
-    /** Mean consultation length; each call lasts 40–160 % of it. */
-    meanCallMin: z.number().positive().max(240).default(15),
-  })
-  .strict()
-type TeleOptions = z.infer<typeof optionsSchema>
-
-const PHASES = ['idle', 'connecting', 'in-call', 'ended'] as const
-type Phase = (typeof PHASES)[number]
-
-const telemetrySchema = z
-  .object({
-    sessionId: z.string(),
-    rttMs: z.number().min(0),
-    jitterMs: z.number().min(0),
-    packetLossPct: z.number().min(0).max(100),
-    bitrateKbps: z.number().min(0),
-    fps: z.number().min(0).max(60),
-    resolution: z.string().regex(/^\d+x\d+$/).nullable(),
-    bytesSent: z.number().int().min(0),
-    packetsSent: z.number().int().min(0),
-    packetsLost: z.number().int().min(0),
-    quality: z.enum(CALL_QUALITIES),
-  })
-  .strict()
-
-const sessionEventSchema = z
-  .object({ type: z.literal('session-state'), sessionId: z.string(), from: z.enum(PHASES), to: z.enum(PHASES), reason: z.enum(['hangup', 'connect-failed']).optional() })
-  .strict()
-
 interface Session {
   id: string
   endsAt: number
@@ -114,7 +74,7 @@ interface Session {
 }
 
 interface TeleState {
-  phase: Phase
+  phase: SessionPhase
   session: Session | null
   cameraOff: boolean
   /** The link is congested by a fault, on top of its own drift. */
@@ -124,7 +84,7 @@ interface TeleState {
   noiseKey: number
 }
 
-function transition(s: TeleState, session: Session, to: Phase, reason?: 'hangup' | 'connect-failed'): Emission {
+function transition(s: TeleState, session: Session, to: SessionPhase, reason?: 'hangup' | 'connect-failed'): Emission {
   const from = s.phase
   s.phase = to
   return { channel: 'event', data: { type: 'session-state', sessionId: session.id, from, to, ...(reason ? { reason } : {}) } }
@@ -139,7 +99,7 @@ function sessionId(ctx: DeviceContext<TeleOptions>): string {
 const DEGRADED_CONGESTION = 0.9
 
 /** 0 (idle network) to 1 (saturated): a slow drift of minutes plus faster wobble of tens of seconds. */
-function congestion(s: TeleState, link: Link, now: number): number {
+function congestion(s: TeleState, link: LinkType, now: number): number {
   const { baseCongestion, swing } = LINKS[link]
   const drift = smoothNoise(s.noiseKey, now, 5 * 60_000) + 0.3 * smoothNoise(s.noiseKey + 1, now, 40_000)
   // A degraded link (interference, a saturated uplink) sits near saturation, still wobbling: at 0.8
@@ -195,31 +155,7 @@ function endCall(s: TeleState, session: Session, reason: 'hangup' | 'connect-fai
   return [...s.alarms.update(POOR_CALL, false), transition(s, session, 'ended', reason)]
 }
 
-export const telemedicineEndpoint = defineDeviceKind<TeleOptions, TeleState>({
-  kind: 'telemedicine-endpoint',
-  title: 'Telemedicine endpoint',
-  description: 'Video-consultation cart or room endpoint: random calls, WebRTC statistics per interval (RTT, jitter, loss, bitrate from byte counters, fps, frame size) and a call-quality class.',
-  needsPatient: false,
-  optionsSchema,
-  schemas: {
-    telemetry: telemetrySchema,
-    status: statusSchema,
-    alarm: alarmSchema,
-    event: sessionEventSchema,
-  },
-  qos: { telemetry: 0, status: 1, alarm: 1, event: 1 },
-  codes: {
-    rttMs: { display: 'Round-trip time', ucum: 'ms' },
-    jitterMs: { display: 'Jitter', ucum: 'ms' },
-    packetLossPct: { display: 'Packet loss', ucum: '%' },
-    bitrateKbps: { display: 'Video send bitrate', ucum: 'kbit/s' },
-    fps: { display: 'Frames per second', ucum: '/s' },
-    bytesSent: { display: 'Bytes sent', ucum: 'By' },
-    packetsSent: { display: 'Packets sent', ucum: '{packet}' },
-    packetsLost: { display: 'Packets lost', ucum: '{packet}' },
-  },
-  tickMs: () => TICK_MS,
-  storeAndForward: false,
+export const telemedicineEndpoint = defineDeviceKind<TeleOptions, TeleState>(telemedicineEndpointContract, {
   init(ctx, now) {
     return { phase: 'idle', session: null, cameraOff: false, degraded: false, alarms: new AlarmLatch(), lastTick: now, noiseKey: hashString(ctx.deviceId) }
   },

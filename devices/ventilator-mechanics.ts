@@ -1,3 +1,5 @@
+import { PROTECTIVE_ML_PER_KG } from '../src/contract/devices/ventilator.ts'
+import type { VentMode } from '../src/contract/devices/ventilator.ts'
 import type { Patient } from '../src/registry/schema.ts'
 
 /**
@@ -6,16 +8,10 @@ import type { Patient } from '../src/registry/schema.ts'
  * table (clinical.md, "Ventilator" and "Respiratory failure").
  */
 
-export const VENT_MODES = ['VC-AC', 'PC-AC', 'PSV'] as const
-export type VentMode = (typeof VENT_MODES)[number]
-
 /** Predicted body weight, kg: male 50 + 0.91 × (height − 152.4), female 45.5 + 0.91 × (height − 152.4). */
 export function predictedBodyWeight(patient: Pick<Patient, 'sex' | 'heightCm'>): number {
   return (patient.sex === 'male' ? 50 : 45.5) + 0.91 * (patient.heightCm - 152.4)
 }
-
-/** Lung-protective ventilation: 6 mL/kg predicted body weight, 4–8 allowed. */
-export const PROTECTIVE_ML_PER_KG = { usual: 6, min: 4, max: 8 } as const
 
 /** Tidal volume for `mlPerKg`, rounded to the 10 mL steps a ventilator's set knob takes. */
 export function protectiveTidalVolume(patient: Pick<Patient, 'sex' | 'heightCm'>, mlPerKg: number = PROTECTIVE_ML_PER_KG.usual): number {

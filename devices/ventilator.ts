@@ -1,99 +1,28 @@
-import { z } from 'zod'
-import { alarmSchema, commandAckSchema, commandBaseSchema, statusSchema } from '../src/contract/channels.ts'
+import { PROTECTIVE_ML_PER_KG, VENT_ACCURACY, VENT_HARD_LIMITS, ventilatorContract } from '../src/contract/devices/ventilator.ts'
+import type { VentCommand, VentOptions, VentTelemetry } from '../src/contract/devices/ventilator.ts'
 import { AlarmLatch } from '../src/simulation/alarm-latch.ts'
 import type { AlarmCondition } from '../src/simulation/alarm-latch.ts'
 import { defineDeviceKind } from '../src/simulation/device-kind.ts'
-import type { DeviceContext, Emission, MeasurementCode } from '../src/simulation/device-kind.ts'
+import type { DeviceContext, Emission } from '../src/simulation/device-kind.ts'
 import type { Vitals } from '../src/simulation/physiology/vitals.ts'
-import { clamp } from '../src/simulation/rng.ts'
+import { clamp } from '../src/util/numbers.ts'
 import { commandAck } from './command-ack.ts'
-import { attachedPatient, measuredNumber, noisyReading } from './measurement.ts'
-import type { Sensor } from './measurement.ts'
-import { PROTECTIVE_ML_PER_KG, VENT_MODES, deliverBreath, oxygenationStep, predictedBodyWeight, pressureFor, protectiveTidalVolume } from './ventilator-mechanics.ts'
+import { attachedPatient, noisyReading } from './measurement.ts'
+import { deliverBreath, oxygenationStep, predictedBodyWeight, pressureFor, protectiveTidalVolume } from './ventilator-mechanics.ts'
 import type { Breath, Lungs, VentSettings } from './ventilator-mechanics.ts'
 
 /**
- * An ICU ventilator on an intubated patient: lung-protective settings from predicted body weight,
- * PEEP and FiO2 stepped together with the patient's oxygen need, breaths computed from the
- * patient's compliance and resistance (ventilator-mechanics.ts), alarms and guarded commands.
+ * How a simulated ICU ventilator behaves (its contract: src/contract/devices/ventilator.ts) on an
+ * intubated patient: lung-protective settings from predicted body weight, PEEP and FiO2 stepped
+ * together with the patient's oxygen need, breaths computed from the patient's compliance and
+ * resistance (ventilator-mechanics.ts), alarms and guarded commands.
  */
 
-const TICK_MS = 1000
 /**
  * Breath values change once per breath (every 3–5 s at 12–20 /min), so telemetry every 5 s reports
  * about one breath per message; the 1 s tick still lets a disconnection alarm within seconds.
  */
 const TELEMETRY_EVERY_TICKS = 5
-/** Setting limits the device refuses to go beyond. */
-const HARD_LIMITS = { peep: { min: 0, max: 30 }, fio2Pct: { min: 21, max: 100 } } as const
-
-const optionsSchema = z
-  .object({
-    mode: z.enum(VENT_MODES).default('VC-AC'),
-    rate: z.number().int().min(6).max(40).default(16),
-    tidalVolumeMlPerKg: z.number().min(PROTECTIVE_ML_PER_KG.min).max(PROTECTIVE_ML_PER_KG.max).default(PROTECTIVE_ML_PER_KG.usual),
-    ieRatio: z.number().min(0.25).max(1).default(0.5),
-    /** VC-AC inspiratory flow, L/min (40–60 is usual for adults). */
-    inspiratoryFlow: z.number().min(10).max(120).default(50),
-    limits: z
-      .object({
-        /** Airway pressure alarm, cm[H2O]: above the 30 cm[H2O] plateau ceiling plus a resistive share. */
-        peakPressureHigh: z.number().min(10).max(80).default(40),
-        /** L/min; 60 % of the set minute volume when left out. */
-        minuteVolumeLow: z.number().min(0.5).max(30).optional(),
-      })
-      .strict()
-      .prefault({}),
-  })
-  .strict()
-type VentOptions = z.infer<typeof optionsSchema>
-
-const commandSchema = z.discriminatedUnion('action', [
-  commandBaseSchema.extend({ action: z.literal('set-mode'), mode: z.enum(VENT_MODES) }).strict(),
-  commandBaseSchema.extend({ action: z.literal('set-peep'), peep: z.number().finite() }).strict(),
-  commandBaseSchema.extend({ action: z.literal('set-fio2'), fio2: z.number().finite() }).strict(),
-  commandBaseSchema.extend({ action: z.literal('set-tidal-volume'), tidalVolume: z.number().finite() }).strict(),
-])
-type VentCommand = z.infer<typeof commandSchema>
-
-const ACCURACY = {
-  tidalVolume: { sd: 8, decimals: 0, min: 0, max: 2000 },
-  totalRate: { sd: 0, decimals: 0, min: 0, max: 80 },
-  pressure: { sd: 0.5, decimals: 0, min: 0, max: 120 },
-  minuteVolume: { sd: 0, decimals: 1, min: 0, max: 60 },
-  ieRatio: { sd: 0, decimals: 2, min: 0.05, max: 4 },
-} as const satisfies Record<string, Sensor>
-
-const telemetrySchema = z
-  .object({
-    mode: z.enum(VENT_MODES),
-    setTidalVolume: z.int().min(20).max(1000),
-    setRate: z.int().min(6).max(40),
-    peep: z.int().min(HARD_LIMITS.peep.min).max(HARD_LIMITS.peep.max),
-    fio2: z.int().min(HARD_LIMITS.fio2Pct.min).max(HARD_LIMITS.fio2Pct.max),
-    tidalVolume: measuredNumber(ACCURACY.tidalVolume),
-    totalRate: measuredNumber(ACCURACY.totalRate),
-    peakPressure: measuredNumber(ACCURACY.pressure),
-    /** Absent while disconnected: there is no end-inspiratory hold to measure. */
-    plateauPressure: measuredNumber(ACCURACY.pressure).optional(),
-    minuteVolume: measuredNumber(ACCURACY.minuteVolume),
-    ieRatio: measuredNumber(ACCURACY.ieRatio),
-  })
-  .strict()
-type VentTelemetry = z.infer<typeof telemetrySchema>
-
-const CODES: Readonly<Record<string, MeasurementCode>> = {
-  setTidalVolume: { display: 'Set tidal volume', ucum: 'mL' },
-  setRate: { display: 'Set mandatory rate', ucum: '/min' },
-  peep: { display: 'PEEP', ucum: 'cm[H2O]', mdc: { code: 151976, name: 'MDC_VENT_PRESS_AWAY_END_EXP_POS' } },
-  fio2: { display: 'FiO2', ucum: '%', mdc: { code: 152196, name: 'MDC_CONC_AWAY_O2_INSP' } },
-  tidalVolume: { display: 'Tidal volume', ucum: 'mL', mdc: { code: 151980, name: 'MDC_VENT_VOL_TIDAL' } },
-  totalRate: { display: 'Total respiratory rate', ucum: '/min', mdc: { code: 151586, name: 'MDC_VENT_RESP_RATE' } },
-  peakPressure: { display: 'Peak airway pressure', ucum: 'cm[H2O]', mdc: { code: 151973, name: 'MDC_VENT_PRESS_AWAY_MAX' } },
-  plateauPressure: { display: 'Plateau pressure', ucum: 'cm[H2O]', mdc: { code: 152424, name: 'MDC_VENT_PRESS_RESP_PLAT' } },
-  minuteVolume: { display: 'Minute volume', ucum: 'L/min', mdc: { code: 151996, name: 'MDC_VENT_VOL_MINUTE' } },
-  ieRatio: { display: 'I:E ratio (inspiratory / expiratory time)', ucum: '1' },
-}
 
 /**
  * Alarm conditions. The measured ones are built fresh each second with a literal: spreading a
@@ -127,10 +56,10 @@ function lungsOf(vitals: Vitals): Lungs {
 
 function measure(state: VentState, ctx: DeviceContext<VentOptions>, breath: Breath): VentTelemetry {
   const { settings, disconnected } = state
-  const totalRate = noisyReading(ctx.rng, breath.totalRate, ACCURACY.totalRate)
+  const totalRate = noisyReading(ctx.rng, breath.totalRate, VENT_ACCURACY.totalRate)
   // Disconnected, the flow escapes through the open circuit: no returned volume, almost no pressure.
-  const tidalVolume = disconnected ? 0 : noisyReading(ctx.rng, breath.tidalVolume, ACCURACY.tidalVolume)
-  const peakPressure = noisyReading(ctx.rng, disconnected ? 1 : breath.peakPressure, ACCURACY.pressure)
+  const tidalVolume = disconnected ? 0 : noisyReading(ctx.rng, breath.tidalVolume, VENT_ACCURACY.tidalVolume)
+  const peakPressure = noisyReading(ctx.rng, disconnected ? 1 : breath.peakPressure, VENT_ACCURACY.pressure)
   const reading: VentTelemetry = {
     mode: settings.mode,
     setTidalVolume: settings.tidalVolume,
@@ -140,12 +69,12 @@ function measure(state: VentState, ctx: DeviceContext<VentOptions>, breath: Brea
     tidalVolume,
     totalRate,
     peakPressure,
-    minuteVolume: noisyReading(ctx.rng, (tidalVolume * totalRate) / 1000, ACCURACY.minuteVolume),
-    ieRatio: noisyReading(ctx.rng, breath.ieRatio, ACCURACY.ieRatio),
+    minuteVolume: noisyReading(ctx.rng, (tidalVolume * totalRate) / 1000, VENT_ACCURACY.minuteVolume),
+    ieRatio: noisyReading(ctx.rng, breath.ieRatio, VENT_ACCURACY.ieRatio),
   }
   // The plateau is the peak minus the resistive share, so reading error cannot put it above the
   // peak; with no end-inspiratory hold possible while disconnected there is none.
-  if (!disconnected) reading.plateauPressure = Math.min(peakPressure, noisyReading(ctx.rng, breath.plateauPressure, ACCURACY.pressure))
+  if (!disconnected) reading.plateauPressure = Math.min(peakPressure, noisyReading(ctx.rng, breath.plateauPressure, VENT_ACCURACY.pressure))
   return reading
 }
 
@@ -168,7 +97,7 @@ function applyCommand(state: VentState, ctx: DeviceContext<VentOptions>, cmd: Ve
       state.settings.mode = cmd.mode
       return null
     case 'set-peep': {
-      const refused = outside(cmd.peep, HARD_LIMITS.peep, 'cm[H2O]')
+      const refused = outside(cmd.peep, VENT_HARD_LIMITS.peep, 'cm[H2O]')
       if (refused) return `PEEP ${cmd.peep} ${refused}`
       // Set in whole cm[H2O], the knob's resolution.
       state.settings.peep = Math.round(cmd.peep)
@@ -176,7 +105,7 @@ function applyCommand(state: VentState, ctx: DeviceContext<VentOptions>, cmd: Ve
       return null
     }
     case 'set-fio2': {
-      const refused = outside(cmd.fio2, HARD_LIMITS.fio2Pct, '%')
+      const refused = outside(cmd.fio2, VENT_HARD_LIMITS.fio2Pct, '%')
       if (refused) return `FiO2 ${cmd.fio2} ${refused}`
       state.settings.fio2 = cmd.fio2 / 100
       state.tableDriven = false
@@ -193,18 +122,7 @@ function applyCommand(state: VentState, ctx: DeviceContext<VentOptions>, cmd: Ve
   }
 }
 
-export const ventilator = defineDeviceKind<VentOptions, VentState>({
-  kind: 'ventilator',
-  title: 'ICU ventilator',
-  description: 'Volume or pressure control or pressure support with lung-protective settings, PEEP/FiO2 table, breath mechanics from the patient, pressure, minute-volume and disconnection alarms.',
-  needsPatient: true,
-  optionsSchema,
-  schemas: { telemetry: telemetrySchema, status: statusSchema, alarm: alarmSchema, event: commandAckSchema, cmd: commandSchema },
-  qos: { telemetry: 0, status: 1, alarm: 1, event: 1 },
-  codes: CODES,
-  tickMs: () => TICK_MS,
-  storeAndForward: false,
-
+export const ventilator = defineDeviceKind<VentOptions, VentState>(ventilatorContract, {
   init(ctx, now) {
     const patient = attachedPatient(ctx)
     const vitals = patient.vitalsAt(now)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Alarm, CommandAck } from '../src/contract/channels.ts'
 import { infusionPump } from '../devices/infusion-pump.ts'
-import { DRUGS, checkRate } from '../devices/drug-library.ts'
+import { DRUGS, checkRate } from '../src/contract/devices/drug-library.ts'
 import { START, dataOf, runKind, schemaViolations } from './support/kind-harness.ts'
 import type { Action } from './support/kind-harness.ts'
 

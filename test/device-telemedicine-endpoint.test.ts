@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Alarm } from '../src/contract/channels.ts'
 import { classifyCallQuality, telemedicineEndpoint } from '../devices/telemedicine-endpoint.ts'
-import type { CallStats, CallQuality } from '../devices/telemedicine-endpoint.ts'
+import type { CallStats } from '../devices/telemedicine-endpoint.ts'
+import type { CallQuality } from '../src/contract/devices/telemedicine-endpoint.ts'
 import { dataOf, ofChannel, runKind, schemaViolations, START } from './support/kind-harness.ts'
 
 interface Stats extends CallStats {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { CommandAck } from '../src/contract/channels.ts'
 import { TRAJECTORIES } from '../src/registry/schema.ts'
 import { ventilator } from '../devices/ventilator.ts'
-import { PEEP_FIO2_TABLE, VENT_MODES, predictedBodyWeight, protectiveTidalVolume } from '../devices/ventilator-mechanics.ts'
+import { PEEP_FIO2_TABLE, predictedBodyWeight, protectiveTidalVolume } from '../devices/ventilator-mechanics.ts'
+import { VENT_MODES } from '../src/contract/devices/ventilator.ts'
 import { HOUR, START, alarmsIn, patientModel, recording, rejected, reportedOnChange, session, telemetryIn } from './support/patient-devices.ts'
 
 interface VentReading {

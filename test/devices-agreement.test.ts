@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bedsideMonitor } from '../devices/bedside-monitor.ts'
 import { hospitalAtHomeKit } from '../devices/hospital-at-home-kit.ts'
-import type { MonitorReading } from '../devices/monitor-parameters.ts'
+import type { MonitorReading } from '../src/contract/devices/monitor-parameters.ts'
 import { ventilator } from '../devices/ventilator.ts'
 import { patientModel, session, telemetryIn } from './support/patient-devices.ts'
 

@@ -4,10 +4,10 @@ import { Ajv } from 'ajv'
 import type { ValidateFunction } from 'ajv'
 import type { Observation } from 'fhir/r4.js'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { MeasurementCode } from '../src/simulation/device-kind.ts'
-import { deviceMetricObservations, vitalSignObservations } from '../src/pipeline/clinical/fhir.ts'
-import type { MeasurementInput } from '../src/pipeline/clinical/fhir.ts'
-import { fhirId } from '../src/pipeline/clinical/fhir-coding.ts'
+import type { MeasurementCode } from '../src/contract/device-contract.ts'
+import { deviceMetricObservations, vitalSignObservations } from '../src/clinical/fhir.ts'
+import type { MeasurementInput } from '../src/clinical/fhir.ts'
+import { fhirId } from '../src/clinical/fhir-coding.ts'
 
 // Codes as in the measurement-codes table of shared/reference/clinical.md; field names are made
 // up on purpose, since the mapping must recognise blood pressure by LOINC, not by name.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { BandConfirmation } from '../src/pipeline/clinical/band-confirmation.ts'
-import type { News2Band } from '../src/pipeline/clinical/news2.ts'
+import { BandConfirmation } from '../src/clinical/band-confirmation.ts'
+import type { News2Band } from '../src/clinical/news2.ts'
 
 /** Feeds one band per second from a list and returns the announcements with their second. */
 function feed(bands: News2Band[], windowMs = 60_000): { at: number; from: News2Band | null; to: News2Band }[] {

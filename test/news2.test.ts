@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { chartRound, news2Band, scoreNews2 } from '../src/pipeline/clinical/news2.ts'
-import type { News2Observation, News2Parameter } from '../src/pipeline/clinical/news2.ts'
-import { DEFAULT_STALE_AFTER_MS, createNews2Tracker } from '../src/pipeline/clinical/news2-tracker.ts'
+import { chartRound, news2Band, scoreNews2 } from '../src/clinical/news2.ts'
+import type { News2Observation, News2Parameter } from '../src/clinical/news2.ts'
+import { DEFAULT_STALE_AFTER_MS, createNews2Tracker } from '../src/clinical/news2-tracker.ts'
 
 /** Every parameter in its zero band (RCP 2017 chart): aggregate 0. */
 const NORMAL: News2Observation = {

@@ -6,7 +6,7 @@ import type { MqttClient } from 'mqtt'
 import type { Lab } from '../src/lab/lab.ts'
 import type { QuarantineRecord } from '../src/pipeline/quarantine.ts'
 import type { QuarantineReason } from '../src/contract/device-message.ts'
-import { Rng } from '../src/simulation/rng.ts'
+import { Rng } from '../src/util/rng.ts'
 import { connectDevice, outputDir, startTestLab } from './support/lab.ts'
 import { MON_01_TELEMETRY, monitorReadings, until } from './support/reliability.ts'
 

@@ -1,4 +1,5 @@
-import { Rng, round } from '../simulation/rng.ts'
+import { Rng } from '../util/rng.ts'
+import { round } from '../util/numbers.ts'
 import { deriveDevicePassword, hashPassword } from './passwords.ts'
 import type { DeviceEntry, Patient, Registry, Trajectory } from './schema.ts'
 

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { stringify } from 'yaml'
-import { deviceKind } from '../../devices/index.ts'
+import { deviceContract } from '../contract/devices/index.ts'
 import { WardlabError } from '../util/errors.ts'
 import { loadYamlFile } from '../util/yaml-file.ts'
 import { registrySchema, type Registry } from './schema.ts'
@@ -23,16 +23,16 @@ export function loadRegistry(file: string): Registry {
 export function kindProblems(registry: Registry): string[] {
   const problems: string[] = []
   registry.devices.forEach((device, i) => {
-    const kind = deviceKind(device.kind)
-    if (!kind) {
+    const contract = deviceContract(device.kind)
+    if (!contract) {
       problems.push(`devices.${i}.kind: unknown device kind "${device.kind}"`)
       return
     }
-    const options = kind.optionsSchema.safeParse(device.options)
+    const options = contract.optionsSchema.safeParse(device.options)
     if (!options.success) {
       for (const issue of options.error.issues) problems.push(`devices.${i}.options.${issue.path.join('.')}: ${issue.message}`)
     }
-    if (kind.needsPatient && !device.patient) problems.push(`devices.${i}.patient: a ${device.kind} needs a patient`)
+    if (contract.needsPatient && !device.patient) problems.push(`devices.${i}.patient: a ${device.kind} needs a patient`)
   })
   return problems
 }

@@ -1,6 +1,6 @@
 import { generate, type Packet } from 'mqtt-packet'
 import { CRAFTED_PACKETS } from '../attacks/malformed-packet.ts'
-import { Rng } from '../simulation/rng.ts'
+import { Rng } from '../util/rng.ts'
 
 /**
  * What a fuzz case does to the broker, one MQTT 3.1.1 rule each:

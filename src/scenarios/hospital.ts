@@ -2,7 +2,7 @@ import { buildDefaultRegistry, demographics } from '../registry/default-ward.ts'
 import { kindProblems } from '../registry/load.ts'
 import { deriveDevicePassword, EPHEMERAL_COST, hashPassword } from '../registry/passwords.ts'
 import { registrySchema, type DeviceEntry, type Patient, type Registry, type RegistryInput } from '../registry/schema.ts'
-import { Rng } from '../simulation/rng.ts'
+import { Rng } from '../util/rng.ts'
 import { WardlabError } from '../util/errors.ts'
 import type { Scenario } from './schema.ts'
 

@@ -1,5 +1,5 @@
-import { deviceKind } from '../../devices/index.ts'
-import { DRUGS, checkRate, type DrugId } from '../../devices/drug-library.ts'
+import { deviceContract } from '../contract/devices/index.ts'
+import { DRUGS, checkRate, type DrugId } from '../contract/devices/drug-library.ts'
 import type { DeviceEntry } from '../registry/schema.ts'
 import { telemetryRanges } from './field-ranges.ts'
 
@@ -43,7 +43,7 @@ export function commandOverLimit(device: DeviceEntry, command: Command): string 
 function pumpOptionsOf(device: DeviceEntry): { drug: DrugId; patientWeightKg: number } | null {
   let options = pumpOptions.get(device)
   if (!options) {
-    const parsed = deviceKind(device.kind)?.optionsSchema.safeParse(device.options)
+    const parsed = deviceContract(device.kind)?.optionsSchema.safeParse(device.options)
     if (!parsed?.success) return null
     options = parsed.data as { drug: DrugId; patientWeightKg: number }
     pumpOptions.set(device, options)

@@ -1,4 +1,4 @@
-import { deviceKind } from '../../devices/index.ts'
+import { deviceContract } from '../contract/devices/index.ts'
 import type { DeviceEntry } from '../registry/schema.ts'
 
 /** What a device's kind promises about its traffic, as far as the broker can hold it to it. */
@@ -21,12 +21,12 @@ const profiles = new WeakMap<DeviceEntry, TrafficProfile>()
 export function trafficProfile(device: DeviceEntry): TrafficProfile {
   let profile = profiles.get(device)
   if (!profile) {
-    const kind = deviceKind(device.kind)
-    if (!kind) profile = UNKNOWN_KIND
+    const contract = deviceContract(device.kind)
+    if (!contract) profile = UNKNOWN_KIND
     else {
-      const options = kind.optionsSchema.safeParse(device.options)
-      const tickMs = options.success ? kind.tickMs(options.data) : 1000
-      profile = { nominalRate: 1000 / tickMs, storeAndForward: kind.storeAndForward }
+      const options = contract.optionsSchema.safeParse(device.options)
+      const tickMs = options.success ? contract.tickMs(options.data) : 1000
+      profile = { nominalRate: 1000 / tickMs, storeAndForward: contract.storeAndForward }
     }
     profiles.set(device, profile)
   }

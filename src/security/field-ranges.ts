@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { deviceKind } from '../../devices/index.ts'
+import { deviceContract } from '../contract/devices/index.ts'
 
 export interface Range {
   min: number
@@ -17,7 +17,7 @@ const cache = new Map<string, ReadonlyMap<string, Range>>()
 export function telemetryRanges(kind: string): ReadonlyMap<string, Range> {
   let ranges = cache.get(kind)
   if (!ranges) {
-    const schema = deviceKind(kind)?.schemas.telemetry
+    const schema = deviceContract(kind)?.schemas.telemetry
     const found = new Map<string, Range>()
     if (schema) collect(schema, found)
     ranges = found

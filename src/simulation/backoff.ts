@@ -1,4 +1,4 @@
-import type { Rng } from './rng.ts'
+import type { Rng } from '../util/rng.ts'
 
 /**
  * Exponential backoff with "equal jitter" (half fixed, half random): after a broker restart a

@@ -1,33 +1,16 @@
-import type { z } from 'zod'
+import type { DeviceContract } from '../contract/device-contract.ts'
 import type { OutboundChannel } from '../contract/topics.ts'
+import type { Rng } from '../util/rng.ts'
 import type { PatientModel } from './physiology/vitals.ts'
-import type { Rng } from './rng.ts'
 
 /**
- * The contract every device kind in `devices/` fulfils, like a Node-RED node: a small unit with a
- * uniform input (ticks, commands, faults) and output (emissions on channels). A kind knows nothing
+ * How a simulated device of a kind behaves, like a Node-RED node: a small unit with a uniform
+ * input (ticks, commands, faults) and output (emissions on channels). Behaviour knows nothing
  * about MQTT; the device runner turns emissions into envelopes and publishes them, which keeps
- * kinds pure, seeded and testable without a broker.
+ * kinds pure, seeded and testable without a broker. What the messages look like is the kind's
+ * contract (src/contract/devices/), which real devices' traffic is judged by.
  */
-export interface DeviceKind<Options = unknown, State = unknown> {
-  /** Topic level and registry `kind`, e.g. `bedside-monitor`. */
-  readonly kind: string
-  readonly title: string
-  readonly description: string
-  /** Whether a registry entry must attach the device to a patient. */
-  readonly needsPatient: boolean
-  /** Validates the registry entry's `options`; defaults fill what is left out. */
-  readonly optionsSchema: z.ZodType<Options>
-  /** The `data` schema per channel. The pipeline validates with these very schemas. */
-  readonly schemas: ChannelSchemas
-  /** QoS per outbound channel: alarms and events at least once, high-rate telemetry at most once. */
-  readonly qos: Record<OutboundChannel, 0 | 1>
-  /** Clinical and engineering codes of the telemetry fields, keyed by field name. */
-  readonly codes: Readonly<Record<string, MeasurementCode>>
-  /** Simulated milliseconds between two ticks. */
-  tickMs(options: Options): number
-  /** Readings made while offline are kept and sent late (hospital-at-home gateways) instead of lost. */
-  readonly storeAndForward: boolean
+export interface DeviceBehaviour<Options = unknown, State = unknown> {
   init(ctx: DeviceContext<Options>, now: number): State
   /** Called every `tickMs`; returns what the device says now (often one telemetry message). */
   tick(state: State, ctx: DeviceContext<Options>, now: number): Emission[]
@@ -39,14 +22,8 @@ export interface DeviceKind<Options = unknown, State = unknown> {
   batteryPct?(state: State): number | undefined
 }
 
-export interface ChannelSchemas {
-  telemetry: z.ZodType
-  status: z.ZodType
-  alarm: z.ZodType
-  event: z.ZodType
-  /** Absent when the device accepts no commands. */
-  cmd?: z.ZodType
-}
+/** A kind the simulator can run: its contract and its behaviour. */
+export type DeviceKind<Options = unknown, State = unknown> = DeviceContract<Options> & DeviceBehaviour<Options, State>
 
 export interface DeviceContext<Options = unknown> {
   readonly deviceId: string
@@ -77,21 +54,7 @@ export const KIND_FAULTS = ['sensor-off', 'battery-empty', 'network-degraded'] a
  */
 export type KindFault = (typeof KIND_FAULTS)[number]
 
-/**
- * How a telemetry field is coded in the standards a hospital integrates with. MDC (IEEE
- * 11073-10101) and LOINC codes where they exist, UCUM units always.
- */
-export interface MeasurementCode {
-  display: string
-  ucum: string
-  mdc?: { code: number; name: string }
-  /** LOINC codes; the first is the FHIR vital-signs profile code when the field is a vital sign. */
-  loinc?: readonly string[]
-  /** A FHIR vital sign (vital-signs profile) rather than a device or operational metric. */
-  vitalSign?: boolean
-}
-
-/** Helper for kind modules: keeps literal types while checking the shape. */
-export function defineDeviceKind<Options, State>(kind: DeviceKind<Options, State>): DeviceKind<Options, State> {
-  return kind
+/** Joins a kind's contract with its simulated behaviour; `devices/<kind>.ts` calls it once. */
+export function defineDeviceKind<Options, State>(contract: DeviceContract<Options>, behaviour: DeviceBehaviour<Options, State>): DeviceKind<Options, State> {
+  return { ...contract, ...behaviour }
 }

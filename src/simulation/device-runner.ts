@@ -10,7 +10,8 @@ import { KIND_FAULTS, type DeviceContext, type DeviceKind, type Emission, type K
 import { Backoff } from './backoff.ts'
 import { isCommandAck, replyPublishOptions, replyRequestOf, type ReplyRequest } from './command-reply.ts'
 import { DEFAULT_MQTT_VERSION, protocolLevel, type MqttVersion } from './mqtt-version.ts'
-import { hashString, hashUnit, Rng } from './rng.ts'
+import { hashString, hashUnit } from '../util/hash.ts'
+import { Rng } from '../util/rng.ts'
 import type { PatientModel } from './physiology/vitals.ts'
 
 /** Faults the runner itself applies, whatever the kind. */

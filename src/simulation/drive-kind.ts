@@ -1,4 +1,4 @@
-import { Rng } from './rng.ts'
+import { Rng } from '../util/rng.ts'
 import type { DeviceContext, DeviceKind, Emission } from './device-kind.ts'
 import type { PatientModel } from './physiology/vitals.ts'
 

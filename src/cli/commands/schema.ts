@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DEVICE_KINDS } from '../../../devices/index.ts'
+import { DEVICE_CONTRACTS } from '../../contract/devices/index.ts'
 import { envelopeSchema } from '../../contract/envelope.ts'
 import { registrySchema } from '../../registry/schema.ts'
 import { scenarioSchema } from '../../scenarios/schema.ts'
@@ -15,7 +15,7 @@ const DOCUMENTS = {
     description: 'The envelope every device message uses, and the `data` schema of each channel of each device kind.',
     envelope: z.toJSONSchema(envelopeSchema),
     kinds: Object.fromEntries(
-      [...DEVICE_KINDS.values()].map((kind) => [
+      [...DEVICE_CONTRACTS.values()].map((kind) => [
         kind.kind,
         Object.fromEntries(Object.entries(kind.schemas).map(([channel, schema]) => [channel, z.toJSONSchema(schema as z.ZodType, { unrepresentable: 'any' })])),
       ]),

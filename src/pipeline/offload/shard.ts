@@ -1,6 +1,6 @@
 import { parseDeviceTopic } from '../../contract/topics.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
-import { hashString } from '../../simulation/rng.ts'
+import { hashString } from '../../util/hash.ts'
 import { BoundedMemo, MAX_REMEMBERED_TOPICS } from '../../util/bounded-memo.ts'
 
 /**

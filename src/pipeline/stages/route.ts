@@ -1,5 +1,5 @@
-import { deviceKind } from '../../../devices/index.ts'
-import { vitalSignObservations } from '../clinical/fhir.ts'
+import { deviceContract } from '../../contract/devices/index.ts'
+import { vitalSignObservations } from '../../clinical/fhir.ts'
 import type { Output, PipelineMessage } from '../message.ts'
 import { compileRoute, type Route } from '../routing/rules.ts'
 import { compileTemplate } from '../routing/template.ts'
@@ -17,9 +17,9 @@ const TRANSFORMS: Record<Route['transform'], Transform> = {
   'fhir-observations': (message) => {
     const { envelope, context } = message
     if (!envelope || !context?.patientId) return []
-    const kind = deviceKind(context.kind)
-    if (!kind) return []
-    return vitalSignObservations({ deviceId: context.deviceId, seq: envelope.seq, effectiveMs: envelope.ts, fields: envelope.data as Record<string, unknown>, codes: kind.codes, patientId: context.patientId })
+    const contract = deviceContract(context.kind)
+    if (!contract) return []
+    return vitalSignObservations({ deviceId: context.deviceId, seq: envelope.seq, effectiveMs: envelope.ts, fields: envelope.data as Record<string, unknown>, codes: contract.codes, patientId: context.patientId })
   },
 }
 

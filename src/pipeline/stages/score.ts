@@ -1,9 +1,9 @@
-import { deviceKind } from '../../../devices/index.ts'
+import { deviceContract } from '../../contract/devices/index.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
-import type { News2Result } from '../clinical/news2.ts'
-import { BandConfirmation } from '../clinical/band-confirmation.ts'
-import { news2Inputs } from '../clinical/news2-inputs.ts'
-import { createNews2Tracker, type News2BandChange, type News2Tracker } from '../clinical/news2-tracker.ts'
+import type { News2Result } from '../../clinical/news2.ts'
+import { BandConfirmation } from '../../clinical/band-confirmation.ts'
+import { news2Inputs } from '../../clinical/news2-inputs.ts'
+import { createNews2Tracker, type News2BandChange, type News2Tracker } from '../../clinical/news2-tracker.ts'
 import type { PipelineMessage } from '../message.ts'
 import type { Stage } from '../stage.ts'
 import { DERIVED_ROOT } from '../../contract/topics.ts'
@@ -49,7 +49,7 @@ export function scoreStage(registry: HospitalRegistry, options: { confirmMs?: nu
       const patientId = message.context?.patientId
       const envelope = message.envelope
       if (!patientId || !envelope || message.device?.channel !== 'telemetry') return [message]
-      const values = news2Inputs(deviceKind(message.device.kind)!, envelope.data)
+      const values = news2Inputs(deviceContract(message.device.kind)!, envelope.data)
       if (!values) return [message]
       const patient = registry.patient(patientId)
       // Oxygen by mask or cannula reaches no device; the registry's admission state stands until a ventilator says otherwise.

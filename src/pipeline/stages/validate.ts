@@ -1,31 +1,31 @@
 import type { z } from 'zod'
-import { deviceKind } from '../../../devices/index.ts'
+import { deviceContract } from '../../contract/devices/index.ts'
 import { envelopeSchema, type Envelope } from '../../contract/envelope.ts'
 import { COMMAND_CHANNEL } from '../../contract/topics.ts'
 import { reject, type Rejection, type Stage } from '../stage.ts'
 
 /**
  * Stage 2: the envelope and the `data` are checked against the device kind's own zod schema for
- * that channel — the same schema object the simulator's kind module declares, so there is no
- * second copy to drift. Two channels carry a bare object instead of an envelope, and are checked
- * against the kind's schema for them directly: `cmd` (written by operators, not the device) and
- * `status` (its offline form is the MQTT will, fixed at CONNECT time, so it cannot carry a live
- * `seq` or `ts` — MQTT 3.1.1 §3.1.2.5).
+ * that channel — the same schema object the kind's contract (src/contract/devices/) declares and
+ * the simulator's tests hold its emissions to, so there is no second copy to drift. Two channels
+ * carry a bare object instead of an envelope, and are checked against the kind's schema for them
+ * directly: `cmd` (written by operators, not the device) and `status` (its offline form is the
+ * MQTT will, fixed at CONNECT time, so it cannot carry a live `seq` or `ts` — MQTT 3.1.1 §3.1.2.5).
  */
 export function validateStage(): Stage {
   return {
     name: 'validate',
     process(message) {
       const topic = message.device!
-      const kind = deviceKind(topic.kind)
-      if (!kind) return reject('unknown-kind', `no device kind "${topic.kind}"`)
+      const contract = deviceContract(topic.kind)
+      if (!contract) return reject('unknown-kind', `no device kind "${topic.kind}"`)
       if (topic.channel === COMMAND_CHANNEL) {
-        if (!kind.schemas.cmd) return reject('schema', `a ${topic.kind} accepts no commands`)
-        const command = kind.schemas.cmd.safeParse(message.body)
+        if (!contract.schemas.cmd) return reject('schema', `a ${topic.kind} accepts no commands`)
+        const command = contract.schemas.cmd.safeParse(message.body)
         return command.success ? [message] : schemaRejection('command', command.error)
       }
       if (topic.channel === 'status') {
-        const status = kind.schemas.status.safeParse(message.body)
+        const status = contract.schemas.status.safeParse(message.body)
         return status.success ? [message] : schemaRejection('status', status.error)
       }
       const envelope = envelopeSchema.safeParse(message.body)
@@ -33,7 +33,7 @@ export function validateStage(): Stage {
       if (envelope.data.deviceId !== topic.deviceId || envelope.data.kind !== topic.kind) {
         return reject('identity-mismatch', `envelope says ${envelope.data.kind} ${envelope.data.deviceId}, topic says ${topic.kind} ${topic.deviceId}`)
       }
-      const data = kind.schemas[topic.channel].safeParse(envelope.data.data)
+      const data = contract.schemas[topic.channel].safeParse(envelope.data.data)
       if (!data.success) return schemaRejection(`${topic.channel} data`, data.error, 'data')
       message.envelope = { ...envelope.data, data: data.data } as Envelope
       return [message]

@@ -1,4 +1,4 @@
-import { deviceKind } from '../../../devices/index.ts'
+import { deviceContract } from '../../contract/devices/index.ts'
 import type { DeviceMessage } from '../../contract/device-message.ts'
 import type { SecurityConfig } from '../config.ts'
 import type { Detector, Report } from '../detector.ts'
@@ -50,7 +50,7 @@ export function replayDetector(config: SecurityConfig): Detector {
       const { seq, ts } = envelope
       const receivedAt = message.receivedAt
       if (ts - receivedAt > maxFutureMs) flag(message, report, { reason: 'future-timestamp', aheadMs: ts - receivedAt })
-      else if (receivedAt - ts > maxAgeMs && !deviceKind(envelope.kind)?.storeAndForward) flag(message, report, { reason: 'stale-timestamp', ageMs: receivedAt - ts })
+      else if (receivedAt - ts > maxAgeMs && !deviceContract(envelope.kind)?.storeAndForward) flag(message, report, { reason: 'stale-timestamp', ageMs: receivedAt - ts })
       const state = devices.touch(envelope.deviceId, now, create)
       const slot = seq % WINDOW
       if (seq === 0) {

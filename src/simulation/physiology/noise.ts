@@ -1,4 +1,5 @@
-import { hashString, hashUnit, smoothNoise } from '../rng.ts'
+import { hashString, hashUnit } from '../../util/hash.ts'
+import { smoothNoise } from '../smooth-noise.ts'
 
 /**
  * Stateless variability for one patient. Everything here is a pure function of the patient key,

@@ -1,5 +1,5 @@
 import type { Patient, Trajectory } from '../../registry/schema.ts'
-import { hashString } from '../rng.ts'
+import { hashString } from '../../util/hash.ts'
 import { deriveBaseline } from './baseline.ts'
 import { AIR_FIO2, saturation } from './oxygenation.ts'
 import { restingCourse } from './resting.ts'

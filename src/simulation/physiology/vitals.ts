@@ -1,8 +1,5 @@
+import type { Consciousness } from '../../contract/consciousness.ts'
 import type { Patient } from '../../registry/schema.ts'
-
-/** AVPU plus new confusion, as NEWS2 scores consciousness. */
-export const CONSCIOUSNESS_LEVELS = ['alert', 'confusion', 'voice', 'pain', 'unresponsive'] as const
-export type Consciousness = (typeof CONSCIOUSNESS_LEVELS)[number]
 
 export const RHYTHMS = ['sinus', 'atrial-fibrillation', 'ventricular-tachycardia', 'ventricular-fibrillation', 'asystole'] as const
 export type Rhythm = (typeof RHYTHMS)[number]

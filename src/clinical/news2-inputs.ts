@@ -1,4 +1,4 @@
-import type { DeviceKind } from '../../simulation/device-kind.ts'
+import type { DeviceContract } from '../contract/device-contract.ts'
 import type { News2Values } from './news2-tracker.ts'
 
 /**
@@ -21,9 +21,9 @@ const ROOM_AIR_PERCENT = 21
 
 type Extractor = (data: Record<string, unknown>, values: News2Values) => void
 
-const cache = new WeakMap<DeviceKind<any, any>, Extractor[]>()
+const cache = new WeakMap<DeviceContract<any>, Extractor[]>()
 
-function extractorsFor(kind: DeviceKind<any, any>): Extractor[] {
+function extractorsFor(kind: DeviceContract<any>): Extractor[] {
   let extractors = cache.get(kind)
   if (extractors) return extractors
   extractors = []
@@ -47,7 +47,7 @@ function extractorsFor(kind: DeviceKind<any, any>): Extractor[] {
 }
 
 /** The NEWS2 parameters present in one telemetry message, or null when it has none. */
-export function news2Inputs(kind: DeviceKind<any, any>, data: unknown): News2Values | null {
+export function news2Inputs(kind: DeviceContract<any>, data: unknown): News2Values | null {
   if (typeof data !== 'object' || data === null) return null
   const extractors = extractorsFor(kind)
   if (extractors.length === 0) return null

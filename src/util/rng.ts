@@ -1,36 +1,12 @@
 import { xoroshiro128plus } from 'pure-rand'
 import type { RandomGenerator } from 'pure-rand'
+import { hashString } from './hash.ts'
 
 /**
  * Seeded randomness. Every stream is derived from the run seed and a name (a device id, a patient
  * id), so adding a device never changes what another device emits: same seed and configuration →
  * byte-identical payloads per device.
  */
-
-/** 32-bit FNV-1a, then a murmur3 finaliser so similar names land far apart. */
-export function hashString(text: string, seed = 0): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return mix32(h)
-}
-
-/** murmur3's fmix32: a stateless integer hash with full avalanche. */
-export function mix32(x: number): number {
-  x ^= x >>> 16
-  x = Math.imul(x, 0x85ebca6b)
-  x ^= x >>> 13
-  x = Math.imul(x, 0xc2b2ae35)
-  x ^= x >>> 16
-  return x >>> 0
-}
-
-/** A uniform value in [0, 1) for (key, index) with no state — the basis of time-indexed noise. */
-export function hashUnit(key: number, index: number): number {
-  return mix32(key ^ mix32(index + 0x9e3779b9)) / 4294967296
-}
 
 export class Rng {
   private readonly generator: RandomGenerator
@@ -83,28 +59,4 @@ export class Rng {
     this.spareGaussian = v * factor
     return mean + sd * u * factor
   }
-}
-
-/**
- * Smooth noise over time: hashed values at knots every `periodMs`, joined by cosine interpolation.
- * A pure function of time, so every device reading one patient sees the same underlying signal
- * whatever order they ask in.
- */
-export function smoothNoise(key: number, timeMs: number, periodMs: number): number {
-  const x = timeMs / periodMs
-  const i = Math.floor(x)
-  const f = x - i
-  const a = hashUnit(key, i) * 2 - 1
-  const b = hashUnit(key, i + 1) * 2 - 1
-  const w = (1 - Math.cos(f * Math.PI)) / 2
-  return a + (b - a) * w
-}
-
-export function round(value: number, decimals = 0): number {
-  const factor = 10 ** decimals
-  return Math.round(value * factor) / factor
-}
-
-export function clamp(value: number, min: number, max: number): number {
-  return value < min ? min : value > max ? max : value
 }

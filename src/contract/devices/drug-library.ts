@@ -1,11 +1,10 @@
-import { round } from '../src/simulation/rng.ts'
-
 /**
  * The infusion pump's drug library ("smart pump" guardrails): per drug a standard concentration,
  * a container, and limits on the dose rate. Soft limits can be overridden by the clinician; hard
  * limits cannot (clinical.md, infusion pump). Concentrations are common UK/EU adult ICU standard
  * strengths; the limits are typical library values for adults, not a formulary — a hospital sets
- * its own.
+ * its own. Part of the contract because a command's rate is judged by it, on the pump and by
+ * whoever checks commands before they reach one (src/security/command-limits.ts).
  */
 
 /** How a drug's dose is expressed: amount per time, optionally per kg of body weight. */
@@ -78,7 +77,8 @@ export type LimitCheck = { allowed: true; softOverridden: boolean } | { allowed:
  */
 export function checkRate(drug: Drug, rateMlH: number, weightKg: number, override: boolean): LimitCheck {
   const quantity = limitedQuantity(drug, rateMlH, weightKg)
-  const shown = `${rateMlH} mL/h = ${round(quantity, 3)} ${drug.limitUnit}`
+  // Shown to three decimals, as the pump's display rounds it.
+  const shown = `${rateMlH} mL/h = ${Math.round(quantity * 1000) / 1000} ${drug.limitUnit}`
   if (quantity > drug.hardMax) {
     return { allowed: false, reason: `${shown} exceeds the hard limit of ${drug.hardMax} ${drug.limitUnit} for ${drug.name}` }
   }

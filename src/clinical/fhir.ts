@@ -1,5 +1,5 @@
 import type { CodeableConcept, Observation, ObservationComponent } from 'fhir/r4.js'
-import type { MeasurementCode } from '../../simulation/device-kind.ts'
+import type { MeasurementCode } from '../contract/device-contract.ts'
 import { dataAbsentUnknown, SYSTEM, codeableConcept, fhirDateTime, fhirId, ucumQuantity } from './fhir-coding.ts'
 
 /**

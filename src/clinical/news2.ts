@@ -1,4 +1,4 @@
-import type { Consciousness } from '../../simulation/physiology/vitals.ts'
+import type { Consciousness } from '../contract/consciousness.ts'
 
 /**
  * National Early Warning Score 2 (Royal College of Physicians, 2017), exactly as the chart in

@@ -1,6 +1,6 @@
 import type { CodeableConcept, Coding, Quantity } from 'fhir/r4.js'
-import { hashString } from '../../simulation/rng.ts'
-import type { MeasurementCode } from '../../simulation/device-kind.ts'
+import { hashString } from '../util/hash.ts'
+import type { MeasurementCode } from '../contract/device-contract.ts'
 
 /** Code systems as FHIR R4 names them (terminologies page; MDC per the PoCD IG). */
 export const SYSTEM = {
