@@ -377,15 +377,15 @@ describe("a person's client id belongs to that person", () => {
       lab.signals.on((signal) => {
         if (signal.type === 'session-takeover') takeovers.push(signal)
       })
+      const alert = nextMessage(admin, (t) => t === 'security/alerts/client-takeover', 10_000)
       await expect(open(lab, { protocolVersion: 4, clientId: 'root-dashboard' })).rejects.toMatchObject({ code: 2 })
       await expect(open(lab, { clientId: 'root-dashboard', username: 'ward-obs', password: PASSWORDS['ward-obs'] })).rejects.toMatchObject({ code: 0x85 })
-      // Each attempt is a refused takeover signal, the client-takeover detector's input. The alert
-      // itself is not waited for here: beside other test files it did not arrive within 20 s in 2
-      // of ~8 runs, a defect still open (closing note of 2026-12-06).
       expect(takeovers).toMatchObject([
         { clientId: 'root-dashboard', refused: true, identity: { anonymous: true }, previous: { identityName: 'root' } },
         { clientId: 'root-dashboard', refused: true, identity: { name: 'ward-obs' }, previous: { identityName: 'root' } },
       ])
+      // The alert reaches the owner's own subscription, end to end.
+      expect(JSON.parse((await alert).payload.toString())).toMatchObject({ type: 'client-takeover', evidence: { previousIdentity: 'root', refused: true } })
       expect(admin.connected).toBe(true)
       await admin.endAsync()
       await lab.stop()

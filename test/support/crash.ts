@@ -19,9 +19,9 @@ export function cleanUp(): void {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
 }
 
-const BROKER_CHILD = fileURLToPath(new URL('./broker-child.ts', import.meta.url))
+const BROKER_CHILD = fileURLToPath(new URL('../../src/reliability/broker-process.ts', import.meta.url))
 
-/** A broker in a process of its own (support/broker-child.ts), to be killed. */
+/** A broker in a process of its own (src/reliability/broker-process.ts), to be killed. */
 export async function startBroker(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', BROKER_CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(child)
