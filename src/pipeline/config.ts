@@ -4,17 +4,20 @@ import { WardlabError } from '../util/errors.ts'
 import { loadYamlFile } from '../util/yaml-file.ts'
 import { DEFAULT_QUARANTINE_LIMITS } from './quarantine.ts'
 import { routeSchema } from './routing/rules.ts'
+import { SINK_TYPES } from './sinks/index.ts'
+import type { SinkType } from './sinks/sink.ts'
+import { STAGE_TYPES } from './stages/index.ts'
 
-/** Stages by name, in the order a pipeline file lists them. */
-export const STAGE_NAMES = ['decode', 'validate', 'enrich', 'detect', 'score', 'route'] as const
-export type StageName = (typeof STAGE_NAMES)[number]
+/** Stages by name, in the order the default pipeline runs them (src/pipeline/stages/index.ts). */
+export const STAGE_NAMES = STAGE_TYPES.map((stage) => stage.name) as [string, ...string[]]
+/** Stages a pipeline cannot leave out: without them nothing is checked or delivered. */
+const REQUIRED_STAGES = ['decode', 'validate', 'route']
 
-const sinkSchema = z.discriminatedUnion('type', [
-  // retain: the topic then holds the latest value for whoever subscribes later (MQTT 3.1.1 §3.3.1.3).
-  z.object({ type: z.literal('broker'), qos: z.union([z.literal(0), z.literal(1)]).default(1), retain: z.boolean().default(false) }).strict(),
-  z.object({ type: z.literal('jsonl'), file: z.string().min(1), withTopic: z.boolean().default(false) }).strict(),
-  z.object({ type: z.literal('stdout') }).strict(),
-])
+/** One object schema per registered sink type (src/pipeline/sinks/index.ts), told apart by `type`. */
+const sinkSchema = z.discriminatedUnion(
+  'type',
+  SINK_TYPES.map((sink) => z.object({ type: z.literal(sink.type), ...sink.options }).strict()) as unknown as [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...z.ZodObject<{ type: z.ZodLiteral<string> }>[]],
+)
 
 /**
  * A pipeline is configuration, like a Benthos config: which stages run in which order, which sinks
@@ -26,7 +29,7 @@ export const pipelineConfigSchema = z
     stages: z
       .array(z.enum(STAGE_NAMES))
       .default([...STAGE_NAMES])
-      .refine((stages) => ['decode', 'validate', 'route'].every((s) => stages.includes(s as StageName)), 'decode, validate and route are required')
+      .refine((stages) => REQUIRED_STAGES.every((s) => stages.includes(s)), 'decode, validate and route are required')
       .refine((stages) => new Set(stages).size === stages.length, 'a stage may appear once'),
     maxPayloadBytes: z.number().int().positive().default(64 * 1024),
     /** What a quarantine record keeps of a payload, and how many records a device may produce (src/pipeline/quarantine.ts). */
@@ -48,8 +51,10 @@ export const pipelineConfigSchema = z
       route.to.forEach((to, j) => {
         const sink = config.sinks[to.sink]
         if (!sink) ctx.addIssue({ code: 'custom', path: ['routes', i, 'to', j, 'sink'], message: `no sink named "${to.sink}" (have ${Object.keys(config.sinks).join(', ')})` })
-        else if (sink.type === 'broker' && !to.topic) ctx.addIssue({ code: 'custom', path: ['routes', i, 'to', j, 'topic'], message: `sink "${to.sink}" publishes, so it needs a topic` })
-        else if (sink.type === 'jsonl' && sink.withTopic && !to.topic) ctx.addIssue({ code: 'custom', path: ['routes', i, 'to', j, 'topic'], message: `sink "${to.sink}" records topics (withTopic), so it needs a topic` })
+        else {
+          const needsTopic = to.topic ? null : sinkType(sink.type).needsTopic(sink)
+          if (needsTopic) ctx.addIssue({ code: 'custom', path: ['routes', i, 'to', j, 'topic'], message: `sink "${to.sink}" ${needsTopic}, so it needs a topic` })
+        }
       }),
     )
   })
@@ -65,4 +70,9 @@ export function loadPipelineConfig(file = DEFAULT_PIPELINE_FILE): PipelineConfig
     if (err instanceof WardlabError) throw err
     throw new WardlabError('WL_CONFIG_INVALID', `cannot load pipeline ${file}: ${(err as Error).message}`, { cause: err })
   }
+}
+
+/** The registered sink type a configured sink names (the schema has already refused unknown ones). */
+export function sinkType(type: string): SinkType<any> {
+  return SINK_TYPES.find((sink) => sink.type === type)!
 }

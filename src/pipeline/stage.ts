@@ -1,4 +1,6 @@
-import type { QuarantineReason } from '../contract/device-message.ts'
+import type { DeviceMessage, QuarantineReason } from '../contract/device-message.ts'
+import type { HospitalRegistry } from '../registry/registry.ts'
+import type { Route } from './routing/rules.ts'
 import type { PipelineMessage } from './message.ts'
 
 
@@ -28,4 +30,27 @@ export function reject(reason: QuarantineReason, detail: string, issues?: Reject
 
 export function isRejection(result: PipelineMessage[] | Rejection): result is Rejection {
   return !Array.isArray(result)
+}
+
+/** Where the detect stage shows messages to the security detectors (src/security/message-detectors.ts). */
+export interface MessageInspector {
+  inspect(message: DeviceMessage): void
+  quarantined(message: DeviceMessage, reason: QuarantineReason): void
+}
+
+/** What a stage may be built from: the pipeline file's settings and the lab's parts. */
+export interface StageContext {
+  registry: HospitalRegistry
+  detectors: MessageInspector
+  maxPayloadBytes: number
+  routes: readonly Route[]
+}
+
+/**
+ * A stage as a pipeline file names it: each stage module exports one, and src/pipeline/stages/index.ts
+ * lists them. Adding a stage is its file and one line there.
+ */
+export interface StageType {
+  readonly name: string
+  create(context: StageContext): Stage
 }

@@ -1,6 +1,7 @@
 import { BoundedPublisher, type BrokerPublisher } from './bounded-publisher.ts'
 import { serialize } from './serialize.ts'
-import type { Sink } from './sink.ts'
+import { z } from 'zod'
+import type { Sink, SinkType } from './sink.ts'
 
 /**
  * Republishes on the broker, as the broker itself (no client), so the ACL's "outputs are written
@@ -26,3 +27,11 @@ export function brokerSink(name: string, broker: BrokerPublisher, options: { qos
     close: () => publisher.idle(),
   }
 }
+
+const brokerOptions = {
+  qos: z.union([z.literal(0), z.literal(1)]).default(1),
+  // retain: the topic then holds the latest value for whoever subscribes later (MQTT 3.1.1 §3.3.1.3).
+  retain: z.boolean().default(false),
+}
+
+export const broker: SinkType<typeof brokerOptions> = { type: 'broker', options: brokerOptions, create: (name, options, context) => brokerSink(name, context.broker, options), needsTopic: () => 'publishes' }

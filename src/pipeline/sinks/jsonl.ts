@@ -1,7 +1,8 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 import { serialize } from './serialize.ts'
-import type { Sink } from './sink.ts'
+import { z } from 'zod'
+import type { Sink, SinkType } from './sink.ts'
 
 /**
  * Appends one JSON document per line (JSON Lines / NDJSON — FHIR bulk data uses the same format).
@@ -48,3 +49,11 @@ export function jsonlSink(name: string, file: string, options: { withTopic?: boo
     },
   }
 }
+
+const jsonlOptions = {
+  file: z.string().min(1),
+  /** Each line records the topic its route rendered, so the file reads like the broker stream. */
+  withTopic: z.boolean().default(false),
+}
+
+export const jsonl: SinkType<typeof jsonlOptions> = { type: 'jsonl', options: jsonlOptions, create: (name, options, context) => jsonlSink(name, context.file(options.file), { withTopic: options.withTopic }), needsTopic: (options) => (options.withTopic ? 'records topics (withTopic)' : null) }

@@ -1,3 +1,6 @@
+import type { z } from 'zod'
+import type { BrokerPublisher } from './bounded-publisher.ts'
+
 /**
  * Where routed outputs go. Writes are synchronous hand-offs (the pipeline is on the broker's hot
  * path); `flush` waits until everything handed over is durable or delivered, which is what a clean
@@ -10,4 +13,25 @@ export interface Sink {
   close(): Promise<void>
   /** Outputs written since start. */
   readonly written: number
+}
+
+/** What a sink may be built from. */
+export interface SinkContext {
+  /** Where broker sinks publish: the embedded broker, or a client of an external one. */
+  broker: BrokerPublisher
+  /** A sink file's path: relative names land in the run's output folder. */
+  file(name: string): string
+}
+
+/**
+ * A sink as a pipeline file declares it (`sinks: { name: { type, ...options } }`): each sink
+ * module exports one, with the zod shape of its options, and src/pipeline/sinks/index.ts lists
+ * them. Adding a sink is its file and one line there; the pipeline file's schema follows.
+ */
+export interface SinkType<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  readonly type: string
+  readonly options: Shape
+  create(name: string, options: z.infer<z.ZodObject<Shape>>, context: SinkContext): Sink
+  /** Why every route to it must render a topic (it publishes, or records topics), or null when none is needed. */
+  needsTopic(options: z.infer<z.ZodObject<Shape>>): string | null
 }

@@ -1,4 +1,4 @@
-import type { Sink } from './sink.ts'
+import type { Sink, SinkType } from './sink.ts'
 
 /** Prints `topic body` lines, like `mosquitto_sub -v`, for piping into jq or grep. */
 export function stdoutSink(name: string, out: NodeJS.WritableStream = process.stdout): Sink {
@@ -16,3 +16,5 @@ export function stdoutSink(name: string, out: NodeJS.WritableStream = process.st
     close: async () => undefined,
   }
 }
+
+export const stdout: SinkType<Record<string, never>> = { type: 'stdout', options: {}, create: (name) => stdoutSink(name), needsTopic: () => null }

@@ -1,6 +1,6 @@
 import { parseDeviceTopic, type DeviceTopic } from '../../contract/topics.ts'
 import { BoundedMemo, MAX_REMEMBERED_TOPICS } from '../../util/bounded-memo.ts'
-import { reject, type Stage } from '../stage.ts'
+import { reject, type Stage, type StageType } from '../stage.ts'
 
 /**
  * Stage 1: the bytes become JSON. Malformed input is a result, not an exception: oversize and
@@ -34,3 +34,5 @@ export function decodeStage(options: { maxPayloadBytes: number }): Stage {
     },
   }
 }
+
+export const decode: StageType = { name: 'decode', create: (context) => decodeStage({ maxPayloadBytes: context.maxPayloadBytes }) }

@@ -1,12 +1,5 @@
 import type { PipelineMessage } from '../message.ts'
-import type { QuarantineReason } from '../../contract/device-message.ts'
-import type { Stage } from '../stage.ts'
-
-/** Where the pipeline shows messages to the security detectors (src/security/message-detectors.ts). */
-export interface MessageInspector {
-  inspect(message: PipelineMessage): void
-  quarantined(message: PipelineMessage, reason: QuarantineReason): void
-}
+import type { MessageInspector, Stage, StageType } from '../stage.ts'
 
 /**
  * Stage 4: message-level security detectors look at every valid message (replayed sequence
@@ -22,3 +15,5 @@ export function detectStage(detectors: MessageInspector): Stage {
     },
   }
 }
+
+export const detect: StageType = { name: 'detect', create: (context) => detectStage(context.detectors) }

@@ -1,5 +1,5 @@
 import type { HospitalRegistry } from '../../registry/registry.ts'
-import { reject, type Stage } from '../stage.ts'
+import { reject, type Stage, type StageType } from '../stage.ts'
 
 /**
  * Stage 3: the message learns where it comes from — ward, bed, patient — from the registry, so
@@ -26,3 +26,5 @@ export function enrichStage(registry: HospitalRegistry): Stage {
     },
   }
 }
+
+export const enrich: StageType = { name: 'enrich', create: (context) => enrichStage(context.registry) }

@@ -3,7 +3,7 @@ import { vitalSignObservations } from '../../clinical/fhir.ts'
 import type { Output, PipelineMessage } from '../message.ts'
 import { compileRoute, type Route } from '../routing/rules.ts'
 import { compileTemplate } from '../routing/template.ts'
-import type { Stage } from '../stage.ts'
+import type { Stage, StageType } from '../stage.ts'
 
 type Transform = (message: PipelineMessage) => unknown[]
 
@@ -54,3 +54,5 @@ export function routeStage(routes: readonly Route[]): Stage {
     },
   }
 }
+
+export const route: StageType = { name: 'route', create: (context) => routeStage(context.routes) }

@@ -5,7 +5,7 @@ import { BandConfirmation } from '../../clinical/band-confirmation.ts'
 import { news2Inputs } from '../../clinical/news2-inputs.ts'
 import { createNews2Tracker, type News2BandChange, type News2Tracker } from '../../clinical/news2-tracker.ts'
 import type { PipelineMessage } from '../message.ts'
-import type { Stage } from '../stage.ts'
+import type { Stage, StageType } from '../stage.ts'
 import { DERIVED_ROOT } from '../../contract/topics.ts'
 
 /** A band must be sustained this long (simulated) before it is announced; see BandConfirmation. */
@@ -113,3 +113,5 @@ function derivedMessage(cause: PipelineMessage, topic: string, body: object): Pi
     outputs: [],
   }
 }
+
+export const score: StageType = { name: 'score', create: (context) => scoreStage(context.registry) }

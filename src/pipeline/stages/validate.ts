@@ -2,7 +2,7 @@ import type { z } from 'zod'
 import { deviceContract } from '../../contract/devices/index.ts'
 import { envelopeSchema, type Envelope } from '../../contract/envelope.ts'
 import { COMMAND_CHANNEL } from '../../contract/topics.ts'
-import { reject, type Rejection, type Stage } from '../stage.ts'
+import { reject, type Rejection, type Stage, type StageType } from '../stage.ts'
 
 /**
  * Stage 2: the envelope and the `data` are checked against the device kind's own zod schema for
@@ -50,3 +50,5 @@ function schemaRejection(what: string, error: z.ZodError, prefix?: string): Reje
   const first = issues[0]!
   return reject('schema', `${what} does not match the schema: ${first.path}: ${first.message}${issues.length > 1 ? ` (+${issues.length - 1} more)` : ''}`, issues)
 }
+
+export const validate: StageType = { name: 'validate', create: () => validateStage() }
