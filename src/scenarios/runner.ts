@@ -18,7 +18,8 @@ import { buildScenarioRegistry } from './hospital.ts'
 import { RunRecorder } from './recorder.ts'
 import { buildReport, type RunReport, type TimelineNote } from './report.ts'
 import type { Scenario } from './schema.ts'
-import { TIMELINE_HANDLERS, type TimelineContext } from './timeline.ts'
+import type { TimelineContext } from './events/event-type.ts'
+import { TIMELINE_EVENTS } from './events/index.ts'
 import { RUN_SENTINEL_TOPIC } from '../contract/topics.ts'
 
 export interface RunProgress {
@@ -126,7 +127,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const eventTimes = new Map<string, number>()
     scenario.timeline.forEach((event, index) => {
       if (event.id) eventTimes.set(event.id, start + event.at)
-      ;(TIMELINE_HANDLERS[event.event] as (e: typeof event, c: TimelineContext, i: number) => void)(event, ctx, index)
+      const type = TIMELINE_EVENTS.find((t) => t.event === event.event)!
+      ;(type.schedule as (e: typeof event, c: TimelineContext, i: number) => void)(event, ctx, index)
     })
     const sample = () => {
       recorder.sample(clock.now(), lab.pipeline.counters, lab.monitor.totalAlerts())

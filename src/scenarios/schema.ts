@@ -1,11 +1,11 @@
 import { z } from 'zod'
 import { ALARM_PRIORITIES } from '../contract/channels.ts'
-import { TOPIC_ID_PATTERN } from '../contract/topics.ts'
 import { deviceSchema as registryDeviceSchema, patientSchema as registryPatientSchema, TRAJECTORIES } from '../registry/schema.ts'
-import { ATTACKS } from '../attacks/index.ts'
 import { mqttVersionFieldSchema } from '../simulation/mqtt-version.ts'
 import { ALERT_TYPES } from '../security/alert.ts'
 import { durationSchema } from './duration.ts'
+import { idSchema } from './events/event-type.ts'
+import { TIMELINE_EVENT_SCHEMAS } from './events/index.ts'
 
 /**
  * A scenario file: a hospital, a timeline of what happens to it, and what must be true at the end.
@@ -13,9 +13,7 @@ import { durationSchema } from './duration.ts'
  * JSON Schema for editors, and `wardlab validate` reports every deviation with line and field.
  */
 
-const ATTACK_TYPES = [...ATTACKS.keys()] as [string, ...string[]]
-
-const id = z.string().regex(TOPIC_ID_PATTERN, 'letters, digits, "_", "." or "-", at most 64')
+const id = idSchema
 
 /**
  * Patients and devices as in the registry, minus what a scenario makes for itself: demographics
@@ -56,61 +54,7 @@ const hospitalSchema = z
   })
   .strict()
 
-/** Which devices an event applies to: ids, or everything matching ward and kind. */
-const deviceSelectorSchema = z.union([
-  id,
-  z.array(id).min(1),
-  z.object({ ward: id.optional(), kind: id.optional() }).strict(),
-])
-
-const eventBase = { at: durationSchema, id: id.optional() }
-
-const timelineEventSchema = z.discriminatedUnion('event', [
-  z.object({ ...eventBase, event: z.literal('deterioration'), patient: id, trajectory: z.enum(TRAJECTORIES) }).strict(),
-  z
-    .object({
-      ...eventBase,
-      event: z.literal('fault'),
-      devices: deviceSelectorSchema,
-      fault: z.enum(['sensor-off', 'battery-empty', 'network-degraded', 'offline', 'clock-drift', 'stuck-value']),
-      duration: durationSchema.optional(),
-      /** For clock-drift: the offset in ms added to `ts`. */
-      value: z.number().optional(),
-    })
-    .strict(),
-  z.object({ ...eventBase, event: z.literal('outage'), devices: deviceSelectorSchema, duration: durationSchema }).strict(),
-  z.object({ ...eventBase, event: z.literal('broker-restart'), downtime: durationSchema.prefault('2s') }).strict(),
-  z
-    .object({
-      ...eventBase,
-      event: z.literal('command'),
-      device: id,
-      command: z.object({ action: z.string().min(1) }).catchall(z.unknown()),
-      /** Who sends it: an operator (allowed) or an observer (refused by the ACL). */
-      as: z.enum(['operator', 'observer']).default('operator'),
-    })
-    .strict(),
-  z
-    .object({
-      ...eventBase,
-      event: z.literal('load'),
-      /** The devices added, like a `beds` block; they start and stop as the stages say. */
-      ward: id,
-      devices: z.array(id).min(1),
-      stages: z.array(z.object({ duration: durationSchema, target: z.number().int().min(0) }).strict()).min(1),
-    })
-    .strict(),
-  z
-    .object({
-      ...eventBase,
-      event: z.literal('attack'),
-      attack: z.enum(ATTACK_TYPES),
-      duration: durationSchema.prefault('30s'),
-      /** The attack module's parameters: rate, target, source address… (src/attacks/<type>.ts). */
-      params: z.record(z.string(), z.unknown()).default({}),
-    })
-    .strict(),
-])
+const timelineEventSchema = z.discriminatedUnion('event', TIMELINE_EVENT_SCHEMAS)
 
 const within = { within: durationSchema.optional(), after: id.optional(), by: durationSchema.optional() }
 
@@ -169,7 +113,6 @@ export const scenarioSchema = z
 
 export type Scenario = z.infer<typeof scenarioSchema>
 export type ScenarioInput = z.input<typeof scenarioSchema>
-export type TimelineEvent = Scenario['timeline'][number]
+export type { TimelineEvent } from './events/index.ts'
 export type Expectation = Scenario['expect'][number]
-export type DeviceSelector = z.infer<typeof deviceSelectorSchema>
 export type ScenarioHospital = Scenario['hospital']
