@@ -33,6 +33,7 @@ export interface ReceiverPlan {
   default?: 'AA' | 'AE' | 'AR' | 'none'
   rules?: { seq: number; ack: 'AA' | 'AE' | 'AR' | 'none'; times?: number; reason?: string }[]
   delayMs?: number
+  tls?: { cert: string; key: string }
 }
 
 export class PythonReceiver {
@@ -74,6 +75,15 @@ export class PythonReceiver {
     const exited = new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGKILL')
     await exited
+  }
+
+  /**
+   * Waits until `count` messages have been reported. The report comes through a pipe, the ACK
+   * through the socket: a link can see its last ACK before the test reads the last report line.
+   */
+  async reported(count: number, timeoutMs = 5000): Promise<ReceivedMessage[]> {
+    await until(() => this.messages.length >= count, timeoutMs)
+    return this.messages
   }
 
   /** Distinct sequence numbers received (a retransmission arrives twice). */

@@ -16,7 +16,8 @@ Plan:
         {"seq": 3, "ack": "AE", "times": 2, "reason": "simulated error"},
         {"seq": 5, "ack": "none", "times": 1}          "none": no answer at all
       ],
-      "delayMs": 0                    wait before each answer (a slow receiver)
+      "delayMs": 0,                   wait before each answer (a slow receiver)
+      "tls": {"cert": "cert.pem", "key": "key.pem"}   MLLP over TLS when present
     }
 
 Output lines:
@@ -27,6 +28,7 @@ Output lines:
 """
 import asyncio
 import json
+import ssl
 import sys
 
 import hl7
@@ -114,7 +116,11 @@ async def handle(reader, writer):
 
 
 async def main():
-    server = await hl7.mllp.start_hl7_server(handle, host="127.0.0.1", port=plan.get("port", 0))
+    context = None
+    if plan.get("tls"):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(plan["tls"]["cert"], plan["tls"]["key"])
+    server = await hl7.mllp.start_hl7_server(handle, host="127.0.0.1", port=plan.get("port", 0), ssl=context)
     emit({"event": "listening", "port": server.sockets[0].getsockname()[1]})
     async with server:
         await server.serve_forever()

@@ -1,4 +1,4 @@
-import { Message } from 'node-hl7-client'
+import { parseMessage } from './segments.ts'
 
 /**
  * Reading the receiver's acknowledgement (HL7 v2.6 ch. 2.14.8 MSA, 2.14.5 ERR): MSA-1 the code
@@ -12,19 +12,19 @@ export interface AckReading {
   reason: string | undefined
 }
 
+/** The ACK's reading, or null for a reply that is not a readable acknowledgement. */
 export function readAck(text: string): AckReading | null {
-  let message: Message
   try {
-    message = new Message({ text })
+    const message = parseMessage(text)
+    if (!message.get('MSA').toString()) return null
+    const first = (path: string): string | undefined => message.get(path).toString() || undefined
+    return {
+      code: message.get('MSA.1').toString().toUpperCase(),
+      controlId: message.get('MSA.2').toString(),
+      reason: first('ERR.8') ?? first('MSA.3') ?? first('ERR.3.2'),
+    }
   } catch {
     return null
-  }
-  if (!message.get('MSA').toString()) return null
-  const first = (path: string): string | undefined => message.get(path).toString() || undefined
-  return {
-    code: message.get('MSA.1').toString().toUpperCase(),
-    controlId: message.get('MSA.2').toString(),
-    reason: first('ERR.8') ?? first('MSA.3') ?? first('ERR.3.2'),
   }
 }
 

@@ -10,6 +10,16 @@ import { HL7_2_6 } from 'node-hl7-client/hl7'
 export type Component = string | number | undefined
 
 /**
+ * Parses received HL7 text. Segments are CR-separated (v2.6 ch. 2.5.1), but receivers in the
+ * field also send LF or CR LF, and blank segments (a doubled CR); node-hl7-client refuses a blank
+ * segment, so they are dropped first. The library parses lazily: a caller must expect errors
+ * from reads too, not only from here.
+ */
+export function parseMessage(text: string): Message {
+  return new Message({ text: text.split(/\r\n|\r|\n/).filter((segment) => segment.trim() !== '').join('\r') })
+}
+
+/**
  * A field: one value, its components (`a^b^c`), or repetitions of plain values (`a~b`).
  * Empty components are left empty; trailing empty fields are not written.
  */
