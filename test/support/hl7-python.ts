@@ -107,8 +107,8 @@ export interface OrderReply {
   err: string[]
 }
 
-/** Sends RGV^O15 orders built by python (one connection, one order after the other) and returns both replies of each. */
-export async function sendOrders(port: number, orders: Record<string, unknown>[]): Promise<OrderReply[][]> {
+/** Sends RGV^O15 orders built by python (one connection, one order after the other) and returns both replies of each: [commit ACK, RRG^O16]. */
+export async function sendOrders(port: number, orders: Record<string, unknown>[]): Promise<[OrderReply, OrderReply][]> {
   const child = spawn(PYTHON, [join(HERE, 'hl7-order-sender.py'), JSON.stringify({ port, orders })], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -119,5 +119,5 @@ export async function sendOrders(port: number, orders: Record<string, unknown>[]
   return stdout
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as OrderReply[])
+    .map((line) => JSON.parse(line) as [OrderReply, OrderReply])
 }
