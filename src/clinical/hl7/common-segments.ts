@@ -1,10 +1,9 @@
-import type { Message } from 'node-hl7-client'
 import { containmentOf, SUB_ID, type Containment, type MdcTerm } from './containment.ts'
 import { deriveEui64 } from './eui64.ts'
 import type { DeviceInput, SenderInput, Stamp } from './inputs.ts'
 import type { MeasurementCode } from './measurement-code.ts'
 import { REPORT_ACK } from './profiles.ts'
-import { addSegment, cwe, hl7Timestamp, newMessage, type Component } from './segments.ts'
+import { addSegment, cwe, hl7Timestamp, newMessage, type Component, type Hl7Writer } from './segments.ts'
 
 /** Segments PCD-01 and PCD-04 share: who sends, the patient and bed, the device levels. */
 
@@ -40,7 +39,7 @@ export function unitField(code: MeasurementCode): Component[] {
  * PV1-3 (PL: point of care ^ room ^ bed). Equipment with no patient gets an empty PID, so the
  * receiver still reads the point of care.
  */
-export function addPatientVisit(message: Message, device: DeviceInput, authority: string): void {
+export function addPatientVisit(message: Hl7Writer, device: DeviceInput, authority: string): void {
   const patient = device.patient
   addSegment(message, 'PID', patient ? { 3: [patient.id, '', '', authority, 'MR'], 5: [patient.family, patient.given, '', '', '', '', 'L'] } : {})
   addSegment(message, 'PV1', { 2: 'I', 3: [device.location.ward, device.location.room, device.location.bed] })
@@ -51,7 +50,7 @@ export function addPatientVisit(message: Message, device: DeviceInput, authority
  * PCD gateways give structural rows), the equipment identity on the MDS row. Returns the next
  * OBX-1 set id.
  */
-export function addContainmentRows(message: Message, containment: Containment, eui: string, ts: number, setId: number): number {
+export function addContainmentRows(message: Hl7Writer, containment: Containment, eui: string, ts: number, setId: number): number {
   const rows: [MdcTerm, string][] = [
     [containment.mds, SUB_ID.mds],
     [containment.vmd, SUB_ID.vmd],
@@ -71,7 +70,7 @@ export function addContainmentRows(message: Message, containment: Containment, e
 }
 
 export interface Report {
-  message: Message
+  message: Hl7Writer
   containment: Containment
   eui: string
   application: Component[]

@@ -1,6 +1,6 @@
-import type { Message } from 'node-hl7-client'
 import type { Hl7Error } from './pcd03.ts'
-import { addSegment, newMessage, type Component } from './segments.ts'
+import type { Message } from 'node-hl7-client'
+import { addSegment, newMessage, type Component, type Hl7Writer } from './segments.ts'
 
 /**
  * The Infusion Order Consumer's answers to an RGV^O15 (IHE PCD TF-2, PCD-03 expected actions):
@@ -29,7 +29,7 @@ export interface ResponseStamp {
   application: readonly Component[]
 }
 
-function responseMessage(type: readonly [string, string, string], request: RequestHeader, stamp: ResponseStamp): Message {
+function responseMessage(type: readonly [string, string, string], request: RequestHeader, stamp: ResponseStamp): Hl7Writer {
   return newMessage({
     type,
     controlId: stamp.controlId,
@@ -58,7 +58,7 @@ export function buildRrgO16(request: RequestHeader, stamp: ResponseStamp, outcom
 }
 
 /** ERR-3 HL7 error code, ERR-4 severity E, ERR-5 the application's own code (local system), ERR-8 the reason. */
-function addError(message: Message, reason: string, error: Hl7Error, applicationCode?: string): void {
+function addError(message: Hl7Writer, reason: string, error: Hl7Error, applicationCode?: string): void {
   addSegment(message, 'ERR', {
     3: [error.code, error.text, 'HL70357'],
     4: 'E',
