@@ -34,6 +34,7 @@ export interface ReceiverPlan {
   rules?: { seq: number; ack: 'AA' | 'AE' | 'AR' | 'none'; times?: number; reason?: string }[]
   delayMs?: number
   tls?: { cert: string; key: string }
+  report?: 'full' | 'none'
 }
 
 export class PythonReceiver {

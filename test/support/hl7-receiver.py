@@ -17,7 +17,8 @@ Plan:
         {"seq": 5, "ack": "none", "times": 1}          "none": no answer at all
       ],
       "delayMs": 0,                   wait before each answer (a slow receiver)
-      "tls": {"cert": "cert.pem", "key": "key.pem"}   MLLP over TLS when present
+      "tls": {"cert": "cert.pem", "key": "key.pem"},  MLLP over TLS when present
+      "report": "full"                "none": no line per message (benchmarks), still parsed and checked
     }
 
 Output lines:
@@ -98,7 +99,9 @@ async def handle(reader, writer):
             else:
                 seq = int(str(msh(13)))
                 code, reason = answer_for(seq)
-                emit({"event": "message", "seq": seq, "controlId": control_id, "type": str(msh(9)), "ack": code, "segments": segments_of(message)})
+                if plan.get("report", "full") == "full":
+                    emit({"event": "message", "seq": seq, "controlId": control_id, "type": str(msh(9)), "ack": code,
+                          "segments": segments_of(message)})
             if code == "none":
                 continue
             if plan.get("delayMs"):
