@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkRate, DRUGS, type DrugId } from '../devices/drug-library.ts'
 import type { InfusionOrder } from '../src/clinical/hl7/pcd03.ts'
+import { MllpLink } from '../src/clinical/hl7/mllp/link.ts'
 import { OrderListener, type OrderDecision } from '../src/clinical/hl7/mllp/order-listener.ts'
 import { sendOrders, type OrderReply } from './support/hl7-python.ts'
 
@@ -90,5 +91,15 @@ describe('PCD-03 RGV^O15 from python-hl7', () => {
     expect(replies[2]![1].err[2]).toBe('103^Table value not found^HL70357')
     expect(outcome[3]![3]).toMatch(/soft limit/)
     expect(listener.stats()).toEqual({ received: 7, accepted: 2, refused: 5, rejected: 0 })
+  })
+
+  it('commit-rejects what is not an order, and the sender learns why', async () => {
+    const link = new MllpLink({ url: `mllp://127.0.0.1:${port}`, nak: { policy: 'dead-letter' } })
+    link.start()
+    link.send((stamp) => `MSH|^~\\&|X||||20260101||ORU^R01^ORU_R01|${stamp.controlId}|P|2.6|${stamp.sequenceNumber}`)
+    expect(await link.drain(5000)).toBe(true)
+    link.close()
+    expect(link.deadLetters().map((d) => d.reason)).toEqual(['CR: unsupported message type ORU^R01'])
+    expect(listener.stats().rejected).toBe(1)
   })
 })
