@@ -2,14 +2,14 @@
  * The layer rule of ARCHITECTURE.md, checked on every `npm test` (test/architecture.test.ts).
  * Layers, bottom to top; a module may import its own layer and the layers below, never above:
  *   0 contract   src/contract, src/util, src/types — what two sides agree on; imports no project code
- *   1 core       src/registry, src/security, src/broker, src/pipeline, src/clinical, src/cluster
+ *   1 core       src/registry, src/security, src/broker, src/pipeline, src/clinical, src/hl7, src/cluster
  *   2 drivers    src/simulation, devices, src/attacks, src/capture
  *   3 tools      src/scenarios, src/bench, src/dashboard, src/report, src/ops, src/reliability
  *   4 wiring     src/lab, src/cli
  */
 const layer = (...folders) => `^(${folders.join('|')})/`
 const CONTRACT = layer('src/contract', 'src/util', 'src/types')
-const CORE = layer('src/registry', 'src/security', 'src/broker', 'src/pipeline', 'src/clinical', 'src/cluster')
+const CORE = layer('src/registry', 'src/security', 'src/broker', 'src/pipeline', 'src/clinical', 'src/hl7', 'src/cluster')
 const DRIVERS = layer('src/simulation', 'devices', 'src/attacks', 'src/capture')
 const TOOLS = layer('src/scenarios', 'src/bench', 'src/dashboard', 'src/report', 'src/ops', 'src/reliability')
 const WIRING = layer('src/lab', 'src/cli')

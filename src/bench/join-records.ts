@@ -1,4 +1,4 @@
-import { LatencyHistogram, type LatencySummary } from './latency.ts'
+import { LatencyHistogram, type LatencySummary } from '../util/latency.ts'
 import type { RecordChunk } from './record-log.ts'
 import { SeqAccounting, type SeqTotals } from './seq-accounting.ts'
 

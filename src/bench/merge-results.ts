@@ -1,7 +1,7 @@
 import type { AgentReport } from './agent-protocol.ts'
 import type { ConnectionShare } from './fleet-share.ts'
 import type { JoinedRun } from './join-records.ts'
-import { LatencyHistogram, type LatencySummary } from './latency.ts'
+import { LatencyHistogram, type LatencySummary } from '../util/latency.ts'
 import type { RunResult } from './result.ts'
 import { summariseRun, type RunPieces } from './summarise.ts'
 import type { AgentFigures, AgentPlacement } from './result.ts'

@@ -1,5 +1,5 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
-import type { LatencySummary } from './latency.ts'
+import type { LatencySummary } from '../util/latency.ts'
 import type { RatioSummary } from './ratios.ts'
 import type { LoadOptions } from './load-options.ts'
 import type { SeqTotals } from './seq-accounting.ts'

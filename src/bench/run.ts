@@ -7,7 +7,7 @@ import { shareDevices, shareFilters, splitConnections, type ConnectionShare } fr
 import type { FromGenerator, ToGenerator } from './generator-process.ts'
 import type { EngineName, GeneratorCounters, GeneratorPlan } from './generator-plan.ts'
 import { joinRecords, type JoinedRun } from './join-records.ts'
-import { LatencyHistogram } from './latency.ts'
+import { LatencyHistogram } from '../util/latency.ts'
 import type { Qos } from './mqtt-wire.ts'
 import type { PayloadSpec } from './payloads.ts'
 import { sampleProcess, sumSamples, type ProcSample } from './proc-stats.ts'

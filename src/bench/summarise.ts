@@ -1,6 +1,6 @@
 import type { GeneratorCounters, EngineName } from './generator-plan.ts'
 import type { JoinedRun } from './join-records.ts'
-import type { LatencySummary } from './latency.ts'
+import type { LatencySummary } from '../util/latency.ts'
 import type { LoopStalls } from './loop-delay.ts'
 import type { ProcSample } from './proc-stats.ts'
 import type { RunResult, TimelinePoint } from './result.ts'

@@ -48,6 +48,13 @@ export interface MeasurementCode {
   display: string
   ucum: string
   mdc?: { code: number; name: string }
+  /**
+   * The unit as an IEEE 11073-10101 dimension code (partition 4, MDC_DIM_*), which HL7 v2 PCD-01
+   * puts in OBX-6 with the UCUM unit as the alternate. Set where `mdc` is: the MDC unit depends
+   * on the measurement, not only on the UCUM text (/min is MDC_DIM_BEAT_PER_MIN for a heart rate
+   * and MDC_DIM_RESP_PER_MIN for a breathing rate).
+   */
+  mdcUnit?: { code: number; name: string }
   /** LOINC codes; the first is the FHIR vital-signs profile code when the field is a vital sign. */
   loinc?: readonly string[]
   /** A FHIR vital sign (vital-signs profile) rather than a device or operational metric. */

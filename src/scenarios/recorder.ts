@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
 import type { MqttClient } from 'mqtt'
-import { LatencyHistogram } from '../bench/latency.ts'
+import { LatencyHistogram } from '../util/latency.ts'
 import type { Envelope } from '../contract/envelope.ts'
 import type { PipelineMessage } from '../pipeline/message.ts'
 import type { PipelineObserver } from '../pipeline/pipeline.ts'

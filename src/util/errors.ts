@@ -15,6 +15,7 @@ export type WardlabErrorCode =
   | 'WL_CLUSTER_UNREACHABLE'
   | 'WL_PIPELINE_WORKER'
   | 'WL_BENCH_AGENT'
+  | 'WL_HL7_MAPPING'
 
 export class WardlabError extends Error {
   readonly code: WardlabErrorCode

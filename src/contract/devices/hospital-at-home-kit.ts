@@ -54,7 +54,7 @@ const CODES: Readonly<Record<string, MeasurementCode>> = {
   nibpDiastolic: MONITOR_PARAMETERS.nibpDiastolic.code,
   nibpMean: MONITOR_PARAMETERS.nibpMean.code,
   // IEEE 11073-10417 glucose meter term; LOINC "Glucose [Mass/volume] in Capillary blood by Glucometer".
-  glucose: { display: 'Capillary blood glucose', ucum: 'mg/dL', mdc: { code: 160184, name: 'MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD' }, loinc: ['41653-7'] },
+  glucose: { display: 'Capillary blood glucose', ucum: 'mg/dL', mdc: { code: 160184, name: 'MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD' }, mdcUnit: { code: 264274, name: 'MDC_DIM_MILLI_G_PER_DL' }, loinc: ['41653-7'] },
 }
 
 export const hospitalAtHomeKitContract = defineDeviceContract<Record<string, never>>({
