@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { TRAJECTORIES } from '../src/registry/schema.ts'
 import { MEAL_HOURS } from '../src/simulation/physiology/daily-rhythm.ts'
 import { hospitalAtHomeKit } from '../devices/hospital-at-home-kit.ts'
-import { HOUR, MINUTE, START, alarmsIn, patientModel, recording, rejected, session, telemetryIn } from './support/patient-devices.ts'
+import { HOUR, MINUTE, alarmsIn, patientModel, recording, rejected, session, telemetryIn } from './support/patient-devices.ts'
 
 type KitReading =
   | { sensor: 'pulse-oximeter'; spo2: number; pulseRate: number }

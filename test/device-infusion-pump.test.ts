@@ -34,8 +34,8 @@ describe('infusion pump', () => {
       2400: [{ fault: 'sensor-off', active: false }],
       3000: [changeRate(400), changeRate(60), changeRate(60, true), { command: { id: 'p', action: 'pause', issuedBy: 'nurse-7' } }],
       3100: [{ command: { id: 's', action: 'start' } }, { command: { id: 's2', action: 'start' } }],
-      30_000: [{ fault: 'battery-empty', active: true }],
-      30_300: [{ fault: 'battery-empty', active: false }],
+      30000: [{ fault: 'battery-empty', active: true }],
+      30300: [{ fault: 'battery-empty', active: false }],
     }
     const pump = runKind(infusionPump, { ticks: 50_000, actions })
     const saline = runKind(infusionPump, { ticks: 8000, seed: 2, options: { drug: 'sodium-chloride-0.9', vtbiMl: 100, onMains: false } })

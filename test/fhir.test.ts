@@ -184,7 +184,7 @@ describe('vital-sign Observations', () => {
       dataAbsentReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'unknown' }] },
     })
     expect(bp.component).toHaveLength(2)
-    const systolicOnlyKind = vitalSignObservations({ ...MONITOR_MESSAGE, codes: { cuffHigh: MONITOR_CODES['cuffHigh'] as MeasurementCode }, fields: { cuffHigh: 150 } })
+    const systolicOnlyKind = vitalSignObservations({ ...MONITOR_MESSAGE, codes: { cuffHigh: MONITOR_CODES.cuffHigh as MeasurementCode }, fields: { cuffHigh: 150 } })
     expect(systolicOnlyKind[0]?.component?.[1]?.code).toEqual({ coding: [{ system: 'http://loinc.org', code: '8462-4' }] })
     expect(vitalSignObservations({ ...MONITOR_MESSAGE, fields: { cuffMean: 90 } })).toEqual([])
   })

@@ -39,7 +39,7 @@ describe('reading ACKs', () => {
   })
 
   it('tolerates LF separators and blank segments, and says null to what is no ACK', () => {
-    expect(readAck(ACK_1.replaceAll('\r', '\n') + '\n\n')).toMatchObject({ code: 'AA', controlId: 'C1' })
+    expect(readAck(`${ACK_1.replaceAll('\r', '\n')}\n\n`)).toMatchObject({ code: 'AA', controlId: 'C1' })
     expect(readAck('MSH|^~\\&|R||||20260101||ORU^R01|X|P|2.6')).toBeNull()
     expect(readAck('garbage')).toBeNull()
   })

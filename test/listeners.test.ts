@@ -1,7 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Lab } from '../src/lab/lab.ts'
 import { silentLogger } from '../src/util/log.ts'

@@ -11,7 +11,10 @@ const RATE = 200
 const FLOOD = 600
 
 function capturedLog(lines: string[]) {
-  return createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _encoding, done) => (lines.push(chunk.toString()), done()) }) })
+  return createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _encoding, done) => {
+      lines.push(chunk.toString())
+      done()
+    } }) })
 }
 
 /** An MQTT client over an in-memory connection from `address`, as many as the test likes without sockets. */

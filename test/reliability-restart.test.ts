@@ -67,7 +67,10 @@ describe('a broker restart with durable persistence', () => {
     // Simulated monitors outside the lab, over TCP to its URL, so they live through the restart.
     const clock = createSimClock({ start: Date.now(), speed: 4 })
     const fleet = new Fleet({ registry, provisioningKey: KEY, seed: 'restart', clock, connector: urlConnector(urlOf(lab)), log: silentLogger })
-    cleanup.push(async () => (await fleet.stop(), clock.stop()))
+    cleanup.push(async () => {
+      await fleet.stop()
+      clock.stop()
+    })
     fleet.start()
     const before = await connectAs(lab, { clientId: 'watch-before' })
     const seenBefore = seqsByDevice(before)

@@ -18,7 +18,10 @@ describe('a subscriber that stops reading', () => {
   const logLines: string[] = []
 
   beforeAll(async () => {
-    const destination = new Writable({ write: (chunk, _encoding, done) => (logLines.push(chunk.toString()), done()) })
+    const destination = new Writable({ write: (chunk, _encoding, done) => {
+      logLines.push(chunk.toString())
+      done()
+    } })
     lab = await startTestLab('lab', undefined, { brokerLimits: { drainTimeout: DRAIN_TIMEOUT_MS }, log: createLogger({ level: 'warn', destination }) })
     // 64 KiB rather than 1 MiB, so the test reaches it within the shortened drainTimeout.
     lab.shedding.maxQueuedBytes = 64 * 1024

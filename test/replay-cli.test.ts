@@ -9,7 +9,10 @@ import { describeWithMqttset, mqttsetPath } from './support/mqttset.ts'
 let printed: string
 beforeEach(() => {
   printed = ''
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((printed += String(chunk)), true))
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    printed += String(chunk)
+    return true
+  })
 })
 afterEach(() => {
   vi.restoreAllMocks()

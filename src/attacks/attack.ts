@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { COMMAND_CHANNEL, deviceTopic, type OutboundChannel } from '../contract/topics.ts'
+import { type COMMAND_CHANNEL, deviceTopic, type OutboundChannel } from '../contract/topics.ts'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import type { DeviceEntry } from '../registry/schema.ts'
 import type { AlertType } from '../security/alert.ts'

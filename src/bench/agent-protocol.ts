@@ -166,8 +166,14 @@ export class LineChannel<In extends { type: string }, Out extends { type: string
         this.waiters.splice(this.waiters.indexOf(waiter), 1)
         reject(new Error(`${this.peer} sent no ${type} within ${Math.round(timeoutMs / 1000)} s`))
       }, timeoutMs)
-      waiter.resolve = (m) => (clearTimeout(timer), resolve(m as Extract<In, { type: T }>))
-      waiter.reject = (err) => (clearTimeout(timer), reject(err))
+      waiter.resolve = (m) => {
+        clearTimeout(timer)
+        resolve(m as Extract<In, { type: T }>)
+      }
+      waiter.reject = (err) => {
+        clearTimeout(timer)
+        reject(err)
+      }
     })
   }
 

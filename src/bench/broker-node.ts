@@ -1,4 +1,4 @@
-import type { PipelineCounters } from '../pipeline/pipeline.ts'
+
 import type { FromBroker, ToBroker } from './broker-protocol.ts'
 import { BenchChild } from './children.ts'
 import type { LoopSecond } from './loop-delay.ts'

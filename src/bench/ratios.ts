@@ -27,12 +27,12 @@ export interface RatioSummary {
 export function ratiosToBaseline(figures: readonly RoundFigure[], baseline: string): RatioSummary[] {
   const rounds = [...new Set(figures.map((f) => f.round))].sort((a, b) => a - b)
   const variants = [...new Set(figures.map((f) => f.variant))].filter((v) => v !== baseline)
-  const valueOf = (round: number, variant: string) => figures.find((f) => f.round === round && f.variant === variant)?.value
+  const figureOf = (roundNo: number, variant: string) => figures.find((f) => f.round === roundNo && f.variant === variant)?.value
   return variants.map((variant) => {
     const perRound: number[] = []
     for (const round of rounds) {
-      const base = valueOf(round, baseline)
-      const value = valueOf(round, variant)
+      const base = figureOf(round, baseline)
+      const value = figureOf(round, variant)
       if (base !== undefined && value !== undefined && base > 0) perRound.push(value / base)
     }
     const sorted = [...perRound].sort((a, b) => a - b)

@@ -26,7 +26,7 @@ export function renderSvg(report: BenchReport): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${LEFT}" y="24" font-size="14" font-weight="600">${escape(title)}</text>`,
+    `<text x="${LEFT}" y="24" font-size="14" font-weight="600">${escapeXml(title)}</text>`,
     body,
     '</svg>',
     '',
@@ -47,7 +47,7 @@ function runBlock(run: RunResult, y: number, showRound: boolean): string {
   ]
   const heading = `${run.variant}${showRound ? ` #${run.round + 1}` : ''}${run.variant === run.target ? '' : ` — ${run.target}`}, MQTT ${run.mqttVersion}: ${Math.round(run.rates.delivered).toLocaleString('en-US')} msg/s delivered, p99 ${run.latency ? `${run.latency.p99.toFixed(2)} ms` : 'n/a'}${run.broker ? `, broker ${run.broker.cpuUsPerMessage.toFixed(1)} µs CPU/msg` : ''}${run.distributed ? `, from ${run.distributed.agents.length} agents started within ${run.distributed.startSkewBoundMs.toFixed(2)} ms` : ''}`
   return [
-    `<text x="${LEFT}" y="${y + 14}" font-size="12" font-weight="600">${escape(heading)}</text>`,
+    `<text x="${LEFT}" y="${y + 14}" font-size="12" font-weight="600">${escapeXml(heading)}</text>`,
     panel(y + 30, 'msg/s', rates, t, 'linear'),
     panel(y + 50 + PANEL_H, 'latency ms', latency, t, 'log'),
   ].join('\n')
@@ -116,6 +116,6 @@ function f(v: number): string {
   return v.toFixed(1)
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }

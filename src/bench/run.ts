@@ -8,14 +8,11 @@ import type { FromGenerator, ToGenerator } from './generator-process.ts'
 import type { EngineName, GeneratorCounters, GeneratorPlan } from './generator-plan.ts'
 import { joinRecords, type JoinedRun } from './join-records.ts'
 import { LatencyHistogram } from '../util/latency.ts'
-import type { Qos } from './mqtt-wire.ts'
-import type { PayloadSpec } from './payloads.ts'
-import { sampleProcess, sumSamples, type ProcSample } from './proc-stats.ts'
 import type { RecordChunk } from './record-log.ts'
 import type { RunResult } from './result.ts'
 import { BenchSubscriber } from './subscriber.ts'
 import { describeTarget, startTarget } from './targets.ts'
-import { type RunningTarget, type TargetReport, type TargetSpec } from './target-spec.ts'
+import type { RunningTarget, TargetReport, TargetSpec } from './target-spec.ts'
 import { summariseRun } from './summarise.ts'
 import { DEFAULT_MQTT_VERSION, type MqttVersion } from '../simulation/mqtt-version.ts'
 import type { LoadOptions } from './load-options.ts'
@@ -122,7 +119,13 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     if (subscriber.droppedAt !== null) say(`the subscriber's connection closed ${((subscriber.droppedAt - startAt) / 1000).toFixed(1)} s into the load (the broker dropped it or died): what it missed counts as lost`)
     const receives = [subscriber.take()]
     const pipelineOutputs = subscriber.outputs
-    await Promise.all(generators.map(async (g) => (g.send({ type: 'stop' }), await g.next('stopped'), await g.finish())))
+    await Promise.all(
+      generators.map(async (g) => {
+        g.send({ type: 'stop' })
+        await g.next('stopped')
+        await g.finish()
+      }),
+    )
     await subscriber.close()
     subscriber = null
     stopTarget = null

@@ -1,8 +1,6 @@
 import { WardlabError } from '../util/errors.ts'
 import { startBrokerNode, type BrokerNodeContext } from './broker-node.ts'
-import type { PipelineReport } from './target-spec.ts'
 import { startClusterTarget } from './cluster-target.ts'
-import type { LoopSecond } from './loop-delay.ts'
 import { startMosquitto } from './mosquitto.ts'
 import type { PipelineMode, RunningTarget, TargetSpec } from './target-spec.ts'
 
@@ -37,7 +35,11 @@ export async function startTarget(
   if (spec.type === 'url') return { host: spec.host, ports: [spec.port], brokerPids: [], redisPid: null, local: false, stop: async () => ({ pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null, loopDelay: null }) }
   if (spec.type === 'mosquitto') {
     const mosquitto = await startMosquitto()
-    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => (await mosquitto.stop(), { pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null, loopDelay: null }) }
+    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => {
+        await mosquitto.stop()
+        return { pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null, loopDelay: null }
+      },
+    }
   }
   if (spec.type === 'cluster') return startClusterTarget(spec, context)
   const broker = await startBrokerNode(spec.pipeline, context)

@@ -30,7 +30,7 @@ function overview(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(overview() + '\n')
+    process.stdout.write(`${overview()}\n`)
     return name ? 0 : 2
   }
   const command = COMMANDS.find((c) => c.name === name)
@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(commandHelp(command) + '\n')
+    process.stdout.write(`${commandHelp(command)}\n`)
     return 0
   }
   try {

@@ -111,8 +111,8 @@ export function commandHelp(spec: CommandSpec<any>): string {
   for (const [name, option] of Object.entries(spec.options as OptionSpecs)) {
     const value = option.type === 'boolean' ? '' : option.type === 'enum' ? ` <${option.values.join('|')}>` : option.type === 'string' ? ` <${option.placeholder ?? 'value'}>` : option.type === 'port' ? ` <${option.canBeOff ? 'port|off' : 'port'}>` : ' <n>'
     const fallback = 'default' in option && option.default !== undefined ? ` (default ${option.default})` : ''
-    lines.push(`  --${name}${value}`.padEnd(34) + ` ${option.description}${fallback}`)
+    lines.push(`${`  --${name}${value}`.padEnd(34)} ${option.description}${fallback}`)
   }
-  lines.push(`  --help`.padEnd(34) + ' show this help')
+  lines.push(`${`  --help`.padEnd(34)} show this help`)
   return lines.join('\n')
 }

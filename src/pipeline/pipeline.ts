@@ -49,7 +49,12 @@ export interface PipelineObserver {
 export function combineObservers(a: PipelineObserver, b: PipelineObserver | undefined): PipelineObserver {
   if (!b) return a
   const both = <K extends keyof PipelineObserver>(key: K) =>
-    (a[key] && b[key] ? (...args: unknown[]) => ((a[key] as (...x: unknown[]) => void)(...args), (b[key] as (...x: unknown[]) => void)(...args)) : (a[key] ?? b[key])) as PipelineObserver[K]
+    (a[key] && b[key]
+      ? (...args: unknown[]) => {
+          ;(a[key] as (...x: unknown[]) => void)(...args)
+          ;(b[key] as (...x: unknown[]) => void)(...args)
+        }
+      : (a[key] ?? b[key])) as PipelineObserver[K]
   return { stage: both('stage'), quarantined: both('quarantined'), quarantineSuppressed: both('quarantineSuppressed'), routed: both('routed'), accepted: both('accepted') }
 }
 

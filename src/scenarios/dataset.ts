@@ -102,7 +102,7 @@ export class DatasetRecorder {
     const label = labeller(groundTruth)
     const byLabel: Record<string, number> = {}
     const packets = createWriteStream(join(this.dir, 'packets.csv'))
-    packets.write(PACKET_COLUMNS.join(',') + '\n')
+    packets.write(`${PACKET_COLUMNS.join(',')}\n`)
     for (const row of this.rows) {
       const connection = this.connections[row.connection - 1]!
       const name = label(row.t, connection.address, connection.clientId)
@@ -110,7 +110,7 @@ export class DatasetRecorder {
       if (!packets.write(csvRow(row, connection, name))) await new Promise<void>((resolve) => packets.once('drain', () => resolve()))
     }
     for (const row of this.messageRows) {
-      const line = row.line.slice(0, -1) + `,"label":${JSON.stringify(label(row.t, row.address, row.clientId))}}\n`
+      const line = `${row.line.slice(0, -1)},"label":${JSON.stringify(label(row.t, row.address, row.clientId))}}\n`
       if (!this.messages.write(line)) await new Promise<void>((resolve) => this.messages.once('drain', () => resolve()))
     }
     await Promise.all([packets, this.messages].map((s) => new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))))
@@ -156,7 +156,7 @@ function csvRow(row: PacketRow, connection: Connection, label: string): string {
     packet?.protocolVersion ?? '',
     label,
   ]
-  return cells.map(csvCell).join(',') + '\n'
+  return `${cells.map(csvCell).join(',')}\n`
 }
 
 function csvCell(value: string | number): string {

@@ -44,7 +44,7 @@ export async function buildScenarioRegistry(scenario: Scenario, provisioningKey:
   const addBeds = (ward: string, count: number, kinds: string[], trajectory: Patient['trajectory'], options: Record<string, Record<string, unknown>>, simulatedFrom = 0): string[] => {
     const created: string[] = []
     const w = ensureWard(ward)
-    const width = String(count).length < 2 ? 2 : String(count).length
+    const width = Math.max(2, String(count).length)
     for (let i = 1 + simulatedFrom; i <= count + simulatedFrom; i++) {
       const n = String(i).padStart(width, '0')
       const bed = `${ward}-${n}`

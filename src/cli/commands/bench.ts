@@ -91,7 +91,7 @@ export const benchCommand = defineCommand({
       })
       process.stdout.write(`${formatTable(report)}\n`)
       if (options['cpu-prof']) process.stdout.write(profileReport(resolve(options['cpu-prof']), report))
-      if (options.json) writeFileSync(options.json, JSON.stringify(report, null, 2) + '\n')
+      if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`)
       if (options.svg) writeFileSync(options.svg, renderSvg(report))
       return 0
     } finally {

@@ -40,7 +40,7 @@ export const replayCommand = defineCommand({
     process.stdout.write(summary(report))
     if (options.report) {
       mkdirSync(dirname(options.report), { recursive: true })
-      writeFileSync(options.report, JSON.stringify(report, null, 2) + '\n')
+      writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`)
     }
     return report.passed ? 0 : 1
   },
@@ -66,5 +66,5 @@ export function summary(report: CaptureReplayReport): string {
   lines.push(counts.length === 0 ? 'alerts: none' : `alerts: ${counts.map(([type, n]) => `${type} ×${n}`).join(', ')}`)
   for (const e of report.expectations) lines.push(`  ${e.passed ? 'ok  ' : 'FAIL'} ${e.name}: ${e.detail}`)
   lines.push(report.passed ? 'passed' : 'failed')
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }

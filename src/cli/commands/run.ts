@@ -64,7 +64,7 @@ export const runCommand = defineCommand({
     })
     if (tty) process.stderr.write('\r\x1b[2K')
     process.stdout.write(formatSummary(report))
-    if (options.report) write(options.report, JSON.stringify(report, null, 2) + '\n')
+    if (options.report) write(options.report, `${JSON.stringify(report, null, 2)}\n`)
     if (options.html) write(options.html, renderHtmlReport(report))
     return report.passed ? 0 : 1
   },

@@ -35,7 +35,7 @@ export const schemaCommand = defineCommand({
       process.stderr.write(`wardlab schema: unknown document "${document}"; choose ${Object.keys(DOCUMENTS).join(', ')}\n`)
       return 2
     }
-    process.stdout.write(JSON.stringify(build(), null, 2) + '\n')
+    process.stdout.write(`${JSON.stringify(build(), null, 2)}\n`)
     return 0
   },
 })

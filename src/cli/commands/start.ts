@@ -198,5 +198,5 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
     lines.push('    and so do the dashboard and /metrics (HTTP Basic, a registry user: observer, operator or admin)')
   }
   lines.push('  Ctrl-C stops cleanly.', '')
-  process.stdout.write(lines.join('\n') + '\n')
+  process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -2,7 +2,7 @@ import { Lab } from '../../lab/lab.ts'
 import type { PipelineMode } from '../../bench/target-spec.ts'
 import { silentLogger } from '../../util/log.ts'
 import { benchRegistry } from '../../bench/bench-registry.ts'
-import { LoopDelayLog, type LoopSecond } from '../../bench/loop-delay.ts'
+import { LoopDelayLog, } from '../../bench/loop-delay.ts'
 import type { FromBroker, ToBroker } from '../../bench/broker-protocol.ts'
 
 /**

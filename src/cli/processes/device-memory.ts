@@ -50,7 +50,7 @@ while (mode !== 'broker' && connected() < count && Date.now() < deadline) await 
 await new Promise((r) => setTimeout(r, Number(values.settle) * 1000))
 const after = heap()
 process.stdout.write(
-  JSON.stringify({
+  `${JSON.stringify({
     mode,
     devices: count,
     connected: connected(),
@@ -59,7 +59,7 @@ process.stdout.write(
     heapDeltaMB: after.heapMB - before.heapMB,
     heapPerDeviceKB: mode === 'broker' ? 0 : ((after.heapMB - before.heapMB) * 1024) / count,
     pipelineReceived: lab.pipeline.counters.received,
-  }) + '\n',
+  })}\n`,
 )
 await fleet?.stop()
 await Promise.all(clients.map((c) => c.endAsync()))

@@ -1,4 +1,4 @@
-import { Message } from 'node-hl7-client'
+import type { Message } from 'node-hl7-client'
 import { z } from 'zod'
 import { codingSchema } from './inputs.ts'
 

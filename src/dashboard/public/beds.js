@@ -29,7 +29,7 @@ function vitalTile(spec) {
   return { node, value }
 }
 
-function bedCard(ward, bed, patient, devices) {
+function bedCard(_ward, bed, patient, devices) {
   const monitor = devices.find((d) => d.kind === 'bedside-monitor')
   const tiles = VITALS.map((spec) => ({ spec, ...vitalTile(spec) }))
   const bpValue = el('span', { class: 'value' }, '–')

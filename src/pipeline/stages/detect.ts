@@ -1,4 +1,4 @@
-import type { PipelineMessage } from '../message.ts'
+
 import type { MessageInspector, Stage, StageType } from '../stage.ts'
 
 /**
