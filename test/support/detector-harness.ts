@@ -90,11 +90,14 @@ const DEFAULTS: { [T in SignalType]: () => SignalFields<T> } = {
 
 let nextConnectionId = 1
 
+/** What a test may set on a signal of `type`: anything but the type itself. */
+export type SignalInit<T extends SignalType> = Partial<Omit<SignalOf<T>, 'type'>>
+
 /**
  * A broker signal of `type` with sensible defaults: a new connection id each time, client
  * `client-1` from address `a`. `fields` overrides any of it.
  */
-export function signal<T extends SignalType>(type: T, fields: Partial<Omit<SignalOf<T>, 'type'>> = {}): SignalOf<T> {
+export function signal<T extends SignalType>(type: T, fields: SignalInit<T> = {}): SignalOf<T> {
   return { type, connectionId: nextConnectionId++, clientId: 'client-1', address: ADDRESS.a, ...DEFAULTS[type](), ...fields } as SignalOf<T>
 }
 
@@ -157,6 +160,15 @@ export class DetectorHarness {
     return this.collect(() => {
       for (let i = 0; i < count; i++) this.detector.onSignal!(make(i), at(i), this.report)
     })
+  }
+
+  /**
+   * `threshold` signals from `make(i)` at `at(i)`: what the first `threshold - 1` reported (at a
+   * boundary, nothing) and what the last one did.
+   */
+  crossing(threshold: number, make: (i: number) => SignalOf<SignalType>, at: (i: number) => number = () => T0): { below: Finding[]; at: Finding[] } {
+    const below = this.signals(threshold - 1, make, at)
+    return { below, at: this.signal(make(threshold - 1), at(threshold - 1)) }
   }
 
   /** A message, judged at its `receivedAt` unless `now` is given. */
