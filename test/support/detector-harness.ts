@@ -176,8 +176,18 @@ export class DetectorHarness {
     return this.collect(() => this.detector.onMessage!(message, now, this.report))
   }
 
+  /** `count` messages from `make(i)`, each judged at its `receivedAt`. */
+  messages(count: number, make: (i: number) => DeviceMessage): Finding[] {
+    return Array.from({ length: count }, (_, i) => this.message(make(i))).flat()
+  }
+
   quarantine(message: DeviceMessage, reason: QuarantineReason, now = message.receivedAt): Finding[] {
     return this.collect(() => this.detector.onQuarantine!(message, reason, now, this.report))
+  }
+
+  /** `count` quarantined messages from `make(i)`, each at its `receivedAt`, all for `reason`. */
+  quarantines(count: number, make: (i: number) => DeviceMessage, reason: QuarantineReason = 'schema'): Finding[] {
+    return Array.from({ length: count }, (_, i) => this.quarantine(make(i), reason)).flat()
   }
 
   sweep(now: number): void {
