@@ -115,6 +115,13 @@ export interface MessageSpec {
   body?: unknown
 }
 
+/** The topic registered device `deviceId` publishes `channel` on. */
+export function topicOf(deviceId: string, channel: Channel = 'telemetry'): string {
+  const entry = registry.device(deviceId)
+  if (!entry) throw new Error(`${deviceId} is not in the unit-test registry`)
+  return deviceTopic({ ward: entry.ward, kind: entry.kind, deviceId, channel })
+}
+
 /**
  * A device message as the pipeline hands it to the detectors: topic, payload, source, and —
  * for outbound channels, when there is no explicit `body` — an accepted envelope. The device's
@@ -130,7 +137,7 @@ export function deviceMessage(spec: MessageSpec = {}): DeviceMessage {
   const envelope = spec.body === undefined && channel !== 'cmd' ? { deviceId, kind: entry.kind, seq: spec.seq ?? 1, ts: spec.ts ?? receivedAt, data: spec.data ?? {} } : undefined
   const body = spec.body ?? envelope
   return {
-    topic: deviceTopic(topicParts),
+    topic: topicOf(deviceId, channel),
     payload: Buffer.from(JSON.stringify(body)),
     receivedAt,
     source: { clientId: spec.clientId ?? deviceId, address: spec.address ?? ADDRESS.a },

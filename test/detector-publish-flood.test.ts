@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { securityConfig } from '../src/security/config.ts'
+import { publishFloodDetector } from '../src/security/detectors/publish-flood.ts'
+import { ADDRESS, DetectorHarness, SECOND, T0, every, identity, signal, topicOf } from './support/detector-harness.ts'
+
+/**
+ * publish-flood: one client publishing far above what it should, held by a token bucket of
+ * `burstSeconds` (10 s) of its rate. A registered device's rate is profileFactor (10) × its kind's
+ * nominal rate (one message per tick), never below minDeviceRate (5/s), and 2,048 bytes a
+ * message; anyone else gets 20 messages and 64 KiB a second.
+ */
+const config = securityConfig()
+const flood = config.publishFlood
+/** A publish by registered device `deviceId` (its client id is its device id), or by an unregistered client. */
+const publish = (deviceId: string | undefined, payloadBytes = 300) =>
+  signal('publish', { clientId: deviceId ?? 'tool', identity: deviceId ? identity(deviceId) : undefined, topic: deviceId ? topicOf(deviceId) : 'lab/load', payloadBytes })
+
+describe('publish-flood detector', () => {
+  it('lets a 1 Hz monitor spend 10 s of 10 messages a second at once, and reports the 101st', () => {
+    expect([flood.profileFactor, flood.burstSeconds, flood.bytesPerMessage]).toEqual([10, 10, 2048])
+    const { below, at } = new DetectorHarness(publishFloodDetector(config)).crossing(101, () => publish('mon-01'))
+    expect(below).toEqual([])
+    expect(at).toEqual([
+      {
+        type: 'publish-flood',
+        severity: 'high',
+        source: { clientId: 'mon-01', address: ADDRESS.a, deviceId: 'mon-01' },
+        evidence: { over: 'messages', messagesPerSecond: 101, allowedPerSecond: 10, allowedBytesPerSecond: 20_480, payloadBytes: 300, topic: topicOf('mon-01') },
+        key: 'mon-01',
+      },
+    ])
+  })
+
+  it('never reports a monitor at its nominal rate × profileFactor - 1 (9/s), for ten minutes', () => {
+    expect(new DetectorHarness(publishFloodDetector(config)).signals(9 * 600, () => publish('mon-01'), every(SECOND / 9))).toEqual([])
+  })
+
+  it('reports 11/s only once the 10 s burst allowance is spent (about 100 s in)', () => {
+    const h = new DetectorHarness(publishFloodDetector(config))
+    const at = every(SECOND / 11)
+    expect(h.signals(11 * 90, () => publish('mon-01'), at)).toEqual([])
+    expect(h.signals(11 * 20, () => publish('mon-01'), (i) => at(11 * 90 + i)).length).toBeGreaterThan(0)
+  })
+
+  it('holds a slow kind to minDeviceRate: an MRI (one tick in 10 s) may still send 5/s', () => {
+    const { below, at } = new DetectorHarness(publishFloodDetector(config)).crossing(5 * 10 + 1, () => publish('mri-01'))
+    expect(below).toEqual([])
+    expect(at[0]?.evidence).toMatchObject({ allowedPerSecond: flood.minDeviceRate, allowedBytesPerSecond: 5 * 2048 })
+  })
+
+  it('holds an unregistered client to 20 messages and 64 KiB a second, and says which it broke', () => {
+    expect([flood.unregisteredRate, flood.unregisteredBytesPerSecond]).toEqual([20, 65_536])
+    const messages = new DetectorHarness(publishFloodDetector(config)).crossing(20 * 10 + 1, () => publish(undefined, 10))
+    expect(messages.below).toEqual([])
+    expect(messages.at[0]?.evidence.over).toBe('messages')
+    const bytes = new DetectorHarness(publishFloodDetector(config)).crossing(10 + 1, () => publish(undefined, 65_536))
+    expect(bytes.below).toEqual([])
+    expect(bytes.at[0]?.evidence).toMatchObject({ over: 'bytes', allowedBytesPerSecond: 65_536, payloadBytes: 65_536 })
+  })
+
+  it('keeps publishers apart', () => {
+    const h = new DetectorHarness(publishFloodDetector(config))
+    expect(h.signals(100, () => publish('mon-01'))).toEqual([])
+    expect(h.signals(100, () => publish('mon-02'))).toEqual([])
+  })
+
+  it('sweep forgets an idle publisher: it starts again with a full allowance', () => {
+    const small = securityConfig({ memory: { idleMs: SECOND } })
+    const kept = new DetectorHarness(publishFloodDetector(small))
+    kept.signals(100, () => publish('mon-01'))
+    // A second later it has 10 messages back, not 11.
+    expect(kept.signals(11, () => publish('mon-01'), () => T0 + SECOND)).toHaveLength(1)
+    const swept = new DetectorHarness(publishFloodDetector(small))
+    swept.signals(100, () => publish('mon-01'))
+    swept.sweep(T0 + SECOND)
+    expect(swept.signals(100, () => publish('mon-01'), () => T0 + SECOND)).toEqual([])
+  })
+})
