@@ -50,7 +50,7 @@ export function publishFloodDetector(config: SecurityConfig): Detector {
         if (known && known.device !== (identity?.role === 'device')) publishers.delete(signal.clientId)
         if (identity?.role !== 'device' || !trafficProfile(identity.device).storeAndForward) return
         const away = known ? Math.min(now - known.lastSeen, flood.maxBacklogMs) : flood.maxBacklogMs
-        publishers.touch(signal.clientId, now, create(identity)).messages.credit((away / 1000) * trafficProfile(identity.device).nominalRate)
+        publishers.touch(signal.clientId, now, create(identity)).messages.credit((away / 1000) * trafficProfile(identity.device).nominalRate, now)
         return
       }
       if (signal.type !== 'publish') return
