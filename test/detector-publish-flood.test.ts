@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { securityConfig } from '../src/security/config.ts'
 import { publishFloodDetector } from '../src/security/detectors/publish-flood.ts'
-import { ADDRESS, DetectorHarness, SECOND, T0, every, identity, signal, topicOf } from './support/detector-harness.ts'
+import { ADDRESS, DetectorHarness, MINUTE, SECOND, T0, every, identity, signal, topicOf } from './support/detector-harness.ts'
 
 /**
  * publish-flood: one client publishing far above what it should, held by a token bucket of
@@ -56,6 +56,37 @@ describe('publish-flood detector', () => {
     const bytes = new DetectorHarness(publishFloodDetector(config)).crossing(10 + 1, () => publish(undefined, 65_536))
     expect(bytes.below).toEqual([])
     expect(bytes.at[0]?.evidence).toMatchObject({ over: 'bytes', allowedBytesPerSecond: 65_536, payloadBytes: 65_536 })
+  })
+
+  describe('a store-and-forward gateway back online', () => {
+    const HOUR = 60 * MINUTE
+    const connected = (deviceId: string) => signal('connected', { clientId: deviceId, identity: identity(deviceId) })
+    /** A home kit (one tick a minute, so 5/s and a burst of 50) last heard at T0, back after `awayMs`. */
+    function backAfter(awayMs: number) {
+      const h = new DetectorHarness(publishFloodDetector(config))
+      h.signal(publish('kit-01', 200))
+      h.signal(connected('kit-01'), T0 + awayMs)
+      return { h, back: T0 + awayMs }
+    }
+
+    it('may send what it kept for 6 hours (360 readings) on top of its burst of 50, and not one more', () => {
+      const { h, back } = backAfter(6 * HOUR)
+      const { below, at } = h.crossing(50 + 360 + 1, () => publish('kit-01', 200), () => back)
+      expect(below).toEqual([])
+      expect(at).toHaveLength(1)
+    })
+
+    it('keeps its backlog allowance while it sends the backlog over the next second', () => {
+      const { h, back } = backAfter(6 * HOUR)
+      expect(h.signals(50 + 360, () => publish('kit-01', 200), every(2, back))).toEqual([])
+    })
+
+    it('credits nothing to a live device: a monitor back online has its usual burst only', () => {
+      const h = new DetectorHarness(publishFloodDetector(config))
+      h.signal(publish('mon-01'))
+      h.signal(connected('mon-01'), T0 + HOUR)
+      expect(h.crossing(101, () => publish('mon-01'), () => T0 + HOUR).at).toHaveLength(1)
+    })
   })
 
   it('keeps publishers apart', () => {
