@@ -60,25 +60,40 @@ describe('publish-flood detector', () => {
 
   describe('a store-and-forward gateway back online', () => {
     const HOUR = 60 * MINUTE
+    /** A kit's envelope with one oximeter reading is about 140 bytes. */
+    const reading = () => publish('kit-01', 140)
     const connected = (deviceId: string) => signal('connected', { clientId: deviceId, identity: identity(deviceId) })
     /** A home kit (one tick a minute, so 5/s and a burst of 50) last heard at T0, back after `awayMs`. */
     function backAfter(awayMs: number) {
       const h = new DetectorHarness(publishFloodDetector(config))
-      h.signal(publish('kit-01', 200))
+      h.signal(reading())
       h.signal(connected('kit-01'), T0 + awayMs)
       return { h, back: T0 + awayMs }
+    }
+    /** Its burst of 50 and `kept` readings pass at `at`; one more is a flood. */
+    function expectAllowance(h: DetectorHarness, kept: number, at: number) {
+      const { below, at: over } = h.crossing(50 + kept + 1, reading, () => at)
+      expect(below).toEqual([])
+      expect(over).toHaveLength(1)
     }
 
     it('may send what it kept for 6 hours (360 readings) on top of its burst of 50, and not one more', () => {
       const { h, back } = backAfter(6 * HOUR)
-      const { below, at } = h.crossing(50 + 360 + 1, () => publish('kit-01', 200), () => back)
-      expect(below).toEqual([])
-      expect(at).toHaveLength(1)
+      expectAllowance(h, 360, back)
     })
 
     it('keeps its backlog allowance while it sends the backlog over the next second', () => {
       const { h, back } = backAfter(6 * HOUR)
-      expect(h.signals(50 + 360, () => publish('kit-01', 200), every(2, back))).toEqual([])
+      expect(h.signals(50 + 360, reading, every(2, back))).toEqual([])
+    })
+
+    it('is credited at most maxBacklogMs (24 h) of readings, in messages and in bytes, and that much when never seen before', () => {
+      expect(flood.maxBacklogMs).toBe(24 * HOUR)
+      const { h, back } = backAfter(48 * HOUR)
+      expectAllowance(h, 1440, back)
+      const fresh = new DetectorHarness(publishFloodDetector(config))
+      fresh.signal(connected('kit-01'))
+      expectAllowance(fresh, 1440, T0)
     })
 
     it('credits nothing to a live device: a monitor back online has its usual burst only', () => {
