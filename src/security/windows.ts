@@ -67,20 +67,29 @@ export class TokenBucket {
 
   /** Takes `n` tokens at `now`; false when there were not enough. */
   take(now: number, n = 1): boolean {
-    const elapsed = now - this.last
-    if (elapsed > 0) {
-      this.tokens = Math.min(this.capacity, this.tokens + (elapsed * this.ratePerSecond) / 1000)
-      this.last = now
-    }
+    this.refill(now)
     this.tokens -= n
     if (this.tokens >= 0) return true
     this.tokens = 0
     return false
   }
 
-  /** Adds a one-off allowance on top of the capacity (a store-and-forward backlog). */
-  credit(n: number): void {
+  /**
+   * Adds a one-off allowance on top of the capacity (a store-and-forward backlog), kept until it
+   * is spent. Given `now`, the bucket first refills up to it, so the allowance comes on top of a
+   * full bucket rather than of what was left when the publisher was last heard.
+   */
+  credit(n: number, now?: number): void {
+    if (now !== undefined) this.refill(now)
     this.tokens += n
+  }
+
+  /** Refills at the rate up to the capacity; tokens above it (a credit) are neither refilled nor cut. */
+  private refill(now: number): void {
+    const elapsed = now - this.last
+    if (elapsed <= 0) return
+    if (this.tokens < this.capacity) this.tokens = Math.min(this.capacity, this.tokens + (elapsed * this.ratePerSecond) / 1000)
+    this.last = now
   }
 }
 

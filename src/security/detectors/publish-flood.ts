@@ -50,7 +50,11 @@ export function publishFloodDetector(config: SecurityConfig): Detector {
         if (known && known.device !== (identity?.role === 'device')) publishers.delete(signal.clientId)
         if (identity?.role !== 'device' || !trafficProfile(identity.device).storeAndForward) return
         const away = known ? Math.min(now - known.lastSeen, flood.maxBacklogMs) : flood.maxBacklogMs
-        publishers.touch(signal.clientId, now, create(identity)).messages.credit((away / 1000) * trafficProfile(identity.device).nominalRate)
+        const backlog = (away / 1000) * trafficProfile(identity.device).nominalRate
+        const publisher = publishers.touch(signal.clientId, now, create(identity))
+        // In bytes too: the backlog is messages of up to bytesPerMessage each, like the rest of its traffic.
+        publisher.messages.credit(backlog, now)
+        publisher.bytes.credit(backlog * flood.bytesPerMessage, now)
         return
       }
       if (signal.type !== 'publish') return
