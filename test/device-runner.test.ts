@@ -6,6 +6,7 @@ import { deriveDevicePassword, hashPassword } from '../src/registry/passwords.ts
 import type { Registry } from '../src/registry/schema.ts'
 import { silentLogger } from '../src/util/log.ts'
 import { TEST_PATIENT, connectAs, outputDir, PASSWORDS } from './support/lab.ts'
+import { until } from './support/reliability.ts'
 
 const KEY = Buffer.alloc(32, 9)
 const PUMP = 'hospital/icu/infusion-pump/pump-sim-01'
@@ -46,13 +47,6 @@ function messages(client: MqttClient, filter: (topic: string) => boolean): { top
   return seen
 }
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 describe('simulated devices over MQTT', () => {
   let lab: Lab

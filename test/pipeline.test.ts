@@ -5,6 +5,7 @@ import type { MqttClient } from 'mqtt'
 import { Lab } from '../src/lab/lab.ts'
 import { silentLogger } from '../src/util/log.ts'
 import { closed, connectAs, connectDevice, outputDir, PASSWORDS, testRegistry } from './support/lab.ts'
+import { until } from './support/reliability.ts'
 
 const BASE = 'hospital/icu/bedside-monitor'
 const vitals = { heartRate: 88, pulseRate: 87, spo2: 96, respiratoryRate: 18, temperature: 37.2 }
@@ -27,13 +28,6 @@ function collect(client: MqttClient): { topic: string; body: any }[] {
   return seen
 }
 
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 // The same assertions inline and in worker threads: moving the pipeline off the broker's thread changes nothing a client sees.
 describe.each([

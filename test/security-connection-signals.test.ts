@@ -7,6 +7,7 @@ import type { SecurityAlert } from '../src/security/alert.ts'
 import type { SecuritySignal, SignalOf, SignalType } from '../src/security/signals.ts'
 import { openInProcessStream } from '../src/simulation/connector.ts'
 import { startTestLab } from './support/lab.ts'
+import { until } from './support/reliability.ts'
 
 /** mqtt.js' emitter is typed apart from Node's, so `events.once` does not take it. */
 const once = (client: MqttClient, event: 'connect' | 'error') => new Promise<unknown[]>((resolve) => client.once(event, (...args: unknown[]) => resolve(args)))
@@ -18,10 +19,6 @@ describe('connection-level signals from the broker', () => {
   const alerts: SecurityAlert[] = []
   const raw = (address: string): Duplex => openInProcessStream((stream) => lab.broker.handle(stream), address)
   const of = <T extends SignalType>(type: T, address: string) => seen.filter((s): s is SignalOf<T> => s.type === type && s.address === address)
-  const until = async (check: () => boolean) => {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
-    expect(check()).toBe(true)
-  }
 
   beforeAll(async () => {
     lab = await startTestLab('lab', undefined, {

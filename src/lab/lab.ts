@@ -33,6 +33,7 @@ import { startLabPipeline } from './lab-pipeline.ts'
 export type { LabOptions } from './lab-options.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
 import { registryBasicAuth } from '../ops/http-auth.ts'
+import { labStats } from './lab-stats.ts'
 
 /**
  * A running wardlab: broker, listeners, security monitor and simulated fleet, wired together and
@@ -148,14 +149,7 @@ export class Lab implements LabHandle {
   }
 
   stats(): LabStats {
-    return {
-      devicesConnected: this.fleet?.connectedCount() ?? 0,
-      devicesSimulated: this.fleet?.devices.length ?? 0,
-      clientsConnected: this.broker.connectedClients,
-      received: this.pipeline.counters.received,
-      quarantined: this.pipeline.counters.quarantined,
-      alerts: this.monitor.totalAlerts(),
-    }
+    return labStats({ fleet: this.fleet, clientsConnected: this.broker.connectedClients, counters: this.pipeline.counters, monitor: this.monitor })
   }
 
   /**

@@ -17,6 +17,7 @@ import { DEFAULT_MQTT_VERSION, protocolLevel, type MqttVersion } from '../simula
 import { WardlabError } from '../util/errors.ts'
 import { until } from '../util/until.ts'
 import type { LabHandle, LabStats } from '../scenarios/lab-handle.ts'
+import { labStats } from './lab-stats.ts'
 
 export interface RemoteLabOptions {
   /** The broker under test, e.g. mqtt://127.0.0.1:1883. */
@@ -117,15 +118,9 @@ export class RemoteLab implements LabHandle {
   }
 
   stats(): LabStats {
-    return {
-      devicesConnected: this.fleet.connectedCount(),
-      devicesSimulated: this.fleet.devices.length,
-      // What wardlab can see of a broker it does not run: its own clients, the devices and the pipeline's.
-      clientsConnected: this.fleet.connectedCount() + (this.client.connected ? 1 : 0),
-      received: this.pipeline.counters.received,
-      quarantined: this.pipeline.counters.quarantined,
-      alerts: this.monitor.totalAlerts(),
-    }
+    // What wardlab can see of a broker it does not run: its own clients, the devices and the pipeline's.
+    const clientsConnected = this.fleet.connectedCount() + (this.client.connected ? 1 : 0)
+    return labStats({ fleet: this.fleet, clientsConnected, counters: this.pipeline.counters, monitor: this.monitor })
   }
 
   /** Publishes as wardlab (the pipeline's client): the run's end marker. */

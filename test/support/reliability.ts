@@ -3,6 +3,7 @@ import { deviceKind } from '../../devices/index.ts'
 import { driveKind } from '../../src/simulation/drive-kind.ts'
 import { createPatientModel } from '../../src/simulation/physiology/patient-model.ts'
 import { TEST_PATIENT } from './lab.ts'
+import { until as holds } from '../../src/util/until.ts'
 
 export const MON_01_TELEMETRY = 'hospital/icu/bedside-monitor/mon-01/telemetry'
 
@@ -61,12 +62,9 @@ export function seqsOn(client: MqttClient, topic: string): number[] {
   return seqs
 }
 
+/** src/util/until.ts for tests: a condition that never holds fails the test, naming `what`. */
 export async function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  if (!(await holds(check, ms, 20))) throw new Error(`${what} not met within ${ms} ms`)
 }
 
 /** `[0, 1, …, n-1]`: every message, once, in order. */
