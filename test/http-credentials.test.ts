@@ -53,6 +53,15 @@ describe('the HTTP API in the strict profile', () => {
     expect(strict.registry.logins.remembered).toBeGreaterThanOrEqual(1)
   })
 
+  it('counts a refused HTTP login like a refused MQTT login: ten wrong passwords from one address raise brute-force', async () => {
+    const before = strict.monitor.alertCounts.get('brute-force') ?? 0
+    const failed: string[] = []
+    strict.signals.on((signal) => signal.type === 'auth-failed' && signal.clientId === '(http basic)' && failed.push(signal.reason))
+    for (let i = 0; i < 10; i++) expect((await fetch(`${strict.http!.url}/metrics`, { headers: basic('nurse-op', `guess-${i}`) })).status).toBe(401)
+    expect(failed).toEqual(Array(10).fill('wrong-password'))
+    expect(strict.monitor.alertCounts.get('brute-force') ?? 0).toBeGreaterThan(before)
+  })
+
   it('leaves the lab profile as it was: the dashboard reads the layout without credentials', async () => {
     expect((await fetch(`${lab.http!.url}/api/layout`)).status).toBe(200)
     expect((await fetch(`${lab.http!.url}/metrics`)).status).toBe(200)

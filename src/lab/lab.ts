@@ -131,7 +131,7 @@ export class Lab implements LabHandle {
       undo.unshift(() => pipeline!.close())
       listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
       undo.unshift(() => listeners.close())
-      if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') }, ...(profile(options.profile).httpNeedsCredentials ? { guard: registryBasicAuth(registry) } : {}) })
+      if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') }, ...(profile(options.profile).httpNeedsCredentials ? { guard: registryBasicAuth(registry, signals) } : {}) })
     } catch (err) {
       for (const step of undo) await step()
       throw err

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { HospitalRegistry } from '../registry/registry.ts'
+import type { SignalBus } from '../security/signals.ts'
 
 /** Whether a request may go on to its route, and what the client is told when not. */
 export type HttpVerdict = { allowed: true } | { allowed: false; status: number; headers: Record<string, string>; message: string }
@@ -18,12 +19,25 @@ const READERS = new Set(['observer', 'operator', 'admin'])
  * and each patient's age, sex and bed; /metrics counts what each detector saw. Over plain HTTP the
  * password crosses the network readable: keep --http-port on loopback or behind a TLS proxy.
  */
-export function registryBasicAuth(registry: HospitalRegistry): HttpGuard {
+/**
+ * HTTP requests are numbered below zero, so a failed HTTP login is a signal of its own connection
+ * that never collides with an MQTT connection's id (which count up from 1).
+ */
+let httpRequests = 0
+
+export function registryBasicAuth(registry: HospitalRegistry, signals: SignalBus): HttpGuard {
   return async (req) => {
     const credentials = basicCredentials(req.headers.authorization)
     if (!credentials) return refused(401, 'this lab runs the strict profile: log in with a registry user (observer, operator or admin)', CHALLENGE)
     const result = await registry.checkCredentials(credentials.username, Buffer.from(credentials.password, 'utf8'), { address: req.socket.remoteAddress ?? 'unknown', gone: () => req.socket.destroyed })
     if (!result.ok) {
+      // A refused HTTP login is a refused login: the same signal as MQTT's, so password guessing
+      // over HTTP counts towards brute-force and the address's failure budget alike.
+      if (result.reason !== 'busy') {
+        const address = req.socket.remoteAddress ?? 'unknown'
+        const claimsDevice = registry.device(credentials.username) !== undefined
+        signals.emit({ type: 'auth-failed', connectionId: -++httpRequests, clientId: '(http basic)', address, username: credentials.username, reason: result.reason, claimsDevice })
+      }
       if (result.reason === 'too-many-failures') return refused(429, 'too many failed logins from this address; try again later', {})
       if (result.reason === 'busy') return refused(503, 'the password checks are too far behind; try again later', {})
       return refused(401, 'wrong user name or password', CHALLENGE)
