@@ -15,6 +15,7 @@ import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand, type OptionSpecs, type ParsedOptions } from '../options.ts'
 import { startStatusLine } from '../status-line.ts'
 import { superviseNodes } from '../node-supervisor.ts'
+import { onStopSignals } from '../stop-signals.ts'
 
 const startOptions = {
   host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
@@ -92,25 +93,26 @@ export const startCommand = defineCommand({
     log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
     const stopStatus = startStatusLine(() => lab.stats(), { log, tty: Boolean(process.stderr.isTTY) })
     return new Promise<number>((resolve) => {
-      let stopping = false
-      const shutdown = (signal: string) => {
-        if (stopping) {
-          log.warn('second signal: exiting without a clean shutdown')
+      const signals = onStopSignals({
+        stop(signal) {
+          stopStatus()
+          log.info({ signal }, 'shutting down: devices disconnect, sinks flush')
+          lab.stop().then(
+            () => {
+              signals.dispose()
+              resolve(0)
+            },
+            (err) => {
+              log.error({ err }, 'shutdown failed')
+              resolve(1)
+            },
+          )
+        },
+        force(signal) {
+          log.warn({ signal }, 'second signal: exiting without a clean shutdown')
           process.exit(130)
-        }
-        stopping = true
-        stopStatus()
-        log.info({ signal }, 'shutting down: devices disconnect, sinks flush')
-        lab.stop().then(
-          () => resolve(0),
-          (err) => {
-            log.error({ err }, 'shutdown failed')
-            resolve(1)
-          },
-        )
-      }
-      process.on('SIGINT', () => shutdown('SIGINT'))
-      process.on('SIGTERM', () => shutdown('SIGTERM'))
+        },
+      })
     })
   },
 })
