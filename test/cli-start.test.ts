@@ -71,7 +71,7 @@ describe('wardlab start (end to end, as a user runs it)', () => {
     const port = (blocker.address() as { port: number }).port
     try {
       const result = await runWardlab(['start', '--port', String(port), '--ws-port', '0', '--http-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'wardlab-cli-')), '--devices', '0'])
-      expect(result.code).toBe(1)
+      expect(result.code).toBe(3)
       expect(result.stderr).toContain(`port ${port} (MQTT/TCP) on 127.0.0.1 is already in use; choose another with --port <port>, or --port 0 for a free one`)
     } finally {
       blocker.close()

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { WardlabError } from '../util/errors.ts'
+import { EXIT, WardlabError } from '../util/errors.ts'
 import { benchCommand } from './commands/bench.ts'
 import { deviceCommand } from './commands/device.ts'
 import { replayCommand } from './commands/replay.ts'
@@ -23,20 +23,22 @@ function overview(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
     'Run `wardlab <command> --help` for its options.',
+    '',
+    'Exit codes: 0 passed, 1 expectations or thresholds failed, 2 usage or invalid input, 3 runtime error.',
   ].join('\n')
 }
 
-/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad usage. */
+/** Runs the CLI and returns the exit code (EXIT: 0 passed, 1 failed, 2 invalid input, 3 runtime error). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(overview() + '\n')
-    return name ? 0 : 2
+    return name ? EXIT.passed : EXIT.invalidInput
   }
   const command = COMMANDS.find((c) => c.name === name)
   if (!command) {
     process.stderr.write(`wardlab: unknown command "${name}"\n\n${overview()}\n`)
-    return 2
+    return EXIT.invalidInput
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(commandHelp(command) + '\n')
@@ -70,7 +72,7 @@ export function runAsProcess(argv: string[]): void {
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`wardlab: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-      process.exit(1)
+      process.exit(EXIT.runtime)
     },
   )
 }

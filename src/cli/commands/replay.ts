@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path'
 import { ALERT_TYPES, type AlertType } from '../../security/alert.ts'
 import { replayCapture, type CaptureReplayReport } from '../../security/capture-replay.ts'
 import { createLogger } from '../../util/log.ts'
-import { WardlabError } from '../../util/errors.ts'
+import { EXIT, WardlabError } from '../../util/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import { defineCommand } from '../options.ts'
 
@@ -40,7 +40,7 @@ export const replayCommand = defineCommand({
       mkdirSync(dirname(options.report), { recursive: true })
       writeFileSync(options.report, JSON.stringify(report, null, 2) + '\n')
     }
-    return report.passed ? 0 : 1
+    return report.passed ? EXIT.passed : EXIT.failed
   },
 })
 

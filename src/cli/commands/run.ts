@@ -4,7 +4,7 @@ import { loadScenario } from '../../scenarios/load.ts'
 import { renderHtmlReport } from '../../scenarios/report-html.ts'
 import { formatSummary, progressLine } from '../../scenarios/report-terminal.ts'
 import { runScenario, type RunProgress } from '../../scenarios/runner.ts'
-import { WardlabError } from '../../util/errors.ts'
+import { EXIT, WardlabError } from '../../util/errors.ts'
 import { createLogger } from '../../util/log.ts'
 import { mqttVersionFlag, mqttVersionOverrideOption } from '../mqtt-version-option.ts'
 import { defineCommand } from '../options.ts'
@@ -64,7 +64,7 @@ export const runCommand = defineCommand({
     process.stdout.write(formatSummary(report))
     if (options.report) write(options.report, JSON.stringify(report, null, 2) + '\n')
     if (options.html) write(options.html, renderHtmlReport(report))
-    return report.passed ? 0 : 1
+    return report.passed ? EXIT.passed : EXIT.failed
   },
 })
 

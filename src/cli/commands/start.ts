@@ -9,7 +9,7 @@ import { DEFAULT_MAX_SESSION_EXPIRY_S } from '../../broker/session-expiry.ts'
 import { mountDashboard } from '../../dashboard/mount.ts'
 import { Lab } from '../../lab/lab.ts'
 import { createLogger } from '../../util/log.ts'
-import { WardlabError } from '../../util/errors.ts'
+import { EXIT, WardlabError } from '../../util/errors.ts'
 import { labFileOptions, openLabFiles } from '../lab-files.ts'
 import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand, type OptionSpecs, type ParsedOptions } from '../options.ts'
@@ -104,7 +104,7 @@ export const startCommand = defineCommand({
             },
             (err) => {
               log.error({ err }, 'shutdown failed')
-              resolve(1)
+              resolve(EXIT.runtime)
             },
           )
         },
