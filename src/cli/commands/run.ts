@@ -31,7 +31,7 @@ export const runCommand = defineCommand({
     'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn', description: 'pino log level' },
   },
   async run(options, [file]) {
-    const scenario = loadScenario(file!)
+    const scenario = await loadScenario(file!)
     const speed = parseSpeed(options.speed)
     const mqttVersion = options['mqtt-version'] === undefined ? undefined : mqttVersionFlag('run', options['mqtt-version'])
     const log = createLogger({ level: options['log-level'] })
