@@ -79,12 +79,12 @@ describe('wardlab start (end to end, as a user runs it)', () => {
   })
 
   it.each([
-    [['start', '--prot', '1883'], /Unknown option '--prot'/],
+    [['start', '--prot', '1883'], /unknown option '--prot' \(did you mean --port\?\)/],
     [['start', '--port', 'abc'], /--port must be a port number from 0 to 65535/],
     [['start', '--profile', 'wide-open'], /--profile must be one of lab, strict, open/],
     [['start', '--max-session-expiry=-5'], /--max-session-expiry must be a whole number ≥ 0/],
     [['start', '--speed=-1'], /--speed must be a number ≥ 0.001/],
-    [['launch'], /unknown command "launch"/],
+    [['launch'], /unknown command 'launch'/],
   ])('exits 2 with a clear message for bad usage: %j', async (args, message) => {
     const result = await runWardlab(args)
     expect(result.code).toBe(2)

@@ -1,52 +1,18 @@
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { EXIT, WardlabError } from '../util/errors.ts'
-import { benchCommand } from './commands/bench.ts'
-import { deviceCommand } from './commands/device.ts'
-import { replayCommand } from './commands/replay.ts'
-import { runCommand } from './commands/run.ts'
-import { schemaCommand } from './commands/schema.ts'
-import { startCommand } from './commands/start.ts'
-import { userCommand } from './commands/user.ts'
-import { validateCommand } from './commands/validate.ts'
-import { commandHelp, parseCommandArgs, type CommandSpec } from './options.ts'
-
-const COMMANDS: CommandSpec<any>[] = [startCommand, runCommand, replayCommand, deviceCommand, userCommand, schemaCommand, validateCommand, benchCommand]
-
-function overview(): string {
-  return [
-    'wardlab — a smart-hospital device testbed: MQTT broker, simulated ward, pipeline and security monitor.',
-    '',
-    'Usage: wardlab <command> [options]',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
-    '',
-    'Run `wardlab <command> --help` for its options.',
-    '',
-    'Exit codes: 0 passed, 1 expectations or thresholds failed, 2 usage or invalid input, 3 runtime error.',
-  ].join('\n')
-}
+import { overview, parseInvocation } from './program.ts'
 
 /** Runs the CLI and returns the exit code (EXIT: 0 passed, 1 failed, 2 invalid input, 3 runtime error). */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(overview() + '\n')
-    return name ? EXIT.passed : EXIT.invalidInput
-  }
-  const command = COMMANDS.find((c) => c.name === name)
-  if (!command) {
-    process.stderr.write(`wardlab: unknown command "${name}"\n\n${overview()}\n`)
+  if (argv.length === 0) {
+    process.stderr.write(`${overview()}\n`)
     return EXIT.invalidInput
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(commandHelp(command) + '\n')
-    return 0
-  }
   try {
-    const { options, positionals } = parseCommandArgs(command, rest)
-    return await command.run(options, positionals)
+    const invocation = await parseInvocation(argv)
+    if ('exit' in invocation) return invocation.exit
+    return await invocation.spec.run(invocation.options, invocation.positionals)
   } catch (err) {
     if (err instanceof WardlabError) {
       process.stderr.write(`${err.message}\n`)

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { WardlabError } from '../util/errors.ts'
 
 /**
@@ -30,7 +29,6 @@ export type ParsedOptions<S extends OptionSpecs> = { [K in keyof S]: ValueOf<S[K
 
 export interface CommandSpec<S extends OptionSpecs = OptionSpecs> {
   name: string
-  summary: string
   usage: string
   options: S
   /** Positional arguments allowed (names, for help and checking). */
@@ -42,28 +40,11 @@ export function defineCommand<S extends OptionSpecs>(spec: CommandSpec<S>): Comm
   return spec
 }
 
-export function parseCommandArgs<S extends OptionSpecs>(spec: CommandSpec<S>, argv: string[]): { options: ParsedOptions<S>; positionals: string[] } {
-  const config: Record<string, { type: 'string' | 'boolean' }> = {}
-  for (const [name, option] of Object.entries(spec.options)) config[name] = { type: option.type === 'boolean' ? 'boolean' : 'string' }
-  let parsed: ReturnType<typeof parseArgs>
-  try {
-    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true })
-  } catch (err) {
-    throw new WardlabError('WL_USAGE', `wardlab ${spec.name}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nRun \`wardlab ${spec.name} --help\` for the flags it takes.`)
-  }
-  const allowed = spec.positionals ?? []
-  const required = allowed.filter((p) => p.required).length
-  if (parsed.positionals.length > allowed.length) {
-    throw new WardlabError('WL_USAGE', `wardlab ${spec.name}: unexpected argument "${parsed.positionals[allowed.length]}"\nUsage: ${spec.usage}`)
-  }
-  if (parsed.positionals.length < required) {
-    throw new WardlabError('WL_USAGE', `wardlab ${spec.name}: missing ${allowed[parsed.positionals.length]!.name}\nUsage: ${spec.usage}`)
-  }
+/** The flags as parsed by the CLI library, to typed values or a usage error naming the flag. */
+export function convertOptions<S extends OptionSpecs>(spec: CommandSpec<S>, raw: (name: string) => string | boolean | undefined): ParsedOptions<S> {
   const options: Record<string, unknown> = {}
-  for (const [name, option] of Object.entries(spec.options)) {
-    options[name] = convert(spec.name, name, option, parsed.values[name] as string | boolean | undefined)
-  }
-  return { options: options as ParsedOptions<S>, positionals: parsed.positionals }
+  for (const [name, option] of Object.entries(spec.options)) options[name] = convert(spec.name, name, option, raw(name))
+  return options as ParsedOptions<S>
 }
 
 function convert(command: string, name: string, option: OptionSpec, raw: string | boolean | undefined): unknown {
@@ -101,8 +82,8 @@ function convert(command: string, name: string, option: OptionSpec, raw: string 
   }
 }
 
-export function commandHelp(spec: CommandSpec<any>): string {
-  const lines = [`wardlab ${spec.name} — ${spec.summary}`, '', `Usage: ${spec.usage}`]
+export function commandHelp(spec: CommandSpec<any>, summary: string): string {
+  const lines = [`wardlab ${spec.name} — ${summary}`, '', `Usage: ${spec.usage}`]
   if (spec.positionals?.length) {
     lines.push('', 'Arguments:')
     for (const p of spec.positionals) lines.push(`  ${p.name.padEnd(24)} ${p.description}`)

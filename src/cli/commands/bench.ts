@@ -22,7 +22,6 @@ const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: 
 
 export const benchCommand = defineCommand({
   name: 'bench',
-  summary: 'measure throughput, loss and latency of the embedded broker (pipeline on or off) or any MQTT broker',
   usage: 'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|cluster:N|mosquitto|mqtt://host:port[,...]] [--mqtt-version 3.1.1|5] [--compare pipeline=off,on|nodes=1,2|mqtt-version=3.1.1,5] [options]',
   options: {
     devices: { type: 'integer', default: 100, min: 1, description: 'simulated devices (an ICU mix: monitor, pump, ventilator per bed, sensors per ward)' },

@@ -13,7 +13,6 @@ const FLOWS_SHOWN = 40
 
 export const replayCommand = defineCommand({
   name: 'replay',
-  summary: 'replay a pcap/pcapng capture into an embedded lab and report the alerts each flow raised',
   usage: 'wardlab replay <file.pcap|file.pcapng> [--speed N] [--window seconds] [--expect types|none] [--report out.json]',
   positionals: [{ name: 'capture', required: true, description: 'a pcap or pcapng capture; every TCP flow to port 1883 is replayed' }],
   options: {

@@ -11,7 +11,6 @@ import { defineCommand } from '../options.ts'
 
 export const runCommand = defineCommand({
   name: 'run',
-  summary: 'run a scenario file; exit 0 only if every expectation holds',
   usage: 'wardlab run <scenario.yaml> [--speed N|max] [--mqtt-version 3.1.1|5] [--report run.json] [--html run.html]',
   positionals: [{ name: 'scenario', required: true, description: 'the scenario YAML file' }],
   options: {

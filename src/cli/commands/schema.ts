@@ -26,7 +26,6 @@ const DOCUMENTS = {
 
 export const schemaCommand = defineCommand({
   name: 'schema',
-  summary: 'print the JSON Schema of a wardlab file or payload, for editor completion',
   usage: `wardlab schema [${Object.keys(DOCUMENTS).join('|')}]`,
   positionals: [{ name: 'document', required: false, description: `${Object.keys(DOCUMENTS).join(', ')} (default scenario)` }],
   options: {},

@@ -50,7 +50,6 @@ const startOptions = {
 
 export const startCommand = defineCommand({
   name: 'start',
-  summary: 'run the broker, the simulated ward and the pipeline until Ctrl-C',
   usage: 'wardlab start [options]',
   options: startOptions,
   async run(options) {

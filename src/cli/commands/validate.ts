@@ -34,7 +34,6 @@ function fileType(file: string, text: string): FileType {
 
 export const validateCommand = defineCommand({
   name: 'validate',
-  summary: 'check a scenario, registry or pipeline file: every problem at once, with line and field',
   usage: 'wardlab validate <file>',
   positionals: [{ name: 'file', required: true, description: 'the YAML file to check (its type is told from its keys)' }],
   options: {},
