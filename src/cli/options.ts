@@ -12,11 +12,15 @@ export type OptionSpec =
   | { type: 'string'; default?: string; description: string; placeholder?: string }
   | { type: 'enum'; values: readonly string[]; default?: string; description: string }
   | { type: 'boolean'; description: string }
+  /** A flag given any number of times (`--threshold a --threshold b`), in the order given. */
+  | { type: 'list'; description: string; placeholder?: string }
 
 export type OptionSpecs = Record<string, OptionSpec>
 
 type ValueOf<S extends OptionSpec> = S extends { type: 'boolean' }
   ? boolean
+  : S extends { type: 'list' }
+    ? string[]
   : S extends { type: 'port'; canBeOff: true }
     ? number | null
   : S extends { type: 'string' }
@@ -41,15 +45,16 @@ export function defineCommand<S extends OptionSpecs>(spec: CommandSpec<S>): Comm
 }
 
 /** The flags as parsed by the CLI library, to typed values or a usage error naming the flag. */
-export function convertOptions<S extends OptionSpecs>(spec: CommandSpec<S>, raw: (name: string) => string | boolean | undefined): ParsedOptions<S> {
+export function convertOptions<S extends OptionSpecs>(spec: CommandSpec<S>, raw: (name: string) => string | string[] | boolean | undefined): ParsedOptions<S> {
   const options: Record<string, unknown> = {}
   for (const [name, option] of Object.entries(spec.options)) options[name] = convert(spec.name, name, option, raw(name))
   return options as ParsedOptions<S>
 }
 
-function convert(command: string, name: string, option: OptionSpec, raw: string | boolean | undefined): unknown {
+function convert(command: string, name: string, option: OptionSpec, raw: string | string[] | boolean | undefined): unknown {
   const bad = (what: string) => new WardlabError('WL_USAGE', `wardlab ${command}: --${name} ${what}, got "${String(raw)}"`)
   if (option.type === 'boolean') return raw === true
+  if (option.type === 'list') return Array.isArray(raw) ? raw : []
   if (raw === undefined) return option.default
   const text = String(raw)
   switch (option.type) {
@@ -90,7 +95,7 @@ export function commandHelp(spec: CommandSpec<any>, summary: string): string {
   }
   lines.push('', 'Options:')
   for (const [name, option] of Object.entries(spec.options as OptionSpecs)) {
-    const value = option.type === 'boolean' ? '' : option.type === 'enum' ? ` <${option.values.join('|')}>` : option.type === 'string' ? ` <${option.placeholder ?? 'value'}>` : option.type === 'port' ? ` <${option.canBeOff ? 'port|off' : 'port'}>` : ' <n>'
+    const value = option.type === 'boolean' ? '' : option.type === 'list' ? ` <${option.placeholder ?? 'value'}> (repeatable)` : option.type === 'enum' ? ` <${option.values.join('|')}>` : option.type === 'string' ? ` <${option.placeholder ?? 'value'}>` : option.type === 'port' ? ` <${option.canBeOff ? 'port|off' : 'port'}>` : ' <n>'
     const fallback = 'default' in option && option.default !== undefined ? ` (default ${option.default})` : ''
     lines.push(`  --${name}${value}`.padEnd(34) + ` ${option.description}${fallback}`)
   }

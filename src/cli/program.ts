@@ -66,6 +66,7 @@ function declare(sub: Command, spec: CommandSpec<any>, entry: CommandEntry, foun
   const declared = new Map<string, Option>()
   for (const [name, option] of Object.entries(spec.options as OptionSpecs)) {
     const flag = new Option(option.type === 'boolean' ? `--${name}` : `--${name} <value>`)
+    if (option.type === 'list') flag.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     declared.set(name, flag)
     sub.addOption(flag)
   }
@@ -78,7 +79,7 @@ function declare(sub: Command, spec: CommandSpec<any>, entry: CommandEntry, foun
     .configureOutput({ writeErr: () => undefined })
     .action((...args: unknown[]) => {
       const positionals = (args.slice(0, spec.positionals?.length ?? 0) as (string | undefined)[]).filter((p): p is string => p !== undefined)
-      const options = convertOptions(spec, (name) => sub.getOptionValue(declared.get(name)!.attributeName()) as string | boolean | undefined)
+      const options = convertOptions(spec, (name) => sub.getOptionValue(declared.get(name)!.attributeName()) as string | string[] | boolean | undefined)
       found({ spec, options, positionals })
     })
 }
