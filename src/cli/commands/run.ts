@@ -5,9 +5,11 @@ import { renderHtmlReport } from '../../scenarios/report-html.ts'
 import { formatSummary, progressLine } from '../../scenarios/report-terminal.ts'
 import { runScenario, type RunProgress } from '../../scenarios/runner.ts'
 import { EXIT, WardlabError } from '../../util/errors.ts'
-import { createLogger } from '../../util/log.ts'
 import { mqttVersionFlag, mqttVersionOverrideOption } from '../mqtt-version-option.ts'
 import { defineCommand } from '../options.ts'
+import { paint, useColour } from '../colour.ts'
+import { fileLogger } from '../log-file.ts'
+import { renderJunit } from '../../scenarios/junit.ts'
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -27,14 +29,16 @@ export const runCommand = defineCommand({
     broker: { type: 'string', placeholder: 'url', description: 'run against this broker (mqtt://host:port) instead of the embedded one; the pipeline subscribes there' },
     'broker-username': { type: 'string', placeholder: 'name', description: "username of wardlab's pipeline client on --broker" },
     'broker-password': { type: 'string', placeholder: 'secret', description: "password of wardlab's pipeline client on --broker" },
-    'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn', description: 'pino log level' },
+    junit: { type: 'string', placeholder: 'file', description: 'write JUnit XML here: a test case per expectation, for CI test reports' },
+    'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: "pino log level of the run's log, <output>/wardlab.log (stdout keeps the summary alone)" },
   },
   async run(options, [file]) {
     const scenario = await loadScenario(file!)
     const speed = parseSpeed(options.speed)
     const mqttVersion = options['mqtt-version'] === undefined ? undefined : mqttVersionFlag('run', options['mqtt-version'])
-    const log = createLogger({ level: options['log-level'] })
     const outputDir = options.output ?? join('.wardlab', 'runs', `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+    const logFile = join(outputDir, 'wardlab.log')
+    const log = fileLogger(logFile, options['log-level'])
     const tty = Boolean(process.stderr.isTTY)
     let last = { at: performance.now(), received: 0, loggedTenth: -1 }
     const onProgress = (p: RunProgress) => {
@@ -60,8 +64,10 @@ export const runCommand = defineCommand({
       },
     })
     if (tty) process.stderr.write('\r\x1b[2K')
-    process.stdout.write(formatSummary(report))
+    process.stdout.write(formatSummary(report, paint(useColour(process.stdout))))
+    process.stdout.write(`log: ${logFile}\n`)
     if (options.report) write(options.report, JSON.stringify(report, null, 2) + '\n')
+    if (options.junit) write(options.junit, renderJunit(report))
     if (options.html) write(options.html, renderHtmlReport(report))
     return report.passed ? EXIT.passed : EXIT.failed
   },
