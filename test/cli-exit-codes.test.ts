@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,9 +48,12 @@ describe('exit codes', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
     try {
       const port = String((blocker.address() as { port: number }).port)
-      const result = await runWardlab(['start', '--port', port, '--ws-port', '0', '--http-port', '0', '--devices', '0', '--data-dir', dir])
+      const dataDir = mkdtempSync(join(tmpdir(), 'wardlab-exit-port-'))
+      const result = await runWardlab(['start', '--port', port, '--ws-port', '0', '--http-port', '0', '--devices', '0', '--data-dir', dataDir])
       expect(result.code).toBe(3)
       expect(result.stderr).toContain(`port ${port} (MQTT/TCP) on 127.0.0.1 is already in use`)
+      // A failed start leaves no empty run folder behind.
+      expect(existsSync(join(dataDir, 'runs')) ? readdirSync(join(dataDir, 'runs')) : []).toEqual([])
     } finally {
       blocker.close()
     }
@@ -61,7 +64,14 @@ describe('exit codes, documented', () => {
   it('--help and the README name the same four codes', async () => {
     const help = await runWardlab(['--help'])
     expect(help.stdout).toContain('Exit codes: 0 passed, 1 expectations or thresholds failed, 2 usage or invalid input, 3 runtime error.')
-    const readme = (await import('node:fs')).readFileSync('README.md', 'utf8')
+    const readme = readFileSync('README.md', 'utf8')
     for (const row of ['| 0 | passed', '| 1 | failed', '| 2 | invalid input', '| 3 | runtime error']) expect(readme).toContain(row)
+  })
+})
+
+describe('README promises about ports', () => {
+  it('says ports are changed with npm start -- --port 0', () => {
+    const readme = readFileSync('README.md', 'utf8')
+    expect(readme).toContain('`npm start -- --port 0 --ws-port 0 --http-port 0`')
   })
 })

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ListenerSpec } from '../../broker/listeners.ts'
 import { loadPipelineConfig } from '../../pipeline/config.ts'
@@ -66,7 +67,7 @@ export const startCommand = defineCommand({
     const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: limitSimulated(files.registry.devices, options.devices) }
     const listeners = listenerSpecs(options)
     const outputDir = options.output ?? defaultRunFolder(options['data-dir'])
-    const lab = await Lab.start({
+    const lab = await withoutEmptyFolderOnFailure(outputDir, () => Lab.start({
       registry,
       provisioningKey: files.provisioningKey,
       profile: options.profile as ProfileName,
@@ -85,7 +86,7 @@ export const startCommand = defineCommand({
       offlineQueueLimit: { messages: options['max-queued-messages'], bytes: options['max-queued-bytes'] },
       retainedQuota: { messages: options['max-retained-messages'], bytes: options['max-retained-bytes'] },
       brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'], heartbeatInterval: options.heartbeat * 1000 },
-    })
+    }))
     if (lab.http) mountDashboard(lab)
     printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
     if (options.profile === 'open') log.warn('profile open: anyone who can reach these ports may connect, with any user name the registry does not know, and publish outside hospital/ and the outputs')
@@ -158,6 +159,28 @@ function startLocalNodes(options: StartOptions, log: ReturnType<typeof createLog
   })
   for (const node of nodes) process.stdout.write(`starting ${node.name}: ${node.ports}\n`)
   return superviseNodes(nodes, log)
+}
+
+/**
+ * A start that fails (a port in use, a bad certificate) must not leave a run folder behind for
+ * every attempt. The sinks open their files before the listeners bind, so the folder goes again
+ * if this start made it and every file in it is still empty.
+ */
+async function withoutEmptyFolderOnFailure<T>(folder: string, start: () => Promise<T>): Promise<T> {
+  const existed = existsSync(folder)
+  try {
+    return await start()
+  } catch (err) {
+    if (!existed && existsSync(folder) && holdsNothing(folder)) rmSync(folder, { recursive: true })
+    throw err
+  }
+}
+
+function holdsNothing(folder: string): boolean {
+  return readdirSync(folder, { withFileTypes: true }).every((entry) => {
+    const path = join(folder, entry.name)
+    return entry.isDirectory() ? holdsNothing(path) : statSync(path).size === 0
+  })
 }
 
 function defaultRunFolder(dataDir: string): string {
