@@ -61,4 +61,18 @@ describe('wardlab run output for CI and for people', () => {
     expect(plain).toMatch(/FAILED  mixed/)
     expect(plain).not.toMatch(/\x1b\[3\dm/)
   })
+
+  it('--report picks JSON or HTML from the extension, folds long alert evidence, and refuses any other name before running', { timeout: 90_000 }, async () => {
+    const html = join(dir, 'tampering.html')
+    const result = await runWardlab(['run', 'scenarios/infusion-pump-tampering.yaml', '--report', html, '--output', join(dir, 'tampering')])
+    expect(result.code, result.stderr).toBe(0)
+    const page = readFileSync(html, 'utf8')
+    expect(page).toMatch(/^<!doctype html>/i)
+    // Evidence over 120 characters folds under its beginning instead of widening the table.
+    expect(page).toMatch(/<details><summary><code>\{[^<]{100,}…<\/code><\/summary><pre>/)
+    const refused = await runWardlab(['run', SCENARIO, '--report', join(dir, 'report.txt')])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain(`--report ${join(dir, 'report.txt')}: name a .json or .html file (the format follows the extension)`)
+    expect(refused.stdout).toBe('')
+  })
 })

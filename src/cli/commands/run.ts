@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, extname, join } from 'node:path'
 import { loadScenario } from '../../scenarios/load.ts'
 import { renderHtmlReport } from '../../scenarios/report-html.ts'
 import { formatSummary, progressLine } from '../../scenarios/report-terminal.ts'
@@ -18,7 +18,7 @@ export const runCommand = defineCommand({
   options: {
     speed: { type: 'string', placeholder: 'N|max', description: "simulated seconds per wall second, or max (default: the scenario's own)" },
     ...mqttVersionOverrideOption("MQTT version of the simulated devices and the run's clients (default: the scenario's own, else 3.1.1)"),
-    report: { type: 'string', placeholder: 'file', description: 'write the JSON report here' },
+    report: { type: 'string', placeholder: 'file.json|file.html', description: 'write the report here, JSON or self-contained HTML by the file name\'s extension' },
     html: { type: 'string', placeholder: 'file', description: 'write a self-contained HTML report here' },
     output: { type: 'string', placeholder: 'dir', description: "folder for the run's pipeline files (default .wardlab/runs/<scenario>-<time>)" },
     port: { type: 'port', default: 0, description: 'MQTT port to watch the run from (0 picks a free one)' },
@@ -33,6 +33,8 @@ export const runCommand = defineCommand({
     'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: "pino log level of the run's log, <output>/wardlab.log (stdout keeps the summary alone)" },
   },
   async run(options, [file]) {
+    // Checked before the run: a report that cannot be written must not cost one.
+    const reportFormat = options.report === undefined ? undefined : formatOf(options.report)
     const scenario = await loadScenario(file!)
     const speed = parseSpeed(options.speed)
     const mqttVersion = options['mqtt-version'] === undefined ? undefined : mqttVersionFlag('run', options['mqtt-version'])
@@ -66,7 +68,7 @@ export const runCommand = defineCommand({
     if (tty) process.stderr.write('\r\x1b[2K')
     process.stdout.write(formatSummary(report, paint(useColour(process.stdout))))
     process.stdout.write(`log: ${logFile}\n`)
-    if (options.report) write(options.report, JSON.stringify(report, null, 2) + '\n')
+    if (options.report) write(options.report, reportFormat === 'html' ? renderHtmlReport(report) : JSON.stringify(report, null, 2) + '\n')
     if (options.junit) write(options.junit, renderJunit(report))
     if (options.html) write(options.html, renderHtmlReport(report))
     return report.passed ? EXIT.passed : EXIT.failed
@@ -78,6 +80,14 @@ function parseSpeed(text: string | undefined): number | 'max' | undefined {
   const speed = Number(text)
   if (!(speed > 0)) throw new WardlabError('WL_USAGE', `wardlab run: --speed must be a positive number or max, got "${text}"`)
   return speed
+}
+
+/** `--report run.html` is an HTML report, `run.json` a JSON one; anything else is refused rather than guessed. */
+function formatOf(file: string): 'json' | 'html' {
+  const extension = extname(file).toLowerCase()
+  if (extension === '.json') return 'json'
+  if (extension === '.html' || extension === '.htm') return 'html'
+  throw new WardlabError('WL_USAGE', `wardlab run: --report ${file}: name a .json or .html file (the format follows the extension)`)
 }
 
 function write(file: string, text: string): void {
