@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runWardlab } from './support/cli.ts'
+import { inTerminal } from './support/terminal.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'wardlab-run-output-'))
 /** One expectation that holds and one that cannot (a stable patient never reaches NEWS2 7). */
@@ -14,12 +15,11 @@ writeFileSync(
 )
 
 /** `wardlab run` under a pseudo-terminal, as a person runs it; resolves with everything the terminal showed. */
-function runInTerminal(env: Record<string, string>): Promise<string> {
+async function runInTerminal(env: Record<string, string>): Promise<string> {
   const output = join(dir, `tty-${Object.keys(env).join('-') || 'plain'}`)
-  const child = spawn('script', ['-qfec', `node bin/wardlab.js run ${SCENARIO} --output ${output}`, '/dev/null'], { env: { ...process.env, VITEST: '', NO_COLOR: '', ...env } })
-  let text = ''
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
-  return new Promise((resolve) => child.once('exit', () => resolve(text)))
+  const terminal = inTerminal(`node bin/wardlab.js run ${SCENARIO} --output ${output}`, env)
+  await terminal.exited
+  return terminal.output()
 }
 
 describe('wardlab run output for CI and for people', () => {

@@ -9,7 +9,9 @@ import { RETAINED_QUOTA } from '../../broker/retained-quota.ts'
 import { DEFAULT_MAX_SESSION_EXPIRY_S } from '../../broker/session-expiry.ts'
 import { mountDashboard } from '../../dashboard/mount.ts'
 import { Lab } from '../../lab/lab.ts'
-import { createLogger } from '../../util/log.ts'
+import { createLogger, defaultLogLevel } from '../../util/log.ts'
+import { useColour } from '../colour.ts'
+import { LiveTerminal } from '../live-terminal.ts'
 import { EXIT, WardlabError } from '../../util/errors.ts'
 import { labFileOptions, openLabFiles } from '../lab-files.ts'
 import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
@@ -54,7 +56,10 @@ export const startCommand = defineCommand({
   usage: 'wardlab start [options]',
   options: startOptions,
   async run(options) {
-    const log = createLogger(options['log-level'] ? { level: options['log-level'] } : {})
+    // In a terminal, one owner for the status line and the log lines; elsewhere JSON lines for machines.
+    const terminal = process.stdout.isTTY ? new LiveTerminal(process.stdout) : null
+    const level = options['log-level'] ?? defaultLogLevel()
+    const log = terminal ? terminal.logger(level, useColour(process.stdout)) : createLogger({ level, pretty: false })
     const mqttVersion = mqttVersionFlag('start', options['mqtt-version'])
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) {
       throw new WardlabError('WL_USAGE', 'wardlab start: --tls-cert and --tls-key go together')
@@ -88,10 +93,10 @@ export const startCommand = defineCommand({
       brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'], heartbeatInterval: options.heartbeat * 1000 },
     }))
     if (lab.http) mountDashboard(lab)
-    printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
+    printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir, (text) => (terminal ? terminal.print(text) : process.stdout.write(text)))
     if (options.profile === 'open') log.warn('profile open: anyone who can reach these ports may connect, with any user name the registry does not know, and publish outside hospital/ and the outputs')
     log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
-    const stopStatus = startStatusLine(() => lab.stats(), { log, tty: Boolean(process.stderr.isTTY) })
+    const stopStatus = startStatusLine(() => lab.stats(), { log, terminal })
     return new Promise<number>((resolve) => {
       const signals = onStopSignals({
         stop(signal) {
@@ -205,7 +210,7 @@ function limitSimulated<D extends { simulated: boolean }>(devices: D[], count: n
   return devices.filter((d) => !d.simulated || simulated++ < count)
 }
 
-function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, outputDir: string): void {
+function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, outputDir: string, write: (text: string) => void): void {
   const tcp = lab.bound.find((b) => b.kind === 'mqtt')
   const lines = ['', `wardlab is running: ${lab.registry.data.site} (profile ${profileName})`]
   for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}   MQTT 5.0, 3.1.1, 3.1`)
@@ -221,5 +226,5 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
     lines.push('    and so do the dashboard and /metrics (HTTP Basic, a registry user: observer, operator or admin)')
   }
   lines.push('  Ctrl-C stops cleanly.', '')
-  process.stdout.write(lines.join('\n') + '\n')
+  write(lines.join('\n') + '\n')
 }
