@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { runBench, type BenchOptions, type Variant } from '../../bench/bench.ts'
-import { runCoordinated } from '../../bench/coordinator.ts'
+import type { BenchOptions, Variant } from '../../bench/bench.ts'
 import { assertSocketsFit, openFileLimit } from '../../bench/fd-budget.ts'
 import { ENGINES, type EngineName } from '../../bench/generator-plan.ts'
 import { MIN_SYNTHETIC_BYTES, type PayloadSpec } from '../../bench/payloads.ts'
@@ -67,6 +66,8 @@ export const benchCommand = defineCommand({
     // With agents, each machine's generators hold their share's sockets (each agent checks its own limit).
     assertSocketsFit({ devices: options.devices, gateway: options.gateway, workers: options.workers * (agents?.length ?? 1), brokerIsLocalProcess: local, subscribers: 1, limit: openFileLimit() })
     const outputDir = options.output ? resolve(options.output) : mkdtempSync(join(tmpdir(), 'wardlab-bench-'))
+    // Loaded here, not at the top: `wardlab bench --help` and usage errors need none of the bench's machinery.
+    const [{ runBench }, { runCoordinated }] = await Promise.all([import('../../bench/bench.ts'), import('../../bench/coordinator.ts')])
     const run = agents ? (o: BenchOptions) => runCoordinated(o, agents) : runBench
     try {
       const report = await run({

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { ALERT_TYPES, type AlertType } from '../../security/alert.ts'
-import { replayCapture, type CaptureReplayReport } from '../../security/capture-replay.ts'
+import type { CaptureReplayReport } from '../../security/capture-replay.ts'
 import { createLogger } from '../../util/log.ts'
 import { EXIT, WardlabError } from '../../util/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
@@ -25,6 +25,7 @@ export const replayCommand = defineCommand({
     'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'error', description: 'pino log level (each alert is logged at warn)' },
   },
   async run(options, [file]) {
+    const { replayCapture } = await import('../../security/capture-replay.ts')
     const report = await replayCapture({
       file: file!,
       speed: options.speed,

@@ -3,7 +3,7 @@ import { dirname, extname, join } from 'node:path'
 import { loadScenario } from '../../scenarios/load.ts'
 import { renderHtmlReport } from '../../scenarios/report-html.ts'
 import { formatSummary, progressLine } from '../../scenarios/report-terminal.ts'
-import { runScenario, type RunProgress } from '../../scenarios/runner.ts'
+import type { RunProgress } from '../../scenarios/runner.ts'
 import { EXIT, WardlabError } from '../../util/errors.ts'
 import { mqttVersionFlag, mqttVersionOverrideOption } from '../mqtt-version-option.ts'
 import { defineCommand } from '../options.ts'
@@ -36,6 +36,8 @@ export const runCommand = defineCommand({
     // Checked before the run: a report that cannot be written must not cost one.
     const reportFormat = options.report === undefined ? undefined : formatOf(options.report)
     const scenario = await loadScenario(file!)
+    // Loaded once the input is known good: `wardlab run --help` and a bad file need no lab.
+    const { runScenario } = await import('../../scenarios/runner.ts')
     const speed = parseSpeed(options.speed)
     const mqttVersion = options['mqtt-version'] === undefined ? undefined : mqttVersionFlag('run', options['mqtt-version'])
     const outputDir = options.output ?? join('.wardlab', 'runs', `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)

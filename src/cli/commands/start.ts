@@ -1,14 +1,12 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ListenerSpec } from '../../broker/listeners.ts'
-import { loadPipelineConfig } from '../../pipeline/config.ts'
 import { DEFAULT_HEARTBEAT_MS, TOPIC_ALIAS_MAXIMUM } from '../../broker/create-broker.ts'
 import { OFFLINE_QUEUE_LIMIT } from '../../broker/offline-queue-limit.ts'
 import { PROFILES, type ProfileName } from '../../broker/profile.ts'
 import { RETAINED_QUOTA } from '../../broker/retained-quota.ts'
 import { DEFAULT_MAX_SESSION_EXPIRY_S } from '../../broker/session-expiry.ts'
-import { mountDashboard } from '../../dashboard/mount.ts'
-import { Lab } from '../../lab/lab.ts'
+import type { Lab } from '../../lab/lab.ts'
 import { createLogger, defaultLogLevel } from '../../util/log.ts'
 import { useColour } from '../colour.ts'
 import { LiveTerminal } from '../live-terminal.ts'
@@ -68,6 +66,8 @@ export const startCommand = defineCommand({
       throw new WardlabError('WL_USAGE', 'wardlab start: --persistence keeps sessions in a folder on this machine, --cluster keeps them in Redis; choose one')
     }
     if (options.nodes > 1) return startLocalNodes(options, log)
+    // Loaded here, not at the top: `wardlab start --help` should not load the broker, simulator and pipeline.
+    const [{ Lab }, { mountDashboard }, { loadPipelineConfig }] = await Promise.all([import('../../lab/lab.ts'), import('../../dashboard/mount.ts'), import('../../pipeline/config.ts')])
     const files = await openLabFiles(options, log, options.seed)
     const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: limitSimulated(files.registry.devices, options.devices) }
     const listeners = listenerSpecs(options)
