@@ -71,7 +71,7 @@ describe('wardlab start (end to end, as a user runs it)', () => {
     const port = (blocker.address() as { port: number }).port
     try {
       const result = await runWardlab(['start', '--port', String(port), '--ws-port', '0', '--http-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'wardlab-cli-')), '--devices', '0'])
-      expect(result.code).toBe(1)
+      expect(result.code).toBe(3)
       expect(result.stderr).toContain(`port ${port} (MQTT/TCP) on 127.0.0.1 is already in use; choose another with --port <port>, or --port 0 for a free one`)
     } finally {
       blocker.close()
@@ -79,12 +79,12 @@ describe('wardlab start (end to end, as a user runs it)', () => {
   })
 
   it.each([
-    [['start', '--prot', '1883'], /Unknown option '--prot'/],
+    [['start', '--prot', '1883'], /unknown option '--prot' \(did you mean --port\?\)/],
     [['start', '--port', 'abc'], /--port must be a port number from 0 to 65535/],
     [['start', '--profile', 'wide-open'], /--profile must be one of lab, strict, open/],
     [['start', '--max-session-expiry=-5'], /--max-session-expiry must be a whole number ≥ 0/],
     [['start', '--speed=-1'], /--speed must be a number ≥ 0.001/],
-    [['launch'], /unknown command "launch"/],
+    [['launch'], /unknown command 'launch'/],
   ])('exits 2 with a clear message for bad usage: %j', async (args, message) => {
     const result = await runWardlab(args)
     expect(result.code).toBe(2)

@@ -45,9 +45,11 @@ describe('registry file', () => {
       message = (err as Error).message
       expect(err).toMatchObject({ code: 'WL_CONFIG_INVALID' })
     }
-    expect(message).toContain(`${file}:8:9: devices.0.id:`)
-    expect(message).toContain(`${file}:11:19: devices.0.passwordHash: an scrypt hash`)
-    expect(message).toContain(`${file}:14:11: devices.1.ward: unknown ward "theatre"`)
+    expect(message).toContain(`${file}:8:9: devices[0].id:`)
+    expect(message).toContain(`${file}:11:19: devices[0].passwordHash: an scrypt hash`)
+    expect(message).toContain(`${file}:14:11: devices[1].ward: unknown ward "theatre"`)
+    // The kind check runs even though the schema failed: every mistake in one pass.
+    expect(message).toContain(`${file}:8:5: devices[0].patient: a bedside-monitor needs a patient`)
   })
 
   it('reports YAML syntax errors with their position', () => {
@@ -59,7 +61,7 @@ describe('registry file', () => {
     const registry = await testRegistry()
     const file = join(dir, 'kinds.yaml')
     saveRegistry(file, { ...registry, devices: [...registry.devices, { ...registry.devices[0]!, id: 'x-01', kind: 'toaster' }] })
-    expect(() => loadRegistry(file)).toThrow(/devices\.2\.kind: unknown device kind "toaster"/)
+    expect(() => loadRegistry(file)).toThrow(/devices\[2\]\.kind: unknown device kind "toaster"/)
   })
 
   it('round-trips through YAML and never stores a plain password', async () => {

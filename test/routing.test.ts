@@ -96,7 +96,7 @@ describe('pipeline configuration', () => {
       file,
       ['stages: [decode, validate, route]', 'sinks:', '  broker: { type: broker }', 'routes:', '  - name: a', '    topic: "#"', '    to:', '      - { sink: nowhere }', '      - { sink: broker }', ''].join('\n'),
     )
-    expect(() => loadPipelineConfig(file)).toThrow(/bad\.yaml:8:\d+: routes\.0\.to\.0\.sink: no sink named "nowhere"[\s\S]*bad\.yaml:9:\d+: routes\.0\.to\.1\.topic: sink "broker" publishes/)
+    expect(() => loadPipelineConfig(file)).toThrow(/bad\.yaml:8:\d+: routes\[0\]\.to\[0\]\.sink: no sink named "nowhere"[\s\S]*bad\.yaml:9:\d+: routes\[0\]\.to\[1\]\.topic: sink "broker" publishes/)
   })
 
   it('refuses a pipeline without validation', () => {

@@ -28,7 +28,7 @@ describe('the scenario library', () => {
   })
 
   it.each(LIBRARY)('%s passes every expectation at full speed', async (file) => {
-    const scenario = loadScenario(join('scenarios', file))
+    const scenario = await loadScenario(join('scenarios', file))
     expect(scenario.expect.length).toBeGreaterThan(0)
     const report = await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max' })
     const failed = report.expectations.filter((e) => !e.passed)
@@ -91,11 +91,11 @@ expect:
   it('reports every problem in an invalid file with its line and field', async () => {
     const file = scenarioFile('broken.yaml', ['name: broken', 'duration: 2 hours', 'hospital:', '  devices:', '    - { id: mon-1, kind: bedside-monitor }', 'timeline:', '  - { at: 5m, event: explode }', 'expect:', '  - news2: { patient: p, atLeast: 30 }', ''].join('\n'))
     const result = await runWardlab(['validate', file])
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(2)
     expect(result.stderr).toContain(`${file}:2:11: duration: "2 hours" is not a duration`)
-    expect(result.stderr).toContain(`${file}:5:7: hospital.devices.0.ward: missing (a string is required here)`)
-    expect(result.stderr).toMatch(new RegExp(`${file}:7:22: timeline\\.0\\.event: Invalid discriminator value. Expected 'deterioration' \\| 'fault'`))
-    expect(result.stderr).toMatch(new RegExp(`${file}:9:\\d+: expect\\.0\\.news2\\.atLeast: `))
+    expect(result.stderr).toContain(`${file}:5:7: hospital.devices[0].ward: missing (a string is required here)`)
+    expect(result.stderr).toMatch(new RegExp(`${file}:7:22: timeline\\[0\\]\\.event: Invalid discriminator value. Expected 'deterioration' \\| 'fault'`))
+    expect(result.stderr).toMatch(new RegExp(`${file}:9:\\d+: expect\\[0\\]\\.news2\\.atLeast: `))
   })
 
   it('exports a labelled packet- and message-level dataset of the run', async () => {

@@ -21,7 +21,9 @@ const RUN_H = 2 * PANEL_H + 70
  */
 export function renderSvg(report: BenchReport): string {
   const height = 40 + report.runs.length * RUN_H
-  const body = report.runs.map((run, i) => runBlock(run, 40 + i * RUN_H, report.settings.rounds > 1)).join('\n')
+  // Seconds after the load are its stragglers, a partial second: drawn, they would read as a drop to 0.
+  const loadSeconds = Math.ceil(report.settings.rampUpS + report.settings.durationS)
+  const body = report.runs.map((run, i) => runBlock({ ...run, timeline: run.timeline.slice(0, loadSeconds) }, 40 + i * RUN_H, report.settings.rounds > 1)).join('\n')
   const title = `wardlab bench — ${report.settings.devices.toLocaleString('en-US')} devices, ${report.settings.ratePerDevice === null ? 'flat out' : `${report.settings.ratePerDevice} msg/s each`}, QoS ${report.settings.qos}, ${report.settings.payload} payloads — ${report.date.slice(0, 16).replace('T', ' ')}`
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif" font-size="11">`,

@@ -50,7 +50,8 @@ const ROWS: Row[] = [
 /** The terminal table: one column per run, one row per figure, then the ratios. */
 export function formatTable(report: BenchReport): string {
   const headers = report.runs.map((r) => (report.settings.rounds > 1 ? `${r.variant} #${r.round + 1}` : r.variant))
-  const cells = ROWS.map(([label, cell]) => [label, ...report.runs.map(cell)])
+  // A row no run has a figure for (Redis rows without a cluster, pipeline rows on Mosquitto) is left out.
+  const cells = ROWS.map(([label, cell]) => [label, ...report.runs.map(cell)]).filter((row) => row.slice(1).some((c) => c !== '–'))
   const widths = [0, ...headers].map((_, c) => Math.max(...[c === 0 ? '' : headers[c - 1]!, ...cells.map((row) => row[c]!)].map((s) => s.length)))
   const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
   const out = [line(['', ...headers]), ...cells.map(line)]

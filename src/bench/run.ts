@@ -8,6 +8,7 @@ import type { FromGenerator, ToGenerator } from './generator-process.ts'
 import type { EngineName, GeneratorCounters, GeneratorPlan } from './generator-plan.ts'
 import { joinRecords, type JoinedRun } from './join-records.ts'
 import { LatencyHistogram } from '../util/latency.ts'
+import { startLiveProgress } from './progress.ts'
 import type { RecordChunk } from './record-log.ts'
 import type { RunResult } from './result.ts'
 import { BenchSubscriber } from './subscriber.ts'
@@ -17,6 +18,7 @@ import { summariseRun } from './summarise.ts'
 import { DEFAULT_MQTT_VERSION, type MqttVersion } from '../simulation/mqtt-version.ts'
 import type { LoadOptions } from './load-options.ts'
 import { startSampler } from './sampler.ts'
+import { WardlabError } from '../util/errors.ts'
 
 
 export interface RunOptions {
@@ -75,7 +77,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}), ...(options.pipelineWorkers ? { pipelineWorkers: options.pipelineWorkers } : {}) })
     stopTarget = target.stop
     // On a cluster, the subscriber is on node 1: what devices publish on the other nodes crosses Redis.
-    subscriber = await BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(devices), outputs: load.consumeOutputs, mqttVersion: options.mqttVersion ?? DEFAULT_MQTT_VERSION, ...(options.share ? { deviceFilters: shareFilters(devices, load.devices) } : {}) })
+    subscriber = await reachable(options.target, () => BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(devices), outputs: load.consumeOutputs, mqttVersion: options.mqttVersion ?? DEFAULT_MQTT_VERSION, ...(options.share ? { deviceFilters: shareFilters(devices, load.devices) } : {}) }))
     const connectStarted = monoMs()
     const parts = splitConnections(connections, workers)
     generators.forEach((child, w) => {
@@ -94,11 +96,14 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     const startAt = options.startGate ? await options.startGate(connect) : monoMs() + START_DELAY_MS
     const loadMs = (load.rampUpS + load.durationS) * 1000
     const seconds: GeneratorCounters[] = []
+    /** How many generators have reported each second: a second is complete when all have. */
+    const reports: number[] = []
     const sends: RecordChunk[] = []
     let logsSends = true
     for (const g of generators) {
       g.on('second', (m) => {
         const total = (seconds[m.second] ??= { offered: 0, sent: 0, skipped: 0, acked: 0, disconnects: 0 })
+        reports[m.second] = (reports[m.second] ?? 0) + 1
         for (const key of Object.keys(total) as (keyof GeneratorCounters)[]) total[key] += m.counters[key]
         if (m.records) sends.push(m.records)
         else logsSends = false
@@ -107,7 +112,9 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     }
     const sampler = startSampler(startAt, { brokers: target.brokerPids, redis: target.redisPid, generators: generators.map((g) => g.pid) })
     say(`${describeTarget(options.target)}: load for ${load.rampUpS ? `${load.rampUpS} s ramp-up + ` : ''}${load.durationS} s`)
-    const done = await Promise.all(generators.map((g) => g.next('done')))
+    const liveSubscriber = subscriber
+    const stopProgress = startLiveProgress({ startAt, seconds: Math.ceil(load.rampUpS + load.durationS), sentIn: (k) => (reports[k] === generators.length ? seconds[k]!.sent : undefined), delivered: () => liveSubscriber.received, say, now: monoMs })
+    const done = await Promise.all(generators.map((g) => g.next('done'))).finally(stopProgress)
     sampler.stop()
     const sentPerDevice = new Uint32Array(load.devices)
     for (const d of done) {
@@ -158,6 +165,17 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     for (const g of generators) if (g.process.exitCode === null) g.process.kill()
     // Only reached early when something else failed: that failure is the one to report.
     await stopTarget?.().catch(() => undefined)
+  }
+}
+
+/** A target nothing answers at is the user's setup, not a crash: say which address and why (EXIT.runtime). */
+async function reachable<T>(target: TargetSpec, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect()
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (!code || !/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(code)) throw err
+    throw new WardlabError('WL_TARGET_UNREACHABLE', `wardlab bench: cannot reach the target ${describeTarget(target)}: ${(err as Error).message}; is an MQTT broker listening there?`, { cause: err })
   }
 }
 

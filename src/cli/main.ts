@@ -1,50 +1,18 @@
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { WardlabError } from '../util/errors.ts'
-import { benchCommand } from './commands/bench.ts'
-import { deviceCommand } from './commands/device.ts'
-import { replayCommand } from './commands/replay.ts'
-import { runCommand } from './commands/run.ts'
-import { schemaCommand } from './commands/schema.ts'
-import { startCommand } from './commands/start.ts'
-import { userCommand } from './commands/user.ts'
-import { validateCommand } from './commands/validate.ts'
-import { commandHelp, parseCommandArgs, type CommandSpec } from './options.ts'
+import { EXIT, WardlabError } from '../util/errors.ts'
+import { overview, parseInvocation } from './program.ts'
 
-const COMMANDS: CommandSpec<any>[] = [startCommand, runCommand, replayCommand, deviceCommand, userCommand, schemaCommand, validateCommand, benchCommand]
-
-function overview(): string {
-  return [
-    'wardlab — a smart-hospital device testbed: MQTT broker, simulated ward, pipeline and security monitor.',
-    '',
-    'Usage: wardlab <command> [options]',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
-    '',
-    'Run `wardlab <command> --help` for its options.',
-  ].join('\n')
-}
-
-/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad usage. */
+/** Runs the CLI and returns the exit code (EXIT: 0 passed, 1 failed, 2 invalid input, 3 runtime error). */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${overview()}\n`)
-    return name ? 0 : 2
-  }
-  const command = COMMANDS.find((c) => c.name === name)
-  if (!command) {
-    process.stderr.write(`wardlab: unknown command "${name}"\n\n${overview()}\n`)
-    return 2
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${commandHelp(command)}\n`)
-    return 0
+  if (argv.length === 0) {
+    process.stderr.write(`${overview()}\n`)
+    return EXIT.invalidInput
   }
   try {
-    const { options, positionals } = parseCommandArgs(command, rest)
-    return await command.run(options, positionals)
+    const invocation = await parseInvocation(argv)
+    if ('exit' in invocation) return invocation.exit
+    return await invocation.spec.run(invocation.options, invocation.positionals)
   } catch (err) {
     if (err instanceof WardlabError) {
       process.stderr.write(`${err.message}\n`)
@@ -70,7 +38,7 @@ export function runAsProcess(argv: string[]): void {
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`wardlab: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-      process.exit(1)
+      process.exit(EXIT.runtime)
     },
   )
 }

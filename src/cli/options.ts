@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { WardlabError } from '../util/errors.ts'
 
 /**
@@ -13,11 +12,15 @@ export type OptionSpec =
   | { type: 'string'; default?: string; description: string; placeholder?: string }
   | { type: 'enum'; values: readonly string[]; default?: string; description: string }
   | { type: 'boolean'; description: string }
+  /** A flag given any number of times (`--threshold a --threshold b`), in the order given. */
+  | { type: 'list'; description: string; placeholder?: string }
 
 export type OptionSpecs = Record<string, OptionSpec>
 
 type ValueOf<S extends OptionSpec> = S extends { type: 'boolean' }
   ? boolean
+  : S extends { type: 'list' }
+    ? string[]
   : S extends { type: 'port'; canBeOff: true }
     ? number | null
   : S extends { type: 'string' }
@@ -30,7 +33,6 @@ export type ParsedOptions<S extends OptionSpecs> = { [K in keyof S]: ValueOf<S[K
 
 export interface CommandSpec<S extends OptionSpecs = OptionSpecs> {
   name: string
-  summary: string
   usage: string
   options: S
   /** Positional arguments allowed (names, for help and checking). */
@@ -42,33 +44,17 @@ export function defineCommand<S extends OptionSpecs>(spec: CommandSpec<S>): Comm
   return spec
 }
 
-export function parseCommandArgs<S extends OptionSpecs>(spec: CommandSpec<S>, argv: string[]): { options: ParsedOptions<S>; positionals: string[] } {
-  const config: Record<string, { type: 'string' | 'boolean' }> = {}
-  for (const [name, option] of Object.entries(spec.options)) config[name] = { type: option.type === 'boolean' ? 'boolean' : 'string' }
-  let parsed: ReturnType<typeof parseArgs>
-  try {
-    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true })
-  } catch (err) {
-    throw new WardlabError('WL_USAGE', `wardlab ${spec.name}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nRun \`wardlab ${spec.name} --help\` for the flags it takes.`)
-  }
-  const allowed = spec.positionals ?? []
-  const required = allowed.filter((p) => p.required).length
-  if (parsed.positionals.length > allowed.length) {
-    throw new WardlabError('WL_USAGE', `wardlab ${spec.name}: unexpected argument "${parsed.positionals[allowed.length]}"\nUsage: ${spec.usage}`)
-  }
-  if (parsed.positionals.length < required) {
-    throw new WardlabError('WL_USAGE', `wardlab ${spec.name}: missing ${allowed[parsed.positionals.length]!.name}\nUsage: ${spec.usage}`)
-  }
+/** The flags as parsed by the CLI library, to typed values or a usage error naming the flag. */
+export function convertOptions<S extends OptionSpecs>(spec: CommandSpec<S>, raw: (name: string) => string | string[] | boolean | undefined): ParsedOptions<S> {
   const options: Record<string, unknown> = {}
-  for (const [name, option] of Object.entries(spec.options)) {
-    options[name] = convert(spec.name, name, option, parsed.values[name] as string | boolean | undefined)
-  }
-  return { options: options as ParsedOptions<S>, positionals: parsed.positionals }
+  for (const [name, option] of Object.entries(spec.options)) options[name] = convert(spec.name, name, option, raw(name))
+  return options as ParsedOptions<S>
 }
 
-function convert(command: string, name: string, option: OptionSpec, raw: string | boolean | undefined): unknown {
+function convert(command: string, name: string, option: OptionSpec, raw: string | string[] | boolean | undefined): unknown {
   const bad = (what: string) => new WardlabError('WL_USAGE', `wardlab ${command}: --${name} ${what}, got "${String(raw)}"`)
   if (option.type === 'boolean') return raw === true
+  if (option.type === 'list') return Array.isArray(raw) ? raw : []
   if (raw === undefined) return option.default
   const text = String(raw)
   switch (option.type) {
@@ -101,15 +87,15 @@ function convert(command: string, name: string, option: OptionSpec, raw: string 
   }
 }
 
-export function commandHelp(spec: CommandSpec<any>): string {
-  const lines = [`wardlab ${spec.name} — ${spec.summary}`, '', `Usage: ${spec.usage}`]
+export function commandHelp(spec: CommandSpec<any>, summary: string): string {
+  const lines = [`wardlab ${spec.name} — ${summary}`, '', `Usage: ${spec.usage}`]
   if (spec.positionals?.length) {
     lines.push('', 'Arguments:')
     for (const p of spec.positionals) lines.push(`  ${p.name.padEnd(24)} ${p.description}`)
   }
   lines.push('', 'Options:')
   for (const [name, option] of Object.entries(spec.options as OptionSpecs)) {
-    const value = option.type === 'boolean' ? '' : option.type === 'enum' ? ` <${option.values.join('|')}>` : option.type === 'string' ? ` <${option.placeholder ?? 'value'}>` : option.type === 'port' ? ` <${option.canBeOff ? 'port|off' : 'port'}>` : ' <n>'
+    const value = option.type === 'boolean' ? '' : option.type === 'list' ? ` <${option.placeholder ?? 'value'}> (repeatable)` : option.type === 'enum' ? ` <${option.values.join('|')}>` : option.type === 'string' ? ` <${option.placeholder ?? 'value'}>` : option.type === 'port' ? ` <${option.canBeOff ? 'port|off' : 'port'}>` : ' <n>'
     const fallback = 'default' in option && option.default !== undefined ? ` (default ${option.default})` : ''
     lines.push(`${`  --${name}${value}`.padEnd(34)} ${option.description}${fallback}`)
   }

@@ -1,15 +1,18 @@
 import type { Logger } from 'pino'
 import type { LabStats } from '../scenarios/lab-handle.ts'
+import type { LiveTerminal } from './live-terminal.ts'
 
 /**
- * The live one-line summary. In a terminal it redraws one line in place every second; when output
- * goes to a file or a pipe it becomes a pino line every `logEveryMs`, which is what log shippers
- * want.
+ * The live one-line summary. In a terminal it redraws one line in place every second, through the
+ * LiveTerminal that also writes the logs; when output goes to a file or a pipe it becomes a pino
+ * line every `logEveryMs`, which is what log shippers want. "security alerts" says what the count
+ * is: the security monitor's alerts, not the clinical alarms on alerts/#.
  */
-export function startStatusLine(stats: () => LabStats, options: { log: Logger; tty: boolean; logEveryMs?: number }): () => void {
+export function startStatusLine(stats: () => LabStats, options: { log: Logger; terminal: LiveTerminal | null; logEveryMs?: number }): () => void {
   let last = stats()
   let lastAt = performance.now()
-  const interval = options.tty ? 1000 : (options.logEveryMs ?? 10_000)
+  const { terminal } = options
+  const interval = terminal ? 1000 : (options.logEveryMs ?? 10_000)
   const timer = setInterval(() => {
     const now = performance.now()
     const current = stats()
@@ -22,10 +25,10 @@ export function startStatusLine(stats: () => LabStats, options: { log: Logger; t
       messagesPerSecond: Math.round(rate),
       received: current.received,
       quarantined: current.quarantined,
-      alerts: current.alerts,
+      securityAlerts: current.alerts,
     }
-    if (options.tty) {
-      process.stderr.write(`\r\x1b[2K devices ${summary.devices} · clients ${summary.clients} · ${summary.messagesPerSecond} msg/s · received ${summary.received} · quarantined ${summary.quarantined} · alerts ${summary.alerts}`)
+    if (terminal) {
+      terminal.setStatus(` devices ${summary.devices} · clients ${summary.clients} · ${summary.messagesPerSecond} msg/s · received ${summary.received} · quarantined ${summary.quarantined} · security alerts ${summary.securityAlerts}`)
     } else {
       options.log.info(summary, 'status')
     }
@@ -33,6 +36,6 @@ export function startStatusLine(stats: () => LabStats, options: { log: Logger; t
   timer.unref()
   return () => {
     clearInterval(timer)
-    if (options.tty) process.stderr.write('\r\x1b[2K')
+    terminal?.clearStatus()
   }
 }

@@ -1,10 +1,18 @@
 import { formatDuration } from './duration.ts'
 import type { RunReport } from './report.ts'
 
+/** Marks for the verdict words; the CLI colours them in a real terminal only (src/cli/colour.ts). */
+export interface SummaryMarks {
+  good(text: string): string
+  bad(text: string): string
+}
+
+const PLAIN: SummaryMarks = { good: (t) => t, bad: (t) => t }
+
 /** The end-of-run summary people read in a terminal or a CI log. */
-export function formatSummary(report: RunReport): string {
+export function formatSummary(report: RunReport, marks: SummaryMarks = PLAIN): string {
   const lines: string[] = []
-  const verdict = report.passed ? 'PASSED' : 'FAILED'
+  const verdict = report.passed ? marks.good('PASSED') : marks.bad('FAILED')
   lines.push('', `${verdict}  ${report.scenario}  (seed ${report.seed}, MQTT ${report.target.mqttVersion}, ${formatDuration(report.simulatedSeconds * 1000)} simulated in ${report.wallSeconds.toFixed(1)} s)`)
   if (report.target.broker !== 'embedded') lines.push(`against ${report.target.broker}: message-level detectors only (${report.target.detectors.join(', ') || 'none'}); connection-level ones need the embedded broker`)
   lines.push('')
@@ -19,7 +27,9 @@ export function formatSummary(report: RunReport): string {
   if (detection.length > 0) {
     lines.push('', table(['attack', 'injected', 'detected', 'time to detect', 'false alerts'], detection.map(([type, d]) => [type, String(d.injected), String(d.detected), d.timeToDetectSeconds === null ? '—' : `${d.timeToDetectSeconds.toFixed(1)} s`, String(d.falseAlerts)])))
   }
-  lines.push('', table(['', 'expectation', 'detail'], report.expectations.map((e) => [e.passed ? 'ok' : 'FAIL', e.name, e.detail])))
+  // Marked after padding: escape codes would count as width.
+  const expectations = table(['', 'expectation', 'detail'], report.expectations.map((e) => [e.passed ? 'ok' : 'FAIL', e.name, e.detail]))
+  lines.push('', expectations.replace(/^(ok|FAIL)(?= )/gm, (word) => (word === 'ok' ? marks.good(word) : marks.bad(word))))
   const alerts = new Map<string, number>()
   for (const a of report.alerts) alerts.set(a.type, (alerts.get(a.type) ?? 0) + 1)
   lines.push('', `security alerts: ${alerts.size === 0 ? 'none' : [...alerts].map(([t, n]) => `${t} ×${n}`).join(', ')}; clinical/technical alarms: ${report.clinicalAlerts.filter((a) => a.active).length}; NEWS2 band changes: ${report.news2.filter((n) => n.from !== null).length}`, '')

@@ -25,19 +25,22 @@ export function spawnWardlab(args: string[], env: Record<string, string> = {}): 
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor(pattern, ms = 20_000) {
-      return new Promise((resolve, reject) => {
-        const deadline = Date.now() + ms
-        const check = () => {
-          const match = out.match(pattern)
-          if (match) return resolve(match)
-          if (child.exitCode !== null || Date.now() > deadline) return reject(new Error(`no ${pattern} in output:\n${out}\n${err}`))
-          setTimeout(check, 50)
-        }
-        check()
-      })
-    },
+    waitFor: (pattern, ms = 20_000) => pollOutput(() => out, pattern, () => child.exitCode !== null, ms, () => err),
   }
+}
+
+/** Resolves with the first match of `pattern` in `text()`, or rejects once the process is gone or after `ms`. */
+export function pollOutput(text: () => string, pattern: RegExp, gone: () => boolean, ms: number, more: () => string = () => ''): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + ms
+    const check = () => {
+      const match = text().match(pattern)
+      if (match) return resolve(match)
+      if (gone() || Date.now() > deadline) return reject(new Error(`no ${pattern} in output:\n${text()}\n${more()}`))
+      setTimeout(check, 50)
+    }
+    check()
+  })
 }
 
 /** Runs the CLI to completion. */

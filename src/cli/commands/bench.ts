@@ -2,19 +2,20 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { runBench, type BenchOptions, type Variant } from '../../bench/bench.ts'
-import { runCoordinated } from '../../bench/coordinator.ts'
+import type { BenchOptions, Variant } from '../../bench/bench.ts'
 import { assertSocketsFit, openFileLimit } from '../../bench/fd-budget.ts'
 import { ENGINES, type EngineName } from '../../bench/generator-plan.ts'
 import { MIN_SYNTHETIC_BYTES, type PayloadSpec } from '../../bench/payloads.ts'
 import { formatBreakdown } from '../../bench/profile-summary.ts'
 import type { BenchReport } from '../../bench/result.ts'
 import { formatTable } from '../../bench/report-table.ts'
+import { renderCsv } from '../../bench/csv.ts'
+import { checkThresholds, formatOutcomes, parseThreshold, THRESHOLD_HELP } from '../../bench/thresholds.ts'
 import { renderSvg } from '../../bench/report-svg.ts'
 import { describeTarget, parseTarget } from '../../bench/targets.ts'
 import { PIPELINE_MODES, type PipelineMode, type TargetSpec } from '../../bench/target-spec.ts'
 import { DEFAULT_MQTT_VERSION, isMqttVersion, MQTT_VERSIONS, type MqttVersion } from '../../simulation/mqtt-version.ts'
-import { WardlabError } from '../../util/errors.ts'
+import { EXIT, WardlabError } from '../../util/errors.ts'
 import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand } from '../options.ts'
 import { AGENT_OPTIONS, coordinatedAgents, serveAgent } from './bench-agents.ts'
@@ -23,7 +24,6 @@ const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: 
 
 export const benchCommand = defineCommand({
   name: 'bench',
-  summary: 'measure throughput, loss and latency of the embedded broker (pipeline on or off) or any MQTT broker',
   usage: 'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|cluster:N|mosquitto|mqtt://host:port[,...]] [--mqtt-version 3.1.1|5] [--compare pipeline=off,on|nodes=1,2|mqtt-version=3.1.1,5] [options]',
   options: {
     devices: { type: 'integer', default: 100, min: 1, description: 'simulated devices (an ICU mix: monitor, pump, ventilator per bed, sensors per ward)' },
@@ -48,12 +48,16 @@ export const benchCommand = defineCommand({
     seed: { type: 'string', default: 'bench', description: 'seed of the device payloads' },
     json: { type: 'string', placeholder: 'file', description: 'write every figure and the per-second timeline as JSON' },
     svg: { type: 'string', placeholder: 'file', description: 'write the per-second timeline chart' },
+    csv: { type: 'string', placeholder: 'file', description: 'write the per-second timeline as CSV (a row per run and second)' },
+    threshold: { type: 'list', placeholder: 'metric<value', description: `fail the run (exit 1) unless every run meets this: ${THRESHOLD_HELP}` },
     output: { type: 'string', placeholder: 'dir', description: "keep the embedded pipeline's files here (default: a temporary folder, removed)" },
     'cpu-prof': { type: 'string', placeholder: 'dir', description: 'profile the embedded broker (node --cpu-prof) into this folder' },
     ...AGENT_OPTIONS,
   },
   async run(options) {
     if (options.agent) return serveAgent(options)
+    // Parsed before any load: a typo in a threshold must not cost a whole run.
+    const thresholds = options.threshold.map(parseThreshold)
     const payload = parsePayload(options.payload)
     const ratePerDevice = options['total-rate'] !== undefined ? options['total-rate'] / options.devices : parseRate(options.rate)
     const variants = parseVariants(options.target, options.pipeline as PipelineMode, options.generator as EngineName, options.compare, mqttVersionFlag('bench', options['mqtt-version']))
@@ -63,6 +67,8 @@ export const benchCommand = defineCommand({
     // With agents, each machine's generators hold their share's sockets (each agent checks its own limit).
     assertSocketsFit({ devices: options.devices, gateway: options.gateway, workers: options.workers * (agents?.length ?? 1), brokerIsLocalProcess: local, subscribers: 1, limit: openFileLimit() })
     const outputDir = options.output ? resolve(options.output) : mkdtempSync(join(tmpdir(), 'wardlab-bench-'))
+    // Loaded here, not at the top: `wardlab bench --help` and usage errors need none of the bench's machinery.
+    const [{ runBench }, { runCoordinated }] = await Promise.all([import('../../bench/bench.ts'), import('../../bench/coordinator.ts')])
     const run = agents ? (o: BenchOptions) => runCoordinated(o, agents) : runBench
     try {
       const report = await run({
@@ -93,7 +99,11 @@ export const benchCommand = defineCommand({
       if (options['cpu-prof']) process.stdout.write(profileReport(resolve(options['cpu-prof']), report))
       if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`)
       if (options.svg) writeFileSync(options.svg, renderSvg(report))
-      return 0
+      if (options.csv) writeFileSync(options.csv, renderCsv(report))
+      if (thresholds.length === 0) return EXIT.passed
+      const outcomes = checkThresholds(report, thresholds)
+      process.stdout.write(`\nthresholds:\n${formatOutcomes(outcomes)}\n`)
+      return outcomes.every((o) => o.passed) ? EXIT.passed : EXIT.failed
     } finally {
       if (!options.output) rmSync(outputDir, { recursive: true, force: true })
     }

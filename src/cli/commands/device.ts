@@ -5,16 +5,17 @@ import { silentLogger } from '../../util/log.ts'
 import { labFileOptions, openLabFiles, saveWith } from '../lab-files.ts'
 import { defineCommand } from '../options.ts'
 import { deviceNamespace } from '../../contract/topics.ts'
+import { listTable, removeEntry, requireAction, requireFlag } from '../registry-actions.ts'
 
 /**
  * Registers a real device: the registry gets its scrypt hash, the person at the keyboard gets the
- * password once, to put into the device. Nothing else ever sees it.
+ * password once, to put into the device. Nothing else ever sees it. `list` and `remove` keep the
+ * registry tidy without editing YAML by hand.
  */
 export const deviceCommand = defineCommand({
   name: 'device',
-  summary: 'register a real device and print its one-time password',
-  usage: 'wardlab device add --id <id> --kind <kind> --ward <ward> [--bed <bed>] [--patient <id>]',
-  positionals: [{ name: 'add', required: true, description: 'the action (add)' }],
+  usage: 'wardlab device add --id <id> --kind <kind> --ward <ward> [--bed <bed>] [--patient <id>] | wardlab device list | wardlab device remove --id <id>',
+  positionals: [{ name: 'action', required: true, description: 'add, list or remove' }],
   options: {
     id: { type: 'string', placeholder: 'id', description: 'device id, also its MQTT username and client id' },
     kind: { type: 'enum', values: [...DEVICE_KINDS.keys()], description: 'device kind' },
@@ -24,14 +25,22 @@ export const deviceCommand = defineCommand({
     ...labFileOptions,
   },
   async run(options, [action]) {
-    if (action !== 'add') throw new WardlabError('WL_USAGE', `wardlab device: unknown action "${action}" (only "add")`)
-    for (const flag of ['id', 'kind', 'ward'] as const) {
+    requireAction('device', action!)
+    // Checked before the registry is opened: opening a fresh data dir writes the default ward.
+    const id = action === 'list' ? '' : requireFlag('device', action, 'id', options.id)
+    const files = await openLabFiles(options, silentLogger)
+    if (action === 'list') {
+      const rows = files.registry.devices.map((d) => [d.id, d.kind, d.ward, d.bed ?? '-', d.patient ?? '-', d.simulated ? 'simulated' : 'real'])
+      process.stdout.write(listTable(['id', 'kind', 'ward', 'bed', 'patient', 'runs as'], rows))
+      return 0
+    }
+    if (action === 'remove') return removeEntry(files, 'devices', id)
+    for (const flag of ['kind', 'ward'] as const) {
       if (!options[flag]) throw new WardlabError('WL_USAGE', `wardlab device add: --${flag} is required`)
     }
-    const files = await openLabFiles(options, silentLogger)
     const password = generatePassword()
     const entry = {
-      id: options.id!,
+      id,
       kind: options.kind!,
       ward: options.ward!,
       ...(options.bed ? { bed: options.bed } : {}),

@@ -2,10 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { ALERT_TYPES, type AlertType } from '../../security/alert.ts'
-import { replayCapture, type CaptureReplayReport } from '../../scenarios/capture-run.ts'
-import { openLab } from '../../lab/open-lab.ts'
+import type { CaptureReplayReport } from '../../scenarios/capture-run.ts'
 import { createLogger } from '../../util/log.ts'
-import { WardlabError } from '../../util/errors.ts'
+import { EXIT, WardlabError } from '../../util/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import { defineCommand } from '../options.ts'
 
@@ -14,7 +13,6 @@ const FLOWS_SHOWN = 40
 
 export const replayCommand = defineCommand({
   name: 'replay',
-  summary: 'replay a pcap/pcapng capture into an embedded lab and report the alerts each flow raised',
   usage: 'wardlab replay <file.pcap|file.pcapng> [--speed N] [--window seconds] [--expect types|none] [--report out.json]',
   positionals: [{ name: 'capture', required: true, description: 'a pcap or pcapng capture; every TCP flow to port 1883 is replayed' }],
   options: {
@@ -27,6 +25,8 @@ export const replayCommand = defineCommand({
     'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'error', description: 'pino log level (each alert is logged at warn)' },
   },
   async run(options, [file]) {
+    const { replayCapture } = await import('../../scenarios/capture-run.ts')
+    const { openLab } = await import('../../lab/open-lab.ts')
     const report = await replayCapture({
       openLab,
       file: file!,
@@ -42,7 +42,7 @@ export const replayCommand = defineCommand({
       mkdirSync(dirname(options.report), { recursive: true })
       writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`)
     }
-    return report.passed ? 0 : 1
+    return report.passed ? EXIT.passed : EXIT.failed
   },
 })
 

@@ -1,25 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, extname, join } from 'node:path'
 import { loadScenario } from '../../scenarios/load.ts'
 import { renderHtmlReport } from '../../scenarios/report-html.ts'
 import { formatSummary, progressLine } from '../../scenarios/report-terminal.ts'
-import { runScenario, type RunProgress } from '../../scenarios/runner.ts'
-import { Lab } from '../../lab/lab.ts'
-import { openLab } from '../../lab/open-lab.ts'
-import { WardlabError } from '../../util/errors.ts'
-import { createLogger } from '../../util/log.ts'
+import type { RunProgress } from '../../scenarios/runner.ts'
+import { EXIT, WardlabError } from '../../util/errors.ts'
 import { mqttVersionFlag, mqttVersionOverrideOption } from '../mqtt-version-option.ts'
 import { defineCommand } from '../options.ts'
+import { paint, useColour } from '../colour.ts'
+import { fileLogger } from '../log-file.ts'
+import { renderJunit } from '../../scenarios/junit.ts'
 
 export const runCommand = defineCommand({
   name: 'run',
-  summary: 'run a scenario file; exit 0 only if every expectation holds',
   usage: 'wardlab run <scenario.yaml> [--speed N|max] [--mqtt-version 3.1.1|5] [--report run.json] [--html run.html]',
   positionals: [{ name: 'scenario', required: true, description: 'the scenario YAML file' }],
   options: {
     speed: { type: 'string', placeholder: 'N|max', description: "simulated seconds per wall second, or max (default: the scenario's own)" },
     ...mqttVersionOverrideOption("MQTT version of the simulated devices and the run's clients (default: the scenario's own, else 3.1.1)"),
-    report: { type: 'string', placeholder: 'file', description: 'write the JSON report here' },
+    report: { type: 'string', placeholder: 'file.json|file.html', description: 'write the report here, JSON or self-contained HTML by the file name\'s extension' },
     html: { type: 'string', placeholder: 'file', description: 'write a self-contained HTML report here' },
     output: { type: 'string', placeholder: 'dir', description: "folder for the run's pipeline files (default .wardlab/runs/<scenario>-<time>)" },
     port: { type: 'port', default: 0, description: 'MQTT port to watch the run from (0 picks a free one)' },
@@ -30,14 +29,22 @@ export const runCommand = defineCommand({
     broker: { type: 'string', placeholder: 'url', description: 'run against this broker (mqtt://host:port) instead of the embedded one; the pipeline subscribes there' },
     'broker-username': { type: 'string', placeholder: 'name', description: "username of wardlab's pipeline client on --broker" },
     'broker-password': { type: 'string', placeholder: 'secret', description: "password of wardlab's pipeline client on --broker" },
-    'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn', description: 'pino log level' },
+    junit: { type: 'string', placeholder: 'file', description: 'write JUnit XML here: a test case per expectation, for CI test reports' },
+    'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: "pino log level of the run's log, <output>/wardlab.log (stdout keeps the summary alone)" },
   },
   async run(options, [file]) {
-    const scenario = loadScenario(file!)
+    // Checked before the run: a report that cannot be written must not cost one.
+    const reportFormat = options.report === undefined ? undefined : formatOf(options.report)
+    const scenario = await loadScenario(file!)
+    // Loaded once the input is known good: `wardlab run --help` and a bad file need no lab.
+    const { runScenario } = await import('../../scenarios/runner.ts')
+    const { openLab } = await import('../../lab/open-lab.ts')
+    const { Lab } = await import('../../lab/lab.ts')
     const speed = parseSpeed(options.speed)
     const mqttVersion = options['mqtt-version'] === undefined ? undefined : mqttVersionFlag('run', options['mqtt-version'])
-    const log = createLogger({ level: options['log-level'] })
     const outputDir = options.output ?? join('.wardlab', 'runs', `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+    const logFile = join(outputDir, 'wardlab.log')
+    const log = fileLogger(logFile, options['log-level'])
     const tty = Boolean(process.stderr.isTTY)
     let last = { at: performance.now(), received: 0, loggedTenth: -1 }
     const onProgress = (p: RunProgress) => {
@@ -63,10 +70,12 @@ export const runCommand = defineCommand({
       },
     })
     if (tty) process.stderr.write('\r\x1b[2K')
-    process.stdout.write(formatSummary(report))
-    if (options.report) write(options.report, `${JSON.stringify(report, null, 2)}\n`)
+    process.stdout.write(formatSummary(report, paint(useColour(process.stdout))))
+    process.stdout.write(`log: ${logFile}\n`)
+    if (options.report) write(options.report, reportFormat === 'html' ? renderHtmlReport(report) : `${JSON.stringify(report, null, 2)}\n`)
+    if (options.junit) write(options.junit, renderJunit(report))
     if (options.html) write(options.html, renderHtmlReport(report))
-    return report.passed ? 0 : 1
+    return report.passed ? EXIT.passed : EXIT.failed
   },
 })
 
@@ -75,6 +84,14 @@ function parseSpeed(text: string | undefined): number | 'max' | undefined {
   const speed = Number(text)
   if (!(speed > 0)) throw new WardlabError('WL_USAGE', `wardlab run: --speed must be a positive number or max, got "${text}"`)
   return speed
+}
+
+/** `--report run.html` is an HTML report, `run.json` a JSON one; anything else is refused rather than guessed. */
+function formatOf(file: string): 'json' | 'html' {
+  const extension = extname(file).toLowerCase()
+  if (extension === '.json') return 'json'
+  if (extension === '.html' || extension === '.htm') return 'html'
+  throw new WardlabError('WL_USAGE', `wardlab run: --report ${file}: name a .json or .html file (the format follows the extension)`)
 }
 
 function write(file: string, text: string): void {

@@ -3,6 +3,7 @@ import { DEVICE_CONTRACTS } from '../../contract/devices/index.ts'
 import { envelopeSchema } from '../../contract/envelope.ts'
 import { registrySchema } from '../../registry/schema.ts'
 import { scenarioSchema } from '../../scenarios/schema.ts'
+import { WardlabError } from '../../util/errors.ts'
 import { defineCommand } from '../options.ts'
 
 /** JSON Schema documents generated from the zod schemas, which stay the single source of truth. */
@@ -25,16 +26,12 @@ const DOCUMENTS = {
 
 export const schemaCommand = defineCommand({
   name: 'schema',
-  summary: 'print the JSON Schema of a wardlab file or payload, for editor completion',
   usage: `wardlab schema [${Object.keys(DOCUMENTS).join('|')}]`,
   positionals: [{ name: 'document', required: false, description: `${Object.keys(DOCUMENTS).join(', ')} (default scenario)` }],
   options: {},
   async run(_options, [document = 'scenario']) {
     const build = DOCUMENTS[document as keyof typeof DOCUMENTS]
-    if (!build) {
-      process.stderr.write(`wardlab schema: unknown document "${document}"; choose ${Object.keys(DOCUMENTS).join(', ')}\n`)
-      return 2
-    }
+    if (!build) throw new WardlabError('WL_USAGE', `wardlab schema: unknown document "${document}"; choose ${Object.keys(DOCUMENTS).join(', ')}`)
     process.stdout.write(`${JSON.stringify(build(), null, 2)}\n`)
     return 0
   },

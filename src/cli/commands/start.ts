@@ -1,21 +1,23 @@
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ListenerSpec } from '../../broker/listeners.ts'
-import { loadPipelineConfig } from '../../pipeline/config.ts'
 import { DEFAULT_HEARTBEAT_MS, TOPIC_ALIAS_MAXIMUM } from '../../broker/create-broker.ts'
 import { OFFLINE_QUEUE_LIMIT } from '../../broker/offline-queue-limit.ts'
 import { PROFILES, type ProfileName } from '../../broker/profile.ts'
 import { RETAINED_QUOTA } from '../../broker/retained-quota.ts'
 import { DEFAULT_MAX_SESSION_EXPIRY_S } from '../../broker/session-expiry.ts'
-import { mountDashboard } from '../../dashboard/mount.ts'
-import { Lab } from '../../lab/lab.ts'
-import { createLogger } from '../../util/log.ts'
-import { WardlabError } from '../../util/errors.ts'
+import type { Lab } from '../../lab/lab.ts'
+import { createLogger, defaultLogLevel } from '../../util/log.ts'
+import { useColour } from '../colour.ts'
+import { LiveTerminal } from '../live-terminal.ts'
+import { EXIT, WardlabError } from '../../util/errors.ts'
 import { labFileOptions, openLabFiles } from '../lab-files.ts'
 import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand, type OptionSpecs, type ParsedOptions } from '../options.ts'
 import { startStatusLine } from '../status-line.ts'
 import { superviseNodes } from '../node-supervisor.ts'
 import { ALL_DEVICES_FILTER } from '../../contract/topics.ts'
+import { onStopSignals } from '../stop-signals.ts'
 
 const startOptions = {
   host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
@@ -50,11 +52,13 @@ const startOptions = {
 
 export const startCommand = defineCommand({
   name: 'start',
-  summary: 'run the broker, the simulated ward and the pipeline until Ctrl-C',
   usage: 'wardlab start [options]',
   options: startOptions,
   async run(options) {
-    const log = createLogger(options['log-level'] ? { level: options['log-level'] } : {})
+    // In a terminal, one owner for the status line and the log lines; elsewhere JSON lines for machines.
+    const terminal = process.stdout.isTTY ? new LiveTerminal(process.stdout) : null
+    const level = options['log-level'] ?? defaultLogLevel()
+    const log = terminal ? terminal.logger(level, useColour(process.stdout)) : createLogger({ level, pretty: false })
     const mqttVersion = mqttVersionFlag('start', options['mqtt-version'])
     if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) {
       throw new WardlabError('WL_USAGE', 'wardlab start: --tls-cert and --tls-key go together')
@@ -63,11 +67,13 @@ export const startCommand = defineCommand({
       throw new WardlabError('WL_USAGE', 'wardlab start: --persistence keeps sessions in a folder on this machine, --cluster keeps them in Redis; choose one')
     }
     if (options.nodes > 1) return startLocalNodes(options, log)
+    // Loaded here, not at the top: `wardlab start --help` should not load the broker, simulator and pipeline.
+    const [{ Lab }, { mountDashboard }, { loadPipelineConfig }] = await Promise.all([import('../../lab/lab.ts'), import('../../dashboard/mount.ts'), import('../../pipeline/config.ts')])
     const files = await openLabFiles(options, log, options.seed)
     const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: limitSimulated(files.registry.devices, options.devices) }
     const listeners = listenerSpecs(options)
     const outputDir = options.output ?? defaultRunFolder(options['data-dir'])
-    const lab = await Lab.start({
+    const lab = await withoutEmptyFolderOnFailure(outputDir, () => Lab.start({
       registry,
       provisioningKey: files.provisioningKey,
       profile: options.profile as ProfileName,
@@ -86,32 +92,33 @@ export const startCommand = defineCommand({
       offlineQueueLimit: { messages: options['max-queued-messages'], bytes: options['max-queued-bytes'] },
       retainedQuota: { messages: options['max-retained-messages'], bytes: options['max-retained-bytes'] },
       brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'], heartbeatInterval: options.heartbeat * 1000 },
-    })
+    }))
     if (lab.http) mountDashboard(lab)
-    printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir)
+    printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir, (text) => (terminal ? terminal.print(text) : process.stdout.write(text)))
     if (options.profile === 'open') log.warn('profile open: anyone who can reach these ports may connect, with any user name the registry does not know, and publish outside hospital/ and the outputs')
     log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
-    const stopStatus = startStatusLine(() => lab.stats(), { log, tty: Boolean(process.stderr.isTTY) })
+    const stopStatus = startStatusLine(() => lab.stats(), { log, terminal })
     return new Promise<number>((resolve) => {
-      let stopping = false
-      const shutdown = (signal: string) => {
-        if (stopping) {
-          log.warn('second signal: exiting without a clean shutdown')
+      const signals = onStopSignals({
+        stop(signal) {
+          stopStatus()
+          log.info({ signal }, 'shutting down: devices disconnect, sinks flush')
+          lab.stop().then(
+            () => {
+              signals.dispose()
+              resolve(0)
+            },
+            (err) => {
+              log.error({ err }, 'shutdown failed')
+              resolve(EXIT.runtime)
+            },
+          )
+        },
+        force(signal) {
+          log.warn({ signal }, 'second signal: exiting without a clean shutdown')
           process.exit(130)
-        }
-        stopping = true
-        stopStatus()
-        log.info({ signal }, 'shutting down: devices disconnect, sinks flush')
-        lab.stop().then(
-          () => resolve(0),
-          (err) => {
-            log.error({ err }, 'shutdown failed')
-            resolve(1)
-          },
-        )
-      }
-      process.on('SIGINT', () => shutdown('SIGINT'))
-      process.on('SIGTERM', () => shutdown('SIGTERM'))
+        },
+      })
     })
   },
 })
@@ -160,6 +167,28 @@ function startLocalNodes(options: StartOptions, log: ReturnType<typeof createLog
   return superviseNodes(nodes, log)
 }
 
+/**
+ * A start that fails (a port in use, a bad certificate) must not leave a run folder behind for
+ * every attempt. The sinks open their files before the listeners bind, so the folder goes again
+ * if this start made it and every file in it is still empty.
+ */
+async function withoutEmptyFolderOnFailure<T>(folder: string, start: () => Promise<T>): Promise<T> {
+  const existed = existsSync(folder)
+  try {
+    return await start()
+  } catch (err) {
+    if (!existed && existsSync(folder) && holdsNothing(folder)) rmSync(folder, { recursive: true })
+    throw err
+  }
+}
+
+function holdsNothing(folder: string): boolean {
+  return readdirSync(folder, { withFileTypes: true }).every((entry) => {
+    const path = join(folder, entry.name)
+    return entry.isDirectory() ? holdsNothing(path) : statSync(path).size === 0
+  })
+}
+
 function defaultRunFolder(dataDir: string): string {
   return join(dataDir, 'runs', new Date().toISOString().replace(/[:.]/g, '-'))
 }
@@ -182,7 +211,7 @@ function limitSimulated<D extends { simulated: boolean }>(devices: D[], count: n
   return devices.filter((d) => !d.simulated || simulated++ < count)
 }
 
-function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, outputDir: string): void {
+function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, outputDir: string, write: (text: string) => void): void {
   const tcp = lab.bound.find((b) => b.kind === 'mqtt')
   const lines = ['', `wardlab is running: ${lab.registry.data.site} (profile ${profileName})`]
   for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}   MQTT 5.0, 3.1.1, 3.1`)
@@ -198,5 +227,5 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
     lines.push('    and so do the dashboard and /metrics (HTTP Basic, a registry user: observer, operator or admin)')
   }
   lines.push('  Ctrl-C stops cleanly.', '')
-  process.stdout.write(`${lines.join('\n')}\n`)
+  write(`${lines.join('\n')}\n`)
 }
