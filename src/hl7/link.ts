@@ -37,6 +37,7 @@ export class MllpLink {
   private inFlight: { entry: Outbound; sentAt: number } | null = null
   private timer: NodeJS.Timeout | null = null
   private failures = 0
+  private unreachable = false
   private readonly drainWaiters = new Set<() => void>()
 
   constructor(
@@ -96,6 +97,27 @@ export class MllpLink {
     })
   }
 
+  /**
+   * A network outage between this gateway and the receiver (scenario `hl7-outage`): the
+   * connection drops and every connect fails until `reachable()`, while messages wait in the
+   * backlog as they would for a receiver that is down. Outages are timed by the caller's clock
+   * (simulated time in a scenario), not by the link's wall-clock timers.
+   */
+  unreachableNow(): void {
+    this.unreachable = true
+    if (this.socket) this.drop(this.socket, 'receiver unreachable (network outage)')
+  }
+
+  /** The outage is over: reconnect at once rather than after the backoff step. */
+  reachable(): void {
+    if (!this.unreachable) return
+    this.unreachable = false
+    if (this.state === 'waiting') {
+      this.clearTimer()
+      this.connect()
+    }
+  }
+
   /** Stops sending; what is still queued stays counted as pending. */
   close(): void {
     this.state = 'closed'
@@ -107,6 +129,13 @@ export class MllpLink {
 
   private connect(): void {
     if (this.state === 'closed') return
+    if (this.unreachable) {
+      this.accounting.connectFailures++
+      this.accounting.lastError = 'receiver unreachable (network outage)'
+      this.state = 'waiting'
+      this.setTimer(this.backoff(this.failures++), () => this.connect())
+      return
+    }
     this.state = 'connecting'
     const { socket, readyEvent } = openSocket(this.endpoint)
     this.socket = socket
