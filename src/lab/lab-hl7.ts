@@ -4,27 +4,16 @@ import type { InfusionOrder } from '../clinical/hl7/pcd03.ts'
 import type { PcdMessage } from '../clinical/hl7/pcd-message.ts'
 import { COMMAND_CHANNEL, deviceTopic } from '../contract/topics.ts'
 import { Hl7Gateway } from '../hl7/gateway.ts'
-import type { LinkConfigInput } from '../hl7/link-config.ts'
+import type { Hl7Handle, Hl7Request, OrderOutcomeRecord } from '../scenarios/lab-handle.ts'
 import type { LinkStats } from '../hl7/link-stats.ts'
 import { decideOrder, type PumpProgramme } from '../hl7/order-decision.ts'
 import { OrderListener, type OrderDecision, type OrderListenerStats } from '../hl7/order-listener.ts'
 import type { HospitalRegistry } from '../registry/registry.ts'
 
 /** `--hl7` receivers and `--hl7-listen`: what the lab is started with. */
-export interface LabHl7Options {
-  links: LinkConfigInput[]
-  listen?: { host: string; port: number }
+export interface LabHl7Options extends Hl7Request {
   /** How long stop waits for the links' backlogs to be acknowledged (wall ms). */
   drainMs?: number
-}
-
-/** One order's outcome, for scenario expectations and the stop report. */
-export interface OrderOutcomeRecord {
-  controlId: string
-  accepted: boolean
-  reason?: string
-  code?: string
-  pump?: string
 }
 
 export interface LabHl7Stats {
@@ -41,7 +30,7 @@ const PUMP_ANSWER_MS = 5000
  * command on its `cmd` topic, published as the broker — and answers the order with what the
  * pump said in its command-ack, so the RRG^O16 reports the pump's verdict, not a guess.
  */
-export class LabHl7 {
+export class LabHl7 implements Hl7Handle {
   readonly gateway: Hl7Gateway
   readonly orders: OrderOutcomeRecord[] = []
   private listener: OrderListener | null = null

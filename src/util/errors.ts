@@ -16,6 +16,7 @@ export type WardlabErrorCode =
   | 'WL_PIPELINE_WORKER'
   | 'WL_BENCH_AGENT'
   | 'WL_HL7_MAPPING'
+  | 'WL_HL7_TIMEOUT'
 
 export class WardlabError extends Error {
   readonly code: WardlabErrorCode
