@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { until } from '../src/util/until.ts'
-import { spawnWardlab } from './support/cli.ts'
+import { runWardlab, spawnWardlab } from './support/cli.ts'
 import { PythonReceiver } from './support/hl7-python.ts'
 
 /**
@@ -52,4 +52,18 @@ describe('wardlab start --hl7', () => {
     }
     expect(cli.stdout()).toMatch(/hl7 orders on port \d+: received 0/)
   }, 90_000)
+})
+
+describe('wardlab bench --hl7', () => {
+  it('measures PCD-01 messages/s and ACK latency for N beds against python-hl7', async () => {
+    const receiver = await PythonReceiver.start({})
+    receivers.push(receiver)
+    const run = await runWardlab(['bench', '--hl7', `mllp://127.0.0.1:${receiver.port}`, '--devices', '20', '--hl7-rounds', '3'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/20 beds × 3 rounds = 60 ORU\^R01/)
+    expect(run.stdout).toMatch(/\d+ messages\/s; ACK latency p50 [\d.]+ ms, p90 [\d.]+ ms, p99 [\d.]+ ms/)
+    expect(run.stdout).toContain('acknowledged 60, dead-lettered 0')
+    await receiver.reported(60)
+    expect(receiver.sequenceNumbers()).toEqual(Array.from({ length: 60 }, (_, i) => i + 1))
+  }, 60_000)
 })
