@@ -107,3 +107,15 @@ describe.each([
     expect(segments(lead[0]!, 'OBX').find((s) => fieldText(s, 3) === '196616^MDC_EVT_ALARM^MDC')!.fields['8']!.map((r) => r.join('^'))).toContain('ST')
   })
 })
+
+describe('HL7 sink without a PCD form', () => {
+  it('sends nothing for kinds with no IEEE 11073 containment (an MRI scanner alarm)', async () => {
+    const { hl7Sink } = await import('../src/pipeline/sinks/hl7.ts')
+    const { HospitalRegistry } = await import('../src/registry/registry.ts')
+    const sent: unknown[] = []
+    const sink = hl7Sink('hl7-alarms', { message: 'pcd-04', chartEveryMs: 60_000 }, { registry: new HospitalRegistry(await wardRegistry()), hl7: (m) => sent.push(m) })
+    sink.write(undefined, { deviceId: 'mri-01', ts: START, data: { code: 'HELIUM_LOW', category: 'technical', priority: 'high', active: true, message: 'Helium level low' }, context: { deviceId: 'mri-01', kind: 'mri-scanner', ward: 'radiology', wardName: 'Radiology' } })
+    sink.write(undefined, { deviceId: 'mon-icu-01', ts: START, data: { code: 'LEAD_OFF', category: 'technical', priority: 'low', active: true, message: 'ECG lead off' }, context: { deviceId: 'mon-icu-01', kind: 'bedside-monitor', ward: 'icu', wardName: 'ICU', bed: 'icu-01', patientId: 'pt-icu-01' } })
+    expect(sent.map((m) => (m as { input: { device: { id: string } } }).input.device.id)).toEqual(['mon-icu-01'])
+  })
+})

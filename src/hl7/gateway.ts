@@ -12,8 +12,10 @@ import type { LinkStats } from './link-stats.ts'
  */
 export class Hl7Gateway {
   readonly links: readonly MllpLink[]
+  /** Messages the mapping refused to build (logged): none is expected. */
+  mappingErrors = 0
 
-  constructor(links: readonly LinkConfigInput[], log: Logger = silentLogger) {
+  constructor(links: readonly LinkConfigInput[], private readonly log: Logger = silentLogger) {
     this.links = links.map((config) => new MllpLink(config, { log }))
   }
 
@@ -23,7 +25,13 @@ export class Hl7Gateway {
 
   /** Hands one message to every link; each builds the text with its own stamp. */
   send(message: PcdMessage): void {
-    for (const link of this.links) link.send((stamp) => buildPcdMessage(message, stamp))
+    try {
+      for (const link of this.links) link.send((stamp) => buildPcdMessage(message, stamp))
+    } catch (error) {
+      // A mapping bug must not take the broker's thread down; nothing was counted or sent for it.
+      this.mappingErrors++
+      this.log.error({ err: error, device: message.input.device.id, profile: message.profile }, 'HL7 message could not be built')
+    }
   }
 
   stats(): LinkStats[] {

@@ -62,9 +62,13 @@ export class MllpLink {
    * and whatever it drops is dead-lettered and counted.
    */
   send(build: (stamp: Stamp) => string): Stamp {
-    const stamp = { controlId: `W${this.runId}.${this.nextSequence}`, sequenceNumber: this.nextSequence++, at: Date.now() }
+    const stamp = { controlId: `W${this.runId}.${this.nextSequence}`, sequenceNumber: this.nextSequence, at: Date.now() }
+    // Built before anything is counted: a message that cannot be built throws to the caller
+    // without spending a sequence number, so the receiver sees no gap for it.
+    const text = build(stamp)
+    this.nextSequence++
     this.accounting.generated++
-    for (const dropped of this.queue.add(stamp.sequenceNumber, stamp.controlId, build(stamp), this.inFlight !== null)) {
+    for (const dropped of this.queue.add(stamp.sequenceNumber, stamp.controlId, text, this.inFlight !== null)) {
       this.accounting.overflowDropped++
       this.deadLetter(dropped, `backlog full (${this.config.queue.maxMessages} messages / ${this.config.queue.maxBytes} bytes, ${this.config.queue.overflow})`)
     }

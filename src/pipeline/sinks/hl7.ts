@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Alarm } from '../../contract/channels.ts'
 import { deviceContract } from '../../contract/devices/index.ts'
+import { CONTAINMENT_BY_KIND } from '../../clinical/hl7/containment.ts'
 import { AlarmPhases, deviceInput, ObservationCharting, pcd01Input, type EnrichedBody } from './hl7-charting.ts'
 import type { Sink, SinkContext, SinkType } from './sink.ts'
 
@@ -31,7 +32,8 @@ export function hl7Sink(name: string, options: { message: 'pcd-01' | 'pcd-04'; c
       const body = raw as EnrichedBody
       if (!outlet || !body.context) return
       const contract = deviceContract(body.context.kind)
-      if (!contract) return
+      // Kinds with no IEEE 11073 containment (MRI, room sensors, video carts) have no PCD form.
+      if (!contract || !CONTAINMENT_BY_KIND[contract.kind]) return
       const device = deviceInput(context.registry, body.context)
       if (options.message === 'pcd-04') {
         outlet({ profile: 'pcd-04', input: phases.input(device, body.data as unknown as Alarm, body.ts, contract.codes) })
