@@ -29,6 +29,12 @@ export interface DeviceContract<Options = unknown> {
   tickMs(options: Options): number
   /** Readings made while offline are kept and sent late (hospital-at-home gateways) instead of lost. */
   readonly storeAndForward: boolean
+  /**
+   * Telemetry fields that are settings or states (a pump's drug and programmed rate, a
+   * ventilator's mode): an HL7 gateway charts the device when one changes, not only at the
+   * charting cadence (IHE PCD-01 "on change" reporting, src/pipeline/sinks/hl7.ts).
+   */
+  readonly settings?: readonly string[]
 }
 
 export interface ChannelSchemas {

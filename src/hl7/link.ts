@@ -37,6 +37,7 @@ export class MllpLink {
   private inFlight: { entry: Outbound; sentAt: number } | null = null
   private timer: NodeJS.Timeout | null = null
   private failures = 0
+  private unreachable = false
   private readonly drainWaiters = new Set<() => void>()
 
   constructor(
@@ -61,9 +62,13 @@ export class MllpLink {
    * and whatever it drops is dead-lettered and counted.
    */
   send(build: (stamp: Stamp) => string): Stamp {
-    const stamp = { controlId: `W${this.runId}.${this.nextSequence}`, sequenceNumber: this.nextSequence++, at: Date.now() }
+    const stamp = { controlId: `W${this.runId}.${this.nextSequence}`, sequenceNumber: this.nextSequence, at: Date.now() }
+    // Built before anything is counted: a message that cannot be built throws to the caller
+    // without spending a sequence number, so the receiver sees no gap for it.
+    const text = build(stamp)
+    this.nextSequence++
     this.accounting.generated++
-    for (const dropped of this.queue.add(stamp.sequenceNumber, stamp.controlId, build(stamp), this.inFlight !== null)) {
+    for (const dropped of this.queue.add(stamp.sequenceNumber, stamp.controlId, text, this.inFlight !== null)) {
       this.accounting.overflowDropped++
       this.deadLetter(dropped, `backlog full (${this.config.queue.maxMessages} messages / ${this.config.queue.maxBytes} bytes, ${this.config.queue.overflow})`)
     }
@@ -96,6 +101,27 @@ export class MllpLink {
     })
   }
 
+  /**
+   * A network outage between this gateway and the receiver (scenario `hl7-outage`): the
+   * connection drops and every connect fails until `reachable()`, while messages wait in the
+   * backlog as they would for a receiver that is down. Outages are timed by the caller's clock
+   * (simulated time in a scenario), not by the link's wall-clock timers.
+   */
+  unreachableNow(): void {
+    this.unreachable = true
+    if (this.socket) this.drop(this.socket, 'receiver unreachable (network outage)')
+  }
+
+  /** The outage is over: reconnect at once rather than after the backoff step. */
+  reachable(): void {
+    if (!this.unreachable) return
+    this.unreachable = false
+    if (this.state === 'waiting') {
+      this.clearTimer()
+      this.connect()
+    }
+  }
+
   /** Stops sending; what is still queued stays counted as pending. */
   close(): void {
     this.state = 'closed'
@@ -107,6 +133,13 @@ export class MllpLink {
 
   private connect(): void {
     if (this.state === 'closed') return
+    if (this.unreachable) {
+      this.accounting.connectFailures++
+      this.accounting.lastError = 'receiver unreachable (network outage)'
+      this.state = 'waiting'
+      this.setTimer(this.backoff(this.failures++), () => this.connect())
+      return
+    }
     this.state = 'connecting'
     const { socket, readyEvent } = openSocket(this.endpoint)
     this.socket = socket

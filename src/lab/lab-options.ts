@@ -4,6 +4,7 @@ import type { BrokerLimits } from '../broker/create-broker.ts'
 import type { ListenerSpec } from '../broker/listeners.ts'
 import type { ProfileName } from '../broker/profile.ts'
 import type { Envelope } from '../contract/envelope.ts'
+import type { LabHl7Options } from './lab-hl7.ts'
 import type { PipelineConfig } from '../pipeline/config.ts'
 import type { PipelineObserver } from '../pipeline/pipeline.ts'
 import type { Registry } from '../registry/schema.ts'
@@ -73,4 +74,6 @@ export interface LabOptions {
    * `nodeId` defaults to a random one; nodes of one cluster need distinct ids.
    */
   cluster?: { url: string; nodeId?: string }
+  /** HL7 v2 receivers the pipeline's HL7 sinks send to (`--hl7`), and the PCD-03 order listener (`--hl7-listen`). */
+  hl7?: LabHl7Options
 }

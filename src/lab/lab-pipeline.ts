@@ -1,4 +1,5 @@
 import type { Aedes } from 'aedes'
+import type { PcdMessage } from '../clinical/hl7/pcd-message.ts'
 import type { PublishAdmission } from '../broker/publish-admission.ts'
 import { buildPipeline } from '../pipeline/build.ts'
 import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.ts'
@@ -23,6 +24,8 @@ export interface LabPipelineParts {
   metrics: PipelineObserver
   observer: PipelineObserver | undefined
   admission: PublishAdmission
+  /** Where HL7 sinks hand their messages: the lab's links (`--hl7`). */
+  hl7: ((message: PcdMessage) => void) | null
 }
 
 /**
@@ -32,16 +35,17 @@ export interface LabPipelineParts {
  */
 export async function startLabPipeline(parts: LabPipelineParts): Promise<PipelineRunner> {
   const config = parts.config ?? loadPipelineConfig()
-  if (parts.workers === 0) return buildPipeline({ config, registry: parts.registry, detectors: parts.monitor.messages, broker: parts.broker, outputDir: parts.outputDir, observer: combineObservers(parts.metrics, parts.observer) })
+  if (parts.workers === 0) return buildPipeline({ config, registry: parts.registry, detectors: parts.monitor.messages, broker: parts.broker, outputDir: parts.outputDir, observer: combineObservers(parts.metrics, parts.observer), hl7: parts.hl7 })
   // A recorder sees each accepted message as it passes; across threads it would see copies, late.
   if (parts.observer) throw new WardlabError('WL_USAGE', 'a pipeline observer (scenario recording) needs the pipeline inline: pipeline workers must be 0')
   return PipelinePool.start({
     workers: parts.workers,
-    setup: { registry: parts.registryData, config, security: parts.security, outputDir: parts.outputDir },
+    setup: { registry: parts.registryData, config, security: parts.security, outputDir: parts.outputDir, hl7: parts.hl7 !== null },
     registry: parts.registry,
     broker: parts.broker,
     findings: (finding) => parts.monitor.recordFinding(finding),
     observer: parts.metrics,
     admission: parts.admission,
+    ...(parts.hl7 ? { hl7: parts.hl7 } : {}),
   })
 }

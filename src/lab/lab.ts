@@ -29,6 +29,7 @@ import { LabMetrics } from '../ops/metrics.ts'
 import type { LabOptions } from './lab-options.ts'
 import type { EmbeddedBroker, LabHandle, LabStats } from '../scenarios/lab-handle.ts'
 import { startLabPipeline } from './lab-pipeline.ts'
+import { LabHl7 } from './lab-hl7.ts'
 
 export type { LabOptions } from './lab-options.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
@@ -51,6 +52,8 @@ export class Lab implements LabHandle {
   readonly pipeline: PipelineRunner
   readonly metrics: LabMetrics
   readonly http: HttpServer | null
+  /** `--hl7` links and the `--hl7-listen` order listener; null without them. */
+  readonly hl7: LabHl7 | null
   /** What the broker shed (throttles, rate disconnects, drain timeouts), by action. */
   readonly shedding: LoadShedding
   readonly embedded: EmbeddedBroker
@@ -75,6 +78,7 @@ export class Lab implements LabHandle {
     this.pipeline = parts.pipeline
     this.metrics = parts.metrics
     this.http = parts.http
+    this.hl7 = parts.hl7
     this.gate = parts.gate
     this.log = parts.log
     this.shedding = parts.shedding
@@ -113,6 +117,7 @@ export class Lab implements LabHandle {
     const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => pipeline!.securityAlert(alert), ...(cluster ? { cluster: cluster.state } : {}) })
     let fleet: Fleet | null = null
     let pipeline: PipelineRunner | null = null
+    let hl7: LabHl7 | null = null
     const metrics = new LabMetrics({
       pipeline: () => pipeline!.counters,
       devicesConnected: () => fleet?.connectedCount() ?? 0,
@@ -120,6 +125,7 @@ export class Lab implements LabHandle {
       alertsByType: () => monitor.alertCounts,
       signalsByType: () => signals.counts,
       loadShedByAction: () => shedding.counts,
+      ...(options.hl7 ? { hl7Links: () => hl7?.gateway.stats() ?? [] } : {}),
       ...(options.pipeline !== false && options.pipelineWorkers ? { backpressurePauses: () => admission.pauses, pipelineBacklog: () => pipeline!.backlog } : {}),
     })
     const gate = new ConnectionGate(broker, options.onConnection, addressLimit(security.maxConnectionsPerAddress, connections, signals))
@@ -127,7 +133,11 @@ export class Lab implements LabHandle {
     let listeners: Listeners
     let http: HttpServer | null = null
     try {
-      pipeline = await startLabPipeline({ config: options.pipeline || undefined, workers: options.pipeline === false ? 0 : (options.pipelineWorkers ?? 0), registryData: options.registry, registry, security, monitor, broker, outputDir: options.outputDir, metrics: metrics.observer(), observer: options.observer, admission })
+      if (options.hl7) {
+        hl7 = await LabHl7.start(options.hl7, { registry, broker, log })
+        undo.unshift(async () => void (await hl7!.stop()))
+      }
+      pipeline = await startLabPipeline({ config: options.pipeline || undefined, workers: options.pipeline === false ? 0 : (options.pipelineWorkers ?? 0), registryData: options.registry, registry, security, monitor, broker, outputDir: options.outputDir, metrics: metrics.observer(), observer: options.observer, admission, hl7: hl7?.send ?? null })
       undo.unshift(() => pipeline!.close())
       listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
       undo.unshift(() => listeners.close())
@@ -141,7 +151,7 @@ export class Lab implements LabHandle {
       fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.mqttVersion ? { mqttVersion: options.mqttVersion } : {}), ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
       fleet.start()
     }
-    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, gate, log, shedding, durable, cluster })
+    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, hl7, gate, log, shedding, durable, cluster })
   }
 
   get bound(): BoundListener[] {
@@ -201,6 +211,8 @@ export class Lab implements LabHandle {
 
   async stop(): Promise<void> {
     await this.quiesce()
+    // Every device message is through the pipeline, so every HL7 message is handed to its links.
+    await this.hl7?.stop()
     await this.http?.close()
     await this.listeners.close()
     await new Promise<void>((resolve) => this.broker.close(() => resolve()))
@@ -251,6 +263,7 @@ interface LabParts {
   pipelineEnabled: boolean
   metrics: LabMetrics
   http: HttpServer | null
+  hl7: LabHl7 | null
   gate: ConnectionGate
   log: Logger
   shedding: LoadShedding

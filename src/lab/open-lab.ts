@@ -12,6 +12,7 @@ export async function openLab(request: LabRequest): Promise<LabHandle> {
   const { broker, profile, listeners, speed, security, dashboard, onConnection, ...common } = request
   if (broker) {
     if (dashboard) throw new WardlabError('WL_USAGE', 'the dashboard reads the embedded broker; it cannot be used with --broker')
+    if (common.hl7) throw new WardlabError('WL_USAGE', 'HL7 links are fed by the embedded pipeline; they cannot be used with --broker')
     return RemoteLab.start({ ...common, ...broker })
   }
   const lab = await Lab.start({

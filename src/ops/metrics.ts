@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { LinkStats } from '../hl7/link-stats.ts'
+import { registerHl7Metrics } from './hl7-metrics.ts'
 import type { PipelineObserver } from '../pipeline/pipeline.ts'
 import { joinPair, splitPair } from '../util/pair-key.ts'
 
@@ -18,6 +20,8 @@ export interface MetricSources {
   backpressurePauses?: () => number
   /** Device messages handed to the pipeline workers and not yet through, with outputs not yet published. */
   pipelineBacklog?: () => number
+  /** Each HL7 link's accounting, state, queue and ACK latency (`--hl7`). */
+  hl7Links?: () => readonly LinkStats[]
 }
 
 /**
@@ -60,6 +64,7 @@ export class LabMetrics {
       const read = sources.pipelineBacklog
       new Gauge({ name: 'wardlab_pipeline_backlog_messages', help: 'Device messages handed to the pipeline workers and not yet through, plus outputs waiting for the broker', registers: [registry], collect() { this.set(read()) } })
     }
+    if (sources.hl7Links) registerHl7Metrics(registry, sources.hl7Links)
     new Gauge({ name: 'wardlab_devices_connected', help: 'Simulated devices currently connected', registers: [registry], collect() { this.set(sources.devicesConnected()) } })
     new Gauge({ name: 'wardlab_clients_connected', help: 'MQTT clients currently connected to the broker', registers: [registry], collect() { this.set(sources.clientsConnected()) } })
   }

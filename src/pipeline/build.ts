@@ -1,4 +1,5 @@
 import { isAbsolute, join } from 'node:path'
+import type { PcdMessage } from '../clinical/hl7/pcd-message.ts'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import { sinkType, type PipelineConfig } from './config.ts'
 import { Pipeline, type PipelineObserver } from './pipeline.ts'
@@ -21,6 +22,8 @@ export interface PipelineDeps {
   /** Where relative sink files and the quarantine file go. */
   outputDir: string
   observer?: PipelineObserver
+  /** Where HL7 sinks hand their messages (the lab's links, or a worker's list for the broker thread); none without `--hl7`. */
+  hl7?: ((message: PcdMessage) => void) | null
 }
 
 
@@ -29,7 +32,7 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
   const file = (name: string) => (isAbsolute(name) ? name : join(deps.outputDir, name))
   const context: StageContext = { registry: deps.registry, detectors: deps.detectors, maxPayloadBytes: deps.config.maxPayloadBytes, routes: deps.config.routes }
   const sinks = new Map<string, Sink>()
-  for (const [name, spec] of Object.entries(deps.config.sinks)) sinks.set(name, sinkType(spec.type).create(name, spec, { broker: deps.broker, file }))
+  for (const [name, spec] of Object.entries(deps.config.sinks)) sinks.set(name, sinkType(spec.type).create(name, spec, { broker: deps.broker, file, registry: deps.registry, hl7: deps.hl7 ?? null }))
   const quarantineSinks = [brokerSink('quarantine-broker', deps.broker), jsonlSink('quarantine-file', file('quarantine.jsonl'), { withTopic: true })]
   const alerts = new SecurityAlertOutlet(deps.broker, deps.outputDir)
   for (const sink of [...quarantineSinks, ...alerts.sinks]) sinks.set(sink.name, sink)

@@ -1,3 +1,4 @@
+import { DRUGS } from '../contract/devices/drug-library.ts'
 import { Rng } from '../util/rng.ts'
 import { round } from '../util/numbers.ts'
 import { deriveDevicePassword, hashPassword } from './passwords.ts'
@@ -34,7 +35,7 @@ export async function buildDefaultRegistry(options: { seed: string | number; pro
     const patient = makePatient(rng, `pt-icu-${String(i + 1).padStart(2, '0')}`, 'icu', bed, course)
     patients.push(patient)
     device({ id: `mon-${bed}`, kind: 'bedside-monitor', ward: 'icu', bed, patient: patient.id, options: { capnography: true } })
-    device({ id: `pump-${bed}`, kind: 'infusion-pump', ward: 'icu', bed, patient: patient.id })
+    device({ id: `pump-${bed}`, kind: 'infusion-pump', ward: 'icu', bed, patient: patient.id, options: pumpFor(patient) })
     device({ id: `vent-${bed}`, kind: 'ventilator', ward: 'icu', bed, patient: patient.id })
   })
   device({ id: 'tele-icu-01', kind: 'telemedicine-endpoint', ward: 'icu' })
@@ -62,6 +63,21 @@ export async function buildDefaultRegistry(options: { seed: string | number; pro
     devices: await Promise.all(devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(deriveDevicePassword(options.provisioningKey, d.id), options.cost) }))),
     users: [],
   }
+}
+
+/**
+ * What each ICU pump runs, by the patient's course: the septic patient a vasopressor
+ * (noradrenaline 0.1 ug/kg/min, Surviving Sepsis Campaign 2021 first-line), the patient in
+ * respiratory failure, who is the one ventilated for it, sedation (propofol 2 mg/kg/h), every
+ * other patient maintenance fluids (0.9 % sodium chloride 100 mL/h). Weight-based rates use the
+ * patient's weight, which the pump is told so that its drug library checks the real dose.
+ */
+function pumpFor(patient: Patient): Record<string, unknown> {
+  const weightKg = patient.weightKg
+  const rate = (mlH: number) => Math.round(mlH * 10) / 10
+  if (patient.trajectory === 'sepsis') return { drug: 'noradrenaline', rateMlH: rate((0.1 * weightKg * 60) / DRUGS.noradrenaline.concentration), patientWeightKg: weightKg }
+  if (patient.trajectory === 'respiratory-failure') return { drug: 'propofol', rateMlH: rate((2 * weightKg) / DRUGS.propofol.concentration), patientWeightKg: weightKg }
+  return { drug: 'sodium-chloride-0.9', rateMlH: DRUGS['sodium-chloride-0.9'].usualRateMlH, patientWeightKg: weightKg }
 }
 
 function makePatient(rng: Rng, id: string, ward: string, bed: string | undefined, course: (typeof ICU_TRAJECTORIES)[number]): Patient {

@@ -2,6 +2,9 @@ import { median, type DetectionReport } from '../attacks/scoring.ts'
 import { formatDuration } from './duration.ts'
 import type { RunRecorder } from './recorder.ts'
 import type { Expectation, Scenario } from './schema.ts'
+import type { LinkStats } from '../hl7/link-stats.ts'
+import type { OrderOutcomeRecord } from './lab-handle.ts'
+import { HL7_EVALUATORS } from './hl7-expectations.ts'
 
 export interface ExpectationResult {
   name: string
@@ -21,6 +24,8 @@ export interface RunFacts {
   isAttackType: (type: string) => boolean
   received: number
   quarantined: number
+  /** The HL7 links' accounts and the orders, at the end of the run; null without HL7. */
+  hl7: { links: LinkStats[]; orders: readonly OrderOutcomeRecord[] } | null
 }
 
 type Evaluator<K extends keyof UnionToObject> = (spec: UnionToObject[K], facts: RunFacts) => ExpectationResult
@@ -112,6 +117,7 @@ const EVALUATORS: { [K in keyof UnionToObject]: Evaluator<K> } = {
     const limits = [spec.p50MaxMs !== undefined && `p50 ≤ ${spec.p50MaxMs} ms`, spec.p99MaxMs !== undefined && `p99 ≤ ${spec.p99MaxMs} ms`].filter(Boolean).join(', ')
     return { name: `latency ${limits}`, passed: fails.length === 0, detail: `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms over ${s.count} messages${fails.length ? `: ${fails.join('; ')}` : ''}` }
   },
+  ...HL7_EVALUATORS,
 }
 
 function summarise(facts: RunFacts): string {

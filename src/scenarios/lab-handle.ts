@@ -4,6 +4,9 @@ import type { Logger } from 'pino'
 import type { ListenerSpec } from '../broker/listeners.ts'
 import type { ProfileName } from '../broker/profile.ts'
 import type { Envelope } from '../contract/envelope.ts'
+import type { LinkConfigInput } from '../hl7/link-config.ts'
+import type { LinkStats } from '../hl7/link-stats.ts'
+import type { MllpLink } from '../hl7/link.ts'
 import type { PipelineCounters, PipelineObserver } from '../pipeline/pipeline.ts'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import type { Registry } from '../registry/schema.ts'
@@ -34,6 +37,8 @@ export interface LabHandle {
   readonly activeDetectors: readonly string[]
   /** What only a broker wardlab runs itself offers; null against an external broker. */
   readonly embedded: EmbeddedBroker | null
+  /** The HL7 links and order listener, when the lab was asked for them (`hl7` in the request). */
+  readonly hl7?: Hl7Handle | null
   stats(): LabStats
   /** A number that grows with the broker's work, and whether work is pending off the loop: a virtual clock waits for both to settle. */
   activity(): { count: number; pending: boolean }
@@ -50,6 +55,28 @@ export interface EmbeddedBroker {
   handleConnection(stream: Duplex): void
   /** Every connection drops at once and new ones are refused for `downtimeMs` of simulated time. */
   restartBroker(downtimeMs: number): void
+}
+
+/** HL7 receivers (`--hl7`) and the PCD-03 order listener (`--hl7-listen`) a lab is asked for. */
+export interface Hl7Request {
+  links: LinkConfigInput[]
+  listen?: { host: string; port: number }
+}
+
+/** One PCD-03 order and what became of it. */
+export interface OrderOutcomeRecord {
+  controlId: string
+  accepted: boolean
+  reason?: string
+  code?: string
+  pump?: string
+}
+
+/** The lab's HL7 side as tools see it: links to pause (outages), their accounts, the orders. */
+export interface Hl7Handle {
+  readonly gateway: { readonly links: readonly MllpLink[]; stats(): LinkStats[]; drain(timeoutMs: number): Promise<boolean> }
+  readonly orders: readonly OrderOutcomeRecord[]
+  readonly ordersPort: number | null
 }
 
 export interface LabStats {
@@ -88,6 +115,8 @@ export interface LabRequest {
   dashboard?: { host: string; port: number }
   /** Sees every connection the broker accepts, before the broker reads from it (packet capture). */
   onConnection?: (stream: Duplex) => void
+  /** HL7 links and order listener (embedded broker only). */
+  hl7?: Hl7Request
 }
 
 export type OpenLab = (request: LabRequest) => Promise<LabHandle>

@@ -8,7 +8,9 @@ import { DatasetRecorder } from './dataset.ts'
 import { GroundTruth, runAttack } from '../attacks/index.ts'
 import { scoreDetection } from '../attacks/scoring.ts'
 import type { AlertType } from '../security/alert.ts'
-import type { LabHandle, OpenLab } from './lab-handle.ts'
+import type { Hl7Request, LabHandle, OpenLab } from './lab-handle.ts'
+import type { LinkConfigInput } from '../hl7/link-config.ts'
+import { Hl7Receiver } from '../hl7/receiver.ts'
 import { WardlabError } from '../util/errors.ts'
 import { deriveDevicePassword } from '../registry/passwords.ts'
 import { createSimClock, createVirtualClock, type PacedClock, type VirtualClock } from '../simulation/clock.ts'
@@ -50,6 +52,8 @@ export interface RunOptions {
   broker?: { url: string; username?: string; password?: string }
   /** Write a labelled packet- and message-level dataset of the run here (embedded broker only). */
   exportDataset?: string
+  /** HL7 receivers the run's devices are charted to (`wardlab run --hl7`); the order listener opens when the timeline sends orders. */
+  hl7?: { links: LinkConfigInput[] }
 }
 
 const SAMPLE_EVERY_MS = 10_000
@@ -75,6 +79,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (options.exportDataset && options.broker) throw new WardlabError('WL_USAGE', '--export-dataset captures packets at the embedded broker; it cannot be used with --broker')
   const dataset = options.exportDataset ? new DatasetRecorder({ dir: options.exportDataset, now: () => clock.now() }) : null
 
+  const hl7Receiver = usesHl7(scenario) && !options.hl7 ? new Hl7Receiver() : null
+  const receiverPort = hl7Receiver ? await hl7Receiver.start() : 0
+  const hl7 = hl7Request(scenario, options.hl7 ?? (hl7Receiver ? { links: [{ url: `mllp://127.0.0.1:${receiverPort}` }] } : undefined))
   const lab = await options.openLab({
     registry,
     provisioningKey: key,
@@ -97,6 +104,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     speed: typeof speed === 'number' ? speed : 1,
     ...(options.dashboard ? { dashboard: { host: options.dashboard.host, port: options.dashboard.httpPort } } : {}),
     ...(dataset ? { onConnection: (stream: Duplex) => dataset.tap(stream) } : {}),
+    ...(hl7 ? { hl7 } : {}),
   })
   const clients = new Map<string, Promise<MqttClient>>()
   const url = lab.bound[0]!.url
@@ -123,7 +131,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
             attacks.push(runAttack(attackCtx, type as AlertType, { durationMs, params }).catch((err: Error) => options.log.error({ err, type }, 'attack failed')))
           }
         : null
-    const ctx: TimelineContext = { lab, registry, start, loadDevices, client, note: (n) => notes.push(n), launchAttack }
+    const ctx: TimelineContext = { lab, registry, start, loadDevices, client, note: (n) => notes.push(n), launchAttack, hl7Receiver }
     const eventTimes = new Map<string, number>()
     scenario.timeline.forEach((event, index) => {
       if (event.id) eventTimes.set(event.id, start + event.at)
@@ -144,6 +152,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await Promise.race([Promise.all(attacks), new Promise((resolve) => setTimeout(resolve, 10_000))])
     await lab.quiesce()
     await settleObserver(lab, recorder)
+    // Every HL7 message is generated once the pipeline has drained; give the links time to deliver.
+    if (lab.hl7) await lab.hl7.gateway.drain(HL7_DRAIN_MS)
+    const hl7Facts = lab.hl7 ? { links: lab.hl7.gateway.stats(), orders: [...lab.hl7.orders] } : null
     const published = lab.fleet!.totals().published
     const datasetRows = dataset ? await dataset.finish(groundTruth.entries) : undefined
     const detection = scoreDetection(groundTruth.entries, recorder.alertStream)
@@ -157,6 +168,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       isAttackType: (type) => type !== 'auth-failure',
       received: counters.received,
       quarantined: counters.quarantined,
+      hl7: hl7Facts,
     })
     return buildReport({
       scenario,
@@ -175,7 +187,23 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } finally {
     await Promise.all([...clients.values()].map((c) => c.then((mqtt) => mqtt.endAsync(), () => undefined)))
     await lab.stop()
+    await hl7Receiver?.close()
   }
+}
+
+/** How long the end of a run waits for the HL7 links to empty their backlogs (wall ms). */
+const HL7_DRAIN_MS = 30_000
+
+/** Whether the scenario has HL7 events or expectations: then it needs a receiver, its own when given none. */
+function usesHl7(scenario: Scenario): boolean {
+  return scenario.timeline.some((event) => event.event.startsWith('hl7-')) || scenario.expect.some((e) => 'hl7Delivery' in e)
+}
+
+/** HL7 links when asked for; the order listener (on a free port) when the timeline sends orders. */
+function hl7Request(scenario: Scenario, given: RunOptions['hl7']): Hl7Request | undefined {
+  const orders = scenario.timeline.some((event) => event.event === 'hl7-order')
+  if (!given && !orders) return undefined
+  return { links: given?.links ?? [], ...(orders ? { listen: { host: '127.0.0.1', port: 0 } } : {}) }
 }
 
 /** Quiet event-loop turns in a row that mean the broker has caught up. */

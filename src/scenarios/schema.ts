@@ -76,6 +76,10 @@ const expectationSchema = z.union([
   z.object({ quarantined: z.object({ max: z.number().int().min(0) }).strict() }).strict(),
   z.object({ delivered: z.object({ atLeastPercent: z.number().min(0).max(100) }).strict() }).strict(),
   z.object({ latency: z.object({ p50MaxMs: z.number().positive().optional(), p99MaxMs: z.number().positive().optional() }).strict() }).strict(),
+  /** Every HL7 message acknowledged by the end (nothing dead-lettered or pending: no MSH-13 gap), ACK latency p99 within a bound. */
+  z.object({ hl7Delivery: z.object({ ackP99MaxMs: z.number().positive().optional() }).strict() }).strict(),
+  /** An `hl7-order` event (by id) was accepted, or refused with a reason containing `reason`. */
+  z.object({ hl7Order: z.object({ order: id, accepted: z.boolean(), reason: z.string().optional() }).strict() }).strict(),
 ])
 
 export const scenarioSchema = z
@@ -106,7 +110,8 @@ export const scenarioSchema = z
       }
     })
     scenario.expect.forEach((expectation, i) => {
-      const spec = Object.values(expectation)[0] as { after?: string }
+      const spec = Object.values(expectation)[0] as { after?: string; order?: string }
+      if (spec.order && !ids.has(spec.order)) ctx.addIssue({ code: 'custom', path: ['expect', i, 'hl7Order', 'order'], message: `no timeline event with id "${spec.order}"` })
       if (spec.after && !ids.has(spec.after)) ctx.addIssue({ code: 'custom', path: ['expect', i, Object.keys(expectation)[0]!, 'after'], message: `no timeline event with id "${spec.after}"` })
     })
   })

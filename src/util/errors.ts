@@ -29,6 +29,8 @@ const EXIT_BY_CODE: Record<WardlabErrorCode, number> = {
   WL_TARGET_UNREACHABLE: EXIT.runtime,
   /** A message that cannot be mapped to HL7 v2 (a bug or a device without an HL7 form): the run is broken. */
   WL_HL7_MAPPING: EXIT.runtime,
+  /** An HL7 peer that does not answer in time (an order's RRG^O16). */
+  WL_HL7_TIMEOUT: EXIT.runtime,
 }
 
 /**
@@ -50,6 +52,7 @@ export type WardlabErrorCode =
   | 'WL_BENCH_AGENT'
   | 'WL_HL7_MAPPING'
   | 'WL_TARGET_UNREACHABLE'
+  | 'WL_HL7_TIMEOUT'
 
 export class WardlabError extends Error {
   readonly code: WardlabErrorCode

@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BenchOptions, Variant } from '../../bench/bench.ts'
+import { formatHl7Bench, runHl7Bench } from '../../bench/hl7-bench.ts'
+import { linkConfigSchema } from '../../hl7/link-config.ts'
 import { assertSocketsFit, openFileLimit } from '../../bench/fd-budget.ts'
 import { ENGINES, type EngineName } from '../../bench/generator-plan.ts'
 import { MIN_SYNTHETIC_BYTES, type PayloadSpec } from '../../bench/payloads.ts'
@@ -19,6 +21,16 @@ import { EXIT, WardlabError } from '../../util/errors.ts'
 import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand } from '../options.ts'
 import { AGENT_OPTIONS, coordinatedAgents, serveAgent } from './bench-agents.ts'
+
+/** `--hl7`: the receiver's PCD-01 throughput and ACK latency (src/bench/hl7-bench.ts). */
+async function benchHl7(url: string, beds: number, rounds: number, json: string | undefined): Promise<number> {
+  const parsed = linkConfigSchema.shape.url.safeParse(url)
+  if (!parsed.success) throw usage(`--hl7 takes mllp://host:port or mllps://host:port, got "${url}"`)
+  const result = await runHl7Bench({ url, beds, rounds })
+  process.stdout.write(`${formatHl7Bench(result)}\n`)
+  if (json) writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`)
+  return result.drained && result.acknowledged === result.messages ? 0 : 1
+}
 
 const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: ${message}\nRun \`wardlab bench --help\` for the flags it takes.`)
 
@@ -52,10 +64,13 @@ export const benchCommand = defineCommand({
     threshold: { type: 'list', placeholder: 'metric<value', description: `fail the run (exit 1) unless every run meets this: ${THRESHOLD_HELP}` },
     output: { type: 'string', placeholder: 'dir', description: "keep the embedded pipeline's files here (default: a temporary folder, removed)" },
     'cpu-prof': { type: 'string', placeholder: 'dir', description: 'profile the embedded broker (node --cpu-prof) into this folder' },
+    hl7: { type: 'string', placeholder: 'mllp://host:port', description: 'measure IHE PCD-01 (HL7 v2 over MLLP) to this receiver instead: --devices beds, one monitor each, charting --hl7-rounds times, one link' },
+    'hl7-rounds': { type: 'integer', default: 10, min: 1, description: 'charting rounds of every bed with --hl7 (all queued at once)' },
     ...AGENT_OPTIONS,
   },
   async run(options) {
     if (options.agent) return serveAgent(options)
+    if (options.hl7) return benchHl7(options.hl7, options.devices, options['hl7-rounds'], options.json)
     // Parsed before any load: a typo in a threshold must not cost a whole run.
     const thresholds = options.threshold.map(parseThreshold)
     const payload = parsePayload(options.payload)

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { hl7LabOptions, hl7Options } from '../hl7-options.ts'
 import { dirname, extname, join } from 'node:path'
 import { loadScenario } from '../../scenarios/load.ts'
 import { renderHtmlReport } from '../../scenarios/report-html.ts'
@@ -29,6 +30,8 @@ export const runCommand = defineCommand({
     broker: { type: 'string', placeholder: 'url', description: 'run against this broker (mqtt://host:port) instead of the embedded one; the pipeline subscribes there' },
     'broker-username': { type: 'string', placeholder: 'name', description: "username of wardlab's pipeline client on --broker" },
     'broker-password': { type: 'string', placeholder: 'secret', description: "password of wardlab's pipeline client on --broker" },
+    hl7: hl7Options.hl7,
+    'hl7-ca': hl7Options['hl7-ca'],
     junit: { type: 'string', placeholder: 'file', description: 'write JUnit XML here: a test case per expectation, for CI test reports' },
     'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: "pino log level of the run's log, <output>/wardlab.log (stdout keeps the summary alone)" },
   },
@@ -61,8 +64,11 @@ export const runCommand = defineCommand({
       }
     }
     const broker = options.broker ? { url: options.broker, ...(options['broker-username'] ? { username: options['broker-username'] } : {}), ...(options['broker-password'] ? { password: options['broker-password'] } : {}) } : undefined
+    // The order listener a run opens itself when its timeline sends orders; --hl7 names the receivers.
+    const hl7 = hl7LabOptions('run', { hl7: options.hl7, 'hl7-ca': options['hl7-ca'] }, '127.0.0.1')
     const report = await runScenario(scenario, { openLab, log, outputDir, ...(speed !== undefined ? { speed } : {}), ...(mqttVersion ? { mqttVersion } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress,
       ...(broker ? { broker } : {}),
+      ...(hl7 ? { hl7: { links: hl7.links } } : {}),
       ...(options['export-dataset'] ? { exportDataset: options['export-dataset'] } : {}),
       ...(options.dashboard ? { dashboard: { host: '127.0.0.1', httpPort: options['http-port'], wsPort: options['ws-port'] } } : {}),
       onStarted: (lab) => {

@@ -11,6 +11,7 @@ import { createLogger, defaultLogLevel } from '../../util/log.ts'
 import { useColour } from '../colour.ts'
 import { LiveTerminal } from '../live-terminal.ts'
 import { EXIT, WardlabError } from '../../util/errors.ts'
+import { hl7LabOptions, hl7Options, hl7StopReport } from '../hl7-options.ts'
 import { labFileOptions, openLabFiles } from '../lab-files.ts'
 import { mqttVersionFlag, mqttVersionOption } from '../mqtt-version-option.ts'
 import { defineCommand, type OptionSpecs, type ParsedOptions } from '../options.ts'
@@ -37,6 +38,7 @@ const startOptions = {
   'topic-alias-max': { type: 'integer', default: TOPIC_ALIAS_MAXIMUM, min: 0, max: 65535, description: 'topic aliases an MQTT 5 client may set up towards the broker (0: none)' },
   ...labFileOptions,
   pipeline: { type: 'string', placeholder: 'file', description: 'pipeline YAML: stages, sinks and routes (default: the built-in one)' },
+  ...hl7Options,
   'pipeline-workers': { type: 'integer', default: 1, min: 0, max: 64, description: "run the pipeline in N worker threads, messages sharded by patient, so the broker's thread only relays (0: on the broker's thread)" },
   output: { type: 'string', placeholder: 'dir', description: "folder for this run's alerts, FHIR NDJSON and quarantine files (default <data-dir>/runs/<start time>)" },
   persistence: { type: 'string', placeholder: 'dir', description: 'keep persistent sessions, their queued QoS 1 messages and retained messages in a LevelDB here, so they survive a restart (default: in memory)' },
@@ -73,6 +75,7 @@ export const startCommand = defineCommand({
     const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: limitSimulated(files.registry.devices, options.devices) }
     const listeners = listenerSpecs(options)
     const outputDir = options.output ?? defaultRunFolder(options['data-dir'])
+    const hl7 = hl7LabOptions('start', options, options.host)
     const lab = await withoutEmptyFolderOnFailure(outputDir, () => Lab.start({
       registry,
       provisioningKey: files.provisioningKey,
@@ -89,6 +92,7 @@ export const startCommand = defineCommand({
       ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
       ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
       pipelineWorkers: options['pipeline-workers'],
+      ...(hl7 ? { hl7 } : {}),
       offlineQueueLimit: { messages: options['max-queued-messages'], bytes: options['max-queued-bytes'] },
       retainedQuota: { messages: options['max-retained-messages'], bytes: options['max-retained-bytes'] },
       brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'], heartbeatInterval: options.heartbeat * 1000 },
@@ -106,6 +110,7 @@ export const startCommand = defineCommand({
           lab.stop().then(
             () => {
               signals.dispose()
+              if (lab.hl7) process.stdout.write(`${hl7StopReport(lab.hl7.stats()).join('\n')}\n`)
               resolve(0)
             },
             (err) => {
@@ -216,6 +221,8 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
   const lines = ['', `wardlab is running: ${lab.registry.data.site} (profile ${profileName})`]
   for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}   MQTT 5.0, 3.1.1, 3.1`)
   if (lab.http) lines.push(`  http   ${lab.http.url}/metrics`, `  dashboard ${lab.http.url}/`)
+  for (const link of lab.hl7?.gateway.links ?? []) lines.push(`  hl7    ${link.config.url}   IHE PCD-01/PCD-04, HL7 v2.6 over MLLP`)
+  if (lab.hl7?.ordersPort) lines.push(`  hl7-listen mllp://${lab.bound[0] ? new URL(lab.bound[0].url).hostname : '127.0.0.1'}:${lab.hl7.ordersPort}   IHE PCD-03 RGV^O15 infusion orders`)
   lines.push(`  devices ${lab.fleet?.devices.length ?? 0} simulated, registry ${registryFile}`)
   lines.push(`  outputs alerts/#, fhir/#, ops/#, quarantine/#, security/alerts/# on the broker; files in ${outputDir}`)
   if (profileName !== 'strict') {

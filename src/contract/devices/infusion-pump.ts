@@ -112,4 +112,5 @@ export const infusionPumpContract = defineDeviceContract<PumpOptions>({
   },
   tickMs: () => TICK_MS,
   storeAndForward: false,
+  settings: ['drug', 'status', 'setRateMlH', 'vtbiMl'],
 })

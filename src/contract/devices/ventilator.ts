@@ -101,4 +101,5 @@ export const ventilatorContract = defineDeviceContract<VentOptions>({
   codes: CODES,
   tickMs: () => TICK_MS,
   storeAndForward: false,
+  settings: ['mode', 'setTidalVolume', 'setRate', 'peep', 'fio2'],
 })

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { HospitalRegistry } from '../../registry/registry.ts'
+import type { PcdMessage } from '../../clinical/hl7/pcd-message.ts'
 import type { Finding } from '../../security/alert.ts'
 import { WardlabError } from '../../util/errors.ts'
 import type { PipelineMessage } from '../message.ts'
@@ -51,6 +52,8 @@ export interface PipelinePoolOptions {
   broker: BrokerPublisher
   /** The broker thread's security monitor: it records what the workers' detectors found. */
   findings: (finding: Finding) => void
+  /** Where the workers' HL7 messages go: the lab's links. */
+  hl7?: (message: PcdMessage) => void
   observer?: PipelineObserver
   /** Holds client publishes while the pipeline is behind: the broker's PublishAdmission, handed in by the wiring. */
   admission?: Backpressure
@@ -233,6 +236,7 @@ export class PipelinePool implements PipelineRunner {
     shard.inWorker -= batch.count
     if (batch.outputs) this.publishOutputs(shard, batch.outputs)
     for (const finding of batch.findings) this.options.findings(finding)
+    if (batch.hl7 && this.options.hl7) for (const message of batch.hl7) this.options.hl7(message)
     applyStats(batch.stats, this, this.observer)
     this.reconsiderAdmission()
   }

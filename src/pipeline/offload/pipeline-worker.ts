@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { PublishPacket } from 'aedes'
 import { HospitalRegistry } from '../../registry/registry.ts'
+import type { PcdMessage } from '../../clinical/hl7/pcd-message.ts'
 import type { Finding } from '../../security/alert.ts'
 import { createDetectors } from '../../security/detectors/index.ts'
 import { MessageDetectors } from '../../security/message-detectors.ts'
@@ -26,6 +27,7 @@ const port = parentPort!
 const registry = new HospitalRegistry(setup.registry)
 let outgoing: PublishPacket[] = []
 let findings: Finding[] = []
+let hl7: PcdMessage[] = []
 const detectors = new MessageDetectors(createDetectors(setup.security, registry), (message) => message.receivedAt, (finding) => findings.push(finding))
 const stats = new StatsCollector()
 const pipeline = buildPipeline({
@@ -40,6 +42,7 @@ const pipeline = buildPipeline({
   },
   outputDir: setup.outputDir,
   observer: stats,
+  hl7: setup.hl7 ? (message) => hl7.push(message) : null,
 })
 let lastSweep = -Infinity
 const topics = new StringTableMirror((topic) => topic)
@@ -63,9 +66,10 @@ function processBatch(batch: IngestBatch): ProcessedBatch {
     detectors.sweep(latest)
     lastSweep = latest
   }
-  const answer: ProcessedBatch = { count: payloads.length, outputs: outgoing.length > 0 ? packOutputs(outgoing) : null, findings, stats: stats.take(pipeline.counters) }
+  const answer: ProcessedBatch = { count: payloads.length, outputs: outgoing.length > 0 ? packOutputs(outgoing) : null, findings, hl7: hl7.length > 0 ? hl7 : null, stats: stats.take(pipeline.counters) }
   outgoing = []
   findings = []
+  hl7 = []
   return answer
 }
 

@@ -1,6 +1,7 @@
 import type { Registry } from '../../registry/schema.ts'
 import type { Finding } from '../../security/alert.ts'
 import type { SecurityConfig } from '../../security/config.ts'
+import type { PcdMessage } from '../../clinical/hl7/pcd-message.ts'
 import type { PipelineConfig } from '../config.ts'
 import type { QuarantineReason } from '../../contract/device-message.ts'
 import type { PackedPayloads } from './packed-payloads.ts'
@@ -12,6 +13,8 @@ export interface WorkerSetup {
   config: PipelineConfig
   security: SecurityConfig
   outputDir: string
+  /** The lab has HL7 links: the worker's HL7 sinks hand their messages back with each batch. */
+  hl7?: boolean
 }
 
 /** Device messages as the broker received them, column by column; topics and sources by number (string-table.ts). */
@@ -53,6 +56,8 @@ export interface ProcessedBatch {
   outputs: PublishBatch | null
   /** For the broker thread's security monitor, which de-duplicates, alerts and blocks. */
   findings: Finding[]
+  /** What the worker's HL7 sinks produced, for the links on the broker thread (one MSH-13 sequence per link). */
+  hl7: PcdMessage[] | null
   stats: StatsDelta
 }
 

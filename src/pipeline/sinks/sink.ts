@@ -1,4 +1,6 @@
 import type { z } from 'zod'
+import type { PcdMessage } from '../../clinical/hl7/pcd-message.ts'
+import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { BrokerPublisher } from './bounded-publisher.ts'
 
 /**
@@ -21,6 +23,10 @@ export interface SinkContext {
   broker: BrokerPublisher
   /** A sink file's path: relative names land in the run's output folder. */
   file(name: string): string
+  /** Patients, beds and wards, for sinks that name them (HL7 PID and PV1). */
+  registry: HospitalRegistry
+  /** Where HL7 sinks hand their messages: the lab's links (`--hl7`), or null when there are none. */
+  hl7: ((message: PcdMessage) => void) | null
 }
 
 /**

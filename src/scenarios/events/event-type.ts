@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt'
 import { z } from 'zod'
 import { TOPIC_ID_PATTERN } from '../../contract/topics.ts'
+import type { Hl7Receiver } from '../../hl7/receiver.ts'
 import type { Registry } from '../../registry/schema.ts'
 import type { DeviceFault } from '../../simulation/device-runner.ts'
 import { WardlabError } from '../../util/errors.ts'
@@ -30,6 +31,8 @@ export interface TimelineContext {
   note(event: { at: number; id?: string; what: string; until?: number }): void
   /** Starts an attack now for `durationMs` of simulated time; null when the broker is not embedded. */
   launchAttack: ((type: string, params: Record<string, unknown>, durationMs: number) => void) | null
+  /** The run's own HL7 receiver, when it was given none (`hl7-receiver` events change its behaviour). */
+  hl7Receiver: Hl7Receiver | null
 }
 
 /**
