@@ -2,6 +2,7 @@ import { basename } from 'node:path'
 import type { Logger } from 'pino'
 import { MAX_CONCURRENT_LIMIT, replayFlows, type FlowOutcome } from '../capture/replay-flows.ts'
 import { loadCaptureFlows, type TcpFlow } from '../capture/tcp-flows.ts'
+import { resyncFlow, type FlowSession } from '../capture/resync-flow.ts'
 import type { Registry } from '../registry/schema.ts'
 import { createSimClock } from '../simulation/clock.ts'
 import { openInProcessStream } from '../simulation/connector.ts'
@@ -39,6 +40,11 @@ export interface FlowReport {
   bytesSent: number
   /** Alert types whose findings this flow's connection caused. */
   alerts: AlertType[]
+  /**
+   * How the session began (its CONNECT captured, or resynchronised mid-connection under a
+   * synthetic anonymous identity) and ended, and what the capture lost of it.
+   */
+  session: FlowSession
 }
 
 /** The report `wardlab replay --report` writes, in the shape of `wardlab run`'s (scenario, seed, passed, alerts, expectations). */
@@ -67,7 +73,8 @@ const EMPTY_HOSPITAL: Registry = { version: 1, site: 'capture replay', wards: [{
  */
 export async function replayCapture(options: CaptureReplayOptions): Promise<CaptureReplayReport> {
   const { capture, flows: allFlows } = await loadCaptureFlows(options.file)
-  const flows = options.windowMs === undefined ? allFlows : windowed(allFlows, options.windowMs)
+  const prepared = (options.windowMs === undefined ? allFlows : windowed(allFlows, options.windowMs)).map(resyncFlow)
+  const flows = prepared.map((p) => p.flow)
   const captureStart = Math.round(capture.packets[0]?.tsMs ?? Date.now())
   const clock = createSimClock({ start: captureStart, speed: options.speed, paused: true })
   const lab = await options.openLab({
@@ -135,6 +142,7 @@ export async function replayCapture(options: CaptureReplayOptions): Promise<Capt
       chunksSent: result.chunksSent,
       bytesSent: result.bytesSent,
       alerts: [...new Set(mine.map((f) => f.type))],
+      session: prepared[index]!.session,
     }
   })
   const alerts = [...latest.values()]

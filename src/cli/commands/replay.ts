@@ -62,6 +62,10 @@ export function summary(report: CaptureReplayReport): string {
   for (const flow of raising.slice(0, FLOWS_SHOWN)) lines.push(`  ${flow.id}  ${flow.outcome}  → ${flow.alerts.join(', ')}`)
   if (raising.length > FLOWS_SHOWN) lines.push(`  … and ${raising.length - FLOWS_SHOWN} more flows that raised alerts`)
   lines.push(`  ${report.flows.length - raising.length} flows raised no alert`)
+  const resynced = report.flows.filter((f) => f.session.start === 'resynchronised').length
+  const gaps = report.flows.reduce((n, f) => n + f.session.gaps, 0)
+  const noDisconnect = report.flows.filter((f) => f.session.end !== 'disconnect').length
+  lines.push(`  sessions: ${resynced} resynchronised mid-connection (synthetic anonymous CONNECT), ${gaps} capture gap(s) skipped, ${noDisconnect} ended without DISCONNECT`)
   const counts = Object.entries(report.alertCounts)
   lines.push(counts.length === 0 ? 'alerts: none' : `alerts: ${counts.map(([type, n]) => `${type} ×${n}`).join(', ')}`)
   for (const e of report.expectations) lines.push(`  ${e.passed ? 'ok  ' : 'FAIL'} ${e.name}: ${e.detail}`)
