@@ -8,6 +8,7 @@ import { createLogger } from '../../util/log.ts'
 import { WardlabError } from '../../util/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import { defineCommand } from '../options.ts'
+import { parseSpeed } from '../speed-option.ts'
 
 /** Flows listed one per line at the most; the rest are counted (all are in the --report file). */
 const FLOWS_SHOWN = 40
@@ -15,10 +16,10 @@ const FLOWS_SHOWN = 40
 export const replayCommand = defineCommand({
   name: 'replay',
   summary: 'replay a pcap/pcapng capture into an embedded lab and report the alerts each flow raised',
-  usage: 'wardlab replay <file.pcap|file.pcapng> [--speed N] [--window seconds] [--expect types|none] [--report out.json]',
+  usage: 'wardlab replay <file.pcap|file.pcapng> [--speed N|max] [--window seconds] [--expect types|none] [--report out.json]',
   positionals: [{ name: 'capture', required: true, description: 'a pcap or pcapng capture; every TCP flow to port 1883 is replayed' }],
   options: {
-    speed: { type: 'number', default: 1, min: 0.001, description: 'capture time runs this many times faster (the lab clock follows, so rates are the capture’s)' },
+    speed: { type: 'string', default: '1', placeholder: 'N|max', description: 'capture time runs this many times faster (the lab clock follows, so rates are the capture’s); max: a virtual clock on the capture’s timestamps, streamed as fast as the machine allows' },
     window: { type: 'number', min: 0.001, description: "replay only the capture's first N seconds" },
     expect: { type: 'string', placeholder: 'types|none', description: 'exit 1 unless these alert types (comma-separated) are raised; none: unless no attack alert is' },
     report: { type: 'string', placeholder: 'file', description: 'write the JSON report here (same shape as wardlab run: scenario, passed, alerts, …, flows)' },
@@ -30,7 +31,7 @@ export const replayCommand = defineCommand({
     const report = await replayCapture({
       openLab,
       file: file!,
-      speed: options.speed,
+      speed: parseSpeed('replay', options.speed) ?? 1,
       ...(options.window !== undefined ? { windowMs: options.window * 1000 } : {}),
       ...(options.expect !== undefined ? { expect: parseExpect(options.expect) } : {}),
       ...(options.registry ? { registry: loadRegistry(options.registry) } : {}),
@@ -57,7 +58,7 @@ function parseExpect(text: string): readonly AlertType[] | 'none' {
 /** Per flow the alerts it raised, then the alerts by type and the verdict. */
 export function summary(report: CaptureReplayReport): string {
   const { capture } = report
-  const lines = [`${report.scenario}: ${capture.replayedFlows} of ${capture.flows} flows (${capture.format}) at ${report.speed}×, ${report.simulatedSeconds.toFixed(1)} s of capture in ${report.wallSeconds.toFixed(1)} s`]
+  const lines = [`${report.scenario}: ${capture.replayedFlows} of ${capture.flows} flows (${capture.format}) at ${report.speed === 'max' ? 'max speed' : `${report.speed}×`}, ${report.simulatedSeconds.toFixed(1)} s of capture in ${report.wallSeconds.toFixed(1)} s`]
   const raising = report.flows.filter((f) => f.alerts.length > 0)
   for (const flow of raising.slice(0, FLOWS_SHOWN)) lines.push(`  ${flow.id}  ${flow.outcome}  → ${flow.alerts.join(', ')}`)
   if (raising.length > FLOWS_SHOWN) lines.push(`  … and ${raising.length - FLOWS_SHOWN} more flows that raised alerts`)

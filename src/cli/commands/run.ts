@@ -6,10 +6,10 @@ import { formatSummary, progressLine } from '../../scenarios/report-terminal.ts'
 import { runScenario, type RunProgress } from '../../scenarios/runner.ts'
 import { Lab } from '../../lab/lab.ts'
 import { openLab } from '../../lab/open-lab.ts'
-import { WardlabError } from '../../util/errors.ts'
 import { createLogger } from '../../util/log.ts'
 import { mqttVersionFlag, mqttVersionOverrideOption } from '../mqtt-version-option.ts'
 import { defineCommand } from '../options.ts'
+import { parseSpeed } from '../speed-option.ts'
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -34,7 +34,7 @@ export const runCommand = defineCommand({
   },
   async run(options, [file]) {
     const scenario = loadScenario(file!)
-    const speed = parseSpeed(options.speed)
+    const speed = parseSpeed('run', options.speed)
     const mqttVersion = options['mqtt-version'] === undefined ? undefined : mqttVersionFlag('run', options['mqtt-version'])
     const log = createLogger({ level: options['log-level'] })
     const outputDir = options.output ?? join('.wardlab', 'runs', `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)
@@ -69,13 +69,6 @@ export const runCommand = defineCommand({
     return report.passed ? 0 : 1
   },
 })
-
-function parseSpeed(text: string | undefined): number | 'max' | undefined {
-  if (text === undefined || text === 'max') return text
-  const speed = Number(text)
-  if (!(speed > 0)) throw new WardlabError('WL_USAGE', `wardlab run: --speed must be a positive number or max, got "${text}"`)
-  return speed
-}
 
 function write(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true })
