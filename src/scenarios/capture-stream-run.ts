@@ -52,6 +52,9 @@ export async function replayCaptureStreamed(options: CaptureReplayOptions): Prom
   const write = (state: LiveState, bytes: Buffer) => {
     if (bytes.length === 0 || state.serverClosed || state.stream.destroyed) return
     if (state.held) return void state.held.push(bytes)
+    // A client's first bytes carry its CONNECT, which the broker admits asynchronously: let it answer
+    // before more arrive, as the client waited for its CONNACK (Aedes refuses a long queue behind an unanswered CONNECT).
+    if (state.chunksSent === 0) mustSettle = true
     state.stream.write(bytes)
     state.chunksSent++
     state.bytesSent += bytes.length

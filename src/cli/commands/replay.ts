@@ -7,6 +7,7 @@ import { openLab } from '../../lab/open-lab.ts'
 import { createLogger } from '../../util/log.ts'
 import { WardlabError } from '../../util/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
+import { formatScore, readLabels, scoreFlows } from '../../scenarios/label-scoring.ts'
 import { defineCommand } from '../options.ts'
 import { parseSpeed } from '../speed-option.ts'
 
@@ -16,12 +17,13 @@ const FLOWS_SHOWN = 40
 export const replayCommand = defineCommand({
   name: 'replay',
   summary: 'replay a pcap/pcapng capture into an embedded lab and report the alerts each flow raised',
-  usage: 'wardlab replay <file.pcap|file.pcapng> [--speed N|max] [--window seconds] [--expect types|none] [--report out.json]',
+  usage: 'wardlab replay <file.pcap|file.pcapng> [--speed N|max] [--window seconds] [--expect types|none] [--labels flows.csv] [--report out.json]',
   positionals: [{ name: 'capture', required: true, description: 'a pcap or pcapng capture; every TCP flow to port 1883 is replayed' }],
   options: {
     speed: { type: 'string', default: '1', placeholder: 'N|max', description: 'capture time runs this many times faster (the lab clock follows, so rates are the capture’s); max: a virtual clock on the capture’s timestamps, streamed as fast as the machine allows' },
     window: { type: 'number', min: 0.001, description: "replay only the capture's first N seconds" },
     expect: { type: 'string', placeholder: 'types|none', description: 'exit 1 unless these alert types (comma-separated) are raised; none: unless no attack alert is' },
+    labels: { type: 'string', placeholder: 'flows.csv', description: 'score against labels: a CSV with a flow or address column and a class (label, target) column; prints per-class precision, recall and a confusion matrix' },
     report: { type: 'string', placeholder: 'file', description: 'write the JSON report here (same shape as wardlab run: scenario, passed, alerts, …, flows)' },
     registry: { type: 'string', placeholder: 'file', description: 'hospital registry for the lab (default: an empty hospital; captures of generic MQTT need none)' },
     output: { type: 'string', placeholder: 'dir', description: "folder for the lab's pipeline files (default: a temporary folder)" },
@@ -38,10 +40,12 @@ export const replayCommand = defineCommand({
       log: createLogger({ level: options['log-level'] }),
       outputDir: options.output ?? mkdtempSync(join(tmpdir(), 'wardlab-replay-')),
     })
+    const scoring = options.labels ? scoreFlows(report.flows, readLabels(options.labels)) : null
     process.stdout.write(summary(report))
+    if (scoring) process.stdout.write(`${formatScore(scoring).join('\n')}\n`)
     if (options.report) {
       mkdirSync(dirname(options.report), { recursive: true })
-      writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`)
+      writeFileSync(options.report, `${JSON.stringify(scoring ? { ...report, scoring } : report, null, 2)}\n`)
     }
     return report.passed ? 0 : 1
   },
