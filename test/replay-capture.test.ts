@@ -47,7 +47,7 @@ describeWithMqttset('MQTTset captures', () => {
     for (const flow of flows) {
       expect(flow.server.port).toBe(1883)
       expect(flow.sawClientSyn).toBe(true)
-      expect(flow.clientUndeliveredBytes).toBe(0)
+      expect(flow.clientLostBytes).toBe(0)
     }
     // Every flow that carries bytes opens with CONNECT and ends on a packet boundary.
     for (const summary of summaries.filter((s) => s.packets > 0)) {

@@ -64,7 +64,7 @@ function flowOf(id: string, chunks: Array<[atMs: number, bytes: string]>, extra:
     clientChunks,
     clientBytes: clientChunks.reduce((n, c) => n + c.bytes.length, 0),
     serverBytes: 0,
-    clientUndeliveredBytes: 0,
+    clientLostBytes: 0,
     sawClientSyn: true,
     closedBy: 'client',
     closedWith: 'fin',

@@ -159,7 +159,7 @@ describe('TCP flow reassembly', () => {
 
   it('delivers each byte once, in sequence order, at the time its gap was filled', () => {
     const [flow] = flowsOf(conversation(client4, broker4))
-    expect(flow).toMatchObject({ id: '192.168.0.151:50312>10.16.100.73:1883', sawClientSyn: true, clientUndeliveredBytes: 0 })
+    expect(flow).toMatchObject({ id: '192.168.0.151:50312>10.16.100.73:1883', sawClientSyn: true, clientLostBytes: 0 })
     expect(flow!.clientChunks.map((c) => [c.atMs, c.bytes.toString('latin1')])).toEqual([
       [11, part(0, 20).toString('latin1')],
       [13, part(20, 30).toString('latin1')],
@@ -186,15 +186,17 @@ describe('TCP flow reassembly', () => {
     expect(flowsOf([segment(0, client4, web, 1, { payload: 'x' })], 80)).toHaveLength(1)
   })
 
-  it('stops at a hole the capture never fills and counts what lies beyond it', () => {
+  it('gives up on a hole the capture never fills: counts it lost and delivers what lies beyond it', () => {
     const [flow] = flowsOf([
       segment(0, client4, broker4, 99, { syn: true, ack: undefined }),
       segment(1, client4, broker4, 100, { payload: 'abc' }),
       segment(2, client4, broker4, 110, { payload: 'xyz' }),
       segment(3, client4, broker4, 112, { payload: 'zzzz' }),
     ])
-    expect(clientStream(flow!).toString()).toBe('abc')
-    expect(flow!.clientUndeliveredBytes).toBe(6)
+    // Bytes 3–9 never came; beyond them 'xyz' then 'zzzz', whose first byte overlaps (first copy wins).
+    expect(clientStream(flow!).toString()).toBe('abcxyzzzz')
+    expect(flow!.clientLostBytes).toBe(7)
+    expect(flow!.clientChunks.map((c) => c.lostBefore)).toEqual([undefined, 7, undefined])
   })
 
   it('splits a reused 4-tuple into separate connections and notes who reset', () => {

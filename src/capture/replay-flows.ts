@@ -177,7 +177,11 @@ async function replayOneFlow(
   const closed = new AbortController()
   const stop = AbortSignal.any([deadline, closed.signal])
   const serverClosed = () => (result.serverClosedAtMs ??= performance.now() - opened)
-  socket.on('data', (data: Buffer) => (result.bytesReceived += data.length))
+  let answered: () => void = () => undefined
+  socket.on('data', (data: Buffer) => {
+    result.bytesReceived += data.length
+    answered()
+  })
   socket.on('end', serverClosed)
   socket.on('error', (error: NodeJS.ErrnoException) => {
     result.error ??= { code: error.code ?? 'ERR_SOCKET', message: error.message }
@@ -203,6 +207,7 @@ async function replayOneFlow(
       })
       result.chunksSent++
       if (!accepted) await once(socket, 'drain', { signal: stop })
+      if (chunk.awaitsAnswer && result.bytesReceived === 0) await answer(stop, (resolve) => (answered = resolve))
     }
     await waitUntil(at(endAtMs), stop)
   } catch {
@@ -248,6 +253,19 @@ function emptyResult(flowId: string, outcome: FlowOutcome): FlowResult {
     error: null,
     durationMs: 0,
   }
+}
+
+/** Resolves at the server's first bytes (the hook hands over the resolver), rejects on abort. */
+function answer(signal: AbortSignal, hook: (resolve: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    signal.throwIfAborted()
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    hook(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    })
+  })
 }
 
 async function waitUntil(time: number, signal: AbortSignal): Promise<void> {

@@ -13,6 +13,13 @@ export interface ClientChunk {
   /** ms since the capture's first packet. */
   captureMs: number
   bytes: Buffer
+  /** Client bytes just before these that the capture never had (a hole in the sequence numbers). */
+  lostBefore?: number
+  /**
+   * The replay waits for the server's first answer (a CONNACK) before the next chunk, as the client
+   * did: set on a synthetic CONNECT, whose session the capture shows already established.
+   */
+  awaitsAnswer?: boolean
 }
 
 export interface TcpFlow {
@@ -27,8 +34,8 @@ export interface TcpFlow {
   /** Client bytes in order, without retransmissions. */
   clientBytes: number
   serverBytes: number
-  /** Client bytes captured after a hole that the capture never filled; they are not in clientChunks. */
-  clientUndeliveredBytes: number
+  /** Client bytes in holes the capture never filled; what came after each hole is in clientChunks, marked `lostBefore`. */
+  clientLostBytes: number
   /** Whether the capture holds the client's SYN, so the stream provably starts at its first byte. */
   sawClientSyn: boolean
   /** Who sent the first FIN or RST, and which. */
@@ -123,14 +130,15 @@ function orientedFlow(raw: RawFlow, serverPort: number, captureStart: number): U
     server: endpointText(first.src) === clientKey ? first.dst : first.src,
     startMs: flowStart - captureStart,
     endMs: raw.segments[raw.segments.length - 1]!.tsMs - captureStart,
-    clientChunks: clientStream.delivered.map(({ tsMs, bytes }) => ({
+    clientChunks: clientStream.delivered.map(({ tsMs, bytes, lostBefore }) => ({
       atMs: tsMs - flowStart,
       captureMs: tsMs - captureStart,
       bytes,
+      ...(lostBefore ? { lostBefore } : {}),
     })),
     clientBytes: clientStream.deliveredLength,
     serverBytes: serverStream.deliveredLength,
-    clientUndeliveredBytes: clientStream.undeliveredLength,
+    clientLostBytes: clientStream.lostLength,
     sawClientSyn: raw.clientSyn !== null,
     closedBy: closer ? (endpointText(closer.src) === clientKey ? 'client' : 'server') : 'none',
     closedWith: closer ? (closer.rst ? 'rst' : 'fin') : 'none',
@@ -147,6 +155,7 @@ function reassemble(segments: TcpSegment[]): StreamReassembler {
     // Data carried on a SYN (TCP Fast Open, RFC 7413) starts one past the SYN's sequence number.
     stream.push(segment.syn ? (segment.seq + 1) >>> 0 : segment.seq, segment.payload, segment.tsMs)
   }
+  stream.finish()
   return stream
 }
 

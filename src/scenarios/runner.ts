@@ -16,6 +16,7 @@ import { deriveDevicePassword } from '../registry/passwords.ts'
 import { createSimClock, createVirtualClock, type PacedClock, type VirtualClock } from '../simulation/clock.ts'
 import { protocolLevel, type MqttVersion } from '../simulation/mqtt-version.ts'
 import { evaluateExpectations } from './expectations.ts'
+import { settleLab } from './settle.ts'
 import { buildScenarioRegistry } from './hospital.ts'
 import { RunRecorder } from './recorder.ts'
 import { buildReport, type RunReport, type TimelineNote } from './report.ts'
@@ -206,11 +207,6 @@ function hl7Request(scenario: Scenario, given: RunOptions['hl7']): Hl7Request | 
   return { links: given?.links ?? [], ...(orders ? { listen: { host: '127.0.0.1', port: 0 } } : {}) }
 }
 
-/** Quiet event-loop turns in a row that mean the broker has caught up. */
-const QUIET_TURNS = 2
-/** A yield never waits longer than this for quiet (wall ms): background traffic cannot stall a run. */
-const MAX_SETTLE_MS = 5000
-
 /**
  * As fast as the machine allows, but simulated time only moves on once the broker has caught up
  * with what the last simulated second produced — device messages, an attacker's flood, logins
@@ -220,17 +216,7 @@ const MAX_SETTLE_MS = 5000
 async function runVirtual(clock: VirtualClock, lab: LabHandle, end: number): Promise<void> {
   await clock.runUntil(end, {
     yieldEvery: 1000,
-    onYield: async () => {
-      const deadline = performance.now() + MAX_SETTLE_MS
-      let quiet = 0
-      let last = lab.activity().count
-      while (quiet < QUIET_TURNS && performance.now() < deadline) {
-        await new Promise((resolve) => setImmediate(resolve))
-        const now = lab.activity()
-        quiet = now.count === last && !now.pending ? quiet + 1 : 0
-        last = now.count
-      }
-    },
+    onYield: () => settleLab(lab),
   })
 }
 

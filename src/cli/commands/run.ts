@@ -11,6 +11,7 @@ import { defineCommand } from '../options.ts'
 import { paint, useColour } from '../colour.ts'
 import { fileLogger } from '../log-file.ts'
 import { renderJunit } from '../../scenarios/junit.ts'
+import { parseSpeed } from '../speed-option.ts'
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -43,7 +44,7 @@ export const runCommand = defineCommand({
     const { runScenario } = await import('../../scenarios/runner.ts')
     const { openLab } = await import('../../lab/open-lab.ts')
     const { Lab } = await import('../../lab/lab.ts')
-    const speed = parseSpeed(options.speed)
+    const speed = parseSpeed('run', options.speed)
     const mqttVersion = options['mqtt-version'] === undefined ? undefined : mqttVersionFlag('run', options['mqtt-version'])
     const outputDir = options.output ?? join('.wardlab', 'runs', `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)
     const logFile = join(outputDir, 'wardlab.log')
@@ -84,13 +85,6 @@ export const runCommand = defineCommand({
     return report.passed ? EXIT.passed : EXIT.failed
   },
 })
-
-function parseSpeed(text: string | undefined): number | 'max' | undefined {
-  if (text === undefined || text === 'max') return text
-  const speed = Number(text)
-  if (!(speed > 0)) throw new WardlabError('WL_USAGE', `wardlab run: --speed must be a positive number or max, got "${text}"`)
-  return speed
-}
 
 /** `--report run.html` is an HTML report, `run.json` a JSON one; anything else is refused rather than guessed. */
 function formatOf(file: string): 'json' | 'html' {

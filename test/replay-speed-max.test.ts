@@ -1,0 +1,37 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect, it } from 'vitest'
+import { openLab } from '../src/lab/open-lab.ts'
+import { replayCapture, type CaptureReplayReport } from '../src/scenarios/capture-run.ts'
+import { silentLogger } from '../src/util/log.ts'
+import { describeWithMqttset, mqttsetPath, type MqttsetClass } from './support/mqttset.ts'
+
+const replay = (name: MqttsetClass, speed: number | 'max', windowMs?: number) =>
+  replayCapture({ openLab, file: mqttsetPath(name), speed, log: silentLogger, outputDir: mkdtempSync(join(tmpdir(), 'wardlab-max-')), ...(windowMs ? { windowMs } : {}) })
+
+const types = (report: CaptureReplayReport) => [...new Set(report.alerts.map((a) => a.type))].sort()
+const flowsRaising = (report: CaptureReplayReport) => report.flows.filter((f) => f.alerts.length > 0).length
+
+describeWithMqttset('replay at machine speed on a virtual clock that follows the capture', () => {
+  // The paced speed of each is the one security-mqttset.test.ts uses (or fast enough for the suite); a window keeps the long captures short.
+  const cases: [MqttsetClass, number, number | undefined][] = [
+    ['flood', 10, undefined],
+    ['malariados', 5, undefined],
+    ['slowite', 1, undefined],
+    ['malformed', 20, 60_000],
+    ['bruteforce', 20, 120_000],
+    ['benign', 50, undefined],
+  ]
+  it.each(cases)('%s: the same alert types as paced replay at %s×', async (name, speed, windowMs) => {
+    const paced = await replay(name, speed, windowMs)
+    const max = await replay(name, 'max', windowMs)
+    expect(types(max)).toEqual(types(paced))
+    expect(max.flows.length).toBe(paced.flows.length)
+    // Per flow the verdicts may differ at the edges (malformed: 3 of 66 flows at the window's end), not in bulk.
+    expect(Math.abs(flowsRaising(max) - flowsRaising(paced))).toBeLessThanOrEqual(Math.max(3, paced.flows.length * 0.05))
+    // The lab's clock covered the capture's span (paced replay adds its grace period on top).
+    expect(max.simulatedSeconds).toBeGreaterThanOrEqual(Math.max(...max.flows.map((f) => f.startSeconds)))
+    expect(max.speed).toBe('max')
+  }, 180_000)
+})
