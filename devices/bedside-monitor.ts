@@ -105,7 +105,11 @@ export const bedsideMonitor = defineDeviceKind<MonitorOptions, MonitorState>(bed
     const reading = measure(state, ctx, vitals, cuffCycle)
     return [
       { channel: 'telemetry', data: reading },
-      ...physiologicalAlarms(state.alarms, { reading, rhythm: vitals.rhythm, limits: state.limits, nibpMeasured: cuffCycle }, bedsideMonitorContract.tickMs(ctx.options)),
+      ...physiologicalAlarms(
+        state.alarms,
+        { reading, rhythm: vitals.rhythm, limits: state.limits, nibpMeasured: cuffCycle },
+        bedsideMonitorContract.tickMs(ctx.options),
+      ),
       ...technicalAlarms(state),
     ]
   },

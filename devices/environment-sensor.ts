@@ -42,7 +42,16 @@ const ROOMS = {
   'isolation-positive': { setpointPa: 8, pressureLimitsPa: [2.5, 15], tempSetpointC: 21.5, tempLimitsC: [18, 26], doorsPerHour: 4 },
   theatre: { setpointPa: 18, pressureLimitsPa: [10, 25], tempSetpointC: 20, tempLimitsC: [18, 25], doorsPerHour: 6 },
   general: { setpointPa: 0, pressureLimitsPa: null, tempSetpointC: 22, tempLimitsC: [18, 28], doorsPerHour: 10 },
-} as const satisfies Record<RoomType, { setpointPa: number; pressureLimitsPa: readonly [number, number] | null; tempSetpointC: number; tempLimitsC: readonly [number, number]; doorsPerHour: number }>
+} as const satisfies Record<
+  RoomType,
+  {
+    setpointPa: number
+    pressureLimitsPa: readonly [number, number] | null
+    tempSetpointC: number
+    tempLimitsC: readonly [number, number]
+    doorsPerHour: number
+  }
+>
 
 /**
  * Random incidents: a ventilation fault (fan trip, damper stuck) lets the pressure difference collapse
@@ -121,7 +130,10 @@ function measure(s: EnvState, ctx: DeviceContext<EnvOptions>, now: number): Read
   const controlled = (room.setpointPa + Math.abs(room.setpointPa) * 0.15 * smoothNoise(s.noiseKey, now, 10 * 60_000)) * doorFactor
   const truePressure = controlled * (1 - s.ventilationLoss) + 0.5 * s.ventilationLoss * smoothNoise(s.noiseKey + 1, now, 5 * 60_000)
   return {
-    temperatureC: round(room.tempSetpointC + 0.6 * smoothNoise(s.noiseKey + 2, now, 3 * MS_PER_HOUR) + VENTILATION_FAILURE_WARMING_C * s.heatLoad + rng.gaussian(0, 0.1), 1),
+    temperatureC: round(
+      room.tempSetpointC + 0.6 * smoothNoise(s.noiseKey + 2, now, 3 * MS_PER_HOUR) + VENTILATION_FAILURE_WARMING_C * s.heatLoad + rng.gaussian(0, 0.1),
+      1,
+    ),
     humidityPct: round(45 + 8 * smoothNoise(s.noiseKey + 3, now, 6 * MS_PER_HOUR) + rng.gaussian(0, 0.5), 1),
     // Room pressure transducers resolve about 0.1 Pa. A detached sensing tube reads both sides of the
     // wall as one: zero, give or take that noise.
@@ -135,13 +147,29 @@ function updateAlarms(s: EnvState, options: EnvOptions, r: Readings): Emission[]
   const out: Emission[] = []
   if (room.pressureLimitsPa) {
     const [low, high] = room.pressureLimitsPa
-    const condition: AlarmCondition = { code: 'PRESSURE_OUT_OF_RANGE', category: 'technical', priority: 'medium', message: `Room pressure outside ${low} to ${high} Pa`, parameter: 'pressurePa', value: r.pressurePa, limit: r.pressurePa < low ? low : high }
+    const condition: AlarmCondition = {
+      code: 'PRESSURE_OUT_OF_RANGE',
+      category: 'technical',
+      priority: 'medium',
+      message: `Room pressure outside ${low} to ${high} Pa`,
+      parameter: 'pressurePa',
+      value: r.pressurePa,
+      limit: r.pressurePa < low ? low : high,
+    }
     out.push(...s.alarms.update(condition, r.pressurePa < low || r.pressurePa > high, PRESSURE_ALARM_DELAY_TICKS))
   }
   const [tLow, tHigh] = room.tempLimitsC
   out.push(
     ...s.alarms.update(
-      { code: 'TEMP_OUT_OF_RANGE', category: 'technical', priority: 'low', message: `Room temperature outside ${tLow} to ${tHigh} °C`, parameter: 'temperatureC', value: r.temperatureC, limit: r.temperatureC < tLow ? tLow : tHigh },
+      {
+        code: 'TEMP_OUT_OF_RANGE',
+        category: 'technical',
+        priority: 'low',
+        message: `Room temperature outside ${tLow} to ${tHigh} °C`,
+        parameter: 'temperatureC',
+        value: r.temperatureC,
+        limit: r.temperatureC < tLow ? tLow : tHigh,
+      },
       r.temperatureC < tLow || r.temperatureC > tHigh,
       TEMP_ALARM_DELAY_TICKS,
     ),
@@ -151,7 +179,15 @@ function updateAlarms(s: EnvState, options: EnvOptions, r: Readings): Emission[]
       O2_ALARM_DELAY_TICKS,
     ),
     ...s.alarms.update(
-      { code: 'LOW_BATTERY', category: 'technical', priority: 'low', message: 'Sensor battery low: replace cells', parameter: 'batteryPct', value: round(s.batteryPct), limit: LOW_BATTERY_PCT },
+      {
+        code: 'LOW_BATTERY',
+        category: 'technical',
+        priority: 'low',
+        message: 'Sensor battery low: replace cells',
+        parameter: 'batteryPct',
+        value: round(s.batteryPct),
+        limit: LOW_BATTERY_PCT,
+      },
       s.batteryPct < LOW_BATTERY_PCT,
     ),
   )
@@ -182,7 +218,10 @@ export const environmentSensor = defineDeviceKind<EnvOptions, EnvState>(environm
     const out = stepRoom(s, ctx, now, dtMs)
     const readings = measure(s, ctx, now)
     out.push(...updateAlarms(s, ctx.options, readings))
-    out.push({ channel: 'telemetry', data: { room: ctx.options.room, ...readings, pressureSetpointPa: ROOMS[ctx.options.room].setpointPa, batteryPct: round(s.batteryPct) } })
+    out.push({
+      channel: 'telemetry',
+      data: { room: ctx.options.room, ...readings, pressureSetpointPa: ROOMS[ctx.options.room].setpointPa, batteryPct: round(s.batteryPct) },
+    })
     return out
   },
   // `sensor-off` is the pressure sensing tube pulled off: it reads 0 Pa, which in an isolation room or

@@ -9,7 +9,10 @@ import { hashUnit } from '../src/util/hash.ts'
  * plan never depends on how often the gateway wakes up.
  */
 
-export type PlannedReading = { sensor: 'pulse-oximeter'; at: number } | { sensor: 'bp-cuff'; at: number } | { sensor: 'glucometer'; at: number; mealContext: MealContext }
+export type PlannedReading =
+  | { sensor: 'pulse-oximeter'; at: number }
+  | { sensor: 'bp-cuff'; at: number }
+  | { sensor: 'glucometer'; at: number; mealContext: MealContext }
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -19,7 +22,9 @@ const OXIMETER_EVERY = 5 * MINUTE
 const [BREAKFAST, LUNCH, DINNER] = MEAL_HOURS
 
 /** Daily spot checks: UTC hour, how far the patient strays from it, and the meal context. */
-type DailyCheck = { sensor: 'bp-cuff'; hour: number; jitterMinutes: number } | { sensor: 'glucometer'; hour: number; jitterMinutes: number; mealContext: MealContext }
+type DailyCheck =
+  | { sensor: 'bp-cuff'; hour: number; jitterMinutes: number }
+  | { sensor: 'glucometer'; hour: number; jitterMinutes: number; mealContext: MealContext }
 
 const DAILY_CHECKS: readonly DailyCheck[] = [
   { sensor: 'glucometer', hour: BREAKFAST - 0.5, jitterMinutes: 15, mealContext: 'fasting' },

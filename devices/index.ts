@@ -13,15 +13,7 @@ import { ventilator } from './ventilator.ts'
  * contract file in src/contract/devices/, one behaviour file here, and one line in each folder's
  * index (this one and src/contract/devices/index.ts).
  */
-const kinds: DeviceKind<any, any>[] = [
-  bedsideMonitor,
-  ventilator,
-  hospitalAtHomeKit,
-  infusionPump,
-  mriScanner,
-  telemedicineEndpoint,
-  environmentSensor,
-]
+const kinds: DeviceKind<any, any>[] = [bedsideMonitor, ventilator, hospitalAtHomeKit, infusionPump, mriScanner, telemedicineEndpoint, environmentSensor]
 
 export const DEVICE_KINDS: ReadonlyMap<string, DeviceKind<any, any>> = new Map(kinds.map((k) => [k.kind, k]))
 

@@ -35,7 +35,10 @@ const NURSE_RESPONSE_MIN = [2, 10] as const
 const NURSE_RETRY_MS = 5 * 60_000
 
 /** High-priority alarms stop the infusion (clinical.md); each maps to the cause it reports. */
-const STOPPING_ALARMS = { OCCLUSION: 'occlusion', AIR_IN_LINE: 'air-in-line', BATTERY_DEPLETED: 'battery-depleted' } as const satisfies Record<string, PumpCause>
+const STOPPING_ALARMS = { OCCLUSION: 'occlusion', AIR_IN_LINE: 'air-in-line', BATTERY_DEPLETED: 'battery-depleted' } as const satisfies Record<
+  string,
+  PumpCause
+>
 
 interface PumpState {
   drug: Drug
@@ -92,13 +95,29 @@ function updateAlarms(s: PumpState, ctx: DeviceContext<PumpOptions>, now: number
   const limit = ctx.options.occlusionLimitMmHg
   const out = [
     ...s.alarms.update(
-      { code: 'OCCLUSION', category: 'technical', priority: 'high', message: 'Downstream occlusion: line pressure above the occlusion limit', parameter: 'linePressureMmHg', value: round(s.line.pressureMmHg), limit },
+      {
+        code: 'OCCLUSION',
+        category: 'technical',
+        priority: 'high',
+        message: 'Downstream occlusion: line pressure above the occlusion limit',
+        parameter: 'linePressureMmHg',
+        value: round(s.line.pressureMmHg),
+        limit,
+      },
       isOccluded(s.line) && s.line.pressureMmHg >= limit,
     ),
     ...s.alarms.update({ code: 'AIR_IN_LINE', category: 'technical', priority: 'high', message: 'Air in line detected' }, s.line.airInLine),
     ...s.alarms.update({ code: 'BATTERY_DEPLETED', category: 'technical', priority: 'high', message: 'Battery depleted: infusion stopped' }, poweredOff(s)),
     ...s.alarms.update(
-      { code: 'LOW_BATTERY', category: 'technical', priority: 'low', message: 'Battery low: connect to mains', parameter: 'batteryPct', value: round(s.batteryPct), limit: LOW_BATTERY_PCT },
+      {
+        code: 'LOW_BATTERY',
+        category: 'technical',
+        priority: 'low',
+        message: 'Battery low: connect to mains',
+        parameter: 'batteryPct',
+        value: round(s.batteryPct),
+        limit: LOW_BATTERY_PCT,
+      },
       !s.onMains && s.batteryPct < LOW_BATTERY_PCT,
     ),
     ...s.alarms.update({ code: 'VTBI_COMPLETE', category: 'technical', priority: 'medium', message: 'Volume to be infused complete' }, s.volume.emptyAt(now)),
@@ -213,7 +232,11 @@ export const infusionPump = defineDeviceKind<PumpOptions, PumpState>(infusionPum
     if (poweredOff(s)) return []
     const command = raw as PumpCommand
     const outcome =
-      command.action === 'start' ? start(s, now, 'command') : command.action === 'pause' ? pause(s, now) : changeRate(s, ctx, command.rate as number, command.override === true, now)
+      command.action === 'start'
+        ? start(s, now, 'command')
+        : command.action === 'pause'
+          ? pause(s, now)
+          : changeRate(s, ctx, command.rate as number, command.override === true, now)
     return [...outcome.emissions, commandAck(command, outcome.accepted, outcome.reason)]
   },
   fault(s, _ctx, fault, active) {

@@ -36,7 +36,13 @@ interface LethalCondition {
 
 const LETHAL: Readonly<Record<string, LethalCondition>> = {
   // Asystole is declared after 4 s without a QRS (clinical.md).
-  ASYSTOLE: { message: 'Asystole', parameter: 'heartRate', delaySeconds: 4, holds: (i) => i.reading.heartRate !== undefined && i.rhythm === 'asystole', supersedes: ['HR_LOW'] },
+  ASYSTOLE: {
+    message: 'Asystole',
+    parameter: 'heartRate',
+    delaySeconds: 4,
+    holds: (i) => i.reading.heartRate !== undefined && i.rhythm === 'asystole',
+    supersedes: ['HR_LOW'],
+  },
   VFIB_VTACH: {
     message: 'Ventricular fibrillation / tachycardia',
     parameter: 'heartRate',
@@ -44,9 +50,21 @@ const LETHAL: Readonly<Record<string, LethalCondition>> = {
     holds: (i) => i.reading.heartRate !== undefined && (i.rhythm === 'ventricular-fibrillation' || i.rhythm === 'ventricular-tachycardia'),
     supersedes: ['HR_LOW', 'HR_HIGH'],
   },
-  DESAT: { message: 'Extreme desaturation, SpO2 below 80 %', parameter: 'spo2', delaySeconds: 3, holds: (i, active) => i.reading.spo2 !== undefined && i.reading.spo2 < DESAT_BELOW + (active ? 2 : 0), supersedes: ['SPO2_LOW'] },
+  DESAT: {
+    message: 'Extreme desaturation, SpO2 below 80 %',
+    parameter: 'spo2',
+    delaySeconds: 3,
+    holds: (i, active) => i.reading.spo2 !== undefined && i.reading.spo2 < DESAT_BELOW + (active ? 2 : 0),
+    supersedes: ['SPO2_LOW'],
+  },
   // No breath for the apnoea delay (10–40 s on most monitors; 20 s here).
-  APNEA: { message: 'Apnoea', parameter: 'respiratoryRate', delaySeconds: 20, holds: (i) => i.reading.respiratoryRate === 0, supersedes: ['RR_LOW', 'ETCO2_LOW'] },
+  APNEA: {
+    message: 'Apnoea',
+    parameter: 'respiratoryRate',
+    delaySeconds: 20,
+    holds: (i) => i.reading.respiratoryRate === 0,
+    supersedes: ['RR_LOW', 'ETCO2_LOW'],
+  },
 }
 
 const LETHAL_ENTRIES = Object.entries(LETHAL)
@@ -114,7 +132,14 @@ export function physiologicalAlarms(latch: AlarmLatch, inputs: MonitorAlarmInput
     const limit = inputs.limits[side.field][side.side]
     const active = latch.isActive(side.code)
     const holds = value !== undefined && !superseded.has(side.code) && beyond(side, value, limit, active ? side.hysteresis : 0)
-    const condition: AlarmCondition = { code: side.code, category: 'physiological', priority: 'medium', message: `${side.words} ${limit} ${side.unit}`, parameter: side.field, limit }
+    const condition: AlarmCondition = {
+      code: side.code,
+      category: 'physiological',
+      priority: 'medium',
+      message: `${side.words} ${limit} ${side.unit}`,
+      parameter: side.field,
+      limit,
+    }
     withValue(condition, value)
     emissions.push(...latch.update(condition, holds, side.intermittent ? 1 : ticks(LIMIT_DELAY_SECONDS)))
   }

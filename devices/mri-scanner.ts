@@ -98,7 +98,13 @@ function advanceExams(s: MriState, ctx: DeviceContext<MriOptions>, now: number):
     return setMode(s, 'scanning', 'schedule', now + exam.plannedScanMs)
   }
   s.exam = null
-  const completed = { type: 'exam-completed', examId: exam.id, protocol: exam.protocol.name, scanMin: round((now - exam.scanStartedAt) / 60_000, 1), totalMin: round((now - exam.startedAt) / 60_000, 1) }
+  const completed = {
+    type: 'exam-completed',
+    examId: exam.id,
+    protocol: exam.protocol.name,
+    scanMin: round((now - exam.scanStartedAt) / 60_000, 1),
+    totalMin: round((now - exam.startedAt) / 60_000, 1),
+  }
   return [...setMode(s, 'idle', 'schedule', now + minutes(ctx, TURNOVER_MIN)), { channel: 'event', data: completed }]
 }
 
@@ -127,16 +133,46 @@ function updateAlarms(s: MriState, options: MriOptions): Emission[] {
   const o2 = roomO2Pct(s)
   return [
     ...s.alarms.update(
-      { code: 'HELIUM_LOW', category: 'technical', priority: 'high', message: 'Helium level below the refill threshold', parameter: 'heliumLevelPct', value: round(gaugeLevel, 1), limit: options.heliumLowPct },
+      {
+        code: 'HELIUM_LOW',
+        category: 'technical',
+        priority: 'high',
+        message: 'Helium level below the refill threshold',
+        parameter: 'heliumLevelPct',
+        value: round(gaugeLevel, 1),
+        limit: options.heliumLowPct,
+      },
       gaugeLevel < options.heliumLowPct,
     ),
     ...s.alarms.update(
-      { code: 'HELIUM_LOSS_RATE', category: 'technical', priority: 'high', message: 'Helium level falling too fast (%/day)', parameter: 'heliumLossPctPerDay', value: round(loss, 2), limit: options.heliumLossAlarmPctPerDay },
+      {
+        code: 'HELIUM_LOSS_RATE',
+        category: 'technical',
+        priority: 'high',
+        message: 'Helium level falling too fast (%/day)',
+        parameter: 'heliumLossPctPerDay',
+        value: round(loss, 2),
+        limit: options.heliumLossAlarmPctPerDay,
+      },
       loss > options.heliumLossAlarmPctPerDay,
     ),
-    ...s.alarms.update({ code: 'COLD_HEAD_FAULT', category: 'technical', priority: 'medium', message: 'Cold head stopped: compressor tripped' }, !s.cryostat.coldHeadRunning),
+    ...s.alarms.update(
+      { code: 'COLD_HEAD_FAULT', category: 'technical', priority: 'medium', message: 'Cold head stopped: compressor tripped' },
+      !s.cryostat.coldHeadRunning,
+    ),
     ...s.alarms.update({ code: 'MAGNET_QUENCH', category: 'technical', priority: 'high', message: 'Magnet quenched: field lost' }, s.cryostat.quenched),
-    ...s.alarms.update({ code: 'O2_LOW', category: 'technical', priority: 'high', message: 'Scan room oxygen below 19 %', parameter: 'roomO2Pct', value: round(o2, 1), limit: O2_HAZARD_PCT }, o2 < O2_HAZARD_PCT),
+    ...s.alarms.update(
+      {
+        code: 'O2_LOW',
+        category: 'technical',
+        priority: 'high',
+        message: 'Scan room oxygen below 19 %',
+        parameter: 'roomO2Pct',
+        value: round(o2, 1),
+        limit: O2_HAZARD_PCT,
+      },
+      o2 < O2_HAZARD_PCT,
+    ),
   ]
 }
 

@@ -53,7 +53,8 @@ export interface CallStats {
 /** The worst of the per-metric classes. */
 export function classifyCallQuality(stats: CallStats): CallQuality {
   const t = QUALITY_THRESHOLDS
-  const higherIsWorse = (value: number, limits: { good: number; poor: number }): CallQuality => (value > limits.poor ? 'poor' : value < limits.good ? 'good' : 'fair')
+  const higherIsWorse = (value: number, limits: { good: number; poor: number }): CallQuality =>
+    value > limits.poor ? 'poor' : value < limits.good ? 'good' : 'fair'
   const grades = [higherIsWorse(stats.packetLossPct, t.packetLossPct), higherIsWorse(stats.rttMs, t.rttMs), higherIsWorse(stats.jitterMs, t.jitterMs)]
   if (stats.bitrateKbps !== null) grades.push(stats.bitrateKbps < t.bitrateKbps.poor ? 'poor' : stats.bitrateKbps < t.bitrateKbps.good ? 'fair' : 'good')
   return grades.includes('poor') ? 'poor' : grades.includes('fair') ? 'fair' : 'good'
@@ -117,7 +118,8 @@ function statsInterval(s: TeleState, session: Session, ctx: DeviceContext<TeleOp
   const bytes = Math.round((targetKbps * 1000 * seconds) / 8)
   const packets = Math.ceil(bytes / PACKET_BYTES)
   const lossFraction = (0.1 + 14 * c ** 4) / 100
-  const lost = packets === 0 ? 0 : clamp(Math.round(packets * lossFraction + rng.gaussian(0, Math.sqrt(packets * lossFraction * (1 - lossFraction)))), 0, packets)
+  const lost =
+    packets === 0 ? 0 : clamp(Math.round(packets * lossFraction + rng.gaussian(0, Math.sqrt(packets * lossFraction * (1 - lossFraction)))), 0, packets)
   session.bytesSent += bytes
   session.packetsSent += packets
   session.packetsLost += lost

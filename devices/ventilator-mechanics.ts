@@ -115,7 +115,10 @@ export function deliverBreath(settings: VentSettings, lungs: Lungs): Breath {
   const drivingPressure = settings.mode === 'PSV' ? settings.pressureSupport : settings.inspiratoryPressure
   const tidalVolume = settings.mode === 'VC-AC' ? settings.tidalVolume : lungs.compliance * drivingPressure * filling(inspiration, lungs)
   const plateauPressure = settings.peep + tidalVolume / lungs.compliance
-  const endFlow = settings.mode === 'VC-AC' ? Math.max(settings.inspiratoryFlow / 60, tidalVolume / 1000 / inspiration) : (drivingPressure / lungs.resistance) * (1 - filling(inspiration, lungs))
+  const endFlow =
+    settings.mode === 'VC-AC'
+      ? Math.max(settings.inspiratoryFlow / 60, tidalVolume / 1000 / inspiration)
+      : (drivingPressure / lungs.resistance) * (1 - filling(inspiration, lungs))
   const expiration = Math.max(MIN_EXPIRATION_S, 60 / totalRate - inspiration)
   return {
     tidalVolume,

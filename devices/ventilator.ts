@@ -29,8 +29,24 @@ const TELEMETRY_EVERY_TICKS = 5
  * shared template costs several microseconds a tick, which adds up across a fleet.
  */
 const ALARMS = {
-  highPressure: (value: number, limit: number): AlarmCondition => ({ code: 'HIGH_PRESSURE', category: 'physiological', priority: 'high', message: 'High airway pressure', parameter: 'peakPressure', value, limit }),
-  lowMinuteVolume: (value: number, limit: number): AlarmCondition => ({ code: 'LOW_MINUTE_VOLUME', category: 'physiological', priority: 'medium', message: 'Low minute volume', parameter: 'minuteVolume', value, limit }),
+  highPressure: (value: number, limit: number): AlarmCondition => ({
+    code: 'HIGH_PRESSURE',
+    category: 'physiological',
+    priority: 'high',
+    message: 'High airway pressure',
+    parameter: 'peakPressure',
+    value,
+    limit,
+  }),
+  lowMinuteVolume: (value: number, limit: number): AlarmCondition => ({
+    code: 'LOW_MINUTE_VOLUME',
+    category: 'physiological',
+    priority: 'medium',
+    message: 'Low minute volume',
+    parameter: 'minuteVolume',
+    value,
+    limit,
+  }),
   disconnect: { code: 'DISCONNECT', category: 'technical', priority: 'high', message: 'Patient circuit disconnected' } satisfies AlarmCondition,
   // A life-support device losing power needs more than the low priority of a monitor's battery warning.
   lowBattery: { code: 'LOW_BATTERY', category: 'technical', priority: 'medium', message: 'Battery depleted' } satisfies AlarmCondition,
@@ -91,7 +107,8 @@ function alarmsFor(state: VentState, options: VentOptions, reading: VentTelemetr
 
 /** Applies a setting change within the hard limits, or says why not. */
 function applyCommand(state: VentState, ctx: DeviceContext<VentOptions>, cmd: VentCommand): string | null {
-  const outside = (value: number, range: { min: number; max: number }, unit: string) => (value < range.min || value > range.max ? `outside the hard limit ${range.min}–${range.max} ${unit}` : null)
+  const outside = (value: number, range: { min: number; max: number }, unit: string) =>
+    value < range.min || value > range.max ? `outside the hard limit ${range.min}–${range.max} ${unit}` : null
   switch (cmd.action) {
     case 'set-mode':
       state.settings.mode = cmd.mode
@@ -128,10 +145,21 @@ export const ventilator = defineDeviceKind<VentOptions, VentState>(ventilatorCon
     const vitals = patient.vitalsAt(now)
     const step = oxygenationStep(vitals.fio2, vitals.spo2)
     const tidalVolume = protectiveTidalVolume(patient.info, ctx.options.tidalVolumeMlPerKg)
-    const settings: VentSettings = { mode: ctx.options.mode, tidalVolume, rate: ctx.options.rate, peep: step.peep, fio2: step.fio2, inspiratoryPressure: 0, pressureSupport: 0, ieRatio: ctx.options.ieRatio, inspiratoryFlow: ctx.options.inspiratoryFlow }
+    const settings: VentSettings = {
+      mode: ctx.options.mode,
+      tidalVolume,
+      rate: ctx.options.rate,
+      peep: step.peep,
+      fio2: step.fio2,
+      inspiratoryPressure: 0,
+      pressureSupport: 0,
+      ieRatio: ctx.options.ieRatio,
+      inspiratoryFlow: ctx.options.inspiratoryFlow,
+    }
     // The clinician sets pressures that give the protective volume in today's lungs.
     const lungs = lungsOf(vitals)
-    const pressureSetting = (mode: VentSettings['mode']) => clamp(Math.round(pressureFor(tidalVolume, { ...settings, mode }, { ...lungs, spontaneousRate: Math.max(lungs.spontaneousRate, 1) })), 5, 30)
+    const pressureSetting = (mode: VentSettings['mode']) =>
+      clamp(Math.round(pressureFor(tidalVolume, { ...settings, mode }, { ...lungs, spontaneousRate: Math.max(lungs.spontaneousRate, 1) })), 5, 30)
     settings.inspiratoryPressure = pressureSetting('PC-AC')
     settings.pressureSupport = pressureSetting('PSV')
     return {

@@ -23,14 +23,37 @@ import { main } from '../src/cli/main.ts'
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'wardlab-bench-agents-test-'))
 
-const load = (devices: number): LoadOptions => ({ devices, ratePerDevice: 20, qos: 1, payload: { type: 'fleet' }, durationS: 2, rampUpS: 0, connectRate: 1000, gateway: 1, workers: 1, inflight: 32, seed: 'test', key: Buffer.alloc(32, 9), consumeOutputs: false })
+const load = (devices: number): LoadOptions => ({
+  devices,
+  ratePerDevice: 20,
+  qos: 1,
+  payload: { type: 'fleet' },
+  durationS: 2,
+  rampUpS: 0,
+  connectRate: 1000,
+  gateway: 1,
+  workers: 1,
+  inflight: 32,
+  seed: 'test',
+  key: Buffer.alloc(32, 9),
+  consumeOutputs: false,
+})
 
-const benchOptions = (target: string): BenchOptions => ({ load: load(40), variants: parseVariants(target, 'on', 'wardlab', undefined), rounds: 1, outputDir: tempDir(), command: 'test' })
+const benchOptions = (target: string): BenchOptions => ({
+  load: load(40),
+  variants: parseVariants(target, 'on', 'wardlab', undefined),
+  rounds: 1,
+  outputDir: tempDir(),
+  command: 'test',
+})
 
 describe('sharing the fleet between agents', () => {
   it('splits connections into contiguous shares and subscribes each share to exactly its own devices', () => {
     const shares = splitConnections(40, 2)
-    expect(shares).toEqual([{ firstConnection: 0, connections: 20 }, { firstConnection: 20, connections: 20 }])
+    expect(shares).toEqual([
+      { firstConnection: 0, connections: 20 },
+      { firstConnection: 20, connections: 20 },
+    ])
     const filters = shares.map((share) => shareFilters(shareDevices(share, 1, 40), 40))
     // The second share holds ward 2 (devices 27–40) whole: one wildcard instead of 14 device filters.
     expect(filters[1]).toContain('hospital/bench-w0002/#')
@@ -52,7 +75,11 @@ describe('sharing the fleet between agents', () => {
  * One agent's report from real logs: sends at `startAt + t` and receives `latency` ms later, in
  * the order given (a repeated seq is a duplicate, a lower one after a higher a reordering).
  */
-function agentReport(devices: number, sends: [device: number, seq: number, t: number][], receives: [device: number, seq: number, latency: number][]): AgentReport {
+function agentReport(
+  devices: number,
+  sends: [device: number, seq: number, t: number][],
+  receives: [device: number, seq: number, latency: number][],
+): AgentReport {
   const startAt = 1000
   const sendLog = new RecordLog()
   const receiveLog = new RecordLog()
@@ -64,7 +91,14 @@ function agentReport(devices: number, sends: [device: number, seq: number, t: nu
     sentPerDevice[device] = Math.max(sentPerDevice[device]!, seq + 1)
   }
   for (const [device, seq, latency] of receives) receiveLog.append(device, seq, sentAt.get(`${device}/${seq}`)! + latency)
-  const joined = joinRecords({ sentPerDevice, sends: [sendLog.take()], receives: [receiveLog.take()], startAt, windowStart: startAt, windowEnd: startAt + 2000 })
+  const joined = joinRecords({
+    sentPerDevice,
+    sends: [sendLog.take()],
+    receives: [receiveLog.take()],
+    startAt,
+    windowStart: startAt,
+    windowEnd: startAt + 2000,
+  })
   const connectTimes = new LatencyHistogram()
   connectTimes.record(3)
   const perSecond = [0, 1].map((k) => {
@@ -90,15 +124,67 @@ function agentReport(devices: number, sends: [device: number, seq: number, t: nu
     pipelineOutputs: 0,
     brokerFailure: null,
   })
-  return { result, deliveredInWindow: joined.deliveredInWindow, histograms: { connect: connectTimes.encode(), latency: joined.histogram!.encode(), seconds: joined.seconds.map((s) => s.histogram?.encode() ?? null) } }
+  return {
+    result,
+    deliveredInWindow: joined.deliveredInWindow,
+    histograms: { connect: connectTimes.encode(), latency: joined.histogram!.encode(), seconds: joined.seconds.map((s) => s.histogram?.encode() ?? null) },
+  }
 }
 
 describe('merging what the agents measured', () => {
   // Agent A (devices 0–1): device 0 loses seq 4, receives 3 before 2 and 2 twice. Agent B (devices 2–3): device 2 loses seq 1.
-  const a = agentReport(4, [[0, 0, 100], [0, 1, 400], [0, 2, 900], [0, 3, 1200], [0, 4, 1500], [1, 0, 200], [1, 1, 1300]], [[0, 0, 1], [0, 1, 2], [0, 3, 3], [0, 2, 40], [0, 2, 41], [1, 0, 5], [1, 1, 6]])
-  const b = agentReport(4, [[2, 0, 300], [2, 1, 800], [2, 2, 1100]], [[2, 0, 7], [2, 2, 90]])
-  const agents: AgentRun[] = [a, b].map((report, i) => ({ address: `10.0.0.${i + 1}:7883`, share: { firstConnection: 2 * i, connections: 2 }, devices: { first: 2 * i, count: 2 }, rttMs: 0.4, startOffsetMs: { min: -0.2 - i, max: 0.3 }, report }))
-  const merged = mergeAgentRuns(agents, { variant: '2 agents', round: 0, target: 'mqtt://127.0.0.1:1883', engine: 'wardlab', load: load(4), samples: [], pipeline: null, clientsPerNode: [], brokerFailure: null })
+  const a = agentReport(
+    4,
+    [
+      [0, 0, 100],
+      [0, 1, 400],
+      [0, 2, 900],
+      [0, 3, 1200],
+      [0, 4, 1500],
+      [1, 0, 200],
+      [1, 1, 1300],
+    ],
+    [
+      [0, 0, 1],
+      [0, 1, 2],
+      [0, 3, 3],
+      [0, 2, 40],
+      [0, 2, 41],
+      [1, 0, 5],
+      [1, 1, 6],
+    ],
+  )
+  const b = agentReport(
+    4,
+    [
+      [2, 0, 300],
+      [2, 1, 800],
+      [2, 2, 1100],
+    ],
+    [
+      [2, 0, 7],
+      [2, 2, 90],
+    ],
+  )
+  const agents: AgentRun[] = [a, b].map((report, i) => ({
+    address: `10.0.0.${i + 1}:7883`,
+    share: { firstConnection: 2 * i, connections: 2 },
+    devices: { first: 2 * i, count: 2 },
+    rttMs: 0.4,
+    startOffsetMs: { min: -0.2 - i, max: 0.3 },
+    report,
+  }))
+  const merged = mergeAgentRuns(agents, {
+    variant: '2 agents',
+    round: 0,
+    target: 'mqtt://127.0.0.1:1883',
+    engine: 'wardlab',
+    load: load(4),
+    samples: [],
+    pipeline: null,
+    clientsPerNode: [],
+    brokerFailure: null,
+  })
 
   it('sums the loss, reordering and duplicate accounting of every agent', () => {
     expect(a.result.totals).toMatchObject({ sent: 7, delivered: 6, lost: 1, duplicates: 1, reordered: 1 })
@@ -125,7 +211,10 @@ describe('merging what the agents measured', () => {
   })
 
   it('keeps each agent apart, and bounds the start skew by the widest gap their start intervals allow', () => {
-    expect(merged.distributed!.agents.map((x) => [x.address, x.totals.sent, x.latency!.count])).toEqual([['10.0.0.1:7883', 7, 6], ['10.0.0.2:7883', 3, 2]])
+    expect(merged.distributed!.agents.map((x) => [x.address, x.totals.sent, x.latency!.count])).toEqual([
+      ['10.0.0.1:7883', 7, 6],
+      ['10.0.0.2:7883', 3, 2],
+    ])
     expect(merged.distributed!.startSkewBoundMs).toBeCloseTo(0.3 - -1.2, 9)
   })
 })
@@ -142,10 +231,17 @@ describe('wardlab bench --coordinator with two agents on loopback', () => {
   it('gives each agent its own half of the fleet, and every message of both arrives', () => {
     const [run] = report.runs
     const [first, second] = run!.distributed!.agents
-    expect([first!.devices, second!.devices]).toEqual([{ first: 0, count: 20 }, { first: 20, count: 20 }])
+    expect([first!.devices, second!.devices]).toEqual([
+      { first: 0, count: 20 },
+      { first: 20, count: 20 },
+    ])
     expect(first!.totals.sent).toBeGreaterThan(0)
     expect(second!.totals.sent).toBeGreaterThan(0)
-    expect(run!.totals).toMatchObject({ sent: first!.totals.sent + second!.totals.sent, delivered: first!.totals.delivered + second!.totals.delivered, acked: first!.totals.acked + second!.totals.acked })
+    expect(run!.totals).toMatchObject({
+      sent: first!.totals.sent + second!.totals.sent,
+      delivered: first!.totals.delivered + second!.totals.delivered,
+      acked: first!.totals.acked + second!.totals.acked,
+    })
     expect(run!.totals).toMatchObject({ lost: 0, reordered: 0, duplicates: 0 })
     expect(run!.totals.delivered).toBe(run!.totals.sent)
     // Both agents' load went through the one broker the coordinator started, once each.
@@ -176,7 +272,10 @@ describe('wardlab bench --coordinator with two agents on loopback', () => {
   it('fails naming the agent when an agent cannot reach the target', async () => {
     const closed = await closedPort()
     const failed = runCoordinated(benchOptions(`mqtt://127.0.0.1:${closed}`), [agents[0]!])
-    await expect(failed).rejects.toMatchObject({ code: 'WL_BENCH_AGENT', message: expect.stringMatching(new RegExp(`agent ${agents[0]!.address}: .*ECONNREFUSED 127\\.0\\.0\\.1:${closed}`)) })
+    await expect(failed).rejects.toMatchObject({
+      code: 'WL_BENCH_AGENT',
+      message: expect.stringMatching(new RegExp(`agent ${agents[0]!.address}: .*ECONNREFUSED 127\\.0\\.0\\.1:${closed}`)),
+    })
   })
 })
 
@@ -202,7 +301,12 @@ describe('coordinator errors', () => {
 
   it('names every agent it cannot reach, before starting anything', async () => {
     const closed = await closedPort()
-    await expect(runCoordinated(benchOptions('mqtt://127.0.0.1:1883'), [{ host: '127.0.0.1', port: fakePort }, { host: '127.0.0.1', port: closed }])).rejects.toMatchObject({
+    await expect(
+      runCoordinated(benchOptions('mqtt://127.0.0.1:1883'), [
+        { host: '127.0.0.1', port: fakePort },
+        { host: '127.0.0.1', port: closed },
+      ]),
+    ).rejects.toMatchObject({
       code: 'WL_BENCH_AGENT',
       message: expect.stringContaining(`cannot reach agent 127.0.0.1:${closed}: connect ECONNREFUSED`),
     })

@@ -11,7 +11,21 @@ describe('wardlab bench --target cluster:2, against a real redis-server', () => 
   let run: RunResult
   beforeAll(async () => {
     report = await runBench({
-      load: { devices: 20, ratePerDevice: 5, qos: 1, payload: { type: 'fleet' }, durationS: 2, rampUpS: 0, connectRate: 1000, gateway: 1, workers: 1, inflight: 32, seed: 'test', key: Buffer.alloc(32, 9), consumeOutputs: false },
+      load: {
+        devices: 20,
+        ratePerDevice: 5,
+        qos: 1,
+        payload: { type: 'fleet' },
+        durationS: 2,
+        rampUpS: 0,
+        connectRate: 1000,
+        gateway: 1,
+        workers: 1,
+        inflight: 32,
+        seed: 'test',
+        key: Buffer.alloc(32, 9),
+        consumeOutputs: false,
+      },
       variants: parseVariants('cluster:2', 'on', 'wardlab', undefined),
       rounds: 1,
       outputDir: mkdtempSync(join(tmpdir(), 'wardlab-bench-cluster-')),
@@ -45,7 +59,10 @@ describe('wardlab bench --target cluster:2, against a real redis-server', () => 
   it("samples redis-server beside the brokers, whose figures are the nodes' sum", () => {
     expect(run.redis).not.toBeNull()
     expect(run.redis!.peakRssMB).toBeGreaterThan(0)
-    expect(run.broker!.peakRssMB).toBeCloseTo(run.nodes.reduce((sum, n) => sum + n.peakRssMB, 0), 6)
+    expect(run.broker!.peakRssMB).toBeCloseTo(
+      run.nodes.reduce((sum, n) => sum + n.peakRssMB, 0),
+      6,
+    )
   })
 })
 

@@ -63,7 +63,14 @@ describe('joining send and receive logs', () => {
     receives.append(0, 1, startAt + 500 + 30) // 30 ms
     receives.append(0, 1, startAt + 500 + 40) // duplicate of 1
     // seq 3 is lost
-    const joined = joinRecords({ sentPerDevice: Uint32Array.of(4), sends: [sends.take()], receives: [receives.take()], startAt, windowStart: startAt, windowEnd: startAt + 2000 })
+    const joined = joinRecords({
+      sentPerDevice: Uint32Array.of(4),
+      sends: [sends.take()],
+      receives: [receives.take()],
+      startAt,
+      windowStart: startAt,
+      windowEnd: startAt + 2000,
+    })
     expect(joined.totals).toEqual({ sent: 4, delivered: 3, lost: 1, duplicates: 1, reordered: 1 })
     expect(joined.latency!.count).toBe(3)
     expect(joined.latency!.max).toBeCloseTo(30, 1)
@@ -82,7 +89,14 @@ describe('joining send and receive logs', () => {
 
 describe("the broker's event-loop stalls over the window", () => {
   // Seconds ending at 1,000 … 6,000 ms; the load ran from 1,500 to 5,000.
-  const seconds: LoopSecond[] = [[1000, 900], [2000, 12], [3000, 240], [4000, 11], [5000, 101], [6000, 800]]
+  const seconds: LoopSecond[] = [
+    [1000, 900],
+    [2000, 12],
+    [3000, 240],
+    [4000, 11],
+    [5000, 101],
+    [6000, 800],
+  ]
 
   it('takes the worst delay and counts the seconds over 100 ms, only inside the window', () => {
     expect(loopStallsBetween(seconds, 1500, 5000)).toEqual({ maxMs: 240, secondsOverStall: 2 })
@@ -141,7 +155,10 @@ describe('open-file budget', () => {
   it('reads the soft limit from /proc/self/limits', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wardlab-limits-'))
     const file = join(dir, 'limits')
-    writeFileSync(file, 'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            20000                20000                files     \n')
+    writeFileSync(
+      file,
+      'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            20000                20000                files     \n',
+    )
     expect(openFileLimit(file)).toBe(20_000)
     expect(openFileLimit(join(dir, 'missing'))).toBe(1024)
     expect(RESERVED_FILES).toBeGreaterThan(0)

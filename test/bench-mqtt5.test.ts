@@ -13,7 +13,21 @@ describe('wardlab bench --mqtt-version 5', () => {
   let report: BenchReport
   beforeAll(async () => {
     report = await runBench({
-      load: { devices: 6, ratePerDevice: 20, qos: 1, payload: { type: 'fleet' }, durationS: 2, rampUpS: 0, connectRate: 1000, gateway: 1, workers: 1, inflight: 32, seed: 'mqtt5', key: Buffer.alloc(32, 6), consumeOutputs: false },
+      load: {
+        devices: 6,
+        ratePerDevice: 20,
+        qos: 1,
+        payload: { type: 'fleet' },
+        durationS: 2,
+        rampUpS: 0,
+        connectRate: 1000,
+        gateway: 1,
+        workers: 1,
+        inflight: 32,
+        seed: 'mqtt5',
+        key: Buffer.alloc(32, 6),
+        consumeOutputs: false,
+      },
       // Both generators: the hand-written PUBLISH bytes and mqtt.js' own.
       variants: parseVariants('embedded', 'on', 'wardlab', 'generator=wardlab,mqttjs', '5'),
       rounds: 1,
@@ -49,7 +63,23 @@ describe('--compare mqtt-version', () => {
 
   it('prints the versions side by side, each column saying which it used, both delivering everything', async () => {
     const json = join(tempDir(), 'bench.json')
-    const result = await runWardlab(['bench', '--devices', '4', '--rate', '10', '--qos', '1', '--duration', '2', '--pipeline', 'off', '--compare', 'mqtt-version=3.1.1,5', '--json', json])
+    const result = await runWardlab([
+      'bench',
+      '--devices',
+      '4',
+      '--rate',
+      '10',
+      '--qos',
+      '1',
+      '--duration',
+      '2',
+      '--pipeline',
+      'off',
+      '--compare',
+      'mqtt-version=3.1.1,5',
+      '--json',
+      json,
+    ])
     expect(result.code, result.stderr).toBe(0)
     const lines = result.stdout.split('\n')
     expect(lines[0]).toMatch(/^\s+MQTT 3\.1\.1\s+MQTT 5$/)

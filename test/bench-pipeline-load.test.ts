@@ -25,7 +25,8 @@ describe('broker sink under load', () => {
       cb()
     })
     // 200 device messages in flight: more than the emitter's 100 slots.
-    for (let i = 0; i < 200; i++) broker.publish({ cmd: 'publish', topic: 'hospital/icu/x/y/telemetry', payload: Buffer.from('{}'), qos: 0, retain: false, dup: false }, () => undefined)
+    for (let i = 0; i < 200; i++)
+      broker.publish({ cmd: 'publish', topic: 'hospital/icu/x/y/telemetry', payload: Buffer.from('{}'), qos: 0, retain: false, dup: false }, () => undefined)
     const sink = brokerSink('broker', broker, { qos: 0 })
     for (let i = 0; i < 20_000; i++) sink.write('fhir/Observation', { i })
     await sink.flush()

@@ -22,7 +22,17 @@ describe('bench accounting against the embedded broker', () => {
   const key = Buffer.alloc(32, 3)
   let lab: Lab
   beforeAll(async () => {
-    lab = await Lab.start({ registry: benchRegistry({ devices: 3, gateway: 1, key }), provisioningKey: key, profile: 'lab', listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }], seed: 'test', speed: 1, simulate: false, log: silentLogger, outputDir: tempDir() })
+    lab = await Lab.start({
+      registry: benchRegistry({ devices: 3, gateway: 1, key }),
+      provisioningKey: key,
+      profile: 'lab',
+      listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }],
+      seed: 'test',
+      speed: 1,
+      simulate: false,
+      log: silentLogger,
+      outputDir: tempDir(),
+    })
   })
   afterAll(async () => lab?.stop())
 
@@ -31,7 +41,13 @@ describe('bench accounting against the embedded broker', () => {
     const devices = benchDevices(3)
     const deviceByTopic = new Map(devices.map((d) => [benchTopic(d, 'telemetry'), d.index]))
     const subscriber = await BenchSubscriber.start({ host: '127.0.0.1', port, qos: 1, deviceByTopic, outputs: true })
-    const publisher = await WireConnection.open({ host: '127.0.0.1', port, ...connectionCredentials(key, 0, 1, devices), keepaliveS: 60, connectTimeoutMs: 5000 })
+    const publisher = await WireConnection.open({
+      host: '127.0.0.1',
+      port,
+      ...connectionCredentials(key, 0, 1, devices),
+      keepaliveS: 60,
+      connectTimeoutMs: 5000,
+    })
     const payloads = fleetPayloads(devices, 'test')
     const topic = Buffer.from(benchTopic(devices[0]!, 'telemetry'))
     const sends = new RecordLog()
@@ -47,7 +63,14 @@ describe('bench accounting against the embedded broker', () => {
     await publisher.end()
     await subscriber.close()
 
-    const joined = joinRecords({ sentPerDevice: Uint32Array.of(8, 0, 0), sends: [sends.take()], receives: [subscriber.take()], startAt: 0, windowStart: 0, windowEnd: Infinity })
+    const joined = joinRecords({
+      sentPerDevice: Uint32Array.of(8, 0, 0),
+      sends: [sends.take()],
+      receives: [subscriber.take()],
+      startAt: 0,
+      windowStart: 0,
+      windowEnd: Infinity,
+    })
     expect(joined.totals).toEqual({ sent: 8, delivered: 7, lost: 1, duplicates: 1, reordered: 1 })
     expect(joined.latency!.count).toBe(7)
     expect(joined.latency!.max).toBeGreaterThan(0)
@@ -62,18 +85,44 @@ describe('the pipeline in a worker thread (--pipeline on, as wardlab start runs 
   const registry = benchRegistry({ devices: 3, gateway: 1, key })
   let lab: Lab
   beforeAll(async () => {
-    lab = await Lab.start({ registry, provisioningKey: key, profile: 'lab', listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }], seed: 'test', speed: 1, simulate: false, log: silentLogger, outputDir: tempDir(), pipelineWorkers: 1 })
+    lab = await Lab.start({
+      registry,
+      provisioningKey: key,
+      profile: 'lab',
+      listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }],
+      seed: 'test',
+      speed: 1,
+      simulate: false,
+      log: silentLogger,
+      outputDir: tempDir(),
+      pipelineWorkers: 1,
+    })
   })
   afterAll(async () => lab?.stop())
 
   it('validates every device message off the broker thread and publishes its outputs back through the broker', async () => {
     const port = lab.bound[0]!.port
     const devices = benchDevices(3)
-    const subscriber = await BenchSubscriber.start({ host: '127.0.0.1', port, qos: 0, deviceByTopic: new Map(devices.map((d) => [benchTopic(d, 'telemetry'), d.index])), outputs: true })
-    const publisher = await WireConnection.open({ host: '127.0.0.1', port, ...connectionCredentials(key, 0, 1, devices), keepaliveS: 60, connectTimeoutMs: 5000 })
+    const subscriber = await BenchSubscriber.start({
+      host: '127.0.0.1',
+      port,
+      qos: 0,
+      deviceByTopic: new Map(devices.map((d) => [benchTopic(d, 'telemetry'), d.index])),
+      outputs: true,
+    })
+    const publisher = await WireConnection.open({
+      host: '127.0.0.1',
+      port,
+      ...connectionCredentials(key, 0, 1, devices),
+      keepaliveS: 60,
+      connectTimeoutMs: 5000,
+    })
     const payloads = fleetPayloads(devices, 'test')
     const topic = Buffer.from(benchTopic(devices[0]!, 'telemetry'))
-    publisher.writePublishes(Array.from({ length: 10 }, (_, seq) => ({ topic, payload: payloads.text(0, seq, Date.now()), qos: 0 as const, messageId: 0 })), monoMs())
+    publisher.writePublishes(
+      Array.from({ length: 10 }, (_, seq) => ({ topic, payload: payloads.text(0, seq, Date.now()), qos: 0 as const, messageId: 0 })),
+      monoMs(),
+    )
     const deadline = Date.now() + 10_000
     while ((subscriber.received < 10 || subscriber.outputs === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     await publisher.end()
@@ -89,7 +138,21 @@ describe('wardlab bench, end to end', () => {
   let report: BenchReport
   beforeAll(async () => {
     report = await runBench({
-      load: { devices: 9, ratePerDevice: 20, qos: 1, payload: { type: 'fleet' }, durationS: 1, rampUpS: 0, connectRate: 1000, gateway: 3, workers: 2, inflight: 32, seed: 'test', key: Buffer.alloc(32, 5), consumeOutputs: false },
+      load: {
+        devices: 9,
+        ratePerDevice: 20,
+        qos: 1,
+        payload: { type: 'fleet' },
+        durationS: 1,
+        rampUpS: 0,
+        connectRate: 1000,
+        gateway: 3,
+        workers: 2,
+        inflight: 32,
+        seed: 'test',
+        key: Buffer.alloc(32, 5),
+        consumeOutputs: false,
+      },
       variants: parseVariants('embedded', 'on', 'wardlab', 'pipeline=off,on'),
       rounds: 1,
       outputDir: tempDir(),
@@ -135,6 +198,10 @@ describe('wardlab bench, end to end', () => {
 describe('bench variants', () => {
   it('refuses a pipeline comparison on a broker without one', () => {
     expect(() => parseVariants('mosquitto', 'on', 'wardlab', 'pipeline=off,on')).toThrow(/needs --target embedded/)
-    expect(parseVariants('embedded,mosquitto,mqtt://127.0.0.1:1884', 'on', 'wardlab', undefined).map((v) => v.label)).toEqual(['embedded, pipeline on', 'mosquitto', 'mqtt://127.0.0.1:1884'])
+    expect(parseVariants('embedded,mosquitto,mqtt://127.0.0.1:1884', 'on', 'wardlab', undefined).map((v) => v.label)).toEqual([
+      'embedded, pipeline on',
+      'mosquitto',
+      'mqtt://127.0.0.1:1884',
+    ])
   })
 })

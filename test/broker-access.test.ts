@@ -39,7 +39,11 @@ describe('broker access control (lab profile)', () => {
   it('refuses a username without a password as an auth-bypass attempt', async () => {
     const alert = nextMessage(watcher, (t) => t === 'security/alerts/auth-bypass')
     await expect(connectAs(lab, { clientId: 'mon-02', username: 'mon-02' })).rejects.toMatchObject({ code: 4 })
-    expect(JSON.parse((await alert).payload.toString())).toMatchObject({ type: 'auth-bypass', severity: 'high', evidence: { reason: 'missing-password', claimsDevice: true } })
+    expect(JSON.parse((await alert).payload.toString())).toMatchObject({
+      type: 'auth-bypass',
+      severity: 'high',
+      evidence: { reason: 'missing-password', claimsDevice: true },
+    })
   })
 
   it("refuses a device connecting under another device's client id", async () => {
@@ -53,7 +57,14 @@ describe('broker access control (lab profile)', () => {
     device.publish(TELEMETRY_02, envelope('mon-02', 0), { qos: 0 })
     await gone
     const body = JSON.parse((await alert).payload.toString())
-    expect(body).toMatchObject({ type: 'topic-spoofing', severity: 'high', state: 'open', clientId: 'mon-01', deviceId: 'mon-01', evidence: { topic: TELEMETRY_02 } })
+    expect(body).toMatchObject({
+      type: 'topic-spoofing',
+      severity: 'high',
+      state: 'open',
+      clientId: 'mon-01',
+      deviceId: 'mon-01',
+      evidence: { topic: TELEMETRY_02 },
+    })
     expect(body).toHaveProperty('firstSeen')
     expect(body).toHaveProperty('count', 1)
     device.end(true)

@@ -8,7 +8,10 @@ import { exchange, rawInProcess, rawSession, tcpSocketFrom } from './support/raw
 const CONNACK_ACCEPTED = [0x20, 0x02, 0x00, 0x00]
 
 function connect(fields: Partial<IConnectPacket> = {}, protocolVersion: 4 | 5 = 4): Buffer {
-  return generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId: `probe-${Math.random().toString(36).slice(2)}`, keepalive: 30, ...fields }, { protocolVersion })
+  return generate(
+    { cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId: `probe-${Math.random().toString(36).slice(2)}`, keepalive: 30, ...fields },
+    { protocolVersion },
+  )
 }
 
 /** A CONNECT with Will QoS 3, which mqtt-packet will not generate: made with QoS 1, then both QoS bits set (§3.1.2.3, the flags byte after the protocol level). */
@@ -59,7 +62,9 @@ describe('MQTT rules Aedes 2 leaves open, enforced in the hooks', () => {
     for (const topic of ['sandbox/#', 'sandbox/+/will']) {
       expect([...(await exchange(lab, connect({ will: { topic, payload: Buffer.from('x'), qos: 1, retain: false } })))]).toEqual([])
     }
-    expect([...(await exchange(lab, connect({ will: { topic: 'sandbox/#', payload: Buffer.from('x'), qos: 0, retain: false } }, 5)))]).toEqual([0x20, 0x03, 0x00, 0x90, 0x00])
+    expect([...(await exchange(lab, connect({ will: { topic: 'sandbox/#', payload: Buffer.from('x'), qos: 0, retain: false } }, 5)))]).toEqual([
+      0x20, 0x03, 0x00, 0x90, 0x00,
+    ])
     expect(violationsOf(seen, 'MQTT-4.7.1-1')).toHaveLength(3)
     // A lawful will is still taken.
     const lawful = rawInProcess(lab, 'lawful-will')

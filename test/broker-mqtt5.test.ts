@@ -24,7 +24,8 @@ async function open(lab: Lab, options: Parameters<typeof connectAs>[1]): Promise
   opened.push(client)
   return client
 }
-const asUser = (lab: Lab, name: keyof typeof PASSWORDS, extra: Parameters<typeof connectAs>[1] = {}) => open(lab, { clientId: name, username: name, password: PASSWORDS[name], ...extra })
+const asUser = (lab: Lab, name: keyof typeof PASSWORDS, extra: Parameters<typeof connectAs>[1] = {}) =>
+  open(lab, { clientId: name, username: name, password: PASSWORDS[name], ...extra })
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((client) => client.endAsync(true)))
@@ -63,7 +64,8 @@ async function slowAcker(lab: Lab, options: { clientId: string; clean: boolean }
   const parser = packetParser({ protocolVersion: 5 })
   const state = { got: [] as string[], unacked: [] as number[], mostUnacked: 0, ready: false }
   parser.on('packet', (packet: Packet) => {
-    if (packet.cmd === 'connack') socket.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'lab/window', qos: 1 }] }, { protocolVersion: 5 }))
+    if (packet.cmd === 'connack')
+      socket.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'lab/window', qos: 1 }] }, { protocolVersion: 5 }))
     if (packet.cmd === 'suback') state.ready = true
     if (packet.cmd === 'publish') {
       state.unacked.push(packet.messageId!)
@@ -73,7 +75,22 @@ async function slowAcker(lab: Lab, options: { clientId: string; clean: boolean }
   })
   socket.on('data', (chunk) => parser.parse(chunk))
   const properties = { receiveMaximum: 3, ...(options.clean ? {} : { sessionExpiryInterval: 60 }) }
-  socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: options.clean, clientId: options.clientId, username: OBSERVER.username, password: Buffer.from(OBSERVER.password), keepalive: 30, properties }, { protocolVersion: 5 }))
+  socket.write(
+    generate(
+      {
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 5,
+        clean: options.clean,
+        clientId: options.clientId,
+        username: OBSERVER.username,
+        password: Buffer.from(OBSERVER.password),
+        keepalive: 30,
+        properties,
+      },
+      { protocolVersion: 5 },
+    ),
+  )
   await until(() => state.ready, 5000, 'the SUBACK')
   return Object.assign(state, {
     async drain(count: number) {
@@ -174,13 +191,19 @@ describe('MQTT 5 request/response: replies reach only the identity that asked', 
     snooper.on('message', (topic) => snooped.push(topic))
 
     const command = nextMessage(device, (t) => t === CMD_01)
-    await operator.publishAsync(CMD_01, JSON.stringify({ id: 'c1', action: 'silence-alarm' }), { qos: 1, properties: { responseTopic: 'reply/nurse-op/c1', correlationData: Buffer.from('c1') } })
+    await operator.publishAsync(CMD_01, JSON.stringify({ id: 'c1', action: 'silence-alarm' }), {
+      qos: 1,
+      properties: { responseTopic: 'reply/nurse-op/c1', correlationData: Buffer.from('c1') },
+    })
     await command
 
     const reply = new Promise<{ topic: string; correlation?: string }>((resolve) =>
       operator.once('message', (topic, _payload, packet) => resolve({ topic, correlation: packet.properties?.correlationData?.toString() })),
     )
-    await device.publishAsync('reply/nurse-op/c1', JSON.stringify({ type: 'command-ack', commandId: 'c1', accepted: true }), { qos: 1, properties: { correlationData: Buffer.from('c1') } })
+    await device.publishAsync('reply/nurse-op/c1', JSON.stringify({ type: 'command-ack', commandId: 'c1', accepted: true }), {
+      qos: 1,
+      properties: { correlationData: Buffer.from('c1') },
+    })
     expect(await reply).toEqual({ topic: 'reply/nurse-op/c1', correlation: 'c1' })
     // The grant is spent: a second answer, or an uninvited one, is refused.
     await expect(device.publishAsync('reply/nurse-op/c1', 'again', { qos: 1 })).rejects.toMatchObject({ code: NOT_AUTHORIZED })
@@ -192,8 +215,12 @@ describe('MQTT 5 request/response: replies reach only the identity that asked', 
 
   it("refuses a Response Topic outside the asker's own reply namespace, and another identity's reply subscription", async () => {
     const operator = await asUser(lab, 'nurse-op')
-    await expect(operator.publishAsync(CMD_01, JSON.stringify({ id: 'c2', action: 'silence-alarm' }), { qos: 1, properties: { responseTopic: 'alerts/clinical/forged' } })).rejects.toMatchObject({ code: NOT_AUTHORIZED })
-    await expect(operator.publishAsync(CMD_01, JSON.stringify({ id: 'c3', action: 'silence-alarm' }), { qos: 1, properties: { responseTopic: 'reply/root/c3' } })).rejects.toMatchObject({ code: NOT_AUTHORIZED })
+    await expect(
+      operator.publishAsync(CMD_01, JSON.stringify({ id: 'c2', action: 'silence-alarm' }), { qos: 1, properties: { responseTopic: 'alerts/clinical/forged' } }),
+    ).rejects.toMatchObject({ code: NOT_AUTHORIZED })
+    await expect(
+      operator.publishAsync(CMD_01, JSON.stringify({ id: 'c3', action: 'silence-alarm' }), { qos: 1, properties: { responseTopic: 'reply/root/c3' } }),
+    ).rejects.toMatchObject({ code: NOT_AUTHORIZED })
     const observer = await asUser(lab, 'ward-obs')
     expect(await subackCodes(observer, { 'reply/nurse-op/#': { qos: 1 } })).toEqual([NOT_AUTHORIZED])
   })
@@ -288,7 +315,7 @@ describe('session expiry', () => {
   })
 })
 
-describe("the broker honours what an MQTT 5 subscriber asked of it", () => {
+describe('the broker honours what an MQTT 5 subscriber asked of it', () => {
   let lab: Lab
 
   beforeAll(async () => {

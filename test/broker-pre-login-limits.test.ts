@@ -92,7 +92,7 @@ describe('a packet begun and never finished', () => {
 })
 
 describe('retained messages', () => {
-  it("bound what each identity keeps — all anonymous clients share one allowance — and an empty payload gives room back", async () => {
+  it('bound what each identity keeps — all anonymous clients share one allowance — and an empty payload gives room back', async () => {
     const lab = await startTestLab('lab', undefined, { retainedQuota: { messages: 3, bytes: 1024 * 1024 } })
     const clients: MqttClient[] = []
     const anonymous = async (clientId: string, version: 4 | 5 = 4) => {

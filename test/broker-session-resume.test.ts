@@ -26,7 +26,11 @@ afterAll(async () => {
 
 /** Publishes as the broker and resolves once Aedes has stored it for offline sessions and emitted it. */
 function publishReading(seq: number): Promise<void> {
-  return new Promise((resolve, reject) => lab.broker.publish({ cmd: 'publish', topic: TOPIC, payload: Buffer.from(envelope('mon-02', seq)), qos: 1, retain: false, dup: false }, (err) => (err ? reject(err) : resolve())))
+  return new Promise((resolve, reject) =>
+    lab.broker.publish({ cmd: 'publish', topic: TOPIC, payload: Buffer.from(envelope('mon-02', seq)), qos: 1, retain: false, dup: false }, (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  )
 }
 
 /** Lets the emitter's delivery run to the socket: Aedes delivers on the next turn, after a persistence call. */

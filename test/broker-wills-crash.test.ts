@@ -22,7 +22,27 @@ afterEach(async () => {
 })
 
 async function startBroker(dir: string): Promise<{ cli: RunningCli; url: string }> {
-  const cli = spawnWardlab(['start', '--devices', '0', '--port', '0', '--ws-port', '0', '--http-port', '0', '--data-dir', dir, '--registry', join(dir, 'registry.yaml'), '--persistence', join(dir, 'db'), '--heartbeat', '1', '--log-level', 'warn'])
+  const cli = spawnWardlab([
+    'start',
+    '--devices',
+    '0',
+    '--port',
+    '0',
+    '--ws-port',
+    '0',
+    '--http-port',
+    '0',
+    '--data-dir',
+    dir,
+    '--registry',
+    join(dir, 'registry.yaml'),
+    '--persistence',
+    join(dir, 'db'),
+    '--heartbeat',
+    '1',
+    '--log-level',
+    'warn',
+  ])
   running.push(cli)
   const [, port] = await cli.waitFor(/mqtt\s+mqtt:\/\/127\.0\.0\.1:(\d+)/)
   return { cli, url: `mqtt://127.0.0.1:${port}` }
@@ -41,13 +61,24 @@ describe('wills after an unclean stop of the broker (kill -9)', () => {
     const first = await startBroker(dir)
 
     // mon-02 keeps a persistent session on its command topic, and leaves a will on its own status.
-    const mon02 = await open(first.url, { clientId: 'mon-02', username: 'mon-02', password: PASSWORDS['mon-02'], clean: false, will: { topic: MON_02_STATUS, payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true } })
+    const mon02 = await open(first.url, {
+      clientId: 'mon-02',
+      username: 'mon-02',
+      password: PASSWORDS['mon-02'],
+      clean: false,
+      will: { topic: MON_02_STATUS, payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
+    })
     await mon02.subscribeAsync(MON_02_CMD, { qos: 1 })
     // Anonymous clients (the lab profile lets them in) and a device aim retained QoS 1 wills where they may not write.
     for (const [i, topic] of FORGED.entries()) {
       await open(first.url, { clientId: `forger-${i}`, will: { topic, payload: Buffer.from('{"forged":true}'), qos: 1, retain: true } })
     }
-    await open(first.url, { clientId: 'mon-01', username: 'mon-01', password: PASSWORDS['mon-01'], will: { topic: MON_02_CMD, payload: Buffer.from('{"id":"x","action":"silence-alarm"}'), qos: 1, retain: true } })
+    await open(first.url, {
+      clientId: 'mon-01',
+      username: 'mon-01',
+      password: PASSWORDS['mon-01'],
+      will: { topic: MON_02_CMD, payload: Buffer.from('{"id":"x","action":"silence-alarm"}'), qos: 1, retain: true },
+    })
 
     first.cli.child.kill('SIGKILL')
     await first.cli.exited

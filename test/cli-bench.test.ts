@@ -9,11 +9,14 @@ const dir = mkdtempSync(join(tmpdir(), 'wardlab-bench-cli-'))
 const SMALL = ['bench', '--devices', '10', '--rate', '5', '--duration', '3']
 
 describe('wardlab bench from the command line', () => {
-  it('shows a line per second during the load, hides rows that do not apply, writes CSV, and fails on a missed threshold with exit 1', { timeout: 120_000 }, async () => {
+  it('shows a line per second during the load, hides rows that do not apply, writes CSV, and fails on a missed threshold with exit 1', {
+    timeout: 120_000,
+  }, async () => {
     const csv = join(dir, 'timeline.csv')
     const result = await runWardlab([...SMALL, '--csv', csv, '--threshold', 'delivered>=50%', '--threshold', 'p50<0.001ms'])
     expect(result.code, result.stderr).toBe(1)
-    for (const second of [1, 2, 3]) expect(result.stderr).toMatch(new RegExp(`^${second}/3 s  sent \\d+/s  delivered \\d+/s  delivered so far \\d+\\.\\d\\d %$`, 'm'))
+    for (const second of [1, 2, 3])
+      expect(result.stderr).toMatch(new RegExp(`^${second}/3 s  sent \\d+/s  delivered \\d+/s  delivered so far \\d+\\.\\d\\d %$`, 'm'))
     // The embedded broker has no Redis: its rows are left out rather than shown as dashes.
     expect(result.stdout).toContain('latency p99 ms')
     expect(result.stdout).not.toMatch(/Redis/)
@@ -49,7 +52,9 @@ describe('wardlab bench from the command line', () => {
     await new Promise((resolve) => closed.close(resolve))
     const result = await runWardlab([...SMALL, '--target', `mqtt://127.0.0.1:${port}`])
     expect(result.code).toBe(3)
-    expect(result.stderr).toContain(`wardlab bench: cannot reach the target mqtt://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}; is an MQTT broker listening there?`)
+    expect(result.stderr).toContain(
+      `wardlab bench: cannot reach the target mqtt://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}; is an MQTT broker listening there?`,
+    )
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
 })

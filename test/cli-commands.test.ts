@@ -23,7 +23,8 @@ describe('the wardlab command line', () => {
     expect(viaHelp.stdout).toMatch(/^wardlab start — run the broker/)
     expect(viaHelp.stdout).toContain('--port <port|off>')
     const overview = await runWardlab(['--help'])
-    for (const command of ['start', 'run', 'replay', 'device', 'user', 'schema', 'validate', 'bench']) expect(overview.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
+    for (const command of ['start', 'run', 'replay', 'device', 'user', 'schema', 'validate', 'bench'])
+      expect(overview.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
   })
 
   it.each([

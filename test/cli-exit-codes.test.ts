@@ -33,9 +33,35 @@ describe('exit codes', () => {
   it.each([
     ['a flag wardlab does not have', ['start', '--prot', '1883'], /--prot/],
     ['a missing scenario file', ['run', join(dir, 'nowhere.yaml')], /nowhere\.yaml does not exist/],
-    ['an unknown device in a timeline', ['run', file('ghost.yaml', `name: ghost${ONE_BED}timeline:\n  - { at: 10s, event: outage, devices: mon-99, duration: 5s }\n`)], /mon-99/],
-    ['an invalid pipeline file', ['start', '--port', '0', '--ws-port', '0', '--http-port', '0', '--devices', '0', '--data-dir', dir, '--pipeline', file('pipeline.yaml', 'stages: [decode]\nsinks: {}\nroutes: []\n')], /decode, validate and route are required/],
-    ['a missing registry', ['start', '--port', '0', '--registry', join(dir, 'no-registry.yaml'), '--data-dir', dir], /no-registry\.yaml \(--registry\) does not exist/],
+    [
+      'an unknown device in a timeline',
+      ['run', file('ghost.yaml', `name: ghost${ONE_BED}timeline:\n  - { at: 10s, event: outage, devices: mon-99, duration: 5s }\n`)],
+      /mon-99/,
+    ],
+    [
+      'an invalid pipeline file',
+      [
+        'start',
+        '--port',
+        '0',
+        '--ws-port',
+        '0',
+        '--http-port',
+        '0',
+        '--devices',
+        '0',
+        '--data-dir',
+        dir,
+        '--pipeline',
+        file('pipeline.yaml', 'stages: [decode]\nsinks: {}\nroutes: []\n'),
+      ],
+      /decode, validate and route are required/,
+    ],
+    [
+      'a missing registry',
+      ['start', '--port', '0', '--registry', join(dir, 'no-registry.yaml'), '--data-dir', dir],
+      /no-registry\.yaml \(--registry\) does not exist/,
+    ],
   ])('2: %s', { timeout: 60_000 }, async (_what, args, message) => {
     const result = await runWardlab(args)
     expect(result.code, result.stderr).toBe(2)

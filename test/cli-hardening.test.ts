@@ -29,7 +29,25 @@ describe('wardlab start: listeners the user turns off, files only the owner read
   it('with TLS on, --port off --ws-port off --http-port off opens MQTT over TLS alone', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wardlab-tls-only-'))
     const { certFile, keyFile } = selfSignedCertificate()
-    const cli = spawnWardlab(['start', '--port', 'off', '--ws-port', 'off', '--http-port', 'off', '--tls-port', '0', '--tls-cert', certFile, '--tls-key', keyFile, '--data-dir', dataDir, '--devices', '0'])
+    const cli = spawnWardlab([
+      'start',
+      '--port',
+      'off',
+      '--ws-port',
+      'off',
+      '--http-port',
+      'off',
+      '--tls-port',
+      '0',
+      '--tls-cert',
+      certFile,
+      '--tls-key',
+      keyFile,
+      '--data-dir',
+      dataDir,
+      '--devices',
+      '0',
+    ])
     try {
       const [, port] = await cli.waitFor(/mqtts:\/\/127\.0\.0\.1:(\d+)/)
       await cli.waitFor(/"msg":"wardlab started"/)
@@ -45,9 +63,27 @@ describe('wardlab start: listeners the user turns off, files only the owner read
 
   it('writes everything 0600 in 0700 folders: registry, key, run folders, quarantine, LevelDB, reports, datasets', { timeout: 90_000 }, async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'wardlab-modes-')), 'data')
-    expect((await runWardlab(['device', 'add', '--id', 'pump-bed9', '--kind', 'infusion-pump', '--ward', 'icu', '--bed', 'icu-08', '--data-dir', dataDir])).code).toBe(0)
+    expect(
+      (await runWardlab(['device', 'add', '--id', 'pump-bed9', '--kind', 'infusion-pump', '--ward', 'icu', '--bed', 'icu-08', '--data-dir', dataDir])).code,
+    ).toBe(0)
     expect((await runWardlab(['user', 'add', '--username', 'nurse9', '--role', 'operator', '--data-dir', dataDir])).code).toBe(0)
-    const cli = spawnWardlab(['start', '--port', '0', '--ws-port', '0', '--http-port', '0', '--data-dir', dataDir, '--devices', '6', '--speed', '20', '--persistence', join(dataDir, 'sessions')])
+    const cli = spawnWardlab([
+      'start',
+      '--port',
+      '0',
+      '--ws-port',
+      '0',
+      '--http-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--devices',
+      '6',
+      '--speed',
+      '20',
+      '--persistence',
+      join(dataDir, 'sessions'),
+    ])
     try {
       await cli.waitFor(/"msg":"wardlab started"/)
       await new Promise((resolve) => setTimeout(resolve, 1500))
@@ -56,12 +92,24 @@ describe('wardlab start: listeners the user turns off, files only the owner read
     }
     expect(await cli.exited).toBe(0)
     const reports = join(dataDir, 'reports')
-    const run = await runWardlab(['run', 'scenarios/mri-helium-loss.yaml', '--report', join(reports, 'run.json'), '--html', join(reports, 'run.html'), '--output', join(dataDir, 'scenario-run'), '--export-dataset', join(dataDir, 'dataset')])
+    const run = await runWardlab([
+      'run',
+      'scenarios/mri-helium-loss.yaml',
+      '--report',
+      join(reports, 'run.json'),
+      '--html',
+      join(reports, 'run.html'),
+      '--output',
+      join(dataDir, 'scenario-run'),
+      '--export-dataset',
+      join(dataDir, 'dataset'),
+    ])
     expect(run.code, run.stderr).toBe(0)
 
     const written = [{ path: dataDir, folder: true, mode: statSync(dataDir).mode & 0o777 }, ...modesUnder(dataDir)]
     const names = written.map((w) => w.path.slice(dataDir.length + 1))
-    for (const expected of ['registry.yaml', 'provisioning.key', 'sessions/CURRENT', 'reports/run.json', 'reports/run.html', 'dataset/packets.csv']) expect(names).toContain(expected)
+    for (const expected of ['registry.yaml', 'provisioning.key', 'sessions/CURRENT', 'reports/run.json', 'reports/run.html', 'dataset/packets.csv'])
+      expect(names).toContain(expected)
     expect(names.some((n) => /^runs\/[^/]+\/quarantine\.jsonl$/.test(n) || /^runs\/[^/]+\/fhir-observations\.ndjson$/.test(n))).toBe(true)
     const loose = written.filter((w) => w.mode !== (w.folder ? 0o700 : 0o600)).map((w) => `${w.path.slice(dataDir.length)} ${w.mode.toString(8)}`)
     expect(loose).toEqual([])

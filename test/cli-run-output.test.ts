@@ -11,7 +11,17 @@ const dir = mkdtempSync(join(tmpdir(), 'wardlab-run-output-'))
 const SCENARIO = join(dir, 'mixed.yaml')
 writeFileSync(
   SCENARIO,
-  ['name: mixed', 'duration: 1m', 'hospital:', '  patients: [{ id: pt-calm, ward: icu }]', '  devices: [{ id: mon-calm, kind: bedside-monitor, ward: icu, patient: pt-calm }]', 'expect:', '  - quarantined: { max: 0 }', '  - news2: { patient: pt-calm, atLeast: 7 }', ''].join('\n'),
+  [
+    'name: mixed',
+    'duration: 1m',
+    'hospital:',
+    '  patients: [{ id: pt-calm, ward: icu }]',
+    '  devices: [{ id: mon-calm, kind: bedside-monitor, ward: icu, patient: pt-calm }]',
+    'expect:',
+    '  - quarantined: { max: 0 }',
+    '  - news2: { patient: pt-calm, atLeast: 7 }',
+    '',
+  ].join('\n'),
 )
 
 /** `wardlab run` under a pseudo-terminal, as a person runs it; resolves with everything the terminal showed. */
@@ -37,13 +47,21 @@ describe('wardlab run output for CI and for people', () => {
 
     // Python's own XML parser, not ours: what a CI system's JUnit reader would get.
     const parsed = JSON.parse(
-      execFileSync('/usr/bin/python3', ['-c', [
-        'import json, sys, xml.etree.ElementTree as ET',
-        'root = ET.parse(sys.argv[1]).getroot()',
-        'suite = root.find("testsuite")',
-        'cases = [{"name": c.get("name"), "classname": c.get("classname"), "failure": (c.find("failure").get("message") if c.find("failure") is not None else None)} for c in suite.findall("testcase")]',
-        'print(json.dumps({"root": root.tag, "tests": suite.get("tests"), "failures": suite.get("failures"), "cases": cases}))',
-      ].join('\n'), junit], { encoding: 'utf8' }),
+      execFileSync(
+        '/usr/bin/python3',
+        [
+          '-c',
+          [
+            'import json, sys, xml.etree.ElementTree as ET',
+            'root = ET.parse(sys.argv[1]).getroot()',
+            'suite = root.find("testsuite")',
+            'cases = [{"name": c.get("name"), "classname": c.get("classname"), "failure": (c.find("failure").get("message") if c.find("failure") is not None else None)} for c in suite.findall("testcase")]',
+            'print(json.dumps({"root": root.tag, "tests": suite.get("tests"), "failures": suite.get("failures"), "cases": cases}))',
+          ].join('\n'),
+          junit,
+        ],
+        { encoding: 'utf8' },
+      ),
     )
     expect(parsed).toMatchObject({ root: 'testsuites', tests: '2', failures: '1' })
     expect(parsed.cases).toEqual([

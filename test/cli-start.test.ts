@@ -21,10 +21,19 @@ describe('wardlab start (end to end, as a user runs it)', () => {
       expect(cli.stdout()).toContain(`mosquitto_sub -h 127.0.0.1 -p ${port} -t 'hospital/#' -v`)
 
       // Retained statuses arrive at once, then live telemetry; give the ward a few seconds.
-      const { stdout } = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', port!, '-V', 'mqttv311', '-t', 'hospital/#', '-v', '-W', '4'], { timeout: 10_000 }).catch((e) => e as { stdout: string })
-      const kinds = new Set(stdout.trim().split('\n').map((line) => line.split(' ')[0]!.split('/')[2]))
+      const { stdout } = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', port!, '-V', 'mqttv311', '-t', 'hospital/#', '-v', '-W', '4'], {
+        timeout: 10_000,
+      }).catch((e) => e as { stdout: string })
+      const kinds = new Set(
+        stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' ')[0]!.split('/')[2]),
+      )
       expect([...kinds].sort()).toEqual([...DEVICE_KINDS.keys()].sort())
-      expect(stdout).toMatch(/hospital\/icu\/bedside-monitor\/mon-icu-01\/telemetry \{"deviceId":"mon-icu-01","kind":"bedside-monitor","seq":\d+,"ts":\d+,"data":\{/)
+      expect(stdout).toMatch(
+        /hospital\/icu\/bedside-monitor\/mon-icu-01\/telemetry \{"deviceId":"mon-icu-01","kind":"bedside-monitor","seq":\d+,"ts":\d+,"data":\{/,
+      )
 
       const metrics = await (await fetch(`${httpUrl}/metrics`)).text()
       expect(metrics).toMatch(/wardlab_pipeline_messages_total\{outcome="received"\} [1-9]\d*/)
@@ -33,7 +42,11 @@ describe('wardlab start (end to end, as a user runs it)', () => {
       cli.child.kill('SIGINT')
     }
     expect(await cli.exited).toBe(0)
-    const stopped = cli.stdout().split('\n').filter((l) => l.includes('"msg":"wardlab stopped"')).map((l) => JSON.parse(l))[0]
+    const stopped = cli
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"wardlab stopped"'))
+      .map((l) => JSON.parse(l))[0]
     expect(stopped.received).toBeGreaterThan(0)
     expect(stopped.quarantined).toBe(0)
     expect(stopped.received).toBe(stopped.valid + stopped.quarantined)
@@ -55,7 +68,29 @@ describe('wardlab start (end to end, as a user runs it)', () => {
       const [, port] = await cli.waitFor(/mqtt:\/\/127\.0\.0\.1:(\d+)/)
       await cli.waitFor(/"msg":"wardlab started"/)
       const publish = (pw: string) =>
-        run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port!, '-V', 'mqttv311', '-i', 'pump-bed9', '-u', 'pump-bed9', '-P', pw, '-t', 'hospital/icu/infusion-pump/pump-bed9/status', '-r', '-m', '{"state":"online"}'], { timeout: 10_000 })
+        run(
+          'mosquitto_pub',
+          [
+            '-h',
+            '127.0.0.1',
+            '-p',
+            port!,
+            '-V',
+            'mqttv311',
+            '-i',
+            'pump-bed9',
+            '-u',
+            'pump-bed9',
+            '-P',
+            pw,
+            '-t',
+            'hospital/icu/infusion-pump/pump-bed9/status',
+            '-r',
+            '-m',
+            '{"state":"online"}',
+          ],
+          { timeout: 10_000 },
+        )
       await expect(publish(password)).resolves.toBeDefined()
       await expect(publish('not-the-password')).rejects.toMatchObject({ stderr: expect.stringMatching(/bad user name or password/i) })
     } finally {
@@ -70,7 +105,19 @@ describe('wardlab start (end to end, as a user runs it)', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
     const port = (blocker.address() as { port: number }).port
     try {
-      const result = await runWardlab(['start', '--port', String(port), '--ws-port', '0', '--http-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'wardlab-cli-')), '--devices', '0'])
+      const result = await runWardlab([
+        'start',
+        '--port',
+        String(port),
+        '--ws-port',
+        '0',
+        '--http-port',
+        '0',
+        '--data-dir',
+        mkdtempSync(join(tmpdir(), 'wardlab-cli-')),
+        '--devices',
+        '0',
+      ])
       expect(result.code).toBe(3)
       expect(result.stderr).toContain(`port ${port} (MQTT/TCP) on 127.0.0.1 is already in use; choose another with --port <port>, or --port 0 for a free one`)
     } finally {
@@ -94,6 +141,7 @@ describe('wardlab start (end to end, as a user runs it)', () => {
   it('documents every flag in --help', async () => {
     const result = await runWardlab(['start', '--help'])
     expect(result.code).toBe(0)
-    for (const flag of ['--port', '--ws-port', '--http-port', '--tls-cert', '--profile', '--registry', '--speed', '--seed']) expect(result.stdout).toContain(flag)
+    for (const flag of ['--port', '--ws-port', '--http-port', '--tls-cert', '--profile', '--registry', '--speed', '--seed'])
+      expect(result.stdout).toContain(flag)
   })
 })

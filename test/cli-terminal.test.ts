@@ -18,7 +18,10 @@ describe('wardlab start in a terminal', () => {
       const [, port] = await terminal.waitFor(/mqtt:\/\/127\.0\.0\.1:(\d+)/)
       await terminal.waitFor(/ devices 2\/2 /)
       // Wrong passwords: the security monitor logs an auth-failure and then a brute-force alert while the status line is up.
-      for (let i = 0; i < 12; i++) await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port!, '-u', 'mon-icu-01', '-P', 'wrong', '-i', `guess-${i}`, '-t', 'x', '-m', 'x']).catch(() => undefined)
+      for (let i = 0; i < 12; i++)
+        await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port!, '-u', 'mon-icu-01', '-P', 'wrong', '-i', `guess-${i}`, '-t', 'x', '-m', 'x']).catch(
+          () => undefined,
+        )
       await terminal.waitFor(/security alert: brute-force/)
       await terminal.waitFor(/security alerts [1-9]/)
     } finally {

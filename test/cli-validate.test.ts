@@ -84,7 +84,12 @@ describe('wardlab validate', () => {
   it('tells a pipeline file from a scenario, and refuses a file that is neither', { timeout: 60_000 }, async () => {
     const good = await runWardlab(['validate', 'src/pipeline/default-pipeline.yaml'])
     expect(good.stdout).toContain('src/pipeline/default-pipeline.yaml: valid pipeline (6 stages')
-    const bad = file('pipeline.yaml', ['stages: [decode, validate, route]', 'sinks: { out: { type: stdout } }', 'routes:', '  - { name: vitals, topic: "hospital/#", to: [{ sink: nowhere }] }'])
+    const bad = file('pipeline.yaml', [
+      'stages: [decode, validate, route]',
+      'sinks: { out: { type: stdout } }',
+      'routes:',
+      '  - { name: vitals, topic: "hospital/#", to: [{ sink: nowhere }] }',
+    ])
     const result = await runWardlab(['validate', bad])
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(new RegExp(`${bad}:4:\\d+: routes\\[0\\]\\.to\\[0\\]\\.sink: no sink named "nowhere"`))

@@ -21,7 +21,23 @@ beforeAll(async () => {
   redis = await startRedis()
   const dir = mkdtempSync(join(tmpdir(), 'wardlab-cluster-'))
   saveRegistry(join(dir, 'registry.yaml'), await testRegistry())
-  nodeA = spawnWardlab(['start', '--cluster', redis.url, '--node-id', 'node-a', '--port', '0', '--ws-port', '0', '--http-port', '0', '--data-dir', dir, '--output', join(dir, 'run')])
+  nodeA = spawnWardlab([
+    'start',
+    '--cluster',
+    redis.url,
+    '--node-id',
+    'node-a',
+    '--port',
+    '0',
+    '--ws-port',
+    '0',
+    '--http-port',
+    '0',
+    '--data-dir',
+    dir,
+    '--output',
+    join(dir, 'run'),
+  ])
   nodeB = await startTestLab('lab', undefined, { cluster: { url: redis.url, nodeId: 'node-b' } })
 })
 
@@ -32,7 +48,14 @@ afterAll(async () => {
 })
 
 function persistentObserver(url: string, seqs: number[]): MqttClient {
-  const client = connect(url, { protocolVersion: 4, clientId: 'obs-failover', clean: false, username: 'ward-obs', password: PASSWORDS['ward-obs'], reconnectPeriod: 0 })
+  const client = connect(url, {
+    protocolVersion: 4,
+    clientId: 'obs-failover',
+    clean: false,
+    username: 'ward-obs',
+    password: PASSWORDS['ward-obs'],
+    reconnectPeriod: 0,
+  })
   client.on('message', (_topic, payload) => seqs.push(JSON.parse(payload.toString()).seq))
   return client
 }
@@ -66,5 +89,4 @@ describe('a broker node killed mid-stream', () => {
     // QoS 1 is at least once: a message in flight when A died may come twice, none may be missing.
     expect([...new Set(seqs)].sort((x, y) => x - y)).toEqual(Array.from({ length: MESSAGES }, (_, i) => i + 1))
   })
-
 })

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectCluster } from '../src/cluster/redis-backend.ts'
 import { startRedis, type RedisServer } from './support/redis.ts'
 
-describe("a cluster node reads the Redis settings that decide whether messages can be lost", () => {
+describe('a cluster node reads the Redis settings that decide whether messages can be lost', () => {
   let redis: RedisServer
   beforeAll(async () => {
     redis = await startRedis()

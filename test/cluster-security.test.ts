@@ -32,7 +32,13 @@ const opened = (type: string) => alerts.filter((a) => a.type === type && a.state
 /** One refused login: CONNACK 4, then the broker closes the connection. */
 function wrongPassword(lab: Lab, attempt: number): Promise<void> {
   return new Promise((resolve) => {
-    const client = connect(urlOf(lab), { protocolVersion: 4, clientId: `guess-${attempt}`, username: 'nurse-op', password: `guess-${attempt}`, reconnectPeriod: 0 })
+    const client = connect(urlOf(lab), {
+      protocolVersion: 4,
+      clientId: `guess-${attempt}`,
+      username: 'nurse-op',
+      password: `guess-${attempt}`,
+      reconnectPeriod: 0,
+    })
     client.once('error', () => client.end(true, () => resolve()))
     client.once('close', () => resolve())
   })
@@ -54,7 +60,13 @@ describe('detection across two broker nodes on one Redis', () => {
     const device = await connectDevice(a, 'mon-01')
     const knockedOff = new Promise<void>((resolve) => device.once('close', () => resolve()))
     // The monitor's stolen credentials used from another address, on node B: Aedes on A closes the monitor.
-    const impostor = new MqttClient(() => openInProcessStream((stream) => b.handleConnection(stream), '203.0.113.110'), { protocolVersion: 4, reconnectPeriod: 0, clientId: 'mon-01', username: 'mon-01', password: PASSWORDS['mon-01'] })
+    const impostor = new MqttClient(() => openInProcessStream((stream) => b.handleConnection(stream), '203.0.113.110'), {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      clientId: 'mon-01',
+      username: 'mon-01',
+      password: PASSWORDS['mon-01'],
+    })
     await knockedOff
     await until(() => opened('client-takeover').length > 0, 5000)
     await new Promise((resolve) => setTimeout(resolve, 300))

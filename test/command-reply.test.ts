@@ -43,7 +43,17 @@ describe('a simulated MQTT 5 device asked for a reply', () => {
     const registry = await testRegistry()
     lab = await startTestLab('lab', { ...registry, devices: [...registry.devices, { ...PUMP, passwordHash: await hashPassword(PUMP_PASSWORD) }] })
     clock = createSimClock({ start: Date.now(), speed: 1 })
-    device = new SimulatedDevice({ entry: { ...PUMP, passwordHash: '' }, kind: deviceKind('infusion-pump')!, patient: null, seed: 'reply', clock, connector: urlConnector(urlOf(lab)), password: PUMP_PASSWORD, log: silentLogger, mqttVersion: '5' })
+    device = new SimulatedDevice({
+      entry: { ...PUMP, passwordHash: '' },
+      kind: deviceKind('infusion-pump')!,
+      patient: null,
+      seed: 'reply',
+      clock,
+      connector: urlConnector(urlOf(lab)),
+      password: PUMP_PASSWORD,
+      log: silentLogger,
+      mqttVersion: '5',
+    })
     device.start()
     // The admin asks: its replies arrive under its own reply/root/, and it also watches the pump's event channel.
     admin = await connectAs(lab, { protocolVersion: 5, clientId: 'root-console', username: 'root', password: PASSWORDS.root })
@@ -71,7 +81,10 @@ describe('a simulated MQTT 5 device asked for a reply', () => {
     expect(replies).toHaveLength(1)
     const reply = replies[0]!
     expect(reply.payload).toBe(seen.find(ackOf)!.payload)
-    expect(JSON.parse(reply.payload)).toMatchObject({ deviceId: 'pump-v5', data: { type: 'command-ack', commandId: 'c-ok', action: 'change-rate', accepted: true } })
+    expect(JSON.parse(reply.payload)).toMatchObject({
+      deviceId: 'pump-v5',
+      data: { type: 'command-ack', commandId: 'c-ok', action: 'change-rate', accepted: true },
+    })
     expect(reply.properties?.correlationData).toEqual(correlation)
     expect(reply.properties?.contentType).toBe('application/json')
     // The event-channel ack reached the pipeline as before: the reply did not, it is not a device message.
@@ -83,7 +96,12 @@ describe('a simulated MQTT 5 device asked for a reply', () => {
     await admin.publishAsync(`${PUMP_TOPIC}/cmd`, payload, options)
     await until(() => seen.some((m) => m.topic === 'reply/root/c-bad'), 5000, 'the refusal')
     const reply = seen.find((m) => m.topic === 'reply/root/c-bad')!
-    expect(JSON.parse(reply.payload).data).toMatchObject({ type: 'command-ack', commandId: 'c-bad', accepted: false, reason: expect.stringMatching(/^invalid command/) })
+    expect(JSON.parse(reply.payload).data).toMatchObject({
+      type: 'command-ack',
+      commandId: 'c-bad',
+      accepted: false,
+      reason: expect.stringMatching(/^invalid command/),
+    })
     expect(reply.properties?.correlationData).toBeUndefined()
     expect(reply.properties?.contentType).toBe('application/json')
   })
@@ -114,7 +132,10 @@ describe('wardlab start --mqtt-version 5, end to end', () => {
       const seen = collect(operator)
       await operator.subscribeAsync(['reply/charge-nurse/#', 'hospital/icu/infusion-pump/pump-icu-01/status'], { qos: 1 })
       await until(() => seen.some((m) => m.topic.endsWith('/status') && JSON.parse(m.payload).state === 'online'), 20_000, 'the pump online')
-      const { payload, options } = command({ id: 'e2e-1', action: 'change-rate', rate: 6 }, { responseTopic: 'reply/charge-nurse/e2e-1', correlationData: Buffer.from('e2e-1') })
+      const { payload, options } = command(
+        { id: 'e2e-1', action: 'change-rate', rate: 6 },
+        { responseTopic: 'reply/charge-nurse/e2e-1', correlationData: Buffer.from('e2e-1') },
+      )
       await operator.publishAsync('hospital/icu/infusion-pump/pump-icu-01/cmd', payload, options)
       await until(() => seen.some((m) => m.topic === 'reply/charge-nurse/e2e-1'), 10_000, 'the reply')
       const reply = seen.find((m) => m.topic === 'reply/charge-nurse/e2e-1')!

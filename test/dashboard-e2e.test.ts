@@ -17,7 +17,16 @@ import { startTestLab, urlOf } from './support/lab.ts'
  * vitals and alarms we control, and real attacks on the broker.
  */
 const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 const ARTIFACTS = 'test-artifacts'
 /** The README's screenshot is refreshed only on request, so a test run leaves the tree clean. */
 const UPDATE_README_SCREENSHOT = process.env.WARDLAB_UPDATE_SCREENSHOT === '1'
@@ -38,15 +47,39 @@ if (chromiumMissing && !process.env.CI) console.warn(`dashboard e2e skipped: ${C
 
 // Browser globals, for the functions below that Playwright runs inside the page (the project's
 // TypeScript has no DOM lib, and must not: everything else runs on Node).
-declare const document: { querySelector(selector: string): { textContent: string | null } | null; querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> }
+declare const document: {
+  querySelector(selector: string): { textContent: string | null } | null
+  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>
+}
 declare function getComputedStyle(node: unknown): { backgroundColor: string }
 
 /** The default ward plus bed icu-09, whose monitor is a real (non-simulated) device the test drives. */
 async function registryWithTestBed(): Promise<Registry> {
   const registry = await buildDefaultRegistry({ seed: 'dashboard-e2e', provisioningKey: PROVISIONING_KEY })
   registry.wards.find((w) => w.id === 'icu')!.beds.push('icu-09')
-  registry.patients.push({ id: 'pt-icu-09', ward: 'icu', bed: 'icu-09', sex: 'female', ageYears: 67, heightCm: 164, weightKg: 70, trajectory: 'stable', onsetMinutes: 0, hypercapnic: false, onOxygen: false })
-  registry.devices.push({ id: TEST_MONITOR.id, kind: 'bedside-monitor', ward: 'icu', bed: 'icu-09', patient: 'pt-icu-09', passwordHash: await hashPassword(TEST_MONITOR.password), simulated: false, options: {} })
+  registry.patients.push({
+    id: 'pt-icu-09',
+    ward: 'icu',
+    bed: 'icu-09',
+    sex: 'female',
+    ageYears: 67,
+    heightCm: 164,
+    weightKg: 70,
+    trajectory: 'stable',
+    onsetMinutes: 0,
+    hypercapnic: false,
+    onOxygen: false,
+  })
+  registry.devices.push({
+    id: TEST_MONITOR.id,
+    kind: 'bedside-monitor',
+    ward: 'icu',
+    bed: 'icu-09',
+    patient: 'pt-icu-09',
+    passwordHash: await hashPassword(TEST_MONITOR.password),
+    simulated: false,
+    options: {},
+  })
   return registry
 }
 
@@ -63,17 +96,41 @@ describe.skipIf(chromiumMissing && !process.env.CI)('dashboard in headless Chrom
   let seq = 0
   const pageErrors: string[] = []
 
-  const publishVitals = (data: object) => monitor.publishAsync(TELEMETRY, JSON.stringify({ deviceId: TEST_MONITOR.id, kind: 'bedside-monitor', seq: ++seq, ts: Math.round(lab.clock.now()), data }), { qos: 1 })
+  const publishVitals = (data: object) =>
+    monitor.publishAsync(TELEMETRY, JSON.stringify({ deviceId: TEST_MONITOR.id, kind: 'bedside-monitor', seq: ++seq, ts: Math.round(lab.clock.now()), data }), {
+      qos: 1,
+    })
   const publishAlarm = (active: boolean) =>
-    monitor.publishAsync('hospital/icu/bedside-monitor/mon-icu-09/alarm', JSON.stringify({ deviceId: TEST_MONITOR.id, kind: 'bedside-monitor', seq: ++seq, ts: Math.round(lab.clock.now()), data: { ...SPO2_ALARM, active } }), { qos: 1 })
+    monitor.publishAsync(
+      'hospital/icu/bedside-monitor/mon-icu-09/alarm',
+      JSON.stringify({ deviceId: TEST_MONITOR.id, kind: 'bedside-monitor', seq: ++seq, ts: Math.round(lab.clock.now()), data: { ...SPO2_ALARM, active } }),
+      { qos: 1 },
+    )
   const bed = (id: string) => page.locator(`.bed[data-bed="${id}"]`)
 
   beforeAll(async () => {
     if (chromiumMissing) throw new Error(`${CHROMIUM} is missing: CI needs Debian's chromium (.ci/run installs it)`)
-    lab = await startTestLab('lab', await registryWithTestBed(), { provisioningKey: PROVISIONING_KEY, seed: 'dashboard-e2e', speed: 30, simulate: true, http: { host: '127.0.0.1', port: 0 } })
+    lab = await startTestLab('lab', await registryWithTestBed(), {
+      provisioningKey: PROVISIONING_KEY,
+      seed: 'dashboard-e2e',
+      speed: 30,
+      simulate: true,
+      http: { host: '127.0.0.1', port: 0 },
+    })
     mountDashboard(lab)
-    monitor = await connectAsync(urlOf(lab), { protocolVersion: 4, clientId: TEST_MONITOR.id, username: TEST_MONITOR.id, password: TEST_MONITOR.password, reconnectPeriod: 0 })
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'wardlab-chromium-')), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 800 } })
+    monitor = await connectAsync(urlOf(lab), {
+      protocolVersion: 4,
+      clientId: TEST_MONITOR.id,
+      username: TEST_MONITOR.id,
+      password: TEST_MONITOR.password,
+      reconnectPeriod: 0,
+    })
+    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'wardlab-chromium-')), {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+    })
     page = context.pages()[0] ?? (await context.newPage())
     page.on('pageerror', (err) => pageErrors.push(err.message))
     page.on('console', (message) => {
@@ -94,7 +151,11 @@ describe.skipIf(chromiumMissing && !process.env.CI)('dashboard in headless Chrom
     expect(await bed('icu-01').locator('.patient').textContent()).toContain('pt-icu-01')
     await bed('icu-01').locator('[data-field="heartRate"] .value').filter({ hasText: /^\d+$/ }).waitFor({ timeout: 5000 })
     const first = await vitalsSnapshot(page)
-    await page.waitForFunction((before) => Array.from(document.querySelectorAll('.bed .vital .value')).some((node, i) => node.textContent !== before[i]), first, { timeout: 5000 })
+    await page.waitForFunction(
+      (before) => Array.from(document.querySelectorAll('.bed .vital .value')).some((node, i) => node.textContent !== before[i]),
+      first,
+      { timeout: 5000 },
+    )
     // Units beside the numbers, and a throughput strip that counts.
     expect(await bed('icu-01').locator('[data-field="spo2"]').textContent()).toContain('%')
     await page.waitForFunction(() => /^\d+$/.test(document.querySelector('#throughput .strip-item .value')?.textContent ?? ''), undefined, { timeout: 5000 })
@@ -112,7 +173,10 @@ describe.skipIf(chromiumMissing && !process.env.CI)('dashboard in headless Chrom
       expect(await news2.evaluate((node) => getComputedStyle(node).backgroundColor)).not.toBe(calm)
       expect(await news2.locator('.score').textContent()).toBe('14*')
       // A band that held a simulated minute is announced on alerts/news2 (2 s at 30×).
-      await page.locator('#events li', { hasText: /icu-09.*→ high/ }).first().waitFor({ timeout: 8000 })
+      await page
+        .locator('#events li', { hasText: /icu-09.*→ high/ })
+        .first()
+        .waitFor({ timeout: 8000 })
     } finally {
       clearInterval(keepComing)
     }
@@ -149,7 +213,11 @@ describe.skipIf(chromiumMissing && !process.env.CI)('dashboard in headless Chrom
       expect(await snooping.locator('.evidence').textContent()).toContain('#')
       expect(await page.locator('.timeline rect').count()).toBeGreaterThan(0)
       // The strip counts them too, at its next poll of /api/stats.
-      await page.locator('.strip-item', { hasText: 'Security alerts' }).locator('.value').filter({ hasText: /^[1-9]\d*$/ }).waitFor({ timeout: 3000 })
+      await page
+        .locator('.strip-item', { hasText: 'Security alerts' })
+        .locator('.value')
+        .filter({ hasText: /^[1-9]\d*$/ })
+        .waitFor({ timeout: 3000 })
       await publishAlarm(true)
       await bed('icu-09').locator('.alarm-high').waitFor()
       mkdirSync(ARTIFACTS, { recursive: true })

@@ -51,7 +51,13 @@ describe('dashboard routes', () => {
   })
 
   it('refuses anything outside the public folder, and keeps /metrics and /healthz', async () => {
-    for (const path of ['/dashboard/..%2fstatic-files.ts', '/dashboard/%2e%2e/%2e%2e/package.json', '/dashboard/mount.ts', '/dashboard/vendor/mqtt.js', '/nothing-here']) {
+    for (const path of [
+      '/dashboard/..%2fstatic-files.ts',
+      '/dashboard/%2e%2e/%2e%2e/package.json',
+      '/dashboard/mount.ts',
+      '/dashboard/vendor/mqtt.js',
+      '/nothing-here',
+    ]) {
       expect((await fetch(`${base}${path}`)).status, path).toBe(404)
     }
     expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n')

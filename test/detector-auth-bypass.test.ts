@@ -5,14 +5,23 @@ import { ADDRESS, DetectorHarness, signal } from './support/detector-harness.ts'
 /** auth-bypass: getting in without proving an identity — no password, anonymity where none is allowed, a borrowed device id. */
 describe('auth-bypass detector', () => {
   it('reports a username sent without a password, medium when the name is no device', () => {
-    const found = new DetectorHarness(authBypassDetector).signal(signal('auth-failed', { address: ADDRESS.c, username: 'admin', reason: 'missing-password', claimsDevice: false }))
+    const found = new DetectorHarness(authBypassDetector).signal(
+      signal('auth-failed', { address: ADDRESS.c, username: 'admin', reason: 'missing-password', claimsDevice: false }),
+    )
     expect(found).toEqual([
-      { type: 'auth-bypass', severity: 'medium', source: { clientId: 'client-1', address: ADDRESS.c, username: 'admin' }, evidence: { reason: 'missing-password', username: 'admin', claimsDevice: false } },
+      {
+        type: 'auth-bypass',
+        severity: 'medium',
+        source: { clientId: 'client-1', address: ADDRESS.c, username: 'admin' },
+        evidence: { reason: 'missing-password', username: 'admin', claimsDevice: false },
+      },
     ])
   })
 
   it('is high when the client passes itself off as a registered device', () => {
-    const [finding] = new DetectorHarness(authBypassDetector).signal(signal('auth-failed', { clientId: 'mon-01', username: 'mon-01', reason: 'missing-password', claimsDevice: true }))
+    const [finding] = new DetectorHarness(authBypassDetector).signal(
+      signal('auth-failed', { clientId: 'mon-01', username: 'mon-01', reason: 'missing-password', claimsDevice: true }),
+    )
     expect(finding?.severity).toBe('high')
   })
 

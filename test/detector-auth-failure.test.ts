@@ -5,9 +5,16 @@ import { ADDRESS, DetectorHarness, signal } from './support/detector-harness.ts'
 /** auth-failure: every refused login that tried a secret, at low severity; brute-force names the pattern. */
 describe('auth-failure detector', () => {
   it('reports a single mistyped password, at low severity, naming who tried', () => {
-    const found = new DetectorHarness(authFailureDetector).signal(signal('auth-failed', { clientId: 'console-3', address: ADDRESS.b, username: 'nurse-op', reason: 'wrong-password' }))
+    const found = new DetectorHarness(authFailureDetector).signal(
+      signal('auth-failed', { clientId: 'console-3', address: ADDRESS.b, username: 'nurse-op', reason: 'wrong-password' }),
+    )
     expect(found).toEqual([
-      { type: 'auth-failure', severity: 'low', source: { clientId: 'console-3', address: ADDRESS.b, username: 'nurse-op' }, evidence: { reason: 'wrong-password', username: 'nurse-op' } },
+      {
+        type: 'auth-failure',
+        severity: 'low',
+        source: { clientId: 'console-3', address: ADDRESS.b, username: 'nurse-op' },
+        evidence: { reason: 'wrong-password', username: 'nurse-op' },
+      },
     ])
   })
 

@@ -8,7 +8,13 @@ import { ADDRESS, DetectorHarness, anonymous, identity, signal } from './support
  * knock a device off the ward.
  */
 const takeover = (address: string, name: string | undefined, previous: { address: string; identityName: string | undefined }, refused?: boolean) =>
-  signal('session-takeover', { clientId: 'mon-01', address, identity: name ? identity(name) : undefined, previous: { ...previous, connectedForMs: 1234.6 }, ...(refused ? { refused } : {}) })
+  signal('session-takeover', {
+    clientId: 'mon-01',
+    address,
+    identity: name ? identity(name) : undefined,
+    previous: { ...previous, connectedForMs: 1234.6 },
+    ...(refused ? { refused } : {}),
+  })
 
 describe('client-takeover detector', () => {
   it('does not report a device reconnecting from its own address before its old connection was seen to die', () => {
@@ -29,7 +35,11 @@ describe('client-takeover detector', () => {
 
   it('reports another identity as critical, even from the same address and even when the broker refused it', () => {
     const [finding] = new DetectorHarness(clientTakeoverDetector).signal(takeover(ADDRESS.a, 'nurse-op', { address: ADDRESS.a, identityName: 'mon-01' }, true))
-    expect(finding).toMatchObject({ severity: 'critical', source: { username: 'nurse-op' }, evidence: { identity: 'nurse-op', previousIdentity: 'mon-01', refused: true } })
+    expect(finding).toMatchObject({
+      severity: 'critical',
+      source: { username: 'nurse-op' },
+      evidence: { identity: 'nurse-op', previousIdentity: 'mon-01', refused: true },
+    })
   })
 
   it('treats an anonymous client taking over a device session as another identity', () => {

@@ -18,7 +18,15 @@ describe('connect-flood detector', () => {
     expect([perAddress, total, windowMs]).toEqual([50, 3000, 10_000])
     const { below, at } = new DetectorHarness(connectFloodDetector(config)).crossing(perAddress, (i) => signal('connection-opened', { connectionId: 500 + i }))
     expect(below).toEqual([])
-    expect(at).toEqual([{ type: 'connect-flood', severity: 'high', source: { clientId: 'client-1', address: ADDRESS.a }, evidence: { connectionsFromAddress: 50, windowMs }, connectionId: 549 }])
+    expect(at).toEqual([
+      {
+        type: 'connect-flood',
+        severity: 'high',
+        source: { clientId: 'client-1', address: ADDRESS.a },
+        evidence: { connectionsFromAddress: 50, windowMs },
+        connectionId: 549,
+      },
+    ])
   })
 
   it('slides: 4 connections a second from one address (a gateway reconnecting its sensors) is never a flood', () => {

@@ -15,7 +15,11 @@ const PER_WINDOW = (aggregateRate * windowMs) / SECOND
 /** A harness in which clients `bot-0` … `bot-{n-1}` connected at `at`, each from its own address unless `address` is given. */
 function botnet(n: number, at = T0, address?: string) {
   const h = new DetectorHarness(distributedFloodDetector(config))
-  h.signals(n, (i) => signal('connected', { clientId: `bot-${i}`, address: address ?? `198.51.100.${i}`, identity: anonymous(`bot-${i}`) }), () => at)
+  h.signals(
+    n,
+    (i) => signal('connected', { clientId: `bot-${i}`, address: address ?? `198.51.100.${i}`, identity: anonymous(`bot-${i}`) }),
+    () => at,
+  )
   return h
 }
 /** The i-th publish of a round-robin over `n` bots. */

@@ -14,7 +14,8 @@ import { ADDRESS, DetectorHarness, MINUTE, SECOND, T0, deviceMessage, topicOf } 
 const config = securityConfig()
 const { maxGapMs } = config.falseData
 /** A telemetry reading of `deviceId` measured `afterMs` after T0. */
-const reading = (afterMs: number, data: Record<string, number>, deviceId = 'mon-01') => deviceMessage({ deviceId, ts: T0 + afterMs, receivedAt: T0 + afterMs, data })
+const reading = (afterMs: number, data: Record<string, number>, deviceId = 'mon-01') =>
+  deviceMessage({ deviceId, ts: T0 + afterMs, receivedAt: T0 + afterMs, data })
 
 describe('false-data detector', () => {
   it('allows SpO2 to fall 12 points in a second (noise 10 + 2/s) and reports 13, as critical', () => {
@@ -29,7 +30,16 @@ describe('false-data detector', () => {
         type: 'false-data',
         severity: 'critical',
         source: { clientId: 'mon-01', address: ADDRESS.a, deviceId: 'mon-01' },
-        evidence: { reason: 'impossible-change', field: 'spo2', previous: 96, value: 83, dtMs: 1000, allowedChange: 12, patientId: null, topic: topicOf('mon-01') },
+        evidence: {
+          reason: 'impossible-change',
+          field: 'spo2',
+          previous: 96,
+          value: 83,
+          dtMs: 1000,
+          allowedChange: 12,
+          patientId: null,
+          topic: topicOf('mon-01'),
+        },
         key: 'mon-01',
       },
     ])
@@ -86,7 +96,13 @@ describe('false-data detector', () => {
     const h = new DetectorHarness(falseDataDetector(config))
     const spoofed = deviceMessage({ body: { deviceId: 'mon-01', kind: 'bedside-monitor', seq: 1, ts: T0, data: { heartRate: 80, spo2: 150 } } })
     expect(h.quarantine(spoofed, 'schema')).toEqual([
-      { type: 'false-data', severity: 'critical', source: { clientId: 'mon-01', address: ADDRESS.a, deviceId: 'mon-01' }, evidence: { reason: 'out-of-range', field: 'spo2', value: 150, range: [0, 100], topic: topicOf('mon-01') }, key: 'mon-01' },
+      {
+        type: 'false-data',
+        severity: 'critical',
+        source: { clientId: 'mon-01', address: ADDRESS.a, deviceId: 'mon-01' },
+        evidence: { reason: 'out-of-range', field: 'spo2', value: 150, range: [0, 100], topic: topicOf('mon-01') },
+        key: 'mon-01',
+      },
     ])
     expect(h.quarantine(spoofed, 'identity-mismatch')).toEqual([])
     expect(h.quarantine(deviceMessage({ body: { data: { spo2: 100, temperature: 25 } } }), 'schema')).toEqual([])

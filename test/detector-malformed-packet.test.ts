@@ -15,9 +15,16 @@ const shortKeepalive = (address: string = ADDRESS.a) => signal('connect-attempt'
 describe('malformed-packet detector', () => {
   it('reports the first unparseable packet, at medium severity', () => {
     expect(violations).toBe(1)
-    const found = new DetectorHarness(malformedPacketDetector(config)).signal(signal('protocol-error', { kind: 'parse', error: 'Invalid header flag bits', beforeConnect: true }))
+    const found = new DetectorHarness(malformedPacketDetector(config)).signal(
+      signal('protocol-error', { kind: 'parse', error: 'Invalid header flag bits', beforeConnect: true }),
+    )
     expect(found).toEqual([
-      { type: 'malformed-packet', severity: 'medium', source: { clientId: 'client-1', address: ADDRESS.a }, evidence: { kind: 'parse', error: 'Invalid header flag bits', beforeConnect: true, inWindow: 1, windowMs } },
+      {
+        type: 'malformed-packet',
+        severity: 'medium',
+        source: { clientId: 'client-1', address: ADDRESS.a },
+        evidence: { kind: 'parse', error: 'Invalid header flag bits', beforeConnect: true, inWindow: 1, windowMs },
+      },
     ])
   })
 
@@ -29,7 +36,14 @@ describe('malformed-packet detector', () => {
     expect([oddities, minSaneKeepaliveSeconds, windowMs]).toEqual([5, 5, 60_000])
     const { below, at } = new DetectorHarness(malformedPacketDetector(config)).crossing(oddities, () => shortKeepalive())
     expect(below).toEqual([])
-    expect(at).toEqual([{ type: 'malformed-packet', severity: 'low', source: { clientId: 'client-1', address: ADDRESS.a }, evidence: { oddity: 'keepalive', keepaliveSeconds: 2, inWindow: 5, windowMs } }])
+    expect(at).toEqual([
+      {
+        type: 'malformed-packet',
+        severity: 'low',
+        source: { clientId: 'client-1', address: ADDRESS.a },
+        evidence: { oddity: 'keepalive', keepaliveSeconds: 2, inWindow: 5, windowMs },
+      },
+    ])
   })
 
   it('finds keep-alives of 1–4 s odd, not 0 (none) or 5 s', () => {

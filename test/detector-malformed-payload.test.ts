@@ -22,7 +22,13 @@ describe('malformed-payload detector', () => {
         type: 'malformed-payload',
         severity: 'medium',
         source: { clientId: 'mon-01', address: ADDRESS.a, deviceId: 'mon-01' },
-        evidence: { rejectedInWindow: 5, windowMs, lastReason: 'not-json', lastTopic: 'hospital/icu/bedside-monitor/mon-01/telemetry', payloadBytes: message.payload.length },
+        evidence: {
+          rejectedInWindow: 5,
+          windowMs,
+          lastReason: 'not-json',
+          lastTopic: 'hospital/icu/bedside-monitor/mon-01/telemetry',
+          payloadBytes: message.payload.length,
+        },
         key: 'mon-01',
       },
     ])

@@ -13,7 +13,12 @@ const config = securityConfig()
 const flood = config.publishFlood
 /** A publish by registered device `deviceId` (its client id is its device id), or by an unregistered client. */
 const publish = (deviceId: string | undefined, payloadBytes = 300) =>
-  signal('publish', { clientId: deviceId ?? 'tool', identity: deviceId ? identity(deviceId) : undefined, topic: deviceId ? topicOf(deviceId) : 'lab/load', payloadBytes })
+  signal('publish', {
+    clientId: deviceId ?? 'tool',
+    identity: deviceId ? identity(deviceId) : undefined,
+    topic: deviceId ? topicOf(deviceId) : 'lab/load',
+    payloadBytes,
+  })
 
 describe('publish-flood detector', () => {
   it('lets a 1 Hz monitor spend 10 s of 10 messages a second at once, and reports the 101st', () => {
@@ -25,7 +30,14 @@ describe('publish-flood detector', () => {
         type: 'publish-flood',
         severity: 'high',
         source: { clientId: 'mon-01', address: ADDRESS.a, deviceId: 'mon-01' },
-        evidence: { over: 'messages', messagesPerSecond: 101, allowedPerSecond: 10, allowedBytesPerSecond: 20_480, payloadBytes: 300, topic: topicOf('mon-01') },
+        evidence: {
+          over: 'messages',
+          messagesPerSecond: 101,
+          allowedPerSecond: 10,
+          allowedBytesPerSecond: 20_480,
+          payloadBytes: 300,
+          topic: topicOf('mon-01'),
+        },
         key: 'mon-01',
       },
     ])
@@ -39,7 +51,13 @@ describe('publish-flood detector', () => {
     const h = new DetectorHarness(publishFloodDetector(config))
     const at = every(SECOND / 11)
     expect(h.signals(11 * 90, () => publish('mon-01'), at)).toEqual([])
-    expect(h.signals(11 * 20, () => publish('mon-01'), (i) => at(11 * 90 + i)).length).toBeGreaterThan(0)
+    expect(
+      h.signals(
+        11 * 20,
+        () => publish('mon-01'),
+        (i) => at(11 * 90 + i),
+      ).length,
+    ).toBeGreaterThan(0)
   })
 
   it('holds a slow kind to minDeviceRate: an MRI (one tick in 10 s) may still send 5/s', () => {
@@ -100,7 +118,13 @@ describe('publish-flood detector', () => {
       const h = new DetectorHarness(publishFloodDetector(config))
       h.signal(publish('mon-01'))
       h.signal(connected('mon-01'), T0 + HOUR)
-      expect(h.crossing(101, () => publish('mon-01'), () => T0 + HOUR).at).toHaveLength(1)
+      expect(
+        h.crossing(
+          101,
+          () => publish('mon-01'),
+          () => T0 + HOUR,
+        ).at,
+      ).toHaveLength(1)
     })
   })
 
@@ -115,10 +139,22 @@ describe('publish-flood detector', () => {
     const kept = new DetectorHarness(publishFloodDetector(small))
     kept.signals(100, () => publish('mon-01'))
     // A second later it has 10 messages back, not 11.
-    expect(kept.signals(11, () => publish('mon-01'), () => T0 + SECOND)).toHaveLength(1)
+    expect(
+      kept.signals(
+        11,
+        () => publish('mon-01'),
+        () => T0 + SECOND,
+      ),
+    ).toHaveLength(1)
     const swept = new DetectorHarness(publishFloodDetector(small))
     swept.signals(100, () => publish('mon-01'))
     swept.sweep(T0 + SECOND)
-    expect(swept.signals(100, () => publish('mon-01'), () => T0 + SECOND)).toEqual([])
+    expect(
+      swept.signals(
+        100,
+        () => publish('mon-01'),
+        () => T0 + SECOND,
+      ),
+    ).toEqual([])
   })
 })

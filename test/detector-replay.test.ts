@@ -76,7 +76,10 @@ describe('replay detector', () => {
     expect(maxFutureMs).toBe(5 * MINUTE)
     const h = new DetectorHarness(replayDetector(config))
     expect(h.message(reading(1, { receivedAt: T0, ts: T0 + maxFutureMs }))).toEqual([])
-    expect(h.message(reading(2, { receivedAt: T0, ts: T0 + maxFutureMs + 1 }))[0]?.evidence).toMatchObject({ reason: 'future-timestamp', aheadMs: maxFutureMs + 1 })
+    expect(h.message(reading(2, { receivedAt: T0, ts: T0 + maxFutureMs + 1 }))[0]?.evidence).toMatchObject({
+      reason: 'future-timestamp',
+      aheadMs: maxFutureMs + 1,
+    })
   })
 
   it('reports a live device reading more than 10 min old, but not a home gateway sending its backlog', () => {

@@ -11,7 +11,8 @@ import { ADDRESS, DetectorHarness, SECOND, T0, every, signal } from './support/d
 const config = securityConfig()
 const { extremeKeepaliveSeconds, perAddress, refusalsPerWindow, windowMs } = config.slowDos
 /** A CONNECT on connection `id`; SlowITe asks for 65,535 s. */
-const connect = (id: number, keepaliveSeconds = 65_535, address: string = ADDRESS.a) => signal('connect-attempt', { connectionId: id, address, keepaliveSeconds })
+const connect = (id: number, keepaliveSeconds = 65_535, address: string = ADDRESS.a) =>
+  signal('connect-attempt', { connectionId: id, address, keepaliveSeconds })
 const closed = (id: number) => signal('connection-closed', { connectionId: id })
 /** Connection `id`'s steps: a CONNECT with a normal keep-alive, then nothing but PINGREQ. */
 const pinger = (id: number) => (step: number) => (step === 0 ? connect(id, 60) : signal('ping', { connectionId: id }))
@@ -22,7 +23,14 @@ describe('slow-dos detector', () => {
     expect([extremeKeepaliveSeconds, perAddress]).toEqual([1200, 20])
     const { below, at } = new DetectorHarness(slowDosDetector(config)).crossing(perAddress, (i) => connect(i))
     expect(below).toEqual([])
-    expect(at).toEqual([{ type: 'slow-dos', severity: 'high', source: { clientId: 'client-1', address: ADDRESS.a }, evidence: { openWithExtremeKeepalive: 20, keepaliveSeconds: 65_535, limitSeconds: 1200 } }])
+    expect(at).toEqual([
+      {
+        type: 'slow-dos',
+        severity: 'high',
+        source: { clientId: 'client-1', address: ADDRESS.a },
+        evidence: { openWithExtremeKeepalive: 20, keepaliveSeconds: 65_535, limitSeconds: 1200 },
+      },
+    ])
   })
 
   it('finds 1,200 s and 0 (none) extreme, and 1,199 s not', () => {
@@ -51,7 +59,9 @@ describe('slow-dos detector', () => {
     // One of them publishes after all: it is a device, no longer a slow opener.
     h.signal(signal('publish', { connectionId: 0 }))
     expect(h.signals(3, pinger(100))).toEqual([])
-    expect(h.signals(3, pinger(101))).toEqual([{ type: 'slow-dos', severity: 'high', source: { clientId: 'client-1', address: ADDRESS.a }, evidence: { openPingOnly: 20 } }])
+    expect(h.signals(3, pinger(101))).toEqual([
+      { type: 'slow-dos', severity: 'high', source: { clientId: 'client-1', address: ADDRESS.a }, evidence: { openPingOnly: 20 } },
+    ])
   })
 
   it('does not report a NAT-ed ward of 50 monitors that publish and ping', () => {
@@ -66,7 +76,9 @@ describe('slow-dos detector', () => {
     expect(h.signals(20, () => signal('connect-refused', { reason: 'address-limit' }))).toEqual([])
     const { below, at } = h.crossing(refusalsPerWindow, () => refused())
     expect(below).toEqual([])
-    expect(at).toEqual([{ type: 'slow-dos', severity: 'medium', source: { clientId: 'client-1', address: ADDRESS.a }, evidence: { keepaliveRefusals: 5, windowMs } }])
+    expect(at).toEqual([
+      { type: 'slow-dos', severity: 'medium', source: { clientId: 'client-1', address: ADDRESS.a }, evidence: { keepaliveRefusals: 5, windowMs } },
+    ])
     // 4 a minute, well after that: quiet.
     expect(new DetectorHarness(slowDosDetector(config)).signals(40, () => refused(), every(16 * SECOND))).toEqual([])
   })

@@ -11,7 +11,9 @@ const OTHER_MONITOR = 'hospital/icu/bedside-monitor/mon-02/telemetry'
 
 describe('topic-spoofing detector', () => {
   it("reports a device writing into another device's namespace, keyed by the device", () => {
-    const found = new DetectorHarness(topicSpoofingDetector).signal(signal('publish-denied', { clientId: 'mon-01', identity: identity('mon-01'), topic: OTHER_MONITOR, reason: 'outside its namespace' }))
+    const found = new DetectorHarness(topicSpoofingDetector).signal(
+      signal('publish-denied', { clientId: 'mon-01', identity: identity('mon-01'), topic: OTHER_MONITOR, reason: 'outside its namespace' }),
+    )
     expect(found).toEqual([
       {
         type: 'topic-spoofing',
@@ -24,16 +26,29 @@ describe('topic-spoofing detector', () => {
   })
 
   it('calls a refused retained publish retained-poisoning', () => {
-    const [finding] = new DetectorHarness(topicSpoofingDetector).signal(signal('publish-denied', { identity: identity('ward-obs'), topic: 'hospital/icu/ventilator/vent-01/status', retain: true }))
-    expect(finding).toMatchObject({ type: 'retained-poisoning', source: { username: 'ward-obs' }, key: 'observer:ward-obs', evidence: { retain: true, role: 'observer' } })
+    const [finding] = new DetectorHarness(topicSpoofingDetector).signal(
+      signal('publish-denied', { identity: identity('ward-obs'), topic: 'hospital/icu/ventilator/vent-01/status', retain: true }),
+    )
+    expect(finding).toMatchObject({
+      type: 'retained-poisoning',
+      source: { username: 'ward-obs' },
+      key: 'observer:ward-obs',
+      evidence: { retain: true, role: 'observer' },
+    })
   })
 
   it('keys an anonymous writer by its address, since it can pick any client id', () => {
-    const [finding] = new DetectorHarness(topicSpoofingDetector).signal(signal('publish-denied', { address: ADDRESS.d, identity: anonymous('x1'), topic: 'alerts/clinical/fake' }))
+    const [finding] = new DetectorHarness(topicSpoofingDetector).signal(
+      signal('publish-denied', { address: ADDRESS.d, identity: anonymous('x1'), topic: 'alerts/clinical/fake' }),
+    )
     expect(finding).toMatchObject({ key: `address:${ADDRESS.d}`, source: { clientId: 'client-1', address: ADDRESS.d }, evidence: { anonymous: true } })
   })
 
   it('leaves refused commands to devices to unauthorized-command', () => {
-    expect(new DetectorHarness(topicSpoofingDetector).signal(signal('publish-denied', { identity: identity('ward-obs'), topic: 'hospital/icu/infusion-pump/pump-01/cmd' }))).toEqual([])
+    expect(
+      new DetectorHarness(topicSpoofingDetector).signal(
+        signal('publish-denied', { identity: identity('ward-obs'), topic: 'hospital/icu/infusion-pump/pump-01/cmd' }),
+      ),
+    ).toEqual([])
   })
 })

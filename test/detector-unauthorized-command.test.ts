@@ -9,12 +9,15 @@ import { ADDRESS, DetectorHarness, anonymous, deviceMessage, identity, signal, t
  * a ventilator setting outside its range (PEEP 0–30, FiO2 21–100 %, tidal volume 20–1,000 mL).
  */
 const detector = () => new DetectorHarness(unauthorizedCommandDetector(testRegistry()))
-const command = (deviceId: string, body: Record<string, unknown>) => deviceMessage({ deviceId, channel: 'cmd', clientId: 'console-1', address: ADDRESS.b, body: { id: 'c1', ...body } })
+const command = (deviceId: string, body: Record<string, unknown>) =>
+  deviceMessage({ deviceId, channel: 'cmd', clientId: 'console-1', address: ADDRESS.b, body: { id: 'c1', ...body } })
 
 describe('unauthorized-command detector', () => {
   it('reports a refused command from an observer, as critical', () => {
     const topic = topicOf('pump-01', 'cmd')
-    const found = detector().signal(signal('publish-denied', { clientId: 'obs-1', identity: identity('ward-obs'), topic, reason: 'only operators command devices' }))
+    const found = detector().signal(
+      signal('publish-denied', { clientId: 'obs-1', identity: identity('ward-obs'), topic, reason: 'only operators command devices' }),
+    )
     expect(found).toEqual([
       {
         type: 'unauthorized-command',
@@ -28,7 +31,9 @@ describe('unauthorized-command detector', () => {
 
   it('keys an anonymous commander by address, and leaves refusals on other channels to topic-spoofing', () => {
     const h = detector()
-    expect(h.signal(signal('publish-denied', { address: ADDRESS.d, identity: anonymous('x'), topic: topicOf('vent-01', 'cmd') }))[0]?.key).toBe(`address:${ADDRESS.d}`)
+    expect(h.signal(signal('publish-denied', { address: ADDRESS.d, identity: anonymous('x'), topic: topicOf('vent-01', 'cmd') }))[0]?.key).toBe(
+      `address:${ADDRESS.d}`,
+    )
     expect(h.signal(signal('publish-denied', { topic: topicOf('vent-01', 'telemetry') }))).toEqual([])
   })
 

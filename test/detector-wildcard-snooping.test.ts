@@ -9,7 +9,9 @@ import { ADDRESS, DetectorHarness, anonymous, identity, signal } from './support
  */
 describe('wildcard-snooping detector', () => {
   it('reports a device subscribing to everything, at medium severity', () => {
-    const found = new DetectorHarness(wildcardSnoopingDetector).signal(signal('subscribe-denied', { clientId: 'mon-01', identity: identity('mon-01'), filter: '#', reason: 'not its own cmd topic' }))
+    const found = new DetectorHarness(wildcardSnoopingDetector).signal(
+      signal('subscribe-denied', { clientId: 'mon-01', identity: identity('mon-01'), filter: '#', reason: 'not its own cmd topic' }),
+    )
     expect(found).toEqual([
       {
         type: 'wildcard-snooping',

@@ -64,11 +64,19 @@ describe('bedside monitor', () => {
 
   it('shows sepsis crossing NEWS2 bands in clinical order: RR and temperature, HR, then SBP', () => {
     for (const seed of [1, 2, 3]) {
-      const monitor = session(bedsideMonitor, { patient: patientModel({ id: 'septic', trajectory: 'sepsis', onsetMinutes: 20 }, { seed }), options: { nibpIntervalMin: 5 }, seed })
+      const monitor = session(bedsideMonitor, {
+        patient: patientModel({ id: 'septic', trajectory: 'sepsis', onsetMinutes: 20 }, { seed }),
+        options: { nibpIntervalMin: 5 },
+        seed,
+      })
       monitor.tick(7 * 3600)
       const readings = telemetryIn<Reading>(monitor.emissions)
       const leaves = (parameter: BandParameter, field: keyof MonitorReading, windowMs: number) =>
-        departure(readings.filter((r) => r[field] !== undefined).map((r) => ({ t: r.ts, value: r[field]! })), parameter, windowMs)
+        departure(
+          readings.filter((r) => r[field] !== undefined).map((r) => ({ t: r.ts, value: r[field]! })),
+          parameter,
+          windowMs,
+        )
       const rr = leaves('respiratoryRate', 'respiratoryRate', 10 * MINUTE)!
       const temperature = leaves('temperature', 'temperature', 10 * MINUTE)!
       const hr = leaves('heartRate', 'heartRate', 10 * MINUTE)!

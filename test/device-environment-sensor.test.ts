@@ -18,7 +18,12 @@ describe('environment sensor', () => {
     const run = runKind(environmentSensor, {
       ticks: 12_000,
       options: { room: 'isolation-negative', incidentsPerDay: 6 },
-      actions: { 2000: [{ fault: 'sensor-off', active: true }], 2100: [{ fault: 'sensor-off', active: false }], 9000: [{ fault: 'battery-empty', active: true }], 9500: [{ fault: 'battery-empty', active: false }] },
+      actions: {
+        2000: [{ fault: 'sensor-off', active: true }],
+        2100: [{ fault: 'sensor-off', active: false }],
+        9000: [{ fault: 'battery-empty', active: true }],
+        9500: [{ fault: 'battery-empty', active: false }],
+      },
     })
     expect(run.emissions.length).toBeGreaterThan(10_000)
     expect(schemaViolations(environmentSensor, run)).toEqual([])
@@ -66,7 +71,11 @@ describe('environment sensor', () => {
   })
 
   it('alarms after 60 s when the pressure tube comes off, not on a door opening', () => {
-    const run = runKind(environmentSensor, { ticks: 200, options: { room: 'isolation-negative', ...calm }, actions: { 100: [{ fault: 'sensor-off', active: true }] } })
+    const run = runKind(environmentSensor, {
+      ticks: 200,
+      options: { room: 'isolation-negative', ...calm },
+      actions: { 100: [{ fault: 'sensor-off', active: true }] },
+    })
     const pressure = ofChannel(run, 'alarm').find((e) => (e.data as Alarm).code === 'PRESSURE_OUT_OF_RANGE')
     expect(pressure?.data).toMatchObject({ active: true, priority: 'medium', limit: -2.5 })
     expect(pressure?.ts).toBe(START + 105 * 10_000)
@@ -79,7 +88,11 @@ describe('environment sensor', () => {
     expect(slow.batteries.at(-1)).toBe(9)
     expect(dataOf<Alarm>(slow, 'alarm')).toEqual([expect.objectContaining({ code: 'LOW_BATTERY', priority: 'low', active: true })])
 
-    const flat = runKind(environmentSensor, { ticks: 100, options: calm, actions: { 10: [{ fault: 'battery-empty', active: true }], 60: [{ fault: 'battery-empty', active: false }] } })
+    const flat = runKind(environmentSensor, {
+      ticks: 100,
+      options: calm,
+      actions: { 10: [{ fault: 'battery-empty', active: true }], 60: [{ fault: 'battery-empty', active: false }] },
+    })
     const low = ofChannel(flat, 'alarm')[0]!
     expect(low.ts).toBe(START + 10 * 10_000)
     expect(flat.emissions.filter((e) => e.ts > low.ts && e.ts < START + 60 * 10_000)).toEqual([])

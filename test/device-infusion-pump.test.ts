@@ -23,7 +23,9 @@ interface StatusChanged {
 
 /** A pump with no random kinks or air and no nurse: only what the test does happens. */
 const quiet = { randomIncidents: false, bedsideCare: false }
-const changeRate = (rate: number, override?: boolean): Action => ({ command: { id: `rate-${rate}`, action: 'change-rate', rate, ...(override === undefined ? {} : { override }) } })
+const changeRate = (rate: number, override?: boolean): Action => ({
+  command: { id: `rate-${rate}`, action: 'change-rate', rate, ...(override === undefined ? {} : { override }) },
+})
 const lastTelemetry = (run: ReturnType<typeof runKind>) => dataOf<PumpTelemetry>(run, 'telemetry').at(-1) as PumpTelemetry
 const acks = (run: ReturnType<typeof runKind>) => dataOf<CommandAck>(run, 'event').filter((e) => e.type === 'command-ack')
 
@@ -105,7 +107,11 @@ describe('infusion pump', () => {
     const run = runKind(infusionPump, {
       ticks: 1500,
       options: quiet,
-      actions: { 10: [{ fault: 'sensor-off', active: true }], 1200: [{ fault: 'sensor-off', active: false }], 1300: [{ command: { id: 'go', action: 'start' } }] },
+      actions: {
+        10: [{ fault: 'sensor-off', active: true }],
+        1200: [{ fault: 'sensor-off', active: false }],
+        1300: [{ command: { id: 'go', action: 'start' } }],
+      },
     })
     const alarms = dataOf<Alarm>(run, 'alarm')
     expect(alarms[0]).toMatchObject({ code: 'OCCLUSION', priority: 'high', active: true, limit: 300 })
@@ -117,19 +123,29 @@ describe('infusion pump', () => {
       ['running', 'command'],
     ])
     const stoppedAt = run.emissions.find((e) => e.channel === 'alarm')!.ts
-    const whileStopped = run.emissions.filter((e) => e.channel === 'telemetry' && e.ts > stoppedAt && e.ts < stoppedAt + 100_000).map((e) => e.data as PumpTelemetry)
+    const whileStopped = run.emissions
+      .filter((e) => e.channel === 'telemetry' && e.ts > stoppedAt && e.ts < stoppedAt + 100_000)
+      .map((e) => e.data as PumpTelemetry)
     expect(whileStopped.every((t) => t.status === 'alarm' && t.rateMlH === 0 && t.linePressureMmHg > 250)).toBe(true)
     expect(new Set(whileStopped.map((t) => t.volumeInfusedMl)).size).toBe(1)
   })
 
   it('lets the simulated nurse restart a pump once its occlusion is cleared', () => {
-    const run = runKind(infusionPump, { ticks: 2400, options: { randomIncidents: false }, actions: { 10: [{ fault: 'sensor-off', active: true }], 1200: [{ fault: 'sensor-off', active: false }] } })
+    const run = runKind(infusionPump, {
+      ticks: 2400,
+      options: { randomIncidents: false },
+      actions: { 10: [{ fault: 'sensor-off', active: true }], 1200: [{ fault: 'sensor-off', active: false }] },
+    })
     const changes = dataOf<StatusChanged>(run, 'event').filter((e) => e.type === 'status-changed')
     expect(changes.at(-1)).toMatchObject({ to: 'running', cause: 'bedside-nurse' })
   })
 
   it('stops and falls silent when the battery is flat, and reports again on mains', () => {
-    const run = runKind(infusionPump, { ticks: 400, options: quiet, actions: { 100: [{ fault: 'battery-empty', active: true }], 300: [{ fault: 'battery-empty', active: false }] } })
+    const run = runKind(infusionPump, {
+      ticks: 400,
+      options: quiet,
+      actions: { 100: [{ fault: 'battery-empty', active: true }], 300: [{ fault: 'battery-empty', active: false }] },
+    })
     const depleted = run.emissions.find((e) => e.channel === 'alarm' && (e.data as Alarm).code === 'BATTERY_DEPLETED')!
     expect(depleted.data).toMatchObject({ priority: 'high', active: true })
     expect(depleted.ts).toBe(START + 100_000)

@@ -35,7 +35,12 @@ describe('MRI scanner', () => {
       9000: [{ fault: 'sensor-off', active: false }],
     }
     const conventional = runKind(mriScanner, { ticks: 10_000, actions })
-    const sealed = runKind(mriScanner, { ticks: 2000, seed: 5, options: { magnet: 'sealed', heliumLevelPct: 16 }, actions: { 10: [{ fault: 'sensor-off', active: true }] } })
+    const sealed = runKind(mriScanner, {
+      ticks: 2000,
+      seed: 5,
+      options: { magnet: 'sealed', heliumLevelPct: 16 },
+      actions: { 10: [{ fault: 'sensor-off', active: true }] },
+    })
     expect(conventional.emissions.length).toBeGreaterThan(10_000)
     expect(schemaViolations(mriScanner, conventional)).toEqual([])
     expect(schemaViolations(mriScanner, sealed)).toEqual([])
@@ -75,10 +80,20 @@ describe('MRI scanner', () => {
     const run = runKind(mriScanner, { ticks: 200, seed: 11 })
     const busyTick = dataOf<MriTelemetry>(run, 'telemetry').findIndex((t) => t.state === 'scanning') + 1
     const busy = runKind(mriScanner, { ticks: busyTick + 1, seed: 11, actions: { [busyTick + 1]: [setState('now', 'service')] } })
-    expect(dataOf<CommandAck>(busy, 'event').find((e) => e.type === 'command-ack')).toMatchObject({ accepted: false, reason: expect.stringMatching(/exam in progress/) })
+    expect(dataOf<CommandAck>(busy, 'event').find((e) => e.type === 'command-ack')).toMatchObject({
+      accepted: false,
+      reason: expect.stringMatching(/exam in progress/),
+    })
 
-    const quenched = runKind(mriScanner, { ticks: 400, options: { magnet: 'sealed', heliumLevelPct: 15.01 }, actions: { 1: [{ fault: 'sensor-off', active: true }], 400: [setState('up', 'idle')] } })
-    expect(dataOf<CommandAck>(quenched, 'event').find((e) => e.type === 'command-ack')).toMatchObject({ accepted: false, reason: expect.stringMatching(/quenched/) })
+    const quenched = runKind(mriScanner, {
+      ticks: 400,
+      options: { magnet: 'sealed', heliumLevelPct: 15.01 },
+      actions: { 1: [{ fault: 'sensor-off', active: true }], 400: [setState('up', 'idle')] },
+    })
+    expect(dataOf<CommandAck>(quenched, 'event').find((e) => e.type === 'command-ack')).toMatchObject({
+      accepted: false,
+      reason: expect.stringMatching(/quenched/),
+    })
   })
 
   it('raises boil-off and a high helium alarm when the cold head fails', () => {

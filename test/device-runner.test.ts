@@ -27,7 +27,9 @@ async function simulatedRegistry(): Promise<Registry> {
       { id: 'virtual', name: 'Virtual ward', beds: [] },
     ],
     patients: [{ ...TEST_PATIENT }, { ...TEST_PATIENT, id: 'pt-home', ward: 'virtual', bed: undefined }],
-    devices: await Promise.all(devices.map(async (d) => ({ options: {}, ...d, simulated: true, passwordHash: await hashPassword(deriveDevicePassword(KEY, d.id)) }))),
+    devices: await Promise.all(
+      devices.map(async (d) => ({ options: {}, ...d, simulated: true, passwordHash: await hashPassword(deriveDevicePassword(KEY, d.id)) })),
+    ),
     users: [{ username: 'nurse-op', role: 'operator', passwordHash: await hashPassword(PASSWORDS['nurse-op']) }],
   }
 }
@@ -46,7 +48,6 @@ function messages(client: MqttClient, filter: (topic: string) => boolean): { top
   })
   return seen
 }
-
 
 describe('simulated devices over MQTT', () => {
   let lab: Lab

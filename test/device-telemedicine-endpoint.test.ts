@@ -26,7 +26,11 @@ const busyCellular = { link: 'cellular', callsPerHour: 3, meanCallMin: 20 }
 
 describe('telemedicine endpoint', () => {
   it('emits only what its own channel schemas accept, over more than 10,000 messages', () => {
-    const run = runKind(telemedicineEndpoint, { ticks: 25_000, options: busyCellular, actions: { 3000: [{ fault: 'sensor-off', active: true }], 6000: [{ fault: 'sensor-off', active: false }] } })
+    const run = runKind(telemedicineEndpoint, {
+      ticks: 25_000,
+      options: busyCellular,
+      actions: { 3000: [{ fault: 'sensor-off', active: true }], 6000: [{ fault: 'sensor-off', active: false }] },
+    })
     expect(run.emissions.length).toBeGreaterThan(10_000)
     expect(schemaViolations(telemedicineEndpoint, run)).toEqual([])
   })
@@ -89,7 +93,12 @@ describe('telemedicine endpoint', () => {
     }
     const sessions = new Set(events.map((e) => e.sessionId))
     expect(sessions.size).toBeGreaterThan(30)
-    const paths = [...sessions].map((id) => events.filter((e) => e.sessionId === id).map((e) => e.to + (e.reason ? `(${e.reason})` : '')).join(' '))
+    const paths = [...sessions].map((id) =>
+      events
+        .filter((e) => e.sessionId === id)
+        .map((e) => e.to + (e.reason ? `(${e.reason})` : ''))
+        .join(' '),
+    )
     // Every session but possibly the one cut off by the end of the run has a complete path.
     for (const path of paths.slice(0, -1)) expect(['connecting in-call ended(hangup) idle', 'connecting ended(connect-failed) idle']).toContain(path)
     expect(paths.filter((p) => p.includes('connect-failed')).length).toBeGreaterThan(0)
@@ -113,7 +122,11 @@ describe('telemedicine endpoint', () => {
   })
 
   it('shows a camera that is off as 0 fps and no video, without calling the network poor for it', () => {
-    const run = runKind(telemedicineEndpoint, { ticks: 2000, options: { link: 'wired', callsPerHour: 6 }, actions: { 1: [{ fault: 'sensor-off', active: true }] } })
+    const run = runKind(telemedicineEndpoint, {
+      ticks: 2000,
+      options: { link: 'wired', callsPerHour: 6 },
+      actions: { 1: [{ fault: 'sensor-off', active: true }] },
+    })
     const telemetry = dataOf<Stats>(run, 'telemetry')
     expect(telemetry.length).toBeGreaterThan(100)
     expect(telemetry.every((t) => t.fps === 0 && t.resolution === null && t.bitrateKbps === 0 && t.bytesSent === 0)).toBe(true)
@@ -123,9 +136,15 @@ describe('telemedicine endpoint', () => {
   it('turns a good wired link poor while the network is degraded, and back after', () => {
     const options = { link: 'wired', callsPerHour: 30, meanCallMin: 120 }
     const tickMs = telemedicineEndpoint.tickMs(telemedicineEndpoint.optionsSchema.parse(options))
-    const run = runKind(telemedicineEndpoint, { ticks: 6000, options, actions: { 2000: [{ fault: 'network-degraded', active: true }], 4000: [{ fault: 'network-degraded', active: false }] } })
+    const run = runKind(telemedicineEndpoint, {
+      ticks: 6000,
+      options,
+      actions: { 2000: [{ fault: 'network-degraded', active: true }], 4000: [{ fault: 'network-degraded', active: false }] },
+    })
     const quality = (fromTick: number, toTick: number) =>
-      run.emissions.filter((e) => e.channel === 'telemetry' && e.ts > START + fromTick * tickMs && e.ts <= START + toTick * tickMs).map((e) => (e.data as Stats).quality)
+      run.emissions
+        .filter((e) => e.channel === 'telemetry' && e.ts > START + fromTick * tickMs && e.ts <= START + toTick * tickMs)
+        .map((e) => (e.data as Stats).quality)
     const share = (qualities: CallQuality[], q: CallQuality) => qualities.filter((x) => x === q).length / qualities.length
     expect(share(quality(0, 2000), 'poor')).toBeLessThan(0.05)
     expect(share(quality(2010, 4000), 'poor')).toBeGreaterThan(0.9)

@@ -29,9 +29,18 @@ describe('devices on one patient', () => {
     const kitOximetry = telemetryIn<{ sensor: string; spo2?: number; pulseRate?: number }>(kit.emissions).filter((r) => r.sensor === 'pulse-oximeter')
     const ventReadings = telemetryIn<{ totalRate: number }>(vent.emissions)
 
-    const spo2 = differences(byTime(monitorReadings, (r) => r.spo2), byTime(kitOximetry, (r) => r.spo2))
-    const pulse = differences(byTime(monitorReadings, (r) => r.heartRate), byTime(kitOximetry, (r) => r.pulseRate))
-    const breathing = differences(byTime(monitorReadings, (r) => r.respiratoryRate), byTime(ventReadings, (r) => r.totalRate))
+    const spo2 = differences(
+      byTime(monitorReadings, (r) => r.spo2),
+      byTime(kitOximetry, (r) => r.spo2),
+    )
+    const pulse = differences(
+      byTime(monitorReadings, (r) => r.heartRate),
+      byTime(kitOximetry, (r) => r.pulseRate),
+    )
+    const breathing = differences(
+      byTime(monitorReadings, (r) => r.respiratoryRate),
+      byTime(ventReadings, (r) => r.totalRate),
+    )
     expect(spo2.length).toBe(hours * 12)
     expect(breathing.length).toBe((hours * 3600) / 5)
     // Bedside SpO2 error SD 1, wearable 1.5: combined about 1.8 plus rounding.

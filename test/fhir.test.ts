@@ -123,7 +123,12 @@ describe('vital-sign Observations', () => {
       id: 'mon-icu-01-4711-hr',
       meta: { profile: ['http://hl7.org/fhir/StructureDefinition/heartrate'] },
       status: 'final',
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }], text: 'Vital Signs' }],
+      category: [
+        {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }],
+          text: 'Vital Signs',
+        },
+      ],
       code: {
         coding: [
           { system: 'http://loinc.org', code: '8867-4' },
@@ -184,7 +189,11 @@ describe('vital-sign Observations', () => {
       dataAbsentReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'unknown' }] },
     })
     expect(bp.component).toHaveLength(2)
-    const systolicOnlyKind = vitalSignObservations({ ...MONITOR_MESSAGE, codes: { cuffHigh: MONITOR_CODES.cuffHigh as MeasurementCode }, fields: { cuffHigh: 150 } })
+    const systolicOnlyKind = vitalSignObservations({
+      ...MONITOR_MESSAGE,
+      codes: { cuffHigh: MONITOR_CODES.cuffHigh as MeasurementCode },
+      fields: { cuffHigh: 150 },
+    })
     expect(systolicOnlyKind[0]?.component?.[1]?.code).toEqual({ coding: [{ system: 'http://loinc.org', code: '8462-4' }] })
     expect(vitalSignObservations({ ...MONITOR_MESSAGE, fields: { cuffMean: 90 } })).toEqual([])
   })

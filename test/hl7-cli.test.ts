@@ -24,7 +24,25 @@ describe('wardlab start --hl7', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wardlab-hl7-cli-'))
     const urls = [a!, b!].map((r) => `mllp://127.0.0.1:${r.port}`)
     // Six devices (beds icu-01 and icu-02) at 60x: a PCD-01 per device per simulated minute is one a second.
-    const cli = spawnWardlab(['start', '--port', '0', '--ws-port', '0', '--http-port', '0', '--data-dir', dataDir, '--speed', '60', '--devices', '6', '--hl7', urls.join(','), '--hl7-listen', '0'])
+    const cli = spawnWardlab([
+      'start',
+      '--port',
+      '0',
+      '--ws-port',
+      '0',
+      '--http-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--speed',
+      '60',
+      '--devices',
+      '6',
+      '--hl7',
+      urls.join(','),
+      '--hl7-listen',
+      '0',
+    ])
     try {
       const [, httpUrl] = await cli.waitFor(/http +(http:\/\/127\.0\.0\.1:\d+)\/metrics/)
       expect(cli.stdout()).toContain(`hl7    ${urls[0]}`)
@@ -42,8 +60,13 @@ describe('wardlab start --hl7', () => {
     }
     expect(await cli.exited).toBe(0)
     for (const [i, receiver] of [a!, b!].entries()) {
-      const line = cli.stdout().split('\n').find((l) => l.startsWith(`hl7 ${urls[i]}:`))!
-      const [, generated, acknowledged, deadLettered, pending] = line.match(/generated (\d+) = acknowledged (\d+) \+ dead-lettered (\d+) \+ pending (\d+)/)!.map(Number)
+      const line = cli
+        .stdout()
+        .split('\n')
+        .find((l) => l.startsWith(`hl7 ${urls[i]}:`))!
+      const [, generated, acknowledged, deadLettered, pending] = line
+        .match(/generated (\d+) = acknowledged (\d+) \+ dead-lettered (\d+) \+ pending (\d+)/)!
+        .map(Number)
       expect(generated).toBe(acknowledged! + deadLettered! + pending!)
       expect(deadLettered).toBe(0)
       expect(pending).toBe(0)

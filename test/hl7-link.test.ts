@@ -18,7 +18,12 @@ import { selfSignedCertificate } from './support/tls.ts'
  * have no gap other than the messages the link itself dead-lettered.
  */
 
-const device: DeviceInput = { id: 'mon-1', kind: 'bedside-monitor', location: { ward: 'W1', room: '1', bed: '1' }, patient: { id: 'p-1', family: 'Test', given: 'One' } }
+const device: DeviceInput = {
+  id: 'mon-1',
+  kind: 'bedside-monitor',
+  location: { ward: 'W1', room: '1', bed: '1' },
+  patient: { id: 'p-1', family: 'Test', given: 'One' },
+}
 const FAST = { ackTimeoutMs: 2000, reconnect: { initialDelayMs: 50, maxDelayMs: 400, connectTimeoutMs: 1000 }, nak: { retryDelayMs: 20 } } as const
 
 const open: { links: MllpLink[]; receivers: PythonReceiver[] } = { links: [], receivers: [] }
@@ -42,7 +47,8 @@ function link(port: number, config: Partial<LinkConfigInput> = {}): MllpLink {
 }
 
 function sendMany(l: MllpLink, count: number): void {
-  for (let i = 0; i < count; i++) l.send((stamp) => buildPcd01({ device, observations: observationsFromTelemetry({ heartRate: 60 + i, spo2: 97 }, MONITOR_CODES, Date.now()) }, stamp))
+  for (let i = 0; i < count; i++)
+    l.send((stamp) => buildPcd01({ device, observations: observationsFromTelemetry({ heartRate: 60 + i, spo2: 97 }, MONITOR_CODES, Date.now()) }, stamp))
 }
 
 function expectBalanced(stats: LinkStats): void {

@@ -24,7 +24,9 @@ let clock: VirtualClock
 beforeAll(async () => {
   receiver = await PythonReceiver.start({})
   clock = createVirtualClock(START)
-  ward = await startWardLab(clock, { hl7: { links: [{ url: `mllp://127.0.0.1:${receiver.port}`, reconnect: { initialDelayMs: 50 } }], listen: { host: '127.0.0.1', port: 0 } } })
+  ward = await startWardLab(clock, {
+    hl7: { links: [{ url: `mllp://127.0.0.1:${receiver.port}`, reconnect: { initialDelayMs: 50 } }], listen: { host: '127.0.0.1', port: 0 } },
+  })
   await clock.runUntil(START + 2 * MINUTE)
 }, 60_000)
 
@@ -36,8 +38,20 @@ afterAll(async () => {
 /** The flow rate (MDC_FLOW_FLUID_PUMP) of each PCD-01 pump-icu-02 sent, in order. */
 function pumpRates(): number[] {
   return receiver.messages
-    .filter((m) => m.type === 'ORU^R01^ORU_R01' && fieldText(segments(m, 'PV1')[0], 3) === 'icu^^icu-02' && fieldText(segments(m, 'OBR')[0], 4).startsWith('69985^MDC_DEV_PUMP_INFUS_MDS'))
-    .map((m) => Number(fieldText(segments(m, 'OBX').find((s) => fieldText(s, 3) === '157784^MDC_FLOW_FLUID_PUMP^MDC'), 5)))
+    .filter(
+      (m) =>
+        m.type === 'ORU^R01^ORU_R01' &&
+        fieldText(segments(m, 'PV1')[0], 3) === 'icu^^icu-02' &&
+        fieldText(segments(m, 'OBR')[0], 4).startsWith('69985^MDC_DEV_PUMP_INFUS_MDS'),
+    )
+    .map((m) =>
+      Number(
+        fieldText(
+          segments(m, 'OBX').find((s) => fieldText(s, 3) === '157784^MDC_FLOW_FLUID_PUMP^MDC'),
+          5,
+        ),
+      ),
+    )
 }
 
 function errReason(rrg: OrderReply): string {
@@ -64,7 +78,9 @@ describe('PCD-03 orders to the default ward over --hl7-listen', () => {
 
   it('refuses an order past the hard limit, with the drug library reason, and leaves the pump as it was', async () => {
     // 200 mL/h of 80 ug/mL is past the hard limit of 3 ug/kg/min for any patient under 89 kg, as this one is.
-    const [[commit, rrg]] = (await sendOrders(ward.lab.hl7!.ordersPort!, [{ ...BED, controlId: 'ORD-HARD', drug: NORAD, rate: 200 }])) as [[OrderReply, OrderReply]]
+    const [[commit, rrg]] = (await sendOrders(ward.lab.hl7!.ordersPort!, [{ ...BED, controlId: 'ORD-HARD', drug: NORAD, rate: 200 }])) as [
+      [OrderReply, OrderReply],
+    ]
     expect(commit.msa[0]).toBe('CA')
     expect(rrg.msa).toEqual(['AE', 'ORD-HARD'])
     expect(rrg.err[4]).toBe('LIMIT^LIMIT^99WLO')

@@ -19,7 +19,8 @@ const received: InfusionOrder[] = []
 async function programmePump(order: InfusionOrder): Promise<OrderDecision> {
   received.push(order)
   if (order.location.bed !== BED.bed) return { accepted: false, reason: `no pump at bed ${order.location.bed ?? '(none)'}`, code: 'UNKNOWN_BED' }
-  if (order.patientId !== BED.patientId) return { accepted: false, reason: `order is for patient ${order.patientId}, bed ${BED.bed} holds ${BED.patientId}`, code: 'WRONG_PATIENT' }
+  if (order.patientId !== BED.patientId)
+    return { accepted: false, reason: `order is for patient ${order.patientId}, bed ${BED.bed} holds ${BED.patientId}`, code: 'WRONG_PATIENT' }
   const drug = DRUGS[order.drug.code as DrugId]
   if (!drug) return { accepted: false, reason: `unknown drug ${order.drug.code} (${order.drug.text}): not in the pump's drug library`, code: 'UNKNOWN_DRUG' }
   const check = checkRate(drug, order.rateMlH, BED.weightKg, false)
@@ -38,7 +39,15 @@ afterAll(async () => {
   await listener?.close()
 })
 
-const base = { patientId: BED.patientId, ward: BED.ward, room: BED.room, bed: BED.bed, drug: ['noradrenaline', 'Noradrenaline 80 ug/mL', '99WLD'], vtbi: 50, device: '0123456789ABCDEF' }
+const base = {
+  patientId: BED.patientId,
+  ward: BED.ward,
+  room: BED.room,
+  bed: BED.bed,
+  drug: ['noradrenaline', 'Noradrenaline 80 ug/mL', '99WLD'],
+  vtbi: 50,
+  device: '0123456789ABCDEF',
+}
 
 describe('PCD-03 RGV^O15 from python-hl7', () => {
   it('accepts an order within the drug library limits and reads drug, rate, VTBI, patient, bed and pump', async () => {

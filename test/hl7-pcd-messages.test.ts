@@ -17,9 +17,19 @@ import { until } from '../src/util/until.ts'
  */
 
 const T0 = Date.UTC(2026, 0, 15, 8, 30, 0)
-const monitor: DeviceInput = { id: 'mon-icu-01', kind: 'bedside-monitor', location: { ward: 'ICU', room: '1', bed: '1A' }, patient: { id: 'p-01', family: 'Hughes|Smith', given: 'Ann^Marie' } }
+const monitor: DeviceInput = {
+  id: 'mon-icu-01',
+  kind: 'bedside-monitor',
+  location: { ward: 'ICU', room: '1', bed: '1A' },
+  patient: { id: 'p-01', family: 'Hughes|Smith', given: 'Ann^Marie' },
+}
 const pump: DeviceInput = { id: 'pump-icu-01', kind: 'infusion-pump', location: { ward: 'ICU', room: '1', bed: '1A' }, patient: null }
-const vent: DeviceInput = { id: 'vent-icu-01', kind: 'ventilator', location: { ward: 'ICU', room: '2', bed: '2A' }, patient: { id: 'p-02', family: 'Okafor', given: 'Chidi' } }
+const vent: DeviceInput = {
+  id: 'vent-icu-01',
+  kind: 'ventilator',
+  location: { ward: 'ICU', room: '2', bed: '2A' },
+  patient: { id: 'p-02', family: 'Okafor', given: 'Chidi' },
+}
 const FINGER = { code: '7569003', text: 'Finger structure', system: 'SCT' }
 
 let receiver: PythonReceiver
@@ -51,10 +61,15 @@ afterAll(async () => {
 
 describe('PCD-01 ORU^R01 as python-hl7 reads it', () => {
   it('carries the header, patient, point of care, device observation and MDC-coded metrics', async () => {
-    const observations = observationsFromTelemetry({ heartRate: 128, spo2: 97, temperature: 36.9, respiratoryRate: 18, nibpSystolic: 118, nibpDiastolic: 71, nibpMean: 87 }, MONITOR_CODES, T0, {
-      heartRate: { low: 50, high: 120 },
-      spo2: { low: 90 },
-    })
+    const observations = observationsFromTelemetry(
+      { heartRate: 128, spo2: 97, temperature: 36.9, respiratoryRate: 18, nibpSystolic: 118, nibpDiastolic: 71, nibpMean: 87 },
+      MONITOR_CODES,
+      T0,
+      {
+        heartRate: { low: 50, high: 120 },
+        spo2: { low: 90 },
+      },
+    )
     const withSite = observations.map((o) => (o.field === 'spo2' ? { ...o, bodySite: FINGER } : o))
     const input = pcd01InputSchema.parse({ device: monitor, observations: withSite })
     const message = await deliver((stamp) => buildPcd01(input, stamp))
@@ -125,7 +140,11 @@ describe('PCD-01 ORU^R01 as python-hl7 reads it', () => {
     const pumpMessage = await deliver((stamp) => buildPcd01({ device: pump, observations: observationsFromTelemetry(pumpData, infusionPump.codes, T0) }, stamp))
     expect(fieldText(segments(pumpMessage, 'PID')[0], 3)).toBe('')
     expect(fieldText(segments(pumpMessage, 'OBR')[0], 4)).toBe('69985^MDC_DEV_PUMP_INFUS_MDS^MDC')
-    expect(obxRows(pumpMessage).slice(3).map((r) => [fieldText(r, 3).split('^')[1], fieldText(r, 4), fieldText(r, 6).split('^')[1]])).toEqual([
+    expect(
+      obxRows(pumpMessage)
+        .slice(3)
+        .map((r) => [fieldText(r, 3).split('^')[1], fieldText(r, 4), fieldText(r, 6).split('^')[1]]),
+    ).toEqual([
       ['MDC_FLOW_FLUID_PUMP', '1.1.1.1', 'MDC_DIM_MILLI_L_PER_HR'],
       ['MDC_VOL_FLUID_DELIV', '1.1.1.2', 'MDC_DIM_MILLI_L'],
       ['MDC_VOL_FLUID_TBI_REMAIN', '1.1.1.3', 'MDC_DIM_MILLI_L'],
@@ -134,15 +153,34 @@ describe('PCD-01 ORU^R01 as python-hl7 reads it', () => {
 
     const ventData = { peep: 8, fio2: 40, tidalVolume: 450, totalRate: 16, peakPressure: 24, plateauPressure: 19, minuteVolume: 7.2 }
     const ventMessage = await deliver((stamp) => buildPcd01({ device: vent, observations: observationsFromTelemetry(ventData, ventilator.codes, T0) }, stamp))
-    const units = obxRows(ventMessage).slice(3).map((r) => fieldText(r, 6).split('^')[1])
-    expect(units).toEqual(['MDC_DIM_CM_H2O', 'MDC_DIM_PERCENT', 'MDC_DIM_MILLI_L', 'MDC_DIM_RESP_PER_MIN', 'MDC_DIM_CM_H2O', 'MDC_DIM_CM_H2O', 'MDC_DIM_X_L_PER_MIN'])
+    const units = obxRows(ventMessage)
+      .slice(3)
+      .map((r) => fieldText(r, 6).split('^')[1])
+    expect(units).toEqual([
+      'MDC_DIM_CM_H2O',
+      'MDC_DIM_PERCENT',
+      'MDC_DIM_MILLI_L',
+      'MDC_DIM_RESP_PER_MIN',
+      'MDC_DIM_CM_H2O',
+      'MDC_DIM_CM_H2O',
+      'MDC_DIM_X_L_PER_MIN',
+    ])
     expect(fieldText(segments(ventMessage, 'OBR')[0], 4)).toBe('70001^MDC_DEV_SYS_PT_VENT_MDS^MDC')
   })
 
   it('writes text (ST) and coded (CWE) values', async () => {
     const code = MONITOR_CODES.spo2!
     const message = await deliver((stamp) =>
-      buildPcd01({ device: monitor, observations: [{ field: 'label', value: 'probe A|B', code, ts: T0 }, { field: 'state', value: { code: 1, text: 'on', system: 'MDC' }, code, ts: T0 }] }, stamp),
+      buildPcd01(
+        {
+          device: monitor,
+          observations: [
+            { field: 'label', value: 'probe A|B', code, ts: T0 },
+            { field: 'state', value: { code: 1, text: 'on', system: 'MDC' }, code, ts: T0 },
+          ],
+        },
+        stamp,
+      ),
     )
     const [text, coded] = obxRows(message).slice(3)
     expect([fieldText(text, 2), fieldText(text, 5), fieldText(text, 6)]).toEqual(['ST', 'probe A|B', ''])
@@ -151,7 +189,15 @@ describe('PCD-01 ORU^R01 as python-hl7 reads it', () => {
 })
 
 describe('PCD-04 ORU^R40 as python-hl7 reads it', () => {
-  const spo2Low = { code: 'SPO2_LOW', category: 'physiological', priority: 'medium', message: 'SpO2 below limit', parameter: 'spo2', value: 86, limit: 90 } as const
+  const spo2Low = {
+    code: 'SPO2_LOW',
+    category: 'physiological',
+    priority: 'medium',
+    message: 'SpO2 below limit',
+    parameter: 'spo2',
+    value: 86,
+    limit: 90,
+  } as const
 
   it('raises and ends a physiological alarm with source, priority, phase, state and the metric behind it', async () => {
     const parameter = { code: MONITOR_CODES.spo2!, metric: 3 }
@@ -173,7 +219,11 @@ describe('PCD-04 ORU^R40 as python-hl7 reads it', () => {
     const s = bySubId(start)
     expect(fieldText(s.get('1.1.1.3.1'), 5)).toBe('SPO2_LOW^SpO2 below limit^99WLA')
     expect(s.get('1.1.1.3.1')!.fields['8']).toEqual([['L'], ['PM'], ['SP']])
-    expect([fieldText(s.get('1.1.1.3.2'), 3), fieldText(s.get('1.1.1.3.2'), 5), fieldText(s.get('1.1.1.3.2'), 7)]).toEqual(['150456^MDC_PULS_OXIM_SAT_O2^MDC', '86', '>90'])
+    expect([fieldText(s.get('1.1.1.3.2'), 3), fieldText(s.get('1.1.1.3.2'), 5), fieldText(s.get('1.1.1.3.2'), 7)]).toEqual([
+      '150456^MDC_PULS_OXIM_SAT_O2^MDC',
+      '86',
+      '>90',
+    ])
     expect(fieldText(s.get('1.1.1.3.3'), 3)).toBe('68481^MDC_ATTR_EVENT_PHASE^MDC')
     expect(['.3', '.4', '.5', '.6', '.7'].map((n) => fieldText(s.get(`1.1.1.3${n}`), 5))).toEqual(['start', 'active', 'enabled', 'PM', 'SP'])
     const e = bySubId(end)
@@ -183,7 +233,15 @@ describe('PCD-04 ORU^R40 as python-hl7 reads it', () => {
 
   it('reports a technical alarm at the device (MDS) level as ST', async () => {
     const message = await deliver((stamp) =>
-      buildPcd04({ device: pump, alarm: { code: 'OCCLUSION', category: 'technical', priority: 'high', active: true, message: 'Downstream occlusion' }, startedAt: T0, ts: T0 }, stamp),
+      buildPcd04(
+        {
+          device: pump,
+          alarm: { code: 'OCCLUSION', category: 'technical', priority: 'high', active: true, message: 'Downstream occlusion' },
+          startedAt: T0,
+          ts: T0,
+        },
+        stamp,
+      ),
     )
     const rows = new Map(obxRows(message).map((r) => [fieldText(r, 4), r]))
     expect(fieldText(rows.get('1.0.0.0.1'), 5)).toBe('OCCLUSION^Downstream occlusion^99WLA')

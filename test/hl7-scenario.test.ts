@@ -22,7 +22,13 @@ describe('hl7-receiver-outage scenario', () => {
       const scenario = await loadScenario(FILE)
       // The slow spell needs the run's own receiver; python-hl7 is the receiver here.
       const withoutReceiverEvent = { ...scenario, timeline: scenario.timeline.filter((e) => e.event !== 'hl7-receiver') }
-      const report = await runScenario(withoutReceiverEvent, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max', hl7: { links: [{ url: `mllp://127.0.0.1:${receiver.port}`, reconnect: { initialDelayMs: 50, maxDelayMs: 1000 } }] } })
+      const report = await runScenario(withoutReceiverEvent, {
+        openLab,
+        log: silentLogger,
+        outputDir: outputDir(),
+        speed: 'max',
+        hl7: { links: [{ url: `mllp://127.0.0.1:${receiver.port}`, reconnect: { initialDelayMs: 50, maxDelayMs: 1000 } }] },
+      })
       const failed = report.expectations.filter((e) => !e.passed)
       expect(failed, JSON.stringify(failed, null, 2)).toEqual([])
       const delivery = report.expectations.find((e) => e.name.startsWith('HL7 all acknowledged'))!

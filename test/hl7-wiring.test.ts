@@ -63,7 +63,9 @@ describe.each([
 
   it('charts each monitor every 60 s of simulated time, with the registry patient, name and bed', async () => {
     const registry = await wardRegistry()
-    const monitorReports = byType(receiver.messages, 'ORU^R01^ORU_R01').filter((m) => fieldText(segments(m, 'OBR')[0], 4).startsWith('69965^') && fieldText(segments(m, 'PV1')[0], 3).startsWith('icu^'))
+    const monitorReports = byType(receiver.messages, 'ORU^R01^ORU_R01').filter(
+      (m) => fieldText(segments(m, 'OBR')[0], 4).startsWith('69965^') && fieldText(segments(m, 'PV1')[0], 3).startsWith('icu^'),
+    )
     const perMonitor = new Map<string, ReceivedMessage[]>()
     for (const m of monitorReports) {
       const bed = fieldText(segments(m, 'PV1')[0], 3)
@@ -95,7 +97,11 @@ describe.each([
     expect(obx3).toContain('151980^MDC_VENT_VOL_TIDAL^MDC')
     const r40 = byType(receiver.messages, 'ORU^R40^ORU_R40')
     expect(r40.length).toBeGreaterThan(0)
-    const phase = (m: ReceivedMessage, code: string) => fieldText(segments(m, 'OBX').find((s) => fieldText(s, 3).startsWith(`${code}^`)), 5)
+    const phase = (m: ReceivedMessage, code: string) =>
+      fieldText(
+        segments(m, 'OBX').find((s) => fieldText(s, 3).startsWith(`${code}^`)),
+        5,
+      )
     const lead = r40.filter((m) => fieldText(segments(m, 'OBR')[0], 3).startsWith('mon-icu-01:') && fieldText(segments(m, 'PV1')[0], 3) === 'icu^^icu-01')
     // Raised, then ended: the same alert instance (OBR-3), phase start then end, state active then inactive.
     expect(lead.map((m) => phase(m, '68481'))).toEqual(['start', 'end'])
@@ -104,7 +110,11 @@ describe.each([
     const alarmRow = segments(lead[0]!, 'OBX').find((s) => fieldText(s, 3) === '196616^MDC_EVT_ALARM^MDC')!
     expect(fieldText(alarmRow, 5)).toMatch(/^(LEAD_OFF|SPO2_PROBE_OFF)\^/)
     // Priority and type: technical (ST), in OBX-8 beside the priority.
-    expect(segments(lead[0]!, 'OBX').find((s) => fieldText(s, 3) === '196616^MDC_EVT_ALARM^MDC')!.fields['8']!.map((r) => r.join('^'))).toContain('ST')
+    expect(
+      segments(lead[0]!, 'OBX')
+        .find((s) => fieldText(s, 3) === '196616^MDC_EVT_ALARM^MDC')!
+        .fields['8']!.map((r) => r.join('^')),
+    ).toContain('ST')
   })
 })
 
@@ -113,9 +123,23 @@ describe('HL7 sink without a PCD form', () => {
     const { hl7Sink } = await import('../src/pipeline/sinks/hl7.ts')
     const { HospitalRegistry } = await import('../src/registry/registry.ts')
     const sent: unknown[] = []
-    const sink = hl7Sink('hl7-alarms', { message: 'pcd-04', chartEveryMs: 60_000 }, { registry: new HospitalRegistry(await wardRegistry()), hl7: (m) => sent.push(m) })
-    sink.write(undefined, { deviceId: 'mri-01', ts: START, data: { code: 'HELIUM_LOW', category: 'technical', priority: 'high', active: true, message: 'Helium level low' }, context: { deviceId: 'mri-01', kind: 'mri-scanner', ward: 'radiology', wardName: 'Radiology' } })
-    sink.write(undefined, { deviceId: 'mon-icu-01', ts: START, data: { code: 'LEAD_OFF', category: 'technical', priority: 'low', active: true, message: 'ECG lead off' }, context: { deviceId: 'mon-icu-01', kind: 'bedside-monitor', ward: 'icu', wardName: 'ICU', bed: 'icu-01', patientId: 'pt-icu-01' } })
+    const sink = hl7Sink(
+      'hl7-alarms',
+      { message: 'pcd-04', chartEveryMs: 60_000 },
+      { registry: new HospitalRegistry(await wardRegistry()), hl7: (m) => sent.push(m) },
+    )
+    sink.write(undefined, {
+      deviceId: 'mri-01',
+      ts: START,
+      data: { code: 'HELIUM_LOW', category: 'technical', priority: 'high', active: true, message: 'Helium level low' },
+      context: { deviceId: 'mri-01', kind: 'mri-scanner', ward: 'radiology', wardName: 'Radiology' },
+    })
+    sink.write(undefined, {
+      deviceId: 'mon-icu-01',
+      ts: START,
+      data: { code: 'LEAD_OFF', category: 'technical', priority: 'low', active: true, message: 'ECG lead off' },
+      context: { deviceId: 'mon-icu-01', kind: 'bedside-monitor', ward: 'icu', wardName: 'ICU', bed: 'icu-01', patientId: 'pt-icu-01' },
+    })
     expect(sent.map((m) => (m as { input: { device: { id: string } } }).input.device.id)).toEqual(['mon-icu-01'])
   })
 })

@@ -72,7 +72,26 @@ describe('mosquitto_sub interop', () => {
       const device = await connectDevice(lab, 'mon-01')
       const stop = keepPublishing(device)
       try {
-        const result = await mosquittoSub(['-h', '127.0.0.1', '-p', String(portOf(lab)), '-V', 'mqttv311', '-u', 'ward-obs', '-P', 'observer-secret', '-i', 'sub-obs', '-t', 'hospital/#', '-C', '1', '-W', '10'])
+        const result = await mosquittoSub([
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(portOf(lab)),
+          '-V',
+          'mqttv311',
+          '-u',
+          'ward-obs',
+          '-P',
+          'observer-secret',
+          '-i',
+          'sub-obs',
+          '-t',
+          'hospital/#',
+          '-C',
+          '1',
+          '-W',
+          '10',
+        ])
         expect(result.code).toBe(0)
         expect(JSON.parse(result.stdout)).toMatchObject({ deviceId: 'mon-01' })
       } finally {

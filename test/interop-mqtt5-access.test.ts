@@ -73,7 +73,9 @@ describe.each(REFUSALS)('$label clients, lab profile', ({ version, badPassword, 
     })
 
     it(`is refused with CONNACK ${badPassword} for a wrong password`, async () => {
-      const outcome = await run(client, as(lab, version, 'mon-01', { password: 'not-the-password' }), { publish: [{ topic: OWN, payload: telemetry(), qos: 1 }] })
+      const outcome = await run(client, as(lab, version, 'mon-01', { password: 'not-the-password' }), {
+        publish: [{ topic: OWN, payload: telemetry(), qos: 1 }],
+      })
       expect(outcome).toMatchObject({ connack: badPassword, pubacks: [] })
     })
 
@@ -145,7 +147,14 @@ describe('strict profile, MQTT 5: a refused publish while a resumed session is s
 
   it('is answered with DISCONNECT 0x87 all the same', async () => {
     const commands = 'hospital/icu/bedside-monitor/mon-01/cmd'
-    const session = { protocolVersion: 5 as const, clientId: 'mon-01', username: 'mon-01', password: PASSWORDS['mon-01'], clean: false, properties: { sessionExpiryInterval: 60, receiveMaximum: 1 } }
+    const session = {
+      protocolVersion: 5 as const,
+      clientId: 'mon-01',
+      username: 'mon-01',
+      password: PASSWORDS['mon-01'],
+      clean: false,
+      properties: { sessionExpiryInterval: 60, receiveMaximum: 1 },
+    }
     const first = await connectAs(lab, session)
     await first.subscribeAsync(commands, { qos: 1 })
     await first.endAsync()

@@ -14,7 +14,14 @@ import { monitorTelemetry } from './support/reliability.ts'
 
 const OWN = 'hospital/icu/bedside-monitor/mon-01/telemetry'
 /** Distinct keys: mosquitto_sub's JSON output holds user properties in an object. */
-const PROPERTIES: V5Properties = { userProperties: [['site', 'ward-7'], ['trace', 'a1b2']], contentType: 'application/json', payloadFormatIndicator: 1 }
+const PROPERTIES: V5Properties = {
+  userProperties: [
+    ['site', 'ward-7'],
+    ['trace', 'a1b2'],
+  ],
+  contentType: 'application/json',
+  payloadFormatIndicator: 1,
+}
 const telemetry = monitorTelemetry()
 
 afterEach(stopClients)
@@ -27,20 +34,28 @@ describe('a message between clients of either protocol version, on one TCP liste
   afterAll(async () => lab?.stop())
 
   const everyClient = IMPLEMENTATIONS.flatMap((client) => VERSIONS.map(({ version, label }) => ({ client, version, title: `${client.name} ${label}` })))
-  it.each(everyClient)('from $title reaches every implementation: payload to all, v5 properties unchanged from a v5 publisher to v5 subscribers', async ({ client, version }) => {
-    const subscribers = everyClient.map((sub) => {
-      const conn = anonymous(lab, sub.version, `sub-${sub.client.name}-${sub.version}`)
-      return { ...sub, ready: subscribed(lab, conn.clientId), done: sub.client.start(conn, { subscribe: OWN, expect: 1 }).done }
-    })
-    await Promise.all(subscribers.map((s) => s.ready))
-    const payload = telemetry()
-    const publisher = await run(client, as(lab, version, 'mon-01'), { publish: [{ topic: OWN, payload, qos: 1, ...(version === 5 ? { properties: PROPERTIES } : {}) }] })
-    expect(publisher).toMatchObject({ connack: 0, pubacks: [0] })
-    for (const s of subscribers) {
-      const properties = version === 5 && s.version === 5 ? PROPERTIES : {}
-      expect({ subscriber: s.title, messages: (await s.done).messages }).toEqual({ subscriber: s.title, messages: [{ topic: OWN, payload, qos: 1, retain: false, properties }] })
-    }
-  })
+  it.each(everyClient)(
+    'from $title reaches every implementation: payload to all, v5 properties unchanged from a v5 publisher to v5 subscribers',
+    async ({ client, version }) => {
+      const subscribers = everyClient.map((sub) => {
+        const conn = anonymous(lab, sub.version, `sub-${sub.client.name}-${sub.version}`)
+        return { ...sub, ready: subscribed(lab, conn.clientId), done: sub.client.start(conn, { subscribe: OWN, expect: 1 }).done }
+      })
+      await Promise.all(subscribers.map((s) => s.ready))
+      const payload = telemetry()
+      const publisher = await run(client, as(lab, version, 'mon-01'), {
+        publish: [{ topic: OWN, payload, qos: 1, ...(version === 5 ? { properties: PROPERTIES } : {}) }],
+      })
+      expect(publisher).toMatchObject({ connack: 0, pubacks: [0] })
+      for (const s of subscribers) {
+        const properties = version === 5 && s.version === 5 ? PROPERTIES : {}
+        expect({ subscriber: s.title, messages: (await s.done).messages }).toEqual({
+          subscriber: s.title,
+          messages: [{ topic: OWN, payload, qos: 1, retain: false, properties }],
+        })
+      }
+    },
+  )
 })
 
 const SIMULATED = 'mon-sim'
@@ -55,8 +70,23 @@ async function requestResponseRegistry(): Promise<Registry> {
     ...base,
     wards: [{ ...base.wards[0]!, beds: [...base.wards[0]!.beds, 'icu-03'] }],
     patients: [...base.patients, { ...TEST_PATIENT, id: 'pt-03', bed: 'icu-03' }],
-    devices: [...base.devices, { id: SIMULATED, kind: 'bedside-monitor', ward: 'icu', bed: 'icu-03', patient: 'pt-03', options: {}, simulated: true, passwordHash: await hashPassword(deriveDevicePassword(KEY, SIMULATED), EPHEMERAL_COST) }],
-    users: [...base.users, { username: SECOND_OPERATOR.username, role: 'operator', passwordHash: await hashPassword(SECOND_OPERATOR.password, EPHEMERAL_COST) }],
+    devices: [
+      ...base.devices,
+      {
+        id: SIMULATED,
+        kind: 'bedside-monitor',
+        ward: 'icu',
+        bed: 'icu-03',
+        patient: 'pt-03',
+        options: {},
+        simulated: true,
+        passwordHash: await hashPassword(deriveDevicePassword(KEY, SIMULATED), EPHEMERAL_COST),
+      },
+    ],
+    users: [
+      ...base.users,
+      { username: SECOND_OPERATOR.username, role: 'operator', passwordHash: await hashPassword(SECOND_OPERATOR.password, EPHEMERAL_COST) },
+    ],
   }
 }
 
@@ -76,7 +106,9 @@ describe('request/response: an operator commands a simulated device and gets its
     const operator: Conn = { url: urlOf(lab), version: 5, clientId: `console-${client.name}`, username: 'nurse-op', password: PASSWORDS['nurse-op'] }
     const outcome = await run(client, operator, {
       subscribe: 'reply/nurse-op/#',
-      publish: [{ topic: COMMANDS, payload: JSON.stringify({ id: commandId, action: 'silence', seconds: 60 }), qos: 1, properties: { responseTopic, correlationData } }],
+      publish: [
+        { topic: COMMANDS, payload: JSON.stringify({ id: commandId, action: 'silence', seconds: 60 }), qos: 1, properties: { responseTopic, correlationData } },
+      ],
       expect: 1,
     })
     expect(outcome).toMatchObject({ connack: 0, granted: [1], pubacks: [0] })

@@ -5,7 +5,18 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Lab } from '../src/lab/lab.ts'
 import { portOf, startTestLab } from './support/lab.ts'
-import { IMPLEMENTATIONS, anonymous, as, mqttjs, run, stopClients, type Conn, type Message, type MqttImplementation, type Outcome } from './support/mqtt-clients.ts'
+import {
+  IMPLEMENTATIONS,
+  anonymous,
+  as,
+  mqttjs,
+  run,
+  stopClients,
+  type Conn,
+  type Message,
+  type MqttImplementation,
+  type Outcome,
+} from './support/mqtt-clients.ts'
 import { monitorTelemetry } from './support/reliability.ts'
 
 /**
@@ -27,7 +38,10 @@ async function publishAsDevice(lab: Lab, device: 'mon-01' | 'mon-02', messages: 
 /** One persistent v5 session per implementation, subscribed at QoS 1 to OWN and then gone. */
 async function leaveSessions(lab: Lab, prefix: string, sessionExpiry: number) {
   // As the registered observer: anonymous clients keep no session in the lab profile.
-  const sessions = IMPLEMENTATIONS.map((client) => ({ client, conn: as(lab, 5, 'ward-obs', { clientId: `${prefix}-${client.name}`, clean: false, sessionExpiry }) }))
+  const sessions = IMPLEMENTATIONS.map((client) => ({
+    client,
+    conn: as(lab, 5, 'ward-obs', { clientId: `${prefix}-${client.name}`, clean: false, sessionExpiry }),
+  }))
   const subscribed = await Promise.all(sessions.map(({ client, conn }) => run(client, conn, { subscribe: OWN })))
   for (const outcome of subscribed) expect(outcome).toMatchObject({ connack: 0, granted: [1] })
   return sessions
@@ -38,7 +52,9 @@ async function leaveSessions(lab: Lab, prefix: string, sessionExpiry: number) {
  * mosquitto_sub does not connect without — and waits for `count` messages, then `settleMs` more.
  */
 function comeBack(sessions: { client: MqttImplementation; conn: Conn }[], count: number, settleMs: number) {
-  return Promise.all(sessions.map(async ({ client, conn }) => ({ client: client.name, ...(await run(client, conn, { subscribe: OWN, expect: count, settleMs })) })))
+  return Promise.all(
+    sessions.map(async ({ client, conn }) => ({ client: client.name, ...(await run(client, conn, { subscribe: OWN, expect: count, settleMs })) })),
+  )
 }
 
 /** What each client should report on coming back: session present where the client tells it (mosquitto does not), and these payloads. */
@@ -47,7 +63,8 @@ function expected(sessionPresent: boolean, payloads: string[]) {
 }
 
 /** The same, as the clients saw it. */
-const seen = (outcomes: (Outcome & { client: string })[]) => outcomes.map(({ client, connack, sessionPresent, messages }) => ({ client, connack, sessionPresent, payloads: messages.map((m) => m.payload) }))
+const seen = (outcomes: (Outcome & { client: string })[]) =>
+  outcomes.map(({ client, connack, sessionPresent, messages }) => ({ client, connack, sessionPresent, payloads: messages.map((m) => m.payload) }))
 
 /** The Message Expiry Interval each client received, which must be what was left of `sent`. */
 function expectRemaining(outcomes: Outcome[], sent: number): void {
@@ -84,8 +101,12 @@ describe('message expiry (MQTT 5)', () => {
     await publishAsDevice(lab, 'mon-01', [{ topic: STATUS('mon-01'), payload: online, qos: 1, retain: true, properties: { messageExpiryInterval: 1 } }])
     await publishAsDevice(lab, 'mon-02', [{ topic: STATUS('mon-02'), payload: online, qos: 1, retain: true, properties: { messageExpiryInterval: 60 } }])
     await sleep(1300)
-    const late = await Promise.all(IMPLEMENTATIONS.map((client) => run(client, anonymous(lab, 5, `late-${client.name}`), { subscribe: STATUS('+'), expect: 1, settleMs: 300 })))
-    expect(late.map((o) => o.messages.map((m) => ({ topic: m.topic, retain: m.retain })))).toEqual(IMPLEMENTATIONS.map(() => [{ topic: STATUS('mon-02'), retain: true }]))
+    const late = await Promise.all(
+      IMPLEMENTATIONS.map((client) => run(client, anonymous(lab, 5, `late-${client.name}`), { subscribe: STATUS('+'), expect: 1, settleMs: 300 })),
+    )
+    expect(late.map((o) => o.messages.map((m) => ({ topic: m.topic, retain: m.retain })))).toEqual(
+      IMPLEMENTATIONS.map(() => [{ topic: STATUS('mon-02'), retain: true }]),
+    )
     expectRemaining(late, 60)
   })
 
@@ -122,13 +143,25 @@ describe('persistent MQTT 5 sessions across a broker restart (--persistence)', (
     const dir = mkdtempSync(join(tmpdir(), 'wardlab-interop-sessions-'))
     const lab = await durableLab(dir)
     const sessions = await leaveSessions(lab, 'keeper', 30)
-    const sent = Array.from({ length: 5 }, (_, i) => ({ topic: OWN, payload: telemetry(), qos: 1 as const, properties: { userProperties: [['n', String(i)]] as [string, string][], contentType: 'application/json' } }))
+    const sent = Array.from({ length: 5 }, (_, i) => ({
+      topic: OWN,
+      payload: telemetry(),
+      qos: 1 as const,
+      properties: { userProperties: [['n', String(i)]] as [string, string][], contentType: 'application/json' },
+    }))
     const expiring = { topic: OWN, payload: telemetry(), qos: 1 as const, properties: { messageExpiryInterval: 1 } }
     await publishAsDevice(lab, 'mon-01', [expiring, ...sent])
     await restart(lab, dir, 1100)
     const back = await comeBack(sessions, sent.length, 300)
-    expect(seen(back)).toEqual(expected(true, sent.map((m) => m.payload)))
-    expect(back.map((o) => o.messages.map((m) => ({ qos: m.qos, properties: m.properties })))).toEqual(IMPLEMENTATIONS.map(() => sent.map((m) => ({ qos: 1, properties: m.properties }))))
+    expect(seen(back)).toEqual(
+      expected(
+        true,
+        sent.map((m) => m.payload),
+      ),
+    )
+    expect(back.map((o) => o.messages.map((m) => ({ qos: m.qos, properties: m.properties })))).toEqual(
+      IMPLEMENTATIONS.map(() => sent.map((m) => ({ qos: 1, properties: m.properties }))),
+    )
   })
 
   it('a session with expiry 2 s that stays away longer, over a restart, comes back without session or messages', async () => {

@@ -36,7 +36,10 @@ describe('listeners', () => {
       log: silentLogger,
       outputDir: outputDir(),
     })
-    await expect(attempt).rejects.toMatchObject({ code: 'WL_PORT_IN_USE', message: expect.stringMatching(new RegExp(`port ${port} \\(MQTT over WebSocket\\).*--ws-port`)) })
+    await expect(attempt).rejects.toMatchObject({
+      code: 'WL_PORT_IN_USE',
+      message: expect.stringMatching(new RegExp(`port ${port} \\(MQTT over WebSocket\\).*--ws-port`)),
+    })
   })
 
   it('serves MQTT over TLS with a certificate the user supplies', async () => {
@@ -56,7 +59,14 @@ describe('listeners', () => {
       outputDir: outputDir(),
     })
     cleanup.push(() => lab.stop())
-    const secure = await connectAs(lab, { kind: 'mqtts', clientId: 'obs-tls', username: 'ward-obs', password: 'observer-secret', ca: readFileSync(tls.certFile), servername: 'localhost' })
+    const secure = await connectAs(lab, {
+      kind: 'mqtts',
+      clientId: 'obs-tls',
+      username: 'ward-obs',
+      password: 'observer-secret',
+      ca: readFileSync(tls.certFile),
+      servername: 'localhost',
+    })
     expect(secure.connected).toBe(true)
     await secure.subscribeAsync('hospital/#', { qos: 1 })
     const device = await connectDevice(lab, 'mon-01')

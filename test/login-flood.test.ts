@@ -15,7 +15,19 @@ const FLOOD = 300
 const ATTACKERS = ['127.0.0.1', '127.0.0.2', '127.0.0.3']
 
 function wrongLogin(username: string, i: number, protocolVersion: 4 | 5 = 4): Buffer {
-  return generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId: `guess-${i}-${Math.random().toString(36).slice(2)}`, keepalive: 30, username, password: Buffer.from(`guess-${i}`) }, { protocolVersion })
+  return generate(
+    {
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion,
+      clean: true,
+      clientId: `guess-${i}-${Math.random().toString(36).slice(2)}`,
+      keepalive: 30,
+      username,
+      password: Buffer.from(`guess-${i}`),
+    },
+    { protocolVersion },
+  )
 }
 
 /** Sends a wrong-password CONNECT over TCP from `address`; resolves with the CONNACK's return code. */
@@ -50,19 +62,29 @@ describe('a login flood (strict profile)', () => {
     await lab?.stop()
   })
 
-  it(`${FLOOD} parallel wrong-password CONNECTs from ${ATTACKERS.length} addresses leave a device's first login, and a returning device's, under 1 s`, { timeout: 90_000 }, async () => {
+  it(`${FLOOD} parallel wrong-password CONNECTs from ${ATTACKERS.length} addresses leave a device's first login, and a returning device's, under 1 s`, {
+    timeout: 90_000,
+  }, async () => {
     // mon-01 has logged in before (its password is remembered); mon-02 never has since the start.
     await (await connectFrom(lab, '127.0.0.8', { clientId: 'mon-01', username: 'mon-01', password: PASSWORDS['mon-01'] })).endAsync()
     const before = { ...lab.registry.logins }
     const attemptsBefore = lab.signals.counts.get('connect-attempt') ?? 0
     const names = ['mon-01', 'root', 'ghost']
-    const flood = Array.from({ length: FLOOD }, (_, i) => guessOverTcp(lab, ATTACKERS[i % ATTACKERS.length]!, `${names[i % names.length]}${i % names.length === 2 ? i : ''}`, i))
+    const flood = Array.from({ length: FLOOD }, (_, i) =>
+      guessOverTcp(lab, ATTACKERS[i % ATTACKERS.length]!, `${names[i % names.length]}${i % names.length === 2 ? i : ''}`, i),
+    )
     await until(() => (lab.signals.counts.get('connect-attempt') ?? 0) - attemptsBefore >= FLOOD, 30_000, 'the flood arriving')
 
     const started = performance.now()
     const legitimate = await Promise.allSettled([
-      connectFrom(lab, '127.0.0.9', { clientId: 'mon-02', username: 'mon-02', password: PASSWORDS['mon-02'] }).then((client) => ({ client, ms: performance.now() - started })),
-      connectFrom(lab, '127.0.0.8', { clientId: 'mon-01', username: 'mon-01', password: PASSWORDS['mon-01'] }).then((client) => ({ client, ms: performance.now() - started })),
+      connectFrom(lab, '127.0.0.9', { clientId: 'mon-02', username: 'mon-02', password: PASSWORDS['mon-02'] }).then((client) => ({
+        client,
+        ms: performance.now() - started,
+      })),
+      connectFrom(lab, '127.0.0.8', { clientId: 'mon-01', username: 'mon-01', password: PASSWORDS['mon-01'] }).then((client) => ({
+        client,
+        ms: performance.now() - started,
+      })),
     ])
     // The flood runs its course before anything is judged, so it cannot spill into the next test.
     const codes = await Promise.all(flood)
@@ -70,7 +92,9 @@ describe('a login flood (strict profile)', () => {
       if (outcome.status === 'rejected') throw new Error(`a legitimate login failed under the flood: ${outcome.reason}`)
       return outcome.value
     }) as [{ client: MqttClient; ms: number }, { client: MqttClient; ms: number }]
-    console.info(`login flood: ${FLOOD} wrong-password CONNECTs from ${ATTACKERS.length} addresses; first login of mon-02 ${Math.round(newcomer.ms)} ms, returning mon-01 ${Math.round(returning.ms)} ms`)
+    console.info(
+      `login flood: ${FLOOD} wrong-password CONNECTs from ${ATTACKERS.length} addresses; first login of mon-02 ${Math.round(newcomer.ms)} ms, returning mon-01 ${Math.round(returning.ms)} ms`,
+    )
     await Promise.all([newcomer.client.endAsync(), returning.client.endAsync()])
     expect(newcomer.ms).toBeLessThan(1000)
     expect(returning.ms).toBeLessThan(1000)
@@ -81,8 +105,14 @@ describe('a login flood (strict profile)', () => {
     expect(passwordHashQueue.load.mostRunning).toBeLessThanOrEqual(passwordHashQueue.concurrency)
     expect(passwordHashQueue.concurrency).toBe(Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2)))
     // Each address's budget (20) bounds what the flood costs, however many CONNECTs it sends.
-    const spent = { hashed: lab.registry.logins.hashed - before.hashed, overBudget: lab.registry.logins.overBudget - before.overBudget, queueFull: lab.registry.logins.queueFull - before.queueFull }
-    console.info(`login flood cost ${spent.hashed} hashes (mon-02's included), ${spent.overBudget} refused over budget, ${spent.queueFull} refused with the queue full`)
+    const spent = {
+      hashed: lab.registry.logins.hashed - before.hashed,
+      overBudget: lab.registry.logins.overBudget - before.overBudget,
+      queueFull: lab.registry.logins.queueFull - before.queueFull,
+    }
+    console.info(
+      `login flood cost ${spent.hashed} hashes (mon-02's included), ${spent.overBudget} refused over budget, ${spent.queueFull} refused with the queue full`,
+    )
     expect(spent.hashed).toBeLessThanOrEqual(ATTACKERS.length * 20 + 1)
   })
 
@@ -116,7 +146,12 @@ describe('the per-address failure budget', () => {
 
   async function attempt(address: string, username: string, password: string, protocolVersion: 4 | 5 = 4): Promise<number> {
     const session = rawInProcess(lab, address)
-    session.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId: username, keepalive: 30, username, password: Buffer.from(password) }, { protocolVersion }))
+    session.write(
+      generate(
+        { cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId: username, keepalive: 30, username, password: Buffer.from(password) },
+        { protocolVersion },
+      ),
+    )
     const connack = await session.receivedAtLeast(4)
     session.write(generate({ cmd: 'disconnect' }, { protocolVersion }))
     await session.closed
@@ -155,7 +190,9 @@ describe('the hash queue', () => {
     await lab?.stop()
   })
 
-  it('refuses an address whose logins would wait more than 2 s with CONNACK 3 (MQTT 5: 0x88), and runs no hash for a client that hung up', { timeout: 60_000 }, async () => {
+  it('refuses an address whose logins would wait more than 2 s with CONNACK 3 (MQTT 5: 0x88), and runs no hash for a client that hung up', {
+    timeout: 60_000,
+  }, async () => {
     const before = { ...lab.registry.logins }
     const flood = Array.from({ length: 200 }, async (_, i) => {
       const session = rawInProcess(lab, '203.0.113.50')
@@ -173,8 +210,14 @@ describe('the hash queue', () => {
     setTimeout(() => quitters.forEach((session) => session.hangUp()), 20)
     const codes = new Set(await Promise.all(flood))
     await until(() => lab.registry.pendingChecks === 0, 30_000, 'the queue draining')
-    const spent = { hashed: lab.registry.logins.hashed - before.hashed, queueFull: lab.registry.logins.queueFull - before.queueFull, abandoned: lab.registry.logins.abandoned - before.abandoned }
-    console.info(`hash queue, no budget: 200 parallel logins from one address and 100 from another that hung up: ${spent.hashed} hashed, ${spent.queueFull} refused with the queue full, ${spent.abandoned} hung up before their turn and cost no hash`)
+    const spent = {
+      hashed: lab.registry.logins.hashed - before.hashed,
+      queueFull: lab.registry.logins.queueFull - before.queueFull,
+      abandoned: lab.registry.logins.abandoned - before.abandoned,
+    }
+    console.info(
+      `hash queue, no budget: 200 parallel logins from one address and 100 from another that hung up: ${spent.hashed} hashed, ${spent.queueFull} refused with the queue full, ${spent.abandoned} hung up before their turn and cost no hash`,
+    )
     expect([...codes].sort()).toEqual(['4:4', '4:3', '5:134', '5:136'].sort())
     expect(spent.queueFull).toBeGreaterThan(0)
     expect(spent.abandoned).toBeGreaterThan(0)

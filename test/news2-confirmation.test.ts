@@ -29,7 +29,9 @@ describe('NEWS2 band confirmation', () => {
   })
 
   it('ignores a brief spike and a brief dip', () => {
-    expect(feed([...repeat('low', 70), ...repeat('high', 20), ...repeat('low', 60), ...repeat('routine', 10), ...repeat('low', 30)])).toEqual([{ at: 60, from: null, to: 'low' }])
+    expect(feed([...repeat('low', 70), ...repeat('high', 20), ...repeat('low', 60), ...repeat('routine', 10), ...repeat('low', 30)])).toEqual([
+      { at: 60, from: null, to: 'low' },
+    ])
   })
 
   it('de-escalates only when every reading of the window is below the announced band', () => {

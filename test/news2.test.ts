@@ -160,7 +160,16 @@ describe('NEWS2 aggregate and band', () => {
   })
 
   it('reaches the maximum of 20', () => {
-    const worst = scoreNews2({ respiratoryRate: 30, spo2: 98, onOxygen: true, systolic: 80, pulse: 140, consciousness: 'unresponsive', temperature: 34, scale: 2 })
+    const worst = scoreNews2({
+      respiratoryRate: 30,
+      spo2: 98,
+      onOxygen: true,
+      systolic: 80,
+      pulse: 140,
+      consciousness: 'unresponsive',
+      temperature: 34,
+      scale: 2,
+    })
     expect(worst.aggregate).toBe(20)
     expect(worst.band).toBe('high')
   })

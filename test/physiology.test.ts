@@ -55,11 +55,26 @@ describe('stable patients', () => {
       const samples = series(patient(member), 7, 24, MINUTE)
       const fractionInside = (parameter: BandParameter, pick: (v: Vitals) => number) =>
         samples.filter((s) => inZeroBand(parameter, pick(s.v))).length / samples.length
-      expect(fractionInside('respiratoryRate', (v) => v.respiratoryRate), member.id).toBeGreaterThan(0.97)
-      expect(fractionInside('heartRate', (v) => v.heartRate), member.id).toBeGreaterThan(0.95)
-      expect(fractionInside('systolic', (v) => v.systolic), member.id).toBeGreaterThan(0.95)
-      expect(fractionInside('temperature', (v) => v.temperature), member.id).toBe(1)
-      expect(fractionInside('spo2', (v) => v.spo2), member.id).toBeGreaterThan(0.9)
+      expect(
+        fractionInside('respiratoryRate', (v) => v.respiratoryRate),
+        member.id,
+      ).toBeGreaterThan(0.97)
+      expect(
+        fractionInside('heartRate', (v) => v.heartRate),
+        member.id,
+      ).toBeGreaterThan(0.95)
+      expect(
+        fractionInside('systolic', (v) => v.systolic),
+        member.id,
+      ).toBeGreaterThan(0.95)
+      expect(
+        fractionInside('temperature', (v) => v.temperature),
+        member.id,
+      ).toBe(1)
+      expect(
+        fractionInside('spo2', (v) => v.spo2),
+        member.id,
+      ).toBeGreaterThan(0.9)
       expect(samples.every((s) => s.v.consciousness === 'alert' && s.v.rhythm === 'sinus' && !s.v.onOxygen)).toBe(true)
     }
   })
@@ -92,7 +107,11 @@ describe('sepsis', () => {
     for (const member of COHORT) {
       const samples = series(patient({ ...member, trajectory: 'sepsis', onsetMinutes: 30 }), 11, 8, 30_000)
       const leaves = (parameter: BandParameter, pick: (v: Vitals) => number) =>
-        departure(samples.map((s) => ({ t: s.t, value: pick(s.v) })), parameter, 10 * MINUTE)
+        departure(
+          samples.map((s) => ({ t: s.t, value: pick(s.v) })),
+          parameter,
+          10 * MINUTE,
+        )
       const rr = leaves('respiratoryRate', (v) => v.respiratoryRate)
       const temperature = leaves('temperature', (v) => v.temperature)
       const hr = leaves('heartRate', (v) => v.heartRate)

@@ -22,7 +22,9 @@ async function busyWard(): Promise<Registry> {
     site: 'Shutdown test',
     wards: [{ id: 'icu', name: 'ICU', beds }],
     patients: beds.map((bed, i) => ({ ...TEST_PATIENT, id: `pt-${i}`, bed })),
-    devices: await Promise.all(devices.map(async (d) => ({ ...d, options: {}, simulated: true, passwordHash: await hashPassword(deriveDevicePassword(KEY, d.id)) }))),
+    devices: await Promise.all(
+      devices.map(async (d) => ({ ...d, options: {}, simulated: true, passwordHash: await hashPassword(deriveDevicePassword(KEY, d.id)) })),
+    ),
     users: [],
   }
 }

@@ -61,7 +61,12 @@ describe('pipeline in worker threads', () => {
     const server = createServer((socket) => broker.handle(socket))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     cleanups.push(() => new Promise((resolve) => server.close(resolve)))
-    const device = await connectAsync(`mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, { clientId: 'mon-01', username: 'mon-01', password: PASSWORDS['mon-01'], reconnectPeriod: 0 })
+    const device = await connectAsync(`mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+      clientId: 'mon-01',
+      username: 'mon-01',
+      password: PASSWORDS['mon-01'],
+      reconnectPeriod: 0,
+    })
     cleanups.push(() => device.endAsync())
     const published: string[] = []
     broker.on('publish', (packet, client) => client && published.push(packet.topic))

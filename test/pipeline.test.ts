@@ -28,7 +28,6 @@ function collect(client: MqttClient): { topic: string; body: any }[] {
   return seen
 }
 
-
 // The same assertions inline and in worker threads: moving the pipeline off the broker's thread changes nothing a client sees.
 describe.each([
   { workers: 0, where: 'inline' },
@@ -59,7 +58,9 @@ describe.each([
 
     const monitor = await connectDevice(lab, 'mon-01')
     await monitor.publishAsync(`${BASE}/mon-01/telemetry`, envelopeOf('mon-01', 0, vitals), { qos: 1 })
-    await monitor.publishAsync(`${BASE}/mon-01/telemetry`, envelopeOf('mon-01', 1, { ...vitals, nibpSystolic: 128, nibpDiastolic: 76, nibpMean: 93 }), { qos: 1 })
+    await monitor.publishAsync(`${BASE}/mon-01/telemetry`, envelopeOf('mon-01', 1, { ...vitals, nibpSystolic: 128, nibpDiastolic: 76, nibpMean: 93 }), {
+      qos: 1,
+    })
     await monitor.publishAsync(`${BASE}/mon-01/alarm`, envelopeOf('mon-01', 2, alarm('high', 'physiological')), { qos: 1 })
     await monitor.publishAsync(`${BASE}/mon-01/alarm`, envelopeOf('mon-01', 3, alarm('low', 'technical')), { qos: 1 })
     await monitor.publishAsync(`${BASE}/mon-01/status`, JSON.stringify({ state: 'online', reason: 'startup' }), { qos: 1, retain: true })
@@ -113,12 +114,20 @@ describe.each([
     const bp = observations.filter((o) => o.code.coding[0].code === '85354-9')
     expect(bp).toHaveLength(1)
     expect(bp[0].component.map((c: any) => c.code.coding[0].code)).toEqual(['8480-6', '8462-4', '8478-0'])
-    expect(observations.find((o) => o.code.coding.some((c: any) => c.code === '8867-4'))?.valueQuantity).toMatchObject({ value: 88, code: '/min', system: 'http://unitsofmeasure.org' })
+    expect(observations.find((o) => o.code.coding.some((c: any) => c.code === '8867-4'))?.valueQuantity).toMatchObject({
+      value: 88,
+      code: '/min',
+      system: 'http://unitsofmeasure.org',
+    })
   })
 
   it('writes the quarantine, alerts and FHIR files, flushed on stop', async () => {
     await lab.pipeline.drain()
-    const lines = (name: string) => readFileSync(join(dir, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const lines = (name: string) =>
+      readFileSync(join(dir, name), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
     expect(lines('quarantine.jsonl')).toHaveLength(5)
     // One file of every alert: the routes' clinical and technical alarms, and the security monitor's alerts beside them.
     const filed = lines('alerts.jsonl').map((a) => a.topic)

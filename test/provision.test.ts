@@ -43,7 +43,9 @@ describe('npm test provisions what the suite drives (README quick start)', () =>
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('npm test needs tools this machine does not have: mosquitto-clients chromium redis-server python3-hl7 tshark.')
     const command = result.stderr.split('\n').find((l) => l.startsWith('  sudo sh -c '))!
-    expect(command).toContain("wireshark-common/install-setuid boolean false' | debconf-set-selections && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto-clients chromium redis-server python3-hl7 tshark")
+    expect(command).toContain(
+      "wireshark-common/install-setuid boolean false' | debconf-set-selections && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto-clients chromium redis-server python3-hl7 tshark",
+    )
   })
 
   it('as root, installs the missing packages without a question (tshark asked non-interactively)', async () => {

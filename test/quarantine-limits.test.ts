@@ -11,7 +11,10 @@ import { MON_01_TELEMETRY, until } from './support/reliability.ts'
 const FLOOD = 200
 
 function records(dir: string): QuarantineRecord[] {
-  return readFileSync(join(dir, 'quarantine.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+  return readFileSync(join(dir, 'quarantine.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
 }
 
 /** `wardlab_quarantine_suppressed_total{device="…"}` as /metrics reports it. */
@@ -43,14 +46,21 @@ describe.each([0, 1])('the quarantine, pipeline workers: %i', (workers) => {
     const onTheBroker = await published
     await lab.pipeline.drain()
     const [record] = records(dir)
-    expect(record).toMatchObject({ reason: 'oversize', payloadBytes: 900_000, payloadSha256: createHash('sha256').update(payload).digest('hex'), payloadTruncated: true })
+    expect(record).toMatchObject({
+      reason: 'oversize',
+      payloadBytes: 900_000,
+      payloadSha256: createHash('sha256').update(payload).digest('hex'),
+      payloadTruncated: true,
+    })
     expect(Buffer.from(record!.payloadBase64, 'base64').equals(payload.subarray(0, 4096))).toBe(true)
     expect(onTheBroker.payload.length).toBeLessThan(8 * 1024)
     expect(JSON.parse(onTheBroker.payload.toString())).toMatchObject({ payloadBytes: 900_000, payloadTruncated: true })
     expect(statSync(join(dir, 'quarantine.jsonl')).size).toBeLessThan(8 * 1024)
   })
 
-  it(`records at most 50 at once and 5 a second per device, counts the rest in /metrics and in the next record, and still counts every message quarantined`, { timeout: 30_000 }, async () => {
+  it(`records at most 50 at once and 5 a second per device, counts the rest in /metrics and in the next record, and still counts every message quarantined`, {
+    timeout: 30_000,
+  }, async () => {
     const before = { ...lab.pipeline.counters }
     for (let i = 0; i < FLOOD; i++) await device.publishAsync(MON_01_TELEMETRY, `not json ${i}`, { qos: 1 })
     await until(() => lab.pipeline.counters.received - before.received === FLOOD, 10_000, 'the flood entering the pipeline')

@@ -95,6 +95,9 @@ describe('credentials', () => {
     expect(await registry.checkCredentials('mon-01', Buffer.from('mon-01-secret'))).toMatchObject({ ok: true })
     expect(await registry.checkCredentials('mon-01', Buffer.from('nope'))).toEqual({ ok: false, reason: 'wrong-password' })
     expect(await registry.checkCredentials('ghost', Buffer.from('x'))).toEqual({ ok: false, reason: 'unknown-user' })
-    expect(await registry.checkCredentials('nurse-op', Buffer.from('operator-secret'))).toMatchObject({ ok: true, identity: { role: 'operator', anonymous: false } })
+    expect(await registry.checkCredentials('nurse-op', Buffer.from('operator-secret'))).toMatchObject({
+      ok: true,
+      identity: { role: 'operator', anonymous: false },
+    })
   })
 })

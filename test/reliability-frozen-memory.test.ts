@@ -63,12 +63,31 @@ describe('a frozen persistent subscriber, once dropped', () => {
     frozen = connect(Number(new URL(broker.url).port), '127.0.0.1')
     await new Promise((resolve) => frozen.once('connect', resolve))
     frozen.pause()
-    frozen.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: 'frozen-observer', keepalive: 0, username: OBSERVER.username, password: Buffer.from(OBSERVER.password) }))
+    frozen.write(
+      generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clean: false,
+        clientId: 'frozen-observer',
+        keepalive: 0,
+        username: OBSERVER.username,
+        password: Buffer.from(OBSERVER.password),
+      }),
+    )
     frozen.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'hospital/#', qos: 1 }] }))
-    const baseline = await statusWhen((status) => status.clients === 2, async () => undefined, 'the frozen observer connecting')
+    const baseline = await statusWhen(
+      (status) => status.clients === 2,
+      async () => undefined,
+      'the frozen observer connecting',
+    )
 
     // Dropped: it stops reading, the kernel's buffers fill, drainTimeout runs out.
-    const dropped = await statusWhen((status) => status.clients === 1, () => publishUntil(sent + 1000), 'the frozen observer dropped')
+    const dropped = await statusWhen(
+      (status) => status.clients === 1,
+      () => publishUntil(sent + 1000),
+      'the frozen observer dropped',
+    )
     expect(dropped.signals['load-shed']).toBeGreaterThanOrEqual(1)
 
     // Its session's queue is full by now (10,000 messages); what follows is where memory grew.
@@ -78,7 +97,9 @@ describe('a frozen persistent subscriber, once dropped', () => {
     await publishUntil(sent + more)
     const after = await broker.status()
     const growth = live(after) - live(full)
-    console.info(`frozen subscriber: ${sent} messages; live memory (heap + buffers) ${mb(live(baseline))} connected, ${mb(live(full))} once its queue was full, ${mb(live(after))} after ${more} more (${mb(more * PAYLOAD.length)} of payload); RSS ${mb(baseline.memory.rss)} → ${mb(after.memory.rss)}`)
+    console.info(
+      `frozen subscriber: ${sent} messages; live memory (heap + buffers) ${mb(live(baseline))} connected, ${mb(live(full))} once its queue was full, ${mb(live(after))} after ${more} more (${mb(more * PAYLOAD.length)} of payload); RSS ${mb(baseline.memory.rss)} → ${mb(after.memory.rss)}`,
+    )
     // Without a bound on the dropped session's queue each message stays: growth ≈ the payload sent.
     expect(growth).toBeLessThan((more * PAYLOAD.length) / 4)
     // And the whole episode holds at most the queue's bound, with room for noise.

@@ -132,11 +132,15 @@ describe('the broker under 100,000 fuzzed MQTT packets', () => {
     counts.mustClose++
     const takenOver = (connectsByClientId.get(clientIdOf.get(outcome.connectionId) ?? '') ?? 0) > 1
     if (!outcome.closedByBroker || !(reported.has(outcome.connectionId) || takenOver)) {
-      failures.push(`case ${fuzzCase.index} (${fuzzCase.category}, breaks ${rule}) was ${outcome.closedByBroker ? 'closed but not reported' : 'left open'}: ${fuzzCase.bytes.toString('hex')}`)
+      failures.push(
+        `case ${fuzzCase.index} (${fuzzCase.category}, breaks ${rule}) was ${outcome.closedByBroker ? 'closed but not reported' : 'left open'}: ${fuzzCase.bytes.toString('hex')}`,
+      )
     }
   }
 
-  it(`closes and reports every connection that breaks MQTT 3.1.1, leaks nothing, and delivers every message of a device publishing meanwhile (${CASES} cases)`, { timeout: 60_000 + CASES }, async () => {
+  it(`closes and reports every connection that breaks MQTT 3.1.1, leaks nothing, and delivers every message of a device publishing meanwhile (${CASES} cases)`, {
+    timeout: 60_000 + CASES,
+  }, async () => {
     const seqs = seqsOn(observer, MON_01_TELEMETRY)
     const publisher = keepPublishing(device)
     const started = performance.now()
@@ -165,7 +169,9 @@ describe('the broker under 100,000 fuzzed MQTT packets', () => {
     await until(() => seqs.length >= sent && lab.pipeline.counters.received >= sent, 10_000, 'the device’s messages arriving')
     console.info(
       `fuzz: ${CASES} cases (${TCP_CASES} over TCP in ${tcpSeconds.toFixed(1)} s) in ${seconds.toFixed(1)} s, ${Math.round(CASES / seconds)} cases/s; device sent ${sent} QoS 1 messages meanwhile\n` +
-        [...tally].map(([category, t]) => `  ${category.padEnd(20)} ${t.cases} cases, ${t.mustClose} break a closing rule, ${t.closedByBroker} closed by the broker`).join('\n'),
+        [...tally]
+          .map(([category, t]) => `  ${category.padEnd(20)} ${t.cases} cases, ${t.mustClose} break a closing rule, ${t.closedByBroker} closed by the broker`)
+          .join('\n'),
     )
 
     expect(failures.slice(0, 10)).toEqual([])

@@ -11,10 +11,15 @@ const RATE = 200
 const FLOOD = 600
 
 function capturedLog(lines: string[]) {
-  return createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _encoding, done) => {
-      lines.push(chunk.toString())
-      done()
-    } }) })
+  return createLogger({
+    level: 'warn',
+    destination: new Writable({
+      write: (chunk, _encoding, done) => {
+        lines.push(chunk.toString())
+        done()
+      },
+    }),
+  })
 }
 
 /** An MQTT client over an in-memory connection from `address`, as many as the test likes without sockets. */
@@ -30,7 +35,10 @@ describe('overload: the broker sheds load as configured and says so', () => {
 
   it(`throttles a client over ${RATE} messages/s without losing its messages or slowing anyone else`, async () => {
     const log: string[] = []
-    const lab = await startTestLab('lab', undefined, { log: capturedLog(log), security: { publishRateLimit: { messagesPerSecond: RATE, burstSeconds: 0.5, action: 'throttle' } } })
+    const lab = await startTestLab('lab', undefined, {
+      log: capturedLog(log),
+      security: { publishRateLimit: { messagesPerSecond: RATE, burstSeconds: 0.5, action: 'throttle' } },
+    })
     labs.push(lab)
     const watcher = await connectAs(lab, { clientId: 'overload-watcher' })
     await watcher.subscribeAsync('sandbox/flood', { qos: 0 })
@@ -67,7 +75,10 @@ describe('overload: the broker sheds load as configured and says so', () => {
 
   it('disconnects a client over its rate when configured to, and refuses connections over the per-address limit', async () => {
     const log: string[] = []
-    const lab = await startTestLab('lab', undefined, { log: capturedLog(log), security: { publishRateLimit: { messagesPerSecond: RATE, burstSeconds: 1, action: 'disconnect' }, maxConnectionsPerAddress: 5 } })
+    const lab = await startTestLab('lab', undefined, {
+      log: capturedLog(log),
+      security: { publishRateLimit: { messagesPerSecond: RATE, burstSeconds: 1, action: 'disconnect' }, maxConnectionsPerAddress: 5 },
+    })
     labs.push(lab)
     const flooder = await connectAs(lab, { clientId: 'flooder' })
     for (let i = 0; i < FLOOD; i++) flooder.publish('sandbox/flood', `m${i}`, { qos: 0 })
@@ -82,7 +93,11 @@ describe('overload: the broker sheds load as configured and says so', () => {
     for (let i = 0; i < 6; i++) {
       const client = clientFrom(lab, '198.51.100.7', `crowd-${i}`)
       crowd.push(client)
-      outcomes.push(await new Promise<string>((resolve) => client.once('connect', () => resolve('connected')).once('error', (err) => resolve((err as { code?: number }).code === 5 ? 'refused' : err.message))))
+      outcomes.push(
+        await new Promise<string>((resolve) =>
+          client.once('connect', () => resolve('connected')).once('error', (err) => resolve((err as { code?: number }).code === 5 ? 'refused' : err.message)),
+        ),
+      )
     }
     expect(outcomes.filter((o) => o === 'connected')).toHaveLength(5)
     expect(outcomes.filter((o) => o === 'refused')).toHaveLength(1)

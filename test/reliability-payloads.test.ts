@@ -10,7 +10,14 @@ import { Rng } from '../src/util/rng.ts'
 import { connectDevice, outputDir, startTestLab } from './support/lab.ts'
 import { MON_01_TELEMETRY, monitorReadings, until } from './support/reliability.ts'
 
-const envelope = (fields: Record<string, unknown> = {}, data: unknown = monitorReadings(1)[0]) => ({ deviceId: 'mon-01', kind: 'bedside-monitor', seq: 1, ts: Date.now(), data, ...fields })
+const envelope = (fields: Record<string, unknown> = {}, data: unknown = monitorReadings(1)[0]) => ({
+  deviceId: 'mon-01',
+  kind: 'bedside-monitor',
+  seq: 1,
+  ts: Date.now(),
+  data,
+  ...fields,
+})
 const json = (value: unknown) => Buffer.from(JSON.stringify(value))
 
 /** Every kind of bad payload, with the quarantine reason it must get. */
@@ -28,10 +35,27 @@ const BAD: readonly { kind: string; payload: Buffer; reason: QuarantineReason }[
   { kind: 'heart rate as text', payload: json(envelope({}, { ...(monitorReadings(1)[0] as object), heartRate: 'fast' })), reason: 'schema' },
   { kind: 'data null', payload: json(envelope({}, null)), reason: 'schema' },
   { kind: 'another device’s envelope', payload: json(envelope({ deviceId: 'mon-02' })), reason: 'identity-mismatch' },
-  { kind: 'nested 10,000 deep in data', payload: Buffer.from(JSON.stringify(envelope({}, 'HOLE')).replace('"HOLE"', '['.repeat(10_000) + ']'.repeat(10_000))), reason: 'schema' },
+  {
+    kind: 'nested 10,000 deep in data',
+    payload: Buffer.from(JSON.stringify(envelope({}, 'HOLE')).replace('"HOLE"', '['.repeat(10_000) + ']'.repeat(10_000))),
+    reason: 'schema',
+  },
   { kind: 'nested 20,000 deep at the top', payload: Buffer.from('['.repeat(20_000) + ']'.repeat(20_000)), reason: 'not-envelope' },
-  { kind: '__proto__ key in the envelope', payload: Buffer.from(JSON.stringify(envelope({ seq: 'x' })).replace('{', '{"__proto__":{"polluted":true},')), reason: 'not-envelope' },
-  { kind: '__proto__ key in data', payload: Buffer.from(JSON.stringify(envelope({}, { heartRate: 'x' })).replace('"data":{', '"data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},')), reason: 'schema' },
+  {
+    kind: '__proto__ key in the envelope',
+    payload: Buffer.from(JSON.stringify(envelope({ seq: 'x' })).replace('{', '{"__proto__":{"polluted":true},')),
+    reason: 'not-envelope',
+  },
+  {
+    kind: '__proto__ key in data',
+    payload: Buffer.from(
+      JSON.stringify(envelope({}, { heartRate: 'x' })).replace(
+        '"data":{',
+        '"data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},',
+      ),
+    ),
+    reason: 'schema',
+  },
 ]
 
 /** Seeded byte mutations of valid envelopes: each is either still valid or quarantined, never lost. */
@@ -71,7 +95,10 @@ describe('bad payloads from a registered device', () => {
     expect(lab.pipeline.quarantinedBy.get('stage-error')).toBeUndefined()
     // Each kind, in order, with its reason, its bytes (the first 4 KiB of a longer one) and its
     // size and SHA-256 in the quarantine file. They come first, within the device's burst of 50 records.
-    const records: QuarantineRecord[] = readFileSync(join(dir, 'quarantine.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+    const records: QuarantineRecord[] = readFileSync(join(dir, 'quarantine.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     BAD.forEach((bad, i) => {
       expect({ kind: bad.kind, reason: records[i]!.reason }).toEqual({ kind: bad.kind, reason: bad.reason })
       expect(Buffer.from(records[i]!.payloadBase64, 'base64').equals(bad.payload.subarray(0, 4096)), bad.kind).toBe(true)

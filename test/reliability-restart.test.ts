@@ -27,7 +27,16 @@ async function restartRegistry(): Promise<Registry> {
     devices: [
       ...base.devices,
       ...(await Promise.all(
-        beds.map(async (bed, i) => ({ id: `mon-sim-${i}`, kind: 'bedside-monitor', ward: 'icu', bed, patient: `pt-sim-${i}`, options: {}, simulated: true, passwordHash: await hashPassword(deriveDevicePassword(KEY, `mon-sim-${i}`), EPHEMERAL_COST) })),
+        beds.map(async (bed, i) => ({
+          id: `mon-sim-${i}`,
+          kind: 'bedside-monitor',
+          ward: 'icu',
+          bed,
+          patient: `pt-sim-${i}`,
+          options: {},
+          simulated: true,
+          passwordHash: await hashPassword(deriveDevicePassword(KEY, `mon-sim-${i}`), EPHEMERAL_COST),
+        })),
       )),
     ],
   }
@@ -48,7 +57,13 @@ function seqsByDevice(client: MqttClient): Map<string, number[]> {
 }
 
 function publishReadings(device: MqttClient, seqs: number[], readings: unknown[]): Promise<unknown> {
-  return Promise.all(seqs.map((seq) => device.publishAsync(MON_01_TELEMETRY, JSON.stringify({ deviceId: 'mon-01', kind: 'bedside-monitor', seq, ts: Date.now(), data: readings[seq] }), { qos: 1 })))
+  return Promise.all(
+    seqs.map((seq) =>
+      device.publishAsync(MON_01_TELEMETRY, JSON.stringify({ deviceId: 'mon-01', kind: 'bedside-monitor', seq, ts: Date.now(), data: readings[seq] }), {
+        qos: 1,
+      }),
+    ),
+  )
 }
 
 describe('a broker restart with durable persistence', () => {

@@ -46,11 +46,21 @@ describe('security defaults', () => {
       await expect(connectAs(strict, { kind, clientId: `anon-${kind}` })).rejects.toMatchObject({ code: 5 })
     }
     // CONNACK 5 and the connection closed, for a raw anonymous CONNECT with a will.
-    const will = generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'anon-will', keepalive: 30, will: { topic: 'hospital/icu/x', payload: Buffer.from('x'), qos: 1, retain: true } })
+    const will = generate({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      clientId: 'anon-will',
+      keepalive: 30,
+      will: { topic: 'hospital/icu/x', payload: Buffer.from('x'), qos: 1, retain: true },
+    })
     expect([...(await exchange(strict, will))]).toEqual([0x20, 0x02, 0x00, 0x05])
     // A SUBSCRIBE or PUBLISH without CONNECT gets nothing back but a closed connection (§3.1.0-1).
     expect(await exchange(strict, generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '#', qos: 0 }] }))).toHaveLength(0)
-    expect(await exchange(strict, generate({ cmd: 'publish', topic: 'hospital/icu/x', payload: Buffer.from('x'), qos: 0, retain: false, dup: false }))).toHaveLength(0)
+    expect(
+      await exchange(strict, generate({ cmd: 'publish', topic: 'hospital/icu/x', payload: Buffer.from('x'), qos: 0, retain: false, dup: false })),
+    ).toHaveLength(0)
     expect(strict.signals.counts.get('auth-failed')).toBeGreaterThanOrEqual(3)
     expect(strict.broker.connectedClients).toBe(0)
   })
@@ -65,7 +75,20 @@ describe('security defaults', () => {
 
   it('no plain-text password in any file or log: device add, user add and a run of start', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wardlab-secrets-'))
-    const device = await runWardlab(['device', 'add', '--id', 'pump-secret', '--kind', 'infusion-pump', '--ward', 'icu', '--bed', 'icu-08', '--data-dir', dataDir])
+    const device = await runWardlab([
+      'device',
+      'add',
+      '--id',
+      'pump-secret',
+      '--kind',
+      'infusion-pump',
+      '--ward',
+      'icu',
+      '--bed',
+      'icu-08',
+      '--data-dir',
+      dataDir,
+    ])
     const user = await runWardlab(['user', 'add', '--username', 'nurse-secret', '--role', 'operator', '--data-dir', dataDir])
     const printed = [device.stdout, user.stdout].map((out) => out.match(/password \(shown once\): (\S+)/)![1]!)
     const cli = spawnWardlab(['start', '--port', '0', '--ws-port', '0', '--http-port', '0', '--data-dir', dataDir, '--devices', '4', '--log-level', 'debug'])
@@ -75,9 +98,17 @@ describe('security defaults', () => {
       // Log in with the printed credentials, and fail with a wrong one, so the logs have logins to tell of.
       const url = `mqtt://127.0.0.1:${port}`
       const { connectAsync } = await import('mqtt')
-      const nurse = await connectAsync(url, { protocolVersion: 4, clientId: 'nurse-secret', username: 'nurse-secret', password: printed[1]!, reconnectPeriod: 0 })
+      const nurse = await connectAsync(url, {
+        protocolVersion: 4,
+        clientId: 'nurse-secret',
+        username: 'nurse-secret',
+        password: printed[1]!,
+        reconnectPeriod: 0,
+      })
       await nurse.endAsync()
-      await expect(connectAsync(url, { protocolVersion: 4, clientId: 'pump-secret', username: 'pump-secret', password: `${printed[0]}x`, reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 })
+      await expect(
+        connectAsync(url, { protocolVersion: 4, clientId: 'pump-secret', username: 'pump-secret', password: `${printed[0]}x`, reconnectPeriod: 0 }),
+      ).rejects.toMatchObject({ code: 4 })
     } finally {
       cli.child.kill('SIGINT')
     }

@@ -23,29 +23,63 @@ function lines(file: string): number {
 }
 
 describe('wardlab start stopped by a signal under load', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('drains the pipeline and flushes every sink on %s: as many lines archived as messages accepted', async (signal) => {
-    const dir = mkdtempSync(join(tmpdir(), 'wardlab-shutdown-'))
-    const output = join(dir, 'run')
-    const persistence = join(dir, 'sessions')
-    // The default ward at 50× publishes several hundred messages a second.
-    const cli = spawnWardlab(['start', '--port', '0', '--ws-port', '0', '--http-port', '0', '--data-dir', dir, '--speed', '50', '--pipeline', archivingPipeline(dir), '--output', output, '--persistence', persistence])
-    try {
-      await cli.waitFor(/"msg":"wardlab started"/)
-      // Under load means messages streaming in: stop once several hundred are archived, however
-      // long a busy machine takes the ward to connect (every device's password is an scrypt check).
-      const archive = join(output, 'archive.jsonl')
-      expect(await until(() => existsSync(archive) && lines(archive) > 500, 30_000, 100)).toBe(true)
-    } finally {
-      cli.child.kill(signal)
-    }
-    // On a failure, say why: what the process printed on stderr, and its warnings and errors.
-    expect(await cli.exited, cli.stderr() + cli.stdout().split('\n').filter((l) => /"level":[4-6]0/.test(l)).join('\n')).toBe(0)
-    const stopped = cli.stdout().split('\n').filter((l) => l.includes('"msg":"wardlab stopped"')).map((l) => JSON.parse(l))[0]
-    expect(stopped.received).toBeGreaterThan(500)
-    expect(stopped.received).toBe(stopped.valid + stopped.quarantined)
-    expect(lines(join(output, 'archive.jsonl'))).toBe(stopped.valid)
-    expect(existsSync(join(output, 'quarantine.jsonl')) ? lines(join(output, 'quarantine.jsonl')) : 0).toBe(stopped.quarantined)
-    // The durable session store was written and closed cleanly (LevelDB's CURRENT names its manifest).
-    expect(readFileSync(join(persistence, 'CURRENT'), 'utf8')).toMatch(/^MANIFEST-/)
-  }, 60_000)
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'drains the pipeline and flushes every sink on %s: as many lines archived as messages accepted',
+    async (signal) => {
+      const dir = mkdtempSync(join(tmpdir(), 'wardlab-shutdown-'))
+      const output = join(dir, 'run')
+      const persistence = join(dir, 'sessions')
+      // The default ward at 50× publishes several hundred messages a second.
+      const cli = spawnWardlab([
+        'start',
+        '--port',
+        '0',
+        '--ws-port',
+        '0',
+        '--http-port',
+        '0',
+        '--data-dir',
+        dir,
+        '--speed',
+        '50',
+        '--pipeline',
+        archivingPipeline(dir),
+        '--output',
+        output,
+        '--persistence',
+        persistence,
+      ])
+      try {
+        await cli.waitFor(/"msg":"wardlab started"/)
+        // Under load means messages streaming in: stop once several hundred are archived, however
+        // long a busy machine takes the ward to connect (every device's password is an scrypt check).
+        const archive = join(output, 'archive.jsonl')
+        expect(await until(() => existsSync(archive) && lines(archive) > 500, 30_000, 100)).toBe(true)
+      } finally {
+        cli.child.kill(signal)
+      }
+      // On a failure, say why: what the process printed on stderr, and its warnings and errors.
+      expect(
+        await cli.exited,
+        cli.stderr() +
+          cli
+            .stdout()
+            .split('\n')
+            .filter((l) => /"level":[4-6]0/.test(l))
+            .join('\n'),
+      ).toBe(0)
+      const stopped = cli
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"wardlab stopped"'))
+        .map((l) => JSON.parse(l))[0]
+      expect(stopped.received).toBeGreaterThan(500)
+      expect(stopped.received).toBe(stopped.valid + stopped.quarantined)
+      expect(lines(join(output, 'archive.jsonl'))).toBe(stopped.valid)
+      expect(existsSync(join(output, 'quarantine.jsonl')) ? lines(join(output, 'quarantine.jsonl')) : 0).toBe(stopped.quarantined)
+      // The durable session store was written and closed cleanly (LevelDB's CURRENT names its manifest).
+      expect(readFileSync(join(persistence, 'CURRENT'), 'utf8')).toMatch(/^MANIFEST-/)
+    },
+    60_000,
+  )
 })

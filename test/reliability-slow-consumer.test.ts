@@ -18,10 +18,12 @@ describe('a subscriber that stops reading', () => {
   const logLines: string[] = []
 
   beforeAll(async () => {
-    const destination = new Writable({ write: (chunk, _encoding, done) => {
-      logLines.push(chunk.toString())
-      done()
-    } })
+    const destination = new Writable({
+      write: (chunk, _encoding, done) => {
+        logLines.push(chunk.toString())
+        done()
+      },
+    })
     lab = await startTestLab('lab', undefined, { brokerLimits: { drainTimeout: DRAIN_TIMEOUT_MS }, log: createLogger({ level: 'warn', destination }) })
     // 64 KiB rather than 1 MiB, so the test reaches it within the shortened drainTimeout.
     lab.shedding.maxQueuedBytes = 64 * 1024
@@ -63,7 +65,9 @@ describe('a subscriber that stops reading', () => {
     expect(sent).toBeGreaterThan(300)
     // Not stalled while the frozen one was still connected: no pause in delivery anywhere near drainTimeout.
     const longestPause = Math.max(...arrivals.slice(1).map((at, i) => at - arrivals[i]!))
-    console.info(`slow consumer: dropped after ${Math.round(droppedAt - started)} ms; ${sent} messages, ${lab.shedding.skippedDeliveries} deliveries to it skipped, longest pause at the healthy subscriber ${Math.round(longestPause)} ms`)
+    console.info(
+      `slow consumer: dropped after ${Math.round(droppedAt - started)} ms; ${sent} messages, ${lab.shedding.skippedDeliveries} deliveries to it skipped, longest pause at the healthy subscriber ${Math.round(longestPause)} ms`,
+    )
     expect(longestPause).toBeLessThan(DRAIN_TIMEOUT_MS / 2)
 
     // Logged, signalled and counted.

@@ -21,7 +21,16 @@ async function stormRegistry(): Promise<Registry> {
     site: 'Reconnect storm',
     wards: [{ id: 'icu', name: 'ICU', beds: [] }],
     patients: [],
-    devices: await Promise.all(ids.map(async (id) => ({ id, kind: 'environment-sensor', ward: 'icu', options: { room: 'general' }, simulated: true, passwordHash: await hashPassword(deriveDevicePassword(KEY, id), EPHEMERAL_COST) }))),
+    devices: await Promise.all(
+      ids.map(async (id) => ({
+        id,
+        kind: 'environment-sensor',
+        ward: 'icu',
+        options: { room: 'general' },
+        simulated: true,
+        passwordHash: await hashPassword(deriveDevicePassword(KEY, id), EPHEMERAL_COST),
+      })),
+    ),
     users: [],
   }
 }
@@ -80,7 +89,10 @@ describe('a reconnect storm', () => {
     const busiest10ms = Math.max(...per10ms.values())
     console.info(
       `storm: ${DEVICES} devices back in ${wallSeconds.toFixed(1)} s wall; ${attempts.length} attempts after the drop; reconnect attempts after the restart p10 ${Math.round(quantile(successful, 0.1))} ms, p50 ${Math.round(quantile(successful, 0.5))} ms, p90 ${Math.round(quantile(successful, 0.9))} ms; busiest 10 ms holds ${busiest10ms}; connected p10 ${Math.round(quantile(delays, 0.1))} p90 ${Math.round(quantile(delays, 0.9))} ms\n` +
-        [...histogram].sort(([a], [b]) => a - b).map(([from, n]) => `  ${String(from).padStart(5)} ms ${'#'.repeat(Math.ceil(n / 50))} ${n}`).join('\n'),
+        [...histogram]
+          .sort(([a], [b]) => a - b)
+          .map(([from, n]) => `  ${String(from).padStart(5)} ms ${'#'.repeat(Math.ceil(n / 50))} ${n}`)
+          .join('\n'),
     )
     // No lockstep: mqtt.js' fixed 1 s reconnect would put all 5,000 in one instant. Equal jitter
     // spreads the attempt that succeeds over its backoff step (the third or fourth, 1–4 s long).

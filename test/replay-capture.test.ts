@@ -83,7 +83,10 @@ describeWithMqttset('MQTTset captures', () => {
     const withCredentials = t.connects.filter((c) => c.usernameFlag && c.passwordFlag)
     expect(withCredentials.length).toBeGreaterThanOrEqual(880)
     expect(new Set(withCredentials.map((c) => c.username))).toEqual(new Set(['user']))
-    const gaps = flows.slice(1).map((f, i) => f.startMs - flows[i]!.startMs).sort((a, b) => a - b)
+    const gaps = flows
+      .slice(1)
+      .map((f, i) => f.startMs - flows[i]!.startMs)
+      .sort((a, b) => a - b)
     expect(gaps[gaps.length >> 1]).toBeGreaterThan(1900)
     expect(gaps[gaps.length >> 1]).toBeLessThan(2100)
     // The broker refuses (CONNACK only) and closes most of them itself.

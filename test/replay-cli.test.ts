@@ -29,7 +29,12 @@ describeWithMqttset('wardlab replay on MQTTset captures', () => {
   it('replays benign sensors (anonymous, plain topics) into the lab sandbox without an attack alert', async () => {
     const { code, report } = await replay([mqttsetPath('benign'), '--speed', '60', '--window', '120', '--expect', 'none'])
     expect(code).toBe(0)
-    expect(report).toMatchObject({ scenario: 'replay benign-train.pcap', passed: true, alerts: [], capture: { flows: 7, replayedFlows: 7, windowSeconds: 120 } })
+    expect(report).toMatchObject({
+      scenario: 'replay benign-train.pcap',
+      passed: true,
+      alerts: [],
+      capture: { flows: 7, replayedFlows: 7, windowSeconds: 120 },
+    })
     expect(report.flows).toHaveLength(7)
     for (const flow of report.flows) expect(flow).toMatchObject({ outcome: 'completed', alerts: [] })
     // Every benign client kept its own captured address.

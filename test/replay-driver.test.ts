@@ -119,7 +119,10 @@ describe('replay driver', () => {
 
   it('waits for the socket to drain, so a large client side is written in order, not buffered whole', async () => {
     const chunk = 'x'.repeat(64 * 1024)
-    const big = flowOf('big', Array.from({ length: 64 }, (_, i) => [0, `${String(i).padStart(4, '0')}${chunk}`]))
+    const big = flowOf(
+      'big',
+      Array.from({ length: 64 }, (_, i) => [0, `${String(i).padStart(4, '0')}${chunk}`]),
+    )
     const server = await recordingServer((socket, connection) => {
       if (connection.chunks.length === 1) {
         socket.pause()
@@ -133,11 +136,20 @@ describe('replay driver', () => {
 
   it('reports a server reset, a refused connection and a client reset as results', async () => {
     const resetting = await recordingServer((socket) => socket.resetAndDestroy())
-    const [reset] = await replayFlows([flowOf('reset', [[0, 'a'], [200, 'b'], [400, 'c']])], {
-      host: '127.0.0.1',
-      port: resetting.port,
-      speed: 1,
-    })
+    const [reset] = await replayFlows(
+      [
+        flowOf('reset', [
+          [0, 'a'],
+          [200, 'b'],
+          [400, 'c'],
+        ]),
+      ],
+      {
+        host: '127.0.0.1',
+        port: resetting.port,
+        speed: 1,
+      },
+    )
     expect(reset).toMatchObject({ outcome: 'server-closed', connected: true, error: { code: 'ECONNRESET' } })
     expect(reset!.chunksSent).toBeLessThan(3)
     expect(reset!.serverClosedAtMs).not.toBeNull()
@@ -165,7 +177,10 @@ describe('replay driver', () => {
 
   it('ends everything at the global timeout: running flows time out, later ones never start', async () => {
     const server = await recordingServer()
-    const slow = flowOf('slow', [[0, 'now'], [60_000, 'much later']])
+    const slow = flowOf('slow', [
+      [0, 'now'],
+      [60_000, 'much later'],
+    ])
     const late = flowOf('late', [[0, 'never']], { startMs: 30_000, endMs: 30_000 })
     const results = await replayFlows([slow, late], { host: '127.0.0.1', port: server.port, speed: 1, timeoutMs: 300 })
     expect(results).toMatchObject([

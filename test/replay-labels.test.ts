@@ -38,7 +38,13 @@ describe('scoring flows against labels', () => {
 
 describeWithMqttset('a replay scored against dataset labels', () => {
   it('MQTTset slowite labelled by its attacker address: every held connection is a detected slow DoS', async () => {
-    const report = await replayCapture({ openLab, file: mqttsetPath('slowite'), speed: 'max', log: silentLogger, outputDir: mkdtempSync(join(tmpdir(), 'wardlab-labels-')) })
+    const report = await replayCapture({
+      openLab,
+      file: mqttsetPath('slowite'),
+      speed: 'max',
+      log: silentLogger,
+      outputDir: mkdtempSync(join(tmpdir(), 'wardlab-labels-')),
+    })
     const score = scoreFlows(report.flows, readLabels(labelsFile('address,target\n10.16.120.44,slowite\n')))
     expect(score.perClass['slow-dos']!.support).toBe(report.flows.length)
     expect(score.perClass['slow-dos']!.precision).toBe(1)

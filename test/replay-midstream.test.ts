@@ -77,7 +77,17 @@ describeWithMqttset('a capture cut mid-flow is classified as the whole one', () 
       if (i < 8 || i === lostAt) return []
       const trim = cutInside && fromClient(i) && s.payload.length > 0 ? 7 : 0
       if (trim > 0) cutInside = false
-      const ip = ipPacket({ tsMs: s.tsMs, from: s.src, to: s.dst, seq: s.seq + trim, ...(s.ackFlag ? { ack: s.ack } : {}), syn: s.syn, fin: s.fin, rst: s.rst, payload: s.payload.subarray(trim) })
+      const ip = ipPacket({
+        tsMs: s.tsMs,
+        from: s.src,
+        to: s.dst,
+        seq: s.seq + trim,
+        ...(s.ackFlag ? { ack: s.ack } : {}),
+        syn: s.syn,
+        fin: s.fin,
+        rst: s.rst,
+        payload: s.payload.subarray(trim),
+      })
       return [{ tsMs: s.tsMs, data: ip }]
     })
     const dir = mkdtempSync(join(tmpdir(), 'wardlab-midstream-'))

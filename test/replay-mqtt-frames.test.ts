@@ -71,7 +71,15 @@ describe('MQTT stream splitting', () => {
     const v5 = { protocolVersion: 5 }
     const connect5 = generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'mon-01', keepalive: 30, clean: true }, v5)
     const publish5 = generate(
-      { cmd: 'publish', topic: 'hospital/icu/bedside-monitor/mon-01/telemetry', payload: '{}', qos: 0, retain: false, dup: false, properties: { contentType: 'application/json' } },
+      {
+        cmd: 'publish',
+        topic: 'hospital/icu/bedside-monitor/mon-01/telemetry',
+        payload: '{}',
+        qos: 0,
+        retain: false,
+        dup: false,
+        properties: { contentType: 'application/json' },
+      },
       v5,
     )
     const frames = splitMqttStream(Buffer.concat([connect5, publish5]))
@@ -133,9 +141,7 @@ describe('MQTT stream summary', () => {
     const connack = generate({ cmd: 'connack', returnCode: 0, sessionPresent: false })
     const passwordOnly = rawConnect(0x40 | 0x02, 'pump-01', Buffer.from([0, 2, 0x70, 0x77]))
     const emptyIdPersistent = rawConnect(0x00, '')
-    const summary = summarizeFrames(
-      splitMqttStream(Buffer.concat([publishFirst, passwordOnly, emptyIdPersistent, wildcardPublish, idZero, connack])),
-    )
+    const summary = summarizeFrames(splitMqttStream(Buffer.concat([publishFirst, passwordOnly, emptyIdPersistent, wildcardPublish, idZero, connack])))
     expect(summary.violations.map((v) => v.rule)).toEqual([
       'MQTT-3.1.0-1',
       'MQTT-3.1.2-22',

@@ -2,17 +2,7 @@ import { generate } from 'mqtt-packet'
 import { describe, expect, it } from 'vitest'
 import { CaptureFormatError, readCaptureFile } from '../src/capture/capture-file.ts'
 import { reassembleFlows, type TcpFlow } from '../src/capture/tcp-flows.ts'
-import {
-  frame,
-  ipPacket,
-  LINK_TYPE,
-  pcapFile,
-  pcapngSection,
-  type LinkFraming,
-  type RecordSpec,
-  type SegmentSpec,
-  type Side,
-} from './support/pcap-builder.ts'
+import { frame, ipPacket, LINK_TYPE, pcapFile, pcapngSection, type LinkFraming, type RecordSpec, type SegmentSpec, type Side } from './support/pcap-builder.ts'
 
 const T0 = Date.UTC(2020, 5, 12, 9, 40, 1, 290) // the benign MQTTset capture starts at this minute
 const client4 = { address: '192.168.0.151', port: 50312 }
@@ -85,8 +75,18 @@ describe('capture reader', () => {
     [
       'pcapng, two interfaces: SLL in µs and big-endian null/loopback in 2^-20 s',
       pcapngSection(
-        [...records(v4.filter((s) => fromClient(s) === 0), 'sll', () => 0), ...records(v4.filter((s) => fromClient(s) === 1), 'null-be', () => 1)]
-          .sort((a, b) => a.tsMs - b.tsMs),
+        [
+          ...records(
+            v4.filter((s) => fromClient(s) === 0),
+            'sll',
+            () => 0,
+          ),
+          ...records(
+            v4.filter((s) => fromClient(s) === 1),
+            'null-be',
+            () => 1,
+          ),
+        ].sort((a, b) => a.tsMs - b.tsMs),
         [{ linkType: LINK_TYPE.sll }, { linkType: LINK_TYPE['null-be'], tsresol: 0x80 | 20 }],
       ),
       client4,

@@ -8,7 +8,14 @@ import { silentLogger } from '../src/util/log.ts'
 import { describeWithMqttset, mqttsetPath, type MqttsetClass } from './support/mqttset.ts'
 
 const replay = (name: MqttsetClass, speed: number | 'max', windowMs?: number) =>
-  replayCapture({ openLab, file: mqttsetPath(name), speed, log: silentLogger, outputDir: mkdtempSync(join(tmpdir(), 'wardlab-max-')), ...(windowMs ? { windowMs } : {}) })
+  replayCapture({
+    openLab,
+    file: mqttsetPath(name),
+    speed,
+    log: silentLogger,
+    outputDir: mkdtempSync(join(tmpdir(), 'wardlab-max-')),
+    ...(windowMs ? { windowMs } : {}),
+  })
 
 const types = (report: CaptureReplayReport) => [...new Set(report.alerts.map((a) => a.type))].sort()
 const flowsRaising = (report: CaptureReplayReport) => report.flows.filter((f) => f.alerts.length > 0).length
@@ -23,15 +30,19 @@ describeWithMqttset('replay at machine speed on a virtual clock that follows the
     ['bruteforce', 20, 120_000],
     ['benign', 50, undefined],
   ]
-  it.each(cases)('%s: the same alert types as paced replay at %s×', async (name, speed, windowMs) => {
-    const paced = await replay(name, speed, windowMs)
-    const max = await replay(name, 'max', windowMs)
-    expect(types(max)).toEqual(types(paced))
-    expect(max.flows.length).toBe(paced.flows.length)
-    // Per flow the verdicts may differ at the edges (malformed: 3 of 66 flows at the window's end), not in bulk.
-    expect(Math.abs(flowsRaising(max) - flowsRaising(paced))).toBeLessThanOrEqual(Math.max(3, paced.flows.length * 0.05))
-    // The lab's clock covered the capture's span (paced replay adds its grace period on top).
-    expect(max.simulatedSeconds).toBeGreaterThanOrEqual(Math.max(...max.flows.map((f) => f.startSeconds)))
-    expect(max.speed).toBe('max')
-  }, 180_000)
+  it.each(cases)(
+    '%s: the same alert types as paced replay at %s×',
+    async (name, speed, windowMs) => {
+      const paced = await replay(name, speed, windowMs)
+      const max = await replay(name, 'max', windowMs)
+      expect(types(max)).toEqual(types(paced))
+      expect(max.flows.length).toBe(paced.flows.length)
+      // Per flow the verdicts may differ at the edges (malformed: 3 of 66 flows at the window's end), not in bulk.
+      expect(Math.abs(flowsRaising(max) - flowsRaising(paced))).toBeLessThanOrEqual(Math.max(3, paced.flows.length * 0.05))
+      // The lab's clock covered the capture's span (paced replay adds its grace period on top).
+      expect(max.simulatedSeconds).toBeGreaterThanOrEqual(Math.max(...max.flows.map((f) => f.startSeconds)))
+      expect(max.speed).toBe('max')
+    },
+    180_000,
+  )
 })

@@ -15,7 +15,12 @@ const route = (spec: unknown) => {
 
 describe('routing rules', () => {
   it('match on topic filters and payload predicates together', () => {
-    const helium = route({ name: 'helium', topic: 'hospital/+/mri-scanner/+/telemetry', where: { 'data.heliumLevelPct': { lt: 40 }, 'data.state': { in: ['idle', 'scanning'] } }, to: [{ sink: 'b', topic: 'x' }] })
+    const helium = route({
+      name: 'helium',
+      topic: 'hospital/+/mri-scanner/+/telemetry',
+      where: { 'data.heliumLevelPct': { lt: 40 }, 'data.state': { in: ['idle', 'scanning'] } },
+      to: [{ sink: 'b', topic: 'x' }],
+    })
     expect(helium.matches('hospital/rad/mri-scanner/mri-1/telemetry', { data: { heliumLevelPct: 35, state: 'idle' } })).toBe(true)
     expect(helium.matches('hospital/rad/mri-scanner/mri-1/telemetry', { data: { heliumLevelPct: 55, state: 'idle' } })).toBe(false)
     expect(helium.matches('hospital/rad/mri-scanner/mri-1/telemetry', { data: { heliumLevelPct: 35, state: 'service' } })).toBe(false)
@@ -40,7 +45,7 @@ describe('routing rules', () => {
     [{ gte: 5, lt: 7 }, 7, false],
     [true, true, true],
   ])('%# predicate %o on %o → %s', (predicate, value, expected) => {
-    const r = route({ name: 'p', topic: '#', where: { 'v': predicate }, to: [{ sink: 's' }] })
+    const r = route({ name: 'p', topic: '#', where: { v: predicate }, to: [{ sink: 's' }] })
     expect(r.matches('a/b', { v: value })).toBe(expected)
   })
 
@@ -94,9 +99,22 @@ describe('pipeline configuration', () => {
     const file = join(dir, 'bad.yaml')
     writeFileSync(
       file,
-      ['stages: [decode, validate, route]', 'sinks:', '  broker: { type: broker }', 'routes:', '  - name: a', '    topic: "#"', '    to:', '      - { sink: nowhere }', '      - { sink: broker }', ''].join('\n'),
+      [
+        'stages: [decode, validate, route]',
+        'sinks:',
+        '  broker: { type: broker }',
+        'routes:',
+        '  - name: a',
+        '    topic: "#"',
+        '    to:',
+        '      - { sink: nowhere }',
+        '      - { sink: broker }',
+        '',
+      ].join('\n'),
     )
-    expect(() => loadPipelineConfig(file)).toThrow(/bad\.yaml:8:\d+: routes\[0\]\.to\[0\]\.sink: no sink named "nowhere"[\s\S]*bad\.yaml:9:\d+: routes\[0\]\.to\[1\]\.topic: sink "broker" publishes/)
+    expect(() => loadPipelineConfig(file)).toThrow(
+      /bad\.yaml:8:\d+: routes\[0\]\.to\[0\]\.sink: no sink named "nowhere"[\s\S]*bad\.yaml:9:\d+: routes\[0\]\.to\[1\]\.topic: sink "broker" publishes/,
+    )
   })
 
   it('refuses a pipeline without validation', () => {

@@ -30,7 +30,13 @@ describe('a scenario against an external broker (Mosquitto)', () => {
       },
       expect: [{ quarantined: { max: 0 } }, { delivered: { atLeastPercent: 99.9 } }, { noAlert: {} }],
     })
-    const report = await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max', broker: { url: `mqtt://127.0.0.1:${mosquitto.port}` } })
+    const report = await runScenario(scenario, {
+      openLab,
+      log: silentLogger,
+      outputDir: outputDir(),
+      speed: 'max',
+      broker: { url: `mqtt://127.0.0.1:${mosquitto.port}` },
+    })
     expect(report.expectations.filter((e) => !e.passed)).toEqual([])
     expect(report.messages.received).toBeGreaterThan(1000)
     expect(report.messages.received).toBe(report.messages.published)

@@ -54,7 +54,8 @@ describe("a scenario's mqttVersion", () => {
   it('gives the same telemetry and the same counts as 3.1.1 from the same seed', async () => {
     // Without the command: the runner waits for quiet between simulated seconds, and on a loaded
     // machine a command crossing TCP can land a second later, whatever the version.
-    const run = (version: string) => runScenario(scenarioSchema.parse(parse(WARD(version, { command: false }))), { openLab, log: silentLogger, outputDir: outputDir() })
+    const run = (version: string) =>
+      runScenario(scenarioSchema.parse(parse(WARD(version, { command: false }))), { openLab, log: silentLogger, outputDir: outputDir() })
     const v5 = await run('5')
     const v311 = await run('3.1.1')
     expect([v5.target.mqttVersion, v311.target.mqttVersion]).toEqual(['5', '3.1.1'])

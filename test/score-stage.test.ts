@@ -42,7 +42,18 @@ describe('score stage: the current NEWS2 score per patient', () => {
     const score = await stage()
     const [published] = derived(score, monitorMessage(T0, NORMAL)).filter((m) => m.topic.startsWith(NEWS2_SCORE_ROOT))
     expect(published?.topic).toBe(`${NEWS2_SCORE_ROOT}/icu/pt-01`)
-    expect(published?.body).toEqual({ type: 'news2-score', patientId: 'pt-01', ward: 'icu', bed: 'icu-01', score: 0, band: 'routine', scale: 1, complete: false, missing: ['consciousness'], ts: T0 })
+    expect(published?.body).toEqual({
+      type: 'news2-score',
+      patientId: 'pt-01',
+      ward: 'icu',
+      bed: 'icu-01',
+      score: 0,
+      band: 'routine',
+      scale: 1,
+      complete: false,
+      missing: ['consciousness'],
+      ts: T0,
+    })
     expect(published?.context?.patientId).toBe('pt-01')
   })
 
@@ -76,7 +87,11 @@ describe('default pipeline: ops/news2/{ward}/{patientId}', () => {
     try {
       const device = await connectDevice(lab, 'mon-01')
       const ts = Math.round(lab.clock.now())
-      await device.publishAsync('hospital/icu/bedside-monitor/mon-01/telemetry', JSON.stringify({ deviceId: 'mon-01', kind: 'bedside-monitor', seq: 1, ts, data: WORSE }), { qos: 1 })
+      await device.publishAsync(
+        'hospital/icu/bedside-monitor/mon-01/telemetry',
+        JSON.stringify({ deviceId: 'mon-01', kind: 'bedside-monitor', seq: 1, ts, data: WORSE }),
+        { qos: 1 },
+      )
       await device.endAsync()
       const display = await connectAs(lab, { clientId: 'late-display' })
       const retained = nextMessage(display, (topic) => topic === 'ops/news2/icu/pt-01')

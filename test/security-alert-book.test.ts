@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { AlertBook } from '../src/security/alert-book.ts'
 import type { Finding, SecurityAlert } from '../src/security/alert.ts'
 
-const finding = (severity: Finding['severity'] = 'medium'): Finding => ({ type: 'brute-force', severity, source: { clientId: 'c', address: '203.0.113.10' }, evidence: {} })
+const finding = (severity: Finding['severity'] = 'medium'): Finding => ({
+  type: 'brute-force',
+  severity,
+  source: { clientId: 'c', address: '203.0.113.10' },
+  evidence: {},
+})
 
 describe('AlertBook', () => {
   let now = 0

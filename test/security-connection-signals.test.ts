@@ -11,7 +11,8 @@ import { until } from './support/reliability.ts'
 
 /** mqtt.js' emitter is typed apart from Node's, so `events.once` does not take it. */
 const once = (client: MqttClient, event: 'connect' | 'error') => new Promise<unknown[]>((resolve) => client.once(event, (...args: unknown[]) => resolve(args)))
-const connect = (clientId: string, extra: Record<string, unknown> = {}) => generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60, ...extra })
+const connect = (clientId: string, extra: Record<string, unknown> = {}) =>
+  generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60, ...extra })
 
 describe('connection-level signals from the broker', () => {
   let lab: Lab
@@ -22,7 +23,9 @@ describe('connection-level signals from the broker', () => {
 
   beforeAll(async () => {
     lab = await startTestLab('lab', undefined, {
-      security: { response: { 'auth-bypass': { action: 'block', by: 'address', banMs: 60_000 }, 'publish-flood': { action: 'block', by: 'clientId', banMs: 60_000 } } },
+      security: {
+        response: { 'auth-bypass': { action: 'block', by: 'address', banMs: 60_000 }, 'publish-flood': { action: 'block', by: 'clientId', banMs: 60_000 } },
+      },
     })
     // The publish signal object is reused (the hot path allocates nothing): keep copies.
     lab.signals.on((signal) => seen.push(signal.type === 'publish' ? { ...signal } : signal))
@@ -41,13 +44,28 @@ describe('connection-level signals from the broker', () => {
   })
 
   it("reports the CONNECT packet's facts, the session, PINGREQs and publish sizes", async () => {
-    const client = new MqttClient(() => raw('10.0.0.2'), { protocolVersion: 4, clientId: 'facts', username: 'ward-obs', password: 'observer-secret', keepalive: 42, clean: false, reconnectPeriod: 0 })
+    const client = new MqttClient(() => raw('10.0.0.2'), {
+      protocolVersion: 4,
+      clientId: 'facts',
+      username: 'ward-obs',
+      password: 'observer-secret',
+      keepalive: 42,
+      clean: false,
+      reconnectPeriod: 0,
+    })
     await once(client, 'connect')
     await client.publishAsync('sandbox/facts', Buffer.alloc(300), { qos: 1 })
     await until(() => of('publish', '10.0.0.2').length === 1)
     client.end()
     await until(() => of('connection-closed', '10.0.0.2').length === 1)
-    expect(of('connect-attempt', '10.0.0.2')[0]).toMatchObject({ clientId: 'facts', keepaliveSeconds: 42, usernamePresent: true, passwordPresent: true, cleanSession: false, protocolVersion: 4 })
+    expect(of('connect-attempt', '10.0.0.2')[0]).toMatchObject({
+      clientId: 'facts',
+      keepaliveSeconds: 42,
+      usernamePresent: true,
+      passwordPresent: true,
+      cleanSession: false,
+      protocolVersion: 4,
+    })
     expect(of('connected', '10.0.0.2')[0]).toMatchObject({ keepaliveSeconds: 42, identity: { role: 'observer', name: 'ward-obs' } })
     expect(of('publish', '10.0.0.2')[0]).toMatchObject({ topic: 'sandbox/facts', payloadBytes: 300, qos: 1, retain: false })
     const stream = raw('10.0.0.3')
@@ -76,7 +94,11 @@ describe('connection-level signals from the broker', () => {
     await once(second, 'connect')
     await until(() => of('session-takeover', '10.0.0.7').length === 1)
     expect(of('session-takeover', '10.0.0.7')[0]).toMatchObject({ clientId: 'shared-id', previous: { address: '10.0.0.6' } })
-    expect(alerts.find((a) => a.type === 'client-takeover')).toMatchObject({ clientId: 'shared-id', address: '10.0.0.7', evidence: { previousAddress: '10.0.0.6' } })
+    expect(alerts.find((a) => a.type === 'client-takeover')).toMatchObject({
+      clientId: 'shared-id',
+      address: '10.0.0.7',
+      evidence: { previousAddress: '10.0.0.6' },
+    })
     first.end(true)
     second.end(true)
   })
@@ -111,7 +133,13 @@ describe('connection-level signals from the broker', () => {
 
   // node's duplexPair corrupted such a burst after ~100 publishes (src/simulation/stream-pair.ts).
   it('takes a burst from one in-memory client intact: 190 publishes at once, no parse error', async () => {
-    const burst = new MqttClient(() => raw('10.0.0.12'), { protocolVersion: 4, clientId: 'burst', username: 'root', password: 'admin-secret', reconnectPeriod: 0 })
+    const burst = new MqttClient(() => raw('10.0.0.12'), {
+      protocolVersion: 4,
+      clientId: 'burst',
+      username: 'root',
+      password: 'admin-secret',
+      reconnectPeriod: 0,
+    })
     await once(burst, 'connect')
     // Under the 200 a client that is not a device may send at once, so the burst is not a flood.
     for (let i = 0; i < 190; i++) burst.publish('hospital/icu/bedside-monitor/mon-02/status', `{"state":"online"}`, { qos: (i % 2) as 0 | 1 })
@@ -127,7 +155,8 @@ describe('connection-level signals from the broker', () => {
     const replies: Buffer[] = []
     stream.on('data', (chunk: Buffer) => replies.push(chunk))
     lab.signals.on((signal) => {
-      if (signal.type === 'connect-attempt' && signal.address === '10.0.0.13') stream.write(generate({ cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: 'sandbox/#', qos: 0 }] }))
+      if (signal.type === 'connect-attempt' && signal.address === '10.0.0.13')
+        stream.write(generate({ cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: 'sandbox/#', qos: 0 }] }))
     })
     stream.write(connect('eager'))
     await until(() => of('subscribed', '10.0.0.13').length === 1)

@@ -55,7 +55,13 @@ export class Attacker {
   /** An MQTT client from `address`; resolves once connected, rejects with the CONNACK error or on close. */
   connect(address: string, options: IClientOptions): Promise<MqttClient> {
     this.use(address, options.clientId)
-    const client = new MqttClient(() => openInProcessStream((s) => this.ctx.broker.handle(s), address), { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, queueQoSZero: false, ...options })
+    const client = new MqttClient(() => openInProcessStream((s) => this.ctx.broker.handle(s), address), {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      queueQoSZero: false,
+      ...options,
+    })
     this.clients.add(client)
     client.once('close', () => this.clients.delete(client))
     return whenConnected(client)

@@ -8,7 +8,7 @@ import { addressParam, defineAttack, rateParam, targetDevice } from './attack.ts
  */
 export const authBypassAttack = defineAttack({
   type: 'auth-bypass',
-  summary: "log in as a device with its username and no password, or anonymously under its client id",
+  summary: 'log in as a device with its username and no password, or anonymously under its client id',
   params: z.object({ address: addressParam('203.0.113.20'), target: z.string().optional(), rate: rateParam(2) }).strict(),
   target: (params, registry) => targetDevice(registry, params.target).id,
   async run(attacker, params, durationMs) {

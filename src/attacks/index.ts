@@ -44,7 +44,11 @@ export const ATTACKS: ReadonlyMap<AlertType, AttackDefinition> = new Map(
  * Runs one attack for `durationMs` of simulated time and returns its ground truth. Parameters are
  * validated by the attack's own schema; a bad one is an error before anything is sent.
  */
-export async function runAttack(ctx: AttackContext, type: AlertType, options: { durationMs: number; params?: Record<string, unknown> }): Promise<GroundTruthEntry> {
+export async function runAttack(
+  ctx: AttackContext,
+  type: AlertType,
+  options: { durationMs: number; params?: Record<string, unknown> },
+): Promise<GroundTruthEntry> {
   const attack = ATTACKS.get(type)
   if (!attack) throw new Error(`no attack module for "${type}" (attacks: ${[...ATTACKS.keys()].join(', ')})`)
   const parsed = attack.params.safeParse(options.params ?? {})

@@ -14,7 +14,12 @@ export interface ObservedMessage {
  * envelopes: what a replay resends and what a forger continues from. Returns once `count` arrived
  * or `maxMs` of simulated time passed.
  */
-export async function observeDevice(attacker: Attacker, address: string, device: DeviceEntry, options: { count: number; maxMs: number }): Promise<ObservedMessage[]> {
+export async function observeDevice(
+  attacker: Attacker,
+  address: string,
+  device: DeviceEntry,
+  options: { count: number; maxMs: number },
+): Promise<ObservedMessage[]> {
   const seen: ObservedMessage[] = []
   const client = await attacker.connect(address, { clientId: `watch-${attacker.entry.attacker}` })
   client.on('message', (topic, payload) => {

@@ -19,7 +19,12 @@ export const publishFloodAttack = defineAttack({
       clients: z.number().int().min(1).max(10_000).default(1),
       /** Each client from its own address (the address with its last number raised by the client's index). */
       spread: z.boolean().default(false),
-      payloadBytes: z.number().int().min(0).max(256 * 1024).default(64),
+      payloadBytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(256 * 1024)
+        .default(64),
       topic: z.string().min(1).default('flood/data'),
     })
     .strict(),
@@ -32,7 +37,9 @@ export const publishFloodAttack = defineAttack({
       clients.push(await attacker.connect(address, { clientId: `flood-${attacker.entry.attacker}-${k}` }))
     }
     attacker.strike()
-    await attacker.repeat(params.rate * clients.length, durationMs, (i) => clients[i % clients.length]!.publish(`${params.topic}/${i % clients.length}`, payload, { qos: 0 }))
+    await attacker.repeat(params.rate * clients.length, durationMs, (i) =>
+      clients[i % clients.length]!.publish(`${params.topic}/${i % clients.length}`, payload, { qos: 0 }),
+    )
   },
 })
 

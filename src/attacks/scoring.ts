@@ -34,10 +34,13 @@ const DEFAULT_GRACE_MS = 10_000
  */
 export function scoreDetection(truth: readonly GroundTruthEntry[], alerts: readonly SecurityAlert[], options: { graceMs?: number } = {}): DetectionReport {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS
-  const belongs = (alert: SecurityAlert, entry: GroundTruthEntry) => alert.ts >= entry.startMs && alert.ts <= entry.endMs + graceMs && fromAttacker(alert, entry)
+  const belongs = (alert: SecurityAlert, entry: GroundTruthEntry) =>
+    alert.ts >= entry.startMs && alert.ts <= entry.endMs + graceMs && fromAttacker(alert, entry)
 
   const injections = truth.map((entry) => {
-    const first = alerts.filter((a) => a.type === entry.type && belongs(a, entry)).reduce<number | null>((min, a) => (min === null || a.ts < min ? a.ts : min), null)
+    const first = alerts
+      .filter((a) => a.type === entry.type && belongs(a, entry))
+      .reduce<number | null>((min, a) => (min === null || a.ts < min ? a.ts : min), null)
     return { attacker: entry.attacker, type: entry.type, timeToDetectSeconds: first === null ? null : Math.max(0, first - entry.startMs) / 1000 }
   })
 
@@ -52,9 +55,19 @@ export function scoreDetection(truth: readonly GroundTruthEntry[], alerts: reado
   for (const type of types) {
     const mine = injections.filter((i) => i.type === type)
     const delays = mine.map((i) => i.timeToDetectSeconds).filter((d): d is number => d !== null)
-    byType[type] = { injected: mine.length, detected: delays.length, timeToDetectSeconds: median(delays), falseAlerts: falseAlerts.filter((a) => a.type === type).length }
+    byType[type] = {
+      injected: mine.length,
+      detected: delays.length,
+      timeToDetectSeconds: median(delays),
+      falseAlerts: falseAlerts.filter((a) => a.type === type).length,
+    }
   }
-  return { byType, medianTimeToDetectSeconds: median(injections.map((i) => i.timeToDetectSeconds).filter((d): d is number => d !== null)), injections, falseAlerts }
+  return {
+    byType,
+    medianTimeToDetectSeconds: median(injections.map((i) => i.timeToDetectSeconds).filter((d): d is number => d !== null)),
+    injections,
+    falseAlerts,
+  }
 }
 
 function fromAttacker(alert: SecurityAlert, entry: GroundTruthEntry): boolean {

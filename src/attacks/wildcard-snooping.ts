@@ -21,7 +21,9 @@ export const wildcardSnoopingAttack = defineAttack({
   target: (params) => params.as ?? null,
   async run(attacker, params, durationMs) {
     await attacker.repeat(params.rate, durationMs, async (i) => {
-      const client = await (params.as ? attacker.connectStolen(params.address, params.as) : attacker.connect(params.address, { clientId: `snoop${i}` })).catch(() => null)
+      const client = await (params.as ? attacker.connectStolen(params.address, params.as) : attacker.connect(params.address, { clientId: `snoop${i}` })).catch(
+        () => null,
+      )
       if (!client) return
       // A refused filter comes back as SUBACK 0x80, which mqtt.js turns into a rejection.
       for (const filter of params.filters) await client.subscribeAsync(filter, { qos: 0 }).catch(() => undefined)

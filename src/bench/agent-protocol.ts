@@ -62,7 +62,17 @@ const loadSchema = z.object({
   devices: count,
   ratePerDevice: z.number().positive().nullable(),
   qos: z.union([z.literal(0), z.literal(1)]),
-  payload: z.discriminatedUnion('type', [z.object({ type: z.literal('fleet') }), z.object({ type: z.literal('synthetic'), bytes: z.number().int().min(MIN_SYNTHETIC_BYTES).max(256 * 1024) })]),
+  payload: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('fleet') }),
+    z.object({
+      type: z.literal('synthetic'),
+      bytes: z
+        .number()
+        .int()
+        .min(MIN_SYNTHETIC_BYTES)
+        .max(256 * 1024),
+    }),
+  ]),
   durationS: z.number().positive(),
   rampUpS: z.number().min(0),
   connectRate: z.number().positive(),
@@ -188,7 +198,8 @@ export class LineChannel<In extends { type: string }, Out extends { type: string
 
   private receive(text: string): void {
     this.buffered += text
-    if (this.buffered.length > MAX_LINE_CHARS) return this.fail(new Error(`${this.peer} sent a line over ${MAX_LINE_CHARS} characters: not the bench agent protocol`))
+    if (this.buffered.length > MAX_LINE_CHARS)
+      return this.fail(new Error(`${this.peer} sent a line over ${MAX_LINE_CHARS} characters: not the bench agent protocol`))
     let end: number
     while ((end = this.buffered.indexOf('\n')) >= 0) {
       const line = this.buffered.slice(0, end)

@@ -3,7 +3,17 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WardlabError } from '../util/errors.ts'
-import { formatAddress, fromWireLoad, LineChannel, parseToAgent, PROTOCOL_VERSION, type AgentPlan, type AgentReport, type FromAgent, type ToAgent } from './agent-protocol.ts'
+import {
+  formatAddress,
+  fromWireLoad,
+  LineChannel,
+  parseToAgent,
+  PROTOCOL_VERSION,
+  type AgentPlan,
+  type AgentReport,
+  type FromAgent,
+  type ToAgent,
+} from './agent-protocol.ts'
 import { monoMs } from './clock.ts'
 import { assertSocketsFit, openFileLimit } from './fd-budget.ts'
 import { measureRun, type MeasuredRun } from './run.ts'
@@ -40,7 +50,9 @@ export class BenchAgent {
         server.listen(options.port, options.host, () => resolve())
       })
     } catch (err) {
-      throw new WardlabError('WL_LISTEN_FAILED', `wardlab bench --agent: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`, { cause: err })
+      throw new WardlabError('WL_LISTEN_FAILED', `wardlab bench --agent: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`, {
+        cause: err,
+      })
     }
     const address = server.address()
     const port = typeof address === 'object' && address ? address.port : options.port
@@ -75,7 +87,8 @@ export class BenchAgent {
   private async serve(channel: CoordinatorChannel): Promise<void> {
     try {
       const plan = await channel.next('plan', PLAN_WAIT_MS)
-      if (plan.protocol !== PROTOCOL_VERSION) throw new Error(`this agent speaks bench agent protocol ${PROTOCOL_VERSION}, the coordinator ${plan.protocol}: run the same wardlab version on both`)
+      if (plan.protocol !== PROTOCOL_VERSION)
+        throw new Error(`this agent speaks bench agent protocol ${PROTOCOL_VERSION}, the coordinator ${plan.protocol}: run the same wardlab version on both`)
       const measured = await this.runShare(plan, channel)
       channel.send({ type: 'result', report: agentReport(measured) })
       this.log(`share done: ${measured.result.totals.delivered.toLocaleString('en-US')} of ${measured.result.totals.sent.toLocaleString('en-US')} delivered`)
@@ -93,10 +106,19 @@ export class BenchAgent {
     const load = fromWireLoad(plan.load)
     const { share } = plan
     // This machine's limit is the one that applies to its generator processes' sockets.
-    assertSocketsFit({ devices: Math.min(load.devices, share.connections * load.gateway), gateway: load.gateway, workers: load.workers, brokerIsLocalProcess: false, subscribers: 1, limit: openFileLimit() })
+    assertSocketsFit({
+      devices: Math.min(load.devices, share.connections * load.gateway),
+      gateway: load.gateway,
+      workers: load.workers,
+      brokerIsLocalProcess: false,
+      subscribers: 1,
+      limit: openFileLimit(),
+    })
     const { host, port } = plan.target
     const outputDir = mkdtempSync(join(tmpdir(), 'wardlab-bench-agent-'))
-    this.log(`agent ${plan.agent + 1} of ${plan.agents}: connections ${share.firstConnection + 1}–${share.firstConnection + share.connections} to ${host}:${port}`)
+    this.log(
+      `agent ${plan.agent + 1} of ${plan.agents}: connections ${share.firstConnection + 1}–${share.firstConnection + share.connections} to ${host}:${port}`,
+    )
     try {
       return await measureRun({
         load,

@@ -62,7 +62,11 @@ export function benchRegistry(options: { devices: number; gateway: number; key: 
       passwordHash: benchPasswordHash(deriveDevicePassword(options.key, d.id)),
       simulated: options.simulated ?? false,
     })),
-    users: Array.from({ length: gateways }, (_, g) => ({ username: gatewayId(g), role: 'admin', passwordHash: benchPasswordHash(deriveDevicePassword(options.key, gatewayId(g))) })),
+    users: Array.from({ length: gateways }, (_, g) => ({
+      username: gatewayId(g),
+      role: 'admin',
+      passwordHash: benchPasswordHash(deriveDevicePassword(options.key, gatewayId(g))),
+    })),
   })
 }
 

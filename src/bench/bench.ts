@@ -87,7 +87,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
 export function machine(): BenchReport['machine'] {
   const cores = cpus()
-  return { cpus: cores.length, model: cores[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: loadavg().map((l) => Math.round(l * 100) / 100), openFileLimit: openFileLimit() }
+  return {
+    cpus: cores.length,
+    model: cores[0]?.model ?? 'unknown',
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+    openFileLimit: openFileLimit(),
+  }
 }
 
 export function settingsOf(options: BenchOptions): BenchSettings {

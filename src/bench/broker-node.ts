@@ -1,10 +1,8 @@
-
 import type { FromBroker, ToBroker } from './broker-protocol.ts'
 import { BenchChild } from './children.ts'
 import type { LoopSecond } from './loop-delay.ts'
 import type { PipelineMode } from './target-spec.ts'
 import type { PipelineReport } from './target-spec.ts'
-
 
 /** One embedded broker process the bench started: alone, or a node of a cluster. */
 export interface BrokerNode {
@@ -32,8 +30,21 @@ export interface BrokerNodeContext {
  */
 export async function startBrokerNode(pipeline: PipelineMode, context: BrokerNodeContext, cluster?: { url: string; nodeId: string }): Promise<BrokerNode> {
   const name = cluster ? `broker ${cluster.nodeId}` : 'broker'
-  const child = new BenchChild<ToBroker, FromBroker>(new URL('../cli/processes/bench-broker.ts', import.meta.url), { name, ...(context.brokerExecArgv ? { execArgv: context.brokerExecArgv } : {}) })
-  child.send({ type: 'start', devices: context.devices, gateway: context.gateway, key: context.key.toString('base64'), pipeline, pipelineWorkers: context.pipelineWorkers ?? 1, outputDir: context.outputDir, seed: context.seed, ...(cluster ? { cluster } : {}) })
+  const child = new BenchChild<ToBroker, FromBroker>(new URL('../cli/processes/bench-broker.ts', import.meta.url), {
+    name,
+    ...(context.brokerExecArgv ? { execArgv: context.brokerExecArgv } : {}),
+  })
+  child.send({
+    type: 'start',
+    devices: context.devices,
+    gateway: context.gateway,
+    key: context.key.toString('base64'),
+    pipeline,
+    pipelineWorkers: context.pipelineWorkers ?? 1,
+    outputDir: context.outputDir,
+    seed: context.seed,
+    ...(cluster ? { cluster } : {}),
+  })
   const ready = await child.next('ready')
   return {
     port: ready.port,
@@ -42,7 +53,12 @@ export async function startBrokerNode(pipeline: PipelineMode, context: BrokerNod
       child.send({ type: 'stop' })
       const stopped = await child.next('stopped')
       await child.finish()
-      return { pipeline: stopped.pipeline ? { ...stopped.pipeline, quarantinedBy: stopped.quarantinedBy } : null, clients: stopped.clients, skippedDeliveries: stopped.skippedDeliveries, loopDelay: stopped.loopDelay }
+      return {
+        pipeline: stopped.pipeline ? { ...stopped.pipeline, quarantinedBy: stopped.quarantinedBy } : null,
+        clients: stopped.clients,
+        skippedDeliveries: stopped.skippedDeliveries,
+        loopDelay: stopped.loopDelay,
+      }
     },
   }
 }

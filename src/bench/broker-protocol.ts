@@ -24,4 +24,13 @@ export type ToBroker =
  * messages not delivered to a subscriber that had over 1 MiB waiting (src/broker/load-shedding.ts),
  * the broker's side of what the bench counts as lost.
  */
-export type FromBroker = { type: 'ready'; port: number } | { type: 'stopped'; pipeline: PipelineCounters | null; quarantinedBy: Record<string, number>; clients: number; skippedDeliveries: number; loopDelay: LoopSecond[] }
+export type FromBroker =
+  | { type: 'ready'; port: number }
+  | {
+      type: 'stopped'
+      pipeline: PipelineCounters | null
+      quarantinedBy: Record<string, number>
+      clients: number
+      skippedDeliveries: number
+      loopDelay: LoopSecond[]
+    }

@@ -16,7 +16,9 @@ export async function startClusterTarget(spec: { nodes: number; pipeline: Pipeli
     // One after another: each node's start hashes the bench registry, which two at once on two
     // shared cores would only slow down together.
     for (let n = 1; n <= spec.nodes; n++) {
-      nodes.push(await startBrokerNode(spec.pipeline, { ...context, outputDir: `${context.outputDir}/node-${n}` }, { url: redis.url, nodeId: `bench-node-${n}` }))
+      nodes.push(
+        await startBrokerNode(spec.pipeline, { ...context, outputDir: `${context.outputDir}/node-${n}` }, { url: redis.url, nodeId: `bench-node-${n}` }),
+      )
     }
   } catch (err) {
     await Promise.allSettled(nodes.map((node) => node.stop()))
@@ -36,7 +38,13 @@ export async function startClusterTarget(spec: { nodes: number; pipeline: Pipeli
       const failed = stopped.find((s): s is PromiseRejectedResult => s.status === 'rejected')
       if (failed) throw failed.reason
       const reports = stopped.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
-      return { pipeline: sumPipelines(reports.map((r) => r.pipeline)), clientsPerNode: reports.map((r) => r.clients), skippedDeliveries: reports.reduce((n, r) => n + r.skippedDeliveries, 0), subscriptionsDropped: redis.outputBufferEvictions, loopDelay: reports.flatMap((r) => r.loopDelay) }
+      return {
+        pipeline: sumPipelines(reports.map((r) => r.pipeline)),
+        clientsPerNode: reports.map((r) => r.clients),
+        skippedDeliveries: reports.reduce((n, r) => n + r.skippedDeliveries, 0),
+        subscriptionsDropped: redis.outputBufferEvictions,
+        loopDelay: reports.flatMap((r) => r.loopDelay),
+      }
     },
   }
 }

@@ -1,6 +1,16 @@
 import { connect } from 'node:net'
 import { WardlabError } from '../util/errors.ts'
-import { formatAddress, LineChannel, parseFromAgent, PROTOCOL_VERSION, toWireLoad, type AgentReport, type FromAgent, type HostPort, type ToAgent } from './agent-protocol.ts'
+import {
+  formatAddress,
+  LineChannel,
+  parseFromAgent,
+  PROTOCOL_VERSION,
+  toWireLoad,
+  type AgentReport,
+  type FromAgent,
+  type HostPort,
+  type ToAgent,
+} from './agent-protocol.ts'
 import { machine, settingsOf, type BenchOptions } from './bench.ts'
 import { monoMs } from './clock.ts'
 import { shareDevices, splitConnections } from './fleet-share.ts'
@@ -50,7 +60,14 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
   let target: RunningTarget | null = null
   let sampler: ReturnType<typeof startSampler> | null = null
   try {
-    target = await startTarget(variant.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}) })
+    target = await startTarget(variant.target, {
+      devices: load.devices,
+      gateway: load.gateway,
+      key: load.key,
+      seed: load.seed,
+      outputDir: options.outputDir,
+      ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}),
+    })
     const shares = splitConnections(Math.ceil(load.devices / load.gateway), channels.length)
     channels.forEach((channel, i) =>
       channel.send({
@@ -66,7 +83,9 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
         share: shares[i]!,
       }),
     )
-    say(`${describeTarget(variant.target)}: ${channels.length} agents connecting ${shares.map((s, i) => `${s.connections.toLocaleString('en-US')} (${channels[i]!.peer})`).join(', ')}`)
+    say(
+      `${describeTarget(variant.target)}: ${channels.length} agents connecting ${shares.map((s, i) => `${s.connections.toLocaleString('en-US')} (${channels[i]!.peer})`).join(', ')}`,
+    )
     const connectMs = (Math.max(...shares.map((s) => s.connections)) / (load.connectRate / channels.length)) * 1000 + 60_000
     const connected = await fromAgents(Promise.all(channels.map((c) => c.next('connected', connectMs))))
     connected.forEach((c, i) => c.failures > 0 && say(`${channels[i]!.peer}: ${c.failures} of ${c.connections} connections failed`))
@@ -74,7 +93,9 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
     const rtts = await fromAgents(Promise.all(channels.map(medianRoundTrip)))
     const start = await fromAgents(startTogether(channels, rtts))
     sampler = startSampler(start.at, { brokers: target.brokerPids, redis: target.redisPid, generators: [] })
-    say(`agents started together to within ${start.skewBoundMs.toFixed(2)} ms (round trips ${rtts.map((r) => r.toFixed(2)).join(', ')} ms); load for ${load.rampUpS ? `${load.rampUpS} s ramp-up + ` : ''}${load.durationS} s`)
+    say(
+      `agents started together to within ${start.skewBoundMs.toFixed(2)} ms (round trips ${rtts.map((r) => r.toFixed(2)).join(', ')} ms); load for ${load.rampUpS ? `${load.rampUpS} s ramp-up + ` : ''}${load.durationS} s`,
+    )
     const resultMs = (load.rampUpS + load.durationS) * 1000 + RESULT_MARGIN_MS
     const reports: AgentReport[] = (await fromAgents(Promise.all(channels.map((c) => c.next('result', resultMs))))).map((m) => m.report)
     sampler.stop()
@@ -85,9 +106,26 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
     const { stopped, brokerFailure } = await stopMeasuredTarget(running, say)
     const agents: AgentRun[] = reports.map((report, i) => {
       const devices = shareDevices(shares[i]!, load.gateway, load.devices)
-      return { address: formatAddress(addresses[i]!), share: shares[i]!, devices: { first: devices[0]?.index ?? 0, count: devices.length }, rttMs: rtts[i]!, startOffsetMs: start.offsets[i]!, report }
+      return {
+        address: formatAddress(addresses[i]!),
+        share: shares[i]!,
+        devices: { first: devices[0]?.index ?? 0, count: devices.length },
+        rttMs: rtts[i]!,
+        startOffsetMs: start.offsets[i]!,
+        report,
+      }
     })
-    const run = mergeAgentRuns(agents, { variant: variant.label, round: 0, target: describeTarget(variant.target), engine: variant.engine, mqttVersion, load, samples, ...stopped, brokerFailure })
+    const run = mergeAgentRuns(agents, {
+      variant: variant.label,
+      round: 0,
+      target: describeTarget(variant.target),
+      engine: variant.engine,
+      mqttVersion,
+      load,
+      samples,
+      ...stopped,
+      brokerFailure,
+    })
     return { tool: 'wardlab bench', date, machine: startMachine, command: options.command, settings: settingsOf(options), runs: [run], comparisons: [] }
   } finally {
     // On a failure, dropping the channels stops agents still waiting to start; one already under
@@ -150,7 +188,10 @@ async function medianRoundTrip(channel: AgentChannel): Promise<number> {
 }
 
 /** Sends every start line in one turn of the event loop; the instant meant is `at` on this machine's clock. */
-async function startTogether(channels: readonly AgentChannel[], rtts: readonly number[]): Promise<{ at: number; offsets: { min: number; max: number }[]; skewBoundMs: number }> {
+async function startTogether(
+  channels: readonly AgentChannel[],
+  rtts: readonly number[],
+): Promise<{ at: number; offsets: { min: number; max: number }[]; skewBoundMs: number }> {
   const delay = START_DELAY_MS + Math.max(...rtts)
   const first = monoMs()
   const acks = channels.map((channel, i) => {

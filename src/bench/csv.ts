@@ -7,9 +7,12 @@ const COLUMNS = ['variant', 'round', 'second', 'offered', 'achieved', 'delivered
  * a CI artefact. Empty cells are figures that second did not have (no arrivals, no sample).
  */
 export function renderCsv(report: BenchReport): string {
-  const cell = (v: string | number | null) => (v === null ? '' : typeof v === 'number' ? String(+v.toFixed(3)) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
+  const cell = (v: string | number | null) =>
+    v === null ? '' : typeof v === 'number' ? String(+v.toFixed(3)) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
   const rows = report.runs.flatMap((run) =>
-    run.timeline.map((p) => [run.variant, run.round + 1, p.second, p.offered, p.achieved, p.delivered, p.p50, p.p99, p.max, p.brokerCpu, p.generatorCpu].map(cell).join(',')),
+    run.timeline.map((p) =>
+      [run.variant, run.round + 1, p.second, p.offered, p.achieved, p.delivered, p.p50, p.p99, p.max, p.brokerCpu, p.generatorCpu].map(cell).join(','),
+    ),
   )
   return [COLUMNS.join(','), ...rows, ''].join('\n')
 }

@@ -42,17 +42,26 @@ async function runLoad(engine: GeneratorEngine, startAt: number, firstDevice: nu
   let reported: GeneratorCounters = { ...engine.counters }
   const delta = (): GeneratorCounters => {
     const now = { ...engine.counters }
-    const d = { offered: now.offered - reported.offered, sent: now.sent - reported.sent, skipped: now.skipped - reported.skipped, acked: now.acked - reported.acked, disconnects: now.disconnects - reported.disconnects }
+    const d = {
+      offered: now.offered - reported.offered,
+      sent: now.sent - reported.sent,
+      skipped: now.skipped - reported.skipped,
+      acked: now.acked - reported.acked,
+      disconnects: now.disconnects - reported.disconnects,
+    }
     reported = now
     return d
   }
   let second = 0
   let timer: NodeJS.Timeout | null = null
   const report = () => send({ type: 'second', second: second++, counters: delta(), records: engine.takeRecords() })
-  const firstReport = setTimeout(() => {
-    report()
-    timer = setInterval(report, 1000)
-  }, startAt + 1000 - monoMs())
+  const firstReport = setTimeout(
+    () => {
+      report()
+      timer = setInterval(report, 1000)
+    },
+    startAt + 1000 - monoMs(),
+  )
   const cpuBefore = process.cpuUsage()
   await engine.run(startAt)
   const cpu = process.cpuUsage(cpuBefore)
@@ -60,7 +69,14 @@ async function runLoad(engine: GeneratorEngine, startAt: number, firstDevice: nu
   if (timer) clearInterval(timer)
   // The load's last second ends as the run does, often before its timer fires: report it now.
   if (second < Math.ceil((monoMs() - startAt) / 1000)) report()
-  send({ type: 'done', counters: { ...engine.counters }, firstDevice, sentPerDevice: engine.sentPerDevice(), records: engine.takeRecords(), loadCpuMs: (cpu.user + cpu.system) / 1000 })
+  send({
+    type: 'done',
+    counters: { ...engine.counters },
+    firstDevice,
+    sentPerDevice: engine.sentPerDevice(),
+    records: engine.takeRecords(),
+    loadCpuMs: (cpu.user + cpu.system) / 1000,
+  })
 }
 
 serve()

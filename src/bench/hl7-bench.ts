@@ -39,8 +39,20 @@ function ward(beds: number): DeviceInput[] {
 }
 
 function chart(device: DeviceInput, round: number, bed: number) {
-  const vitals = { heartRate: 60 + ((bed + round) % 40), pulseRate: 61 + ((bed + round) % 40), spo2: 94 + (bed % 6), respiratoryRate: 12 + (bed % 8), temperature: 36.5 + (bed % 10) / 10, nibpSystolic: 110 + (bed % 30), nibpDiastolic: 70 + (bed % 15), nibpMean: 85 + (bed % 20) }
-  return { device, observations: observationsFromTelemetry(vitals, MONITOR_CODES, T0 + round * 60_000, { heartRate: { low: 50, high: 120 }, spo2: { low: 90 } }) }
+  const vitals = {
+    heartRate: 60 + ((bed + round) % 40),
+    pulseRate: 61 + ((bed + round) % 40),
+    spo2: 94 + (bed % 6),
+    respiratoryRate: 12 + (bed % 8),
+    temperature: 36.5 + (bed % 10) / 10,
+    nibpSystolic: 110 + (bed % 30),
+    nibpDiastolic: 70 + (bed % 15),
+    nibpMean: 85 + (bed % 20),
+  }
+  return {
+    device,
+    observations: observationsFromTelemetry(vitals, MONITOR_CODES, T0 + round * 60_000, { heartRate: { low: 50, high: 120 }, spo2: { low: 90 } }),
+  }
 }
 
 export async function runHl7Bench(options: { url: string; beds: number; rounds: number; label?: string; timeoutMs?: number }): Promise<Hl7BenchResult> {
@@ -50,7 +62,9 @@ export async function runHl7Bench(options: { url: string; beds: number; rounds: 
   // The mapping alone, to tell it apart from the wire.
   const buildStart = performance.now()
   let built = 0
-  for (let round = 0; round < rounds; round++) for (let bed = 0; bed < beds; bed++) built += buildPcd01(chart(fleet[bed]!, round, bed), { controlId: `B${round}.${bed}`, sequenceNumber: 1, at: T0 }).length
+  for (let round = 0; round < rounds; round++)
+    for (let bed = 0; bed < beds; bed++)
+      built += buildPcd01(chart(fleet[bed]!, round, bed), { controlId: `B${round}.${bed}`, sequenceNumber: 1, at: T0 }).length
   const buildSeconds = (performance.now() - buildStart) / 1000
 
   const loadBefore = loadavg()[0]!
@@ -76,7 +90,12 @@ export async function runHl7Bench(options: { url: string; beds: number; rounds: 
     averageMessageBytes: Math.round(built / total),
     buildOnlyMessagesPerSecond: Math.round(total / buildSeconds),
     receiver: options.label ?? options.url,
-    machine: { cores: cpus().length, loadAverage1mBefore: loadBefore, loadAverage1mAfter: loadavg()[0]!, benchCpuPercent: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) },
+    machine: {
+      cores: cpus().length,
+      loadAverage1mBefore: loadBefore,
+      loadAverage1mAfter: loadavg()[0]!,
+      benchCpuPercent: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
+    },
   }
 }
 

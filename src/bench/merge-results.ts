@@ -6,7 +6,6 @@ import type { RunResult } from './result.ts'
 import { summariseRun, type RunPieces } from './summarise.ts'
 import type { AgentFigures, AgentPlacement } from './result.ts'
 
-
 /** One agent's part of a coordinated run, as the coordinator received it. */
 export interface AgentRun extends AgentPlacement {
   share: ConnectionShare
@@ -15,8 +14,6 @@ export interface AgentRun extends AgentPlacement {
 
 /** What the coordinator knows itself: the load, the target and the broker it sampled, if it started one. */
 export type CoordinatorPieces = Omit<RunPieces, 'connections' | 'workers' | 'connect' | 'perSecond' | 'done' | 'joined' | 'pipelineOutputs'>
-
-
 
 /**
  * One run's figures from every agent's: histograms are added (percentiles of the whole fleet, not
@@ -36,20 +33,47 @@ export function mergeAgentRuns(agents: readonly AgentRun[], coordinator: Coordin
     return parts.length > 0 ? mergeHistograms(parts) : null
   })
   const joined: JoinedRun = {
-    totals: { sent: sum((r) => r.totals.sent), delivered: sum((r) => r.totals.delivered), lost: sum((r) => r.totals.lost), duplicates: sum((r) => r.totals.duplicates), reordered: sum((r) => r.totals.reordered) },
-    latency: mergedSummary(latency, results.map((r) => r.latency?.max)),
+    totals: {
+      sent: sum((r) => r.totals.sent),
+      delivered: sum((r) => r.totals.delivered),
+      lost: sum((r) => r.totals.lost),
+      duplicates: sum((r) => r.totals.duplicates),
+      reordered: sum((r) => r.totals.reordered),
+    },
+    latency: mergedSummary(
+      latency,
+      results.map((r) => r.latency?.max),
+    ),
     histogram: latency,
     deliveredInWindow: agents.reduce((n, a) => n + a.report.deliveredInWindow, 0),
-    seconds: secondHistograms.map((histogram, k) => ({ delivered: sum((r) => r.timeline[k]?.delivered ?? 0), latency: mergedSummary(histogram, results.map((r) => r.timeline[k]?.max)), histogram })),
+    seconds: secondHistograms.map((histogram, k) => ({
+      delivered: sum((r) => r.timeline[k]?.delivered ?? 0),
+      latency: mergedSummary(
+        histogram,
+        results.map((r) => r.timeline[k]?.max),
+      ),
+      histogram,
+    })),
   }
   const connectTimes = mergeHistograms(agents.map((a) => a.report.histograms.connect))
   const merged = summariseRun({
     ...coordinator,
     connections: sum((r) => r.connections),
     workers: sum((r) => r.generator.workers),
-    connect: { wallMs: Math.max(0, ...results.map((r) => r.connect.wallMs)), perConnection: connectTimes.summary(), failures: sum((r) => r.connect.failures), firstFailure: results.find((r) => r.connect.firstFailure)?.connect.firstFailure ?? null },
+    connect: {
+      wallMs: Math.max(0, ...results.map((r) => r.connect.wallMs)),
+      perConnection: connectTimes.summary(),
+      failures: sum((r) => r.connect.failures),
+      firstFailure: results.find((r) => r.connect.firstFailure)?.connect.firstFailure ?? null,
+    },
     // Per second, summariseRun reads only what was offered and sent, which each agent's timeline keeps.
-    perSecond: Array.from({ length: seconds }, (_, k) => ({ offered: sum((r) => r.timeline[k]?.offered ?? 0), sent: sum((r) => r.timeline[k]?.achieved ?? 0), skipped: 0, acked: 0, disconnects: 0 })),
+    perSecond: Array.from({ length: seconds }, (_, k) => ({
+      offered: sum((r) => r.timeline[k]?.offered ?? 0),
+      sent: sum((r) => r.timeline[k]?.achieved ?? 0),
+      skipped: 0,
+      acked: 0,
+      disconnects: 0,
+    })),
     // One entry per agent; its generators' CPU time is what its messages per CPU-second imply.
     done: results.map((r) => ({
       counters: { offered: 0, sent: r.totals.sent, skipped: r.totals.skipped, acked: r.totals.acked, disconnects: r.totals.disconnects },
@@ -62,7 +86,11 @@ export function mergeAgentRuns(agents: readonly AgentRun[], coordinator: Coordin
     ...merged,
     // The coordinator sampled no generator or subscriber: every agent sampled its own.
     generator: { ...merged.generator, cpuCores: sum((r) => r.generator.cpuCores), peakRssMB: sum((r) => r.generator.peakRssMB) },
-    subscriber: { cpuCores: sum((r) => r.subscriber.cpuCores), peakRssMB: sum((r) => r.subscriber.peakRssMB), pipelineOutputs: merged.subscriber.pipelineOutputs },
+    subscriber: {
+      cpuCores: sum((r) => r.subscriber.cpuCores),
+      peakRssMB: sum((r) => r.subscriber.peakRssMB),
+      pipelineOutputs: merged.subscriber.pipelineOutputs,
+    },
     timeline: merged.timeline.map((point, k) => {
       const cpu = results.map((r) => r.timeline[k]?.generatorCpu ?? null).filter((c): c is number => c !== null)
       return { ...point, generatorCpu: cpu.length > 0 ? cpu.reduce((a, b) => a + b, 0) : null }

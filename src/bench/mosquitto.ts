@@ -22,14 +22,21 @@ export async function startMosquitto(binary = 'mosquitto'): Promise<RunningMosqu
   const port = await freeLoopbackPort()
   const dir = mkdtempSync(join(tmpdir(), 'wardlab-mosquitto-'))
   const config = join(dir, 'mosquitto.conf')
-  writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest none', 'max_queued_messages 0', 'max_inflight_messages 0', ''].join('\n'))
+  writeFileSync(
+    config,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest none', 'max_queued_messages 0', 'max_inflight_messages 0', ''].join(
+      '\n',
+    ),
+  )
   const child: ChildProcess = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'ENOENT' ? new WardlabError('WL_FILE_NOT_FOUND', `--target mosquitto needs the mosquitto broker: apt-get install -y mosquitto`) : err),
+      reject(
+        err.code === 'ENOENT' ? new WardlabError('WL_FILE_NOT_FOUND', `--target mosquitto needs the mosquitto broker: apt-get install -y mosquitto`) : err,
+      ),
     ),
   )
   await Promise.race([untilListening(port, 5000, () => stderr), spawnError])

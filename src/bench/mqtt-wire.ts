@@ -79,7 +79,10 @@ export class WireConnection {
         socket.destroy()
         reject(err)
       }
-      const timer = setTimeout(() => settle(new Error(`no CONNACK from ${options.host}:${options.port} within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs)
+      const timer = setTimeout(
+        () => settle(new Error(`no CONNACK from ${options.host}:${options.port} within ${options.connectTimeoutMs} ms`)),
+        options.connectTimeoutMs,
+      )
       socket.once('error', (err) => settle(err))
       connection.onClose = () => settle(new Error(`connection to ${options.host}:${options.port} closed before CONNACK`))
       connection.waiting = (packet) => {
@@ -91,16 +94,19 @@ export class WireConnection {
       }
       socket.once('connect', () =>
         socket.write(
-          generate({
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion,
-            clean: true,
-            clientId: options.clientId,
-            keepalive: options.keepaliveS,
-            ...(options.username !== undefined ? { username: options.username } : {}),
-            ...(options.password !== undefined ? { password: Buffer.from(options.password) } : {}),
-          }, { protocolVersion }),
+          generate(
+            {
+              cmd: 'connect',
+              protocolId: 'MQTT',
+              protocolVersion,
+              clean: true,
+              clientId: options.clientId,
+              keepalive: options.keepaliveS,
+              ...(options.username !== undefined ? { username: options.username } : {}),
+              ...(options.password !== undefined ? { password: Buffer.from(options.password) } : {}),
+            },
+            { protocolVersion },
+          ),
         ),
       )
     })
@@ -114,7 +120,9 @@ export class WireConnection {
         resolve(packet.granted as number[])
         return true
       }
-      this.socket.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: filters.map((topic) => ({ topic, qos })) }, { protocolVersion: this.protocolVersion }))
+      this.socket.write(
+        generate({ cmd: 'subscribe', messageId: 1, subscriptions: filters.map((topic) => ({ topic, qos })) }, { protocolVersion: this.protocolVersion }),
+      )
     })
   }
 

@@ -3,7 +3,16 @@ import type { OutboundChannel } from '../contract/topics.ts'
 import { monoMs } from './clock.ts'
 import { openConnections } from './connect-pacer.ts'
 import { benchTopic } from './fleet-layout.ts'
-import { connectionPort, devicesOfConnection, fleetSlice, type ConnectReport, type FleetSlice, type GeneratorCounters, type GeneratorEngine, type GeneratorPlan } from './generator-plan.ts'
+import {
+  connectionPort,
+  devicesOfConnection,
+  fleetSlice,
+  type ConnectReport,
+  type FleetSlice,
+  type GeneratorCounters,
+  type GeneratorEngine,
+  type GeneratorPlan,
+} from './generator-plan.ts'
 import { LoadSchedule } from './schedule.ts'
 import { protocolLevel } from '../simulation/mqtt-version.ts'
 
@@ -34,14 +43,30 @@ export class MqttjsGenerator implements GeneratorEngine {
     this.clients.length = this.plan.connections
     return openConnections(this.plan.connections, this.plan.connectRate, async (i) => {
       const credentials = this.fleet.credentials(i)
-      this.clients[i] = await connectAsync(`mqtt://${this.plan.host}:${connectionPort(this.plan, this.plan.firstConnection + i)}`, { ...credentials, protocolVersion: protocolLevel(this.plan.mqttVersion), clean: true, reconnectPeriod: 0, queueQoSZero: false, keepalive: 60 })
+      this.clients[i] = await connectAsync(`mqtt://${this.plan.host}:${connectionPort(this.plan, this.plan.firstConnection + i)}`, {
+        ...credentials,
+        protocolVersion: protocolLevel(this.plan.mqttVersion),
+        clean: true,
+        reconnectPeriod: 0,
+        queueQoSZero: false,
+        keepalive: 60,
+      })
     })
   }
 
   run(startAt: number): Promise<void> {
     const rate = this.plan.ratePerDevice
     const endAt = startAt + (this.plan.rampUpS + this.plan.durationS) * 1000
-    const schedule = rate === null ? null : new LoadSchedule({ devices: this.fleet.devices.map((d) => d.index), ratePerDevice: rate, rampUpS: this.plan.rampUpS, durationS: this.plan.durationS, startAt })
+    const schedule =
+      rate === null
+        ? null
+        : new LoadSchedule({
+            devices: this.fleet.devices.map((d) => d.index),
+            ratePerDevice: rate,
+            rampUpS: this.plan.rampUpS,
+            durationS: this.plan.durationS,
+            startAt,
+          })
     const due = new Uint32Array(this.fleet.devices.length)
     return new Promise((resolve) => {
       const tick = () => {

@@ -33,7 +33,11 @@ const security = securityConfig()
 const pipeline = buildPipeline({
   config: loadPipelineConfig(),
   registry,
-  detectors: new MessageDetectors(createDetectors(security, registry), (m) => m.receivedAt, () => undefined),
+  detectors: new MessageDetectors(
+    createDetectors(security, registry),
+    (m) => m.receivedAt,
+    () => undefined,
+  ),
   broker: { publish: (_packet, done) => done() },
   outputDir,
 })
@@ -43,7 +47,12 @@ const messages = Array.from({ length: total }, (_, i) => {
   const device = i % devices
   const seq = Math.floor(i / devices)
   const ts = start0 + seq * 1000
-  return { topic: benchTopic(fleet[device]!, payloads.channel(device, seq)), payload: Buffer.from(payloads.text(device, seq, ts)), clientId: fleet[device]!.id, ts }
+  return {
+    topic: benchTopic(fleet[device]!, payloads.channel(device, seq)),
+    payload: Buffer.from(payloads.text(device, seq, ts)),
+    clientId: fleet[device]!.id,
+    ts,
+  }
 })
 const warmUp = Math.min(20_000, Math.floor(total / 5))
 /** As a worker gets them: a batch, then a turn of the event loop in which the sinks write. */
@@ -67,5 +76,7 @@ await pipeline.close()
 rmSync(outputDir, { recursive: true, force: true })
 const { received, valid, quarantined, routed } = pipeline.counters
 console.log(`${measured.toLocaleString('en-US')} device messages from ${devices} devices after ${warmUp.toLocaleString('en-US')} to warm up`)
-console.log(`pipeline CPU ${(((cpu.user + cpu.system) / measured)).toFixed(2)} µs per message (wall ${((wallMs * 1000) / measured).toFixed(2)} µs), ${(routed / received).toFixed(2)} outputs each`)
+console.log(
+  `pipeline CPU ${((cpu.user + cpu.system) / measured).toFixed(2)} µs per message (wall ${((wallMs * 1000) / measured).toFixed(2)} µs), ${(routed / received).toFixed(2)} outputs each`,
+)
 console.log(`received ${received} = valid ${valid} + quarantined ${quarantined}`)

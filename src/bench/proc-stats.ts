@@ -26,7 +26,12 @@ export function sampleProcess(pid: number): ProcSample | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     // The main thread's task id is the process id (proc(5), /proc/<pid>/task).
-    return { cpuMs: cpuMsOf(`/proc/${pid}/stat`), mainThreadCpuMs: cpuMsOf(`/proc/${pid}/task/${pid}/stat`), rssMB: kB(status, 'VmRSS') / 1024, peakRssMB: kB(status, 'VmHWM') / 1024 }
+    return {
+      cpuMs: cpuMsOf(`/proc/${pid}/stat`),
+      mainThreadCpuMs: cpuMsOf(`/proc/${pid}/task/${pid}/stat`),
+      rssMB: kB(status, 'VmRSS') / 1024,
+      peakRssMB: kB(status, 'VmHWM') / 1024,
+    }
   } catch {
     return null
   }

@@ -93,11 +93,15 @@ function stage(name: string): (f: FunctionTime) => boolean {
 /** The breakdown as table lines: ms, share of the broker's busy time, µs per device message. */
 export function formatBreakdown(file: string, messages: number): string {
   const summary = summariseProfile(file)
-  const lines = [`broker busy ${Math.round(summary.busyMs).toLocaleString('en-US')} ms of ${Math.round(summary.wallMs).toLocaleString('en-US')} ms, ${messages.toLocaleString('en-US')} device messages (${((summary.busyMs * 1000) / Math.max(1, messages)).toFixed(1)} µs each):`]
+  const lines = [
+    `broker busy ${Math.round(summary.busyMs).toLocaleString('en-US')} ms of ${Math.round(summary.wallMs).toLocaleString('en-US')} ms, ${messages.toLocaleString('en-US')} device messages (${((summary.busyMs * 1000) / Math.max(1, messages)).toFixed(1)} µs each):`,
+  ]
   for (const row of BREAKDOWN) {
     // Recursion and same-named helpers can match twice: a function's total time is what counts once.
     const ms = Math.max(0, ...summary.functions.filter(row.match).map((f) => f.totalMs))
-    lines.push(`  ${row.label.padEnd(46)} ${ms.toFixed(0).padStart(7)} ms ${((ms / summary.busyMs) * 100).toFixed(1).padStart(5)} % ${((ms * 1000) / Math.max(1, messages)).toFixed(2).padStart(7)} µs/msg`)
+    lines.push(
+      `  ${row.label.padEnd(46)} ${ms.toFixed(0).padStart(7)} ms ${((ms / summary.busyMs) * 100).toFixed(1).padStart(5)} % ${((ms * 1000) / Math.max(1, messages)).toFixed(2).padStart(7)} µs/msg`,
+    )
   }
   return lines.join('\n')
 }

@@ -28,7 +28,9 @@ export function startLiveProgress(options: {
       const delivered = deliveredAt[next]! - (deliveredAt[next - 1] ?? 0)
       const pct = sentTotal > 0 ? Math.min(100, (deliveredAt[next]! / sentTotal) * 100) : 100
       const width = String(options.seconds).length
-      options.say(`${String(next + 1).padStart(width)}/${options.seconds} s  sent ${rate(sent)}/s  delivered ${rate(delivered)}/s  delivered so far ${pct.toFixed(2)} %`)
+      options.say(
+        `${String(next + 1).padStart(width)}/${options.seconds} s  sent ${rate(sent)}/s  delivered ${rate(delivered)}/s  delivered so far ${pct.toFixed(2)} %`,
+      )
       next++
     }
   }

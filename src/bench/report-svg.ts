@@ -23,7 +23,9 @@ export function renderSvg(report: BenchReport): string {
   const height = 40 + report.runs.length * RUN_H
   // Seconds after the load are its stragglers, a partial second: drawn, they would read as a drop to 0.
   const loadSeconds = Math.ceil(report.settings.rampUpS + report.settings.durationS)
-  const body = report.runs.map((run, i) => runBlock({ ...run, timeline: run.timeline.slice(0, loadSeconds) }, 40 + i * RUN_H, report.settings.rounds > 1)).join('\n')
+  const body = report.runs
+    .map((run, i) => runBlock({ ...run, timeline: run.timeline.slice(0, loadSeconds) }, 40 + i * RUN_H, report.settings.rounds > 1))
+    .join('\n')
   const title = `wardlab bench — ${report.settings.devices.toLocaleString('en-US')} devices, ${report.settings.ratePerDevice === null ? 'flat out' : `${report.settings.ratePerDevice} msg/s each`}, QoS ${report.settings.qos}, ${report.settings.payload} payloads — ${report.date.slice(0, 16).replace('T', ' ')}`
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
@@ -68,16 +70,23 @@ function panel(y: number, unit: string, series: Series[], timeline: TimelinePoin
   const { ticks, toY } = scale === 'log' ? logAxis(values, y, h) : linearAxis(values, y, h)
   for (const tick of ticks) {
     const ty = toY(tick)
-    out.push(`<line x1="${LEFT}" x2="${LEFT + w}" y1="${f(ty)}" y2="${f(ty)}" stroke="#eee"/>`, `<text x="${LEFT - 6}" y="${f(ty + 4)}" text-anchor="end" fill="#555">${label(tick)}</text>`)
+    out.push(
+      `<line x1="${LEFT}" x2="${LEFT + w}" y1="${f(ty)}" y2="${f(ty)}" stroke="#eee"/>`,
+      `<text x="${LEFT - 6}" y="${f(ty + 4)}" text-anchor="end" fill="#555">${label(tick)}</text>`,
+    )
   }
   out.push(`<text x="14" y="${y + h / 2}" transform="rotate(-90 14 ${y + h / 2})" text-anchor="middle" fill="#555">${unit}</text>`)
   const step = Math.max(1, Math.ceil(seconds / 10))
   for (let i = 0; i <= seconds; i += step) out.push(`<text x="${f(x(i))}" y="${y + h + 14}" text-anchor="middle" fill="#555">${i} s</text>`)
   series.forEach((s, k) => {
     const points = s.values.map((v, i) => (v === null || (scale === 'log' && v <= 0) ? null : `${f(mid(i))},${f(toY(v))}`))
-    for (const run of segments(points)) out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.6"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${run.join(' ')}"/>`)
+    for (const run of segments(points))
+      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.6"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${run.join(' ')}"/>`)
     const lx = LEFT + w - 240 + k * 80
-    out.push(`<line x1="${lx}" x2="${lx + 18}" y1="${y - 6}" y2="${y - 6}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`, `<text x="${lx + 22}" y="${y - 2}">${s.label}</text>`)
+    out.push(
+      `<line x1="${lx}" x2="${lx + 18}" y1="${y - 6}" y2="${y - 6}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+      `<text x="${lx + 22}" y="${y - 2}">${s.label}</text>`,
+    )
   })
   return out.join('\n')
 }

@@ -14,7 +14,10 @@ const ROWS: Row[] = [
   ['target', (r) => r.target],
   ['MQTT version', (r) => r.mqttVersion],
   ['connections', (r) => n(r.connections)],
-  ['connect p50 / p99 ms', (r) => `${ms(r.connect.perConnection.p50)} / ${ms(r.connect.perConnection.p99)}${r.connect.failures ? ` (${r.connect.failures} failed)` : ''}`],
+  [
+    'connect p50 / p99 ms',
+    (r) => `${ms(r.connect.perConnection.p50)} / ${ms(r.connect.perConnection.p99)}${r.connect.failures ? ` (${r.connect.failures} failed)` : ''}`,
+  ],
   ['offered msg/s', (r) => or(r.rates.offered, (v) => n(v))],
   ['achieved msg/s', (r) => n(r.rates.achieved)],
   ['delivered msg/s', (r) => n(r.rates.delivered)],
@@ -55,7 +58,9 @@ export function formatTable(report: BenchReport): string {
   const widths = [0, ...headers].map((_, c) => Math.max(...[c === 0 ? '' : headers[c - 1]!, ...cells.map((row) => row[c]!)].map((s) => s.length)))
   const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
   const out = [line(['', ...headers]), ...cells.map(line)]
-  for (const run of report.runs) if (run.brokerFailure) out.push(`${run.variant}${report.settings.rounds > 1 ? ` #${run.round + 1}` : ''}: the broker crashed while stopping: ${run.brokerFailure}`)
+  for (const run of report.runs)
+    if (run.brokerFailure)
+      out.push(`${run.variant}${report.settings.rounds > 1 ? ` #${run.round + 1}` : ''}: the broker crashed while stopping: ${run.brokerFailure}`)
   for (const run of report.runs) out.push(...formatAgents(run))
   if (report.comparisons.length > 0) out.push('', `ratios to ${report.comparisons[0]!.ratios[0]?.baseline ?? 'the first variant'} (median of the rounds):`)
   for (const comparison of report.comparisons) {

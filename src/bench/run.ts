@@ -20,7 +20,6 @@ import type { LoadOptions } from './load-options.ts'
 import { startSampler } from './sampler.ts'
 import { WardlabError } from '../util/errors.ts'
 
-
 export interface RunOptions {
   load: LoadOptions
   target: TargetSpec
@@ -71,20 +70,43 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
   const devices = shareDevices(share, load.gateway, load.devices)
   const workers = Math.min(load.workers, connections)
   // Generator processes load their modules while the broker starts.
-  const generators = Array.from({ length: workers }, (_, w) => new BenchChild<ToGenerator, FromGenerator>(new URL('./generator-process.ts', import.meta.url), { name: `generator ${w + 1}` }))
+  const generators = Array.from(
+    { length: workers },
+    (_, w) => new BenchChild<ToGenerator, FromGenerator>(new URL('./generator-process.ts', import.meta.url), { name: `generator ${w + 1}` }),
+  )
   let subscriber: BenchSubscriber | null = null
   try {
-    const target = await startTarget(options.target, { devices: load.devices, gateway: load.gateway, key: load.key, seed: load.seed, outputDir: options.outputDir, ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}), ...(options.pipelineWorkers ? { pipelineWorkers: options.pipelineWorkers } : {}) })
+    const target = await startTarget(options.target, {
+      devices: load.devices,
+      gateway: load.gateway,
+      key: load.key,
+      seed: load.seed,
+      outputDir: options.outputDir,
+      ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}),
+      ...(options.pipelineWorkers ? { pipelineWorkers: options.pipelineWorkers } : {}),
+    })
     stopTarget = target.stop
     // On a cluster, the subscriber is on node 1: what devices publish on the other nodes crosses Redis.
-    subscriber = await reachable(options.target, () => BenchSubscriber.start({ host: target.host, port: target.ports[0]!, qos: load.qos, deviceByTopic: topicIndex(devices), outputs: load.consumeOutputs, mqttVersion: options.mqttVersion ?? DEFAULT_MQTT_VERSION, ...(options.share ? { deviceFilters: shareFilters(devices, load.devices) } : {}) }))
+    subscriber = await reachable(options.target, () =>
+      BenchSubscriber.start({
+        host: target.host,
+        port: target.ports[0]!,
+        qos: load.qos,
+        deviceByTopic: topicIndex(devices),
+        outputs: load.consumeOutputs,
+        mqttVersion: options.mqttVersion ?? DEFAULT_MQTT_VERSION,
+        ...(options.share ? { deviceFilters: shareFilters(devices, load.devices) } : {}),
+      }),
+    )
     const connectStarted = monoMs()
     const parts = splitConnections(connections, workers)
     generators.forEach((child, w) => {
       const part = parts[w]!
       child.send({ type: 'start', plan: generatorPlan(options, target, share.firstConnection + part.firstConnection, part.connections, workers) })
     })
-    say(`${describeTarget(options.target)}: connecting ${connections.toLocaleString('en-US')} connections from ${workers} generator process${workers === 1 ? '' : 'es'}`)
+    say(
+      `${describeTarget(options.target)}: connecting ${connections.toLocaleString('en-US')} connections from ${workers} generator process${workers === 1 ? '' : 'es'}`,
+    )
     const connected = await Promise.all(generators.map((g) => g.next('connected')))
     const connectWallMs = monoMs() - connectStarted
     const connectTimes = new LatencyHistogram()
@@ -113,7 +135,14 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     const sampler = startSampler(startAt, { brokers: target.brokerPids, redis: target.redisPid, generators: generators.map((g) => g.pid) })
     say(`${describeTarget(options.target)}: load for ${load.rampUpS ? `${load.rampUpS} s ramp-up + ` : ''}${load.durationS} s`)
     const liveSubscriber = subscriber
-    const stopProgress = startLiveProgress({ startAt, seconds: Math.ceil(load.rampUpS + load.durationS), sentIn: (k) => (reports[k] === generators.length ? seconds[k]!.sent : undefined), delivered: () => liveSubscriber.received, say, now: monoMs })
+    const stopProgress = startLiveProgress({
+      startAt,
+      seconds: Math.ceil(load.rampUpS + load.durationS),
+      sentIn: (k) => (reports[k] === generators.length ? seconds[k]!.sent : undefined),
+      delivered: () => liveSubscriber.received,
+      say,
+      now: monoMs,
+    })
     const done = await Promise.all(generators.map((g) => g.next('done'))).finally(stopProgress)
     sampler.stop()
     const sentPerDevice = new Uint32Array(load.devices)
@@ -123,7 +152,10 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     }
     const sent = done.reduce((n, d) => n + d.counters.sent, 0)
     await drain(subscriber, sent)
-    if (subscriber.droppedAt !== null) say(`the subscriber's connection closed ${((subscriber.droppedAt - startAt) / 1000).toFixed(1)} s into the load (the broker dropped it or died): what it missed counts as lost`)
+    if (subscriber.droppedAt !== null)
+      say(
+        `the subscriber's connection closed ${((subscriber.droppedAt - startAt) / 1000).toFixed(1)} s into the load (the broker dropped it or died): what it missed counts as lost`,
+      )
     const receives = [subscriber.take()]
     const pipelineOutputs = subscriber.outputs
     await Promise.all(
@@ -175,11 +207,21 @@ async function reachable<T>(target: TargetSpec, connect: () => Promise<T>): Prom
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (!code || !/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(code)) throw err
-    throw new WardlabError('WL_TARGET_UNREACHABLE', `wardlab bench: cannot reach the target ${describeTarget(target)}: ${(err as Error).message}; is an MQTT broker listening there?`, { cause: err })
+    throw new WardlabError(
+      'WL_TARGET_UNREACHABLE',
+      `wardlab bench: cannot reach the target ${describeTarget(target)}: ${(err as Error).message}; is an MQTT broker listening there?`,
+      { cause: err },
+    )
   }
 }
 
-function generatorPlan(options: RunOptions, target: { host: string; ports: number[] }, firstConnection: number, connections: number, workers: number): GeneratorPlan {
+function generatorPlan(
+  options: RunOptions,
+  target: { host: string; ports: number[] },
+  firstConnection: number,
+  connections: number,
+  workers: number,
+): GeneratorPlan {
   const { load } = options
   return {
     host: target.host,
@@ -219,7 +261,10 @@ export async function stopMeasuredTarget(target: RunningTarget, say: (line: stri
 
 /** The message and the first frame of a child's crash, enough to recognise it. */
 function firstLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   const error = lines.find((l) => /^[A-Za-z]*Error\b/.test(l))
   return [lines[0], error].filter(Boolean).join(' — ')
 }

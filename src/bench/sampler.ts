@@ -28,10 +28,13 @@ export function startSampler(startAt: number, pids: { brokers: number[]; redis: 
     })
   }
   let interval: NodeJS.Timeout | null = null
-  const first = setTimeout(() => {
-    take()
-    interval = setInterval(take, 1000)
-  }, Math.max(0, startAt - monoMs()))
+  const first = setTimeout(
+    () => {
+      take()
+      interval = setInterval(take, 1000)
+    },
+    Math.max(0, startAt - monoMs()),
+  )
   return {
     samples,
     stop() {

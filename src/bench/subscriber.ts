@@ -55,10 +55,25 @@ export class BenchSubscriber {
    * `deviceFilters` narrows the subscription to some devices' topics (one machine's share); default
    * every device's. `mqttVersion` is the generators': a run compares versions end to end.
    */
-  static async start(options: { host: string; port: number; qos: Qos; deviceByTopic: ReadonlyMap<string, number>; outputs: boolean; deviceFilters?: string[]; mqttVersion?: MqttVersion }): Promise<BenchSubscriber> {
+  static async start(options: {
+    host: string
+    port: number
+    qos: Qos
+    deviceByTopic: ReadonlyMap<string, number>
+    outputs: boolean
+    deviceFilters?: string[]
+    mqttVersion?: MqttVersion
+  }): Promise<BenchSubscriber> {
     // Anonymous: the lab profile lets anyone observe read-only; Mosquitto is started with allow_anonymous.
     // The id is unique per subscriber: several machines' (or in-process agents') must not take over each other's session.
-    const wire = await WireConnection.open({ host: options.host, port: options.port, clientId: `bench-subscriber-${process.pid}-${randomBytes(4).toString('hex')}`, keepaliveS: 60, connectTimeoutMs: 10_000, protocolVersion: protocolLevel(options.mqttVersion ?? DEFAULT_MQTT_VERSION) })
+    const wire = await WireConnection.open({
+      host: options.host,
+      port: options.port,
+      clientId: `bench-subscriber-${process.pid}-${randomBytes(4).toString('hex')}`,
+      keepaliveS: 60,
+      connectTimeoutMs: 10_000,
+      protocolVersion: protocolLevel(options.mqttVersion ?? DEFAULT_MQTT_VERSION),
+    })
     const subscriber = new BenchSubscriber(wire, options.deviceByTopic)
     const filters = [...(options.deviceFilters ?? [ALL_DEVICES_FILTER]), ...(options.outputs ? PIPELINE_OUTPUT_FILTERS : [])]
     const granted = await wire.subscribe(filters, options.qos)

@@ -76,7 +76,12 @@ export function summariseRun(p: RunPieces): RunResult {
     broker:
       brokerCores === null
         ? null
-        : { cpuCores: brokerCores, peakRssMB: peak(p.samples, (s) => s.broker), cpuUsPerMessage: perMessage(brokerCpuMs), mainThreadUsPerMessage: perMessage(brokerMainMs) },
+        : {
+            cpuCores: brokerCores,
+            peakRssMB: peak(p.samples, (s) => s.broker),
+            cpuUsPerMessage: perMessage(brokerCpuMs),
+            mainThreadUsPerMessage: perMessage(brokerMainMs),
+          },
     nodes: Array.from({ length: p.samples[0]?.nodes.length ?? 0 }, (_, i) => ({
       cpuCores: cores(windowSamples, (s) => s.nodes[i] ?? null) ?? 0,
       peakRssMB: peak(p.samples, (s) => s.nodes[i] ?? null),
@@ -85,14 +90,21 @@ export function summariseRun(p: RunPieces): RunResult {
     skippedDeliveries: p.skippedDeliveries ?? null,
     subscriptionsDropped: p.subscriptionsDropped ?? null,
     brokerEventLoop: p.brokerEventLoop ?? null,
-    redis: redisCores === null ? null : { cpuCores: redisCores, peakRssMB: peak(p.samples, (s) => s.redis), cpuUsPerMessage: perMessage(cpuMsBetween(windowSamples, (s) => s.redis)) },
+    redis:
+      redisCores === null
+        ? null
+        : { cpuCores: redisCores, peakRssMB: peak(p.samples, (s) => s.redis), cpuUsPerMessage: perMessage(cpuMsBetween(windowSamples, (s) => s.redis)) },
     generator: {
       workers: p.workers,
       cpuCores: sumOverProcesses(windowSamples, p.workers, cores),
       peakRssMB: sumOverProcesses(p.samples, p.workers, peak),
       messagesPerCpuSecond: generatorCpuMs > 0 ? (p.done.reduce((n, d) => n + d.counters.sent, 0) * 1000) / generatorCpuMs : 0,
     },
-    subscriber: { cpuCores: cores(windowSamples, (s) => s.subscriber) ?? 0, peakRssMB: peak(p.samples, (s) => s.subscriber), pipelineOutputs: p.pipelineOutputs },
+    subscriber: {
+      cpuCores: cores(windowSamples, (s) => s.subscriber) ?? 0,
+      peakRssMB: peak(p.samples, (s) => s.subscriber),
+      pipelineOutputs: p.pipelineOutputs,
+    },
     pipeline: p.pipeline,
     brokerFailure: p.brokerFailure,
     timeline: timeline(p),

@@ -28,14 +28,25 @@ export function parseTarget(text: string, pipeline: PipelineMode): TargetSpec {
   return { type: 'url', url: text, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 1883) }
 }
 
-export async function startTarget(
-  spec: TargetSpec,
-  context: BrokerNodeContext,
-): Promise<RunningTarget> {
-  if (spec.type === 'url') return { host: spec.host, ports: [spec.port], brokerPids: [], redisPid: null, local: false, stop: async () => ({ pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null, loopDelay: null }) }
+export async function startTarget(spec: TargetSpec, context: BrokerNodeContext): Promise<RunningTarget> {
+  if (spec.type === 'url')
+    return {
+      host: spec.host,
+      ports: [spec.port],
+      brokerPids: [],
+      redisPid: null,
+      local: false,
+      stop: async () => ({ pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null, loopDelay: null }),
+    }
   if (spec.type === 'mosquitto') {
     const mosquitto = await startMosquitto()
-    return { host: '127.0.0.1', ports: [mosquitto.port], brokerPids: [mosquitto.pid], redisPid: null, local: true, stop: async () => {
+    return {
+      host: '127.0.0.1',
+      ports: [mosquitto.port],
+      brokerPids: [mosquitto.pid],
+      redisPid: null,
+      local: true,
+      stop: async () => {
         await mosquitto.stop()
         return { pipeline: null, clientsPerNode: [], skippedDeliveries: null, subscriptionsDropped: null, loopDelay: null }
       },
@@ -58,6 +69,7 @@ export async function startTarget(
 
 function parseNodeCount(text: string): number {
   const nodes = Number(text)
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_CLUSTER_NODES) throw new WardlabError('WL_USAGE', `wardlab bench: --target cluster:N takes 1 to ${MAX_CLUSTER_NODES} nodes, got "${text}"`)
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_CLUSTER_NODES)
+    throw new WardlabError('WL_USAGE', `wardlab bench: --target cluster:N takes 1 to ${MAX_CLUSTER_NODES} nodes, got "${text}"`)
   return nodes
 }

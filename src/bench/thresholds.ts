@@ -25,7 +25,11 @@ interface MetricDef {
 }
 
 const LATENCY_UNITS = { ms: 1, s: 1000, '': 1 }
-const latency = (pick: (l: NonNullable<RunResult['latency']>) => number): MetricDef => ({ unit: 'ms', accepts: LATENCY_UNITS, read: (r) => (r.latency ? pick(r.latency) : null) })
+const latency = (pick: (l: NonNullable<RunResult['latency']>) => number): MetricDef => ({
+  unit: 'ms',
+  accepts: LATENCY_UNITS,
+  read: (r) => (r.latency ? pick(r.latency) : null),
+})
 
 const METRICS = {
   p50: latency((l) => l.p50),
@@ -67,7 +71,12 @@ export function checkThresholds(report: BenchReport, thresholds: readonly Thresh
   return thresholds.flatMap((threshold) =>
     report.runs.map((run) => {
       const actual = (METRICS[threshold.metric] as MetricDef).read(run)
-      return { threshold, run: report.settings.rounds > 1 ? `${run.variant} #${run.round + 1}` : run.variant, actual, passed: actual !== null && compare(actual, threshold.op, threshold.value) }
+      return {
+        threshold,
+        run: report.settings.rounds > 1 ? `${run.variant} #${run.round + 1}` : run.variant,
+        actual,
+        passed: actual !== null && compare(actual, threshold.op, threshold.value),
+      }
     }),
   )
 }

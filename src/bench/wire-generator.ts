@@ -1,7 +1,16 @@
 import type { OutboundChannel } from '../contract/topics.ts'
 import { monoMs } from './clock.ts'
 import { benchTopic } from './fleet-layout.ts'
-import { connectionPort, devicesOfConnection, fleetSlice, type ConnectReport, type FleetSlice, type GeneratorCounters, type GeneratorEngine, type GeneratorPlan } from './generator-plan.ts'
+import {
+  connectionPort,
+  devicesOfConnection,
+  fleetSlice,
+  type ConnectReport,
+  type FleetSlice,
+  type GeneratorCounters,
+  type GeneratorEngine,
+  type GeneratorPlan,
+} from './generator-plan.ts'
 import { WireConnection, type OutgoingPublish } from './mqtt-wire.ts'
 import { RecordLog, type RecordChunk } from './record-log.ts'
 import { LoadSchedule } from './schedule.ts'
@@ -59,7 +68,14 @@ export class WireGenerator implements GeneratorEngine {
     }
     return openConnections(this.links.length, this.plan.connectRate, async (i) => {
       const credentials = this.fleet.credentials(i)
-      const wire = await WireConnection.open({ host: this.plan.host, port: connectionPort(this.plan, this.plan.firstConnection + i), ...credentials, keepaliveS: KEEPALIVE_S, connectTimeoutMs: 30_000, protocolVersion: protocolLevel(this.plan.mqttVersion) })
+      const wire = await WireConnection.open({
+        host: this.plan.host,
+        port: connectionPort(this.plan, this.plan.firstConnection + i),
+        ...credentials,
+        keepaliveS: KEEPALIVE_S,
+        connectTimeoutMs: 30_000,
+        protocolVersion: protocolLevel(this.plan.mqttVersion),
+      })
       const link = this.links[i]!
       link.wire = wire
       wire.onPuback = () => {
@@ -85,7 +101,13 @@ export class WireGenerator implements GeneratorEngine {
       const endAt = startAt + (this.plan.rampUpS + this.plan.durationS) * 1000
       return this.runFlatOut(startAt, endAt).finally(finish)
     }
-    const schedule = new LoadSchedule({ devices: this.fleet.devices.map((d) => d.index), ratePerDevice: rate, rampUpS: this.plan.rampUpS, durationS: this.plan.durationS, startAt })
+    const schedule = new LoadSchedule({
+      devices: this.fleet.devices.map((d) => d.index),
+      ratePerDevice: rate,
+      rampUpS: this.plan.rampUpS,
+      durationS: this.plan.durationS,
+      startAt,
+    })
     const due = new Uint32Array(this.fleet.devices.length)
     return new Promise<void>((resolve) => {
       const tick = () => {

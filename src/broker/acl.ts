@@ -1,4 +1,15 @@
-import { COMMAND_CHANNEL, DEVICE_ROOT, OUTBOUND_CHANNELS, REPLY_ROOT, deviceTopic, filterCovers, isOutputTopic, isReplyTopic, parseDeviceTopic, replyNamespace } from '../contract/topics.ts'
+import {
+  COMMAND_CHANNEL,
+  DEVICE_ROOT,
+  OUTBOUND_CHANNELS,
+  REPLY_ROOT,
+  deviceTopic,
+  filterCovers,
+  isOutputTopic,
+  isReplyTopic,
+  parseDeviceTopic,
+  replyNamespace,
+} from '../contract/topics.ts'
 import type { Identity } from '../registry/registry.ts'
 import type { Profile } from './profile.ts'
 

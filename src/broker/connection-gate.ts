@@ -69,7 +69,14 @@ export function addressLimit(max: number, connections: ConnectionWatch, signals:
   return (address) => {
     const silent = connections.silentFrom(address)
     if (silent < max) return true
-    signals.emit({ type: 'connect-refused', connectionId: 0, clientId: '', address, reason: 'address-limit', detail: `${silent} connections from ${address} have sent no CONNECT, the limit is ${max}; dropped before reading` })
+    signals.emit({
+      type: 'connect-refused',
+      connectionId: 0,
+      clientId: '',
+      address,
+      reason: 'address-limit',
+      detail: `${silent} connections from ${address} have sent no CONNECT, the limit is ${max}; dropped before reading`,
+    })
     return false
   }
 }

@@ -78,7 +78,17 @@ export class ConnectionWatch implements Disconnector {
   private readonly ownErrors = new WeakSet<Error>()
   /** Errors mqtt-packet's parser raised: the bytes were not MQTT. */
   private readonly parseErrors = new WeakSet<Error>()
-  private readonly publishSignal: PublishSignal = { type: 'publish', connectionId: 0, clientId: '', address: '', identity: undefined, topic: '', payloadBytes: 0, qos: 0, retain: false }
+  private readonly publishSignal: PublishSignal = {
+    type: 'publish',
+    connectionId: 0,
+    clientId: '',
+    address: '',
+    identity: undefined,
+    topic: '',
+    payloadBytes: 0,
+    qos: 0,
+    retain: false,
+  }
   private readonly directory: SessionDirectory | undefined
   private nextId = 1
 
@@ -171,7 +181,16 @@ export class ConnectionWatch implements Disconnector {
   }
 
   private opened(client: Client, conn: Duplex): void {
-    const record: ConnectionRecord = { id: this.nextId++, client, address: clientAddress(client), openedAt: this.now(), sentConnect: false, replaces: null, connectedAt: null, keepaliveSeconds: 0 }
+    const record: ConnectionRecord = {
+      id: this.nextId++,
+      client,
+      address: clientAddress(client),
+      openedAt: this.now(),
+      sentConnect: false,
+      replaces: null,
+      connectedAt: null,
+      keepaliveSeconds: 0,
+    }
     this.records.set(client, record)
     setConnectionId(client, record.id)
     this.open.add(record)
@@ -189,7 +208,14 @@ export class ConnectionWatch implements Disconnector {
     if (!this.open.delete(record)) return
     count(this.openByAddress, record.address, -1)
     if (!record.sentConnect) count(this.silentByAddress, record.address, -1)
-    this.signals.emit({ type: 'connection-closed', connectionId: record.id, clientId: record.client.id ?? '', address: record.address, sentConnect: record.sentConnect, openMs: this.now() - record.openedAt })
+    this.signals.emit({
+      type: 'connection-closed',
+      connectionId: record.id,
+      clientId: record.client.id ?? '',
+      address: record.address,
+      sentConnect: record.sentConnect,
+      openMs: this.now() - record.openedAt,
+    })
   }
 
   private registered(client: Client): void {
@@ -203,7 +229,13 @@ export class ConnectionWatch implements Disconnector {
 
   /** A session another node held is a takeover only this node, where the new CONNECT came, reports. */
   private holdAcrossCluster(directory: SessionDirectory, client: Client, record: ConnectionRecord): void {
-    const holder: SessionHolder = { token: this.tokenOf(record), node: directory.node, address: record.address, identityName: identityOf(client)?.name, connectedAt: this.now() }
+    const holder: SessionHolder = {
+      token: this.tokenOf(record),
+      node: directory.node,
+      address: record.address,
+      identityName: identityOf(client)?.name,
+      connectedAt: this.now(),
+    }
     directory.hold(client.id, holder).then(
       (previous) => {
         if (previous && previous.node !== directory.node && !record.replaces) this.emitTakeover(client, record, previous)
@@ -231,7 +263,14 @@ export class ConnectionWatch implements Disconnector {
     const record = this.records.get(client)
     if (!record) return
     record.connectedAt = this.now()
-    this.signals.emit({ type: 'connected', connectionId: record.id, clientId: client.id, address: record.address, identity: identityOf(client), keepaliveSeconds: record.keepaliveSeconds })
+    this.signals.emit({
+      type: 'connected',
+      connectionId: record.id,
+      clientId: client.id,
+      address: record.address,
+      identity: identityOf(client),
+      keepaliveSeconds: record.keepaliveSeconds,
+    })
   }
 
   private failed(client: Client, error: Error): void {
@@ -239,7 +278,15 @@ export class ConnectionWatch implements Disconnector {
     if (!record || this.ownErrors.has(error)) return
     const kind = this.parseErrors.has(error) ? 'parse' : AEDES_ERRORS.get(error.message)
     if (!kind) return
-    this.signals.emit({ type: 'protocol-error', connectionId: record.id, clientId: client.id ?? '', address: record.address, kind, error: error.message, beforeConnect: record.connectedAt === null })
+    this.signals.emit({
+      type: 'protocol-error',
+      connectionId: record.id,
+      clientId: client.id ?? '',
+      address: record.address,
+      kind,
+      error: error.message,
+      beforeConnect: record.connectedAt === null,
+    })
   }
 
   private connackSent(packet: ConnackPacket, client: Client): void {

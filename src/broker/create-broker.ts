@@ -65,7 +65,19 @@ export interface BrokerSecurity {
   publishRateLimit?: PublishRateLimit
 }
 
-export type BrokerLimits = Required<Pick<AedesOptions, 'connectTimeout' | 'drainTimeout' | 'maxTopicLevels' | 'keepaliveLimit' | 'concurrency' | 'sessionExpiryIntervalLimit' | 'topicAliasMaximum' | 'heartbeatInterval'>>
+export type BrokerLimits = Required<
+  Pick<
+    AedesOptions,
+    | 'connectTimeout'
+    | 'drainTimeout'
+    | 'maxTopicLevels'
+    | 'keepaliveLimit'
+    | 'concurrency'
+    | 'sessionExpiryIntervalLimit'
+    | 'topicAliasMaximum'
+    | 'heartbeatInterval'
+  >
+>
 
 /**
  * Topic aliases an MQTT 5 client may set up towards the broker (§3.2.2.3.8). A device publishes on
@@ -112,7 +124,12 @@ export function brokerLimits(profile: Profile): BrokerLimits {
 }
 
 export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
-  const security = deps.security ?? { connections: new ConnectionWatch({ signals: deps.signals, now: Date.now }), bans: new BanList(), now: Date.now, maxConnectionsPerAddress: 0 }
+  const security = deps.security ?? {
+    connections: new ConnectionWatch({ signals: deps.signals, now: Date.now }),
+    bans: new BanList(),
+    now: Date.now,
+    maxConnectionsPerAddress: 0,
+  }
   const shedding = deps.shedding ?? new LoadShedding({ signals: deps.signals, log: silentLogger })
   const limits = { ...brokerLimits(deps.profile), ...deps.limits }
   const acl = authorizePublishHook({ ...deps, replies: new ReplyGrants(security.now), retained: new RetainedQuota(deps.retainedQuota), shedding })
@@ -123,7 +140,10 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     ...limits,
     preConnect: conformingPreConnect(deps.signals, preConnectHook({ ...security, signals: deps.signals, keepaliveLimit: limits.keepaliveLimit })),
     authenticate: authenticateHook({ ...deps, owners: deps.clientIdOwners ?? cachedOwners() }),
-    authorizePublish: conformingPublish(deps.signals, security.publishRateLimit ? rateLimitedPublish(security.publishRateLimit, shedding, authorizePublish) : authorizePublish),
+    authorizePublish: conformingPublish(
+      deps.signals,
+      security.publishRateLimit ? rateLimitedPublish(security.publishRateLimit, shedding, authorizePublish) : authorizePublish,
+    ),
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
     authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
   })

@@ -96,7 +96,12 @@ export async function openListeners(handle: ConnectionHandler, specs: ListenerSp
         server.on('connection', track)
       }
       const port = await listenOn(server, { host: spec.host, port: spec.port, flag: spec.flag, label: LABELS[spec.kind] })
-      opened.push({ server, sockets, wss, bound: { kind: spec.kind, host: spec.host, port, url: `${SCHEMES[spec.kind]}://${displayHost(spec.host)}:${port}${spec.kind === 'ws' ? '/mqtt' : ''}` } })
+      opened.push({
+        server,
+        sockets,
+        wss,
+        bound: { kind: spec.kind, host: spec.host, port, url: `${SCHEMES[spec.kind]}://${displayHost(spec.host)}:${port}${spec.kind === 'ws' ? '/mqtt' : ''}` },
+      })
     }
   } catch (err) {
     await closeAll()
@@ -110,9 +115,21 @@ export function listenOn(server: Server, spec: { host: string; port: number; fla
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new WardlabError('WL_PORT_IN_USE', `port ${spec.port} (${spec.label}) on ${spec.host} is already in use; choose another with ${spec.flag} <port>, or ${spec.flag} 0 for a free one`, { cause: err }))
+        reject(
+          new WardlabError(
+            'WL_PORT_IN_USE',
+            `port ${spec.port} (${spec.label}) on ${spec.host} is already in use; choose another with ${spec.flag} <port>, or ${spec.flag} 0 for a free one`,
+            { cause: err },
+          ),
+        )
       } else if (err.code === 'EACCES') {
-        reject(new WardlabError('WL_LISTEN_FAILED', `not allowed to listen on port ${spec.port} (${spec.label}); ports below 1024 need privileges — choose another with ${spec.flag} <port>`, { cause: err }))
+        reject(
+          new WardlabError(
+            'WL_LISTEN_FAILED',
+            `not allowed to listen on port ${spec.port} (${spec.label}); ports below 1024 need privileges — choose another with ${spec.flag} <port>`,
+            { cause: err },
+          ),
+        )
       } else {
         reject(new WardlabError('WL_LISTEN_FAILED', `cannot listen on ${spec.host}:${spec.port} (${spec.label}): ${err.message}`, { cause: err }))
       }

@@ -60,7 +60,11 @@ export function limitOfflineQueues(broker: Aedes, shedding: LoadShedding, limit 
       }
       if (!backlog.full) {
         backlog.full = true
-        shedding.recordOffline('queue-full', sub.clientId, `has ${backlog.messages} messages (${backlog.bytes} bytes) queued, the limit is ${limit.messages} (${limit.bytes} bytes); newer messages are not queued for it until it catches up`)
+        shedding.recordOffline(
+          'queue-full',
+          sub.clientId,
+          `has ${backlog.messages} messages (${backlog.bytes} bytes) queued, the limit is ${limit.messages} (${limit.bytes} bytes); newer messages are not queued for it until it catches up`,
+        )
       }
       return false
     })

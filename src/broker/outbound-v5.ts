@@ -158,16 +158,28 @@ class Window {
       if (this.client.clean) {
         if (this.skipping) return
         this.skipping = true
-        this.deps.shedding.record('skip', this.client, `has ${this.size} unacknowledged messages (its Receive Maximum) and ${MAX_HELD_DELIVERIES} more waiting; deliveries to it are skipped until it acknowledges`)
+        this.deps.shedding.record(
+          'skip',
+          this.client,
+          `has ${this.size} unacknowledged messages (its Receive Maximum) and ${MAX_HELD_DELIVERIES} more waiting; deliveries to it are skipped until it acknowledges`,
+        )
         return
       }
-      this.deps.shedding.record('drain-timeout', this.client, `has ${MAX_HELD_DELIVERIES} deliveries waiting behind its Receive Maximum; disconnected to resume from its stored queue`)
+      this.deps.shedding.record(
+        'drain-timeout',
+        this.client,
+        `has ${MAX_HELD_DELIVERIES} deliveries waiting behind its Receive Maximum; disconnected to resume from its stored queue`,
+      )
       this.client.close()
       return
     }
     this.held.push(proceed)
     this.frozen ??= setTimeout(() => {
-      this.deps.shedding.record('drain-timeout', this.client, `acknowledged nothing for ${this.deps.drainTimeoutMs} ms with its Receive Maximum of ${this.size} reached; disconnected so it holds nothing up`)
+      this.deps.shedding.record(
+        'drain-timeout',
+        this.client,
+        `acknowledged nothing for ${this.deps.drainTimeoutMs} ms with its Receive Maximum of ${this.size} reached; disconnected so it holds nothing up`,
+      )
       this.client.close()
     }, this.deps.drainTimeoutMs).unref()
   }

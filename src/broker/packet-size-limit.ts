@@ -9,7 +9,6 @@ import { parserOf } from './client-info.ts'
  */
 export const MAX_PACKET_BYTES = 1024 * 1024
 
-
 /**
  * Closes a connection as soon as its next packet announces more than `maxBytes`, before the bytes
  * arrive. The check runs after each chunk the parser is given, on the length mqtt-packet has just
@@ -37,7 +36,10 @@ export function limitPacketSize(broker: Aedes, maxBytes: number, partialPacketMs
       const left = parse(chunk)
       if (parser.packet.length > maxBytes) parser.emit('error', new Error(`packet of ${parser.packet.length} bytes is over the ${maxBytes}-byte limit`))
       if (parser.packet.length > 0 && !deadline) {
-        deadline = setTimeout(() => parser.emit('error', new Error(`a packet of ${parser.packet.length} bytes was not completed within ${partialPacketMs} ms`)), partialPacketMs).unref()
+        deadline = setTimeout(
+          () => parser.emit('error', new Error(`a packet of ${parser.packet.length} bytes was not completed within ${partialPacketMs} ms`)),
+          partialPacketMs,
+        ).unref()
       }
       return left
     }

@@ -19,10 +19,15 @@ let installed = false
 export function watchWrites(client: Client, watcher: WriteWatcher): void {
   install()
   const earlier = watchers.get(client)
-  watchers.set(client, earlier ? (packet) => {
-    const seen = earlier(packet)
-    return seen && watcher(seen)
-  } : watcher)
+  watchers.set(
+    client,
+    earlier
+      ? (packet) => {
+          const seen = earlier(packet)
+          return seen && watcher(seen)
+        }
+      : watcher,
+  )
 }
 
 /** Writes a packet to a client now, past its watchers, in its protocol version. */

@@ -38,7 +38,13 @@ export async function openDurablePersistence(dir: string): Promise<DurablePersis
   } catch (err) {
     // LevelDB locks its folder: one broker per persistence folder.
     const locked = (err as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED'
-    throw new WardlabError('WL_PERSISTENCE', locked ? `the persistence folder ${dir} (--persistence) is in use by another broker` : `cannot open the persistence folder ${dir} (--persistence): ${(err as Error).message}`, { cause: err })
+    throw new WardlabError(
+      'WL_PERSISTENCE',
+      locked
+        ? `the persistence folder ${dir} (--persistence) is in use by another broker`
+        : `cannot open the persistence folder ${dir} (--persistence): ${(err as Error).message}`,
+      { cause: err },
+    )
   }
   const inFlight = new InFlight()
   const persistence = inFlight.wrap(aedesPersistenceLevel(db))

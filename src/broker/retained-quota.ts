@@ -37,7 +37,10 @@ export class RetainedQuota {
     const messages = holding.messages + (replacing === null ? 1 : 0)
     const bytes = holding.bytes - (replacing ?? 0) + payloadBytes
     if (messages > this.limit.messages || bytes > this.limit.bytes) {
-      return { admitted: false, reason: `${owner} would keep ${messages} retained messages, ${bytes} bytes; the quota is ${this.limit.messages} messages, ${this.limit.bytes} bytes` }
+      return {
+        admitted: false,
+        reason: `${owner} would keep ${messages} retained messages, ${bytes} bytes; the quota is ${this.limit.messages} messages, ${this.limit.bytes} bytes`,
+      }
     }
     if (previous && replacing === null) this.release(topic, previous)
     this.topics.set(topic, { owner, bytes: payloadBytes })

@@ -63,7 +63,8 @@ export function resumeSessionsInOrder(broker: Aedes): void {
     const resumption = new Resumption()
     resumptions.set(client, resumption)
     const delivering = client as unknown as Delivering
-    if (typeof delivering.deliverQoS !== 'function' || typeof delivering.deliver0 !== 'function') throw new Error('aedes Client has no deliverQoS/deliver0: session-resume.ts needs updating for this aedes')
+    if (typeof delivering.deliverQoS !== 'function' || typeof delivering.deliver0 !== 'function')
+      throw new Error('aedes Client has no deliverQoS/deliver0: session-resume.ts needs updating for this aedes')
     delivering.deliver0 = holding(resumption, delivering.deliver0)
     delivering.deliverQoS = holding(resumption, delivering.deliverQoS)
     // A connection that closes before its session resumed drops what it held: QoS 1/2 messages of a

@@ -49,7 +49,11 @@ interface WillStore {
   delWill(client: { id: string; brokerId: string }): Promise<unknown>
 }
 
-async function* publishable(wills: AsyncIterable<PublishPacket & { clientId: string; brokerId: string }>, authorize: AuthorizeStoredWill, persistence: WillStore) {
+async function* publishable(
+  wills: AsyncIterable<PublishPacket & { clientId: string; brokerId: string }>,
+  authorize: AuthorizeStoredWill,
+  persistence: WillStore,
+) {
   for await (const will of wills) {
     const refusal = await new Promise<Error | null | undefined>((resolve) => authorize(will, resolve))
     if (!refusal) yield will

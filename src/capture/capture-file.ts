@@ -90,7 +90,12 @@ const BLOCK_OLD_PACKET = 2
 const BLOCK_SPB = 3
 const BLOCK_EPB = 6
 /** Fixed part of each block body we read, to reject blocks too short to hold it. */
-const FIXED_BODY_BYTES = new Map([[BLOCK_IDB, 8], [BLOCK_OLD_PACKET, 20], [BLOCK_SPB, 4], [BLOCK_EPB, 20]])
+const FIXED_BODY_BYTES = new Map([
+  [BLOCK_IDB, 8],
+  [BLOCK_OLD_PACKET, 20],
+  [BLOCK_SPB, 4],
+  [BLOCK_EPB, 20],
+])
 const OPTION_TSRESOL = 9
 const OPTION_TSOFFSET = 14
 
@@ -134,7 +139,10 @@ export class CaptureDecoder {
       this.format = 'pcapng'
       return true
     }
-    for (const [magic, littleEndian] of [[magicLE, true], [magicBE, false]] as const) {
+    for (const [magic, littleEndian] of [
+      [magicLE, true],
+      [magicBE, false],
+    ] as const) {
       if (magic === PCAP_MICRO || magic === PCAP_NANO) {
         this.format = 'pcap'
         this.littleEndian = littleEndian

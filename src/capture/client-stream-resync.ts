@@ -47,7 +47,15 @@ export class ClientStreamResync {
     this.mode = options.midStream ? 'searching' : 'aligned'
     this.sessionOpen = !options.midStream
     this.syntheticId = options.syntheticClientId
-    this.verdict = { start: options.midStream ? 'unsynchronised' : 'connect', syntheticClientId: null, skippedBytes: 0, gaps: 0, lostBytes: 0, disconnected: false, unframed: false }
+    this.verdict = {
+      start: options.midStream ? 'unsynchronised' : 'connect',
+      syntheticClientId: null,
+      skippedBytes: 0,
+      gaps: 0,
+      lostBytes: 0,
+      disconnected: false,
+      unframed: false,
+    }
   }
 
   private readonly syntheticId: string

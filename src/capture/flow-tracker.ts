@@ -109,7 +109,9 @@ export class FlowTracker {
   private deliver(tracked: Tracked, segment: TcpSegment): void {
     const seq = segment.syn ? (segment.seq + 1) >>> 0 : segment.seq
     // Without the SYN, byte 0 is the first data seen: bytes reordered before it count as retransmitted.
-    tracked.stream ??= new StreamReassembler(tracked.clientSynSeq !== null ? (tracked.clientSynSeq + 1) >>> 0 : seq, (d) => this.events.data(tracked.flow, d.bytes, d.lostBefore ?? 0, d.tsMs))
+    tracked.stream ??= new StreamReassembler(tracked.clientSynSeq !== null ? (tracked.clientSynSeq + 1) >>> 0 : seq, (d) =>
+      this.events.data(tracked.flow, d.bytes, d.lostBefore ?? 0, d.tsMs),
+    )
     tracked.stream.push(seq, segment.payload, segment.tsMs)
     for (let oldest = tracked.stream.oldestHeldTsMs; oldest !== null && segment.tsMs - oldest > HOLE_GIVE_UP_MS; oldest = tracked.stream.oldestHeldTsMs) {
       tracked.stream.skipHole()

@@ -50,8 +50,20 @@ const CLIENT_FLAGS = new Map<number, number>([
 ])
 
 /** Remaining Length each type must have, exactly (§3.4–§3.7, §3.12, §3.14) or at least (§3.1, §3.8, §3.10). */
-const EXACT_LENGTH = new Map([[4, 2], [5, 2], [6, 2], [7, 2], [12, 0], [DISCONNECT, 0]])
-const MIN_LENGTH = new Map([[CONNECT, 12], [8, 6], [10, 5], [PUBLISH, 3]])
+const EXACT_LENGTH = new Map([
+  [4, 2],
+  [5, 2],
+  [6, 2],
+  [7, 2],
+  [12, 0],
+  [DISCONNECT, 0],
+])
+const MIN_LENGTH = new Map([
+  [CONNECT, 12],
+  [8, 6],
+  [10, 5],
+  [PUBLISH, 3],
+])
 
 const PROTOCOL_NAMES = [Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54]), Buffer.from([0, 6, 0x4d, 0x51, 0x49, 0x73, 0x64, 0x70])]
 

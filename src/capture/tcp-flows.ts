@@ -97,10 +97,7 @@ export function reassembleFlows(capture: Pick<CaptureFile, 'packets'>, options: 
 }
 
 /** Reads a pcap or pcapng file and reassembles its flows to the server port. */
-export async function loadCaptureFlows(
-  path: string,
-  options: FlowOptions = {},
-): Promise<{ capture: CaptureFile; flows: TcpFlow[] }> {
+export async function loadCaptureFlows(path: string, options: FlowOptions = {}): Promise<{ capture: CaptureFile; flows: TcpFlow[] }> {
   let bytes: Buffer
   try {
     bytes = await readFile(path)

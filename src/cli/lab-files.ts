@@ -23,7 +23,11 @@ export interface LabFiles {
  * Finds the registry and provisioning key. On a fresh machine the default ward is generated and
  * saved, so the second start is the same hospital with the same credentials.
  */
-export async function openLabFiles(options: { 'data-dir': string; registry: string | undefined }, log: Logger, seed: string | number = 'wardlab'): Promise<LabFiles> {
+export async function openLabFiles(
+  options: { 'data-dir': string; registry: string | undefined },
+  log: Logger,
+  seed: string | number = 'wardlab',
+): Promise<LabFiles> {
   const provisioningKey = loadOrCreateProvisioningKey(join(options['data-dir'], 'provisioning.key'))
   if (options.registry) {
     if (!existsSync(options.registry)) throw new WardlabError('WL_FILE_NOT_FOUND', `registry file ${options.registry} (--registry) does not exist`)

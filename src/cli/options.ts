@@ -21,13 +21,19 @@ type ValueOf<S extends OptionSpec> = S extends { type: 'boolean' }
   ? boolean
   : S extends { type: 'list' }
     ? string[]
-  : S extends { type: 'port'; canBeOff: true }
-    ? number | null
-  : S extends { type: 'string' }
-    ? S extends { default: string } ? string : string | undefined
-    : S extends { type: 'enum' }
-      ? S extends { default: string } ? string : string | undefined
-      : S extends { default: number } ? number : number | undefined
+    : S extends { type: 'port'; canBeOff: true }
+      ? number | null
+      : S extends { type: 'string' }
+        ? S extends { default: string }
+          ? string
+          : string | undefined
+        : S extends { type: 'enum' }
+          ? S extends { default: string }
+            ? string
+            : string | undefined
+          : S extends { default: number }
+            ? number
+            : number | undefined
 
 export type ParsedOptions<S extends OptionSpecs> = { [K in keyof S]: ValueOf<S[K]> }
 
@@ -67,7 +73,8 @@ function convert(command: string, name: string, option: OptionSpec, raw: string 
     case 'port': {
       if (option.canBeOff && text === 'off') return null
       const port = Number(text)
-      if (!/^\d+$/.test(text) || port > 65535) throw bad(`must be a port number from 0 to 65535 (0 picks a free port${option.canBeOff ? ', off opens none' : ''})`)
+      if (!/^\d+$/.test(text) || port > 65535)
+        throw bad(`must be a port number from 0 to 65535 (0 picks a free port${option.canBeOff ? ', off opens none' : ''})`)
       return port
     }
     case 'integer': {
@@ -95,7 +102,18 @@ export function commandHelp(spec: CommandSpec<any>, summary: string): string {
   }
   lines.push('', 'Options:')
   for (const [name, option] of Object.entries(spec.options as OptionSpecs)) {
-    const value = option.type === 'boolean' ? '' : option.type === 'list' ? ` <${option.placeholder ?? 'value'}> (repeatable)` : option.type === 'enum' ? ` <${option.values.join('|')}>` : option.type === 'string' ? ` <${option.placeholder ?? 'value'}>` : option.type === 'port' ? ` <${option.canBeOff ? 'port|off' : 'port'}>` : ' <n>'
+    const value =
+      option.type === 'boolean'
+        ? ''
+        : option.type === 'list'
+          ? ` <${option.placeholder ?? 'value'}> (repeatable)`
+          : option.type === 'enum'
+            ? ` <${option.values.join('|')}>`
+            : option.type === 'string'
+              ? ` <${option.placeholder ?? 'value'}>`
+              : option.type === 'port'
+                ? ` <${option.canBeOff ? 'port|off' : 'port'}>`
+                : ' <n>'
     const fallback = 'default' in option && option.default !== undefined ? ` (default ${option.default})` : ''
     lines.push(`${`  --${name}${value}`.padEnd(34)} ${option.description}${fallback}`)
   }

@@ -56,7 +56,13 @@ export async function parseInvocation(argv: string[]): Promise<Invocation> {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return { exit: 0 }
     const where = spec ? `wardlab ${spec.name}` : 'wardlab'
     const hint = spec ? `Run \`wardlab ${spec.name} --help\` for the flags it takes.` : 'Run `wardlab --help` for the commands.'
-    throw new WardlabError('WL_USAGE', `${where}: ${err.message.replace(/^error: /, '').replace(/\n\((Did you mean [^)]*)\)/, ' ($1)').replace(/\(Did you mean/, '(did you mean')}\n${hint}`)
+    throw new WardlabError(
+      'WL_USAGE',
+      `${where}: ${err.message
+        .replace(/^error: /, '')
+        .replace(/\n\((Did you mean [^)]*)\)/, ' ($1)')
+        .replace(/\(Did you mean/, '(did you mean')}\n${hint}`,
+    )
   }
   return invocation
 }

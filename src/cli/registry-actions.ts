@@ -6,13 +6,18 @@ const ACTIONS = ['add', 'list', 'remove'] as const
 
 /** `wardlab device|user <action>`: one of add, list, remove, or a usage error saying so. */
 export function requireAction(command: string, action: string): asserts action is (typeof ACTIONS)[number] {
-  if (!(ACTIONS as readonly string[]).includes(action)) throw new WardlabError('WL_USAGE', `wardlab ${command}: unknown action "${action}" (${ACTIONS.join(', ')})`)
+  if (!(ACTIONS as readonly string[]).includes(action))
+    throw new WardlabError('WL_USAGE', `wardlab ${command}: unknown action "${action}" (${ACTIONS.join(', ')})`)
 }
 
 /** Columns padded to their widest cell; a header line, then a row per entry. */
 export function listTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   return [line(header), ...rows.map(line), ''].join('\n')
 }
 
@@ -25,10 +30,15 @@ export function removeEntry(files: LabFiles, list: 'devices' | 'users', id: stri
   const entries = files.registry[list] as { [k: string]: unknown }[]
   if (!entries.some((e) => e[key] === id)) {
     const known = entries.map((e) => String(e[key]))
-    throw new WardlabError('WL_USAGE', `no ${list === 'devices' ? 'device' : 'user'} "${id}" in ${files.registryFile} (${known.length > 0 ? `have ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : 'there are none'})`)
+    throw new WardlabError(
+      'WL_USAGE',
+      `no ${list === 'devices' ? 'device' : 'user'} "${id}" in ${files.registryFile} (${known.length > 0 ? `have ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : 'there are none'})`,
+    )
   }
   saveRegistry(files.registryFile, { ...files.registry, [list]: entries.filter((e) => e[key] !== id) })
-  process.stdout.write(`Removed ${list === 'devices' ? 'device' : 'user'} ${id} from ${files.registryFile}; its password no longer works once wardlab start is restarted.\n`)
+  process.stdout.write(
+    `Removed ${list === 'devices' ? 'device' : 'user'} ${id} from ${files.registryFile}; its password no longer works once wardlab start is restarted.\n`,
+  )
   return 0
 }
 

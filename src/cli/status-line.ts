@@ -28,7 +28,9 @@ export function startStatusLine(stats: () => LabStats, options: { log: Logger; t
       securityAlerts: current.alerts,
     }
     if (terminal) {
-      terminal.setStatus(` devices ${summary.devices} · clients ${summary.clients} · ${summary.messagesPerSecond} msg/s · received ${summary.received} · quarantined ${summary.quarantined} · security alerts ${summary.securityAlerts}`)
+      terminal.setStatus(
+        ` devices ${summary.devices} · clients ${summary.clients} · ${summary.messagesPerSecond} msg/s · received ${summary.received} · quarantined ${summary.quarantined} · security alerts ${summary.securityAlerts}`,
+      )
     } else {
       options.log.info(summary, 'status')
     }

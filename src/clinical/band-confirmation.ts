@@ -38,7 +38,7 @@ export class BandConfirmation {
       if (entry.rank > highest) highest = entry.rank
     }
     const current = state.announced
-    const next = current === null || lowest > current ? lowest : Math.min(highest , current)
+    const next = current === null || lowest > current ? lowest : Math.min(highest, current)
     if (next === current) return null
     state.announced = next
     return { from: current === null ? null : NEWS2_BANDS[current]!, to: NEWS2_BANDS[next]! }

@@ -52,7 +52,9 @@ const BP_FIELD_ID = 'blood-pressure'
  * may share them without one consumer's edit showing in another's resource; building them per
  * message was a fifth of the pipeline's time with its garbage (npm run bench:pipeline).
  */
-const VITAL_SIGNS_CATEGORY: readonly CodeableConcept[] = deepFreeze([{ coding: [{ system: SYSTEM.observationCategory, code: 'vital-signs', display: 'Vital Signs' }], text: 'Vital Signs' }])
+const VITAL_SIGNS_CATEGORY: readonly CodeableConcept[] = deepFreeze([
+  { coding: [{ system: SYSTEM.observationCategory, code: 'vital-signs', display: 'Vital Signs' }], text: 'Vital Signs' },
+])
 const conceptOf = new WeakMap<MeasurementCode, CodeableConcept>()
 const profilesOf = new WeakMap<MeasurementCode, Observation['meta']>()
 
@@ -165,7 +167,8 @@ export function vitalSignObservations(input: MeasurementInput & { patientId: str
       order.push({ field, code })
       continue
     }
-    if (bpParts[bpIndex] !== undefined) throw new Error(`two fields carry blood-pressure LOINC ${BP_COMPONENTS[bpIndex]?.loinc}: ${bpParts[bpIndex]?.field} and ${field}`)
+    if (bpParts[bpIndex] !== undefined)
+      throw new Error(`two fields carry blood-pressure LOINC ${BP_COMPONENTS[bpIndex]?.loinc}: ${bpParts[bpIndex]?.field} and ${field}`)
     bpParts[bpIndex] = { field, code }
     if (!order.includes(BP_FIELD_ID)) order.push(BP_FIELD_ID)
   }

@@ -67,15 +67,54 @@ export interface News2Result {
 /** Bands as [highest value in the band, score], ascending; the last band is open-ended. */
 type Bands = readonly (readonly [number, number])[]
 
-const RESPIRATORY_RATE: Bands = [[8, 3], [11, 1], [20, 0], [24, 2], [Infinity, 3]]
-const SPO2_SCALE_1: Bands = [[91, 3], [93, 2], [95, 1], [Infinity, 0]]
+const RESPIRATORY_RATE: Bands = [
+  [8, 3],
+  [11, 1],
+  [20, 0],
+  [24, 2],
+  [Infinity, 3],
+]
+const SPO2_SCALE_1: Bands = [
+  [91, 3],
+  [93, 2],
+  [95, 1],
+  [Infinity, 0],
+]
 /** Scale 2 below 93 %: the same on air and on oxygen. */
-const SPO2_SCALE_2_LOW: Bands = [[83, 3], [85, 2], [87, 1], [Infinity, 0]]
+const SPO2_SCALE_2_LOW: Bands = [
+  [83, 3],
+  [85, 2],
+  [87, 1],
+  [Infinity, 0],
+]
 /** Scale 2 at 93 % and above on oxygen: over-oxygenation risks CO2 retention in these patients. */
-const SPO2_SCALE_2_ON_OXYGEN_HIGH: Bands = [[94, 1], [96, 2], [Infinity, 3]]
-const SYSTOLIC: Bands = [[90, 3], [100, 2], [110, 1], [219, 0], [Infinity, 3]]
-const PULSE: Bands = [[40, 3], [50, 1], [90, 0], [110, 1], [130, 2], [Infinity, 3]]
-const TEMPERATURE: Bands = [[35.0, 3], [36.0, 1], [38.0, 0], [39.0, 1], [Infinity, 2]]
+const SPO2_SCALE_2_ON_OXYGEN_HIGH: Bands = [
+  [94, 1],
+  [96, 2],
+  [Infinity, 3],
+]
+const SYSTOLIC: Bands = [
+  [90, 3],
+  [100, 2],
+  [110, 1],
+  [219, 0],
+  [Infinity, 3],
+]
+const PULSE: Bands = [
+  [40, 3],
+  [50, 1],
+  [90, 0],
+  [110, 1],
+  [130, 2],
+  [Infinity, 3],
+]
+const TEMPERATURE: Bands = [
+  [35.0, 3],
+  [36.0, 1],
+  [38.0, 0],
+  [39.0, 1],
+  [Infinity, 2],
+]
 const OXYGEN_SCORE = 2
 const NOT_ALERT_SCORE = 3
 

@@ -30,7 +30,9 @@ const START_TIMEOUT_MS = 10_000
  */
 export async function startLocalRedis(): Promise<LocalRedis> {
   const port = await freeLoopbackPort()
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   let evictions = 0
   let partialLine = ''

@@ -38,5 +38,14 @@ export interface RegistryContext {
  * Why a device message was quarantined: the `reason` of every quarantine record
  * (quarantine/{ward}/{deviceId}, quarantine.jsonl) and of the detectors' quarantine hook.
  */
-export const QUARANTINE_REASONS = ['oversize', 'not-json', 'not-envelope', 'unknown-device', 'unknown-kind', 'identity-mismatch', 'schema', 'stage-error'] as const
+export const QUARANTINE_REASONS = [
+  'oversize',
+  'not-json',
+  'not-envelope',
+  'unknown-device',
+  'unknown-kind',
+  'identity-mismatch',
+  'schema',
+  'stage-error',
+] as const
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number]

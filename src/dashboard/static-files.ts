@@ -26,7 +26,8 @@ const PUBLIC_NAME = /^[a-z0-9-]+\.(html|js|css|svg)$/
  * broker's WebSocket is on another port, hence `ws:`/`wss:` in connect-src; mqtt.js runs its
  * keep-alive timers in a blob: worker, which background tabs do not throttle.
  */
-const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 async function sendFile(res: Parameters<HttpHandler>[1], file: string, type: string): Promise<void> {
   let body: Buffer

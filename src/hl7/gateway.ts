@@ -15,7 +15,10 @@ export class Hl7Gateway {
   /** Messages the mapping refused to build (logged): none is expected. */
   mappingErrors = 0
 
-  constructor(links: readonly LinkConfigInput[], private readonly log: Logger = silentLogger) {
+  constructor(
+    links: readonly LinkConfigInput[],
+    private readonly log: Logger = silentLogger,
+  ) {
     this.links = links.map((config) => new MllpLink(config, { log }))
   }
 

@@ -30,7 +30,10 @@ export const linkConfigSchema = z
     queue: z
       .object({
         maxMessages: z.int().positive().default(10_000),
-        maxBytes: z.int().positive().default(64 * 1024 * 1024),
+        maxBytes: z
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024),
         /**
          * When full: `drop-oldest` dead-letters the oldest waiting message to make room (the
          * newest data is the most useful to a ward), `drop-newest` dead-letters the new one.

@@ -8,7 +8,12 @@ import { MllpFrameDecoder, writeFrame } from './frames.ts'
  * connection: the commit ACK (CA), then RRG^O16 (AA or AE with the reason). The scenario's
  * `hl7-order` event uses it against wardlab's own `--hl7-listen`.
  */
-export function requestOverMllp(host: string, port: number, text: string, timeoutMs = 10_000): Promise<{ commit: AckReading | null; response: AckReading | null }> {
+export function requestOverMllp(
+  host: string,
+  port: number,
+  text: string,
+  timeoutMs = 10_000,
+): Promise<{ commit: AckReading | null; response: AckReading | null }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, host)
     const decoder = new MllpFrameDecoder()

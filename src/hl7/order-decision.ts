@@ -29,9 +29,18 @@ export function decideOrder(order: InfusionOrder, registry: HospitalRegistry): O
   const pump = order.deviceEui
     ? pumps.find((d) => deriveEui64(d.id) === order.deviceEui)
     : pumps.find((d) => d.bed !== undefined && d.bed === order.location.bed && (!order.location.ward || order.location.ward === d.ward))
-  if (!pump) return { accepted: false, reason: order.deviceEui ? `no infusion pump with EUI-64 ${order.deviceEui}` : `no infusion pump at bed ${order.location.bed ?? '(none)'}`, code: 'UNKNOWN_PUMP' }
+  if (!pump)
+    return {
+      accepted: false,
+      reason: order.deviceEui ? `no infusion pump with EUI-64 ${order.deviceEui}` : `no infusion pump at bed ${order.location.bed ?? '(none)'}`,
+      code: 'UNKNOWN_PUMP',
+    }
   if (!pump.patient || order.patientId !== pump.patient) {
-    return { accepted: false, reason: `order is for patient ${order.patientId ?? '(none)'}, pump ${pump.id} at bed ${pump.bed ?? '(none)'} serves ${pump.patient ?? 'no patient'}`, code: 'WRONG_PATIENT' }
+    return {
+      accepted: false,
+      reason: `order is for patient ${order.patientId ?? '(none)'}, pump ${pump.id} at bed ${pump.bed ?? '(none)'} serves ${pump.patient ?? 'no patient'}`,
+      code: 'WRONG_PATIENT',
+    }
   }
   const drugId = order.drug.code as DrugId
   const drug = DRUGS[drugId]
@@ -39,9 +48,17 @@ export function decideOrder(order: InfusionOrder, registry: HospitalRegistry): O
   // The pump's options as the pump reads them (its contract's schema, defaults filled in).
   const options = infusionPumpContract.optionsSchema.parse(pump.options)
   const loaded = options.drug
-  if (drugId !== loaded) return { accepted: false, reason: `pump ${pump.id} has ${DRUGS[loaded].name} loaded, not ${drug.name}: a drug change needs a new container at the bedside`, code: 'DRUG_MISMATCH' }
+  if (drugId !== loaded)
+    return {
+      accepted: false,
+      reason: `pump ${pump.id} has ${DRUGS[loaded].name} loaded, not ${drug.name}: a drug change needs a new container at the bedside`,
+      code: 'DRUG_MISMATCH',
+    }
   // The weight the pump itself checks a command against (its options; the default ward sets it from the patient).
   const check = checkRate(drug, order.rateMlH, options.patientWeightKg, false)
   if (!check.allowed) return { accepted: false, reason: check.reason, code: 'LIMIT' }
-  return { accepted: true, programme: { pump, command: { id: `hl7-${order.controlId}`.slice(0, 64), action: 'change-rate', rate: order.rateMlH, issuedBy: 'hl7-order' } } }
+  return {
+    accepted: true,
+    programme: { pump, command: { id: `hl7-${order.controlId}`.slice(0, 64), action: 'change-rate', rate: order.rateMlH, issuedBy: 'hl7-order' } },
+  }
 }

@@ -49,11 +49,19 @@ export class OrderListener {
   /** Listens; resolves with the bound port (useful with port 0). */
   async start(): Promise<number> {
     const onConnection = (socket: net.Socket): void => this.serve(socket)
-    const server = this.options.tls ? tls.createServer({ cert: this.options.tls.cert, key: this.options.tls.key }, onConnection) : net.createServer(onConnection)
+    const server = this.options.tls
+      ? tls.createServer({ cert: this.options.tls.cert, key: this.options.tls.key }, onConnection)
+      : net.createServer(onConnection)
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new WardlabError(error.code === 'EADDRINUSE' ? 'WL_PORT_IN_USE' : 'WL_LISTEN_FAILED', `HL7 order listener cannot listen on port ${this.options.port}: ${error.message}`, { cause: error })),
+        reject(
+          new WardlabError(
+            error.code === 'EADDRINUSE' ? 'WL_PORT_IN_USE' : 'WL_LISTEN_FAILED',
+            `HL7 order listener cannot listen on port ${this.options.port}: ${error.message}`,
+            { cause: error },
+          ),
+        ),
       )
       server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => resolve())
     })
@@ -101,7 +109,12 @@ export class OrderListener {
       request = readRequestHeader(message)
     } catch (error) {
       this.counts.rejected++
-      reply(buildCommitAck({ controlId: '', sendingApplication: [], sendingFacility: [] }, this.stamp(), 'CR', { reason: `not an HL7 message: ${(error as Error).message}`, error: HL7_ERROR.dataTypeError }))
+      reply(
+        buildCommitAck({ controlId: '', sendingApplication: [], sendingFacility: [] }, this.stamp(), 'CR', {
+          reason: `not an HL7 message: ${(error as Error).message}`,
+          error: HL7_ERROR.dataTypeError,
+        }),
+      )
       return
     }
     const reading = readRgvO15(message)
@@ -115,7 +128,10 @@ export class OrderListener {
     const outcome = reading.ok ? await this.decide(reading.order) : ({ accepted: false, reason: reading.reason, error: reading.error } as const)
     if (outcome.accepted) this.counts.accepted++
     else this.counts.refused++
-    this.log.info({ controlId: request.controlId, accepted: outcome.accepted, reason: outcome.accepted ? undefined : outcome.reason }, 'HL7 infusion order answered')
+    this.log.info(
+      { controlId: request.controlId, accepted: outcome.accepted, reason: outcome.accepted ? undefined : outcome.reason },
+      'HL7 infusion order answered',
+    )
     reply(buildRrgO16(request, this.stamp(), outcome))
   }
 

@@ -72,14 +72,30 @@ export class LabHl7 implements Hl7Handle {
     await this.gateway.drain(this.options.drainMs ?? 5000)
     const stats = this.stats()
     this.gateway.close()
-    for (const link of stats.links) this.deps.log.info({ link: link.url, generated: link.generated, acknowledged: link.acknowledged, deadLettered: link.deadLettered, pending: link.pending, ackP99Ms: link.ackLatency.p99 }, 'HL7 link stopped: generated = acknowledged + dead-lettered + pending')
+    for (const link of stats.links)
+      this.deps.log.info(
+        {
+          link: link.url,
+          generated: link.generated,
+          acknowledged: link.acknowledged,
+          deadLettered: link.deadLettered,
+          pending: link.pending,
+          ackP99Ms: link.ackLatency.p99,
+        },
+        'HL7 link stopped: generated = acknowledged + dead-lettered + pending',
+      )
     return stats
   }
 
   private async onOrder(order: InfusionOrder): Promise<OrderDecision> {
     const verdict = decideOrder(order, this.deps.registry)
     const decision = verdict.accepted ? await this.programme(verdict.programme) : verdict
-    this.orders.push({ controlId: order.controlId, accepted: decision.accepted, ...(decision.accepted ? {} : { reason: decision.reason, ...(decision.code ? { code: decision.code } : {}) }), ...(verdict.accepted ? { pump: verdict.programme.pump.id } : {}) })
+    this.orders.push({
+      controlId: order.controlId,
+      accepted: decision.accepted,
+      ...(decision.accepted ? {} : { reason: decision.reason, ...(decision.code ? { code: decision.code } : {}) }),
+      ...(verdict.accepted ? { pump: verdict.programme.pump.id } : {}),
+    })
     return decision
   }
 
@@ -92,7 +108,9 @@ export class LabHl7 implements Hl7Handle {
       }, PUMP_ANSWER_MS)
       this.waiting.set(command.id, (ack) => {
         clearTimeout(timer)
-        resolve(ack.accepted ? { accepted: true } : { accepted: false, reason: `pump ${pump.id} refused: ${ack.reason ?? 'no reason given'}`, code: 'PUMP_REFUSED' })
+        resolve(
+          ack.accepted ? { accepted: true } : { accepted: false, reason: `pump ${pump.id} refused: ${ack.reason ?? 'no reason given'}`, code: 'PUMP_REFUSED' },
+        )
       })
       this.deps.broker.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(command)), qos: 1, retain: false, dup: false }, () => undefined)
     })

@@ -35,7 +35,16 @@ export interface LabPipelineParts {
  */
 export async function startLabPipeline(parts: LabPipelineParts): Promise<PipelineRunner> {
   const config = parts.config ?? loadPipelineConfig()
-  if (parts.workers === 0) return buildPipeline({ config, registry: parts.registry, detectors: parts.monitor.messages, broker: parts.broker, outputDir: parts.outputDir, observer: combineObservers(parts.metrics, parts.observer), hl7: parts.hl7 })
+  if (parts.workers === 0)
+    return buildPipeline({
+      config,
+      registry: parts.registry,
+      detectors: parts.monitor.messages,
+      broker: parts.broker,
+      outputDir: parts.outputDir,
+      observer: combineObservers(parts.metrics, parts.observer),
+      hl7: parts.hl7,
+    })
   // A recorder sees each accepted message as it passes; across threads it would see copies, late.
   if (parts.observer) throw new WardlabError('WL_USAGE', 'a pipeline observer (scenario recording) needs the pipeline inline: pipeline workers must be 0')
   return PipelinePool.start({

@@ -84,7 +84,11 @@ export class Lab implements LabHandle {
     this.shedding = parts.shedding
     this.durable = parts.durable
     this.cluster = parts.cluster
-    this.embedded = { broker: this.broker, handleConnection: (stream) => this.handleConnection(stream), restartBroker: (downtimeMs) => this.restartBroker(downtimeMs) }
+    this.embedded = {
+      broker: this.broker,
+      handleConnection: (stream) => this.handleConnection(stream),
+      restartBroker: (downtimeMs) => this.restartBroker(downtimeMs),
+    }
     if (parts.pipelineEnabled) this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
     this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
     this.broker.on('clientDisconnect', (client) => {
@@ -107,14 +111,38 @@ export class Lab implements LabHandle {
     const durable = options.persistenceDir ? await openDurablePersistence(options.persistenceDir) : null
     if (durable) await registry.rememberLoginsIn(durable.verifiedLogins)
     // Both are Aedes' persistence: a cluster's sessions live in its Redis, not on one node's disk.
-    if (options.cluster && options.persistenceDir) throw new WardlabError('WL_USAGE', 'a cluster node keeps its sessions in Redis: --cluster and a persistence folder do not go together')
+    if (options.cluster && options.persistenceDir)
+      throw new WardlabError('WL_USAGE', 'a cluster node keeps its sessions in Redis: --cluster and a persistence folder do not go together')
     const cluster = options.cluster ? await connectCluster(options.cluster.url, options.cluster.nodeId) : null
     for (const warning of cluster?.warnings ?? []) log.warn(warning)
     const connections = new ConnectionWatch({ signals, now, ...(cluster ? { sessions: cluster.state } : {}) })
     const admission = new PublishAdmission()
-    const broker = await createBroker({ registry, admission, profile: profile(options.profile), signals, security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit }, shedding, ...(options.brokerLimits ? { limits: options.brokerLimits } : {}), ...(options.offlineQueueLimit ? { offlineQueueLimit: options.offlineQueueLimit } : {}), ...(options.retainedQuota ? { retainedQuota: options.retainedQuota } : {}), ...(cluster ? { aedes: cluster.aedes, clientIdOwners: cluster.state.clientIdOwners } : {}), ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks, clientIdOwners: durable.clientIdOwners } : {}) })
+    const broker = await createBroker({
+      registry,
+      admission,
+      profile: profile(options.profile),
+      signals,
+      security: { connections, bans, now, maxConnectionsPerAddress: security.maxConnectionsPerAddress, publishRateLimit: security.publishRateLimit },
+      shedding,
+      ...(options.brokerLimits ? { limits: options.brokerLimits } : {}),
+      ...(options.offlineQueueLimit ? { offlineQueueLimit: options.offlineQueueLimit } : {}),
+      ...(options.retainedQuota ? { retainedQuota: options.retainedQuota } : {}),
+      ...(cluster ? { aedes: cluster.aedes, clientIdOwners: cluster.state.clientIdOwners } : {}),
+      ...(durable
+        ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks, clientIdOwners: durable.clientIdOwners }
+        : {}),
+    })
     const responder = new BanResponder({ bans, connections, log, ...(cluster ? { shared: cluster.bans } : {}) })
-    const monitor = new SecurityMonitor({ signals, registry, config: security, responder, log, now, publish: (alert) => pipeline!.securityAlert(alert), ...(cluster ? { cluster: cluster.state } : {}) })
+    const monitor = new SecurityMonitor({
+      signals,
+      registry,
+      config: security,
+      responder,
+      log,
+      now,
+      publish: (alert) => pipeline!.securityAlert(alert),
+      ...(cluster ? { cluster: cluster.state } : {}),
+    })
     let fleet: Fleet | null = null
     let pipeline: PipelineRunner | null = null
     let hl7: LabHl7 | null = null
@@ -126,10 +154,17 @@ export class Lab implements LabHandle {
       signalsByType: () => signals.counts,
       loadShedByAction: () => shedding.counts,
       ...(options.hl7 ? { hl7Links: () => hl7?.gateway.stats() ?? [] } : {}),
-      ...(options.pipeline !== false && options.pipelineWorkers ? { backpressurePauses: () => admission.pauses, pipelineBacklog: () => pipeline!.backlog } : {}),
+      ...(options.pipeline !== false && options.pipelineWorkers
+        ? { backpressurePauses: () => admission.pauses, pipelineBacklog: () => pipeline!.backlog }
+        : {}),
     })
     const gate = new ConnectionGate(broker, options.onConnection, addressLimit(security.maxConnectionsPerAddress, connections, signals))
-    const undo: (() => Promise<void>)[] = [() => new Promise<void>((resolve) => broker.close(() => resolve())), async () => await durable?.close(), async () => clock.stop(), async () => cluster?.close()]
+    const undo: (() => Promise<void>)[] = [
+      () => new Promise<void>((resolve) => broker.close(() => resolve())),
+      async () => await durable?.close(),
+      async () => clock.stop(),
+      async () => cluster?.close(),
+    ]
     let listeners: Listeners
     let http: HttpServer | null = null
     try {
@@ -137,21 +172,68 @@ export class Lab implements LabHandle {
         hl7 = await LabHl7.start(options.hl7, { registry, broker, log })
         undo.unshift(async () => void (await hl7!.stop()))
       }
-      pipeline = await startLabPipeline({ config: options.pipeline || undefined, workers: options.pipeline === false ? 0 : (options.pipelineWorkers ?? 0), registryData: options.registry, registry, security, monitor, broker, outputDir: options.outputDir, metrics: metrics.observer(), observer: options.observer, admission, hl7: hl7?.send ?? null })
+      pipeline = await startLabPipeline({
+        config: options.pipeline || undefined,
+        workers: options.pipeline === false ? 0 : (options.pipelineWorkers ?? 0),
+        registryData: options.registry,
+        registry,
+        security,
+        monitor,
+        broker,
+        outputDir: options.outputDir,
+        metrics: metrics.observer(),
+        observer: options.observer,
+        admission,
+        hl7: hl7?.send ?? null,
+      })
       undo.unshift(() => pipeline!.close())
       listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
       undo.unshift(() => listeners.close())
-      if (options.http) http = await startHttpServer({ ...options.http, routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') }, ...(profile(options.profile).httpNeedsCredentials ? { guard: registryBasicAuth(registry, signals) } : {}) })
+      if (options.http)
+        http = await startHttpServer({
+          ...options.http,
+          routes: { '/metrics': metricsHandler(metrics), '/healthz': (_req, res) => void res.end('ok\n') },
+          ...(profile(options.profile).httpNeedsCredentials ? { guard: registryBasicAuth(registry, signals) } : {}),
+        })
     } catch (err) {
       for (const step of undo) await step()
       throw err
     }
     monitor.start((task, intervalMs) => every(clock, task, intervalMs))
     if (options.simulate) {
-      fleet = new Fleet({ registry: options.registry, provisioningKey: options.provisioningKey, seed: options.seed, clock, connector: inProcessConnector((stream) => gate.handle(stream)), log, ...(options.mqttVersion ? { mqttVersion: options.mqttVersion } : {}), ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}), ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}), ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}) })
+      fleet = new Fleet({
+        registry: options.registry,
+        provisioningKey: options.provisioningKey,
+        seed: options.seed,
+        clock,
+        connector: inProcessConnector((stream) => gate.handle(stream)),
+        log,
+        ...(options.mqttVersion ? { mqttVersion: options.mqttVersion } : {}),
+        ...(options.deferredDevices ? { deferred: options.deferredDevices } : {}),
+        ...(options.onDevicePublish ? { onPublish: options.onDevicePublish } : {}),
+        ...(options.onDeviceGenerate ? { onGenerate: options.onDeviceGenerate } : {}),
+      })
       fleet.start()
     }
-    return new Lab({ broker, clock, registry, signals, monitor, fleet, listeners, pipeline, pipelineEnabled: options.pipeline !== false, metrics, http, hl7, gate, log, shedding, durable, cluster })
+    return new Lab({
+      broker,
+      clock,
+      registry,
+      signals,
+      monitor,
+      fleet,
+      listeners,
+      pipeline,
+      pipelineEnabled: options.pipeline !== false,
+      metrics,
+      http,
+      hl7,
+      gate,
+      log,
+      shedding,
+      durable,
+      cluster,
+    })
   }
 
   get bound(): BoundListener[] {

@@ -61,7 +61,16 @@ export class RemoteLab implements LabHandle {
   private readonly client: MqttClient
   private quiescing: Promise<void> | null = null
 
-  private constructor(parts: { clock: SimClock; registry: HospitalRegistry; signals: SignalBus; monitor: SecurityMonitor; pipeline: Pipeline; fleet: Fleet; client: MqttClient; url: string }) {
+  private constructor(parts: {
+    clock: SimClock
+    registry: HospitalRegistry
+    signals: SignalBus
+    monitor: SecurityMonitor
+    pipeline: Pipeline
+    fleet: Fleet
+    client: MqttClient
+    url: string
+  }) {
     this.clock = parts.clock
     this.registry = parts.registry
     this.signals = parts.signals
@@ -91,9 +100,24 @@ export class RemoteLab implements LabHandle {
       publish: (packet, done) => client.publish(packet.topic, packet.payload, { qos: packet.qos, retain: packet.retain }, () => done()),
     }
     const signals = new SignalBus()
-    const monitor = new SecurityMonitor({ signals, registry, log: options.log, now: () => options.clock.now(), publish: (alert) => pipeline.securityAlert(alert) })
-    const pipeline = buildPipeline({ config: options.pipeline ?? loadPipelineConfig(), registry, detectors: monitor.messages, broker: publisher, outputDir: options.outputDir, ...(options.observer ? { observer: options.observer } : {}) })
-    client.on('message', (topic, payload) => pipeline.ingest(topic, payload, { clientId: 'unknown (external broker)', address: options.url }, Math.round(options.clock.now())))
+    const monitor = new SecurityMonitor({
+      signals,
+      registry,
+      log: options.log,
+      now: () => options.clock.now(),
+      publish: (alert) => pipeline.securityAlert(alert),
+    })
+    const pipeline = buildPipeline({
+      config: options.pipeline ?? loadPipelineConfig(),
+      registry,
+      detectors: monitor.messages,
+      broker: publisher,
+      outputDir: options.outputDir,
+      ...(options.observer ? { observer: options.observer } : {}),
+    })
+    client.on('message', (topic, payload) =>
+      pipeline.ingest(topic, payload, { clientId: 'unknown (external broker)', address: options.url }, Math.round(options.clock.now())),
+    )
     await client.subscribeAsync(`${DEVICE_ROOT}/#`, { qos: 1 })
     monitor.start((task, intervalMs) => every(options.clock, task, intervalMs))
     const fleet = new Fleet({

@@ -17,7 +17,15 @@ export function registerHl7Metrics(registry: Registry, read: () => readonly Link
     collect() {
       this.reset()
       for (const s of read()) {
-        for (const [outcome, value] of [['generated', s.generated], ['acknowledged', s.acknowledged], ['dead_lettered', s.deadLettered], ['pending', s.pending], ['retransmitted', s.retransmissions], ['nak', s.naks]] as const) this.set({ link: s.url, outcome }, value)
+        for (const [outcome, value] of [
+          ['generated', s.generated],
+          ['acknowledged', s.acknowledged],
+          ['dead_lettered', s.deadLettered],
+          ['pending', s.pending],
+          ['retransmitted', s.retransmissions],
+          ['nak', s.naks],
+        ] as const)
+          this.set({ link: s.url, outcome }, value)
       }
     },
   })
@@ -52,7 +60,13 @@ export function registerHl7Metrics(registry: Registry, read: () => readonly Link
     collect() {
       this.reset()
       for (const s of read()) {
-        for (const [quantile, ms] of [['0.5', s.ackLatency.p50], ['0.9', s.ackLatency.p90], ['0.99', s.ackLatency.p99], ['1', s.ackLatency.max]] as const) this.set({ link: s.url, quantile }, ms / 1000)
+        for (const [quantile, ms] of [
+          ['0.5', s.ackLatency.p50],
+          ['0.9', s.ackLatency.p90],
+          ['0.99', s.ackLatency.p99],
+          ['1', s.ackLatency.max],
+        ] as const)
+          this.set({ link: s.url, quantile }, ms / 1000)
       }
     },
   })

@@ -29,20 +29,32 @@ export function registryBasicAuth(registry: HospitalRegistry, signals: SignalBus
   return async (req) => {
     const credentials = basicCredentials(req.headers.authorization)
     if (!credentials) return refused(401, 'this lab runs the strict profile: log in with a registry user (observer, operator or admin)', CHALLENGE)
-    const result = await registry.checkCredentials(credentials.username, Buffer.from(credentials.password, 'utf8'), { address: req.socket.remoteAddress ?? 'unknown', gone: () => req.socket.destroyed })
+    const result = await registry.checkCredentials(credentials.username, Buffer.from(credentials.password, 'utf8'), {
+      address: req.socket.remoteAddress ?? 'unknown',
+      gone: () => req.socket.destroyed,
+    })
     if (!result.ok) {
       // A refused HTTP login is a refused login: the same signal as MQTT's, so password guessing
       // over HTTP counts towards brute-force and the address's failure budget alike.
       if (result.reason !== 'busy') {
         const address = req.socket.remoteAddress ?? 'unknown'
         const claimsDevice = registry.device(credentials.username) !== undefined
-        signals.emit({ type: 'auth-failed', connectionId: -++httpRequests, clientId: '(http basic)', address, username: credentials.username, reason: result.reason, claimsDevice })
+        signals.emit({
+          type: 'auth-failed',
+          connectionId: -++httpRequests,
+          clientId: '(http basic)',
+          address,
+          username: credentials.username,
+          reason: result.reason,
+          claimsDevice,
+        })
       }
       if (result.reason === 'too-many-failures') return refused(429, 'too many failed logins from this address; try again later', {})
       if (result.reason === 'busy') return refused(503, 'the password checks are too far behind; try again later', {})
       return refused(401, 'wrong user name or password', CHALLENGE)
     }
-    if (!READERS.has(result.identity.role)) return refused(403, `${result.identity.name} is a ${result.identity.role}; the HTTP API is for users with the observer role or above`, {})
+    if (!READERS.has(result.identity.role))
+      return refused(403, `${result.identity.name} is a ${result.identity.role}; the HTTP API is for users with the observer role or above`, {})
     return { allowed: true }
   }
 }

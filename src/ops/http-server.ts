@@ -46,7 +46,8 @@ export async function startHttpServer(options: { host: string; port: number; rou
   const server = createServer((req, res) => {
     if (!guard || OPEN_PATHS.has(new URL(req.url ?? '/', 'http://localhost').pathname)) return route(req, res)
     guard(req).then(
-      (verdict) => (verdict.allowed ? route(req, res) : res.writeHead(verdict.status, { 'content-type': 'text/plain', ...verdict.headers }).end(`${verdict.message}\n`)),
+      (verdict) =>
+        verdict.allowed ? route(req, res) : res.writeHead(verdict.status, { 'content-type': 'text/plain', ...verdict.headers }).end(`${verdict.message}\n`),
       (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`error: ${err.message}\n`),
     )
   })

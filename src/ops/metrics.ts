@@ -46,27 +46,96 @@ export class LabMetrics {
       buckets: [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2],
       registers: [registry],
     })
-    fromMap(registry, 'wardlab_pipeline_routed_total', 'Outputs handed to sinks, by route and sink', ['route', 'sink'], () => this.routed, (key) => splitPair(key))
-    fromMap(registry, 'wardlab_pipeline_quarantined_total', 'Messages held in quarantine, by reason', ['reason'], () => this.quarantinedBy, (key) => [key])
-    fromMap(registry, 'wardlab_quarantine_suppressed_total', 'Quarantined messages counted but not recorded (file, quarantine/#): the device was over its record allowance', ['device'], () => this.suppressedBy, (key) => [key])
+    fromMap(
+      registry,
+      'wardlab_pipeline_routed_total',
+      'Outputs handed to sinks, by route and sink',
+      ['route', 'sink'],
+      () => this.routed,
+      (key) => splitPair(key),
+    )
+    fromMap(
+      registry,
+      'wardlab_pipeline_quarantined_total',
+      'Messages held in quarantine, by reason',
+      ['reason'],
+      () => this.quarantinedBy,
+      (key) => [key],
+    )
+    fromMap(
+      registry,
+      'wardlab_quarantine_suppressed_total',
+      'Quarantined messages counted but not recorded (file, quarantine/#): the device was over its record allowance',
+      ['device'],
+      () => this.suppressedBy,
+      (key) => [key],
+    )
     fromMap(registry, 'wardlab_security_alerts_total', 'Security alerts opened, by type', ['type'], sources.alertsByType, (key) => [key])
     fromMap(registry, 'wardlab_security_signals_total', 'Security-relevant broker observations, by type', ['type'], sources.signalsByType, (key) => [key])
-    if (sources.loadShedByAction) fromMap(registry, 'wardlab_broker_load_shed_total', 'Times the broker shed load: throttled or disconnected a client over its publish rate, dropped a subscriber that stopped reading', ['action'], sources.loadShedByAction, (key) => [key])
-    fromMap(registry, 'wardlab_pipeline_messages_total', 'Device messages by pipeline outcome; received = valid + quarantined', ['outcome'], () => {
-      const c = sources.pipeline()
-      return new Map([['received', c.received], ['valid', c.valid], ['quarantined', c.quarantined]])
-    }, (key) => [key])
+    if (sources.loadShedByAction)
+      fromMap(
+        registry,
+        'wardlab_broker_load_shed_total',
+        'Times the broker shed load: throttled or disconnected a client over its publish rate, dropped a subscriber that stopped reading',
+        ['action'],
+        sources.loadShedByAction,
+        (key) => [key],
+      )
+    fromMap(
+      registry,
+      'wardlab_pipeline_messages_total',
+      'Device messages by pipeline outcome; received = valid + quarantined',
+      ['outcome'],
+      () => {
+        const c = sources.pipeline()
+        return new Map([
+          ['received', c.received],
+          ['valid', c.valid],
+          ['quarantined', c.quarantined],
+        ])
+      },
+      (key) => [key],
+    )
     if (sources.backpressurePauses) {
       const read = sources.backpressurePauses
-      new Counter({ name: 'wardlab_pipeline_backpressure_pauses_total', help: 'Times client publishes were held because the pipeline workers were behind (devices saw slower PUBACKs; nothing was dropped)', registers: [registry], collect() { this.reset(); this.inc(read()) } })
+      new Counter({
+        name: 'wardlab_pipeline_backpressure_pauses_total',
+        help: 'Times client publishes were held because the pipeline workers were behind (devices saw slower PUBACKs; nothing was dropped)',
+        registers: [registry],
+        collect() {
+          this.reset()
+          this.inc(read())
+        },
+      })
     }
     if (sources.pipelineBacklog) {
       const read = sources.pipelineBacklog
-      new Gauge({ name: 'wardlab_pipeline_backlog_messages', help: 'Device messages handed to the pipeline workers and not yet through, plus outputs waiting for the broker', registers: [registry], collect() { this.set(read()) } })
+      new Gauge({
+        name: 'wardlab_pipeline_backlog_messages',
+        help: 'Device messages handed to the pipeline workers and not yet through, plus outputs waiting for the broker',
+        registers: [registry],
+        collect() {
+          this.set(read())
+        },
+      })
     }
     if (sources.hl7Links) registerHl7Metrics(registry, sources.hl7Links)
-    new Gauge({ name: 'wardlab_devices_connected', help: 'Simulated devices currently connected', registers: [registry], collect() { this.set(sources.devicesConnected()) } })
-    new Gauge({ name: 'wardlab_clients_connected', help: 'MQTT clients currently connected to the broker', registers: [registry], collect() { this.set(sources.clientsConnected()) } })
+    new Gauge({
+      name: 'wardlab_devices_connected',
+      help: 'Simulated devices currently connected',
+      registers: [registry],
+      collect() {
+        this.set(sources.devicesConnected())
+      },
+    })
+    new Gauge({
+      name: 'wardlab_clients_connected',
+      help: 'MQTT clients currently connected to the broker',
+      registers: [registry],
+      collect() {
+        this.set(sources.clientsConnected())
+      },
+    })
   }
 
   /** Feed this to the pipeline. */
@@ -89,7 +158,14 @@ function bump(map: Map<string, number>, key: string, count: number): void {
 }
 
 /** A counter whose values are read from a Map of running totals when scraped. */
-function fromMap(registry: Registry, name: string, help: string, labelNames: string[], read: () => ReadonlyMap<string, number>, labels: (key: string) => string[]) {
+function fromMap(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: () => ReadonlyMap<string, number>,
+  labels: (key: string) => string[],
+) {
   new Counter({
     name,
     help,

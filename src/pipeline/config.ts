@@ -16,7 +16,10 @@ const REQUIRED_STAGES = ['decode', 'validate', 'route']
 /** One object schema per registered sink type (src/pipeline/sinks/index.ts), told apart by `type`. */
 const sinkSchema = z.discriminatedUnion(
   'type',
-  SINK_TYPES.map((sink) => z.object({ type: z.literal(sink.type), ...sink.options }).strict()) as unknown as [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...z.ZodObject<{ type: z.ZodLiteral<string> }>[]],
+  SINK_TYPES.map((sink) => z.object({ type: z.literal(sink.type), ...sink.options }).strict()) as unknown as [
+    z.ZodObject<{ type: z.ZodLiteral<string> }>,
+    ...z.ZodObject<{ type: z.ZodLiteral<string> }>[],
+  ],
 )
 
 /**
@@ -31,7 +34,11 @@ export const pipelineConfigSchema = z
       .default([...STAGE_NAMES])
       .refine((stages) => REQUIRED_STAGES.every((s) => stages.includes(s)), 'decode, validate and route are required')
       .refine((stages) => new Set(stages).size === stages.length, 'a stage may appear once'),
-    maxPayloadBytes: z.number().int().positive().default(64 * 1024),
+    maxPayloadBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024),
     /** What a quarantine record keeps of a payload, and how many records a device may produce (src/pipeline/quarantine.ts). */
     quarantine: z
       .object({
@@ -50,10 +57,16 @@ export const pipelineConfigSchema = z
     config.routes.forEach((route, i) =>
       route.to.forEach((to, j) => {
         const sink = config.sinks[to.sink]
-        if (!sink) ctx.addIssue({ code: 'custom', path: ['routes', i, 'to', j, 'sink'], message: `no sink named "${to.sink}" (have ${Object.keys(config.sinks).join(', ')})` })
+        if (!sink)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', i, 'to', j, 'sink'],
+            message: `no sink named "${to.sink}" (have ${Object.keys(config.sinks).join(', ')})`,
+          })
         else {
           const needsTopic = to.topic ? null : sinkType(sink.type).needsTopic(sink)
-          if (needsTopic) ctx.addIssue({ code: 'custom', path: ['routes', i, 'to', j, 'topic'], message: `sink "${to.sink}" ${needsTopic}, so it needs a topic` })
+          if (needsTopic)
+            ctx.addIssue({ code: 'custom', path: ['routes', i, 'to', j, 'topic'], message: `sink "${to.sink}" ${needsTopic}, so it needs a topic` })
         }
       }),
     )

@@ -1,6 +1,5 @@
 import type { DeviceMessage } from '../contract/device-message.ts'
 
-
 /**
  * What flows between pipeline stages: the device message (src/contract/device-message.ts), each
  * stage filling in what it learned, and what the route stage decided to send where.

@@ -55,7 +55,13 @@ export function combineObservers(a: PipelineObserver, b: PipelineObserver | unde
           ;(b[key] as (...x: unknown[]) => void)(...args)
         }
       : (a[key] ?? b[key])) as PipelineObserver[K]
-  return { stage: both('stage'), quarantined: both('quarantined'), quarantineSuppressed: both('quarantineSuppressed'), routed: both('routed'), accepted: both('accepted') }
+  return {
+    stage: both('stage'),
+    quarantined: both('quarantined'),
+    quarantineSuppressed: both('quarantineSuppressed'),
+    routed: both('routed'),
+    accepted: both('accepted'),
+  }
 }
 
 /** Stage timings are sampled: a clock read per stage per message would cost more than most stages. */
@@ -79,7 +85,14 @@ export class Pipeline implements PipelineRunner {
   private sequence = 0
 
   /** `onQuarantine` sees every quarantined device message (the security monitor's malformed-payload and false-data detectors). */
-  constructor(parts: { stages: readonly Stage[]; sinks: ReadonlyMap<string, Sink>; quarantine: Quarantine; alerts: SecurityAlertOutlet; observer?: PipelineObserver; onQuarantine?: (message: PipelineMessage, reason: QuarantineReason) => void }) {
+  constructor(parts: {
+    stages: readonly Stage[]
+    sinks: ReadonlyMap<string, Sink>
+    quarantine: Quarantine
+    alerts: SecurityAlertOutlet
+    observer?: PipelineObserver
+    onQuarantine?: (message: PipelineMessage, reason: QuarantineReason) => void
+  }) {
     this.stages = parts.stages
     this.sinks = parts.sinks
     this.quarantine = parts.quarantine

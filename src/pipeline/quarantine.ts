@@ -64,7 +64,11 @@ export class Quarantine {
   constructor(sinks: Sink[], options: { limits?: QuarantineLimits; onSuppressed?: (device: string) => void } = {}) {
     this.sinks = sinks
     this.limits = options.limits ?? DEFAULT_QUARANTINE_LIMITS
-    this.allowance = new KeyedTokenBuckets({ capacity: this.limits.burst, refillMs: (this.limits.burst * 1000) / this.limits.recordsPerSecond, maxKeys: MAX_DEVICES })
+    this.allowance = new KeyedTokenBuckets({
+      capacity: this.limits.burst,
+      refillMs: (this.limits.burst * 1000) / this.limits.recordsPerSecond,
+      maxKeys: MAX_DEVICES,
+    })
     this.onSuppressed = options.onSuppressed ?? (() => undefined)
   }
 

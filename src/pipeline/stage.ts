@@ -3,7 +3,6 @@ import type { HospitalRegistry } from '../registry/registry.ts'
 import type { Route } from './routing/rules.ts'
 import type { PipelineMessage } from './message.ts'
 
-
 /**
  * The one interface every stage has, as every Benthos processor does: a message in, zero or more
  * messages out, or a rejection that sends the message to quarantine with its reason. Stages are
@@ -13,7 +12,6 @@ export interface Stage {
   readonly name: string
   process(message: PipelineMessage): PipelineMessage[] | Rejection
 }
-
 
 export interface Rejection {
   rejected: true

@@ -23,7 +23,11 @@ const ICU_TRAJECTORIES: { trajectory: Trajectory; onsetMinutes: number; onOxygen
 
 const ICU_BEDS = ICU_TRAJECTORIES.map((_, i) => `icu-${String(i + 1).padStart(2, '0')}`)
 
-export async function buildDefaultRegistry(options: { seed: string | number; provisioningKey: Buffer; cost?: Parameters<typeof hashPassword>[1] }): Promise<Registry> {
+export async function buildDefaultRegistry(options: {
+  seed: string | number
+  provisioningKey: Buffer
+  cost?: Parameters<typeof hashPassword>[1]
+}): Promise<Registry> {
   const rng = Rng.derive(options.seed, 'default-ward')
   const patients: Patient[] = []
   const devices: Omit<DeviceEntry, 'passwordHash'>[] = []
@@ -60,7 +64,9 @@ export async function buildDefaultRegistry(options: { seed: string | number; pro
       { id: 'virtual', name: 'Virtual ward (hospital at home)', beds: [] },
     ],
     patients,
-    devices: await Promise.all(devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(deriveDevicePassword(options.provisioningKey, d.id), options.cost) }))),
+    devices: await Promise.all(
+      devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(deriveDevicePassword(options.provisioningKey, d.id), options.cost) })),
+    ),
     users: [],
   }
 }
@@ -75,8 +81,10 @@ export async function buildDefaultRegistry(options: { seed: string | number; pro
 function pumpFor(patient: Patient): Record<string, unknown> {
   const weightKg = patient.weightKg
   const rate = (mlH: number) => Math.round(mlH * 10) / 10
-  if (patient.trajectory === 'sepsis') return { drug: 'noradrenaline', rateMlH: rate((0.1 * weightKg * 60) / DRUGS.noradrenaline.concentration), patientWeightKg: weightKg }
-  if (patient.trajectory === 'respiratory-failure') return { drug: 'propofol', rateMlH: rate((2 * weightKg) / DRUGS.propofol.concentration), patientWeightKg: weightKg }
+  if (patient.trajectory === 'sepsis')
+    return { drug: 'noradrenaline', rateMlH: rate((0.1 * weightKg * 60) / DRUGS.noradrenaline.concentration), patientWeightKg: weightKg }
+  if (patient.trajectory === 'respiratory-failure')
+    return { drug: 'propofol', rateMlH: rate((2 * weightKg) / DRUGS.propofol.concentration), patientWeightKg: weightKg }
   return { drug: 'sodium-chloride-0.9', rateMlH: DRUGS['sodium-chloride-0.9'].usualRateMlH, patientWeightKg: weightKg }
 }
 

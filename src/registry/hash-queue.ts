@@ -95,12 +95,15 @@ export class HashQueue {
       this.running++
       this.mostRunning = Math.max(this.mostRunning, this.running)
       const started = performance.now()
-      job.task().then(job.resolve, job.reject).finally(() => {
-        const ms = performance.now() - started
-        this.averageMs = this.averageMs === 0 ? ms : this.averageMs + AVERAGE_WEIGHT * (ms - this.averageMs)
-        this.running--
-        this.startNext()
-      })
+      job
+        .task()
+        .then(job.resolve, job.reject)
+        .finally(() => {
+          const ms = performance.now() - started
+          this.averageMs = this.averageMs === 0 ? ms : this.averageMs + AVERAGE_WEIGHT * (ms - this.averageMs)
+          this.running--
+          this.startNext()
+        })
     }
   }
 }

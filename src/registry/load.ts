@@ -25,7 +25,9 @@ type KindChecked = Pick<DeviceEntry, 'kind' | 'options' | 'patient'>
 function wellFormedDevices(raw: unknown): (KindChecked | null)[] {
   const devices = (raw as { devices?: unknown } | null)?.devices
   if (!Array.isArray(devices)) return []
-  return devices.map((d) => (d && typeof d === 'object' && typeof (d as KindChecked).kind === 'string' ? { ...(d as KindChecked), options: (d as KindChecked).options ?? {} } : null))
+  return devices.map((d) =>
+    d && typeof d === 'object' && typeof (d as KindChecked).kind === 'string' ? { ...(d as KindChecked), options: (d as KindChecked).options ?? {} } : null,
+  )
 }
 
 /** Each device against its kind, with the field at fault (`devices[3].kind`). */
@@ -50,7 +52,8 @@ export function kindProblems(devices: readonly (KindChecked | null)[], at: (inde
 /** Writes atomically (temp file, then rename) so a crash never leaves half a registry. */
 export function saveRegistry(file: string, registry: Registry): void {
   mkdirSync(dirname(file), { recursive: true })
-  const header = '# wardlab hospital registry: wards, patients, devices and users.\n# Passwords are scrypt hashes; add entries with `wardlab device add` and `wardlab user add`.\n'
+  const header =
+    '# wardlab hospital registry: wards, patients, devices and users.\n# Passwords are scrypt hashes; add entries with `wardlab device add` and `wardlab user add`.\n'
   const temp = `${file}.${process.pid}.tmp`
   writeFileSync(temp, header + stringify(registry, { lineWidth: 0 }), { mode: 0o600 })
   renameSync(temp, file)

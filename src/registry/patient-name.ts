@@ -6,7 +6,24 @@ import type { Patient } from './schema.ts'
  * registry keeps no names — wardlab's patients are simulated and must never look like real
  * records — so the name is derived from the id, the same in every run and on every thread.
  */
-const FAMILY = ['Hughes', 'Okafor', 'Lindqvist', 'Moreau', 'Tanaka', 'Novak', 'Costa', 'Murphy', 'Schmidt', 'Haddad', 'Kowalski', 'Fraser', 'Iyer', 'Jensen', 'Rossi', 'Walsh'] as const
+const FAMILY = [
+  'Hughes',
+  'Okafor',
+  'Lindqvist',
+  'Moreau',
+  'Tanaka',
+  'Novak',
+  'Costa',
+  'Murphy',
+  'Schmidt',
+  'Haddad',
+  'Kowalski',
+  'Fraser',
+  'Iyer',
+  'Jensen',
+  'Rossi',
+  'Walsh',
+] as const
 const GIVEN = {
   female: ['Ann', 'Maria', 'Ingrid', 'Amara', 'Yuki', 'Clare', 'Leila', 'Eva'],
   male: ['John', 'Tomas', 'Ravi', 'Kofi', 'Henrik', 'Luca', 'Omar', 'Piotr'],

@@ -10,7 +10,8 @@ import { WardlabError } from '../util/errors.ts'
 export function loadOrCreateProvisioningKey(file: string): Buffer {
   if (existsSync(file)) {
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
-    if (key.length < 32) throw new WardlabError('WL_CONFIG_INVALID', `${file} does not hold a provisioning key (expected 32 bytes, base64); delete it to make a new one`)
+    if (key.length < 32)
+      throw new WardlabError('WL_CONFIG_INVALID', `${file} does not hold a provisioning key (expected 32 bytes, base64); delete it to make a new one`)
     return key
   }
   mkdirSync(dirname(file), { recursive: true })

@@ -5,9 +5,7 @@ import { decoyHash, verifyPassword } from './passwords.ts'
 import { VerifiedLogins, type VerifiedLoginStore } from './verified-logins.ts'
 
 /** Who a connected client is, as far as the broker is concerned. */
-export type Identity =
-  | { role: 'device'; name: string; device: DeviceEntry }
-  | { role: Exclude<Role, 'device'>; name: string; anonymous: boolean }
+export type Identity = { role: 'device'; name: string; device: DeviceEntry } | { role: Exclude<Role, 'device'>; name: string; anonymous: boolean }
 
 export type CredentialCheck =
   | { ok: true; identity: Identity }

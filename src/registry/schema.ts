@@ -10,7 +10,12 @@ import { TOPIC_ID_PATTERN } from '../contract/topics.ts'
 const id = z.string().regex(TOPIC_ID_PATTERN, 'letters, digits, "_", "." or "-", at most 64, no MQTT separators')
 
 /** `scrypt$N$r$p$saltBase64$hashBase64` — see passwords.ts. Plain text is never stored. */
-export const passwordHashSchema = z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'an scrypt hash made by `wardlab user add` or `wardlab device add`, never a plain password')
+export const passwordHashSchema = z
+  .string()
+  .regex(
+    /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/,
+    'an scrypt hash made by `wardlab user add` or `wardlab device add`, never a plain password',
+  )
 
 export const ROLES = ['device', 'observer', 'operator', 'admin'] as const
 export type Role = (typeof ROLES)[number]
@@ -89,13 +94,15 @@ export const registrySchema = z
     registry.patients.forEach((p, i) => {
       const ward = wards.get(p.ward)
       if (!ward) ctx.addIssue({ code: 'custom', path: ['patients', i, 'ward'], message: `unknown ward "${p.ward}"` })
-      else if (p.bed && !ward.beds.includes(p.bed)) ctx.addIssue({ code: 'custom', path: ['patients', i, 'bed'], message: `ward "${p.ward}" has no bed "${p.bed}"` })
+      else if (p.bed && !ward.beds.includes(p.bed))
+        ctx.addIssue({ code: 'custom', path: ['patients', i, 'bed'], message: `ward "${p.ward}" has no bed "${p.bed}"` })
     })
     registry.devices.forEach((d, i) => {
       claim(d.id, ['devices', i, 'id'])
       const ward = wards.get(d.ward)
       if (!ward) ctx.addIssue({ code: 'custom', path: ['devices', i, 'ward'], message: `unknown ward "${d.ward}"` })
-      else if (d.bed && !ward.beds.includes(d.bed)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bed'], message: `ward "${d.ward}" has no bed "${d.bed}"` })
+      else if (d.bed && !ward.beds.includes(d.bed))
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'bed'], message: `ward "${d.ward}" has no bed "${d.bed}"` })
       if (d.patient && !patientIds.has(d.patient)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'patient'], message: `unknown patient "${d.patient}"` })
     })
     registry.users.forEach((u, i) => claim(u.username, ['users', i, 'username']))

@@ -53,7 +53,8 @@ async function publishMany(client: MqttClient, topic: string, count: number): Pr
   await Promise.all(Array.from({ length: 8 }, lane))
 }
 
-const device = (url: URL) => connectAsync(url.href, { protocolVersion: 4, clientId: DEVICE.id, username: DEVICE.id, password: DEVICE.password, reconnectPeriod: 0 })
+const device = (url: URL) =>
+  connectAsync(url.href, { protocolVersion: 4, clientId: DEVICE.id, username: DEVICE.id, password: DEVICE.password, reconnectPeriod: 0 })
 
 const ATTACKS: Attack[] = [
   {
@@ -88,7 +89,10 @@ const ATTACKS: Attack[] = [
       for (let i = 0; i < 200; i++) {
         const client = await connectAsync(url.href, { protocolVersion: 4, clientId: `retainer-${i}`, reconnectPeriod: 0 })
         client.on('error', () => undefined)
-        const outcome = await Promise.race([client.publishAsync(`lab/retained/${i}`, Buffer.alloc(1_000_000, 'r'), { qos: 1, retain: true }).then(() => true), new Promise<boolean>((resolve) => client.once('close', () => resolve(false)))])
+        const outcome = await Promise.race([
+          client.publishAsync(`lab/retained/${i}`, Buffer.alloc(1_000_000, 'r'), { qos: 1, retain: true }).then(() => true),
+          new Promise<boolean>((resolve) => client.once('close', () => resolve(false))),
+        ])
         if (outcome) accepted++
         client.end(true)
       }
@@ -135,13 +139,30 @@ const ATTACKS: Attack[] = [
     async run(broker, url) {
       const frozen = await rawSocket(Number(url.port))
       frozen.pause()
-      frozen.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: 'frozen-observer', keepalive: 0, username: OBSERVER.username, password: Buffer.from(OBSERVER.password) }))
+      frozen.write(
+        generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clean: false,
+          clientId: 'frozen-observer',
+          keepalive: 0,
+          username: OBSERVER.username,
+          password: Buffer.from(OBSERVER.password),
+        }),
+      )
       frozen.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'hospital/#', qos: 1 }] }))
       await wait(300)
       const publisher = await device(url)
       await publishMany(publisher, TELEMETRY, 40_000)
       const { clients } = await broker.status()
-      return { detail: clients === 1 ? 'dropped' : 'still connected', end: async () => { frozen.destroy(); await publisher.endAsync() } }
+      return {
+        detail: clients === 1 ? 'dropped' : 'still connected',
+        end: async () => {
+          frozen.destroy()
+          await publisher.endAsync()
+        },
+      }
     },
   },
 ]
@@ -152,7 +173,21 @@ async function registryFile(): Promise<string> {
     version: 1,
     site: 'Attack memory',
     wards: [{ id: 'icu', name: 'ICU', beds: ['icu-01'] }],
-    patients: [{ id: 'pt-01', ward: 'icu', bed: 'icu-01', sex: 'female', ageYears: 64, heightCm: 165, weightKg: 70, trajectory: 'stable', onsetMinutes: 0, hypercapnic: false, onOxygen: false }],
+    patients: [
+      {
+        id: 'pt-01',
+        ward: 'icu',
+        bed: 'icu-01',
+        sex: 'female',
+        ageYears: 64,
+        heightCm: 165,
+        weightKg: 70,
+        trajectory: 'stable',
+        onsetMinutes: 0,
+        hypercapnic: false,
+        onOxygen: false,
+      },
+    ],
     devices: [{ id: DEVICE.id, kind: 'bedside-monitor', ward: 'icu', bed: 'icu-01', patient: 'pt-01', passwordHash: device, simulated: false, options: {} }],
     users: [{ username: OBSERVER.username, role: 'observer', passwordHash: observer }],
   }

@@ -55,7 +55,9 @@ const broker = await createBroker({
   security: { connections, bans: new BanList(), now: Date.now, maxConnectionsPerAddress },
   ...(values['drain-timeout'] ? { limits: { drainTimeout: Number(values['drain-timeout']) } } : {}),
   ...(values['partial-packet-ms'] ? { partialPacketMs: Number(values['partial-packet-ms']) } : {}),
-  ...(durable ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks, clientIdOwners: durable.clientIdOwners } : {}),
+  ...(durable
+    ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks, clientIdOwners: durable.clientIdOwners }
+    : {}),
   ...(cluster ? { aedes: cluster.aedes, clientIdOwners: cluster.state.clientIdOwners } : {}),
 })
 const gate = new ConnectionGate(broker, undefined, addressLimit(maxConnectionsPerAddress, connections, signals))

@@ -16,7 +16,9 @@ export function closingRule(bytes: Buffer, maxPacketBytes = MAX_PACKET_BYTES): s
   for (const frame of splitMqttStream(bytes)) {
     switch (frame.type) {
       case 'truncated':
-        return frame.expectedLength !== null && frame.expectedLength - 5 > maxPacketBytes ? `a packet announcing ${frame.expectedLength} bytes, over the broker's ${maxPacketBytes}-byte limit` : null
+        return frame.expectedLength !== null && frame.expectedLength - 5 > maxPacketBytes
+          ? `a packet announcing ${frame.expectedLength} bytes, over the broker's ${maxPacketBytes}-byte limit`
+          : null
       case 'malformed':
         return `not MQTT (§4.8): ${frame.reason}`
       case 'connect':
@@ -28,8 +30,10 @@ export function closingRule(bytes: Buffer, maxPacketBytes = MAX_PACKET_BYTES): s
     }
     // After DISCONNECT the server closes the connection anyway (§3.14.4); what follows is never read.
     if (frame.type === 'disconnect') return null
-    if (frame.messageId === 0 && (frame.type === 'publish' || frame.type === 'subscribe' || frame.type === 'unsubscribe')) return `${frame.type} with packet identifier 0 (MQTT-2.3.1-1)`
-    if ((frame.type === 'subscribe' || frame.type === 'unsubscribe') && frame.topicFilters?.length === 0) return `${frame.type} with no topic filter (MQTT-3.8.3-3, MQTT-3.10.3-2)`
+    if (frame.messageId === 0 && (frame.type === 'publish' || frame.type === 'subscribe' || frame.type === 'unsubscribe'))
+      return `${frame.type} with packet identifier 0 (MQTT-2.3.1-1)`
+    if ((frame.type === 'subscribe' || frame.type === 'unsubscribe') && frame.topicFilters?.length === 0)
+      return `${frame.type} with no topic filter (MQTT-3.8.3-3, MQTT-3.10.3-2)`
     if (frame.type === 'publish') {
       const topic = frame.topic ?? ''
       if (topic === '' || WILDCARD.test(topic)) return 'an empty or wildcard PUBLISH topic (§4.7.3, §3.3.2-2)'

@@ -17,7 +17,17 @@ import { Rng } from '../util/rng.ts'
  *   or deleted: what a broken client or a bit error sends.
  * - `crafted`: the malformed-packet attack's own packets (src/attacks/malformed-packet.ts).
  */
-export const PACKET_FUZZ_CATEGORIES = ['random-bytes', 'truncated', 'wrong-flags', 'bad-utf8-topic', 'oversize-length', 'before-connect', 'valid-then-garbage', 'mutated', 'crafted'] as const
+export const PACKET_FUZZ_CATEGORIES = [
+  'random-bytes',
+  'truncated',
+  'wrong-flags',
+  'bad-utf8-topic',
+  'oversize-length',
+  'before-connect',
+  'valid-then-garbage',
+  'mutated',
+  'crafted',
+] as const
 export type PacketFuzzCategory = (typeof PACKET_FUZZ_CATEGORIES)[number]
 
 export interface PacketFuzzCase {
@@ -85,7 +95,7 @@ const MAKERS: Record<PacketFuzzCategory, (rng: Rng, index: number) => Buffer> = 
     return Buffer.concat([connect(rng, index), rng.chance(0.7) ? rawPublish(name, randomBytes(rng, 4)) : rawSubscribe(name)])
   },
   'oversize-length': (rng) => {
-    const type = rng.pick([1, 3, 8]) << 4 | (rng.chance(0.5) ? 0 : 0b0010)
+    const type = (rng.pick([1, 3, 8]) << 4) | (rng.chance(0.5) ? 0 : 0b0010)
     // Five length bytes, each with its continuation bit: §2.2.3 allows four.
     if (rng.chance(0.5)) return Buffer.concat([Buffer.from([type, 0xff, 0xff, 0xff, 0xff, rng.int(0, 0x7f)]), randomBytes(rng, rng.int(0, 16))])
     // The largest legal length (268,435,455 bytes), followed by a handful of them.
@@ -109,7 +119,14 @@ function topic(rng: Rng): string {
 
 /** An anonymous CONNECT with a client id of its own (the lab profile lets anonymous observers in). */
 function connect(rng: Rng, index: number): Buffer {
-  return generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: rng.chance(0.9), clientId: `fuzz-${index}`, keepalive: rng.pick([0, 5, 60, 600]) })
+  return generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: rng.chance(0.9),
+    clientId: `fuzz-${index}`,
+    keepalive: rng.pick([0, 5, 60, 600]),
+  })
 }
 
 const FOLLOW_UP_TYPES = [3, 6, 8, 10, 12, 4, 14] as const
@@ -122,10 +139,22 @@ function followUps(rng: Rng, count: number): Buffer[] {
 function followUpOfType(rng: Rng, type: number): Buffer {
   const messageId = rng.int(1, 65535)
   const packets: Record<number, () => Packet> = {
-    3: () => ({ cmd: 'publish', topic: topic(rng), payload: randomBytes(rng, rng.int(0, 32)), qos: rng.pick([0, 1, 2] as const), messageId, retain: rng.chance(0.1), dup: false }),
+    3: () => ({
+      cmd: 'publish',
+      topic: topic(rng),
+      payload: randomBytes(rng, rng.int(0, 32)),
+      qos: rng.pick([0, 1, 2] as const),
+      messageId,
+      retain: rng.chance(0.1),
+      dup: false,
+    }),
     4: () => ({ cmd: 'puback', messageId }),
     6: () => ({ cmd: 'pubrel', messageId }),
-    8: () => ({ cmd: 'subscribe', messageId, subscriptions: [{ topic: rng.pick(['#', 'hospital/+/+/+/telemetry', 'fuzz/#']), qos: rng.pick([0, 1, 2] as const) }] }),
+    8: () => ({
+      cmd: 'subscribe',
+      messageId,
+      subscriptions: [{ topic: rng.pick(['#', 'hospital/+/+/+/telemetry', 'fuzz/#']), qos: rng.pick([0, 1, 2] as const) }],
+    }),
     10: () => ({ cmd: 'unsubscribe', messageId, unsubscriptions: ['fuzz/#'] }),
     12: () => ({ cmd: 'pingreq' }),
     14: () => ({ cmd: 'disconnect' }),

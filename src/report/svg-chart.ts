@@ -24,7 +24,12 @@ export interface ChartFrame {
   xTicks?: (min: number, max: number) => number[]
 }
 
-const TIME_STEPS_MS = [1, 2, 5, 10, 15, 30].map((s) => s * 1000).concat([1, 2, 5, 10, 15, 30].map((m) => m * 60_000), [1, 2, 3, 6, 12, 24].map((h) => h * 3_600_000))
+const TIME_STEPS_MS = [1, 2, 5, 10, 15, 30]
+  .map((s) => s * 1000)
+  .concat(
+    [1, 2, 5, 10, 15, 30].map((m) => m * 60_000),
+    [1, 2, 3, 6, 12, 24].map((h) => h * 3_600_000),
+  )
 
 /** Ticks on round durations (every 15 min, every hour…) for an axis of milliseconds. */
 export function timeTicks(min: number, max: number): number[] {
@@ -62,13 +67,15 @@ function frameBox(frame: ChartFrame, yMin: number, yMax: number, left = PAD.left
     `<text x="${left}" y="16" font-weight="600">${escapeXml(frame.title)}</text>`,
     `<rect x="${left}" y="${PAD.top}" width="${w}" height="${h}" fill="none" stroke="#d0d4da"/>`,
   ]
-  for (const t of (frame.xTicks ?? ((a: number, b: number) => niceTicks(a, b, 6)))(x0, x1)) parts.push(`<text x="${fmt(toX(t))}" y="${frame.height - 8}" text-anchor="middle" fill="#5b6270">${escapeXml(frame.formatX(t))}</text>`)
+  for (const t of (frame.xTicks ?? ((a: number, b: number) => niceTicks(a, b, 6)))(x0, x1))
+    parts.push(`<text x="${fmt(toX(t))}" y="${frame.height - 8}" text-anchor="middle" fill="#5b6270">${escapeXml(frame.formatX(t))}</text>`)
   return { w, h, toX, toY, parts }
 }
 
 export function lineChart(frame: ChartFrame, series: LineSeries[]): string {
   const ys = series.flatMap((s) => s.points.map((p) => p.y).filter((y): y is number => y !== undefined && Number.isFinite(y)))
-  if (ys.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${frame.width}" height="40"><text x="8" y="24" fill="#888">${escapeXml(frame.title)}: no data</text></svg>`
+  if (ys.length === 0)
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${frame.width}" height="40"><text x="8" y="24" fill="#888">${escapeXml(frame.title)}: no data</text></svg>`
   let yMin = Math.min(...ys)
   let yMax = Math.max(...ys)
   const pad = (yMax - yMin) * 0.08 || Math.abs(yMax) * 0.1 || 1
@@ -76,9 +83,14 @@ export function lineChart(frame: ChartFrame, series: LineSeries[]): string {
   yMax += pad
   const { w, toX, toY, parts } = frameBox(frame, yMin, yMax)
   for (const t of niceTicks(yMin, yMax)) {
-    parts.push(`<line x1="${PAD.left}" x2="${PAD.left + w}" y1="${fmt(toY(t))}" y2="${fmt(toY(t))}" stroke="#eef0f3"/>`, `<text x="${PAD.left - 6}" y="${fmt(toY(t) + 4)}" text-anchor="end" fill="#5b6270">${fmt(t)}</text>`)
+    parts.push(
+      `<line x1="${PAD.left}" x2="${PAD.left + w}" y1="${fmt(toY(t))}" y2="${fmt(toY(t))}" stroke="#eef0f3"/>`,
+      `<text x="${PAD.left - 6}" y="${fmt(toY(t) + 4)}" text-anchor="end" fill="#5b6270">${fmt(t)}</text>`,
+    )
   }
-  parts.push(`<text x="12" y="${frame.height / 2}" transform="rotate(-90 12 ${frame.height / 2})" text-anchor="middle" fill="#5b6270">${escapeXml(frame.unit)}</text>`)
+  parts.push(
+    `<text x="12" y="${frame.height / 2}" transform="rotate(-90 12 ${frame.height / 2})" text-anchor="middle" fill="#5b6270">${escapeXml(frame.unit)}</text>`,
+  )
   series.forEach((s, i) => {
     let path = ''
     let previous: { x: number; y: number } | null = null
@@ -116,13 +128,18 @@ export function timelineChart(frame: Omit<ChartFrame, 'height' | 'unit'>, lanes:
   const { w, toX, parts } = frameBox(full, 0, 1, left)
   lanes.forEach((lane, i) => {
     const y = PAD.top + i * laneHeight
-    parts.push(`<text x="${left - 6}" y="${y + 15}" text-anchor="end" fill="#333">${escapeXml(lane.label.length > 24 ? `${lane.label.slice(0, 23)}…` : lane.label)}</text>`)
+    parts.push(
+      `<text x="${left - 6}" y="${y + 15}" text-anchor="end" fill="#333">${escapeXml(lane.label.length > 24 ? `${lane.label.slice(0, 23)}…` : lane.label)}</text>`,
+    )
     if (i > 0) parts.push(`<line x1="${left}" x2="${left + w}" y1="${y}" y2="${y}" stroke="#eef0f3"/>`)
     for (const s of lane.spans) {
       const x = toX(s.from)
-      parts.push(`<rect x="${fmt(x)}" y="${y + 5}" width="${fmt(Math.max(2, toX(s.to) - x))}" height="12" rx="2" fill="${s.color}" opacity="0.55"><title>${escapeXml(s.title)}</title></rect>`)
+      parts.push(
+        `<rect x="${fmt(x)}" y="${y + 5}" width="${fmt(Math.max(2, toX(s.to) - x))}" height="12" rx="2" fill="${s.color}" opacity="0.55"><title>${escapeXml(s.title)}</title></rect>`,
+      )
     }
-    for (const m of lane.marks) parts.push(`<circle cx="${fmt(toX(m.at))}" cy="${y + 11}" r="4" fill="${m.color}"><title>${escapeXml(m.title)}</title></circle>`)
+    for (const m of lane.marks)
+      parts.push(`<circle cx="${fmt(toX(m.at))}" cy="${y + 11}" r="4" fill="${m.color}"><title>${escapeXml(m.title)}</title></circle>`)
   })
   return svg(full, parts)
 }

@@ -69,7 +69,14 @@ export interface CaptureReplayReport {
   flows: FlowReport[]
 }
 
-const EMPTY_HOSPITAL: Registry = { version: 1, site: 'capture replay', wards: [{ id: 'lab', name: 'Capture replay', beds: [] }], patients: [], devices: [], users: [] }
+const EMPTY_HOSPITAL: Registry = {
+  version: 1,
+  site: 'capture replay',
+  wards: [{ id: 'lab', name: 'Capture replay', beds: [] }],
+  patients: [],
+  devices: [],
+  users: [],
+}
 
 /** The embedded lab a capture is replayed into (lab profile, no listeners, no simulated devices), and its broker's connection handler. */
 export async function openCaptureLab(options: CaptureReplayOptions, clock: SimClock): Promise<{ lab: LabHandle; handle: (stream: Duplex) => void }> {
@@ -94,7 +101,15 @@ export async function openCaptureLab(options: CaptureReplayOptions, clock: SimCl
 /** The report from the flows' verdicts and the alerts, with the expectations judged. */
 export function captureReport(
   options: CaptureReplayOptions,
-  run: { format: string; flowCount: number; windowSeconds: number | null; simulatedSeconds: number; wallSeconds: number; alerts: SecurityAlert[]; flows: FlowReport[] },
+  run: {
+    format: string
+    flowCount: number
+    windowSeconds: number | null
+    simulatedSeconds: number
+    wallSeconds: number
+    alerts: SecurityAlert[]
+    flows: FlowReport[]
+  },
 ): CaptureReplayReport {
   const alertCounts: Partial<Record<AlertType, number>> = {}
   for (const alert of run.alerts) alertCounts[alert.type] = (alertCounts[alert.type] ?? 0) + 1
@@ -114,12 +129,26 @@ export function captureReport(
   }
 }
 
-function expectationsOf(expect: CaptureReplayOptions['expect'], alerts: readonly SecurityAlert[], flows: readonly FlowReport[]): CaptureReplayReport['expectations'] {
+function expectationsOf(
+  expect: CaptureReplayOptions['expect'],
+  alerts: readonly SecurityAlert[],
+  flows: readonly FlowReport[],
+): CaptureReplayReport['expectations'] {
   const unstarted = flows.filter((f) => f.outcome === 'not-started' || f.outcome === 'timeout').length
-  const all = [{ name: 'every flow replayed', passed: unstarted === 0, detail: unstarted === 0 ? `${flows.length} flows` : `${unstarted} of ${flows.length} flows did not finish` }]
+  const all = [
+    {
+      name: 'every flow replayed',
+      passed: unstarted === 0,
+      detail: unstarted === 0 ? `${flows.length} flows` : `${unstarted} of ${flows.length} flows did not finish`,
+    },
+  ]
   if (expect === 'none') {
     const attacks = alerts.filter((a) => a.type !== 'auth-failure')
-    all.push({ name: 'no attack alert', passed: attacks.length === 0, detail: attacks.length === 0 ? 'none raised' : `raised ${[...new Set(attacks.map((a) => a.type))].join(', ')}` })
+    all.push({
+      name: 'no attack alert',
+      passed: attacks.length === 0,
+      detail: attacks.length === 0 ? 'none raised' : `raised ${[...new Set(attacks.map((a) => a.type))].join(', ')}`,
+    })
   } else {
     for (const type of expect ?? []) {
       const raised = alerts.filter((a) => a.type === type).length

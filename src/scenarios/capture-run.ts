@@ -80,6 +80,13 @@ function windowed(flows: readonly TcpFlow[], windowMs: number): TcpFlow[] {
       if (flow.endMs <= windowMs) return flow
       const clientChunks = flow.clientChunks.filter((chunk) => chunk.captureMs < windowMs)
       // Cut by the window, the flow did not close in what is replayed.
-      return { ...flow, clientChunks, endMs: windowMs, closedBy: 'none' as const, closedWith: 'none' as const, clientBytes: clientChunks.reduce((n, c) => n + c.bytes.length, 0) }
+      return {
+        ...flow,
+        clientChunks,
+        endMs: windowMs,
+        closedBy: 'none' as const,
+        closedWith: 'none' as const,
+        clientBytes: clientChunks.reduce((n, c) => n + c.bytes.length, 0),
+      }
     })
 }

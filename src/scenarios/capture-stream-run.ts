@@ -92,7 +92,16 @@ export async function replayCaptureStreamed(options: CaptureReplayOptions): Prom
     open(flow) {
       // Straight to the broker, not through the listeners' gate: a capture's many flows from one address are what is being judged.
       const stream = attribution.open(flow.index, () => openInProcessStream(handle, flow.client.address))
-      const state: LiveState = { flow, stream, resync: new ClientStreamResync({ midStream: !flow.sawClientSyn, syntheticClientId: resyncClientId(flow.index) }), held: null, chunksSent: 0, bytesSent: 0, serverClosed: false, closedByClient: false }
+      const state: LiveState = {
+        flow,
+        stream,
+        resync: new ClientStreamResync({ midStream: !flow.sawClientSyn, syntheticClientId: resyncClientId(flow.index) }),
+        held: null,
+        chunksSent: 0,
+        bytesSent: 0,
+        serverClosed: false,
+        closedByClient: false,
+      }
       stream.on('error', () => undefined) // a reset by the broker is a result, not an exception
       stream.on('close', () => (state.serverClosed ||= !state.closedByClient))
       live.set(flow.index, state)

@@ -67,7 +67,11 @@ export class DatasetRecorder {
 
   /** Watches one connection's bytes both ways, before the broker reads them and as it writes. */
   tap(stream: Duplex): void {
-    const connection: Connection = { id: this.connections.length + 1, address: String((stream as { remoteAddress?: string }).remoteAddress ?? 'unknown'), clientId: '' }
+    const connection: Connection = {
+      id: this.connections.length + 1,
+      address: String((stream as { remoteAddress?: string }).remoteAddress ?? 'unknown'),
+      clientId: '',
+    }
     this.connections.push(connection)
     const inbound = new MqttStreamFramer()
     const outbound = new MqttStreamFramer()
@@ -83,7 +87,11 @@ export class DatasetRecorder {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean
     // mqtt-packet writes some fields (topics) as strings with an encoding: capture those too.
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const bytes = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk, typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8') : null
+      const bytes = Buffer.isBuffer(chunk)
+        ? chunk
+        : typeof chunk === 'string'
+          ? Buffer.from(chunk, typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8')
+          : null
       if (bytes) record('out', outbound.push(bytes))
       return write(chunk, ...rest)
     }) as Duplex['write']
@@ -93,7 +101,13 @@ export class DatasetRecorder {
   message(message: PipelineMessage): void {
     const envelope = message.envelope
     if (!envelope || !message.device) return
-    const line = JSON.stringify({ receivedAt: message.receivedAt, topic: message.topic, channel: message.device.channel, ...envelope, context: message.context })
+    const line = JSON.stringify({
+      receivedAt: message.receivedAt,
+      topic: message.topic,
+      channel: message.device.channel,
+      ...envelope,
+      context: message.context,
+    })
     this.messageRows.push({ t: message.receivedAt, clientId: message.source.clientId, address: message.source.address, line })
   }
 
@@ -113,7 +127,9 @@ export class DatasetRecorder {
       const line = `${row.line.slice(0, -1)},"label":${JSON.stringify(label(row.t, row.address, row.clientId))}}\n`
       if (!this.messages.write(line)) await new Promise<void>((resolve) => this.messages.once('drain', () => resolve()))
     }
-    await Promise.all([packets, this.messages].map((s) => new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))))
+    await Promise.all(
+      [packets, this.messages].map((s) => new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))),
+    )
     return byLabel
   }
 }

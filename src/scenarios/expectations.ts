@@ -35,7 +35,12 @@ type UnionToObject = { [E in Expectation as keyof E & string]: E[keyof E] }
 function window(spec: { within?: number; after?: string; by?: number }, facts: RunFacts): { from: number; to: number; text: string } {
   const from = spec.after ? facts.eventTimes.get(spec.after)! : facts.start
   const to = spec.within !== undefined ? from + spec.within : spec.by !== undefined ? facts.start + spec.by : facts.start + facts.scenario.duration
-  const text = spec.within !== undefined ? `within ${formatDuration(spec.within)} of ${spec.after ?? 'the start'}` : spec.by !== undefined ? `by ${formatDuration(spec.by)}` : 'during the run'
+  const text =
+    spec.within !== undefined
+      ? `within ${formatDuration(spec.within)} of ${spec.after ?? 'the start'}`
+      : spec.by !== undefined
+        ? `by ${formatDuration(spec.by)}`
+        : 'during the run'
   return { from, to, text }
 }
 
@@ -47,7 +52,13 @@ const EVALUATORS: { [K in keyof UnionToObject]: Evaluator<K> } = {
     return {
       name: `false alerts ≤ ${spec.max}`,
       passed: alerts.length <= spec.max,
-      detail: alerts.length === 0 ? 'every alert is explained by an injected attack' : `${alerts.length} on benign traffic: ${alerts.slice(0, 5).map((a) => `${a.type} from ${a.clientId || a.address} at ${rel(facts, a.firstSeen)}`).join('; ')}`,
+      detail:
+        alerts.length === 0
+          ? 'every alert is explained by an injected attack'
+          : `${alerts.length} on benign traffic: ${alerts
+              .slice(0, 5)
+              .map((a) => `${a.type} from ${a.clientId || a.address} at ${rel(facts, a.firstSeen)}`)
+              .join('; ')}`,
     }
   },
   detection(spec, facts) {
@@ -72,7 +83,9 @@ const EVALUATORS: { [K in keyof UnionToObject]: Evaluator<K> } = {
     return {
       name: `alert ${spec.type} ${w.text}`,
       passed: Boolean(hit),
-      detail: hit ? `${spec.type} from ${hit.clientId || hit.address} at ${rel(facts, hit.firstSeen)} (${formatDuration(hit.firstSeen - w.from)} after)` : `no ${spec.type} alert ${w.text}; alerts seen: ${summarise(facts)}`,
+      detail: hit
+        ? `${spec.type} from ${hit.clientId || hit.address} at ${rel(facts, hit.firstSeen)} (${formatDuration(hit.firstSeen - w.from)} after)`
+        : `no ${spec.type} alert ${w.text}; alerts seen: ${summarise(facts)}`,
     }
   },
   noAlert(spec, facts) {
@@ -81,16 +94,38 @@ const EVALUATORS: { [K in keyof UnionToObject]: Evaluator<K> } = {
     return {
       name: `no ${what} alert`,
       passed: offending.length === 0,
-      detail: offending.length === 0 ? `none raised` : `${offending.length} raised: ${offending.slice(0, 5).map((a) => `${a.type} from ${a.clientId || a.address} at ${rel(facts, a.firstSeen)}`).join('; ')}`,
+      detail:
+        offending.length === 0
+          ? `none raised`
+          : `${offending.length} raised: ${offending
+              .slice(0, 5)
+              .map((a) => `${a.type} from ${a.clientId || a.address} at ${rel(facts, a.firstSeen)}`)
+              .join('; ')}`,
     }
   },
   clinicalAlert(spec, facts) {
     const w = window(spec, facts)
     const hit = facts.recorder.clinicalAlerts.find(
-      (a) => a.active && a.at >= w.from && a.at <= w.to && (!spec.code || a.code === spec.code) && (!spec.priority || a.priority === spec.priority) && (!spec.category || a.category === spec.category) && (!spec.device || a.deviceId === spec.device) && (!spec.patient || a.patientId === spec.patient),
+      (a) =>
+        a.active &&
+        a.at >= w.from &&
+        a.at <= w.to &&
+        (!spec.code || a.code === spec.code) &&
+        (!spec.priority || a.priority === spec.priority) &&
+        (!spec.category || a.category === spec.category) &&
+        (!spec.device || a.deviceId === spec.device) &&
+        (!spec.patient || a.patientId === spec.patient),
     )
-    const what = [spec.priority, spec.category, 'alarm', spec.code, spec.device && `on ${spec.device}`, spec.patient && `for ${spec.patient}`].filter(Boolean).join(' ')
-    return { name: `${what} ${w.text}`, passed: Boolean(hit), detail: hit ? `${hit.code} (${hit.priority}) on ${hit.deviceId} at ${rel(facts, hit.at)}` : `none; ${facts.recorder.clinicalAlerts.length} clinical/technical alarms in the run` }
+    const what = [spec.priority, spec.category, 'alarm', spec.code, spec.device && `on ${spec.device}`, spec.patient && `for ${spec.patient}`]
+      .filter(Boolean)
+      .join(' ')
+    return {
+      name: `${what} ${w.text}`,
+      passed: Boolean(hit),
+      detail: hit
+        ? `${hit.code} (${hit.priority}) on ${hit.deviceId} at ${rel(facts, hit.at)}`
+        : `none; ${facts.recorder.clinicalAlerts.length} clinical/technical alarms in the run`,
+    }
   },
   news2(spec, facts) {
     const by = spec.by !== undefined ? facts.start + spec.by : Infinity
@@ -100,22 +135,41 @@ const EVALUATORS: { [K in keyof UnionToObject]: Evaluator<K> } = {
     return {
       name: `${spec.patient} reaches NEWS2 ≥ ${spec.atLeast}${spec.by !== undefined ? ` by ${formatDuration(spec.by)}` : ''}`,
       passed: Boolean(hit),
-      detail: hit ? `NEWS2 ${hit.score} (${hit.to}) at ${rel(facts, hit.at)}` : `highest announced NEWS2 ${peak}${changes.length ? ` (band ${changes.at(-1)!.to})` : ', no band announced'}`,
+      detail: hit
+        ? `NEWS2 ${hit.score} (${hit.to}) at ${rel(facts, hit.at)}`
+        : `highest announced NEWS2 ${peak}${changes.length ? ` (band ${changes.at(-1)!.to})` : ', no band announced'}`,
     }
   },
   quarantined(spec, facts) {
-    return { name: `quarantined ≤ ${spec.max}`, passed: facts.quarantined <= spec.max, detail: `${facts.quarantined} quarantined of ${facts.received} received` }
+    return {
+      name: `quarantined ≤ ${spec.max}`,
+      passed: facts.quarantined <= spec.max,
+      detail: `${facts.quarantined} quarantined of ${facts.received} received`,
+    }
   },
   delivered(spec, facts) {
     const { sentEnvelopes: sent, deliveredEnvelopes: delivered } = facts.recorder
     const percent = sent === 0 ? 100 : (delivered / sent) * 100
-    return { name: `delivered ≥ ${spec.atLeastPercent} %`, passed: percent >= spec.atLeastPercent, detail: `${delivered} of ${sent} device messages sent reached the pipeline (${percent.toFixed(3)} %)` }
+    return {
+      name: `delivered ≥ ${spec.atLeastPercent} %`,
+      passed: percent >= spec.atLeastPercent,
+      detail: `${delivered} of ${sent} device messages sent reached the pipeline (${percent.toFixed(3)} %)`,
+    }
   },
   latency(spec, facts) {
     const s = facts.recorder.latency.summary()
-    const fails = [spec.p50MaxMs !== undefined && s.p50 > spec.p50MaxMs && `p50 ${s.p50.toFixed(2)} ms > ${spec.p50MaxMs}`, spec.p99MaxMs !== undefined && s.p99 > spec.p99MaxMs && `p99 ${s.p99.toFixed(2)} ms > ${spec.p99MaxMs}`].filter(Boolean)
-    const limits = [spec.p50MaxMs !== undefined && `p50 ≤ ${spec.p50MaxMs} ms`, spec.p99MaxMs !== undefined && `p99 ≤ ${spec.p99MaxMs} ms`].filter(Boolean).join(', ')
-    return { name: `latency ${limits}`, passed: fails.length === 0, detail: `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms over ${s.count} messages${fails.length ? `: ${fails.join('; ')}` : ''}` }
+    const fails = [
+      spec.p50MaxMs !== undefined && s.p50 > spec.p50MaxMs && `p50 ${s.p50.toFixed(2)} ms > ${spec.p50MaxMs}`,
+      spec.p99MaxMs !== undefined && s.p99 > spec.p99MaxMs && `p99 ${s.p99.toFixed(2)} ms > ${spec.p99MaxMs}`,
+    ].filter(Boolean)
+    const limits = [spec.p50MaxMs !== undefined && `p50 ≤ ${spec.p50MaxMs} ms`, spec.p99MaxMs !== undefined && `p99 ≤ ${spec.p99MaxMs} ms`]
+      .filter(Boolean)
+      .join(', ')
+    return {
+      name: `latency ${limits}`,
+      passed: fails.length === 0,
+      detail: `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms over ${s.count} messages${fails.length ? `: ${fails.join('; ')}` : ''}`,
+    }
   },
   ...HL7_EVALUATORS,
 }

@@ -29,7 +29,8 @@ export class FlowAttribution {
     lab.monitor.onFinding((finding) => {
       const flow = finding.connectionId === undefined ? undefined : this.flowOfConnection.get(finding.connectionId)
       if (flow !== undefined) this.setOf(this.typesOf, flow).add(finding.type)
-      else if (finding.connectionId === undefined && this.unattached.length < MAX_UNATTACHED) this.unattached.push({ type: finding.type, source: finding.source })
+      else if (finding.connectionId === undefined && this.unattached.length < MAX_UNATTACHED)
+        this.unattached.push({ type: finding.type, source: finding.source })
     })
     lab.monitor.onAlert((alert) => this.alerts.set(alert.id, alert))
   }

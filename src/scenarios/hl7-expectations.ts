@@ -3,7 +3,10 @@ import type { OrderOutcomeRecord } from './lab-handle.ts'
 import type { Expectation } from './schema.ts'
 
 type Spec<K extends string> = Extract<Expectation, Record<K, unknown>>[K]
-type Judge<K extends string> = (spec: Spec<K>, facts: { hl7: { links: LinkStats[]; orders: readonly OrderOutcomeRecord[] } | null }) => { name: string; passed: boolean; detail: string }
+type Judge<K extends string> = (
+  spec: Spec<K>,
+  facts: { hl7: { links: LinkStats[]; orders: readonly OrderOutcomeRecord[] } | null },
+) => { name: string; passed: boolean; detail: string }
 
 /**
  * HL7 expectations, judged on the links' own accounts at the end of the run (after the pipeline
@@ -18,11 +21,18 @@ export const HL7_EVALUATORS: { hl7Delivery: Judge<'hl7Delivery'>; hl7Order: Judg
     const name = `HL7 all acknowledged, no sequence gap${spec.ackP99MaxMs !== undefined ? `, ACK p99 ≤ ${spec.ackP99MaxMs} ms` : ''}`
     const links = facts.hl7?.links ?? []
     if (links.length === 0) return { name, passed: false, detail: 'the run had no HL7 link (--hl7)' }
-    const problems = links.flatMap((l) => [
-      l.acknowledged !== l.generated && `${l.url}: ${l.acknowledged} of ${l.generated} acknowledged (${l.deadLettered} dead-lettered, ${l.pending} pending)`,
-      spec.ackP99MaxMs !== undefined && l.ackLatency.p99 > spec.ackP99MaxMs && `${l.url}: ACK p99 ${l.ackLatency.p99.toFixed(2)} ms`,
-    ]).filter(Boolean)
-    const detail = links.map((l) => `${l.url}: ${l.acknowledged}/${l.generated} acknowledged, ${l.retransmissions} retransmitted, ${l.connectFailures} failed connects, ACK p99 ${l.ackLatency.p99.toFixed(2)} ms`).join('; ')
+    const problems = links
+      .flatMap((l) => [
+        l.acknowledged !== l.generated && `${l.url}: ${l.acknowledged} of ${l.generated} acknowledged (${l.deadLettered} dead-lettered, ${l.pending} pending)`,
+        spec.ackP99MaxMs !== undefined && l.ackLatency.p99 > spec.ackP99MaxMs && `${l.url}: ACK p99 ${l.ackLatency.p99.toFixed(2)} ms`,
+      ])
+      .filter(Boolean)
+    const detail = links
+      .map(
+        (l) =>
+          `${l.url}: ${l.acknowledged}/${l.generated} acknowledged, ${l.retransmissions} retransmitted, ${l.connectFailures} failed connects, ACK p99 ${l.ackLatency.p99.toFixed(2)} ms`,
+      )
+      .join('; ')
     return { name, passed: problems.length === 0, detail: problems.length ? problems.join('; ') : detail }
   },
   hl7Order(spec, facts) {

@@ -48,7 +48,10 @@ export interface ExpandedHospital {
 
 export async function expandHospital(scenario: Scenario, provisioningKey: Buffer): Promise<ExpandedHospital> {
   const h = scenario.hospital
-  const base: Registry = h.preset === 'default-ward' ? await buildDefaultRegistry({ seed: scenario.seed, provisioningKey, cost: EPHEMERAL_COST }) : { version: 1, site: h.site, wards: [], patients: [], devices: [], users: [] }
+  const base: Registry =
+    h.preset === 'default-ward'
+      ? await buildDefaultRegistry({ seed: scenario.seed, provisioningKey, cost: EPHEMERAL_COST })
+      : { version: 1, site: h.site, wards: [], patients: [], devices: [], users: [] }
   const wards = new Map(base.wards.map((w) => [w.id, { ...w, beds: [...w.beds] }]))
   const patients: Patient[] = [...base.patients]
   const devices: Omit<DeviceEntry, 'passwordHash'>[] = base.devices.map(({ passwordHash: _, ...d }) => d)
@@ -70,7 +73,15 @@ export async function expandHospital(scenario: Scenario, provisioningKey: Buffer
     patients.push({ ...drawn, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) } as Patient)
     patientSources.push(source)
   }
-  const addBeds = (ward: string, count: number, kinds: string[], trajectory: Patient['trajectory'], options: Record<string, Record<string, unknown>>, source: FieldPath, simulatedFrom = 0): string[] => {
+  const addBeds = (
+    ward: string,
+    count: number,
+    kinds: string[],
+    trajectory: Patient['trajectory'],
+    options: Record<string, Record<string, unknown>>,
+    source: FieldPath,
+    simulatedFrom = 0,
+  ): string[] => {
     const created: string[] = []
     const w = ensureWard(ward)
     const width = Math.max(2, String(count).length)
@@ -111,7 +122,8 @@ export async function expandHospital(scenario: Scenario, provisioningKey: Buffer
   scenario.timeline.forEach((event, index) => {
     if (event.event !== 'deterioration') return
     const patient = patients.find((p) => p.id === event.patient)
-    if (!patient) return problems.push({ path: ['timeline', index, 'patient'], message: `unknown patient "${event.patient}"${known(patients.map((p) => p.id))}` })
+    if (!patient)
+      return problems.push({ path: ['timeline', index, 'patient'], message: `unknown patient "${event.patient}"${known(patients.map((p) => p.id))}` })
     patient.trajectory = event.trajectory
     patient.onsetMinutes = event.at / 60_000
   })
@@ -130,7 +142,13 @@ export function known(ids: readonly string[]): string {
  */
 export function hospitalProblems(hospital: ExpandedHospital): Problem[] {
   const placeholder = 'scrypt$1$1$1$AA==$AA=='
-  const parsed = registrySchema.safeParse({ version: 1, site: hospital.site, wards: hospital.wards, patients: hospital.patients, devices: hospital.devices.map((d) => ({ ...d, passwordHash: placeholder })) })
+  const parsed = registrySchema.safeParse({
+    version: 1,
+    site: hospital.site,
+    wards: hospital.wards,
+    patients: hospital.patients,
+    devices: hospital.devices.map((d) => ({ ...d, passwordHash: placeholder })),
+  })
   const mapped = (parsed.success ? [] : parsed.error.issues).map((issue): Problem => {
     const [list, index, ...rest] = issue.path as (string | number)[]
     const source = list === 'devices' ? hospital.deviceSources[index as number] : list === 'patients' ? hospital.patientSources[index as number] : undefined
@@ -160,15 +178,25 @@ export async function buildScenarioRegistry(scenario: Scenario, provisioningKey:
   const hospital = await expandHospital(scenario, provisioningKey)
   // loadScenario has reported these with their lines; a scenario built in code gets them here.
   const problems = hospitalProblems(hospital)
-  if (problems.length > 0) throw new WardlabError('WL_CONFIG_INVALID', `the scenario's hospital is not consistent:\n${problems.map((p) => `${fieldName(p.path)}: ${p.message}`).join('\n')}`)
+  if (problems.length > 0)
+    throw new WardlabError(
+      'WL_CONFIG_INVALID',
+      `the scenario's hospital is not consistent:\n${problems.map((p) => `${fieldName(p.path)}: ${p.message}`).join('\n')}`,
+    )
   const input: RegistryInput = {
     version: 1,
     site: hospital.site,
     wards: hospital.wards,
     patients: hospital.patients,
-    devices: await Promise.all(hospital.devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(deriveDevicePassword(provisioningKey, d.id), EPHEMERAL_COST) }))),
+    devices: await Promise.all(
+      hospital.devices.map(async (d) => ({ ...d, passwordHash: await hashPassword(deriveDevicePassword(provisioningKey, d.id), EPHEMERAL_COST) })),
+    ),
     users: await Promise.all(
-      SCENARIO_USERS.map(async (username) => ({ username, role: username === 'scenario-operator' ? ('operator' as const) : ('observer' as const), passwordHash: await hashPassword(deriveDevicePassword(provisioningKey, username), EPHEMERAL_COST) })),
+      SCENARIO_USERS.map(async (username) => ({
+        username,
+        role: username === 'scenario-operator' ? ('operator' as const) : ('observer' as const),
+        passwordHash: await hashPassword(deriveDevicePassword(provisioningKey, username), EPHEMERAL_COST),
+      })),
     ),
   }
   return { registry: registrySchema.parse(input), loadDevices: hospital.loadDevices }

@@ -10,7 +10,9 @@ export function renderJunit(report: RunReport): string {
   const suite = `wardlab.${report.scenario}`
   const cases = report.expectations.map((e) => {
     const open = `    <testcase classname="${xml(suite)}" name="${xml(e.name)}" time="0">`
-    return e.passed ? `${open}\n      <system-out>${xml(e.detail)}</system-out>\n    </testcase>` : `${open}\n      <failure message="${xml(e.detail)}" type="expectation">${xml(e.detail)}</failure>\n    </testcase>`
+    return e.passed
+      ? `${open}\n      <system-out>${xml(e.detail)}</system-out>\n    </testcase>`
+      : `${open}\n      <failure message="${xml(e.detail)}" type="expectation">${xml(e.detail)}</failure>\n    </testcase>`
   })
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -30,11 +32,5 @@ const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g
 
 /** Text and attribute values: the five XML specials, and control characters XML 1.0 does not allow. */
 function xml(text: string): string {
-  return text
-    .replace(XML_FORBIDDEN, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
+  return text.replace(XML_FORBIDDEN, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
 }

@@ -15,9 +15,19 @@ export type LabelRow = z.infer<typeof labelRowSchema>
 
 /** Dataset class names → the alert type that answers them ('benign' for legitimate traffic). */
 const CLASS_ALIASES: Record<string, string> = {
-  benign: 'benign', legitimate: 'benign', normal: 'benign',
-  flood: 'publish-flood', dos: 'publish-flood', malariados: 'publish-flood', 'ddos-publish': 'publish-flood', 'dos-publish': 'publish-flood',
-  bruteforce: 'brute-force', slowite: 'slow-dos', malformed: 'malformed-packet', 'malformed-data': 'malformed-packet', 'connect-flood': 'connect-flood',
+  benign: 'benign',
+  legitimate: 'benign',
+  normal: 'benign',
+  flood: 'publish-flood',
+  dos: 'publish-flood',
+  malariados: 'publish-flood',
+  'ddos-publish': 'publish-flood',
+  'dos-publish': 'publish-flood',
+  bruteforce: 'brute-force',
+  slowite: 'slow-dos',
+  malformed: 'malformed-packet',
+  'malformed-data': 'malformed-packet',
+  'connect-flood': 'connect-flood',
 }
 
 export function canonicalClass(name: string): string {
@@ -38,7 +48,11 @@ export function readLabels(path: string): { by: 'flow' | 'address'; rows: LabelR
   const columns = header.split(',').map((c) => c.trim().toLowerCase())
   const keyAt = columns.findIndex((c) => c === 'flow' || c === 'address')
   const classAt = columns.findIndex((c) => c === 'class' || c === 'label' || c === 'target')
-  if (keyAt < 0 || classAt < 0) throw new WardlabError('WL_CONFIG_INVALID', `labels ${path}: the header needs a flow or address column and a class, label or target column, got "${header}"`)
+  if (keyAt < 0 || classAt < 0)
+    throw new WardlabError(
+      'WL_CONFIG_INVALID',
+      `labels ${path}: the header needs a flow or address column and a class, label or target column, got "${header}"`,
+    )
   const rows = lines.map((line, i) => {
     const cells = line.split(',')
     const parsed = labelRowSchema.safeParse({ key: cells[keyAt]?.trim(), class: cells[classAt]?.trim() })
@@ -88,7 +102,13 @@ export function scoreFlows(flows: readonly Pick<FlowReport, 'id' | 'client' | 'a
     const support = Object.values(matrix[c] ?? {}).reduce((n, v) => n + v, 0)
     const predicted = sorted.reduce((n, t) => n + (matrix[t]?.[c] ?? 0), 0)
     const truePositives = matrix[c]?.[c] ?? 0
-    perClass[c] = { support, predicted, truePositives, precision: predicted === 0 ? null : truePositives / predicted, recall: support === 0 ? null : truePositives / support }
+    perClass[c] = {
+      support,
+      predicted,
+      truePositives,
+      precision: predicted === 0 ? null : truePositives / predicted,
+      recall: support === 0 ? null : truePositives / support,
+    }
   }
   return { classes: sorted, matrix, perClass }
 }
@@ -98,7 +118,8 @@ export function formatScore(score: LabelScore): string[] {
   const pct = (v: number | null) => (v === null ? '   –  ' : `${(v * 100).toFixed(1).padStart(5)}%`)
   const width = Math.max(...score.classes.map((c) => c.length), 10)
   const lines = ['scoring against labels (flows):', `  ${'class'.padEnd(width)}  precision  recall  support`]
-  for (const c of score.classes) lines.push(`  ${c.padEnd(width)}  ${pct(score.perClass[c]!.precision)}    ${pct(score.perClass[c]!.recall)}  ${score.perClass[c]!.support}`)
+  for (const c of score.classes)
+    lines.push(`  ${c.padEnd(width)}  ${pct(score.perClass[c]!.precision)}    ${pct(score.perClass[c]!.recall)}  ${score.perClass[c]!.support}`)
   lines.push(`  confusion (rows: true, columns: predicted): ${score.classes.join(' | ')}`)
   for (const t of score.classes) lines.push(`  ${t.padEnd(width)}  ${score.classes.map((p) => String(score.matrix[t]?.[p] ?? 0).padStart(6)).join(' ')}`)
   return lines

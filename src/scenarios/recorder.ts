@@ -135,7 +135,8 @@ export class RunRecorder {
       this.sentAt.delete(key)
     }
     const patientId = message.context?.patientId
-    if (patientId && this.watched.has(patientId) && message.device?.kind === 'bedside-monitor' && message.device.channel === 'telemetry') this.recordVitals(patientId, envelope)
+    if (patientId && this.watched.has(patientId) && message.device?.kind === 'bedside-monitor' && message.device.channel === 'telemetry')
+      this.recordVitals(patientId, envelope)
   }
 
   private recordVitals(patientId: string, envelope: Envelope): void {
@@ -149,7 +150,14 @@ export class RunRecorder {
       if (data.nibpSystolic !== undefined) last.systolic = data.nibpSystolic
       return
     }
-    samples.push({ t, heartRate: data.heartRate, spo2: data.spo2, respiratoryRate: data.respiratoryRate, systolic: data.nibpSystolic ?? last?.systolic, temperature: data.temperature })
+    samples.push({
+      t,
+      heartRate: data.heartRate,
+      spo2: data.spo2,
+      respiratoryRate: data.respiratoryRate,
+      systolic: data.nibpSystolic ?? last?.systolic,
+      temperature: data.temperature,
+    })
   }
 
   private onMessage(topic: string, payload: Buffer): void {

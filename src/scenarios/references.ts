@@ -41,7 +41,10 @@ export function referenceProblems(scenario: Scenario, registry: Hospital): Probl
         if (typeof selector === 'string') device(selector, [...at, 'devices'])
         else if (Array.isArray(selector)) selector.forEach((id, j) => device(id, [...at, 'devices', j]))
         else if (!registry.devices.some((d) => (!selector.ward || d.ward === selector.ward) && (!selector.kind || d.kind === selector.kind))) {
-          problems.push({ path: [...at, 'devices'], message: `no device${selector.kind ? ` of kind ${selector.kind}` : ''}${selector.ward ? ` in ward ${selector.ward}` : ''}` })
+          problems.push({
+            path: [...at, 'devices'],
+            message: `no device${selector.kind ? ` of kind ${selector.kind}` : ''}${selector.ward ? ` in ward ${selector.ward}` : ''}`,
+          })
         }
         break
       }
@@ -70,7 +73,17 @@ function attackProblems(type: AlertType, params: Record<string, unknown>, regist
   const parsed = attack.params.safeParse(params)
   if (!parsed.success) return parsed.error.issues.map((issue) => ({ path: [...at, 'params', ...(issue.path as (string | number)[])], message: issue.message }))
   try {
-    attack.target(parsed.data, new HospitalRegistry({ version: 1, site: 'validate', users: [], wards: registry.wards, patients: registry.patients, devices: registry.devices.map((d) => ({ ...d, passwordHash: '' })) }))
+    attack.target(
+      parsed.data,
+      new HospitalRegistry({
+        version: 1,
+        site: 'validate',
+        users: [],
+        wards: registry.wards,
+        patients: registry.patients,
+        devices: registry.devices.map((d) => ({ ...d, passwordHash: '' })),
+      }),
+    )
     return []
   } catch (err) {
     const named = typeof params.target === 'string'

@@ -50,7 +50,9 @@ ${r.description ? `<p>${esc(r.description)}</p>` : ''}`
 }
 
 function expectations(r: RunReport): string {
-  const rows = r.expectations.map((e) => `<tr><td class="${e.passed ? 'ok' : 'bad'}">${e.passed ? 'pass' : 'FAIL'}</td><td>${esc(e.name)}</td><td>${esc(e.detail)}</td></tr>`)
+  const rows = r.expectations.map(
+    (e) => `<tr><td class="${e.passed ? 'ok' : 'bad'}">${e.passed ? 'pass' : 'FAIL'}</td><td>${esc(e.name)}</td><td>${esc(e.detail)}</td></tr>`,
+  )
   return `<h2>Expectations</h2><table><tr><th></th><th>expectation</th><th>what happened</th></tr>${rows.join('')}</table>`
 }
 
@@ -66,10 +68,13 @@ function rateChart(r: RunReport, domain: [number, number]): string {
   const rate = r.series.rate.filter((s, i, all) => i === 0 || s.t - all[i - 1]!.t >= 1000)
   const perSecond = (key: 'received' | 'quarantined' | 'alerts') =>
     rate.slice(1).map((s, i) => ({ x: s.t, y: ((s[key] - rate[i]![key]) * 1000) / (s.t - rate[i]!.t) }))
-  return lineChart({ width: WIDTH, height: 220, title: 'Messages per simulated second', unit: 'msg/s', formatX: formatDuration, xTicks: timeTicks, xDomain: domain }, [
-    { label: 'received', color: '#1f77b4', points: perSecond('received') },
-    { label: 'quarantined', color: '#d62728', points: perSecond('quarantined') },
-  ])
+  return lineChart(
+    { width: WIDTH, height: 220, title: 'Messages per simulated second', unit: 'msg/s', formatX: formatDuration, xTicks: timeTicks, xDomain: domain },
+    [
+      { label: 'received', color: '#1f77b4', points: perSecond('received') },
+      { label: 'quarantined', color: '#d62728', points: perSecond('quarantined') },
+    ],
+  )
 }
 
 function alertTimeline(r: RunReport, domain: [number, number], startMs: number): string {
@@ -85,10 +90,19 @@ function alertTimeline(r: RunReport, domain: [number, number], startMs: number):
     lane.marks.push({ at: alert.firstSeen - startMs, color: '#c62828', title: `${alert.type} from ${alert.clientId || alert.address}, ${alert.count}×` })
     if (alert.lastSeen > alert.firstSeen) lane.spans.push({ from: alert.firstSeen - startMs, to: alert.lastSeen - startMs, color: '#f4a3a3', title: 'open' })
   }
-  const clinical: Lane = { label: 'clinical alarms', spans: [], marks: r.clinicalAlerts.filter((a) => a.active).map((a) => ({ at: a.at - startMs, color: PRIORITY_COLOURS[a.priority] ?? '#555', title: `${a.code} (${a.priority}) on ${a.deviceId}` })) }
+  const clinical: Lane = {
+    label: 'clinical alarms',
+    spans: [],
+    marks: r.clinicalAlerts
+      .filter((a) => a.active)
+      .map((a) => ({ at: a.at - startMs, color: PRIORITY_COLOURS[a.priority] ?? '#555', title: `${a.code} (${a.priority}) on ${a.deviceId}` })),
+  }
   const all = [...lanes, ...byType.values(), ...(clinical.marks.length ? [clinical] : [])]
   if (all.length === 0) return '<p class="muted">Nothing was injected and no alert was raised.</p>'
-  return timelineChart({ width: WIDTH, title: 'Injected events (grey) and alerts raised (dots)', formatX: formatDuration, xTicks: timeTicks, xDomain: domain }, all)
+  return timelineChart(
+    { width: WIDTH, title: 'Injected events (grey) and alerts raised (dots)', formatX: formatDuration, xTicks: timeTicks, xDomain: domain },
+    all,
+  )
 }
 
 function patients(r: RunReport, domain: [number, number], startMs: number): string[] {
@@ -96,10 +110,19 @@ function patients(r: RunReport, domain: [number, number], startMs: number): stri
     const news2 = r.news2.filter((n) => n.patientId === patientId).map((n) => ({ x: n.at - startMs, y: n.score }))
     if (news2.length > 0) news2.push({ x: domain[1], y: news2.at(-1)!.y })
     const chart = (title: string, unit: string, series: { label: string; color: string; key: keyof (typeof samples)[number] }[]) =>
-      lineChart({ width: WIDTH, height: 170, title, unit, formatX: formatDuration, xTicks: timeTicks, xDomain: domain }, series.map((s) => ({ label: s.label, color: s.color, points: samples.map((v) => ({ x: v.t, y: v[s.key] })) })))
+      lineChart(
+        { width: WIDTH, height: 170, title, unit, formatX: formatDuration, xTicks: timeTicks, xDomain: domain },
+        series.map((s) => ({ label: s.label, color: s.color, points: samples.map((v) => ({ x: v.t, y: v[s.key] })) })),
+      )
     return `<h2>Patient ${esc(patientId)}</h2>
-${chart('Heart rate and respiratory rate', '/min', [{ label: 'HR', color: '#2ca02c', key: 'heartRate' }, { label: 'RR', color: '#1f77b4', key: 'respiratoryRate' }])}
-${chart('SpO2 and systolic blood pressure', '% · mm[Hg]', [{ label: 'SpO2 %', color: '#17becf', key: 'spo2' }, { label: 'SBP', color: '#d62728', key: 'systolic' }])}
+${chart('Heart rate and respiratory rate', '/min', [
+  { label: 'HR', color: '#2ca02c', key: 'heartRate' },
+  { label: 'RR', color: '#1f77b4', key: 'respiratoryRate' },
+])}
+${chart('SpO2 and systolic blood pressure', '% · mm[Hg]', [
+  { label: 'SpO2 %', color: '#17becf', key: 'spo2' },
+  { label: 'SBP', color: '#d62728', key: 'systolic' },
+])}
 ${chart('Temperature', '°C', [{ label: 'temp', color: '#ff7f0e', key: 'temperature' }])}
 ${lineChart({ width: WIDTH, height: 150, title: 'NEWS2 (announced band changes)', unit: 'score', formatX: formatDuration, xTicks: timeTicks, xDomain: domain }, [{ label: 'NEWS2', color: BAND_SCORE_COLOURS.line, points: news2, step: true }])}`
   })
@@ -109,13 +132,21 @@ function detection(r: RunReport): string {
   const rows = Object.entries(r.detection)
   if (rows.length === 0) return ''
   return `<h2>Detection</h2><table><tr><th>attack</th><th>injected</th><th>detected</th><th>time to detect</th><th>false alerts</th></tr>${rows
-    .map(([type, d]) => `<tr><td>${esc(type)}</td><td>${d.injected}</td><td>${d.detected}</td><td>${d.timeToDetectSeconds === null ? '—' : `${d.timeToDetectSeconds.toFixed(1)} s`}</td><td>${d.falseAlerts}</td></tr>`)
+    .map(
+      ([type, d]) =>
+        `<tr><td>${esc(type)}</td><td>${d.injected}</td><td>${d.detected}</td><td>${d.timeToDetectSeconds === null ? '—' : `${d.timeToDetectSeconds.toFixed(1)} s`}</td><td>${d.falseAlerts}</td></tr>`,
+    )
     .join('')}</table>`
 }
 
 function alertList(r: RunReport, startMs: number): string {
   if (r.alerts.length === 0) return '<h2>Security alerts</h2><p class="muted">None.</p>'
-  const rows = r.alerts.slice(0, 200).map((a) => `<tr><td>${formatDuration(a.firstSeen - startMs)}</td><td>${esc(a.type)}</td><td>${esc(a.severity)}</td><td>${esc(a.clientId)}<br><span class="muted">${esc(a.address)}</span></td><td>${a.count}</td><td>${evidence(a.evidence)}</td></tr>`)
+  const rows = r.alerts
+    .slice(0, 200)
+    .map(
+      (a) =>
+        `<tr><td>${formatDuration(a.firstSeen - startMs)}</td><td>${esc(a.type)}</td><td>${esc(a.severity)}</td><td>${esc(a.clientId)}<br><span class="muted">${esc(a.address)}</span></td><td>${a.count}</td><td>${evidence(a.evidence)}</td></tr>`,
+    )
   return `<h2>Security alerts</h2><table><tr><th>at</th><th>type</th><th>severity</th><th>source</th><th>count</th><th>evidence</th></tr>${rows.join('')}</table>${r.alerts.length > 200 ? `<p class="muted">${r.alerts.length - 200} more in the JSON report.</p>` : ''}`
 }
 

@@ -13,32 +13,68 @@ const PLAIN: SummaryMarks = { good: (t) => t, bad: (t) => t }
 export function formatSummary(report: RunReport, marks: SummaryMarks = PLAIN): string {
   const lines: string[] = []
   const verdict = report.passed ? marks.good('PASSED') : marks.bad('FAILED')
-  lines.push('', `${verdict}  ${report.scenario}  (seed ${report.seed}, MQTT ${report.target.mqttVersion}, ${formatDuration(report.simulatedSeconds * 1000)} simulated in ${report.wallSeconds.toFixed(1)} s)`)
-  if (report.target.broker !== 'embedded') lines.push(`against ${report.target.broker}: message-level detectors only (${report.target.detectors.join(', ') || 'none'}); connection-level ones need the embedded broker`)
+  lines.push(
+    '',
+    `${verdict}  ${report.scenario}  (seed ${report.seed}, MQTT ${report.target.mqttVersion}, ${formatDuration(report.simulatedSeconds * 1000)} simulated in ${report.wallSeconds.toFixed(1)} s)`,
+  )
+  if (report.target.broker !== 'embedded')
+    lines.push(
+      `against ${report.target.broker}: message-level detectors only (${report.target.detectors.join(', ') || 'none'}); connection-level ones need the embedded broker`,
+    )
   lines.push('')
   const m = report.messages
   lines.push(
     table(
       ['published', 'received', 'valid', 'quarantined', 'routed', 'latency p50', 'latency p99'],
-      [[m.published, m.received, m.valid, m.quarantined, m.routed, `${report.latencyMs.p50.toFixed(2)} ms`, `${report.latencyMs.p99.toFixed(2)} ms` ].map(String)],
+      [
+        [m.published, m.received, m.valid, m.quarantined, m.routed, `${report.latencyMs.p50.toFixed(2)} ms`, `${report.latencyMs.p99.toFixed(2)} ms`].map(
+          String,
+        ),
+      ],
     ),
   )
   const detection = Object.entries(report.detection)
   if (detection.length > 0) {
-    lines.push('', table(['attack', 'injected', 'detected', 'time to detect', 'false alerts'], detection.map(([type, d]) => [type, String(d.injected), String(d.detected), d.timeToDetectSeconds === null ? '—' : `${d.timeToDetectSeconds.toFixed(1)} s`, String(d.falseAlerts)])))
+    lines.push(
+      '',
+      table(
+        ['attack', 'injected', 'detected', 'time to detect', 'false alerts'],
+        detection.map(([type, d]) => [
+          type,
+          String(d.injected),
+          String(d.detected),
+          d.timeToDetectSeconds === null ? '—' : `${d.timeToDetectSeconds.toFixed(1)} s`,
+          String(d.falseAlerts),
+        ]),
+      ),
+    )
   }
   // Marked after padding: escape codes would count as width.
-  const expectations = table(['', 'expectation', 'detail'], report.expectations.map((e) => [e.passed ? 'ok' : 'FAIL', e.name, e.detail]))
-  lines.push('', expectations.replace(/^(ok|FAIL)(?= )/gm, (word) => (word === 'ok' ? marks.good(word) : marks.bad(word))))
+  const expectations = table(
+    ['', 'expectation', 'detail'],
+    report.expectations.map((e) => [e.passed ? 'ok' : 'FAIL', e.name, e.detail]),
+  )
+  lines.push(
+    '',
+    expectations.replace(/^(ok|FAIL)(?= )/gm, (word) => (word === 'ok' ? marks.good(word) : marks.bad(word))),
+  )
   const alerts = new Map<string, number>()
   for (const a of report.alerts) alerts.set(a.type, (alerts.get(a.type) ?? 0) + 1)
-  lines.push('', `security alerts: ${alerts.size === 0 ? 'none' : [...alerts].map(([t, n]) => `${t} ×${n}`).join(', ')}; clinical/technical alarms: ${report.clinicalAlerts.filter((a) => a.active).length}; NEWS2 band changes: ${report.news2.filter((n) => n.from !== null).length}`, '')
+  lines.push(
+    '',
+    `security alerts: ${alerts.size === 0 ? 'none' : [...alerts].map(([t, n]) => `${t} ×${n}`).join(', ')}; clinical/technical alarms: ${report.clinicalAlerts.filter((a) => a.active).length}; NEWS2 band changes: ${report.news2.filter((n) => n.from !== null).length}`,
+    '',
+  )
   return lines.join('\n')
 }
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const render = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()
+  const render = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd()
   return [render(header), render(widths.map((w) => '─'.repeat(w))), ...rows.map(render)].join('\n')
 }
 

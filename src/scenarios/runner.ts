@@ -77,7 +77,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const clock: VirtualClock | PacedClock = speed === 'max' ? createVirtualClock(start) : createSimClock({ start, speed, paused: true })
   const recorder = new RunRecorder({ start, watchPatients: registry.patients.filter((p) => p.trajectory !== 'stable').map((p) => p.id) })
   const deferred = new Set([...loadDevices.values()].flat())
-  if (options.exportDataset && options.broker) throw new WardlabError('WL_USAGE', '--export-dataset captures packets at the embedded broker; it cannot be used with --broker')
+  if (options.exportDataset && options.broker)
+    throw new WardlabError('WL_USAGE', '--export-dataset captures packets at the embedded broker; it cannot be used with --broker')
   const dataset = options.exportDataset ? new DatasetRecorder({ dir: options.exportDataset, now: () => clock.now() }) : null
 
   const hl7Receiver = usesHl7(scenario) && !options.hl7 ? new Hl7Receiver() : null
@@ -112,7 +113,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const client = (role: 'operator' | 'observer') => {
     const username = `scenario-${role}`
     if (!clients.has(username)) {
-      clients.set(username, connectAsync(url, { protocolVersion: protocolLevel(mqttVersion), clientId: `${username}-${process.pid}`, username, password: deriveDevicePassword(key, username), reconnectPeriod: 1000 }))
+      clients.set(
+        username,
+        connectAsync(url, {
+          protocolVersion: protocolLevel(mqttVersion),
+          clientId: `${username}-${process.pid}`,
+          username,
+          password: deriveDevicePassword(key, username),
+          reconnectPeriod: 1000,
+        }),
+      )
     }
     return clients.get(username)!
   }
@@ -128,10 +138,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const embedded = lab.embedded
     const launchAttack = embedded
       ? (type: string, params: Record<string, unknown>, durationMs: number) => {
-            const attackCtx = { broker: { handle: (stream: Duplex) => embedded.handleConnection(stream) }, clock, registry: lab.registry, groundTruth, provisioningKey: key }
-            attacks.push(runAttack(attackCtx, type as AlertType, { durationMs, params }).catch((err: Error) => options.log.error({ err, type }, 'attack failed')))
+          const attackCtx = {
+            broker: { handle: (stream: Duplex) => embedded.handleConnection(stream) },
+            clock,
+            registry: lab.registry,
+            groundTruth,
+            provisioningKey: key,
           }
-        : null
+          attacks.push(runAttack(attackCtx, type as AlertType, { durationMs, params }).catch((err: Error) => options.log.error({ err, type }, 'attack failed')))
+        }
+      : null
     const ctx: TimelineContext = { lab, registry, start, loadDevices, client, note: (n) => notes.push(n), launchAttack, hl7Receiver }
     const eventTimes = new Map<string, number>()
     scenario.timeline.forEach((event, index) => {
@@ -141,7 +157,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     })
     const sample = () => {
       recorder.sample(clock.now(), lab.pipeline.counters, lab.monitor.totalAlerts())
-      options.onProgress?.({ simulatedMs: clock.now() - start, durationMs: scenario.duration, received: lab.pipeline.counters.received, alerts: lab.monitor.totalAlerts() })
+      options.onProgress?.({
+        simulatedMs: clock.now() - start,
+        durationMs: scenario.duration,
+        received: lab.pipeline.counters.received,
+        alerts: lab.monitor.totalAlerts(),
+      })
       if (clock.now() + SAMPLE_EVERY_MS <= end) clock.at(clock.now() + SAMPLE_EVERY_MS, sample)
     }
     clock.at(start, sample)
@@ -186,7 +207,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ...(datasetRows ? { dataset: { dir: options.exportDataset!, packetsByLabel: datasetRows } } : {}),
     })
   } finally {
-    await Promise.all([...clients.values()].map((c) => c.then((mqtt) => mqtt.endAsync(), () => undefined)))
+    await Promise.all(
+      [...clients.values()].map((c) =>
+        c.then(
+          (mqtt) => mqtt.endAsync(),
+          () => undefined,
+        ),
+      ),
+    )
     await lab.stop()
     await hl7Receiver?.close()
   }

@@ -68,7 +68,14 @@ const expectationSchema = z.union([
   z
     .object({
       clinicalAlert: z
-        .object({ code: z.string().optional(), priority: z.enum(ALARM_PRIORITIES).optional(), category: z.enum(['physiological', 'technical']).optional(), device: id.optional(), patient: id.optional(), ...within })
+        .object({
+          code: z.string().optional(),
+          priority: z.enum(ALARM_PRIORITIES).optional(),
+          category: z.enum(['physiological', 'technical']).optional(),
+          device: id.optional(),
+          patient: id.optional(),
+          ...within,
+        })
         .strict(),
     })
     .strict(),
@@ -111,8 +118,10 @@ export const scenarioSchema = z
     })
     scenario.expect.forEach((expectation, i) => {
       const spec = Object.values(expectation)[0] as { after?: string; order?: string }
-      if (spec.order && !ids.has(spec.order)) ctx.addIssue({ code: 'custom', path: ['expect', i, 'hl7Order', 'order'], message: `no timeline event with id "${spec.order}"` })
-      if (spec.after && !ids.has(spec.after)) ctx.addIssue({ code: 'custom', path: ['expect', i, Object.keys(expectation)[0]!, 'after'], message: `no timeline event with id "${spec.after}"` })
+      if (spec.order && !ids.has(spec.order))
+        ctx.addIssue({ code: 'custom', path: ['expect', i, 'hl7Order', 'order'], message: `no timeline event with id "${spec.order}"` })
+      if (spec.after && !ids.has(spec.after))
+        ctx.addIssue({ code: 'custom', path: ['expect', i, Object.keys(expectation)[0]!, 'after'], message: `no timeline event with id "${spec.after}"` })
     })
   })
 

@@ -74,7 +74,8 @@ export class AlertBook {
 
   private close(quietMs: number): void {
     const now = this.options.now()
-    for (const [key, { alert }] of this.open) if (now - alert.lastSeen >= quietMs) this.closeEntry(key, alert, Math.min(now, alert.lastSeen + this.options.quietMs))
+    for (const [key, { alert }] of this.open)
+      if (now - alert.lastSeen >= quietMs) this.closeEntry(key, alert, Math.min(now, alert.lastSeen + this.options.quietMs))
   }
 
   /** `at`: when it went quiet for good, if a sweep comes late; now, at shutdown. */

@@ -35,7 +35,8 @@ export function commandOverLimit(device: DeviceEntry, command: Command): string 
   if (setting) {
     const value = command[setting.param]
     const range = telemetryRanges(device.kind).get(setting.field)
-    if (range && typeof value === 'number' && (value < range.min || value > range.max)) return `${setting.field} ${value} is outside the ventilator's hard limits ${range.min}–${range.max}`
+    if (range && typeof value === 'number' && (value < range.min || value > range.max))
+      return `${setting.field} ${value} is outside the ventilator's hard limits ${range.min}–${range.max}`
   }
   return null
 }

@@ -39,7 +39,6 @@ export class MessageDetectors {
     for (const detector of this.onQuarantine) detector.onQuarantine!(message, reason, at, this.report)
   }
 
-
   /** Lets detectors forget idle keys, where no security monitor sweeps them (a pipeline worker). */
   sweep(at: number): void {
     for (const detector of this.all) detector.sweep?.(at)

@@ -76,7 +76,11 @@ export class SecurityMonitor {
     for (const detector of this.detectors) {
       for (const type of detector.signals ?? []) this.bySignal.set(type, [...(this.bySignal.get(type) ?? []), detector])
     }
-    this.messages = new MessageDetectors(this.detectors, () => now(), (finding) => this.handle(finding))
+    this.messages = new MessageDetectors(
+      this.detectors,
+      () => now(),
+      (finding) => this.handle(finding),
+    )
     this.book = new AlertBook({
       now,
       quietMs: this.quietMs,

@@ -59,9 +59,14 @@ export class BanResponder implements Responder {
     if (UNBANNABLE.has(value) || this.bans.isBanned(policy.by, value, now)) return
     const ban: Ban = { by: policy.by, value, until: now + policy.banMs, reason: finding.type }
     const closed = this.enforce(ban)
-    this.log.warn({ type: finding.type, by: policy.by, value, banMs: policy.banMs, closed }, `security response: banned ${policy.by} ${value} after ${finding.type}`)
+    this.log.warn(
+      { type: finding.type, by: policy.by, value, banMs: policy.banMs, closed },
+      `security response: banned ${policy.by} ${value} after ${finding.type}`,
+    )
     // Redis unreachable: the ban still holds on this node.
-    this.shared?.share(ban, now).catch((err: unknown) => this.log.error({ err, by: ban.by, value }, `security response: ban of ${ban.by} ${value} not shared with the cluster`))
+    this.shared
+      ?.share(ban, now)
+      .catch((err: unknown) => this.log.error({ err, by: ban.by, value }, `security response: ban of ${ban.by} ${value} not shared with the cluster`))
   }
 
   private enforce(ban: Ban): number {

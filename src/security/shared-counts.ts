@@ -9,7 +9,12 @@ export type Eventually<T> = T | Promise<T>
  * state. A failure of either (Redis gone) goes to `onError`, and neither is left unhandled, which
  * would end the process.
  */
-export function whenBothKnown<A, B>(first: Eventually<A>, second: Eventually<B>, use: (first: A, second: B) => void, onError: (err: unknown) => void = () => undefined): void {
+export function whenBothKnown<A, B>(
+  first: Eventually<A>,
+  second: Eventually<B>,
+  use: (first: A, second: B) => void,
+  onError: (err: unknown) => void = () => undefined,
+): void {
   if (!(first instanceof Promise) && !(second instanceof Promise)) return use(first, second)
   Promise.all([first, second]).then(([a, b]) => use(a, b), onError)
 }

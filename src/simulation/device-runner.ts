@@ -227,7 +227,12 @@ export class SimulatedDevice {
       // Stale readings are worse than none; store-and-forward devices keep their own outbox.
       queueQoSZero: false,
       connectTimeout: 10_000,
-      will: { topic: this.topic('status'), payload: Buffer.from(JSON.stringify({ state: 'offline', reason: 'unexpected' } satisfies DeviceStatus)), qos: 1, retain: true },
+      will: {
+        topic: this.topic('status'),
+        payload: Buffer.from(JSON.stringify({ state: 'offline', reason: 'unexpected' } satisfies DeviceStatus)),
+        qos: 1,
+        retain: true,
+      },
     })
     this.client = client
     client.on('connect', () => {
@@ -283,7 +288,18 @@ export class SimulatedDevice {
     if (!parsed?.success) {
       const id = typeof (command as { id?: unknown })?.id === 'string' ? (command as { id: string }).id : 'unknown'
       const reason = parsed ? parsed.error.issues.map((i) => `${i.path.join('.') || 'command'}: ${i.message}`).join('; ') : 'not JSON'
-      return [{ channel: 'event', data: commandAckSchema.parse({ type: 'command-ack', commandId: id, action: String((command as { action?: unknown })?.action ?? 'unknown'), accepted: false, reason: `invalid command: ${reason}` }) }]
+      return [
+        {
+          channel: 'event',
+          data: commandAckSchema.parse({
+            type: 'command-ack',
+            commandId: id,
+            action: String((command as { action?: unknown })?.action ?? 'unknown'),
+            accepted: false,
+            reason: `invalid command: ${reason}`,
+          }),
+        },
+      ]
     }
     return this.setup.kind.command?.(this.state, this.ctx, parsed.data, now) ?? []
   }

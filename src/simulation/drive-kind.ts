@@ -13,7 +13,16 @@ export interface TimedEmission extends Emission {
  */
 export function driveKind<O, S>(
   kind: DeviceKind<O, S>,
-  setup: { deviceId: string; seed: string | number; start: number; ticks: number; options?: unknown; patient?: PatientModel | null; ward?: string; bed?: string },
+  setup: {
+    deviceId: string
+    seed: string | number
+    start: number
+    ticks: number
+    options?: unknown
+    patient?: PatientModel | null
+    ward?: string
+    bed?: string
+  },
 ): { emissions: TimedEmission[]; state: S; ctx: DeviceContext<O> } {
   const ctx: DeviceContext<O> = {
     deviceId: setup.deviceId,

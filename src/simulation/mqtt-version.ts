@@ -29,4 +29,3 @@ export const mqttVersionFieldSchema = z
 export function isMqttVersion(text: string): text is MqttVersion {
   return (MQTT_VERSIONS as readonly string[]).includes(text)
 }
-

@@ -10,7 +10,10 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
   const level = options.level ?? defaultLogLevel()
   const pretty = options.pretty ?? (Boolean(process.stdout.isTTY) && !options.destination)
   if (pretty) {
-    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: !process.env.NO_COLOR, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } })
+    return pino({
+      level,
+      transport: { target: 'pino-pretty', options: { colorize: !process.env.NO_COLOR, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+    })
   }
   return options.destination ? pino({ level }, options.destination as pino.DestinationStream) : pino({ level })
 }

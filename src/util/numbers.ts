@@ -6,5 +6,5 @@ export function round(value: number, decimals = 0): number {
 }
 
 export function clamp(value: number, min: number, max: number): number {
-  return value < min ? min : Math.min(value , max)
+  return value < min ? min : Math.min(value, max)
 }

@@ -62,7 +62,9 @@ export function readYaml(text: string, file: string): YamlText {
     data,
     check(schema) {
       const result = schema.safeParse(data)
-      return result.success ? { data: result.data, problems: [] } : { data: undefined as never, problems: result.error.issues.flatMap((issue) => issueProblems(issue)) }
+      return result.success
+        ? { data: result.data, problems: [] }
+        : { data: undefined as never, problems: result.error.issues.flatMap((issue) => issueProblems(issue)) }
     },
     format(problems) {
       return problems

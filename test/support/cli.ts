@@ -25,7 +25,14 @@ export function spawnWardlab(args: string[], env: Record<string, string> = {}): 
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor: (pattern, ms = 20_000) => pollOutput(() => out, pattern, () => child.exitCode !== null, ms, () => err),
+    waitFor: (pattern, ms = 20_000) =>
+      pollOutput(
+        () => out,
+        pattern,
+        () => child.exitCode !== null,
+        ms,
+        () => err,
+      ),
   }
 }
 

@@ -43,7 +43,9 @@ export function spawnClient(command: string, args: string[], options: { stdin?: 
   child.stdin.on('error', () => undefined)
   child.stdin.end(options.stdin ?? '')
   const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code === 'ENOENT' ? (INSTALL_HINTS[command] ?? `${command} is not installed`) : e.message)))
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new Error(e.code === 'ENOENT' ? (INSTALL_HINTS[command] ?? `${command} is not installed`) : e.message)),
+    )
     child.once('close', (code) => resolve(code))
   }).finally(() => {
     ended = true
@@ -121,7 +123,8 @@ export function paho(script: object, timeoutMs = 10_000): PahoRun {
   const events = () => child.lines().map((l) => JSON.parse(l) as PahoEvent)
   const finished = child.exited.then((code) => {
     if (code === PAHO_MISSING) throw new Error(String(events()[0]?.message ?? 'paho-mqtt is not installed: pip install paho-mqtt'))
-    if (code === 2 || code === null) throw new Error(`paho-client.py failed (exit ${code}): ${String(events().find((e) => e.event === 'error')?.message ?? child.stderr())}`)
+    if (code === 2 || code === null)
+      throw new Error(`paho-client.py failed (exit ${code}): ${String(events().find((e) => e.event === 'error')?.message ?? child.stderr())}`)
     return events()
   })
   finished.catch(() => undefined)

@@ -46,7 +46,14 @@ function kill(child: ChildProcess): Promise<void> {
 
 /** The persistent subscriber: every payload it has received, across all its connections. */
 async function subscribe(url: string, received: Set<string>): Promise<MqttClient> {
-  const client = await connectAsync(url, { protocolVersion: 4, clientId: 'crash-sub', username: 'root', password: PASSWORDS.root, clean: false, reconnectPeriod: 0 })
+  const client = await connectAsync(url, {
+    protocolVersion: 4,
+    clientId: 'crash-sub',
+    username: 'root',
+    password: PASSWORDS.root,
+    clean: false,
+    reconnectPeriod: 0,
+  })
   clients.push(client)
   client.on('message', (_topic, payload) => received.add(payload.toString()))
   await client.subscribeAsync(TOPIC, { qos: 1 })
@@ -55,7 +62,13 @@ async function subscribe(url: string, received: Set<string>): Promise<MqttClient
 
 /** Publishes numbered QoS 1 messages, WINDOW at a time, until the connection dies; records what was acknowledged. */
 async function publishUntilKilled(url: string, run: number, acknowledged: Set<string>): Promise<void> {
-  const client = await connectAsync(url, { protocolVersion: 4, clientId: 'crash-pub', username: 'nurse-op', password: PASSWORDS['nurse-op'], reconnectPeriod: 0 })
+  const client = await connectAsync(url, {
+    protocolVersion: 4,
+    clientId: 'crash-pub',
+    username: 'nurse-op',
+    password: PASSWORDS['nurse-op'],
+    reconnectPeriod: 0,
+  })
   clients.push(client)
   let next = 0
   const lane = async () => {
@@ -97,4 +110,3 @@ export async function crashUnderLoad(start: () => Promise<{ child: ChildProcess;
   await until(() => lost().length === 0, 10_000, 'every acknowledged message delivered').catch(() => undefined)
   return { perCrash, lost: lost() }
 }
-

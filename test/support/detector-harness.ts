@@ -25,7 +25,14 @@ export const ADDRESS = { a: '10.0.0.1', b: '10.0.0.2', c: '10.0.0.3', d: '10.0.0
 /** A syntactically valid scrypt hash; unit tests never check a password. */
 const FAKE_HASH = 'scrypt$16384$8$1$c2FsdA==$aGFzaA=='
 
-const device = (id: string, kind: string, options: Record<string, unknown> = {}): DeviceEntry => ({ id, kind, ward: 'icu', passwordHash: FAKE_HASH, simulated: false, options })
+const device = (id: string, kind: string, options: Record<string, unknown> = {}): DeviceEntry => ({
+  id,
+  kind,
+  ward: 'icu',
+  passwordHash: FAKE_HASH,
+  simulated: false,
+  options,
+})
 
 /** One device of each kind the detectors treat differently, and one user per role. */
 export const REGISTRY: Registry = {
@@ -71,7 +78,12 @@ type SignalFields<T extends SignalType> = Omit<SignalOf<T>, 'type' | 'connection
 /** What each signal says when a test does not care; a test overrides only what it is about. */
 const DEFAULTS: { [T in SignalType]: () => SignalFields<T> } = {
   'auth-failed': () => ({ username: 'nurse-op', reason: 'wrong-password', claimsDevice: false }),
-  'publish-denied': () => ({ identity: identity('mon-01'), topic: 'hospital/icu/bedside-monitor/mon-02/telemetry', retain: false, reason: 'outside its namespace' }),
+  'publish-denied': () => ({
+    identity: identity('mon-01'),
+    topic: 'hospital/icu/bedside-monitor/mon-02/telemetry',
+    retain: false,
+    reason: 'outside its namespace',
+  }),
   'subscribe-denied': () => ({ identity: identity('mon-01'), filter: '#', reason: 'devices read only their own cmd topic' }),
   'connection-opened': () => ({}),
   'connection-closed': () => ({ sentConnect: true, openMs: 1000 }),
@@ -134,7 +146,10 @@ export function deviceMessage(spec: MessageSpec = {}): DeviceMessage {
   const channel = spec.channel ?? 'telemetry'
   const receivedAt = spec.receivedAt ?? T0
   const topicParts = { ward: entry.ward, kind: entry.kind, deviceId, channel }
-  const envelope = spec.body === undefined && channel !== 'cmd' ? { deviceId, kind: entry.kind, seq: spec.seq ?? 1, ts: spec.ts ?? receivedAt, data: spec.data ?? {} } : undefined
+  const envelope =
+    spec.body === undefined && channel !== 'cmd'
+      ? { deviceId, kind: entry.kind, seq: spec.seq ?? 1, ts: spec.ts ?? receivedAt, data: spec.data ?? {} }
+      : undefined
   const body = spec.body ?? envelope
   return {
     topic: topicOf(deviceId, channel),

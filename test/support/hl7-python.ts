@@ -51,7 +51,9 @@ export class PythonReceiver {
 
   /** Starts (again) with this plan, on the same port as before when there was one. */
   async spawn(plan: ReceiverPlan): Promise<void> {
-    const child = spawn(PYTHON, [join(HERE, 'hl7-receiver.py'), JSON.stringify({ ...plan, port: plan.port ?? this.port })], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(PYTHON, [join(HERE, 'hl7-receiver.py'), JSON.stringify({ ...plan, port: plan.port ?? this.port })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     this.child = child
     let stderr = ''
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))

@@ -8,12 +8,30 @@ import { hashPassword } from '../../src/registry/passwords.ts'
 import type { Registry } from '../../src/registry/schema.ts'
 import { silentLogger } from '../../src/util/log.ts'
 
-export const PASSWORDS = { 'mon-01': 'mon-01-secret', 'mon-02': 'mon-02-secret', 'nurse-op': 'operator-secret', 'ward-obs': 'observer-secret', root: 'admin-secret' } as const
+export const PASSWORDS = {
+  'mon-01': 'mon-01-secret',
+  'mon-02': 'mon-02-secret',
+  'nurse-op': 'operator-secret',
+  'ward-obs': 'observer-secret',
+  root: 'admin-secret',
+} as const
 
 /** The registered observer's credentials: tests that need a persistent session log in (anonymous clients keep none in lab). */
 export const OBSERVER = { username: 'ward-obs', password: PASSWORDS['ward-obs'] }
 
-export const TEST_PATIENT = { id: 'pt-01', ward: 'icu', bed: 'icu-01', sex: 'female', ageYears: 64, heightCm: 165, weightKg: 70, trajectory: 'stable', onsetMinutes: 0, hypercapnic: false, onOxygen: false } as const
+export const TEST_PATIENT = {
+  id: 'pt-01',
+  ward: 'icu',
+  bed: 'icu-01',
+  sex: 'female',
+  ageYears: 64,
+  heightCm: 165,
+  weightKg: 70,
+  trajectory: 'stable',
+  onsetMinutes: 0,
+  hypercapnic: false,
+  onOxygen: false,
+} as const
 
 /** A small registry with two real (non-simulated) monitors, one on a patient, and three users, with known passwords. */
 export async function testRegistry(): Promise<Registry> {

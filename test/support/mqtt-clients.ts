@@ -100,7 +100,8 @@ export interface MqttImplementation {
 const blank = (): Outcome => ({ connack: null, sessionPresent: null, granted: [], pubacks: [], disconnect: null, closed: false, messages: [], errors: [] })
 /** Correlation data as the tests write it: hex. */
 export const hex = (text: string) => Buffer.from(text).toString('hex')
-const asPairs = (props: Record<string, string | string[]>): [string, string][] => Object.entries(props).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one): [string, string] => [k, one]))
+const asPairs = (props: Record<string, string | string[]>): [string, string][] =>
+  Object.entries(props).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one): [string, string] => [k, one]))
 
 export function run(implementation: MqttImplementation, conn: Conn, plan: Plan = {}): Promise<Outcome> {
   return implementation.start(conn, plan).done
@@ -176,14 +177,18 @@ export const mosquitto: MqttImplementation = {
     const sub = spawnClient('stdbuf', ['-oL', 'mosquitto_sub', ...mosquittoArgs(conn), '-t', plan.subscribe, '-q', '1', '-F', '%j', ...(waits ? [] : ['-E'])])
     const done = (async () => {
       const outcome = blank()
-      const subscribed = await sub.line((l) => l.startsWith('Subscribed')).then(
-        () => true,
-        () => false,
-      )
+      const subscribed = await sub
+        .line((l) => l.startsWith('Subscribed'))
+        .then(
+          () => true,
+          () => false,
+        )
       // The publisher is another connection: mosquitto_sub and mosquitto_pub are two programs.
       if (subscribed) await publishAll(outcome, `${conn.clientId}-pub`)
       if (subscribed && waits) {
-        await until(() => sub.lines().filter((l) => l.startsWith('{')).length >= (plan.expect ?? 0), 5000, `${plan.expect} messages for mosquitto_sub`).catch(() => undefined)
+        await until(() => sub.lines().filter((l) => l.startsWith('{')).length >= (plan.expect ?? 0), 5000, `${plan.expect} messages for mosquitto_sub`).catch(
+          () => undefined,
+        )
         await sleep(plan.settleMs ?? 0)
       }
       if (!subscribed || waits) sub.stop()
@@ -217,7 +222,14 @@ function readPaho(events: PahoEvent[]): Outcome {
       outcome.sessionPresent = e.sessionPresent as boolean
     } else if (e.event === 'suback') outcome.granted.push(...(e.reasonCodes as number[]))
     else if (e.event === 'puback') outcome.pubacks.push(e.reasonCode as number)
-    else if (e.event === 'message') outcome.messages.push({ topic: e.topic as string, payload: e.payload as string, qos: e.qos as 0 | 1, retain: e.retain as boolean, properties: fromPahoProperties(e.properties as Record<string, unknown>) })
+    else if (e.event === 'message')
+      outcome.messages.push({
+        topic: e.topic as string,
+        payload: e.payload as string,
+        qos: e.qos as 0 | 1,
+        retain: e.retain as boolean,
+        properties: fromPahoProperties(e.properties as Record<string, unknown>),
+      })
     else if (e.event === 'disconnect' && e.fromServer) outcome.disconnect = e.reasonCode as number
     else if (e.event === 'error') outcome.errors.push(e.message as string)
   }
@@ -233,7 +245,8 @@ export const pahoClient: MqttImplementation = {
     const url = new URL(conn.url)
     const steps: object[] = []
     if (plan.subscribe) steps.push({ subscribe: plan.subscribe, qos: 1 })
-    for (const m of plan.publish ?? []) steps.push({ publish: m.topic, payload: m.payload, qos: m.qos, retain: m.retain ?? false, properties: toPahoProperties(m.properties) })
+    for (const m of plan.publish ?? [])
+      steps.push({ publish: m.topic, payload: m.payload, qos: m.qos, retain: m.retain ?? false, properties: toPahoProperties(m.properties) })
     if (plan.expect !== undefined) steps.push({ expect: plan.expect, timeout: 5 })
     if (plan.settleMs !== undefined) steps.push({ sleep: plan.settleMs / 1000 })
     steps.push({ disconnect: true })
@@ -295,14 +308,28 @@ export const mqttjs: MqttImplementation = {
   name: 'mqtt.js',
   transports: ['mqtt', 'ws'],
   start(conn, plan) {
-    const options: IClientOptions = { protocolVersion: conn.version, clientId: conn.clientId, clean: conn.clean ?? true, reconnectPeriod: 0, connectTimeout: 5000 }
+    const options: IClientOptions = {
+      protocolVersion: conn.version,
+      clientId: conn.clientId,
+      clean: conn.clean ?? true,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    }
     if (conn.username !== undefined) Object.assign(options, { username: conn.username, password: conn.password ?? '' })
     if (conn.sessionExpiry !== undefined) options.properties = { sessionExpiryInterval: conn.sessionExpiry }
     const client = connect(conn.url, options)
     openMqttjs.add(client)
     const outcome = blank()
     let ending = false
-    client.on('message', (topic, payload, packet) => outcome.messages.push({ topic, payload: payload.toString(), qos: packet.qos as 0 | 1, retain: packet.retain, properties: fromMqttjsProperties(packet.properties) }))
+    client.on('message', (topic, payload, packet) =>
+      outcome.messages.push({
+        topic,
+        payload: payload.toString(),
+        qos: packet.qos as 0 | 1,
+        retain: packet.retain,
+        properties: fromMqttjsProperties(packet.properties),
+      }),
+    )
     client.on('disconnect', (packet) => (outcome.disconnect = packet.reasonCode ?? 0))
     client.on('close', () => (outcome.closed ||= !ending && outcome.connack === 0))
     const gone = new Promise<void>((resolve) => client.once('close', () => resolve()))
@@ -330,7 +357,15 @@ export const mqttjs: MqttImplementation = {
           outcome.granted.push(...granted)
         }
         for (const m of plan.publish ?? []) {
-          const settled = within(client.publishAsync(m.topic, m.payload, { qos: m.qos, retain: m.retain ?? false, ...(conn.version === 5 ? { properties: toMqttjsProperties(m.properties) } : {}) }), 5000, gone)
+          const settled = within(
+            client.publishAsync(m.topic, m.payload, {
+              qos: m.qos,
+              retain: m.retain ?? false,
+              ...(conn.version === 5 ? { properties: toMqttjsProperties(m.properties) } : {}),
+            }),
+            5000,
+            gone,
+          )
           const code = await settled.then(
             () => 0,
             (err: { code?: number }) => err.code ?? null,

@@ -34,7 +34,9 @@ export function describeWithMqttset(title: string, body: () => void): void {
   } else {
     describe(title, () => {
       it('finds the MQTTset captures', () => {
-        throw new Error(`MQTTset captures missing at ${MQTTSET_DIR}: the tests need shared/datasets/mqttset-reduced beside the repository (see its README for the licence)`)
+        throw new Error(
+          `MQTTset captures missing at ${MQTTSET_DIR}: the tests need shared/datasets/mqttset-reduced beside the repository (see its README for the licence)`,
+        )
       })
     })
   }

@@ -23,7 +23,14 @@ export function patientModel(overrides: Partial<Patient> & { id: string }, setup
  */
 export function session<O, S>(kind: DeviceKind<O, S>, setup: { patient: PatientModel; options?: unknown; seed?: number; deviceId?: string; start?: number }) {
   const start = setup.start ?? START
-  const { state, ctx } = driveKind(kind, { deviceId: setup.deviceId ?? 'dev-01', seed: setup.seed ?? 1, start, ticks: 0, options: setup.options, patient: setup.patient })
+  const { state, ctx } = driveKind(kind, {
+    deviceId: setup.deviceId ?? 'dev-01',
+    seed: setup.seed ?? 1,
+    start,
+    ticks: 0,
+    options: setup.options,
+    patient: setup.patient,
+  })
   const period = kind.tickMs(ctx.options)
   const emissions: TimedEmission[] = []
   let now = start

@@ -82,7 +82,7 @@ export const LINK_TYPE: Record<LinkFraming, number> = {
 
 /** Wraps an IP packet in the link-layer header of `framing` (Ethernet gets 6 bytes of trailing padding). */
 export function frame(ip: Buffer, framing: LinkFraming): Buffer {
-  const ethertype = (ip[0]! >> 4) === 6 ? 0x86dd : 0x0800
+  const ethertype = ip[0]! >> 4 === 6 ? 0x86dd : 0x0800
   const u16 = (value: number) => Buffer.from([value >> 8, value & 0xff])
   const macs = Buffer.from('0242ac1100020242ac110003', 'hex')
   switch (framing) {

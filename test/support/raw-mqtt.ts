@@ -73,5 +73,12 @@ export async function tcpSocketFrom(lab: Lab, localAddress = '127.0.0.1'): Promi
  * connected, rejects with the CONNACK's error otherwise.
  */
 export function connectFrom(lab: Lab, localAddress: string, options: IClientOptions): Promise<MqttClient> {
-  return whenConnected(new MqttClient(() => tcpConnect({ port: portOf(lab), host: '127.0.0.1', localAddress }), { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, ...options }))
+  return whenConnected(
+    new MqttClient(() => tcpConnect({ port: portOf(lab), host: '127.0.0.1', localAddress }), {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      ...options,
+    }),
+  )
 }

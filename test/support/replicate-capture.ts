@@ -21,7 +21,17 @@ for (let copy = 0; written < Number(megabytes) * 1e6; copy++) {
   const shift = (p: { address: string; port: number }) => (p.port === 1883 ? p : { ...p, port: 10_000 + ((p.port + copy) % 50_000) })
   const records = segments.map((s) => ({
     tsMs: s.tsMs + copy * span,
-    data: ipPacket({ tsMs: s.tsMs, from: shift(s.src), to: shift(s.dst), seq: s.seq, ...(s.ackFlag ? { ack: s.ack } : {}), syn: s.syn, fin: s.fin, rst: s.rst, payload: s.payload }),
+    data: ipPacket({
+      tsMs: s.tsMs,
+      from: shift(s.src),
+      to: shift(s.dst),
+      seq: s.seq,
+      ...(s.ackFlag ? { ack: s.ack } : {}),
+      syn: s.syn,
+      fin: s.fin,
+      rst: s.rst,
+      payload: s.payload,
+    }),
   }))
   written += writeSync(fd, pcapFile(records, LINK_TYPE.raw).subarray(24))
 }

@@ -24,6 +24,12 @@ export function inTerminal(command: string, env: Record<string, string> = {}): T
     write: (text) => void child.stdin.write(text),
     output: () => out,
     exited,
-    waitFor: (pattern, ms = 60_000) => pollOutput(() => out, pattern, () => child.exitCode !== null, ms),
+    waitFor: (pattern, ms = 60_000) =>
+      pollOutput(
+        () => out,
+        pattern,
+        () => child.exitCode !== null,
+        ms,
+      ),
   }
 }

@@ -32,7 +32,19 @@ export interface WardLab {
 
 /** The default ward running on `clock`, every alert collected, and an attack context on it; `overrides` change the lab's options. */
 export async function startWardLab(clock: SimClock, overrides: Partial<LabOptions> = {}): Promise<WardLab> {
-  const lab = await Lab.start({ registry: await wardRegistry(), provisioningKey: WARD_KEY, profile: 'lab', listeners: [], seed: 'security', speed: clock.speed, simulate: true, log: silentLogger, outputDir: outputDir(), clock, ...overrides })
+  const lab = await Lab.start({
+    registry: await wardRegistry(),
+    provisioningKey: WARD_KEY,
+    profile: 'lab',
+    listeners: [],
+    seed: 'security',
+    speed: clock.speed,
+    simulate: true,
+    log: silentLogger,
+    outputDir: outputDir(),
+    clock,
+    ...overrides,
+  })
   const alerts: SecurityAlert[] = []
   lab.monitor.onAlert((alert) => alerts.push(alert))
   return { lab, alerts, attacks: { broker: lab.broker, clock: lab.clock, registry: lab.registry, groundTruth: new GroundTruth(), provisioningKey: WARD_KEY } }

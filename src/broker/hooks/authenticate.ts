@@ -25,7 +25,15 @@ export function authenticateHook(deps: { registry: HospitalRegistry; profile: Pr
 
   return (client: Client, username: string | undefined, password: Buffer | undefined, done: (err: AuthenticateError | null, ok: boolean | null) => void) => {
     const refuse = (returnCode: number, reason: Failure) => {
-      signals.emit({ type: 'auth-failed', connectionId: connectionIdOf(client), clientId: client.id, address: clientAddress(client), username, reason, claimsDevice: registry.device(client.id) !== undefined || (username !== undefined && registry.device(username) !== undefined) })
+      signals.emit({
+        type: 'auth-failed',
+        connectionId: connectionIdOf(client),
+        clientId: client.id,
+        address: clientAddress(client),
+        username,
+        reason,
+        claimsDevice: registry.device(client.id) !== undefined || (username !== undefined && registry.device(username) !== undefined),
+      })
       const error = new Error(`authentication refused: ${reason}`) as AuthenticateError
       error.returnCode = returnCode as AuthenticateError['returnCode']
       done(error, false)
@@ -33,7 +41,14 @@ export function authenticateHook(deps: { registry: HospitalRegistry; profile: Pr
 
     // No room to check the password now: not the client's fault, so not an auth failure either.
     const refuseBusy = () => {
-      signals.emit({ type: 'connect-refused', connectionId: connectionIdOf(client), clientId: client.id, address: clientAddress(client), reason: 'login-queue-full', detail: 'the password checks are too far behind; retry later' })
+      signals.emit({
+        type: 'connect-refused',
+        connectionId: connectionIdOf(client),
+        clientId: client.id,
+        address: clientAddress(client),
+        reason: 'login-queue-full',
+        detail: 'the password checks are too far behind; retry later',
+      })
       const error = new Error('authentication refused: password checks are too far behind') as AuthenticateError
       error.returnCode = SERVER_UNAVAILABLE as AuthenticateError['returnCode']
       done(error, false)
@@ -41,7 +56,15 @@ export function authenticateHook(deps: { registry: HospitalRegistry; profile: Pr
 
     /** A client id owned by another identity is a takeover attempt (client-id-owners.ts). */
     const refuseTakeover = (owner: string, identity: Identity) => {
-      signals.emit({ type: 'session-takeover', connectionId: connectionIdOf(client), clientId: client.id, address: clientAddress(client), identity, refused: true, previous: { address: 'the client id owner', identityName: owner, connectedForMs: 0 } })
+      signals.emit({
+        type: 'session-takeover',
+        connectionId: connectionIdOf(client),
+        clientId: client.id,
+        address: clientAddress(client),
+        identity,
+        refused: true,
+        previous: { address: 'the client id owner', identityName: owner, connectedForMs: 0 },
+      })
       refuse(IDENTIFIER_REJECTED, 'identity-mismatch')
     }
     const admit = (identity: Identity) => {

@@ -22,7 +22,14 @@ import { ReasonCode, disconnectForPublish } from '../v5-refusal.ts'
  * MQTT 5 request/response: a command allowed with a Response Topic lets the device it addresses
  * answer there once (reply-grants.ts); that answer is the one publish outside a device's namespace.
  */
-export function authorizePublishHook(deps: { signals: SignalBus; profile: Profile; replies: ReplyGrants; registry: HospitalRegistry; retained: RetainedQuota; shedding: LoadShedding }) {
+export function authorizePublishHook(deps: {
+  signals: SignalBus
+  profile: Profile
+  replies: ReplyGrants
+  registry: HospitalRegistry
+  retained: RetainedQuota
+  shedding: LoadShedding
+}) {
   return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => {
     if (!client) return authorizeStoredWill(deps, packet, callback)
     const identity = identityOf(client)
@@ -63,10 +70,16 @@ export function authorizePublishHook(deps: { signals: SignalBus; profile: Profil
  * that registered it (will-owner.ts), and refused — with the same signal as a live publish — when
  * that identity may not write there or is unknown.
  */
-export function authorizeStoredWill(deps: { signals: SignalBus; profile: Profile; registry: HospitalRegistry }, will: PublishPacket, callback: (error?: Error | null) => void): void {
+export function authorizeStoredWill(
+  deps: { signals: SignalBus; profile: Profile; registry: HospitalRegistry },
+  will: PublishPacket,
+  callback: (error?: Error | null) => void,
+): void {
   const clientId = (will as PublishPacket & { clientId?: string }).clientId ?? ''
   const owner = willOwnerIdentity(will, deps.registry)
-  const decision = owner ? decidePublish(owner, will.topic, deps.profile) : { allowed: false as const, reason: 'a stored will with no registered owner on record' }
+  const decision = owner
+    ? decidePublish(owner, will.topic, deps.profile)
+    : { allowed: false as const, reason: 'a stored will with no registered owner on record' }
   if (decision.allowed) return callback(null)
   deps.signals.emit({
     type: 'publish-denied',

@@ -101,5 +101,13 @@ export function illFormedString(text: string): string | null {
 }
 
 function violation(signals: SignalBus, client: Client, error: string, beforeConnect: boolean): void {
-  signals.emit({ type: 'protocol-error', connectionId: connectionIdOf(client), clientId: client.id ?? '', address: clientAddress(client), kind: 'violation', error, beforeConnect })
+  signals.emit({
+    type: 'protocol-error',
+    connectionId: connectionIdOf(client),
+    clientId: client.id ?? '',
+    address: clientAddress(client),
+    kind: 'violation',
+    error,
+    beforeConnect,
+  })
 }

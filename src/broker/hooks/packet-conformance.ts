@@ -5,7 +5,6 @@ import type { SignalBus } from '../../security/signals.ts'
 import { ReasonCode } from '../v5-refusal.ts'
 import { clientAddress, connectionIdOf, parserOf, type PacketParser } from '../client-info.ts'
 
-
 /**
  * CONNACK 0x01, "unacceptable protocol level", in the 3.1.1 form: a server that cannot tell which
  * protocol the client speaks answers in the oldest form it knows, as MQTT 5 §3.1.2.2 allows.
@@ -59,7 +58,15 @@ function guardParser(client: Client, parser: PacketParser, signals: SignalBus): 
     const broken = event === 'packet' ? packetRuleBroken(args[0] as Packet) : null
     if (!broken) return emit(event, ...args)
     refused = true
-    signals.emit({ type: 'protocol-error', connectionId: connectionIdOf(client), clientId: client.id ?? '', address: clientAddress(client), kind: 'violation', error: broken, beforeConnect: !client.connected })
+    signals.emit({
+      type: 'protocol-error',
+      connectionId: connectionIdOf(client),
+      clientId: client.id ?? '',
+      address: clientAddress(client),
+      kind: 'violation',
+      error: broken,
+      beforeConnect: !client.connected,
+    })
     const error = new Error(`${broken}: connection closed`)
     // A server sends DISCONNECT only after its CONNACK (§3.14): once that is out, not once Aedes
     // has finished connecting, which is a few turns later.

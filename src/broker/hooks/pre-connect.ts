@@ -16,7 +16,10 @@ const NOT_AUTHORIZED_CONNACK = generate({ cmd: 'connack', returnCode: 5, session
  */
 const REFUSAL_CONNACK = {
   banned: { 4: NOT_AUTHORIZED_CONNACK, 5: generate({ cmd: 'connack', reasonCode: ReasonCode.BANNED, sessionPresent: false }, { protocolVersion: 5 }) },
-  'address-limit': { 4: NOT_AUTHORIZED_CONNACK, 5: generate({ cmd: 'connack', reasonCode: ReasonCode.QUOTA_EXCEEDED, sessionPresent: false }, { protocolVersion: 5 }) },
+  'address-limit': {
+    4: NOT_AUTHORIZED_CONNACK,
+    5: generate({ cmd: 'connack', reasonCode: ReasonCode.QUOTA_EXCEEDED, sessionPresent: false }, { protocolVersion: 5 }),
+  },
   'keepalive-limit': { 4: NOT_AUTHORIZED_CONNACK, 5: NOT_AUTHORIZED_CONNACK },
 } as const
 

@@ -7,9 +7,17 @@ import type { OptionSpecs } from '../options.ts'
 /** The flags of multi-machine runs, declared with the rest of `wardlab bench`'s. */
 export const AGENT_OPTIONS = {
   agent: { type: 'boolean', description: 'wait for a coordinator and run the share of the load it gives (runs from several machines, BENCHMARKS.md)' },
-  listen: { type: 'string', placeholder: 'host:port', description: `with --agent: where to wait (default 127.0.0.1:${DEFAULT_AGENT_PORT}); the channel has no authentication, keep it on a bench network` },
+  listen: {
+    type: 'string',
+    placeholder: 'host:port',
+    description: `with --agent: where to wait (default 127.0.0.1:${DEFAULT_AGENT_PORT}); the channel has no authentication, keep it on a bench network`,
+  },
   coordinator: { type: 'boolean', description: 'split the devices over --agents, start them together and merge what they measured' },
-  agents: { type: 'string', placeholder: 'host:port,...', description: 'with --coordinator: the machines running wardlab bench --agent (--workers then counts per agent)' },
+  agents: {
+    type: 'string',
+    placeholder: 'host:port,...',
+    description: 'with --coordinator: the machines running wardlab bench --agent (--workers then counts per agent)',
+  },
 } as const satisfies OptionSpecs
 
 interface AgentFlags {
@@ -29,9 +37,11 @@ const NOT_FOR_AGENTS = ['compare', 'json', 'svg', 'output', 'cpu-prof', 'total-r
  * one at a time, printing where it listens and what each run did to stderr.
  */
 export async function serveAgent(options: AgentFlags & Record<(typeof NOT_FOR_AGENTS)[number], unknown>): Promise<number> {
-  if (options.coordinator || options.agents !== undefined) throw usage('--agent and --coordinator/--agents are two ends of one run: start agents first, then one coordinator naming them')
+  if (options.coordinator || options.agents !== undefined)
+    throw usage('--agent and --coordinator/--agents are two ends of one run: start agents first, then one coordinator naming them')
   const given = NOT_FOR_AGENTS.filter((flag) => options[flag] !== undefined && options[flag] !== false)
-  if (given.length > 0) throw usage(`--agent takes its load and target from the coordinator; give ${given.map((f) => `--${f}`).join(', ')} to the coordinator instead`)
+  if (given.length > 0)
+    throw usage(`--agent takes its load and target from the coordinator; give ${given.map((f) => `--${f}`).join(', ')} to the coordinator instead`)
   const listen = options.listen === undefined ? { host: '127.0.0.1', port: DEFAULT_AGENT_PORT } : parseHostPort(options.listen, DEFAULT_AGENT_PORT)
   if (!listen) throw usage(`--listen takes host:port, got "${options.listen}"`)
   const agent = await BenchAgent.listen({ ...listen, log: (line) => process.stderr.write(`${line}\n`) })

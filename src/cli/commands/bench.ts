@@ -36,22 +36,54 @@ const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: 
 
 export const benchCommand = defineCommand({
   name: 'bench',
-  usage: 'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|cluster:N|mosquitto|mqtt://host:port[,...]] [--mqtt-version 3.1.1|5] [--compare pipeline=off,on|nodes=1,2|mqtt-version=3.1.1,5] [options]',
+  usage:
+    'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|cluster:N|mosquitto|mqtt://host:port[,...]] [--mqtt-version 3.1.1|5] [--compare pipeline=off,on|nodes=1,2|mqtt-version=3.1.1,5] [options]',
   options: {
     devices: { type: 'integer', default: 100, min: 1, description: 'simulated devices (an ICU mix: monitor, pump, ventilator per bed, sensors per ward)' },
-    rate: { type: 'string', default: '1', placeholder: 'msg/s|max', description: 'messages per second per device, or "max" for as fast as the broker takes them' },
+    rate: {
+      type: 'string',
+      default: '1',
+      placeholder: 'msg/s|max',
+      description: 'messages per second per device, or "max" for as fast as the broker takes them',
+    },
     'total-rate': { type: 'number', min: 0.001, description: 'messages per second for the whole fleet (overrides --rate)' },
     qos: { type: 'enum', values: ['0', '1'], default: '0', description: 'QoS of every publish and of the subscription' },
-    payload: { type: 'string', default: 'fleet', placeholder: 'fleet|synthetic:<bytes>', description: 'real device payloads from the kinds, or fixed-size opaque ones' },
+    payload: {
+      type: 'string',
+      default: 'fleet',
+      placeholder: 'fleet|synthetic:<bytes>',
+      description: 'real device payloads from the kinds, or fixed-size opaque ones',
+    },
     duration: { type: 'number', default: 10, min: 1, description: 'seconds of load at full rate (measured)' },
     'ramp-up': { type: 'number', default: 0, min: 0, description: 'seconds over which the rate grows from 0 (not measured)' },
     'connect-rate': { type: 'integer', default: 1000, min: 1, description: 'connections opened per second before the load' },
-    target: { type: 'string', default: 'embedded', placeholder: 'list', description: 'embedded, cluster:N (N embedded brokers on a throw-away redis-server), mosquitto (started on a free port) or mqtt://host:port; comma-separate several to compare them' },
-    pipeline: { type: 'enum', values: PIPELINE_MODES, default: 'on', description: "the embedded broker's pipeline: on (in worker threads, as wardlab start runs it), inline (on the broker's thread) or off" },
-    'pipeline-workers': { type: 'integer', default: 1, min: 1, max: 64, description: 'worker threads for the pipeline when it is on, sharded by patient (as wardlab start --pipeline-workers)' },
+    target: {
+      type: 'string',
+      default: 'embedded',
+      placeholder: 'list',
+      description:
+        'embedded, cluster:N (N embedded brokers on a throw-away redis-server), mosquitto (started on a free port) or mqtt://host:port; comma-separate several to compare them',
+    },
+    pipeline: {
+      type: 'enum',
+      values: PIPELINE_MODES,
+      default: 'on',
+      description: "the embedded broker's pipeline: on (in worker threads, as wardlab start runs it), inline (on the broker's thread) or off",
+    },
+    'pipeline-workers': {
+      type: 'integer',
+      default: 1,
+      min: 1,
+      max: 64,
+      description: 'worker threads for the pipeline when it is on, sharded by patient (as wardlab start --pipeline-workers)',
+    },
     generator: { type: 'enum', values: ENGINES, default: 'wardlab', description: "wardlab's batched generator, or a plain mqtt.js loop" },
     ...mqttVersionOption("MQTT version of the generators' and the subscriber's connections"),
-    compare: { type: 'string', placeholder: 'pipeline=off,on|generator=wardlab,mqttjs|nodes=1,2|mqtt-version=3.1.1,5', description: 'run these variants side by side; the first is the baseline of the ratios' },
+    compare: {
+      type: 'string',
+      placeholder: 'pipeline=off,on|generator=wardlab,mqttjs|nodes=1,2|mqtt-version=3.1.1,5',
+      description: 'run these variants side by side; the first is the baseline of the ratios',
+    },
     rounds: { type: 'integer', default: 1, min: 1, description: 'repeat the comparison, alternating the order (ABBA)' },
     workers: { type: 'integer', default: 1, min: 1, description: 'generator processes the connections are spread over' },
     gateway: { type: 'integer', default: 1, min: 1, description: 'devices per connection (bedside gateways); 1 = one connection each' },
@@ -64,7 +96,11 @@ export const benchCommand = defineCommand({
     threshold: { type: 'list', placeholder: 'metric<value', description: `fail the run (exit 1) unless every run meets this: ${THRESHOLD_HELP}` },
     output: { type: 'string', placeholder: 'dir', description: "keep the embedded pipeline's files here (default: a temporary folder, removed)" },
     'cpu-prof': { type: 'string', placeholder: 'dir', description: 'profile the embedded broker (node --cpu-prof) into this folder' },
-    hl7: { type: 'string', placeholder: 'mllp://host:port', description: 'measure IHE PCD-01 (HL7 v2 over MLLP) to this receiver instead: --devices beds, one monitor each, charting --hl7-rounds times, one link' },
+    hl7: {
+      type: 'string',
+      placeholder: 'mllp://host:port',
+      description: 'measure IHE PCD-01 (HL7 v2 over MLLP) to this receiver instead: --devices beds, one monitor each, charting --hl7-rounds times, one link',
+    },
     'hl7-rounds': { type: 'integer', default: 10, min: 1, description: 'charting rounds of every bed with --hl7 (all queued at once)' },
     ...AGENT_OPTIONS,
   },
@@ -75,12 +111,26 @@ export const benchCommand = defineCommand({
     const thresholds = options.threshold.map(parseThreshold)
     const payload = parsePayload(options.payload)
     const ratePerDevice = options['total-rate'] !== undefined ? options['total-rate'] / options.devices : parseRate(options.rate)
-    const variants = parseVariants(options.target, options.pipeline as PipelineMode, options.generator as EngineName, options.compare, mqttVersionFlag('bench', options['mqtt-version']))
+    const variants = parseVariants(
+      options.target,
+      options.pipeline as PipelineMode,
+      options.generator as EngineName,
+      options.compare,
+      mqttVersionFlag('bench', options['mqtt-version']),
+    )
     const agents = coordinatedAgents(options, variants)
     const local = variants.some((v) => v.target.type !== 'url')
-    if (options['cpu-prof'] && variants.some((v) => v.target.type === 'cluster')) throw usage('--cpu-prof profiles the one embedded broker; it does not take cluster targets')
+    if (options['cpu-prof'] && variants.some((v) => v.target.type === 'cluster'))
+      throw usage('--cpu-prof profiles the one embedded broker; it does not take cluster targets')
     // With agents, each machine's generators hold their share's sockets (each agent checks its own limit).
-    assertSocketsFit({ devices: options.devices, gateway: options.gateway, workers: options.workers * (agents?.length ?? 1), brokerIsLocalProcess: local, subscribers: 1, limit: openFileLimit() })
+    assertSocketsFit({
+      devices: options.devices,
+      gateway: options.gateway,
+      workers: options.workers * (agents?.length ?? 1),
+      brokerIsLocalProcess: local,
+      subscribers: 1,
+      limit: openFileLimit(),
+    })
     const outputDir = options.output ? resolve(options.output) : mkdtempSync(join(tmpdir(), 'wardlab-bench-'))
     // Loaded here, not at the top: `wardlab bench --help` and usage errors need none of the bench's machinery.
     const [{ runBench }, { runCoordinated }] = await Promise.all([import('../../bench/bench.ts'), import('../../bench/coordinator.ts')])
@@ -142,7 +192,13 @@ function parsePayload(text: string): PayloadSpec {
 }
 
 /** The runs to make: several targets, a pipeline, generator, node count or MQTT version comparison, or a single run. */
-export function parseVariants(targetList: string, pipeline: PipelineMode, engine: EngineName, compare: string | undefined, mqttVersion: MqttVersion = DEFAULT_MQTT_VERSION): Variant[] {
+export function parseVariants(
+  targetList: string,
+  pipeline: PipelineMode,
+  engine: EngineName,
+  compare: string | undefined,
+  mqttVersion: MqttVersion = DEFAULT_MQTT_VERSION,
+): Variant[] {
   const targets = targetList.split(',').map((t) => parseTarget(t.trim(), pipeline))
   // A variant without a version runs 3.1.1: default runs are described exactly as before versions existed.
   const version = mqttVersion === DEFAULT_MQTT_VERSION ? {} : { mqttVersion }
@@ -159,12 +215,14 @@ export function parseVariants(targetList: string, pipeline: PipelineMode, engine
   if (match[1] === 'nodes') {
     // Every count runs as a cluster on Redis, one node included, so the node count is all that differs.
     const target = targets[0]!
-    if (target.type !== 'embedded' && target.type !== 'cluster') throw usage('--compare nodes=... needs --target embedded or cluster:N: the bench starts the nodes itself')
+    if (target.type !== 'embedded' && target.type !== 'cluster')
+      throw usage('--compare nodes=... needs --target embedded or cluster:N: the bench starts the nodes itself')
     return values.map((v) => ({ label: `nodes ${v}`, target: parseTarget(`cluster:${v}`, target.pipeline), engine, ...version }))
   }
   if (match[1] === 'pipeline') {
     if (targets[0]!.type !== 'embedded') throw usage('--compare pipeline=... needs --target embedded: only the embedded broker has a pipeline')
-    if (values.some((v) => !(PIPELINE_MODES as readonly string[]).includes(v))) throw usage(`--compare pipeline= takes ${PIPELINE_MODES.join(', ')}, got "${match[2]}"`)
+    if (values.some((v) => !(PIPELINE_MODES as readonly string[]).includes(v)))
+      throw usage(`--compare pipeline= takes ${PIPELINE_MODES.join(', ')}, got "${match[2]}"`)
     return values.map((v) => ({ label: `pipeline ${v}`, target: { type: 'embedded', pipeline: v as PipelineMode } satisfies TargetSpec, engine, ...version }))
   }
   if (values.some((v) => !(ENGINES as readonly string[]).includes(v))) throw usage(`--compare generator= takes ${ENGINES.join(' and ')}, got "${match[2]}"`)
@@ -181,5 +239,7 @@ function profileReport(dir: string, report: BenchReport): string {
     .sort()
     .slice(-report.runs.filter((r) => r.broker && r.target.startsWith('embedded')).length)
   const runs = report.runs.filter((r) => r.target.startsWith('embedded'))
-  return profiles.map((file, i) => `\n${runs[i]?.variant ?? file} — ${join(dir, file)}\n${formatBreakdown(join(dir, file), runs[i]?.totals.sent ?? 0)}\n`).join('')
+  return profiles
+    .map((file, i) => `\n${runs[i]?.variant ?? file} — ${join(dir, file)}\n${formatBreakdown(join(dir, file), runs[i]?.totals.sent ?? 0)}\n`)
+    .join('')
 }

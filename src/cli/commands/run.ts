@@ -20,21 +20,38 @@ export const runCommand = defineCommand({
   options: {
     speed: { type: 'string', placeholder: 'N|max', description: "simulated seconds per wall second, or max (default: the scenario's own)" },
     ...mqttVersionOverrideOption("MQTT version of the simulated devices and the run's clients (default: the scenario's own, else 3.1.1)"),
-    report: { type: 'string', placeholder: 'file.json|file.html', description: 'write the report here, JSON or self-contained HTML by the file name\'s extension' },
+    report: {
+      type: 'string',
+      placeholder: 'file.json|file.html',
+      description: "write the report here, JSON or self-contained HTML by the file name's extension",
+    },
     html: { type: 'string', placeholder: 'file', description: 'write a self-contained HTML report here' },
     output: { type: 'string', placeholder: 'dir', description: "folder for the run's pipeline files (default .wardlab/runs/<scenario>-<time>)" },
     port: { type: 'port', default: 0, description: 'MQTT port to watch the run from (0 picks a free one)' },
-    'export-dataset': { type: 'string', placeholder: 'dir', description: 'write a labelled dataset of the run: packets.csv (one row per MQTT packet) and messages.jsonl' },
+    'export-dataset': {
+      type: 'string',
+      placeholder: 'dir',
+      description: 'write a labelled dataset of the run: packets.csv (one row per MQTT packet) and messages.jsonl',
+    },
     dashboard: { type: 'boolean', description: 'serve the live dashboard during the run (pair with --speed to watch it)' },
     'http-port': { type: 'port', default: 8080, description: 'HTTP port of the dashboard with --dashboard (0 picks a free one)' },
     'ws-port': { type: 'port', default: 8083, description: 'MQTT over WebSocket port the dashboard reads, with --dashboard' },
-    broker: { type: 'string', placeholder: 'url', description: 'run against this broker (mqtt://host:port) instead of the embedded one; the pipeline subscribes there' },
+    broker: {
+      type: 'string',
+      placeholder: 'url',
+      description: 'run against this broker (mqtt://host:port) instead of the embedded one; the pipeline subscribes there',
+    },
     'broker-username': { type: 'string', placeholder: 'name', description: "username of wardlab's pipeline client on --broker" },
     'broker-password': { type: 'string', placeholder: 'secret', description: "password of wardlab's pipeline client on --broker" },
     hl7: hl7Options.hl7,
     'hl7-ca': hl7Options['hl7-ca'],
     junit: { type: 'string', placeholder: 'file', description: 'write JUnit XML here: a test case per expectation, for CI test reports' },
-    'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: "pino log level of the run's log, <output>/wardlab.log (stdout keeps the summary alone)" },
+    'log-level': {
+      type: 'enum',
+      values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      description: "pino log level of the run's log, <output>/wardlab.log (stdout keeps the summary alone)",
+    },
   },
   async run(options, [file]) {
     // Checked before the run: a report that cannot be written must not cost one.
@@ -64,10 +81,23 @@ export const runCommand = defineCommand({
         }
       }
     }
-    const broker = options.broker ? { url: options.broker, ...(options['broker-username'] ? { username: options['broker-username'] } : {}), ...(options['broker-password'] ? { password: options['broker-password'] } : {}) } : undefined
+    const broker = options.broker
+      ? {
+          url: options.broker,
+          ...(options['broker-username'] ? { username: options['broker-username'] } : {}),
+          ...(options['broker-password'] ? { password: options['broker-password'] } : {}),
+        }
+      : undefined
     // The order listener a run opens itself when its timeline sends orders; --hl7 names the receivers.
     const hl7 = hl7LabOptions('run', { hl7: options.hl7, 'hl7-ca': options['hl7-ca'] }, '127.0.0.1')
-    const report = await runScenario(scenario, { openLab, log, outputDir, ...(speed !== undefined ? { speed } : {}), ...(mqttVersion ? { mqttVersion } : {}), listen: { host: '127.0.0.1', port: options.port }, onProgress,
+    const report = await runScenario(scenario, {
+      openLab,
+      log,
+      outputDir,
+      ...(speed !== undefined ? { speed } : {}),
+      ...(mqttVersion ? { mqttVersion } : {}),
+      listen: { host: '127.0.0.1', port: options.port },
+      onProgress,
       ...(broker ? { broker } : {}),
       ...(hl7 ? { hl7: { links: hl7.links } } : {}),
       ...(options['export-dataset'] ? { exportDataset: options['export-dataset'] } : {}),

@@ -24,31 +24,94 @@ const startOptions = {
   host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
   port: { type: 'port', default: 1883, canBeOff: true, description: 'MQTT/TCP port (0 picks a free one; off: no plaintext MQTT, e.g. with TLS on)' },
   'ws-port': { type: 'port', default: 8083, canBeOff: true, description: 'MQTT over WebSocket port (0 picks a free one; off: none)' },
-  'http-port': { type: 'port', default: 8080, canBeOff: true, description: 'HTTP port for /metrics (Prometheus) and the dashboard (0 picks a free one; off: none); in the strict profile it asks for a registry user\'s credentials' },
+  'http-port': {
+    type: 'port',
+    default: 8080,
+    canBeOff: true,
+    description:
+      "HTTP port for /metrics (Prometheus) and the dashboard (0 picks a free one; off: none); in the strict profile it asks for a registry user's credentials",
+  },
   'tls-port': { type: 'port', default: 8883, description: 'MQTT over TLS port, opened when --tls-cert and --tls-key are given' },
   'tls-cert': { type: 'string', placeholder: 'file', description: 'PEM certificate for the TLS listener' },
   'tls-key': { type: 'string', placeholder: 'file', description: 'PEM private key for the TLS listener' },
-  profile: { type: 'enum', values: PROFILES, default: 'lab', description: "lab: anonymous read-only observers allowed; strict: every client authenticates; open: lab, and unknown user names connect anonymously (for testing a client's protocol behaviour)" },
-  'max-session-expiry': { type: 'integer', default: DEFAULT_MAX_SESSION_EXPIRY_S, min: 0, description: 'longest a persistent session outlives its connection, in seconds, for MQTT 5 and 3.1.1 clients (0: no limit)' },
-  'max-queued-messages': { type: 'integer', default: OFFLINE_QUEUE_LIMIT.messages, min: 1, description: 'messages one persistent session may have queued; newer ones are not queued for it, and counted (queue-full)' },
+  profile: {
+    type: 'enum',
+    values: PROFILES,
+    default: 'lab',
+    description:
+      "lab: anonymous read-only observers allowed; strict: every client authenticates; open: lab, and unknown user names connect anonymously (for testing a client's protocol behaviour)",
+  },
+  'max-session-expiry': {
+    type: 'integer',
+    default: DEFAULT_MAX_SESSION_EXPIRY_S,
+    min: 0,
+    description: 'longest a persistent session outlives its connection, in seconds, for MQTT 5 and 3.1.1 clients (0: no limit)',
+  },
+  'max-queued-messages': {
+    type: 'integer',
+    default: OFFLINE_QUEUE_LIMIT.messages,
+    min: 1,
+    description: 'messages one persistent session may have queued; newer ones are not queued for it, and counted (queue-full)',
+  },
   'max-queued-bytes': { type: 'integer', default: OFFLINE_QUEUE_LIMIT.bytes, min: 1, description: 'bytes one persistent session may have queued' },
-  'max-retained-messages': { type: 'integer', default: RETAINED_QUOTA.messages, min: 1, description: 'retained messages one identity may keep (all anonymous clients share one allowance)' },
+  'max-retained-messages': {
+    type: 'integer',
+    default: RETAINED_QUOTA.messages,
+    min: 1,
+    description: 'retained messages one identity may keep (all anonymous clients share one allowance)',
+  },
   'max-retained-bytes': { type: 'integer', default: RETAINED_QUOTA.bytes, min: 1, description: 'bytes of retained messages one identity may keep' },
-  heartbeat: { type: 'number', default: DEFAULT_HEARTBEAT_MS / 1000, min: 0.1, description: 'seconds between the broker\'s heartbeats: a node silent for 3 is dead, and the wills its clients left (or a crashed previous run left) are published every 4' },
-  'topic-alias-max': { type: 'integer', default: TOPIC_ALIAS_MAXIMUM, min: 0, max: 65535, description: 'topic aliases an MQTT 5 client may set up towards the broker (0: none)' },
+  heartbeat: {
+    type: 'number',
+    default: DEFAULT_HEARTBEAT_MS / 1000,
+    min: 0.1,
+    description:
+      "seconds between the broker's heartbeats: a node silent for 3 is dead, and the wills its clients left (or a crashed previous run left) are published every 4",
+  },
+  'topic-alias-max': {
+    type: 'integer',
+    default: TOPIC_ALIAS_MAXIMUM,
+    min: 0,
+    max: 65535,
+    description: 'topic aliases an MQTT 5 client may set up towards the broker (0: none)',
+  },
   ...labFileOptions,
   pipeline: { type: 'string', placeholder: 'file', description: 'pipeline YAML: stages, sinks and routes (default: the built-in one)' },
   ...hl7Options,
-  'pipeline-workers': { type: 'integer', default: 1, min: 0, max: 64, description: "run the pipeline in N worker threads, messages sharded by patient, so the broker's thread only relays (0: on the broker's thread)" },
-  output: { type: 'string', placeholder: 'dir', description: "folder for this run's alerts, FHIR NDJSON and quarantine files (default <data-dir>/runs/<start time>)" },
-  persistence: { type: 'string', placeholder: 'dir', description: 'keep persistent sessions, their queued QoS 1 messages and retained messages in a LevelDB here, so they survive a restart (default: in memory)' },
+  'pipeline-workers': {
+    type: 'integer',
+    default: 1,
+    min: 0,
+    max: 64,
+    description: "run the pipeline in N worker threads, messages sharded by patient, so the broker's thread only relays (0: on the broker's thread)",
+  },
+  output: {
+    type: 'string',
+    placeholder: 'dir',
+    description: "folder for this run's alerts, FHIR NDJSON and quarantine files (default <data-dir>/runs/<start time>)",
+  },
+  persistence: {
+    type: 'string',
+    placeholder: 'dir',
+    description:
+      'keep persistent sessions, their queued QoS 1 messages and retained messages in a LevelDB here, so they survive a restart (default: in memory)',
+  },
   seed: { type: 'string', default: 'wardlab', description: 'seed for patients and device telemetry' },
   speed: { type: 'number', default: 1, min: 0.001, description: 'simulated time runs this many times faster than real time' },
   devices: { type: 'integer', min: 0, description: 'simulate only the first N registry devices (0: broker only; default all)' },
   ...mqttVersionOption('MQTT version the simulated devices connect with (the broker serves both)'),
-  cluster: { type: 'string', placeholder: 'redis://host:port', description: 'join the broker nodes on this Redis: messages, sessions, retained messages and global detector state are shared' },
+  cluster: {
+    type: 'string',
+    placeholder: 'redis://host:port',
+    description: 'join the broker nodes on this Redis: messages, sessions, retained messages and global detector state are shared',
+  },
   'node-id': { type: 'string', placeholder: 'id', description: "this node's id in the cluster (default: random; distinct per node)" },
-  nodes: { type: 'integer', default: 1, min: 1, description: 'start N cluster nodes on this machine, as child processes on consecutive ports (needs --cluster)' },
+  nodes: {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    description: 'start N cluster nodes on this machine, as child processes on consecutive ports (needs --cluster)',
+  },
   'log-level': { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level (default info)' },
 } as const satisfies OptionSpecs
 
@@ -70,36 +133,49 @@ export const startCommand = defineCommand({
     }
     if (options.nodes > 1) return startLocalNodes(options, log)
     // Loaded here, not at the top: `wardlab start --help` should not load the broker, simulator and pipeline.
-    const [{ Lab }, { mountDashboard }, { loadPipelineConfig }] = await Promise.all([import('../../lab/lab.ts'), import('../../dashboard/mount.ts'), import('../../pipeline/config.ts')])
+    const [{ Lab }, { mountDashboard }, { loadPipelineConfig }] = await Promise.all([
+      import('../../lab/lab.ts'),
+      import('../../dashboard/mount.ts'),
+      import('../../pipeline/config.ts'),
+    ])
     const files = await openLabFiles(options, log, options.seed)
     const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: limitSimulated(files.registry.devices, options.devices) }
     const listeners = listenerSpecs(options)
     const outputDir = options.output ?? defaultRunFolder(options['data-dir'])
     const hl7 = hl7LabOptions('start', options, options.host)
-    const lab = await withoutEmptyFolderOnFailure(outputDir, () => Lab.start({
-      registry,
-      provisioningKey: files.provisioningKey,
-      profile: options.profile as ProfileName,
-      listeners,
-      seed: options.seed,
-      speed: options.speed,
-      simulate: true,
-      mqttVersion,
-      log,
-      outputDir,
-      ...(options['http-port'] === null ? {} : { http: { host: options.host, port: options['http-port'] } }),
-      ...(options.persistence ? { persistenceDir: options.persistence } : {}),
-      ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
-      ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
-      pipelineWorkers: options['pipeline-workers'],
-      ...(hl7 ? { hl7 } : {}),
-      offlineQueueLimit: { messages: options['max-queued-messages'], bytes: options['max-queued-bytes'] },
-      retainedQuota: { messages: options['max-retained-messages'], bytes: options['max-retained-bytes'] },
-      brokerLimits: { sessionExpiryIntervalLimit: options['max-session-expiry'], topicAliasMaximum: options['topic-alias-max'], heartbeatInterval: options.heartbeat * 1000 },
-    }))
+    const lab = await withoutEmptyFolderOnFailure(outputDir, () =>
+      Lab.start({
+        registry,
+        provisioningKey: files.provisioningKey,
+        profile: options.profile as ProfileName,
+        listeners,
+        seed: options.seed,
+        speed: options.speed,
+        simulate: true,
+        mqttVersion,
+        log,
+        outputDir,
+        ...(options['http-port'] === null ? {} : { http: { host: options.host, port: options['http-port'] } }),
+        ...(options.persistence ? { persistenceDir: options.persistence } : {}),
+        ...(options.cluster ? { cluster: { url: options.cluster, ...(options['node-id'] ? { nodeId: options['node-id'] } : {}) } } : {}),
+        ...(options.pipeline ? { pipeline: loadPipelineConfig(options.pipeline) } : {}),
+        pipelineWorkers: options['pipeline-workers'],
+        ...(hl7 ? { hl7 } : {}),
+        offlineQueueLimit: { messages: options['max-queued-messages'], bytes: options['max-queued-bytes'] },
+        retainedQuota: { messages: options['max-retained-messages'], bytes: options['max-retained-bytes'] },
+        brokerLimits: {
+          sessionExpiryIntervalLimit: options['max-session-expiry'],
+          topicAliasMaximum: options['topic-alias-max'],
+          heartbeatInterval: options.heartbeat * 1000,
+        },
+      }),
+    )
     if (lab.http) mountDashboard(lab)
     printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir, (text) => (terminal ? terminal.print(text) : process.stdout.write(text)))
-    if (options.profile === 'open') log.warn('profile open: anyone who can reach these ports may connect, with any user name the registry does not know, and publish outside hospital/ and the outputs')
+    if (options.profile === 'open')
+      log.warn(
+        'profile open: anyone who can reach these ports may connect, with any user name the registry does not know, and publish outside hospital/ and the outputs',
+      )
     log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
     const stopStatus = startStatusLine(() => lab.stats(), { log, terminal })
     return new Promise<number>((resolve) => {
@@ -136,10 +212,19 @@ function listenerSpecs(options: StartOptions): ListenerSpec[] {
   if (options.port !== null) listeners.push({ kind: 'mqtt', host: options.host, port: options.port, flag: '--port' })
   if (options['ws-port'] !== null) listeners.push({ kind: 'ws', host: options.host, port: options['ws-port'], flag: '--ws-port' })
   if (options['tls-cert'] && options['tls-key']) {
-    listeners.push({ kind: 'mqtts', host: options.host, port: options['tls-port'], flag: '--tls-port', tls: { certFile: options['tls-cert'], keyFile: options['tls-key'] } })
+    listeners.push({
+      kind: 'mqtts',
+      host: options.host,
+      port: options['tls-port'],
+      flag: '--tls-port',
+      tls: { certFile: options['tls-cert'], keyFile: options['tls-key'] },
+    })
   }
   if (listeners.length === 0) {
-    throw new WardlabError('WL_USAGE', 'wardlab start: every MQTT listener is off (--port off, --ws-port off, and no --tls-cert/--tls-key): no client could connect. Keep one, or turn TLS on.')
+    throw new WardlabError(
+      'WL_USAGE',
+      'wardlab start: every MQTT listener is off (--port off, --ws-port off, and no --tls-cert/--tls-key): no client could connect. Keep one, or turn TLS on.',
+    )
   }
   return listeners
 }
@@ -222,7 +307,10 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
   for (const b of lab.bound) lines.push(`  ${b.kind.padEnd(6)} ${b.url}   MQTT 5.0, 3.1.1, 3.1`)
   if (lab.http) lines.push(`  http   ${lab.http.url}/metrics`, `  dashboard ${lab.http.url}/`)
   for (const link of lab.hl7?.gateway.links ?? []) lines.push(`  hl7    ${link.config.url}   IHE PCD-01/PCD-04, HL7 v2.6 over MLLP`)
-  if (lab.hl7?.ordersPort) lines.push(`  hl7-listen mllp://${lab.bound[0] ? new URL(lab.bound[0].url).hostname : '127.0.0.1'}:${lab.hl7.ordersPort}   IHE PCD-03 RGV^O15 infusion orders`)
+  if (lab.hl7?.ordersPort)
+    lines.push(
+      `  hl7-listen mllp://${lab.bound[0] ? new URL(lab.bound[0].url).hostname : '127.0.0.1'}:${lab.hl7.ordersPort}   IHE PCD-03 RGV^O15 infusion orders`,
+    )
   lines.push(`  devices ${lab.fleet?.devices.length ?? 0} simulated, registry ${registryFile}`)
   lines.push(`  outputs alerts/#, fhir/#, ops/#, quarantine/#, security/alerts/# on the broker; files in ${outputDir}`)
   if (profileName !== 'strict') {

@@ -10,7 +10,12 @@ export const userCommand = defineCommand({
   positionals: [{ name: 'action', required: true, description: 'add, list or remove' }],
   options: {
     username: { type: 'string', placeholder: 'name', description: 'MQTT username' },
-    role: { type: 'enum', values: ['observer', 'operator', 'admin'], default: 'observer', description: 'observer reads, operator also sends device commands, admin also reads $SYS' },
+    role: {
+      type: 'enum',
+      values: ['observer', 'operator', 'admin'],
+      default: 'observer',
+      description: 'observer reads, operator also sends device commands, admin also reads $SYS',
+    },
     ...labFileOptions,
   },
   async run(options, [action]) {
@@ -19,14 +24,21 @@ export const userCommand = defineCommand({
     const username = action === 'list' ? '' : requireFlag('user', action, 'username', options.username)
     const files = await openLabFiles(options, silentLogger)
     if (action === 'list') {
-      process.stdout.write(listTable(['username', 'role'], files.registry.users.map((u) => [u.username, u.role])))
+      process.stdout.write(
+        listTable(
+          ['username', 'role'],
+          files.registry.users.map((u) => [u.username, u.role]),
+        ),
+      )
       return 0
     }
     if (action === 'remove') return removeEntry(files, 'users', username)
     const password = generatePassword()
     const user = { username, role: options.role as 'observer' | 'operator' | 'admin', passwordHash: await hashPassword(password) }
     saveWith(files, { users: [...files.registry.users, user] }, user.username)
-    process.stdout.write(`Added ${user.role} ${user.username} to ${files.registryFile}.\n  password (shown once): ${password}\nRestart wardlab start to load it.\n`)
+    process.stdout.write(
+      `Added ${user.role} ${user.username} to ${files.registryFile}.\n  password (shown once): ${password}\nRestart wardlab start to load it.\n`,
+    )
     return 0
   },
 })

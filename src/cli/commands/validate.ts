@@ -27,7 +27,10 @@ function fileType(file: string, text: string): FileType {
   const type = (Object.keys(TELLING_KEYS) as FileType[]).find((t) => TELLING_KEYS[t].some((k) => keys.includes(k)))
   if (!type) {
     const telling = Object.entries(TELLING_KEYS).map(([t, k]) => `a ${t} has ${k.join(', ')}`)
-    throw new WardlabError('WL_CONFIG_INVALID', `${file}: not a scenario, registry or pipeline file (${telling.join('; ')}; this has ${keys.length > 0 ? keys.join(', ') : 'no keys'})`)
+    throw new WardlabError(
+      'WL_CONFIG_INVALID',
+      `${file}: not a scenario, registry or pipeline file (${telling.join('; ')}; this has ${keys.length > 0 ? keys.join(', ') : 'no keys'})`,
+    )
   }
   return type
 }
@@ -41,10 +44,14 @@ export const validateCommand = defineCommand({
     const type = fileType(file!, readText(file!))
     if (type === 'registry') {
       const registry = loadRegistry(file!)
-      process.stdout.write(`${file}: valid registry (${registry.wards.length} wards, ${registry.patients.length} patients, ${registry.devices.length} devices, ${registry.users.length} users)\n`)
+      process.stdout.write(
+        `${file}: valid registry (${registry.wards.length} wards, ${registry.patients.length} patients, ${registry.devices.length} devices, ${registry.users.length} users)\n`,
+      )
     } else if (type === 'pipeline') {
       const pipeline = loadPipelineConfig(file!)
-      process.stdout.write(`${file}: valid pipeline (${pipeline.stages.length} stages, ${Object.keys(pipeline.sinks).length} sinks, ${pipeline.routes.length} routes)\n`)
+      process.stdout.write(
+        `${file}: valid pipeline (${pipeline.stages.length} stages, ${Object.keys(pipeline.sinks).length} sinks, ${pipeline.routes.length} routes)\n`,
+      )
     } else {
       const scenario = await loadScenario(file!)
       process.stdout.write(`${file}: valid scenario "${scenario.name}" (${scenario.timeline.length} timeline events, ${scenario.expect.length} expectations)\n`)

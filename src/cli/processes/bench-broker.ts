@@ -2,7 +2,7 @@ import { Lab } from '../../lab/lab.ts'
 import type { PipelineMode } from '../../bench/target-spec.ts'
 import { silentLogger } from '../../util/log.ts'
 import { benchRegistry } from '../../bench/bench-registry.ts'
-import { LoopDelayLog, } from '../../bench/loop-delay.ts'
+import { LoopDelayLog } from '../../bench/loop-delay.ts'
 import type { FromBroker, ToBroker } from '../../bench/broker-protocol.ts'
 
 /**
@@ -47,8 +47,17 @@ function serve(): void {
       void (async () => {
         // Devices have disconnected: stopping drains the pipeline of the last of their messages.
         await lab?.stop()
-        const counts = mode !== 'off' && lab ? { pipeline: { ...lab.pipeline.counters }, quarantinedBy: Object.fromEntries(lab.pipeline.quarantinedBy) } : { pipeline: null, quarantinedBy: {} }
-        process.send!({ type: 'stopped', ...counts, clients, skippedDeliveries: lab?.shedding.skippedDeliveries ?? 0, loopDelay: loop.stop() } satisfies FromBroker)
+        const counts =
+          mode !== 'off' && lab
+            ? { pipeline: { ...lab.pipeline.counters }, quarantinedBy: Object.fromEntries(lab.pipeline.quarantinedBy) }
+            : { pipeline: null, quarantinedBy: {} }
+        process.send!({
+          type: 'stopped',
+          ...counts,
+          clients,
+          skippedDeliveries: lab?.shedding.skippedDeliveries ?? 0,
+          loopDelay: loop.stop(),
+        } satisfies FromBroker)
         process.disconnect()
       })()
     }

@@ -16,7 +16,9 @@ import { benchRegistry } from '../../bench/bench-registry.ts'
  *
  *   node --expose-gc --import tsx src/cli/processes/device-memory.ts --mode devices --devices 5000
  */
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'devices' }, devices: { type: 'string', default: '5000' }, settle: { type: 'string', default: '20' } } })
+const { values } = parseArgs({
+  options: { mode: { type: 'string', default: 'devices' }, devices: { type: 'string', default: '5000' }, settle: { type: 'string', default: '20' } },
+})
 const count = Number(values.devices)
 const mode = values.mode as 'broker' | 'bare' | 'devices'
 const gc = (globalThis as { gc?: () => void }).gc
@@ -24,7 +26,18 @@ if (!gc) throw new Error('run with node --expose-gc')
 
 const key = Buffer.alloc(32, 9)
 const registry = benchRegistry({ devices: count, gateway: 1, key, simulated: true })
-const lab = await Lab.start({ registry, provisioningKey: key, profile: 'lab', listeners: [], seed: 'memory', speed: 1, simulate: false, log: silentLogger, outputDir: `/tmp/wardlab-device-memory-${process.pid}`, pipeline: false })
+const lab = await Lab.start({
+  registry,
+  provisioningKey: key,
+  profile: 'lab',
+  listeners: [],
+  seed: 'memory',
+  speed: 1,
+  simulate: false,
+  log: silentLogger,
+  outputDir: `/tmp/wardlab-device-memory-${process.pid}`,
+  pipeline: false,
+})
 const heap = () => {
   gc()
   gc()
@@ -37,10 +50,28 @@ let clients: MqttClient[] = []
 let fleet: Fleet | null = null
 if (mode === 'bare') {
   const connector = inProcessConnector((stream) => lab.broker.handle(stream))
-  clients = registry.devices.map((d) => connector({ protocolVersion: 4, clientId: d.id, username: d.id, password: deriveDevicePassword(key, d.id), clean: true, keepalive: 30, reconnectPeriod: 0 }))
+  clients = registry.devices.map((d) =>
+    connector({
+      protocolVersion: 4,
+      clientId: d.id,
+      username: d.id,
+      password: deriveDevicePassword(key, d.id),
+      clean: true,
+      keepalive: 30,
+      reconnectPeriod: 0,
+    }),
+  )
   connected = () => clients.filter((c) => c.connected).length
 } else if (mode === 'devices') {
-  fleet = new Fleet({ registry, provisioningKey: key, seed: 'memory', clock: lab.clock, connector: inProcessConnector((stream) => lab.broker.handle(stream)), log: silentLogger, connectRate: 2000 })
+  fleet = new Fleet({
+    registry,
+    provisioningKey: key,
+    seed: 'memory',
+    clock: lab.clock,
+    connector: inProcessConnector((stream) => lab.broker.handle(stream)),
+    log: silentLogger,
+    connectRate: 2000,
+  })
   fleet.start()
   connected = () => fleet!.connectedCount()
 }

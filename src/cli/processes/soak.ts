@@ -55,7 +55,11 @@ const lab = await Lab.start({
   outputDir,
 })
 let delivered = 0
-const observer = new MqttClient(() => openInProcessStream((s) => lab.handleConnection(s), 'soak-observer'), { protocolVersion: 4, clientId: 'soak-observer', reconnectPeriod: 0 })
+const observer = new MqttClient(() => openInProcessStream((s) => lab.handleConnection(s), 'soak-observer'), {
+  protocolVersion: 4,
+  clientId: 'soak-observer',
+  reconnectPeriod: 0,
+})
 observer.on('message', () => delivered++)
 await new Promise<void>((resolve) => observer.once('connect', () => resolve()))
 await observer.subscribeAsync(ALL_DEVICES_FILTER, { qos: 0 })
@@ -63,7 +67,9 @@ await observer.subscribeAsync(ALL_DEVICES_FILTER, { qos: 0 })
 const samples: Sample[] = []
 const started = performance.now()
 let lastReceived = lab.pipeline.counters.received
-process.stdout.write(`soak: ${values.devices} simulated devices at ${values.speed}× for ${minutes} min, sampling every ${sampleMs / 1000} s\n  time   rss MB  heap MB  ext MB   msg/s  clients\n`)
+process.stdout.write(
+  `soak: ${values.devices} simulated devices at ${values.speed}× for ${minutes} min, sampling every ${sampleMs / 1000} s\n  time   rss MB  heap MB  ext MB   msg/s  clients\n`,
+)
 await new Promise<void>((resolve) => {
   const timer = setInterval(() => {
     const received = lab.pipeline.counters.received
@@ -78,7 +84,9 @@ await new Promise<void>((resolve) => {
     }
     lastReceived = received
     samples.push(sample)
-    process.stdout.write(`${String(sample.seconds).padStart(6)} ${sample.rssMb.toFixed(1).padStart(8)} ${sample.heapUsedMb.toFixed(1).padStart(8)} ${sample.externalMb.toFixed(1).padStart(7)} ${Math.round(sample.messagesPerSecond).toString().padStart(7)} ${String(sample.clients).padStart(8)}\n`)
+    process.stdout.write(
+      `${String(sample.seconds).padStart(6)} ${sample.rssMb.toFixed(1).padStart(8)} ${sample.heapUsedMb.toFixed(1).padStart(8)} ${sample.externalMb.toFixed(1).padStart(7)} ${Math.round(sample.messagesPerSecond).toString().padStart(7)} ${String(sample.clients).padStart(8)}\n`,
+    )
     if (performance.now() - started >= minutes * 60_000) {
       clearInterval(timer)
       resolve()

@@ -29,7 +29,10 @@ export const deviceSchema = z.object({
   /** Registry kind: selects the IEEE 11073 containment (MDS/VMD/channel codes). */
   kind: z.string().min(1),
   /** OBX-18 and OBR identity; derived from `id` (deriveEui64) when absent. */
-  eui64: z.string().regex(/^[0-9A-F]{16}$/).optional(),
+  eui64: z
+    .string()
+    .regex(/^[0-9A-F]{16}$/)
+    .optional(),
   /** PV1-3 point of care: unit (ward) ^ room ^ bed. */
   location: z.object({ ward: z.string().min(1), room: z.string().optional(), bed: z.string().optional() }),
   /** PID: the registry's patient id and a synthetic name; null for equipment with no patient. */
@@ -40,7 +43,10 @@ export type DeviceInput = z.infer<typeof deviceSchema>
 /** Who sends: MSH-3/4 and the filler namespace of OBR-3. The gateway's EUI-64 goes in MSH-3.2. */
 export const senderSchema = z.object({
   application: z.string().min(1).default('WARDLAB'),
-  eui64: z.string().regex(/^[0-9A-F]{16}$/).optional(),
+  eui64: z
+    .string()
+    .regex(/^[0-9A-F]{16}$/)
+    .optional(),
   facility: z.string().optional(),
 })
 export type SenderInput = z.input<typeof senderSchema>

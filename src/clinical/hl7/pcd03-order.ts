@@ -21,7 +21,15 @@ export const orderRequestSchema = z.object({
 export type OrderRequest = z.infer<typeof orderRequestSchema>
 
 export function buildRgvO15(order: OrderRequest, at: number): string {
-  const message = newMessage({ type: ['RGV', 'O15', 'RGV_O15'], controlId: order.controlId, at, sendingApplication: ['WARDLAB_IOP'], acceptAck: 'AL', applicationAck: 'AL', profile: PCD03_PROFILE })
+  const message = newMessage({
+    type: ['RGV', 'O15', 'RGV_O15'],
+    controlId: order.controlId,
+    at,
+    sendingApplication: ['WARDLAB_IOP'],
+    acceptAck: 'AL',
+    applicationAck: 'AL',
+    profile: PCD03_PROFILE,
+  })
   addSegment(message, 'PID', { 3: [order.patientId, undefined, undefined, 'WARDLAB', 'MR'] })
   addSegment(message, 'PV1', { 2: 'I', 3: [order.ward, undefined, order.bed] })
   addSegment(message, 'ORC', { 1: 'RE', 2: [order.controlId, 'WARDLAB_IOP'] })

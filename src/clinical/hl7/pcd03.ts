@@ -63,19 +63,28 @@ export function readRgvO15(message: Message): OrderReading {
     deviceEui: targetDevice(message),
   }
   const parsed = infusionOrderSchema.safeParse(order)
-  return parsed.success ? { ok: true, order: parsed.data } : refuse(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), HL7_ERROR.dataTypeError)
+  return parsed.success
+    ? { ok: true, order: parsed.data }
+    : refuse(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), HL7_ERROR.dataTypeError)
 }
 
 function refuse(reason: string, error: Hl7Error): OrderReading {
   return { ok: false, reason, error }
 }
 
-function quantity(amount: string, unitCodes: string[], accepted: Set<string>, label: string, unit: string): { value: number | undefined } | { error: OrderReading } {
+function quantity(
+  amount: string,
+  unitCodes: string[],
+  accepted: Set<string>,
+  label: string,
+  unit: string,
+): { value: number | undefined } | { error: OrderReading } {
   if (!amount) return { value: undefined }
   const value = Number(amount)
   if (!Number.isFinite(value) || value <= 0) return { error: refuse(`${label}: ${amount} is not a positive number`, HL7_ERROR.dataTypeError) }
   const given = unitCodes.filter(Boolean)
-  if (given.length > 0 && !given.some((u) => accepted.has(u))) return { error: refuse(`${label}: unit ${given.join('/')} is not ${unit}`, HL7_ERROR.tableValueNotFound) }
+  if (given.length > 0 && !given.some((u) => accepted.has(u)))
+    return { error: refuse(`${label}: unit ${given.join('/')} is not ${unit}`, HL7_ERROR.tableValueNotFound) }
   return { value }
 }
 

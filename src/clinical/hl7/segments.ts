@@ -16,7 +16,12 @@ export type Component = string | number | undefined
  * from reads too, not only from here.
  */
 export function parseMessage(text: string): Message {
-  return new Message({ text: text.split(/\r\n|\r|\n/).filter((segment) => segment.trim() !== '').join('\r') })
+  return new Message({
+    text: text
+      .split(/\r\n|\r|\n/)
+      .filter((segment) => segment.trim() !== '')
+      .join('\r'),
+  })
 }
 
 /**

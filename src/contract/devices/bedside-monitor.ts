@@ -41,7 +41,8 @@ const audioPausedSchema = z.object({ type: z.literal('audio-paused'), seconds: z
 export const bedsideMonitorContract = defineDeviceContract<MonitorOptions>({
   kind: 'bedside-monitor',
   title: 'Bedside patient monitor',
-  description: 'ECG heart rate, SpO2 and pulse rate, respiration and temperature every second, NIBP on a cuff cycle, optional EtCO2; IEC 60601-1-8 alarms with adjustable limits.',
+  description:
+    'ECG heart rate, SpO2 and pulse rate, respiration and temperature every second, NIBP on a cuff cycle, optional EtCO2; IEC 60601-1-8 alarms with adjustable limits.',
   needsPatient: true,
   optionsSchema,
   schemas: {

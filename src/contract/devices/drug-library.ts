@@ -39,18 +39,84 @@ export interface Drug {
 export const DRUGS = {
   // 4 mg in 50 mL (80 ug/mL). Usual 0.01–0.5 ug/kg/min; above 1 ug/kg/min is "high-dose"
   // refractory shock, so that is the soft limit.
-  noradrenaline: { name: 'Noradrenaline', concentration: 80, concentrationUnit: 'ug/mL', container: 'syringe', containerMl: 50, usualRateMlH: 5, kvoMlH: 0.5, limitUnit: 'ug/kg/min', softMax: 1, hardMax: 3 },
+  noradrenaline: {
+    name: 'Noradrenaline',
+    concentration: 80,
+    concentrationUnit: 'ug/mL',
+    container: 'syringe',
+    containerMl: 50,
+    usualRateMlH: 5,
+    kvoMlH: 0.5,
+    limitUnit: 'ug/kg/min',
+    softMax: 1,
+    hardMax: 3,
+  },
   // 1 % (10 mg/mL). ICU sedation 0.3–4 mg/kg/h; above 4 mg/kg/h risks propofol infusion syndrome.
-  propofol: { name: 'Propofol 1%', concentration: 10, concentrationUnit: 'mg/mL', container: 'syringe', containerMl: 50, usualRateMlH: 14, kvoMlH: 0.5, limitUnit: 'mg/kg/h', softMax: 4, hardMax: 6 },
+  propofol: {
+    name: 'Propofol 1%',
+    concentration: 10,
+    concentrationUnit: 'mg/mL',
+    container: 'syringe',
+    containerMl: 50,
+    usualRateMlH: 14,
+    kvoMlH: 0.5,
+    limitUnit: 'mg/kg/h',
+    softMax: 4,
+    hardMax: 6,
+  },
   // 25,000 units in 50 mL. Weight-based nomogram starts at 18 units/kg/h (about 1,000–2,000 units/h).
-  heparin: { name: 'Heparin', concentration: 500, concentrationUnit: '[iU]/mL', container: 'syringe', containerMl: 50, usualRateMlH: 2, kvoMlH: 0.1, limitUnit: '[iU]/h', softMax: 2000, hardMax: 4000 },
+  heparin: {
+    name: 'Heparin',
+    concentration: 500,
+    concentrationUnit: '[iU]/mL',
+    container: 'syringe',
+    containerMl: 50,
+    usualRateMlH: 2,
+    kvoMlH: 0.1,
+    limitUnit: '[iU]/h',
+    softMax: 2000,
+    hardMax: 4000,
+  },
   // 50 units soluble insulin in 50 mL. Variable-rate IV insulin 0.5–6 units/h; DKA 0.1 units/kg/h.
-  insulin: { name: 'Insulin (soluble)', concentration: 1, concentrationUnit: '[iU]/mL', container: 'syringe', containerMl: 50, usualRateMlH: 2, kvoMlH: 0.1, limitUnit: '[iU]/h', softMax: 15, hardMax: 30 },
+  insulin: {
+    name: 'Insulin (soluble)',
+    concentration: 1,
+    concentrationUnit: '[iU]/mL',
+    container: 'syringe',
+    containerMl: 50,
+    usualRateMlH: 2,
+    kvoMlH: 0.1,
+    limitUnit: '[iU]/h',
+    softMax: 15,
+    hardMax: 30,
+  },
   // 50 mg in 50 mL. Continuous ICU analgesia 1–10 mg/h.
-  morphine: { name: 'Morphine', concentration: 1, concentrationUnit: 'mg/mL', container: 'syringe', containerMl: 50, usualRateMlH: 2, kvoMlH: 0.1, limitUnit: 'mg/h', softMax: 10, hardMax: 20 },
+  morphine: {
+    name: 'Morphine',
+    concentration: 1,
+    concentrationUnit: 'mg/mL',
+    container: 'syringe',
+    containerMl: 50,
+    usualRateMlH: 2,
+    kvoMlH: 0.1,
+    limitUnit: 'mg/h',
+    softMax: 10,
+    hardMax: 20,
+  },
   // 0.9 % sodium chloride (9 mg/mL) 1 L bag on a large-volume pump. Maintenance 80–125 mL/h;
   // faster than 500 mL/h is a bolus that deserves a second look.
-  'sodium-chloride-0.9': { name: 'Sodium chloride 0.9%', concentration: 9, concentrationUnit: 'mg/mL', container: 'bag', containerMl: 1000, usualRateMlH: 100, kvoMlH: 5, limitUnit: 'mL/h', softMax: 500, hardMax: 1000 },
+  'sodium-chloride-0.9': {
+    name: 'Sodium chloride 0.9%',
+    concentration: 9,
+    concentrationUnit: 'mg/mL',
+    container: 'bag',
+    containerMl: 1000,
+    usualRateMlH: 100,
+    kvoMlH: 5,
+    limitUnit: 'mL/h',
+    softMax: 500,
+    hardMax: 1000,
+  },
 } as const satisfies Record<string, Drug>
 
 export type DrugId = keyof typeof DRUGS

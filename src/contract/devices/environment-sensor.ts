@@ -43,7 +43,8 @@ const doorEventSchema = z.object({ type: z.literal('door'), open: z.boolean() })
 export const environmentSensorContract = defineDeviceContract<EnvOptions>({
   kind: 'environment-sensor',
   title: 'Room environment sensor',
-  description: 'Wireless battery sensor for isolation rooms, theatres and wards: temperature, humidity, oxygen, pressure difference to the corridor and a door contact.',
+  description:
+    'Wireless battery sensor for isolation rooms, theatres and wards: temperature, humidity, oxygen, pressure difference to the corridor and a door contact.',
   needsPatient: false,
   optionsSchema,
   schemas: { telemetry: telemetrySchema, status: statusSchema, alarm: alarmSchema, event: doorEventSchema },

@@ -54,13 +54,20 @@ const CODES: Readonly<Record<string, MeasurementCode>> = {
   nibpDiastolic: MONITOR_PARAMETERS.nibpDiastolic.code,
   nibpMean: MONITOR_PARAMETERS.nibpMean.code,
   // IEEE 11073-10417 glucose meter term; LOINC "Glucose [Mass/volume] in Capillary blood by Glucometer".
-  glucose: { display: 'Capillary blood glucose', ucum: 'mg/dL', mdc: { code: 160184, name: 'MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD' }, mdcUnit: { code: 264274, name: 'MDC_DIM_MILLI_G_PER_DL' }, loinc: ['41653-7'] },
+  glucose: {
+    display: 'Capillary blood glucose',
+    ucum: 'mg/dL',
+    mdc: { code: 160184, name: 'MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD' },
+    mdcUnit: { code: 264274, name: 'MDC_DIM_MILLI_G_PER_DL' },
+    loinc: ['41653-7'],
+  },
 }
 
 export const hospitalAtHomeKitContract = defineDeviceContract<Record<string, never>>({
   kind: 'hospital-at-home-kit',
   title: 'Hospital-at-home kit',
-  description: 'Home gateway with a wearable pulse oximeter (every 5 min), a BP cuff (three times a day) and a glucose meter around meals; readings are stored while offline and sent late with their measurement time.',
+  description:
+    'Home gateway with a wearable pulse oximeter (every 5 min), a BP cuff (three times a day) and a glucose meter around meals; readings are stored while offline and sent late with their measurement time.',
   needsPatient: true,
   optionsSchema: z.object({}).strict(),
   schemas: {

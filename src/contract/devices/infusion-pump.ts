@@ -87,7 +87,8 @@ export type PumpCommand = z.infer<typeof commandSchema>
 export const infusionPumpContract = defineDeviceContract<PumpOptions>({
   kind: 'infusion-pump',
   title: 'Infusion pump',
-  description: 'Syringe or large-volume pump with a drug library (soft and hard limits), exact volume accounting, occlusion and air-in-line alarms, KVO and battery.',
+  description:
+    'Syringe or large-volume pump with a drug library (soft and hard limits), exact volume accounting, occlusion and air-in-line alarms, KVO and battery.',
   needsPatient: false,
   optionsSchema,
   schemas: {
@@ -99,11 +100,31 @@ export const infusionPumpContract = defineDeviceContract<PumpOptions>({
   },
   qos: { telemetry: 0, status: 1, alarm: 1, event: 1 },
   codes: {
-    rateMlH: { display: 'Pump flow rate', ucum: 'mL/h', mdc: { code: 157784, name: 'MDC_FLOW_FLUID_PUMP' }, mdcUnit: { code: 265266, name: 'MDC_DIM_MILLI_L_PER_HR' } },
-    volumeInfusedMl: { display: 'Volume delivered', ucum: 'mL', mdc: { code: 157864, name: 'MDC_VOL_FLUID_DELIV' }, mdcUnit: { code: 263762, name: 'MDC_DIM_MILLI_L' } },
-    vtbiRemainingMl: { display: 'Volume to be infused remaining', ucum: 'mL', mdc: { code: 157872, name: 'MDC_VOL_FLUID_TBI_REMAIN' }, mdcUnit: { code: 263762, name: 'MDC_DIM_MILLI_L' } },
+    rateMlH: {
+      display: 'Pump flow rate',
+      ucum: 'mL/h',
+      mdc: { code: 157784, name: 'MDC_FLOW_FLUID_PUMP' },
+      mdcUnit: { code: 265266, name: 'MDC_DIM_MILLI_L_PER_HR' },
+    },
+    volumeInfusedMl: {
+      display: 'Volume delivered',
+      ucum: 'mL',
+      mdc: { code: 157864, name: 'MDC_VOL_FLUID_DELIV' },
+      mdcUnit: { code: 263762, name: 'MDC_DIM_MILLI_L' },
+    },
+    vtbiRemainingMl: {
+      display: 'Volume to be infused remaining',
+      ucum: 'mL',
+      mdc: { code: 157872, name: 'MDC_VOL_FLUID_TBI_REMAIN' },
+      mdcUnit: { code: 263762, name: 'MDC_DIM_MILLI_L' },
+    },
     // The unit is the drug's (`doseUnit`); ug/kg/min is the unit of weight-based vasoactive drugs.
-    doseRate: { display: 'Dose rate (unit in doseUnit)', ucum: 'ug/kg/min', mdc: { code: 157924, name: 'MDC_RATE_DOSE' }, mdcUnit: { code: 265619, name: 'MDC_DIM_MICRO_G_PER_KG_PER_MIN' } },
+    doseRate: {
+      display: 'Dose rate (unit in doseUnit)',
+      ucum: 'ug/kg/min',
+      mdc: { code: 157924, name: 'MDC_RATE_DOSE' },
+      mdcUnit: { code: 265619, name: 'MDC_DIM_MICRO_G_PER_KG_PER_MIN' },
+    },
     setRateMlH: { display: 'Programmed rate', ucum: 'mL/h' },
     vtbiMl: { display: 'Volume to be infused', ucum: 'mL' },
     timeRemainingMin: { display: 'Time remaining', ucum: 'min' },

@@ -16,7 +16,16 @@ export const MAGNET_DESIGNS = ['conventional', 'sealed'] as const
 export type MagnetDesign = (typeof MAGNET_DESIGNS)[number]
 
 /** The exam protocols the scanner reports. */
-export const MRI_PROTOCOLS = ['brain-routine', 'brain-stroke', 'cervical-spine', 'lumbar-spine', 'knee', 'abdomen-liver', 'prostate-multiparametric', 'cardiac'] as const
+export const MRI_PROTOCOLS = [
+  'brain-routine',
+  'brain-stroke',
+  'cervical-spine',
+  'lumbar-spine',
+  'knee',
+  'abdomen-liver',
+  'prostate-multiparametric',
+  'cardiac',
+] as const
 export type MriProtocol = (typeof MRI_PROTOCOLS)[number]
 
 /** IEC 60601-2-33 normal operating mode: whole-body SAR at most 2 W/kg. */
@@ -80,7 +89,8 @@ export type MriCommand = z.infer<typeof commandSchema>
 export const mriScannerContract = defineDeviceContract<MriOptions>({
   kind: 'mri-scanner',
   title: 'MRI scanner',
-  description: 'MRI exam cycle with service mode, helium level and boil-off, cold head, shield and magnet temperatures, SAR, gradient heating and scan-room oxygen.',
+  description:
+    'MRI exam cycle with service mode, helium level and boil-off, cold head, shield and magnet temperatures, SAR, gradient heating and scan-room oxygen.',
   needsPatient: false,
   optionsSchema,
   schemas: { telemetry: telemetrySchema, status: statusSchema, alarm: alarmSchema, event: eventSchema, cmd: commandSchema },

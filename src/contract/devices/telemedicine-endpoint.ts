@@ -43,7 +43,10 @@ const telemetrySchema = z
     packetLossPct: z.number().min(0).max(100),
     bitrateKbps: z.number().min(0),
     fps: z.number().min(0).max(60),
-    resolution: z.string().regex(/^\d+x\d+$/).nullable(),
+    resolution: z
+      .string()
+      .regex(/^\d+x\d+$/)
+      .nullable(),
     bytesSent: z.number().int().min(0),
     packetsSent: z.number().int().min(0),
     packetsLost: z.number().int().min(0),
@@ -52,13 +55,20 @@ const telemetrySchema = z
   .strict()
 
 const sessionEventSchema = z
-  .object({ type: z.literal('session-state'), sessionId: z.string(), from: z.enum(SESSION_PHASES), to: z.enum(SESSION_PHASES), reason: z.enum(['hangup', 'connect-failed']).optional() })
+  .object({
+    type: z.literal('session-state'),
+    sessionId: z.string(),
+    from: z.enum(SESSION_PHASES),
+    to: z.enum(SESSION_PHASES),
+    reason: z.enum(['hangup', 'connect-failed']).optional(),
+  })
   .strict()
 
 export const telemedicineEndpointContract = defineDeviceContract<TeleOptions>({
   kind: 'telemedicine-endpoint',
   title: 'Telemedicine endpoint',
-  description: 'Video-consultation cart or room endpoint: random calls, WebRTC statistics per interval (RTT, jitter, loss, bitrate from byte counters, fps, frame size) and a call-quality class.',
+  description:
+    'Video-consultation cart or room endpoint: random calls, WebRTC statistics per interval (RTT, jitter, loss, bitrate from byte counters, fps, frame size) and a call-quality class.',
   needsPatient: false,
   optionsSchema,
   schemas: {

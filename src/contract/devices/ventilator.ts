@@ -83,17 +83,38 @@ const CODES: Readonly<Record<string, MeasurementCode>> = {
   peep: { display: 'PEEP', ucum: 'cm[H2O]', mdc: { code: 151976, name: 'MDC_VENT_PRESS_AWAY_END_EXP_POS' }, mdcUnit: { code: 266048, name: 'MDC_DIM_CM_H2O' } },
   fio2: { display: 'FiO2', ucum: '%', mdc: { code: 152196, name: 'MDC_CONC_AWAY_O2_INSP' }, mdcUnit: { code: 262688, name: 'MDC_DIM_PERCENT' } },
   tidalVolume: { display: 'Tidal volume', ucum: 'mL', mdc: { code: 151980, name: 'MDC_VENT_VOL_TIDAL' }, mdcUnit: { code: 263762, name: 'MDC_DIM_MILLI_L' } },
-  totalRate: { display: 'Total respiratory rate', ucum: '/min', mdc: { code: 151586, name: 'MDC_VENT_RESP_RATE' }, mdcUnit: { code: 264928, name: 'MDC_DIM_RESP_PER_MIN' } },
-  peakPressure: { display: 'Peak airway pressure', ucum: 'cm[H2O]', mdc: { code: 151973, name: 'MDC_VENT_PRESS_AWAY_MAX' }, mdcUnit: { code: 266048, name: 'MDC_DIM_CM_H2O' } },
-  plateauPressure: { display: 'Plateau pressure', ucum: 'cm[H2O]', mdc: { code: 152424, name: 'MDC_VENT_PRESS_RESP_PLAT' }, mdcUnit: { code: 266048, name: 'MDC_DIM_CM_H2O' } },
-  minuteVolume: { display: 'Minute volume', ucum: 'L/min', mdc: { code: 151996, name: 'MDC_VENT_VOL_MINUTE' }, mdcUnit: { code: 265216, name: 'MDC_DIM_X_L_PER_MIN' } },
+  totalRate: {
+    display: 'Total respiratory rate',
+    ucum: '/min',
+    mdc: { code: 151586, name: 'MDC_VENT_RESP_RATE' },
+    mdcUnit: { code: 264928, name: 'MDC_DIM_RESP_PER_MIN' },
+  },
+  peakPressure: {
+    display: 'Peak airway pressure',
+    ucum: 'cm[H2O]',
+    mdc: { code: 151973, name: 'MDC_VENT_PRESS_AWAY_MAX' },
+    mdcUnit: { code: 266048, name: 'MDC_DIM_CM_H2O' },
+  },
+  plateauPressure: {
+    display: 'Plateau pressure',
+    ucum: 'cm[H2O]',
+    mdc: { code: 152424, name: 'MDC_VENT_PRESS_RESP_PLAT' },
+    mdcUnit: { code: 266048, name: 'MDC_DIM_CM_H2O' },
+  },
+  minuteVolume: {
+    display: 'Minute volume',
+    ucum: 'L/min',
+    mdc: { code: 151996, name: 'MDC_VENT_VOL_MINUTE' },
+    mdcUnit: { code: 265216, name: 'MDC_DIM_X_L_PER_MIN' },
+  },
   ieRatio: { display: 'I:E ratio (inspiratory / expiratory time)', ucum: '1' },
 }
 
 export const ventilatorContract = defineDeviceContract<VentOptions>({
   kind: 'ventilator',
   title: 'ICU ventilator',
-  description: 'Volume or pressure control or pressure support with lung-protective settings, PEEP/FiO2 table, breath mechanics from the patient, pressure, minute-volume and disconnection alarms.',
+  description:
+    'Volume or pressure control or pressure support with lung-protective settings, PEEP/FiO2 table, breath mechanics from the patient, pressure, minute-volume and disconnection alarms.',
   needsPatient: true,
   optionsSchema,
   schemas: { telemetry: telemetrySchema, status: statusSchema, alarm: alarmSchema, event: commandAckSchema, cmd: commandSchema },

@@ -36,7 +36,13 @@ async function main() {
 
   const clock = new SimClock()
   const model = new WardModel(layout, clock)
-  const views = [bedsView($('beds'), layout), equipmentView($('equipment'), layout), homeView($('home'), layout), securityView($('security')), eventsView($('events'))]
+  const views = [
+    bedsView($('beds'), layout),
+    equipmentView($('equipment'), layout),
+    homeView($('home'), layout),
+    securityView($('security')),
+    eventsView($('events')),
+  ]
   throughputView($('throughput'), clock, { onError: (err) => setAttr($('throughput'), 'title', `stats unavailable: ${err.message}`) })
   connectBroker(layout.broker, { onState: showConnection, onMessage: (topic, payload) => model.apply(topic, payload) })
 

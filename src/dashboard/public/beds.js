@@ -25,7 +25,12 @@ const BAND_RESPONSE = {
 
 function vitalTile(spec) {
   const value = el('span', { class: 'value' }, '–')
-  const node = el('div', { class: `vital vital-${spec.field}`, 'data-field': spec.field }, el('span', { class: 'name' }, spec.label, ' ', el('span', { class: 'unit' }, spec.unit)), value)
+  const node = el(
+    'div',
+    { class: `vital vital-${spec.field}`, 'data-field': spec.field },
+    el('span', { class: 'name' }, spec.label, ' ', el('span', { class: 'unit' }, spec.unit)),
+    value,
+  )
   return { node, value }
 }
 
@@ -34,14 +39,26 @@ function bedCard(_ward, bed, patient, devices) {
   const tiles = VITALS.map((spec) => ({ spec, ...vitalTile(spec) }))
   const bpValue = el('span', { class: 'value' }, '–')
   const bpAge = el('span', { class: 'age' })
-  const bp = el('div', { class: 'nibp', 'data-field': 'nibp' }, el('span', { class: 'name' }, 'NIBP'), ' ', bpValue, ' ', el('span', { class: 'unit' }, 'mmHg'), ' ', bpAge)
+  const bp = el(
+    'div',
+    { class: 'nibp', 'data-field': 'nibp' },
+    el('span', { class: 'name' }, 'NIBP'),
+    ' ',
+    bpValue,
+    ' ',
+    el('span', { class: 'unit' }, 'mmHg'),
+    ' ',
+    bpAge,
+  )
   const score = el('span', { class: 'score' }, '–')
   const band = el('span', { class: 'band' }, 'no score')
   const news2 = el('div', { class: 'news2', 'data-band': 'none' }, el('span', { class: 'name' }, 'NEWS2'), score, band)
   const trend = sparkline(`Heart rate trend, bed ${bed}`, { width: 180, height: 22 })
   const alarms = el('ul', { class: 'alarms', 'aria-label': 'Active alarms' })
   const lines = devices.filter((d) => d !== monitor).map(deviceLine)
-  const who = patient ? `${patient.id} · ${patient.sex === 'female' ? 'F' : 'M'} ${patient.ageYears}${patient.news2Scale === 2 ? ' · scale 2' : ''}` : 'empty bed'
+  const who = patient
+    ? `${patient.id} · ${patient.sex === 'female' ? 'F' : 'M'} ${patient.ageYears}${patient.news2Scale === 2 ? ' · scale 2' : ''}`
+    : 'empty bed'
   const node = el(
     'article',
     { class: 'bed', 'data-bed': bed, 'aria-label': `Bed ${bed}` },
@@ -87,7 +104,17 @@ function bedCard(_ward, bed, patient, devices) {
       const key = active.map((a) => `${a.priority}:${a.code}:${a.value}`).join('|')
       if (key !== alarmKey) {
         alarmKey = key
-        alarms.replaceChildren(...active.map((a) => el('li', { class: `alarm alarm-${a.priority}`, 'data-code': a.code }, el('span', { class: 'priority' }, a.priority.toUpperCase()), ' ', `${a.message}${Number.isFinite(a.value) ? ` ${a.value}` : ''}`)))
+        alarms.replaceChildren(
+          ...active.map((a) =>
+            el(
+              'li',
+              { class: `alarm alarm-${a.priority}`, 'data-code': a.code },
+              el('span', { class: 'priority' }, a.priority.toUpperCase()),
+              ' ',
+              `${a.message}${Number.isFinite(a.value) ? ` ${a.value}` : ''}`,
+            ),
+          ),
+        )
       }
       setAttr(node, 'data-alarm', active[0]?.priority ?? 'none')
       for (const line of lines) line.render(model)
@@ -109,6 +136,8 @@ export function bedsView(container, layout) {
     }
     container.append(el('section', { class: 'ward', 'aria-label': ward.name }, el('h3', {}, ward.name), grid))
   }
-  container.append(el('p', { class: 'legend' }, 'NEWS2* is a lower bound: a parameter no device measures (usually consciousness, ACVPU) counts 0. Grey values are stale.'))
+  container.append(
+    el('p', { class: 'legend' }, 'NEWS2* is a lower bound: a parameter no device measures (usually consciousness, ACVPU) counts 0. Grey values are stale.'),
+  )
   return { render: (model) => cards.forEach((c) => c.render(model)) }
 }

@@ -12,7 +12,10 @@ function metric(label, unit, read) {
   return { node: el('div', { class: 'metric' }, el('span', { class: 'name' }, label), value, el('span', { class: 'unit' }, unit)), value, read }
 }
 
-const field = (name, decimals = 0) => (d) => num(d.fields.get(name)?.value, decimals)
+const field =
+  (name, decimals = 0) =>
+  (d) =>
+    num(d.fields.get(name)?.value, decimals)
 const text = (name) => (d) => String(d.fields.get(name)?.value ?? '–')
 /** Call statistics describe the current call only; between calls the last call's numbers would mislead. */
 const inCall = (read) => (d) => (d.phase === 'in-call' ? read(d) : '–')
@@ -58,7 +61,13 @@ function equipmentCard(device, spec) {
   const metrics = spec.metrics()
   const trend = spec.trend ? sparkline(spec.trend, { width: 160, height: 32 }) : null
   const status = el('span', { class: 'device-status' })
-  const node = el('article', { class: `equipment kind-${device.kind}`, 'data-device': device.id }, el('header', {}, el('span', {}, spec.title(device)), status), el('div', { class: 'metrics' }, ...metrics.map((m) => m.node)), trend?.node)
+  const node = el(
+    'article',
+    { class: `equipment kind-${device.kind}`, 'data-device': device.id },
+    el('header', {}, el('span', {}, spec.title(device)), status),
+    el('div', { class: 'metrics' }, ...metrics.map((m) => m.node)),
+    trend?.node,
+  )
   return {
     node,
     render(model) {

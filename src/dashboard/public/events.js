@@ -9,7 +9,9 @@ export function eventsView(list) {
       if (model.revision.events === seen) return
       seen = model.revision.events
       list.replaceChildren(
-        ...model.events.map((e) => el('li', { class: `event event-${e.level}` }, el('time', {}, clockTime(e.ts)), ' ', el('span', { class: 'where' }, String(e.where)), ' ', e.text)),
+        ...model.events.map((e) =>
+          el('li', { class: `event event-${e.level}` }, el('time', {}, clockTime(e.ts)), ' ', el('span', { class: 'where' }, String(e.where)), ' ', e.text),
+        ),
       )
     },
   }

@@ -18,7 +18,12 @@ function kitCard(device, patient) {
     return { ...s, reading, when, node: el('li', { 'data-sensor': s.sensor }, el('span', { class: 'name' }, s.label), reading, when) }
   })
   const who = patient ? `${patient.id} · ${patient.sex === 'female' ? 'F' : 'M'} ${patient.ageYears}` : device.id
-  const node = el('article', { class: 'home-kit', 'data-device': device.id }, el('header', {}, el('span', {}, who), status), el('ul', {}, ...rows.map((r) => r.node)))
+  const node = el(
+    'article',
+    { class: 'home-kit', 'data-device': device.id },
+    el('header', {}, el('span', {}, who), status),
+    el('ul', {}, ...rows.map((r) => r.node)),
+  )
   return {
     node,
     render(model) {
@@ -38,7 +43,12 @@ function kitCard(device, patient) {
 export function homeView(container, layout) {
   const kits = layout.devices
     .filter((d) => d.kind === 'hospital-at-home-kit')
-    .map((d) => kitCard(d, layout.patients.find((p) => p.id === d.patient)))
+    .map((d) =>
+      kitCard(
+        d,
+        layout.patients.find((p) => p.id === d.patient),
+      ),
+    )
   if (kits.length === 0) container.append(el('p', { class: 'empty' }, 'No hospital-at-home patients in this registry.'))
   container.append(...kits.map((k) => k.node))
   return { render: (model) => kits.forEach((k) => k.render(model)) }

@@ -125,7 +125,12 @@ export class WardModel {
   bandChange(body) {
     if (!isObject(body) || typeof body.patientId !== 'string' || typeof body.to !== 'string') return
     if (!this.scores.has(body.patientId)) this.scores.set(body.patientId, { ...body, band: body.to })
-    this.event({ ts: body.ts, level: `news2-${body.to}`, where: body.bed ?? body.patientId, text: `NEWS2 ${body.from ?? 'first band'} → ${body.to} (now ${body.score})` })
+    this.event({
+      ts: body.ts,
+      level: `news2-${body.to}`,
+      where: body.bed ?? body.patientId,
+      text: `NEWS2 ${body.from ?? 'first band'} → ${body.to} (now ${body.score})`,
+    })
   }
 
   score(body) {

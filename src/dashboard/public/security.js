@@ -11,7 +11,11 @@ const LABEL_WIDTH = 150
 const MIN_WINDOW_MS = 60_000
 
 function source(alert) {
-  const who = [alert.clientId || '(no client id)', alert.deviceId && alert.deviceId !== alert.clientId ? `device ${alert.deviceId}` : null, alert.username ? `user ${alert.username}` : null]
+  const who = [
+    alert.clientId || '(no client id)',
+    alert.deviceId && alert.deviceId !== alert.clientId ? `device ${alert.deviceId}` : null,
+    alert.username ? `user ${alert.username}` : null,
+  ]
   return `${who.filter(Boolean).join(' · ')} from ${alert.address || '?'}`
 }
 
@@ -19,7 +23,13 @@ function alertItem(alert) {
   return el(
     'li',
     { class: `security-alert severity-${alert.severity}`, 'data-alert-id': alert.id },
-    el('div', { class: 'alert-head' }, el('span', { class: 'severity' }, String(alert.severity).toUpperCase()), ' ', el('span', { class: 'source' }, source(alert))),
+    el(
+      'div',
+      { class: 'alert-head' },
+      el('span', { class: 'severity' }, String(alert.severity).toUpperCase()),
+      ' ',
+      el('span', { class: 'source' }, source(alert)),
+    ),
     el('div', { class: 'evidence' }, pairs(alert.evidence)),
     el('div', { class: 'alert-times' }, `×${alert.count} · first ${clockTime(alert.firstSeen)} · last ${clockTime(alert.lastSeen)}`),
   )
@@ -32,7 +42,12 @@ function openAlerts(alerts) {
   for (const alert of open) byType.set(alert.type, [...(byType.get(alert.type) ?? []), alert])
   const groups = [...byType.entries()].sort(([, a], [, b]) => SEVERITY_RANK[a[0].severity] - SEVERITY_RANK[b[0].severity])
   return groups.map(([type, list]) =>
-    el('section', { class: 'alert-type', 'data-alert-type': type }, el('h3', {}, type, ' ', el('span', { class: 'count' }, String(list.length))), el('ul', {}, ...list.map(alertItem))),
+    el(
+      'section',
+      { class: 'alert-type', 'data-alert-type': type },
+      el('h3', {}, type, ' ', el('span', { class: 'count' }, String(list.length))),
+      el('ul', {}, ...list.map(alertItem)),
+    ),
   )
 }
 
@@ -40,7 +55,14 @@ function openAlerts(alerts) {
 function timeline(alerts, now, width) {
   const recent = [...alerts].sort((a, b) => b.lastSeen - a.lastSeen).slice(0, TIMELINE_ROWS)
   const height = Math.max(1, recent.length) * ROW_HEIGHT + 14
-  const root = svg('svg', { class: 'timeline', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `Timeline of the ${recent.length} most recent security alerts` })
+  const root = svg('svg', {
+    class: 'timeline',
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': `Timeline of the ${recent.length} most recent security alerts`,
+  })
   if (recent.length === 0) return root
   const start = Math.min(now - MIN_WINDOW_MS, ...recent.map((a) => a.firstSeen))
   const x = (t) => LABEL_WIDTH + ((t - start) / (now - start || 1)) * (width - LABEL_WIDTH - 4)
@@ -49,7 +71,14 @@ function timeline(alerts, now, width) {
     const label = svg('text', { x: 0, y: y + 11, class: 'timeline-label' })
     label.textContent = `${alert.type} · ${alert.clientId || '?'}`.slice(0, 28)
     const end = alert.state === 'open' ? now : alert.lastSeen
-    const bar = svg('rect', { x: x(alert.firstSeen), y: y + 3, width: Math.max(3, x(end) - x(alert.firstSeen)), height: ROW_HEIGHT - 6, rx: 2, class: `bar severity-${alert.severity} state-${alert.state}` })
+    const bar = svg('rect', {
+      x: x(alert.firstSeen),
+      y: y + 3,
+      width: Math.max(3, x(end) - x(alert.firstSeen)),
+      height: ROW_HEIGHT - 6,
+      rx: 2,
+      class: `bar severity-${alert.severity} state-${alert.state}`,
+    })
     const tip = svg('title')
     tip.textContent = `${alert.type} ${alert.state}, ${alert.count}× from ${source(alert)}`
     bar.append(tip)

@@ -2,7 +2,15 @@ import { setAttr, svg } from './dom.js'
 
 /** A trend line as one SVG polyline: a few hundred points need no chart library. */
 export function sparkline(label, { width = 120, height = 28 } = {}) {
-  const root = svg('svg', { class: 'sparkline', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': label, preserveAspectRatio: 'none' })
+  const root = svg('svg', {
+    class: 'sparkline',
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: 'img',
+    'aria-label': label,
+    preserveAspectRatio: 'none',
+  })
   const line = svg('polyline', { fill: 'none', 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke' })
   root.append(line)
   return {

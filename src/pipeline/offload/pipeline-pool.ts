@@ -104,7 +104,14 @@ class Shard {
     if (this.gathered === 0) return
     const payloads = packPayloads(this.payloads)
     this.inWorker += this.gathered
-    const batch = { topics: this.topics.takeChanges(), sources: this.sources.takeChanges(), topicIds: Uint32Array.from(this.topicIds), sourceIds: Uint32Array.from(this.sourceIds), receivedAt: Float64Array.from(this.receivedAt), payloads }
+    const batch = {
+      topics: this.topics.takeChanges(),
+      sources: this.sources.takeChanges(),
+      topicIds: Uint32Array.from(this.topicIds),
+      sourceIds: Uint32Array.from(this.sourceIds),
+      receivedAt: Float64Array.from(this.receivedAt),
+      payloads,
+    }
     this.post({ type: 'ingest', batch }, [payloads.bytes.buffer, batch.topicIds.buffer, batch.sourceIds.buffer, batch.receivedAt.buffer])
     this.topicIds = []
     this.sourceIds = []
@@ -162,7 +169,8 @@ export class PipelinePool implements PipelineRunner {
 
   /** Starts the workers and waits until each has built its pipeline (a bad configuration fails here, not later). */
   static async start(options: PipelinePoolOptions): Promise<PipelinePool> {
-    if (!Number.isInteger(options.workers) || options.workers < 1) throw new WardlabError('WL_USAGE', `pipeline workers must be a whole number of at least 1, got ${options.workers}`)
+    if (!Number.isInteger(options.workers) || options.workers < 1)
+      throw new WardlabError('WL_USAGE', `pipeline workers must be a whole number of at least 1, got ${options.workers}`)
     const shards = Array.from({ length: options.workers }, () => new Shard(new Worker(WORKER_BOOT, { workerData: options.setup, name: 'wardlab pipeline' })))
     const failures = shards.map((shard) => failure(shard.worker))
     let pool: PipelinePool | null = null
@@ -263,7 +271,14 @@ export class PipelinePool implements PipelineRunner {
       // retained message: at 15,000 devices that pinned hundreds of MB and drove major GCs that
       // stalled the broker for 200 ms every few seconds. What the broker keeps gets its own copy.
       const payload = retain ? Buffer.from(view) : view
-      this.publisher.publish({ cmd: 'publish', topic: shard.outputTopics.get(outputs.topicIds[i]!), payload, qos: outputs.qos[i]! as 0 | 1, retain, dup: false })
+      this.publisher.publish({
+        cmd: 'publish',
+        topic: shard.outputTopics.get(outputs.topicIds[i]!),
+        payload,
+        qos: outputs.qos[i]! as 0 | 1,
+        retain,
+        dup: false,
+      })
     })
   }
 

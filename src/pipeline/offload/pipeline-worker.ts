@@ -28,7 +28,11 @@ const registry = new HospitalRegistry(setup.registry)
 let outgoing: PublishPacket[] = []
 let findings: Finding[] = []
 let hl7: PcdMessage[] = []
-const detectors = new MessageDetectors(createDetectors(setup.security, registry), (message) => message.receivedAt, (finding) => findings.push(finding))
+const detectors = new MessageDetectors(
+  createDetectors(setup.security, registry),
+  (message) => message.receivedAt,
+  (finding) => findings.push(finding),
+)
 const stats = new StatsCollector()
 const pipeline = buildPipeline({
   config: setup.config,
@@ -66,7 +70,13 @@ function processBatch(batch: IngestBatch): ProcessedBatch {
     detectors.sweep(latest)
     lastSweep = latest
   }
-  const answer: ProcessedBatch = { count: payloads.length, outputs: outgoing.length > 0 ? packOutputs(outgoing) : null, findings, hl7: hl7.length > 0 ? hl7 : null, stats: stats.take(pipeline.counters) }
+  const answer: ProcessedBatch = {
+    count: payloads.length,
+    outputs: outgoing.length > 0 ? packOutputs(outgoing) : null,
+    findings,
+    hl7: hl7.length > 0 ? hl7 : null,
+    stats: stats.take(pipeline.counters),
+  }
   outgoing = []
   findings = []
   hl7 = []

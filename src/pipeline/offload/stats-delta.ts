@@ -49,7 +49,11 @@ export class StatsCollector implements PipelineObserver {
 }
 
 /** The broker thread's side: adds a worker's delta to the totals and replays it to the observer (metrics). */
-export function applyStats(delta: StatsDelta, totals: { counters: PipelineCounters; quarantinedBy: Map<QuarantineReason, number> }, observer: PipelineObserver): void {
+export function applyStats(
+  delta: StatsDelta,
+  totals: { counters: PipelineCounters; quarantinedBy: Map<QuarantineReason, number> },
+  observer: PipelineObserver,
+): void {
   const { counters } = totals
   counters.valid += delta.valid
   counters.quarantined += delta.quarantined

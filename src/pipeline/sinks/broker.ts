@@ -34,4 +34,9 @@ const brokerOptions = {
   retain: z.boolean().default(false),
 }
 
-export const broker: SinkType<typeof brokerOptions> = { type: 'broker', options: brokerOptions, create: (name, options, context) => brokerSink(name, context.broker, options), needsTopic: () => 'publishes' }
+export const broker: SinkType<typeof brokerOptions> = {
+  type: 'broker',
+  options: brokerOptions,
+  create: (name, options, context) => brokerSink(name, context.broker, options),
+  needsTopic: () => 'publishes',
+}

@@ -58,4 +58,9 @@ const hl7Options = {
   chartEveryMs: z.int().positive().default(60_000),
 }
 
-export const hl7: SinkType<typeof hl7Options> = { type: 'hl7', options: hl7Options, create: (name, options, context) => hl7Sink(name, options, context), needsTopic: () => null }
+export const hl7: SinkType<typeof hl7Options> = {
+  type: 'hl7',
+  options: hl7Options,
+  create: (name, options, context) => hl7Sink(name, options, context),
+  needsTopic: () => null,
+}

@@ -56,4 +56,9 @@ const jsonlOptions = {
   withTopic: z.boolean().default(false),
 }
 
-export const jsonl: SinkType<typeof jsonlOptions> = { type: 'jsonl', options: jsonlOptions, create: (name, options, context) => jsonlSink(name, context.file(options.file), { withTopic: options.withTopic }), needsTopic: (options) => (options.withTopic ? 'records topics (withTopic)' : null) }
+export const jsonl: SinkType<typeof jsonlOptions> = {
+  type: 'jsonl',
+  options: jsonlOptions,
+  create: (name, options, context) => jsonlSink(name, context.file(options.file), { withTopic: options.withTopic }),
+  needsTopic: (options) => (options.withTopic ? 'records topics (withTopic)' : null),
+}

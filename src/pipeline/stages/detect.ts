@@ -1,4 +1,3 @@
-
 import type { MessageInspector, Stage, StageType } from '../stage.ts'
 
 /**

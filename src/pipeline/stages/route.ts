@@ -19,7 +19,14 @@ const TRANSFORMS: Record<Route['transform'], Transform> = {
     if (!envelope || !context?.patientId) return []
     const contract = deviceContract(context.kind)
     if (!contract) return []
-    return vitalSignObservations({ deviceId: context.deviceId, seq: envelope.seq, effectiveMs: envelope.ts, fields: envelope.data as Record<string, unknown>, codes: contract.codes, patientId: context.patientId })
+    return vitalSignObservations({
+      deviceId: context.deviceId,
+      seq: envelope.seq,
+      effectiveMs: envelope.ts,
+      fields: envelope.data as Record<string, unknown>,
+      codes: contract.codes,
+      patientId: context.patientId,
+    })
   },
 }
 

@@ -48,7 +48,11 @@ function issuesOf(error: z.ZodError, prefix?: string): { path: string; message: 
 function schemaRejection(what: string, error: z.ZodError, prefix?: string): Rejection {
   const issues = issuesOf(error, prefix)
   const first = issues[0]!
-  return reject('schema', `${what} does not match the schema: ${first.path}: ${first.message}${issues.length > 1 ? ` (+${issues.length - 1} more)` : ''}`, issues)
+  return reject(
+    'schema',
+    `${what} does not match the schema: ${first.path}: ${first.message}${issues.length > 1 ? ` (+${issues.length - 1} more)` : ''}`,
+    issues,
+  )
 }
 
 export const validate: StageType = { name: 'validate', create: () => validateStage() }

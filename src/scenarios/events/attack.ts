@@ -21,7 +21,11 @@ export const attack = defineTimelineEvent({
     .strict(),
   schedule(event, ctx) {
     const launch = ctx.launchAttack
-    if (!launch) throw new WardlabError('WL_CONFIG_INVALID', 'attack events need the embedded broker: attackers connect to it in-process, labelled with their source address')
+    if (!launch)
+      throw new WardlabError(
+        'WL_CONFIG_INVALID',
+        'attack events need the embedded broker: attackers connect to it in-process, labelled with their source address',
+      )
     at(ctx, event.at, () => launch(event.attack, event.params, event.duration))
     ctx.note(noteOf(event, `attack: ${event.attack}`, event.at + event.duration))
   },

@@ -9,7 +9,8 @@ export const brokerRestart = defineTimelineEvent({
   schema: z.object({ ...eventBase, event: z.literal('broker-restart'), downtime: durationSchema.prefault('2s') }).strict(),
   schedule(event, ctx) {
     const embedded = ctx.lab.embedded
-    if (!embedded) throw new WardlabError('WL_CONFIG_INVALID', 'a broker-restart event needs the embedded broker; it cannot restart a broker given with --broker')
+    if (!embedded)
+      throw new WardlabError('WL_CONFIG_INVALID', 'a broker-restart event needs the embedded broker; it cannot restart a broker given with --broker')
     at(ctx, event.at, () => embedded.restartBroker(event.downtime))
     ctx.note(noteOf(event, 'broker restart', event.at + event.downtime))
   },

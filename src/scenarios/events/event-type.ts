@@ -47,7 +47,9 @@ export interface TimelineEventType<Name extends string, Schema extends z.ZodObje
   schedule(event: z.infer<Schema>, ctx: TimelineContext, index: number): void
 }
 
-export function defineTimelineEvent<Name extends string, Schema extends z.ZodObject<{ event: z.ZodLiteral<Name> }>>(type: TimelineEventType<Name, Schema>): TimelineEventType<Name, Schema> {
+export function defineTimelineEvent<Name extends string, Schema extends z.ZodObject<{ event: z.ZodLiteral<Name> }>>(
+  type: TimelineEventType<Name, Schema>,
+): TimelineEventType<Name, Schema> {
   return type
 }
 
@@ -82,6 +84,10 @@ export function applyFault(ctx: TimelineContext, ids: string[], fault: DeviceFau
 }
 
 /** Notes an event for the report, with its id when it has one. */
-export function noteOf(event: { at: number; id?: string | undefined }, what: string, until?: number): { at: number; id?: string; what: string; until?: number } {
+export function noteOf(
+  event: { at: number; id?: string | undefined },
+  what: string,
+  until?: number,
+): { at: number; id?: string; what: string; until?: number } {
   return { at: event.at, ...(event.id ? { id: event.id } : {}), what, ...(until !== undefined ? { until } : {}) }
 }

@@ -19,6 +19,12 @@ export const fault = defineTimelineEvent({
   schedule(event, ctx) {
     const ids = selectDevices(event.devices, ctx.registry)
     applyFault(ctx, ids, event.fault, event.at, event.duration, event.value)
-    ctx.note(noteOf(event, `${event.fault} on ${ids.length === 1 ? ids[0] : `${ids.length} devices`}`, event.duration !== undefined ? event.at + event.duration : undefined))
+    ctx.note(
+      noteOf(
+        event,
+        `${event.fault} on ${ids.length === 1 ? ids[0] : `${ids.length} devices`}`,
+        event.duration !== undefined ? event.at + event.duration : undefined,
+      ),
+    )
   },
 })

@@ -29,8 +29,19 @@ export const hl7Order = defineTimelineEvent({
     const controlId = event.id ?? `order-${event.at}`
     at(ctx, event.at, () => {
       const port = ctx.lab.hl7?.ordersPort
-      if (!port) throw new WardlabError('WL_USAGE', 'the hl7-order event needs the lab\'s order listener (--hl7-listen)')
-      const text = buildRgvO15({ controlId, patientId: event.patient, ward: event.ward, bed: event.bed, drug: event.drug, rateMlH: event.rateMlH, ...(event.vtbiMl ? { vtbiMl: event.vtbiMl } : {}) }, ctx.lab.clock.now())
+      if (!port) throw new WardlabError('WL_USAGE', "the hl7-order event needs the lab's order listener (--hl7-listen)")
+      const text = buildRgvO15(
+        {
+          controlId,
+          patientId: event.patient,
+          ward: event.ward,
+          bed: event.bed,
+          drug: event.drug,
+          rateMlH: event.rateMlH,
+          ...(event.vtbiMl ? { vtbiMl: event.vtbiMl } : {}),
+        },
+        ctx.lab.clock.now(),
+      )
       // The outcome is recorded by the listener (lab.hl7.orders); a transport failure is one too.
       void requestOverMllp('127.0.0.1', port, text).catch(() => undefined)
     })

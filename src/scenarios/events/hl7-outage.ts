@@ -15,7 +15,8 @@ export const hl7Outage = defineTimelineEvent({
   schedule(event, ctx) {
     const links = () => {
       const all = hl7Links(ctx, 'hl7-outage')
-      if (event.link !== undefined && !all[event.link]) throw new WardlabError('WL_CONFIG_INVALID', `hl7-outage names link ${event.link}; the run has ${all.length}`)
+      if (event.link !== undefined && !all[event.link])
+        throw new WardlabError('WL_CONFIG_INVALID', `hl7-outage names link ${event.link}; the run has ${all.length}`)
       return event.link === undefined ? all : [all[event.link]!]
     }
     at(ctx, event.at, () => links().forEach((link) => link.unreachableNow()))

@@ -24,7 +24,12 @@ export const hl7ReceiverEvent = defineTimelineEvent({
   schedule(event, ctx) {
     const receiver = () => ownReceiver(ctx)
     at(ctx, event.at, () => {
-      receiver().behaviour = event.behaviour === 'slow' ? { mode: 'ack', delayMs: event.delayMs } : event.behaviour === 'nak' ? { mode: 'nak', delayMs: 0, reason: event.reason } : { mode: 'silent', delayMs: 0 }
+      receiver().behaviour =
+        event.behaviour === 'slow'
+          ? { mode: 'ack', delayMs: event.delayMs }
+          : event.behaviour === 'nak'
+            ? { mode: 'nak', delayMs: 0, reason: event.reason }
+            : { mode: 'silent', delayMs: 0 }
     })
     at(ctx, event.at + event.duration, () => {
       receiver().behaviour = { mode: 'ack', delayMs: 0 }
@@ -34,6 +39,7 @@ export const hl7ReceiverEvent = defineTimelineEvent({
 })
 
 function ownReceiver(ctx: TimelineContext) {
-  if (!ctx.hl7Receiver) throw new WardlabError('WL_USAGE', "the hl7-receiver event changes the run's own HL7 receiver; a run given --hl7 sends to receivers it does not control")
+  if (!ctx.hl7Receiver)
+    throw new WardlabError('WL_USAGE', "the hl7-receiver event changes the run's own HL7 receiver; a run given --hl7 sends to receivers it does not control")
   return ctx.hl7Receiver
 }

@@ -10,7 +10,8 @@ export const authBypassDetector: Detector = {
   signals: ['auth-failed'],
   onSignal(signal, _now, report) {
     if (signal.type !== 'auth-failed') return
-    const bypassing = signal.reason === 'missing-password' || signal.reason === 'anonymous-refused' || (signal.reason === 'identity-mismatch' && signal.claimsDevice)
+    const bypassing =
+      signal.reason === 'missing-password' || signal.reason === 'anonymous-refused' || (signal.reason === 'identity-mismatch' && signal.claimsDevice)
     if (!bypassing) return
     report({
       type: 'auth-bypass',

@@ -28,9 +28,22 @@ export function bruteForceDetector(config: SecurityConfig, counts: WindowCounts 
       const againstUser = counts.add(`brute-force:username:${username}`, windowMs, now)
       whenBothKnown(fromAddress, againstUser, (byAddress, byUsername) => {
         if (byAddress >= perAddress) {
-          report({ type: 'brute-force', severity: 'high', source, evidence: { failuresFromAddress: Math.round(byAddress), windowMs, lastUsername: username || null, reason: signal.reason }, connectionId: signal.connectionId })
+          report({
+            type: 'brute-force',
+            severity: 'high',
+            source,
+            evidence: { failuresFromAddress: Math.round(byAddress), windowMs, lastUsername: username || null, reason: signal.reason },
+            connectionId: signal.connectionId,
+          })
         } else if (byUsername >= perUsername) {
-          report({ type: 'brute-force', severity: 'high', source, evidence: { failuresAgainstUsername: Math.round(byUsername), windowMs, username }, key: `username:${username}`, connectionId: signal.connectionId })
+          report({
+            type: 'brute-force',
+            severity: 'high',
+            source,
+            evidence: { failuresAgainstUsername: Math.round(byUsername), windowMs, username },
+            key: `username:${username}`,
+            connectionId: signal.connectionId,
+          })
         }
       })
     },

@@ -20,9 +20,22 @@ export function connectFloodDetector(config: SecurityConfig, counts: WindowCount
       const overall = counts.add('connect-flood:total', windowMs, now)
       whenBothKnown(fromAddress, overall, (byAddress, all) => {
         if (byAddress >= perAddress) {
-          report({ type: 'connect-flood', severity: 'high', source, evidence: { connectionsFromAddress: Math.round(byAddress), windowMs }, connectionId: signal.connectionId })
+          report({
+            type: 'connect-flood',
+            severity: 'high',
+            source,
+            evidence: { connectionsFromAddress: Math.round(byAddress), windowMs },
+            connectionId: signal.connectionId,
+          })
         } else if (all >= total) {
-          report({ type: 'connect-flood', severity: 'high', source, evidence: { connectionsTotal: Math.round(all), windowMs }, key: 'total', connectionId: signal.connectionId })
+          report({
+            type: 'connect-flood',
+            severity: 'high',
+            source,
+            evidence: { connectionsTotal: Math.round(all), windowMs },
+            key: 'total',
+            connectionId: signal.connectionId,
+          })
         }
       })
     },

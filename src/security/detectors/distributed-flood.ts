@@ -34,7 +34,8 @@ export function distributedFloodDetector(config: SecurityConfig): Detector {
     signals: ['connected', 'publish'],
     onSignal(signal, now, report) {
       if (signal.type === 'connected') {
-        if (signal.identity?.role !== 'device') clients.touch(signal.clientId, now, (at) => ({ lastSeen: at, connectedAt: at, countedIn: -1 })).connectedAt = now
+        if (signal.identity?.role !== 'device')
+          clients.touch(signal.clientId, now, (at) => ({ lastSeen: at, connectedAt: at, countedIn: -1 })).connectedAt = now
         return
       }
       if (signal.type !== 'publish' || signal.identity?.role === 'device') return

@@ -24,7 +24,13 @@ export function falseDataDetector(config: SecurityConfig): Detector {
   const create = (now: number): DeviceState => ({ lastSeen: now, last: new Float64Array(LIMITED_FIELDS.length * 2).fill(Number.NaN) })
 
   const flag = (message: DeviceMessage, deviceId: string, report: Report, evidence: Record<string, unknown>) =>
-    report({ type: 'false-data', severity: 'critical', source: { clientId: message.source.clientId, address: message.source.address, deviceId }, evidence: { ...evidence, topic: message.topic }, key: deviceId })
+    report({
+      type: 'false-data',
+      severity: 'critical',
+      source: { clientId: message.source.clientId, address: message.source.address, deviceId },
+      evidence: { ...evidence, topic: message.topic },
+      key: deviceId,
+    })
 
   return {
     name: 'false-data',
@@ -47,7 +53,15 @@ export function falseDataDetector(config: SecurityConfig): Detector {
           const allowed = limit.noise + (limit.perSecond * dtMs) / 1000
           if (change > allowed || (limit.monotonic ? change < -limit.noise : change < -allowed)) {
             // The last plausible reading stays the reference, so every forged one is caught.
-            flag(message, envelope.deviceId, report, { reason: 'impossible-change', field, previous, value, dtMs, allowedChange: Math.round(allowed * 1000) / 1000, patientId: message.context?.patientId ?? null })
+            flag(message, envelope.deviceId, report, {
+              reason: 'impossible-change',
+              field,
+              previous,
+              value,
+              dtMs,
+              allowedChange: Math.round(allowed * 1000) / 1000,
+              patientId: message.context?.patientId ?? null,
+            })
             continue
           }
         }

@@ -17,7 +17,8 @@ interface AddressState {
 export function malformedPacketDetector(config: SecurityConfig): Detector {
   const { windowMs, violations, oddities, minSaneKeepaliveSeconds } = config.malformedPacket
   const addresses = new KeyedTable<AddressState>(config.memory)
-  const stateOf = (address: string, now: number) => addresses.touch(address, now, (at) => ({ lastSeen: at, violations: new SlidingCount(windowMs), oddities: new SlidingCount(windowMs) }))
+  const stateOf = (address: string, now: number) =>
+    addresses.touch(address, now, (at) => ({ lastSeen: at, violations: new SlidingCount(windowMs), oddities: new SlidingCount(windowMs) }))
 
   return {
     name: 'malformed-packet',
@@ -27,7 +28,13 @@ export function malformedPacketDetector(config: SecurityConfig): Detector {
       if (signal.type === 'protocol-error') {
         if (signal.kind === 'connect-timeout') return
         const count = stateOf(signal.address, now).violations.add(now)
-        if (count >= violations) report({ type: 'malformed-packet', severity: 'medium', source, evidence: { kind: signal.kind, error: signal.error, beforeConnect: signal.beforeConnect, inWindow: Math.round(count), windowMs } })
+        if (count >= violations)
+          report({
+            type: 'malformed-packet',
+            severity: 'medium',
+            source,
+            evidence: { kind: signal.kind, error: signal.error, beforeConnect: signal.beforeConnect, inWindow: Math.round(count), windowMs },
+          })
         return
       }
       let oddity: Record<string, unknown>

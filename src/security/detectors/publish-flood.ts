@@ -29,16 +29,18 @@ export function publishFloodDetector(config: SecurityConfig): Detector {
     const rate = Math.max(flood.minDeviceRate, flood.profileFactor * trafficProfile(identity.device).nominalRate)
     return { rate, byteRate: rate * flood.bytesPerMessage }
   }
-  const create = (identity: Identity | undefined) => (now: number): Publisher => {
-    const { rate, byteRate } = limitsOf(identity)
-    return {
-      lastSeen: now,
-      device: identity?.role === 'device',
-      messages: new TokenBucket(rate, rate * flood.burstSeconds, now),
-      bytes: new TokenBucket(byteRate, byteRate * flood.burstSeconds, now),
-      perSecond: new SlidingCount(1000),
+  const create =
+    (identity: Identity | undefined) =>
+    (now: number): Publisher => {
+      const { rate, byteRate } = limitsOf(identity)
+      return {
+        lastSeen: now,
+        device: identity?.role === 'device',
+        messages: new TokenBucket(rate, rate * flood.burstSeconds, now),
+        bytes: new TokenBucket(byteRate, byteRate * flood.burstSeconds, now),
+        perSecond: new SlidingCount(1000),
+      }
     }
-  }
 
   return {
     name: 'publish-flood',

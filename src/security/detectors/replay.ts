@@ -31,7 +31,14 @@ interface DeviceState {
 export function replayDetector(config: SecurityConfig): Detector {
   const { maxFutureMs, maxAgeMs, redeliveryGraceMs } = config.replay
   const devices = new KeyedTable<DeviceState>(config.memory)
-  const create = (now: number): DeviceState => ({ lastSeen: now, maxSeq: -1, seq: new Float64Array(WINDOW).fill(-1), ts: new Float64Array(WINDOW), receivedAt: new Float64Array(WINDOW), address: new Array<string>(WINDOW).fill('') })
+  const create = (now: number): DeviceState => ({
+    lastSeen: now,
+    maxSeq: -1,
+    seq: new Float64Array(WINDOW).fill(-1),
+    ts: new Float64Array(WINDOW),
+    receivedAt: new Float64Array(WINDOW),
+    address: new Array<string>(WINDOW).fill(''),
+  })
 
   const flag = (message: DeviceMessage, report: Report, evidence: Record<string, unknown>) =>
     report({
@@ -50,7 +57,8 @@ export function replayDetector(config: SecurityConfig): Detector {
       const { seq, ts } = envelope
       const receivedAt = message.receivedAt
       if (ts - receivedAt > maxFutureMs) flag(message, report, { reason: 'future-timestamp', aheadMs: ts - receivedAt })
-      else if (receivedAt - ts > maxAgeMs && !deviceContract(envelope.kind)?.storeAndForward) flag(message, report, { reason: 'stale-timestamp', ageMs: receivedAt - ts })
+      else if (receivedAt - ts > maxAgeMs && !deviceContract(envelope.kind)?.storeAndForward)
+        flag(message, report, { reason: 'stale-timestamp', ageMs: receivedAt - ts })
       const state = devices.touch(envelope.deviceId, now, create)
       const slot = seq % WINDOW
       if (seq === 0) {
@@ -60,7 +68,8 @@ export function replayDetector(config: SecurityConfig): Detector {
         const tooOld = state.maxSeq - seq >= WINDOW
         const seen = state.seq[slot] === seq
         if (tooOld || seen) {
-          const redelivery = seen && state.ts[slot] === ts && state.address[slot] === message.source.address && receivedAt - state.receivedAt[slot]! <= redeliveryGraceMs
+          const redelivery =
+            seen && state.ts[slot] === ts && state.address[slot] === message.source.address && receivedAt - state.receivedAt[slot]! <= redeliveryGraceMs
           if (!redelivery) flag(message, report, { reason: seen ? 'repeated-seq' : 'regressing-seq', highestSeq: state.maxSeq })
           return
         }

@@ -29,7 +29,8 @@ export function slowDosDetector(config: SecurityConfig): Detector {
   const { extremeKeepaliveSeconds, perAddress, refusalsPerWindow, windowMs } = config.slowDos
   const connections = new Map<number, Connection>()
   const addresses = new KeyedTable<AddressState>(config.memory)
-  const stateOf = (address: string, now: number) => addresses.touch(address, now, (at) => ({ lastSeen: at, extreme: 0, pingOnly: 0, refusals: new SlidingCount(windowMs) }))
+  const stateOf = (address: string, now: number) =>
+    addresses.touch(address, now, (at) => ({ lastSeen: at, extreme: 0, pingOnly: 0, refusals: new SlidingCount(windowMs) }))
 
   return {
     name: 'slow-dos',
@@ -43,7 +44,12 @@ export function slowDosDetector(config: SecurityConfig): Detector {
           if (!extreme) return
           const state = stateOf(signal.address, now)
           if (++state.extreme >= perAddress) {
-            report({ type: 'slow-dos', severity: 'high', source, evidence: { openWithExtremeKeepalive: state.extreme, keepaliveSeconds: signal.keepaliveSeconds, limitSeconds: extremeKeepaliveSeconds } })
+            report({
+              type: 'slow-dos',
+              severity: 'high',
+              source,
+              evidence: { openWithExtremeKeepalive: state.extreme, keepaliveSeconds: signal.keepaliveSeconds, limitSeconds: extremeKeepaliveSeconds },
+            })
           }
           return
         }
@@ -80,7 +86,8 @@ export function slowDosDetector(config: SecurityConfig): Detector {
           // The preConnect hook's refusal of a 3.1.1 keep-alive over the strict profile's limit.
           if (signal.reason !== 'keepalive-limit') return
           const refusals = stateOf(signal.address, now).refusals.add(now)
-          if (refusals >= refusalsPerWindow) report({ type: 'slow-dos', severity: 'medium', source, evidence: { keepaliveRefusals: Math.round(refusals), windowMs } })
+          if (refusals >= refusalsPerWindow)
+            report({ type: 'slow-dos', severity: 'medium', source, evidence: { keepaliveRefusals: Math.round(refusals), windowMs } })
           return
         }
       }

@@ -18,7 +18,13 @@ export const topicSpoofingDetector: Detector = {
       type: signal.retain ? 'retained-poisoning' : 'topic-spoofing',
       severity: 'high',
       source: sourceOf(signal.clientId, signal.address, identity),
-      evidence: { topic: signal.topic, retain: signal.retain, role: identity.role, anonymous: identity.role !== 'device' && identity.anonymous, reason: signal.reason },
+      evidence: {
+        topic: signal.topic,
+        retain: signal.retain,
+        role: identity.role,
+        anonymous: identity.role !== 'device' && identity.anonymous,
+        reason: signal.reason,
+      },
       key: incidentKey(signal.address, signal.identity),
     })
   },
@@ -27,4 +33,3 @@ export const topicSpoofingDetector: Detector = {
 export function isDeviceCommand(topic: string): boolean {
   return parseDeviceTopic(topic)?.channel === COMMAND_CHANNEL
 }
-

@@ -39,8 +39,16 @@ export const respiratoryFailureCourse: CourseFactory = ({ key, info, baseline })
   }
   // Type 1 failure washes CO2 out until fatigue; a hypercapnic patient only retains more.
   const etco2 = info.hypercapnic
-    ? ([[0, 0], [duration, draw('resp-etco2', 15, 25)]] as const)
-    : ([[0, 0], [0.5 * duration, -6], [0.65 * duration, -4], [duration, draw('resp-etco2', 8, 14)]] as const)
+    ? ([
+        [0, 0],
+        [duration, draw('resp-etco2', 15, 25)],
+      ] as const)
+    : ([
+        [0, 0],
+        [0.5 * duration, -6],
+        [0.65 * duration, -4],
+        [duration, draw('resp-etco2', 8, 14)],
+      ] as const)
 
   return (resting, { minutes }) => {
     if (minutes <= 0) return resting

@@ -33,19 +33,32 @@ export const sepsisCourse: CourseFactory = ({ key, baseline }) => {
   const hypothermic = draw('sepsis-hypothermic', 0, 1) < 0.15
   const crossAt = (parameter: keyof typeof SEPSIS_BAND_CROSSING) => SEPSIS_BAND_CROSSING[parameter] * duration
   const offsets = (parameter: keyof typeof SEPSIS_BAND_CROSSING, resting: number, edge: number, final: number) =>
-    [[0, 0], [crossAt(parameter), edge - resting], [duration, final - resting]] as const
+    [
+      [0, 0],
+      [crossAt(parameter), edge - resting],
+      [duration, final - resting],
+    ] as const
 
   const rr = offsets('respiratoryRate', baseline.respiratoryRate, RR_ABNORMAL, draw('sepsis-rr', 26, 32))
   // Fever climbs fast once it starts (rigors), then creeps up; hypothermia mirrors it.
   const temperatureTowards = (edge: number, early: number, final: number) =>
-    [[0, 0], [crossAt('temperature'), edge - baseline.temperature], [0.25 * duration, early - baseline.temperature], [duration, final - baseline.temperature]] as const
+    [
+      [0, 0],
+      [crossAt('temperature'), edge - baseline.temperature],
+      [0.25 * duration, early - baseline.temperature],
+      [duration, final - baseline.temperature],
+    ] as const
   const temperature = hypothermic
     ? temperatureTowards(HYPOTHERMIA, 35.6, draw('sepsis-temp', 35.0, 35.4))
     : temperatureTowards(FEVER, 39.0, draw('sepsis-temp', 39.3, 40.0))
   const hr = offsets('heartRate', baseline.heartRate, HR_ABNORMAL, draw('sepsis-hr', 118, 135))
   const sbp = offsets('systolic', baseline.systolic, SBP_ABNORMAL, draw('sepsis-sbp', 78, 88))
   // Vasodilatation drops diastolic pressure too: shock ends near 40–48 mm[Hg].
-  const dbp = [[0, 0], [crossAt('systolic'), -0.25 * (baseline.diastolic - 40)], [duration, draw('sepsis-dbp', 40, 48) - baseline.diastolic]] as const
+  const dbp = [
+    [0, 0],
+    [crossAt('systolic'), -0.25 * (baseline.diastolic - 40)],
+    [duration, draw('sepsis-dbp', 40, 48) - baseline.diastolic],
+  ] as const
 
   const pressureSwing = signal(key, 'sepsis-bp-swing', 180_000)
 
