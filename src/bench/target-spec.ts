@@ -9,6 +9,8 @@ export type TargetSpec =
   | { type: 'embedded'; pipeline: PipelineMode }
   | { type: 'cluster'; nodes: number; pipeline: PipelineMode }
   | { type: 'mosquitto' }
+  /** A bare Aedes of the version wardlab runs: the baseline for the cost of wardlab's own broker layer. */
+  | { type: 'aedes' }
   | { type: 'url'; url: string; host: string; port: number }
 
 /** What a target reports when it stops. */

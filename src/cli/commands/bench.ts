@@ -37,7 +37,7 @@ const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: 
 export const benchCommand = defineCommand({
   name: 'bench',
   usage:
-    'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|cluster:N|mosquitto|mqtt://host:port[,...]] [--mqtt-version 3.1.1|5] [--compare pipeline=off,on|nodes=1,2|mqtt-version=3.1.1,5] [options]',
+    'wardlab bench [--devices n] [--rate r|max] [--qos 0|1] [--target embedded|cluster:N|mosquitto|aedes|mqtt://host:port[,...]] [--mqtt-version 3.1.1|5] [--compare pipeline=off,on|nodes=1,2|mqtt-version=3.1.1,5] [options]',
   options: {
     devices: { type: 'integer', default: 100, min: 1, description: 'simulated devices (an ICU mix: monitor, pump, ventilator per bed, sensors per ward)' },
     rate: {
@@ -62,7 +62,7 @@ export const benchCommand = defineCommand({
       default: 'embedded',
       placeholder: 'list',
       description:
-        'embedded, cluster:N (N embedded brokers on a throw-away redis-server), mosquitto (started on a free port) or mqtt://host:port; comma-separate several to compare them',
+        'embedded, cluster:N (N embedded brokers on a throw-away redis-server), mosquitto (started on a free port), aedes (a bare Aedes of the version wardlab runs: the cost of the wardlab broker layer) or mqtt://host:port; comma-separate several to compare them',
     },
     pipeline: {
       type: 'enum',
