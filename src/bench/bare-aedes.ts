@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { RunningMosquitto } from './mosquitto.ts'
+import { brokerChild, type RunningMosquitto } from './mosquitto.ts'
 
 const PROCESS = fileURLToPath(new URL('./bare-aedes-process.ts', import.meta.url))
 
@@ -22,12 +22,5 @@ export async function startBareAedes(): Promise<RunningMosquitto> {
     })
     child.once('exit', (code) => reject(new Error(`the bare Aedes exited (${code}) before it listened: ${stderr.trim()}`)))
   })
-  return {
-    port,
-    pid: child.pid!,
-    async stop() {
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
+  return brokerChild(child, port, exited)
 }

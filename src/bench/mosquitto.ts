@@ -40,15 +40,7 @@ export async function startMosquitto(binary = 'mosquitto'): Promise<RunningMosqu
     ),
   )
   await Promise.race([untilListening(port, 5000, () => stderr), spawnError])
-  return {
-    port,
-    pid: child.pid!,
-    async stop() {
-      child.kill('SIGTERM')
-      await exited
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
+  return brokerChild(child, port, exited, () => rmSync(dir, { recursive: true, force: true }))
 }
 
 async function untilListening(port: number, timeoutMs: number, stderr: () => string): Promise<void> {
@@ -65,4 +57,17 @@ async function untilListening(port: number, timeoutMs: number, stderr: () => str
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   throw new Error(`mosquitto did not listen on port ${port} within ${timeoutMs} ms: ${stderr().trim()}`)
+}
+
+/** A broker process the bench started: stopped with SIGTERM, then whatever it leaves is cleaned up. */
+export function brokerChild(child: ChildProcess, port: number, exited: Promise<void>, cleanUp: () => void = () => undefined): RunningMosquitto {
+  return {
+    port,
+    pid: child.pid!,
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+      cleanUp()
+    },
+  }
 }
