@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { GroundTruthEntry } from '../attacks/ground-truth.ts'
 import type { PipelineMessage } from '../pipeline/message.ts'
 import { MqttStreamFramer, type MqttFrame } from '../capture/mqtt-frames.ts'
+import { type CaptureEvent, clientEndpoint, writeLabelledCapture } from './dataset-capture.ts'
 
 /** Columns of packets.csv: the per-packet features MQTT intrusion datasets (MQTTset, CICIoMT2024) use, plus the label. */
 const PACKET_COLUMNS = [
@@ -53,6 +54,8 @@ interface Connection {
 export class DatasetRecorder {
   private readonly rows: PacketRow[] = []
   private readonly connections: Connection[] = []
+  /** Every packet's bytes and every connection's opening and closing, for packets.pcapng. */
+  private readonly events: CaptureEvent[] = []
   private readonly messages: WriteStream
   private readonly dir: string
   private readonly now: () => number
@@ -73,17 +76,33 @@ export class DatasetRecorder {
       clientId: '',
     }
     this.connections.push(connection)
-    const inbound = new MqttStreamFramer()
-    const outbound = new MqttStreamFramer()
-    const record = (direction: 'in' | 'out', frames: MqttFrame[]) => {
+    this.events.push({ kind: 'open', t: Math.round(this.now()), connection: connection.id })
+    const inbound = new FramedBytes()
+    const outbound = new FramedBytes()
+    const record = (direction: 'in' | 'out', framed: FramedBytes, chunk: Buffer) => {
       const t = Math.round(this.now())
-      for (const frame of frames) {
+      for (const { frame, bytes } of framed.push(chunk)) {
         if (frame.type === 'connect' && frame.clientId !== undefined) connection.clientId = frame.clientId
         this.rows.push({ t, direction, connection: connection.id, address: connection.address, frame })
+        const protocolVersion = frame.type === 'connect' ? frame.protocolVersion : undefined
+        this.events.push({
+          kind: 'packet',
+          t,
+          connection: connection.id,
+          fromClient: direction === 'in',
+          bytes,
+          ...(protocolVersion ? { protocolVersion } : {}),
+        })
       }
     }
+    let closed = false
+    stream.once('close', () => {
+      if (closed) return
+      closed = true
+      this.events.push({ kind: 'close', t: Math.round(this.now()), connection: connection.id })
+    })
     // With Aedes reading through 'readable', a 'data' listener sees each chunk it reads, and only those.
-    stream.on('data', (chunk: Buffer) => record('in', inbound.push(chunk)))
+    stream.on('data', (chunk: Buffer) => record('in', inbound, chunk))
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean
     // mqtt-packet writes some fields (topics) as strings with an encoding: capture those too.
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
@@ -92,7 +111,7 @@ export class DatasetRecorder {
         : typeof chunk === 'string'
           ? Buffer.from(chunk, typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8')
           : null
-      if (bytes) record('out', outbound.push(bytes))
+      if (bytes) record('out', outbound, bytes)
       return write(chunk, ...rest)
     }) as Duplex['write']
   }
@@ -111,7 +130,10 @@ export class DatasetRecorder {
     this.messageRows.push({ t: message.receivedAt, clientId: message.source.clientId, address: message.source.address, line })
   }
 
-  /** Writes packets.csv and messages.jsonl with ground-truth labels; returns the row counts by label. */
+  /**
+   * Writes packets.csv, messages.jsonl, packets.pcapng and mqttset.csv with ground-truth labels;
+   * returns the packets.csv row counts by label.
+   */
   async finish(groundTruth: readonly GroundTruthEntry[]): Promise<Record<string, number>> {
     const label = labeller(groundTruth)
     const byLabel: Record<string, number> = {}
@@ -127,10 +149,38 @@ export class DatasetRecorder {
       const line = `${row.line.slice(0, -1)},"label":${JSON.stringify(label(row.t, row.address, row.clientId))}}\n`
       if (!this.messages.write(line)) await new Promise<void>((resolve) => this.messages.once('drain', () => resolve()))
     }
+    await writeLabelledCapture(
+      this.events,
+      (id) => clientEndpoint(id, this.connections[id - 1]!.address),
+      (t, id) => label(t, this.connections[id - 1]!.address, this.connections[id - 1]!.clientId),
+      { pcapng: join(this.dir, 'packets.pcapng'), csv: join(this.dir, 'mqttset.csv') },
+    )
     await Promise.all(
       [packets, this.messages].map((s) => new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))),
     )
     return byLabel
+  }
+}
+
+/** Frames a byte stream and hands back each frame with a copy of its bytes (the chunks are not kept). */
+class FramedBytes {
+  private readonly framer = new MqttStreamFramer()
+  private held: Buffer = Buffer.alloc(0)
+  /** Stream offset of `held`. */
+  private base = 0
+
+  push(chunk: Buffer): { frame: MqttFrame; bytes: Buffer }[] {
+    this.held = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk])
+    const out = this.framer
+      .push(chunk)
+      .map((frame) => ({ frame, bytes: Buffer.from(this.held.subarray(frame.offset - this.base, frame.offset - this.base + frame.length)) }))
+    const last = out.at(-1)?.frame
+    if (last) {
+      const end = last.offset + last.length - this.base
+      this.held = this.held.subarray(end)
+      this.base += end
+    }
+    return out
   }
 }
 
