@@ -1,10 +1,22 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { connectAsync, type MqttClient } from 'mqtt'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DashboardSnapshot } from '../src/dashboard/snapshot.ts'
 import type { DashboardStats } from '../src/dashboard/stats.ts'
 import type { Lab } from '../src/lab/lab.ts'
-import { ALARM, openDashboard, SHOCKED, SPO2_ALARM, skipBrowserTests, startDashboardLab, TELEMETRY, TEST_MONITOR } from './support/dashboard-browser.ts'
+import {
+  ALARM,
+  ARTIFACTS,
+  openDashboard,
+  SHOCKED,
+  SPO2_ALARM,
+  skipBrowserTests,
+  startDashboardLab,
+  TELEMETRY,
+  TEST_MONITOR,
+} from './support/dashboard-browser.ts'
 import { urlOf } from './support/lab.ts'
 
 /**
@@ -14,6 +26,21 @@ import { urlOf } from './support/lab.ts'
  * test records every WebSocket frame the page receives and proves none of it came live. Security
  * alerts close after 30 simulated seconds of quiet, which at --speed 1 is long enough.
  */
+
+// Browser globals for the function Playwright runs in the page (the project's TypeScript has no DOM lib).
+declare const document: { querySelectorAll(selector: string): ArrayLike<BrowserNode> }
+interface BrowserNode {
+  className: string
+  textContent: string | null
+  scrollWidth: number
+  clientWidth: number
+}
+
+/**
+ * Boxes holding numbers, units and durations — what the issue saw cut (`0.0…` on a pump's line,
+ * `7 min…` after a blood pressure). Inline spans have no scroll width of their own; their boxes do.
+ */
+const VALUE_CELLS = '.vital, .vital .name, .news2, .nibp, .device-line, .strip-item, .metric, .home-kit li, .alert-times, .security-summary'
 
 describe.skipIf(skipBrowserTests)('dashboard opened after alarms and alerts', () => {
   let lab: Lab
@@ -85,6 +112,27 @@ describe.skipIf(skipBrowserTests)('dashboard opened after alarms and alerts', ()
       .waitFor({ timeout: 2000 })
     expect(await strip.locator('.unit').textContent()).toBe(`open · ${stats.securityAlerts} total`)
     expect(await page.locator('.security-summary').textContent()).toBe(`${open} open · ${stats.securityAlerts} raised since the lab started`)
+  })
+
+  it('cuts no number, unit or duration at 1280×800 and 1920×1080', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 1920, height: 1080 },
+    ]) {
+      await page.setViewportSize(viewport)
+      // Two render ticks (250 ms each) after the resize.
+      await page.waitForTimeout(600)
+      await page.screenshot({ path: join(ARTIFACTS, `dashboard-late-${viewport.width}x${viewport.height}.png`), fullPage: true })
+      const cut = await page.evaluate(
+        (selector) =>
+          Array.from(document.querySelectorAll(selector))
+            .filter((node) => node.scrollWidth > node.clientWidth)
+            .map((node) => `${node.className}: ${node.textContent} (${node.scrollWidth} > ${node.clientWidth})`),
+        VALUE_CELLS,
+      )
+      expect(cut, `${viewport.width}×${viewport.height}`).toEqual([])
+    }
   })
 })
 
