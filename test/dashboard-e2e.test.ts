@@ -1,49 +1,32 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectAsync, type MqttClient } from 'mqtt'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mountDashboard } from '../src/dashboard/mount.ts'
 import type { Lab } from '../src/lab/lab.ts'
-import { buildDefaultRegistry } from '../src/registry/default-ward.ts'
-import { hashPassword } from '../src/registry/passwords.ts'
-import type { Registry } from '../src/registry/schema.ts'
-import { startTestLab, urlOf } from './support/lab.ts'
+import {
+  ALARM,
+  ARTIFACTS,
+  openDashboard,
+  NORMAL,
+  SHOCKED,
+  SPO2_ALARM,
+  skipBrowserTests,
+  startDashboardLab,
+  TELEMETRY,
+  TEST_MONITOR,
+} from './support/dashboard-browser.ts'
+import { urlOf } from './support/lab.ts'
 
 /**
- * The dashboard end to end: the default ward simulated at 30× on free ports, the page in Debian's
- * headless Chromium (never a downloaded browser), a real device of our own at bed icu-09 whose
- * vitals and alarms we control, and real attacks on the broker.
+ * The dashboard end to end, watched from the start: the default ward simulated at 30× on free
+ * ports, the page in Debian's headless Chromium, a real device of our own at bed icu-09 whose
+ * vitals and alarms we control, and real attacks on the broker. A page opened late:
+ * dashboard-e2e-late.test.ts.
  */
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const ARTIFACTS = 'test-artifacts'
+
 /** The README's screenshot is refreshed only on request, so a test run leaves the tree clean. */
 const UPDATE_README_SCREENSHOT = process.env.WARDLAB_UPDATE_SCREENSHOT === '1'
-
-/** Simulated devices derive their passwords from it, so the registry and the lab must share it. */
-const PROVISIONING_KEY = Buffer.alloc(32, 3)
-const TEST_MONITOR = { id: 'mon-icu-09', password: 'mon-icu-09-e2e-secret' }
-const TELEMETRY = 'hospital/icu/bedside-monitor/mon-icu-09/telemetry'
-// NEWS2 0 on room air (RCP 2017 chart): every parameter in its zero band.
-const NORMAL = { heartRate: 72, pulseRate: 72, spo2: 97, respiratoryRate: 16, temperature: 37.0, nibpSystolic: 124, nibpDiastolic: 76, nibpMean: 92 }
-// Septic shock: RR 30 (3) + SpO2 89 (3) + pulse 135 (3) + temperature 39.4 (2) + systolic 85 (3) = 14, high.
-const SHOCKED = { heartRate: 135, pulseRate: 134, spo2: 89, respiratoryRate: 30, temperature: 39.4, nibpSystolic: 85, nibpDiastolic: 48, nibpMean: 60 }
-const SPO2_ALARM = { code: 'SPO2_LOW', category: 'physiological', priority: 'high', message: 'SpO2 low', parameter: 'spo2', value: 89, limit: 90 }
-
-const chromiumMissing = !existsSync(CHROMIUM)
-// Locally a missing browser skips with a message; under CI it must fail, so CI cannot pass without it.
-if (chromiumMissing && !process.env.CI) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`)
 
 // Browser globals, for the functions below that Playwright runs inside the page (the project's
 // TypeScript has no DOM lib, and must not: everything else runs on Node).
@@ -53,48 +36,18 @@ declare const document: {
 }
 declare function getComputedStyle(node: unknown): { backgroundColor: string }
 
-/** The default ward plus bed icu-09, whose monitor is a real (non-simulated) device the test drives. */
-async function registryWithTestBed(): Promise<Registry> {
-  const registry = await buildDefaultRegistry({ seed: 'dashboard-e2e', provisioningKey: PROVISIONING_KEY })
-  registry.wards.find((w) => w.id === 'icu')!.beds.push('icu-09')
-  registry.patients.push({
-    id: 'pt-icu-09',
-    ward: 'icu',
-    bed: 'icu-09',
-    sex: 'female',
-    ageYears: 67,
-    heightCm: 164,
-    weightKg: 70,
-    trajectory: 'stable',
-    onsetMinutes: 0,
-    hypercapnic: false,
-    onOxygen: false,
-  })
-  registry.devices.push({
-    id: TEST_MONITOR.id,
-    kind: 'bedside-monitor',
-    ward: 'icu',
-    bed: 'icu-09',
-    patient: 'pt-icu-09',
-    passwordHash: await hashPassword(TEST_MONITOR.password),
-    simulated: false,
-    options: {},
-  })
-  return registry
-}
-
 /** Every vital on every bed, as the page shows it right now. */
 function vitalsSnapshot(page: Page): Promise<string[]> {
   return page.locator('.bed .vital .value').allTextContents()
 }
 
-describe.skipIf(chromiumMissing && !process.env.CI)('dashboard in headless Chromium', () => {
+describe.skipIf(skipBrowserTests)('dashboard in headless Chromium', () => {
   let lab: Lab
   let context: BrowserContext
   let page: Page
   let monitor: MqttClient
   let seq = 0
-  const pageErrors: string[] = []
+  let pageErrors: string[] = []
 
   const publishVitals = (data: object) =>
     monitor.publishAsync(TELEMETRY, JSON.stringify({ deviceId: TEST_MONITOR.id, kind: 'bedside-monitor', seq: ++seq, ts: Math.round(lab.clock.now()), data }), {
@@ -102,42 +55,15 @@ describe.skipIf(chromiumMissing && !process.env.CI)('dashboard in headless Chrom
     })
   const publishAlarm = (active: boolean) =>
     monitor.publishAsync(
-      'hospital/icu/bedside-monitor/mon-icu-09/alarm',
+      ALARM,
       JSON.stringify({ deviceId: TEST_MONITOR.id, kind: 'bedside-monitor', seq: ++seq, ts: Math.round(lab.clock.now()), data: { ...SPO2_ALARM, active } }),
       { qos: 1 },
     )
   const bed = (id: string) => page.locator(`.bed[data-bed="${id}"]`)
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(`${CHROMIUM} is missing: CI needs Debian's chromium (.ci/run installs it)`)
-    lab = await startTestLab('lab', await registryWithTestBed(), {
-      provisioningKey: PROVISIONING_KEY,
-      seed: 'dashboard-e2e',
-      speed: 30,
-      simulate: true,
-      http: { host: '127.0.0.1', port: 0 },
-    })
-    mountDashboard(lab)
-    monitor = await connectAsync(urlOf(lab), {
-      protocolVersion: 4,
-      clientId: TEST_MONITOR.id,
-      username: TEST_MONITOR.id,
-      password: TEST_MONITOR.password,
-      reconnectPeriod: 0,
-    })
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'wardlab-chromium-')), {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-    })
-    page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (err) => pageErrors.push(err.message))
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text())
-    })
-    await page.goto(`${lab.http!.url}/`)
-    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 })
+    ;({ lab, monitor } = await startDashboardLab('dashboard-e2e', 30))
+    ;({ context, page, pageErrors } = await openDashboard(lab))
   })
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mountDashboard } from '../src/dashboard/mount.ts'
+import type { DashboardSnapshot } from '../src/dashboard/snapshot.ts'
 import type { DashboardStats } from '../src/dashboard/stats.ts'
 import type { Lab } from '../src/lab/lab.ts'
 import { connectDevice, envelope, portOf, startTestLab, testRegistry } from './support/lab.ts'
@@ -89,6 +90,31 @@ describe('dashboard routes', () => {
     expect(Math.abs(after.simNow - lab.clock.now())).toBeLessThan(1000)
     expect(after.pipelineTimed).toBeGreaterThan(0)
     expect(after.pipelineSeconds).toBeGreaterThan(0)
+  })
+
+  it('keeps in /api/snapshot the newest vitals of each shape and the alarms raised and not yet cleared', async () => {
+    const snapshot = async () => (await (await fetch(`${base}/api/snapshot`)).json()) as DashboardSnapshot
+    const alarm = (seq: number, code: string, active: boolean) =>
+      envelope('mon-02', seq, { code, category: 'physiological', priority: 'high', message: code, active })
+    const device = await connectDevice(lab, 'mon-02')
+    const telemetry = 'hospital/icu/bedside-monitor/mon-02/telemetry'
+    await device.publishAsync(telemetry, envelope('mon-02', 1, { heartRate: 80, spo2: 97 }), { qos: 1 })
+    await device.publishAsync(telemetry, envelope('mon-02', 2, { nibpSystolic: 120, nibpDiastolic: 80 }), { qos: 1 })
+    await device.publishAsync(telemetry, envelope('mon-02', 3, { heartRate: 95, spo2: 93 }), { qos: 1 })
+    await device.publishAsync('hospital/icu/bedside-monitor/mon-02/alarm', alarm(4, 'SPO2_LOW', true), { qos: 1 })
+    await device.publishAsync('hospital/icu/bedside-monitor/mon-02/alarm', alarm(5, 'HR_HIGH', true), { qos: 1 })
+    await device.publishAsync('hospital/icu/bedside-monitor/mon-02/alarm', alarm(6, 'HR_HIGH', false), { qos: 1 })
+    await device.endAsync()
+    const ours = async () => (await snapshot()).messages.filter((m) => m.body.deviceId === 'mon-02')
+    // Through the pipeline's route onto alerts/clinical, as the page would have heard it; the cleared one is gone.
+    const alarms = async () => (await ours()).filter((m) => m.topic.startsWith('alerts/')).map((m) => [m.topic, m.body.data.code])
+    await expect.poll(alarms).toEqual([['alerts/clinical/icu/high', 'SPO2_LOW']])
+    // Blood pressure and numerics come in separate messages: both stay, the numerics at their newest.
+    const vitals = (await ours()).filter((m) => m.topic === telemetry).map((m) => m.body.data)
+    expect(vitals).toHaveLength(2)
+    expect(vitals).toContainEqual({ nibpSystolic: 120, nibpDiastolic: 80 })
+    expect(vitals).toContainEqual({ heartRate: 95, spo2: 93 })
+    expect((await snapshot()).securityAlertsTotal).toBe(lab.monitor.totalAlerts())
   })
 
   it('needs a lab that serves HTTP', async () => {

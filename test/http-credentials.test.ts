@@ -23,8 +23,8 @@ describe('the HTTP API in the strict profile', () => {
     await lab?.stop()
   })
 
-  it('asks anyone without credentials for them: the layout (device ids, patients), the metrics and the page itself', async () => {
-    for (const path of ['/api/layout', '/api/stats', '/metrics', '/', '/no-such-page']) {
+  it('asks anyone without credentials for them: the layout (device ids, patients), the snapshot, the metrics and the page itself', async () => {
+    for (const path of ['/api/layout', '/api/stats', '/api/snapshot', '/metrics', '/', '/no-such-page']) {
       const response = await fetch(`${strict.http!.url}${path}`)
       expect(response.status, path).toBe(401)
       expect(response.headers.get('www-authenticate'), path).toBe('Basic realm="wardlab", charset="UTF-8"')

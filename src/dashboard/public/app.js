@@ -6,6 +6,7 @@ import { eventsView } from './events.js'
 import { homeView } from './home.js'
 import { WardModel } from './model.js'
 import { securityView } from './security.js'
+import { snapshotFirst } from './snapshot.js'
 import { SimClock } from './sim-clock.js'
 import { throughputView } from './throughput.js'
 
@@ -43,8 +44,10 @@ async function main() {
     securityView($('security')),
     eventsView($('events')),
   ]
-  throughputView($('throughput'), clock, { onError: (err) => setAttr($('throughput'), 'title', `stats unavailable: ${err.message}`) })
-  connectBroker(layout.broker, { onState: showConnection, onMessage: (topic, payload) => model.apply(topic, payload) })
+  const strip = throughputView($('throughput'), clock, { onError: (err) => setAttr($('throughput'), 'title', `stats unavailable: ${err.message}`) })
+  views.push(strip)
+  const messages = snapshotFirst(model, (err) => showConnection('error', `snapshot: ${err.message}`))
+  connectBroker(layout.broker, { onState: showConnection, onMessage: messages.onMessage, onSubscribed: messages.onSubscribed })
 
   setInterval(() => {
     setText($('clock'), `${clockTime(clock.now())} UTC (simulated)`)

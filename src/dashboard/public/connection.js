@@ -17,9 +17,10 @@ export const SUBSCRIPTIONS = {
 
 /**
  * Connects and keeps connecting; `onState(state, detail)` reports connecting | live | reconnecting |
- * offline, `onMessage(topic, payload)` every message.
+ * offline, `onMessage(topic, payload)` every message, `onSubscribed()` each time the broker has
+ * granted the subscriptions (after every reconnect too: a clean session missed what came between).
  */
-export function connectBroker(broker, { onState, onMessage }) {
+export function connectBroker(broker, { onState, onMessage, onSubscribed }) {
   if (broker.wsPort === null) {
     onState('offline', 'the lab has no MQTT-over-WebSocket listener')
     return null
@@ -41,6 +42,7 @@ export function connectBroker(broker, { onState, onMessage }) {
     client.subscribe(SUBSCRIPTIONS, (err, granted) => {
       const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic)
       if (err || refused.length) onState('error', err ? err.message : `broker refused ${refused.join(', ')} (strict profile? the page needs an observer login)`)
+      else onSubscribed()
     })
   })
   client.on('reconnect', () => onState('reconnecting', url))

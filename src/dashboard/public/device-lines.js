@@ -6,13 +6,16 @@ import { isStale } from './freshness.js'
 
 const value = (device, name) => device.fields.get(name)?.value
 
+/** Lines wrap on narrow cards; a no-break space keeps each name, number and unit together. */
+const NB = '\u00a0'
+
 const SUMMARIES = {
   'infusion-pump': (d) =>
-    `${value(d, 'drug') ?? 'pump'} ${num(value(d, 'rateMlH'), 1)} mL/h` +
-    (value(d, 'doseRate') !== null && value(d, 'doseRate') !== undefined ? ` · ${num(value(d, 'doseRate'), 3)} ${value(d, 'doseUnit') ?? ''}` : '') +
+    `${value(d, 'drug') ?? 'pump'} ${num(value(d, 'rateMlH'), 1)}${NB}mL/h` +
+    (value(d, 'doseRate') !== null && value(d, 'doseRate') !== undefined ? ` · ${num(value(d, 'doseRate'), 3)}${NB}${value(d, 'doseUnit') ?? ''}` : '') +
     ` · ${value(d, 'status') ?? '–'}`,
   ventilator: (d) =>
-    `${value(d, 'mode') ?? 'vent'} · VT ${num(value(d, 'tidalVolume'))} mL · ${num(value(d, 'totalRate'))} /min · PEEP ${num(value(d, 'peep'))} cmH₂O · FiO₂ ${num(value(d, 'fio2'))} %`,
+    `${value(d, 'mode') ?? 'vent'} · VT${NB}${num(value(d, 'tidalVolume'))}${NB}mL · ${num(value(d, 'totalRate'))}${NB}/min · PEEP${NB}${num(value(d, 'peep'))}${NB}cmH₂O · FiO₂${NB}${num(value(d, 'fio2'))}${NB}%`,
 }
 
 const KIND_LABELS = { 'infusion-pump': 'Pump', ventilator: 'Vent', 'bedside-monitor': 'Monitor' }

@@ -46,6 +46,8 @@ export class WardModel {
     /** Current NEWS2 per patient (ops/news2), or the last band change until a score arrives. */
     this.scores = new Map()
     this.securityAlerts = new Map()
+    /** Security alerts opened since the lab started: the header's total, kept beside the open ones so the two cannot disagree. */
+    this.securityTotal = 0
     /** Ward events, newest first: alarms raised and cleared, NEWS2 band changes. */
     this.events = []
     /** Bumped when a list changes, so views rebuild lists only then. */
@@ -60,6 +62,29 @@ export class WardModel {
     } catch {
       return
     }
+    this.applyBody(topic, body)
+  }
+
+  /**
+   * The state a page opened now would have missed (/api/snapshot). Replayed through the same
+   * handlers as live messages; safe to apply again after a reconnect.
+   */
+  restore(snapshot) {
+    if (Number.isFinite(snapshot.simNow)) this.clock.saw(snapshot.simNow)
+    for (const message of snapshot.messages ?? []) if (typeof message?.topic === 'string') this.applyBody(message.topic, message.body)
+    const open = new Set()
+    for (const alert of snapshot.securityAlerts ?? []) {
+      if (!isObject(alert) || typeof alert.id !== 'string') continue
+      open.add(alert.id)
+      this.securityAlerts.set(alert.id, alert)
+    }
+    // Alerts this page saw open that the monitor no longer holds closed while the page was away.
+    for (const alert of this.securityAlerts.values()) if (alert.state === 'open' && !open.has(alert.id)) alert.state = 'closed'
+    if (Number.isFinite(snapshot.securityAlertsTotal)) this.securityTotal = snapshot.securityAlertsTotal
+    this.revision.security++
+  }
+
+  applyBody(topic, body) {
     const parts = topic.split('/')
     if (parts[0] === 'hospital' && parts.length === 5) this.deviceMessage(parts, body)
     else if (parts[0] === 'alerts' && (parts[1] === 'clinical' || parts[1] === 'technical')) this.alarm(body)
@@ -104,7 +129,8 @@ export class WardModel {
       if (!known || known.ts <= ts) device.readings.set(data.sensor, { data, ts, wall, lateMs: this.clock.now() - ts })
     }
     const trendField = TREND_FIELD[device.kind]
-    if (trendField && Number.isFinite(data[trendField])) {
+    // A snapshot replays the last reading, which the page may have seen already (a reconnect).
+    if (trendField && Number.isFinite(data[trendField]) && device.trend.at(-1)?.ts !== ts) {
       device.trend.push({ ts, value: data[trendField] })
       if (device.trend.length > TREND_POINTS) device.trend.shift()
     }
@@ -116,6 +142,8 @@ export class WardModel {
     const { code, priority, active, message } = body.data
     if (typeof code !== 'string' || typeof active !== 'boolean' || !['high', 'medium', 'low'].includes(priority)) return
     const device = this.device(body.deviceId, body.kind, body.context?.ward)
+    // The same raise again (a snapshot after a reconnect) is not a new event.
+    if (active && device.alarms.get(code)?.ts === body.ts) return
     if (active) device.alarms.set(code, { ...body.data, ts: body.ts })
     else device.alarms.delete(code)
     const where = body.context?.bed ?? body.deviceId
@@ -140,12 +168,21 @@ export class WardModel {
 
   securityAlert(body) {
     if (!isObject(body) || typeof body.id !== 'string' || typeof body.type !== 'string') return
+    // The monitor counts an alert when it opens (its first message); one the snapshot already held is counted there.
+    if (!this.securityAlerts.has(body.id) && body.state === 'open' && body.count === 1) this.securityTotal++
     this.securityAlerts.set(body.id, body)
     if (this.securityAlerts.size > MAX_SECURITY_ALERTS) {
       const oldestClosed = [...this.securityAlerts.values()].find((a) => a.state === 'closed')
       this.securityAlerts.delete((oldestClosed ?? this.securityAlerts.values().next().value).id)
     }
     this.revision.security++
+  }
+
+  /** What the header and the security panel both show. */
+  securityCounts() {
+    let open = 0
+    for (const alert of this.securityAlerts.values()) if (alert.state === 'open') open++
+    return { open, total: this.securityTotal }
   }
 
   event(entry) {

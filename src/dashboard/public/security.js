@@ -106,8 +106,9 @@ export function securityView(container) {
       if (changed) {
         seen = model.revision.security
         list.replaceChildren(...openAlerts(alerts))
-        const open = alerts.filter((a) => a.state === 'open').length
-        setText(summary, `${open} open · ${alerts.length} seen since this page opened`)
+        // The header's strip shows the same two numbers from the same model: they cannot disagree.
+        const { open, total } = model.securityCounts()
+        setText(summary, `${open} open · ${total} raised since the lab started`)
       }
       // The bars of open alerts grow with time; once a second is smooth enough.
       if (changed || performance.now() - drawnAt > 1000) {

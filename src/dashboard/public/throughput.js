@@ -7,7 +7,8 @@ const POLL_MS = 1000
 
 function item(label, unit) {
   const value = el('span', { class: 'value' }, '–')
-  return { value, node: el('div', { class: 'strip-item' }, el('span', { class: 'name' }, label), value, el('span', { class: 'unit' }, unit)) }
+  const unitNode = el('span', { class: 'unit' }, unit)
+  return { value, unit: unitNode, node: el('div', { class: 'strip-item' }, el('span', { class: 'name' }, label), value, unitNode) }
 }
 
 export function throughputView(container, clock, { onError }) {
@@ -17,7 +18,7 @@ export function throughputView(container, clock, { onError }) {
     latency: item('Pipeline', 'µs/msg'),
     devices: item('Devices', 'connected'),
     clients: item('Clients', 'connected'),
-    alerts: item('Security alerts', 'total'),
+    alerts: item('Security alerts', 'open'),
     speed: item('Sim speed', '× real time'),
   }
   container.append(...Object.values(items).map((i) => i.node))
@@ -45,11 +46,18 @@ export function throughputView(container, clock, { onError }) {
     }
     setText(items.devices.value, `${stats.devicesConnected}/${stats.devicesSimulated}`)
     setText(items.clients.value, String(stats.clientsConnected))
-    setText(items.alerts.value, String(stats.securityAlerts))
     setText(items.speed.value, stats.speed === null ? 'max' : num(stats.speed, stats.speed < 10 ? 1 : 0))
     previous = { at, stats }
   }
 
   poll()
   setInterval(poll, POLL_MS)
+  return {
+    // Security alerts come from the ward model (snapshot plus live alerts), as the security panel's do.
+    render(model) {
+      const { open, total } = model.securityCounts()
+      setText(items.alerts.value, String(open))
+      setText(items.alerts.unit, `open · ${total} total`)
+    },
+  }
 }
