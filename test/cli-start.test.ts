@@ -20,7 +20,13 @@ describe('wardlab start (end to end, as a user runs it)', () => {
       await cli.waitFor(/"msg":"wardlab started"/)
       expect(cli.stdout()).toContain(`mosquitto_sub -h 127.0.0.1 -p ${port} -t 'hospital/#' -v`)
 
-      // Retained statuses arrive at once, then live telemetry; give the ward a few seconds.
+      // The ward is up once every device has connected (on a loaded machine that takes a while);
+      // then each device's retained status arrives at once, and live telemetry within seconds.
+      const connected = async () => /wardlab_devices_connected 33\b/.test(await (await fetch(`${httpUrl}/metrics`)).text())
+      for (const deadline = Date.now() + 30_000; !(await connected()); ) {
+        if (Date.now() > deadline) throw new Error('the default ward did not connect within 30 s')
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
       const { stdout } = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', port!, '-V', 'mqttv311', '-t', 'hospital/#', '-v', '-W', '4'], {
         timeout: 10_000,
       }).catch((e) => e as { stdout: string })
