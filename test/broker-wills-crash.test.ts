@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
 import { afterEach, describe, expect, it } from 'vitest'
 import { saveRegistry } from '../src/registry/load.ts'
-import { spawnWardlab, type RunningCli } from './support/cli.ts'
+import { spawnWardlab, type RunningCli, onFreePorts } from './support/cli.ts'
 import { PASSWORDS, testRegistry } from './support/lab.ts'
 import { until } from './support/reliability.ts'
 
@@ -26,14 +26,7 @@ async function startBroker(dir: string): Promise<{ cli: RunningCli; url: string 
     'start',
     '--devices',
     '0',
-    '--port',
-    '0',
-    '--ws-port',
-    '0',
-    '--http-port',
-    '0',
-    '--data-dir',
-    dir,
+    ...onFreePorts(dir),
     '--registry',
     join(dir, 'registry.yaml'),
     '--persistence',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectAsync } from 'mqtt'
 import { describe, expect, it } from 'vitest'
-import { runWardlab, spawnWardlab } from './support/cli.ts'
+import { runWardlab, spawnWardlab, onFreePorts } from './support/cli.ts'
 import { selfSignedCertificate } from './support/tls.ts'
 
 /** Every file and folder under `dir` with its permission bits, folders first. */
@@ -67,23 +67,7 @@ describe('wardlab start: listeners the user turns off, files only the owner read
       (await runWardlab(['device', 'add', '--id', 'pump-bed9', '--kind', 'infusion-pump', '--ward', 'icu', '--bed', 'icu-08', '--data-dir', dataDir])).code,
     ).toBe(0)
     expect((await runWardlab(['user', 'add', '--username', 'nurse9', '--role', 'operator', '--data-dir', dataDir])).code).toBe(0)
-    const cli = spawnWardlab([
-      'start',
-      '--port',
-      '0',
-      '--ws-port',
-      '0',
-      '--http-port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--devices',
-      '6',
-      '--speed',
-      '20',
-      '--persistence',
-      join(dataDir, 'sessions'),
-    ])
+    const cli = spawnWardlab(['start', ...onFreePorts(dataDir), '--devices', '6', '--speed', '20', '--persistence', join(dataDir, 'sessions')])
     try {
       await cli.waitFor(/"msg":"wardlab started"/)
       await new Promise((resolve) => setTimeout(resolve, 1500))

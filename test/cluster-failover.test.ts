@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Lab } from '../src/lab/lab.ts'
 import { saveRegistry } from '../src/registry/load.ts'
 import { until } from '../src/util/until.ts'
-import { spawnWardlab, type RunningCli } from './support/cli.ts'
+import { spawnWardlab, type RunningCli, onFreePorts } from './support/cli.ts'
 import { connectDevice, envelope, PASSWORDS, startTestLab, testRegistry, urlOf } from './support/lab.ts'
 import { startRedis, type RedisServer } from './support/redis.ts'
 
@@ -21,23 +21,7 @@ beforeAll(async () => {
   redis = await startRedis()
   const dir = mkdtempSync(join(tmpdir(), 'wardlab-cluster-'))
   saveRegistry(join(dir, 'registry.yaml'), await testRegistry())
-  nodeA = spawnWardlab([
-    'start',
-    '--cluster',
-    redis.url,
-    '--node-id',
-    'node-a',
-    '--port',
-    '0',
-    '--ws-port',
-    '0',
-    '--http-port',
-    '0',
-    '--data-dir',
-    dir,
-    '--output',
-    join(dir, 'run'),
-  ])
+  nodeA = spawnWardlab(['start', '--cluster', redis.url, '--node-id', 'node-a', ...onFreePorts(dir), '--output', join(dir, 'run')])
   nodeB = await startTestLab('lab', undefined, { cluster: { url: redis.url, nodeId: 'node-b' } })
 })
 

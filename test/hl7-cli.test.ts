@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { until } from '../src/util/until.ts'
-import { runWardlab, spawnWardlab } from './support/cli.ts'
+import { runWardlab, spawnWardlab, onFreePorts } from './support/cli.ts'
 import { PythonReceiver } from './support/hl7-python.ts'
 
 /**
@@ -24,25 +24,7 @@ describe('wardlab start --hl7', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wardlab-hl7-cli-'))
     const urls = [a!, b!].map((r) => `mllp://127.0.0.1:${r.port}`)
     // Six devices (beds icu-01 and icu-02) at 60x: a PCD-01 per device per simulated minute is one a second.
-    const cli = spawnWardlab([
-      'start',
-      '--port',
-      '0',
-      '--ws-port',
-      '0',
-      '--http-port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--speed',
-      '60',
-      '--devices',
-      '6',
-      '--hl7',
-      urls.join(','),
-      '--hl7-listen',
-      '0',
-    ])
+    const cli = spawnWardlab(['start', ...onFreePorts(dataDir), '--speed', '60', '--devices', '6', '--hl7', urls.join(','), '--hl7-listen', '0'])
     try {
       const [, httpUrl] = await cli.waitFor(/http +(http:\/\/127\.0\.0\.1:\d+)\/metrics/)
       expect(cli.stdout()).toContain(`hl7    ${urls[0]}`)

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectAsync, type MqttClient } from 'mqtt'
-import { generate } from 'mqtt-packet'
 import { OFFLINE_QUEUE_LIMIT } from '../src/broker/offline-queue-limit.ts'
 import { saveRegistry } from '../src/registry/load.ts'
 import { startMeasuredBroker, type BrokerStatus, type MeasuredBroker } from '../src/reliability/measured-broker.ts'
 import { OBSERVER, PASSWORDS, testRegistry } from './support/lab.ts'
 import { MON_01_TELEMETRY } from './support/reliability.ts'
+import { freezeAsSubscriber } from '../src/reliability/frozen-subscriber.ts'
 
 /** 1 KB messages: past the offline queue's 10,000, each further one would cost the broker its size. */
 const PAYLOAD = JSON.stringify({ deviceId: 'mon-01', pad: 'x'.repeat(1000) })
@@ -62,20 +62,7 @@ describe('a frozen persistent subscriber, once dropped', () => {
     // The observer keeps a session (CleanSession 0), subscribes to everything at QoS 1, then never reads again.
     frozen = connect(Number(new URL(broker.url).port), '127.0.0.1')
     await new Promise((resolve) => frozen.once('connect', resolve))
-    frozen.pause()
-    frozen.write(
-      generate({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clean: false,
-        clientId: 'frozen-observer',
-        keepalive: 0,
-        username: OBSERVER.username,
-        password: Buffer.from(OBSERVER.password),
-      }),
-    )
-    frozen.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'hospital/#', qos: 1 }] }))
+    freezeAsSubscriber(frozen, OBSERVER)
     const baseline = await statusWhen(
       (status) => status.clients === 2,
       async () => undefined,

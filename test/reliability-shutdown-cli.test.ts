@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { until } from '../src/util/until.ts'
-import { spawnWardlab } from './support/cli.ts'
+import { spawnWardlab, onFreePorts } from './support/cli.ts'
 
 const DEFAULT_PIPELINE = fileURLToPath(new URL('../src/pipeline/default-pipeline.yaml', import.meta.url))
 
@@ -32,14 +32,7 @@ describe('wardlab start stopped by a signal under load', () => {
       // The default ward at 50× publishes several hundred messages a second.
       const cli = spawnWardlab([
         'start',
-        '--port',
-        '0',
-        '--ws-port',
-        '0',
-        '--http-port',
-        '0',
-        '--data-dir',
-        dir,
+        ...onFreePorts(dir),
         '--speed',
         '50',
         '--pipeline',

@@ -18,6 +18,7 @@ import { saveRegistry } from '../registry/load.ts'
 import { hashPassword } from '../registry/passwords.ts'
 import type { Registry } from '../registry/schema.ts'
 import { startMeasuredBroker, type BrokerStatus, type MeasuredBroker } from './measured-broker.ts'
+import { freezeAsSubscriber } from './frozen-subscriber.ts'
 
 /** The device that publishes and the observer that keeps a session, with passwords known here. */
 const DEVICE = { id: 'mon-01', password: 'attack-memory-device' }
@@ -138,20 +139,7 @@ const ATTACKS: Attack[] = [
     flags: ['--drain-timeout', '500'],
     async run(broker, url) {
       const frozen = await rawSocket(Number(url.port))
-      frozen.pause()
-      frozen.write(
-        generate({
-          cmd: 'connect',
-          protocolId: 'MQTT',
-          protocolVersion: 4,
-          clean: false,
-          clientId: 'frozen-observer',
-          keepalive: 0,
-          username: OBSERVER.username,
-          password: Buffer.from(OBSERVER.password),
-        }),
-      )
-      frozen.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'hospital/#', qos: 1 }] }))
+      freezeAsSubscriber(frozen, OBSERVER)
       await wait(300)
       const publisher = await device(url)
       await publishMany(publisher, TELEMETRY, 40_000)

@@ -56,3 +56,8 @@ export async function runWardlab(args: string[]): Promise<{ code: number | null;
   const code = await cli.exited
   return { code, stdout: cli.stdout(), stderr: cli.stderr() }
 }
+
+/** `wardlab start`'s listeners on free ports (MQTT, WebSocket, HTTP) and its data folder: what every end-to-end start needs. */
+export function onFreePorts(dataDir: string): string[] {
+  return ['--port', '0', '--ws-port', '0', '--http-port', '0', '--data-dir', dataDir]
+}

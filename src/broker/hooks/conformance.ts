@@ -100,7 +100,8 @@ export function illFormedString(text: string): string | null {
   return null
 }
 
-function violation(signals: SignalBus, client: Client, error: string, beforeConnect: boolean): void {
+/** A protocol violation by this client, as the security signal every conformance rule raises. */
+export function violation(signals: SignalBus, client: Client, error: string, beforeConnect: boolean): void {
   signals.emit({
     type: 'protocol-error',
     connectionId: connectionIdOf(client),

@@ -3,7 +3,8 @@ import type { Packet } from 'mqtt-packet'
 import { generate } from 'mqtt-packet'
 import type { SignalBus } from '../../security/signals.ts'
 import { ReasonCode } from '../v5-refusal.ts'
-import { clientAddress, connectionIdOf, parserOf, type PacketParser } from '../client-info.ts'
+import { parserOf, type PacketParser } from '../client-info.ts'
+import { violation } from './conformance.ts'
 
 /**
  * CONNACK 0x01, "unacceptable protocol level", in the 3.1.1 form: a server that cannot tell which
@@ -58,15 +59,7 @@ function guardParser(client: Client, parser: PacketParser, signals: SignalBus): 
     const broken = event === 'packet' ? packetRuleBroken(args[0] as Packet) : null
     if (!broken) return emit(event, ...args)
     refused = true
-    signals.emit({
-      type: 'protocol-error',
-      connectionId: connectionIdOf(client),
-      clientId: client.id ?? '',
-      address: clientAddress(client),
-      kind: 'violation',
-      error: broken,
-      beforeConnect: !client.connected,
-    })
+    violation(signals, client, broken, !client.connected)
     const error = new Error(`${broken}: connection closed`)
     // A server sends DISCONNECT only after its CONNACK (§3.14): once that is out, not once Aedes
     // has finished connecting, which is a few turns later.
