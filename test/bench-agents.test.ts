@@ -20,24 +20,11 @@ import type { LoadOptions } from '../src/bench/load-options.ts'
 import { summariseRun } from '../src/bench/summarise.ts'
 import { parseVariants } from '../src/cli/commands/bench.ts'
 import { main } from '../src/cli/main.ts'
+import { testLoad } from './support/bench-load.ts'
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'wardlab-bench-agents-test-'))
 
-const load = (devices: number): LoadOptions => ({
-  devices,
-  ratePerDevice: 20,
-  qos: 1,
-  payload: { type: 'fleet' },
-  durationS: 2,
-  rampUpS: 0,
-  connectRate: 1000,
-  gateway: 1,
-  workers: 1,
-  inflight: 32,
-  seed: 'test',
-  key: Buffer.alloc(32, 9),
-  consumeOutputs: false,
-})
+const load = (devices: number): LoadOptions => testLoad({ devices })
 
 const benchOptions = (target: string): BenchOptions => ({
   load: load(40),

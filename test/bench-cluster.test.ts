@@ -5,27 +5,14 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { runBench } from '../src/bench/bench.ts'
 import type { BenchReport, RunResult } from '../src/bench/result.ts'
 import { parseVariants } from '../src/cli/commands/bench.ts'
+import { testLoad } from './support/bench-load.ts'
 
 describe('wardlab bench --target cluster:2, against a real redis-server', () => {
   let report: BenchReport
   let run: RunResult
   beforeAll(async () => {
     report = await runBench({
-      load: {
-        devices: 20,
-        ratePerDevice: 5,
-        qos: 1,
-        payload: { type: 'fleet' },
-        durationS: 2,
-        rampUpS: 0,
-        connectRate: 1000,
-        gateway: 1,
-        workers: 1,
-        inflight: 32,
-        seed: 'test',
-        key: Buffer.alloc(32, 9),
-        consumeOutputs: false,
-      },
+      load: testLoad({ ratePerDevice: 5 }),
       variants: parseVariants('cluster:2', 'on', 'wardlab', undefined),
       rounds: 1,
       outputDir: mkdtempSync(join(tmpdir(), 'wardlab-bench-cluster-')),

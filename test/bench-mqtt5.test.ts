@@ -6,6 +6,7 @@ import { runBench } from '../src/bench/bench.ts'
 import type { BenchReport } from '../src/bench/result.ts'
 import { parseVariants } from '../src/cli/commands/bench.ts'
 import { runWardlab } from './support/cli.ts'
+import { testLoad } from './support/bench-load.ts'
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'wardlab-bench-mqtt5-'))
 
@@ -13,21 +14,7 @@ describe('wardlab bench --mqtt-version 5', () => {
   let report: BenchReport
   beforeAll(async () => {
     report = await runBench({
-      load: {
-        devices: 6,
-        ratePerDevice: 20,
-        qos: 1,
-        payload: { type: 'fleet' },
-        durationS: 2,
-        rampUpS: 0,
-        connectRate: 1000,
-        gateway: 1,
-        workers: 1,
-        inflight: 32,
-        seed: 'mqtt5',
-        key: Buffer.alloc(32, 6),
-        consumeOutputs: false,
-      },
+      load: testLoad({ devices: 6, seed: 'mqtt5', key: Buffer.alloc(32, 6) }),
       // Both generators: the hand-written PUBLISH bytes and mqtt.js' own.
       variants: parseVariants('embedded', 'on', 'wardlab', 'generator=wardlab,mqttjs', '5'),
       rounds: 1,
