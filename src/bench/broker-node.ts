@@ -3,6 +3,7 @@ import { BenchChild } from './children.ts'
 import type { LoopSecond } from './loop-delay.ts'
 import type { PipelineMode } from './target-spec.ts'
 import type { PipelineReport } from './target-spec.ts'
+import type { LoadOptions } from './load-options.ts'
 
 /** One embedded broker process the bench started: alone, or a node of a cluster. */
 export interface BrokerNode {
@@ -21,6 +22,22 @@ export interface BrokerNodeContext {
   brokerExecArgv?: string[]
   /** Worker threads for the pipeline when it is on (default 1). */
   pipelineWorkers?: number
+}
+
+/** The context a bench run starts its broker in: the fleet's registry comes from the load. */
+export function brokerContext(
+  load: Pick<LoadOptions, 'devices' | 'gateway' | 'key' | 'seed'>,
+  options: { outputDir: string; brokerExecArgv?: string[] | undefined; pipelineWorkers?: number | undefined },
+): BrokerNodeContext {
+  return {
+    devices: load.devices,
+    gateway: load.gateway,
+    key: load.key,
+    seed: load.seed,
+    outputDir: options.outputDir,
+    ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}),
+    ...(options.pipelineWorkers ? { pipelineWorkers: options.pipelineWorkers } : {}),
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ import { startSampler } from './sampler.ts'
 import { describeTarget, startTarget } from './targets.ts'
 import type { RunningTarget } from './target-spec.ts'
 import { DEFAULT_MQTT_VERSION } from '../simulation/mqtt-version.ts'
+import { brokerContext } from './broker-node.ts'
 
 type AgentChannel = LineChannel<FromAgent, ToAgent>
 
@@ -60,14 +61,7 @@ export async function runCoordinated(options: BenchOptions, addresses: readonly 
   let target: RunningTarget | null = null
   let sampler: ReturnType<typeof startSampler> | null = null
   try {
-    target = await startTarget(variant.target, {
-      devices: load.devices,
-      gateway: load.gateway,
-      key: load.key,
-      seed: load.seed,
-      outputDir: options.outputDir,
-      ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}),
-    })
+    target = await startTarget(variant.target, brokerContext(load, { outputDir: options.outputDir, brokerExecArgv: options.brokerExecArgv }))
     const shares = splitConnections(Math.ceil(load.devices / load.gateway), channels.length)
     channels.forEach((channel, i) =>
       channel.send({

@@ -19,6 +19,7 @@ import { DEFAULT_MQTT_VERSION, type MqttVersion } from '../simulation/mqtt-versi
 import type { LoadOptions } from './load-options.ts'
 import { startSampler } from './sampler.ts'
 import { WardlabError } from '../util/errors.ts'
+import { brokerContext } from './broker-node.ts'
 
 export interface RunOptions {
   load: LoadOptions
@@ -76,15 +77,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
   )
   let subscriber: BenchSubscriber | null = null
   try {
-    const target = await startTarget(options.target, {
-      devices: load.devices,
-      gateway: load.gateway,
-      key: load.key,
-      seed: load.seed,
-      outputDir: options.outputDir,
-      ...(options.brokerExecArgv ? { brokerExecArgv: options.brokerExecArgv } : {}),
-      ...(options.pipelineWorkers ? { pipelineWorkers: options.pipelineWorkers } : {}),
-    })
+    const target = await startTarget(options.target, brokerContext(load, options))
     stopTarget = target.stop
     // On a cluster, the subscriber is on node 1: what devices publish on the other nodes crosses Redis.
     subscriber = await reachable(options.target, () =>
