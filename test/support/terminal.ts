@@ -12,10 +12,13 @@ export interface Terminal {
 
 /**
  * Runs a shell command in a real pseudo-terminal (util-linux `script`), as a person at a terminal
- * runs it: stdout is a TTY, and Ctrl-C goes through the terminal's line discipline.
+ * runs it: stdout is a TTY, and Ctrl-C goes through the terminal's line discipline. The command is
+ * `exec`ed so that it, not a shell, is the foreground process group, as under an interactive shell:
+ * `script` runs `$SHELL -c`, and where SHELL is unset (CI) that is dash, which would take the SIGINT
+ * itself and make `script` report 130 however cleanly the program stopped.
  */
 export function inTerminal(command: string, env: Record<string, string> = {}): Terminal {
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, VITEST: '', NO_COLOR: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn('script', ['-qfec', `exec ${command}`, '/dev/null'], { env: { ...process.env, VITEST: '', NO_COLOR: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
