@@ -84,6 +84,37 @@ describe('routing rules', () => {
       ['second', 'three', undefined],
     ])
   })
+
+  it('builds outputs only for destinations whose sink takes them now', () => {
+    const asked: [string, string | undefined][] = []
+    const stage = routeStage(
+      [
+        routeSchema.parse({ name: 'ops', topic: 'hospital/#', to: [{ sink: 'broker', topic: 'ops/{ward}/{deviceId}' }, { sink: 'file' }] }),
+        routeSchema.parse({ name: 'hl7', topic: 'hospital/#', to: [{ sink: 'hl7' }] }),
+      ],
+      (sink, topic) => {
+        asked.push([sink, topic])
+        return sink === 'file'
+      },
+    )
+    const message: PipelineMessage = {
+      topic: 'hospital/icu/bedside-monitor/m1/telemetry',
+      payload: Buffer.from('{}'),
+      receivedAt: 0,
+      source: { clientId: 'm1', address: 'x' },
+      envelope: { deviceId: 'm1', kind: 'bedside-monitor', seq: 0, ts: 1, data: {} },
+      context: { deviceId: 'm1', kind: 'bedside-monitor', ward: 'icu', wardName: 'ICU' },
+      outputs: [],
+    }
+    const [out] = stage.process(message) as PipelineMessage[]
+    // The broker was asked with the topic it would have published on; only the file took its output.
+    expect(asked).toEqual([
+      ['broker', 'ops/icu/m1'],
+      ['file', undefined],
+      ['hl7', undefined],
+    ])
+    expect(out!.outputs.map((o) => [o.route, o.sink])).toEqual([['ops', 'file']])
+  })
 })
 
 describe('pipeline configuration', () => {

@@ -29,10 +29,16 @@ export interface PipelineDeps {
 /** Turns a pipeline configuration into running stages and open sinks. */
 export function buildPipeline(deps: PipelineDeps): Pipeline {
   const file = (name: string) => (isAbsolute(name) ? name : join(deps.outputDir, name))
-  const context: StageContext = { registry: deps.registry, detectors: deps.detectors, maxPayloadBytes: deps.config.maxPayloadBytes, routes: deps.config.routes }
   const sinks = new Map<string, Sink>()
   for (const [name, spec] of Object.entries(deps.config.sinks))
     sinks.set(name, sinkType(spec.type).create(name, spec, { broker: deps.broker, file, registry: deps.registry, hl7: deps.hl7 ?? null }))
+  const context: StageContext = {
+    registry: deps.registry,
+    detectors: deps.detectors,
+    maxPayloadBytes: deps.config.maxPayloadBytes,
+    routes: deps.config.routes,
+    sinkTakes: (sink, topic) => sinks.get(sink)?.takes?.(topic) ?? true,
+  }
   const quarantineSinks = [brokerSink('quarantine-broker', deps.broker), jsonlSink('quarantine-file', file('quarantine.jsonl'), { withTopic: true })]
   const alerts = new SecurityAlertOutlet(deps.broker, deps.outputDir)
   for (const sink of [...quarantineSinks, ...alerts.sinks]) sinks.set(sink.name, sink)

@@ -107,20 +107,30 @@ export class Pipeline implements PipelineRunner {
     const original: PipelineMessage = { topic, payload, receivedAt, source, outputs: [] }
     let batch = [original]
     for (const stage of this.stages) {
-      const next: PipelineMessage[] = []
-      for (const message of batch) {
+      // A new batch only when a stage adds or holds a message; most return the message alone.
+      let next: PipelineMessage[] | undefined
+      for (let i = 0; i < batch.length; i++) {
+        const message = batch[i]!
         const started = timed ? performance.now() : 0
         const result = runStage(stage, message)
         if (timed) this.observer.stage!(stage.name, isRejection(result) ? 'reject' : 'pass', (performance.now() - started) / 1000)
         if (isRejection(result)) {
           this.hold(message, stage.name, result, message === original)
           if (message === original) return
+          next ??= batch.slice(0, i)
           continue
         }
-        for (const out of result) if (out !== message) this.counters.derived++
-        next.push(...result)
+        if (result.length === 1 && result[0] === message) {
+          next?.push(message)
+          continue
+        }
+        next ??= batch.slice(0, i)
+        for (const out of result) {
+          if (out !== message) this.counters.derived++
+          next.push(out)
+        }
       }
-      batch = next
+      if (next) batch = next
     }
     this.counters.valid++
     for (const message of batch) for (const output of message.outputs) this.deliver(output)

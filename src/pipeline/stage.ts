@@ -36,12 +36,16 @@ export interface MessageInspector {
   quarantined(message: DeviceMessage, reason: QuarantineReason): void
 }
 
+/** Whether an output for `sink` (published on `topic`, for sinks that publish) would go anywhere now (`Sink.takes`). */
+export type SinkTakes = (sink: string, topic: string | undefined) => boolean
+
 /** What a stage may be built from: the pipeline file's settings and the lab's parts. */
 export interface StageContext {
   registry: HospitalRegistry
   detectors: MessageInspector
   maxPayloadBytes: number
   routes: readonly Route[]
+  sinkTakes: SinkTakes
 }
 
 /**

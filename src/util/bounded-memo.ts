@@ -11,9 +11,11 @@ export class BoundedMemo<K, V> {
     this.max = max
   }
 
-  get(key: K, compute: () => V): V {
-    if (this.values.has(key)) return this.values.get(key) as V
-    const value = compute()
+  /** `compute` gets the key, so a caller can pass one function made once instead of a closure per call. */
+  get(key: K, compute: (key: K) => V): V {
+    const known = this.values.get(key)
+    if (known !== undefined || this.values.has(key)) return known as V
+    const value = compute(key)
     if (this.values.size >= this.max) this.values.clear()
     this.values.set(key, value)
     return value

@@ -79,17 +79,24 @@ function holds(predicate: Predicate, value: unknown): boolean {
 export interface CompiledRoute {
   route: Route
   /** `levels` is the message topic split on `/`, once for all routes. */
+  matchesTopic(levels: readonly string[]): boolean
+  /** Whether the rule has `where` predicates at all: without, the body need not be looked at. */
+  readonly hasPredicates: boolean
+  matchesFields(body: unknown): boolean
+  /** Both together. */
   matches(levels: readonly string[], body: unknown): boolean
 }
 
 export function compileRoute(route: Route): CompiledRoute {
   const predicates = Object.entries(route.where).map(([path, predicate]) => ({ path: path.split('.'), predicate }))
   const filters = (typeof route.topic === 'string' ? [route.topic] : route.topic).map(compileFilter)
+  const matchesTopic = (levels: readonly string[]) => filters.some((matches) => matches(levels))
+  const matchesFields = (body: unknown) => predicates.every(({ path, predicate }) => holds(predicate, readPath(body, path)))
   return {
     route,
-    matches(levels, body) {
-      if (!filters.some((matches) => matches(levels))) return false
-      return predicates.every(({ path, predicate }) => holds(predicate, readPath(body, path)))
-    },
+    matchesTopic,
+    hasPredicates: predicates.length > 0,
+    matchesFields,
+    matches: (levels, body) => matchesTopic(levels) && matchesFields(body),
   }
 }

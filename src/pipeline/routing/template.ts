@@ -1,20 +1,40 @@
 import { readPath } from './rules.ts'
 
+/** A compiled topic template; `readsBody` says whether rendering it needs the message body. */
+export interface TopicTemplate {
+  (vars: Readonly<Record<string, unknown>>, body: unknown): string
+  readonly readsBody: boolean
+}
+
+const NOT_TOPIC_SAFE = /[/+#]/
+const NOT_TOPIC_SAFE_ALL = /[/+#]/g
+
 /**
  * Renders destination topics like `alerts/clinical/{ward}/{data.priority}`. A placeholder that
  * has no value renders as `unknown` rather than an empty level, so a topic never gains `//` or
  * loses a level that subscribers filter on. Values are made topic-safe (no `/`, `+`, `#`).
+ * Rendering is string concatenation over the parts split once here: it runs for every output.
  */
-export function compileTemplate(template: string): (vars: Record<string, unknown>, body: unknown) => string {
+export function compileTemplate(template: string): TopicTemplate {
   const parts = template.split(/(\{[^}]+\})/g).filter((p) => p !== '')
-  const renderers = parts.map((part) => {
-    if (!part.startsWith('{')) return () => part
-    const path = part.slice(1, -1).split('.')
-    const [head] = path
-    return (vars: Record<string, unknown>, body: unknown) => {
-      const value = path.length === 1 && head! in vars ? vars[head!] : readPath(body, path)
-      return value === undefined || value === null || value === '' ? 'unknown' : String(value).replace(/[/+#]/g, '_')
+  const slots = parts.map((part) => (part.startsWith('{') ? part.slice(1, -1).split('.') : part))
+  const render = (vars: Readonly<Record<string, unknown>>, body: unknown) => {
+    let topic = ''
+    for (const slot of slots) {
+      if (typeof slot === 'string') {
+        topic += slot
+        continue
+      }
+      const head = slot[0]!
+      const value = slot.length === 1 && head in vars ? vars[head] : readPath(body, slot)
+      if (value === undefined || value === null || value === '') topic += 'unknown'
+      else {
+        const text = String(value)
+        topic += NOT_TOPIC_SAFE.test(text) ? text.replace(NOT_TOPIC_SAFE_ALL, '_') : text
+      }
     }
-  })
-  return (vars, body) => renderers.map((render) => render(vars, body)).join('')
+    return topic
+  }
+  // Any placeholder may read the body (a one-level name that is not among the vars falls back to it).
+  return Object.assign(render, { readsBody: slots.some((slot) => typeof slot !== 'string') })
 }

@@ -13,7 +13,7 @@ import type { Sink, SinkContext, SinkType } from './sink.ts'
  * codes from the kind's contract) and hands plain PCD inputs to `context.hl7`; the MLLP links
  * (sequence numbers, ACKs, backlog) live once per receiver on the broker's thread
  * (src/hl7/gateway.ts), whichever pipeline worker the device's patient is sharded to. Without
- * `--hl7` there is no outlet and the sink costs a property read.
+ * `--hl7` there is no outlet and the sink takes nothing, so the route stage builds nothing for it.
  *
  * - `pcd-01`: ORU^R01 per device every `chartEveryMs` of device time, and on a settings change.
  * - `pcd-04`: ORU^R40 for every alarm raised and ended (IHE PCD TF-2 PCD-04).
@@ -27,6 +27,7 @@ export function hl7Sink(name: string, options: { message: 'pcd-01' | 'pcd-04'; c
     get written() {
       return written
     },
+    takes: () => context.hl7 !== null,
     write(_topic, raw) {
       const outlet = context.hl7
       const body = raw as EnrichedBody

@@ -11,6 +11,11 @@ import type { BrokerPublisher } from './bounded-publisher.ts'
 export interface Sink {
   readonly name: string
   write(topic: string | undefined, body: unknown): void
+  /**
+   * Whether an output written now would go anywhere: the route stage asks before it builds one.
+   * Absent means always (files keep everything); an HL7 sink without receivers takes nothing.
+   */
+  takes?(topic: string | undefined): boolean
   flush(): Promise<void>
   close(): Promise<void>
   /** Outputs written since start. */

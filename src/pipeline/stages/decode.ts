@@ -9,11 +9,11 @@ import { reject, type Stage, type StageType } from '../stage.ts'
 export function decodeStage(options: { maxPayloadBytes: number }): Stage {
   // A device publishes on the same few topics all day: split each once, share the frozen parts.
   const topics = new BoundedMemo<string, Readonly<DeviceTopic> | null>(MAX_REMEMBERED_TOPICS)
-  const deviceTopic = (topic: string) =>
-    topics.get(topic, () => {
-      const parsed = parseDeviceTopic(topic)
-      return parsed && Object.freeze(parsed)
-    })
+  const parseFrozen = (topic: string) => {
+    const parsed = parseDeviceTopic(topic)
+    return parsed && Object.freeze(parsed)
+  }
+  const deviceTopic = (topic: string) => topics.get(topic, parseFrozen)
   return {
     name: 'decode',
     process(message) {

@@ -1,9 +1,10 @@
+import type { RegistryContext } from '../../contract/device-message.ts'
 import { deviceContract } from '../../contract/devices/index.ts'
 import { vitalSignObservations } from '../../clinical/fhir.ts'
 import type { Output, PipelineMessage } from '../message.ts'
 import { compileRoute, type Route } from '../routing/rules.ts'
 import { compileTemplate } from '../routing/template.ts'
-import type { Stage, StageType } from '../stage.ts'
+import type { SinkTakes, Stage, StageType } from '../stage.ts'
 
 type Transform = (message: PipelineMessage) => unknown[]
 
@@ -30,29 +31,56 @@ const TRANSFORMS: Record<Route['transform'], Transform> = {
   },
 }
 
+/** Where an output goes: its sink and, for sinks that need one, the rendered topic. */
+interface Destination {
+  sink: string
+  topic: string | undefined
+}
+
 /**
  * Stage 6: every rule whose topic filter and field predicates match adds outputs for its sinks.
- * Rules are compiled once; matching a message is a topic walk and a few property reads.
+ * Rules are compiled once; matching a message is a topic walk and a few property reads. An output
+ * is built only for destinations that take it (`Sink.takes`): an HL7 sink with no receivers, or a
+ * broker topic nobody can receive, costs a question, not a FHIR resource and its JSON.
  */
-export function routeStage(routes: readonly Route[]): Stage {
+export function routeStage(routes: readonly Route[], takes: SinkTakes = () => true): Stage {
   const compiled = routes.map((route) => ({
     ...compileRoute(route),
     destinations: route.to.map((to) => ({ sink: to.sink, topic: to.topic ? compileTemplate(to.topic) : null })),
   }))
+  // What templates see besides the body: the registry context and the channel, the same object for
+  // every message of a device and channel (the enrich stage shares one context per device).
+  const varsByContext = new WeakMap<RegistryContext, Map<string | undefined, Readonly<Record<string, unknown>>>>()
+  const templateVars = (message: PipelineMessage): Readonly<Record<string, unknown>> => {
+    const channel = message.device?.channel
+    if (!message.context) return { channel }
+    let byChannel = varsByContext.get(message.context)
+    if (!byChannel) varsByContext.set(message.context, (byChannel = new Map()))
+    let vars = byChannel.get(channel)
+    if (!vars) byChannel.set(channel, (vars = Object.freeze({ ...message.context, channel })))
+    return vars
+  }
   return {
     name: 'route',
     process(message) {
-      // What rules and templates see: the envelope (or derived event) plus where it came from.
-      const subject = { ...((message.envelope ?? message.body) as object), context: message.context }
-      const vars: Record<string, unknown> = { ...message.context, channel: message.device?.channel }
+      // What predicates and templates read: the envelope (or derived event) plus where it came from; built when first needed.
+      let subject: object | undefined
+      const subjectOf = () => (subject ??= { ...((message.envelope ?? message.body) as object), context: message.context })
       const levels = message.topic.split('/')
       for (const rule of compiled) {
-        if (!rule.matches(levels, subject)) continue
-        for (const body of TRANSFORMS[rule.route.transform](message)) {
-          for (const destination of rule.destinations) {
-            const output: Output = { sink: destination.sink, body, route: rule.route.name }
-            if (destination.topic) output.topic = destination.topic(vars, subject)
-            message.outputs.push(output)
+        if (!rule.matchesTopic(levels) || (rule.hasPredicates && !rule.matchesFields(subjectOf()))) continue
+        let taking: Destination[] | undefined
+        for (const destination of rule.destinations) {
+          const topic = destination.topic ? destination.topic(templateVars(message), subjectOf()) : undefined
+          if (takes(destination.sink, topic)) (taking ??= []).push({ sink: destination.sink, topic })
+        }
+        if (taking) {
+          for (const body of TRANSFORMS[rule.route.transform](message)) {
+            for (const { sink, topic } of taking) {
+              const output: Output = { sink, body, route: rule.route.name }
+              if (topic !== undefined) output.topic = topic
+              message.outputs.push(output)
+            }
           }
         }
         if (rule.route.final) break
@@ -62,4 +90,4 @@ export function routeStage(routes: readonly Route[]): Stage {
   }
 }
 
-export const route: StageType = { name: 'route', create: (context) => routeStage(context.routes) }
+export const route: StageType = { name: 'route', create: (context) => routeStage(context.routes, context.sinkTakes) }
