@@ -76,7 +76,7 @@ const BREAKDOWN: { label: string; match: (f: FunctionTime) => boolean }[] = [
   { label: '  detect: security detectors', match: stage('detect') },
   { label: '  score: NEWS2', match: stage('score') },
   { label: '  route: rules, templates, FHIR building', match: stage('route') },
-  { label: '    of which FHIR Observations', match: (f) => f.name === 'vitalSignObservations' },
+  { label: '    of which FHIR Observations', match: (f) => f.name === 'vitalSignObservationsJson' },
   { label: '    of which topic filter matching', match: (f) => f.name === 'topicMatches' },
   { label: '  sinks: serialise and hand over outputs', match: (f) => f.name === 'deliver' && f.at.startsWith('src/pipeline/pipeline.ts') },
   { label: '    broker sink: JSON.stringify + republish', match: (f) => f.name === 'write' && f.at.startsWith('src/pipeline/sinks/broker.ts') },

@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
-import { serialize } from './serialize.ts'
+import { serialize, serializeWithTopic } from './serialize.ts'
 import { z } from 'zod'
 import type { Sink, SinkType } from './sink.ts'
 
@@ -39,7 +39,7 @@ export function jsonlSink(name: string, file: string, options: { withTopic?: boo
     },
     write(topic, body) {
       if (lines.length === 0) setImmediate(writeLines)
-      lines.push(options.withTopic ? JSON.stringify({ topic, ...(body as object) }) : serialize(body), '\n')
+      lines.push(options.withTopic ? serializeWithTopic(topic, body) : serialize(body), '\n')
       written++
     },
     flush: settle,

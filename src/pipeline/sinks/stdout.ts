@@ -1,3 +1,4 @@
+import { serialize } from './serialize.ts'
 import type { Sink, SinkType } from './sink.ts'
 
 /** Prints `topic body` lines, like `mosquitto_sub -v`, for piping into jq or grep. */
@@ -9,7 +10,7 @@ export function stdoutSink(name: string, out: NodeJS.WritableStream = process.st
       return written
     },
     write(topic, body) {
-      out.write(`${topic ?? '-'} ${JSON.stringify(body)}\n`)
+      out.write(`${topic ?? '-'} ${serialize(body)}\n`)
       written++
     },
     flush: async () => undefined,

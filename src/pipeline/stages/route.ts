@@ -1,9 +1,10 @@
 import type { RegistryContext } from '../../contract/device-message.ts'
 import { deviceContract } from '../../contract/devices/index.ts'
-import { vitalSignObservations } from '../../clinical/fhir.ts'
+import { vitalSignObservationsJson } from '../../clinical/fhir-json.ts'
 import type { Output, PipelineMessage } from '../message.ts'
 import { compileRoute, type Route } from '../routing/rules.ts'
 import { compileTemplate } from '../routing/template.ts'
+import { JsonText } from '../sinks/serialize.ts'
 import type { SinkTakes, Stage, StageType } from '../stage.ts'
 
 type Transform = (message: PipelineMessage) => unknown[]
@@ -11,7 +12,8 @@ type Transform = (message: PipelineMessage) => unknown[]
 /**
  * How a route shapes what it sends:
  * - `enriched`: the envelope (or derived event) with the registry context and receive time;
- * - `fhir-observations`: FHIR R4 vital-sign Observations, one output per resource.
+ * - `fhir-observations`: FHIR R4 vital-sign Observations, one output per resource, as JSON text
+ *   written from templates of the resource builder's output (src/clinical/fhir-json.ts).
  */
 const TRANSFORMS: Record<Route['transform'], Transform> = {
   enriched: (message) => [{ ...(message.envelope ?? (message.body as object)), context: message.context, receivedAt: message.receivedAt }],
@@ -20,14 +22,14 @@ const TRANSFORMS: Record<Route['transform'], Transform> = {
     if (!envelope || !context?.patientId) return []
     const contract = deviceContract(context.kind)
     if (!contract) return []
-    return vitalSignObservations({
+    return vitalSignObservationsJson({
       deviceId: context.deviceId,
       seq: envelope.seq,
       effectiveMs: envelope.ts,
       fields: envelope.data as Record<string, unknown>,
       codes: contract.codes,
       patientId: context.patientId,
-    })
+    }).map((json) => new JsonText(json))
   },
 }
 
