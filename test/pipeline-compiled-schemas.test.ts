@@ -48,6 +48,9 @@ describe('compiled schemas', () => {
         const fast = compiled[emission.channel]!
         expect(verdict(fast, emission.data)).toEqual(verdict(source, emission.data))
         expect(verdict(fast, emission.data).ok, JSON.stringify(emission)).toBe(true)
+        // The validate stage keeps the accepted JSON itself: zod's copy of it must be the same value (no transforms, no defaults).
+        expect(verdict(source, emission.data)).toEqual({ ok: true, data: emission.data })
+        expect(fast.validate(emission.data)).toBe(true)
         // Broken variants of each channel's first 15 emissions and a sample of the rest: the same shapes repeat.
         const seen = (perChannel.get(emission.channel) ?? 0) + 1
         perChannel.set(emission.channel, seen)
@@ -55,6 +58,7 @@ describe('compiled schemas', () => {
         {
           for (const variant of broken(emission.data)) {
             expect(verdict(fast, variant), JSON.stringify(variant)).toEqual(verdict(source, variant))
+            expect(fast.validate(variant)).toBe(verdict(source, variant).ok)
             checked++
           }
           const envelope = { deviceId: 'dev-01', kind: name, seq: checked, ts: emission.ts, data: emission.data }

@@ -24,24 +24,33 @@ export function validateStage(): Stage {
       const schemas = compiledChannelSchemas(contract)
       if (topic.channel === COMMAND_CHANNEL) {
         if (!schemas.cmd) return reject('schema', `a ${topic.kind} accepts no commands`)
-        const command = schemas.cmd.safeParse(message.body)
-        return command.success ? [message] : schemaRejection('command', command.error)
+        return schemas.cmd.validate(message.body) ? [message] : schemaRejection('command', errorOf(schemas.cmd, message.body))
       }
       if (topic.channel === 'status') {
-        const status = schemas.status.safeParse(message.body)
-        return status.success ? [message] : schemaRejection('status', status.error)
+        return schemas.status.validate(message.body) ? [message] : schemaRejection('status', errorOf(schemas.status, message.body))
       }
-      const envelope = compiledEnvelopeSchema.safeParse(message.body)
-      if (!envelope.success) return reject('not-envelope', 'payload is not a wardlab envelope', issuesOf(envelope.error))
-      if (envelope.data.deviceId !== topic.deviceId || envelope.data.kind !== topic.kind) {
-        return reject('identity-mismatch', `envelope says ${envelope.data.kind} ${envelope.data.deviceId}, topic says ${topic.kind} ${topic.deviceId}`)
+      // An accepted message is the parsed JSON itself: the channel schemas neither transform nor
+      // fill defaults (test/pipeline-compiled-schemas.test.ts), so zod's copy would be the same value.
+      if (!compiledEnvelopeSchema.validate(message.body)) {
+        return reject('not-envelope', 'payload is not a wardlab envelope', issuesOf(errorOf(compiledEnvelopeSchema, message.body)))
       }
-      const data = schemas[topic.channel].safeParse(envelope.data.data)
-      if (!data.success) return schemaRejection(`${topic.channel} data`, data.error, 'data')
-      message.envelope = { ...envelope.data, data: data.data } as Envelope
+      const envelope = message.body as Envelope
+      if (envelope.deviceId !== topic.deviceId || envelope.kind !== topic.kind) {
+        return reject('identity-mismatch', `envelope says ${envelope.kind} ${envelope.deviceId}, topic says ${topic.kind} ${topic.deviceId}`)
+      }
+      const schema = schemas[topic.channel]
+      if (!schema.validate(envelope.data)) return schemaRejection(`${topic.channel} data`, errorOf(schema, envelope.data), 'data')
+      message.envelope = envelope
       return [message]
     },
   }
+}
+
+/** Why `schema` refuses `value`: the issues of a rejection, worked out only for rejected messages. */
+function errorOf(schema: z.ZodType, value: unknown): z.ZodError {
+  const result = schema.safeParse(value)
+  if (result.success) throw new Error('the compiled schema refused what the schema accepts')
+  return result.error
 }
 
 function issuesOf(error: z.ZodError, prefix?: string): { path: string; message: string }[] {
