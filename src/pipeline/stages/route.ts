@@ -1,6 +1,7 @@
 import type { RegistryContext } from '../../contract/device-message.ts'
 import { deviceContract } from '../../contract/devices/index.ts'
 import { vitalSignObservationsJson } from '../../clinical/fhir-json.ts'
+import { BoundedMemo, MAX_REMEMBERED_TOPICS } from '../../util/bounded-memo.ts'
 import type { Output, PipelineMessage } from '../message.ts'
 import { compileRoute, type Route } from '../routing/rules.ts'
 import { compileTemplate } from '../routing/template.ts'
@@ -29,9 +30,14 @@ const TRANSFORMS: Record<Route['transform'], Transform> = {
       fields: envelope.data as Record<string, unknown>,
       codes: contract.codes,
       patientId: context.patientId,
-    }).map((json) => new JsonText(json))
+    }).map(asJsonText)
   },
 }
+
+const asJsonText = (json: string) => new JsonText(json)
+
+/** What predicates and templates read: the envelope (or derived event) plus where it came from. */
+const subjectOf = (message: PipelineMessage): object => ({ ...((message.envelope ?? message.body) as object), context: message.context })
 
 /** Where an output goes: its sink and, for sinks that need one, the rendered topic. */
 interface Destination {
@@ -41,7 +47,8 @@ interface Destination {
 
 /**
  * Stage 6: every rule whose topic filter and field predicates match adds outputs for its sinks.
- * Rules are compiled once; matching a message is a topic walk and a few property reads. An output
+ * Rules are compiled once, and the rules a topic's filters match are remembered per topic, so
+ * matching a message is a lookup and its rules' field predicates. An output
  * is built only for destinations that take it (`Sink.takes`): an HL7 sink with no receivers, or a
  * broker topic nobody can receive, costs a question, not a FHIR resource and its JSON.
  */
@@ -62,18 +69,23 @@ export function routeStage(routes: readonly Route[], takes: SinkTakes = () => tr
     if (!vars) byChannel.set(channel, (vars = Object.freeze({ ...message.context, channel })))
     return vars
   }
+  type Rule = (typeof compiled)[number]
+  // Which rules' topic filters a topic matches is the same for every message on it: walked once per topic.
+  const rulesByTopic = new BoundedMemo<string, readonly Rule[]>(MAX_REMEMBERED_TOPICS)
+  const rulesFor = (topic: string) => {
+    const levels = topic.split('/')
+    return compiled.filter((rule) => rule.matchesTopic(levels))
+  }
   return {
     name: 'route',
     process(message) {
-      // What predicates and templates read: the envelope (or derived event) plus where it came from; built when first needed.
+      // Built when a rule first reads it, once per message.
       let subject: object | undefined
-      const subjectOf = () => (subject ??= { ...((message.envelope ?? message.body) as object), context: message.context })
-      const levels = message.topic.split('/')
-      for (const rule of compiled) {
-        if (!rule.matchesTopic(levels) || (rule.hasPredicates && !rule.matchesFields(subjectOf()))) continue
+      for (const rule of rulesByTopic.get(message.topic, rulesFor)) {
+        if (rule.hasPredicates && !rule.matchesFields((subject ??= subjectOf(message)))) continue
         let taking: Destination[] | undefined
         for (const destination of rule.destinations) {
-          const topic = destination.topic ? destination.topic(templateVars(message), subjectOf()) : undefined
+          const topic = destination.topic ? destination.topic(templateVars(message), (subject ??= subjectOf(message))) : undefined
           if (takes(destination.sink, topic)) (taking ??= []).push({ sink: destination.sink, topic })
         }
         if (taking) {
