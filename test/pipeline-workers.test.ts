@@ -102,7 +102,8 @@ describe('pipeline in worker threads', () => {
     it('publishes the alert and counts the outputs in /metrics as inline', async () => {
       lab = await startTestLab('lab', undefined, { pipelineWorkers: 2 })
       const watcher = await connectAs(lab, { clientId: 'sec-watch', username: 'root', password: PASSWORDS.root })
-      await watcher.subscribeAsync('security/alerts/#', { qos: 1 })
+      // FHIR too: a broker output is built only for a topic someone subscribes to.
+      await watcher.subscribeAsync(['security/alerts/#', 'fhir/#'], { qos: 1 })
       const alert = nextMessage(watcher, (topic) => topic === 'security/alerts/replay')
       const device = await connectDevice(lab, 'mon-01')
       const now = Date.now()

@@ -24,6 +24,7 @@ export function mountDashboard(lab: DashboardSource): void {
   const ward = new WardState()
   // Against a broker wardlab does not run there is nothing to watch in-process; the snapshot then holds only security alerts.
   lab.embedded?.broker.on('publish', (packet) => ward.observe(packet.topic, packet.payload))
+  for (const filter of WardState.OUTPUTS_READ) lab.embedded?.watchOutputs(filter)
   lab.http.mount({
     '/': indexPage,
     '/dashboard/': publicFiles,

@@ -10,6 +10,14 @@ import type { Registry } from '../registry/schema.ts'
 import type { SecurityConfig } from '../security/config.ts'
 import type { SecurityMonitor } from '../security/monitor.ts'
 import { WardlabError } from '../util/errors.ts'
+import type { BrokerPublisher } from '../pipeline/sinks/bounded-publisher.ts'
+import type { InterestFeed } from '../pipeline/output-interest.ts'
+
+/** The embedded broker as the inline pipeline publishes to it, knowing who can receive what when it can. */
+function publisherOf(broker: Aedes, interest: InterestFeed | null): BrokerPublisher {
+  if (!interest) return broker
+  return { publish: (packet, done) => broker.publish(packet, done), hasSubscribers: (topic) => interest.matches(topic) }
+}
 
 export interface LabPipelineParts {
   config: PipelineConfig | undefined
@@ -26,6 +34,8 @@ export interface LabPipelineParts {
   admission: PublishAdmission
   /** Where HL7 sinks hand their messages: the lab's links (`--hl7`). */
   hl7: ((message: PcdMessage) => void) | null
+  /** Every session's subscriptions, where this broker knows them all (not with durable persistence or a cluster). */
+  interest: InterestFeed | null
 }
 
 /**
@@ -40,7 +50,7 @@ export async function startLabPipeline(parts: LabPipelineParts): Promise<Pipelin
       config,
       registry: parts.registry,
       detectors: parts.monitor.messages,
-      broker: parts.broker,
+      broker: publisherOf(parts.broker, parts.interest),
       outputDir: parts.outputDir,
       observer: combineObservers(parts.metrics, parts.observer),
       hl7: parts.hl7,
@@ -49,9 +59,17 @@ export async function startLabPipeline(parts: LabPipelineParts): Promise<Pipelin
   if (parts.observer) throw new WardlabError('WL_USAGE', 'a pipeline observer (scenario recording) needs the pipeline inline: pipeline workers must be 0')
   return PipelinePool.start({
     workers: parts.workers,
-    setup: { registry: parts.registryData, config, security: parts.security, outputDir: parts.outputDir, hl7: parts.hl7 !== null },
+    setup: {
+      registry: parts.registryData,
+      config,
+      security: parts.security,
+      outputDir: parts.outputDir,
+      hl7: parts.hl7 !== null,
+      interest: parts.interest !== null,
+    },
     registry: parts.registry,
     broker: parts.broker,
+    ...(parts.interest ? { interest: parts.interest } : {}),
     findings: (finding) => parts.monitor.recordFinding(finding),
     observer: parts.metrics,
     admission: parts.admission,

@@ -6,6 +6,7 @@ import { LoadShedding } from '../broker/load-shedding.ts'
 import { openDurablePersistence, type DurablePersistence } from '../broker/persistence.ts'
 import { connectCluster, type ClusterBackend } from '../cluster/redis-backend.ts'
 import { ConnectionWatch } from '../broker/connection-signals.ts'
+import { SessionSubscriptions } from '../broker/session-subscriptions.ts'
 import { clientAddress } from '../broker/client-info.ts'
 import { openListeners, type BoundListener, type Listeners } from '../broker/listeners.ts'
 import { profile } from '../broker/profile.ts'
@@ -88,6 +89,7 @@ export class Lab implements LabHandle {
       broker: this.broker,
       handleConnection: (stream) => this.handleConnection(stream),
       restartBroker: (downtimeMs) => this.restartBroker(downtimeMs),
+      watchOutputs: (filter) => parts.subscriptions?.hold(filter),
     }
     if (parts.pipelineEnabled) this.broker.on('publish', (packet, client) => this.onPublish(packet, client))
     this.broker.on('clientReady', (client) => this.connectedIds.add(client.id))
@@ -132,6 +134,8 @@ export class Lab implements LabHandle {
         ? { aedes: { persistence: durable.persistence, id: durable.brokerId }, sessionClocks: durable.sessionClocks, clientIdOwners: durable.clientIdOwners }
         : {}),
     })
+    // Who can receive which outputs, known only when every session subscribed here since the start.
+    const subscriptions = durable || cluster ? null : new SessionSubscriptions(broker)
     const responder = new BanResponder({ bans, connections, log, ...(cluster ? { shared: cluster.bans } : {}) })
     const monitor = new SecurityMonitor({
       signals,
@@ -185,6 +189,7 @@ export class Lab implements LabHandle {
         observer: options.observer,
         admission,
         hl7: hl7?.send ?? null,
+        interest: subscriptions,
       })
       undo.unshift(() => pipeline!.close())
       listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
@@ -233,6 +238,7 @@ export class Lab implements LabHandle {
       shedding,
       durable,
       cluster,
+      subscriptions,
     })
   }
 
@@ -351,6 +357,8 @@ interface LabParts {
   shedding: LoadShedding
   durable: DurablePersistence | null
   cluster: ClusterBackend | null
+  /** Every session's subscriptions, where this broker knows them all (null with durable persistence or a cluster). */
+  subscriptions: SessionSubscriptions | null
 }
 
 function metricsHandler(metrics: LabMetrics): HttpHandler {

@@ -55,6 +55,11 @@ export interface EmbeddedBroker {
   handleConnection(stream: Duplex): void
   /** Every connection drops at once and new ones are refused for `downtimeMs` of simulated time. */
   restartBroker(downtimeMs: number): void
+  /**
+   * An in-process reader of the broker's outputs (`broker.on('publish')`) names what it reads here:
+   * outputs on topics no session subscribes to are otherwise not built (src/broker/session-subscriptions.ts).
+   */
+  watchOutputs(filter: string): void
 }
 
 /** HL7 receivers (`--hl7`) and the PCD-03 order listener (`--hl7-listen`) a lab is asked for. */

@@ -8,7 +8,8 @@ import type { PipelineCounters, PipelineObserver, PipelineRunner } from '../pipe
 import { BoundedPublisher, type BrokerPublisher } from '../sinks/bounded-publisher.ts'
 import type { QuarantineReason } from '../../contract/device-message.ts'
 import { packPayloads, unpackPayloads } from './packed-payloads.ts'
-import type { FromPipelineWorker, ProcessedBatch, PublishBatch, ToPipelineWorker, WorkerSetup } from './protocol.ts'
+import type { FromPipelineWorker, InterestChanges, ProcessedBatch, PublishBatch, ToPipelineWorker, WorkerSetup } from './protocol.ts'
+import type { InterestFeed } from '../output-interest.ts'
 import { PatientSharding } from './shard.ts'
 import { StringTable, StringTableMirror } from './string-table.ts'
 import { applyStats } from './stats-delta.ts'
@@ -55,6 +56,8 @@ export interface PipelinePoolOptions {
   /** Where the workers' HL7 messages go: the lab's links. */
   hl7?: (message: PcdMessage) => void
   observer?: PipelineObserver
+  /** The broker's sessions' subscriptions, when it knows them all: workers skip broker outputs nobody can receive. */
+  interest?: InterestFeed
   /** Holds client publishes while the pipeline is behind: the broker's PublishAdmission, handed in by the wiring. */
   admission?: Backpressure
   highWater?: number
@@ -155,12 +158,21 @@ export class PipelinePool implements PipelineRunner {
   private gathered = 0
   private closed = false
   private awaitingPublisher = false
+  /** What the workers' copies of the broker's subscriptions have yet to hear, starting with all of them. */
+  private interestChanges: InterestChanges = { added: [], removed: [] }
 
   private constructor(shards: Shard[], options: PipelinePoolOptions) {
     this.shards = shards
     this.options = options
     this.sharding = new PatientSharding(options.registry, shards.length)
     this.publisher = new BoundedPublisher(options.broker)
+    if (options.interest) {
+      this.interestChanges.added.push(...options.interest.filters())
+      options.interest.onChange((added, removed) => {
+        this.interestChanges.added.push(...added)
+        this.interestChanges.removed.push(...removed)
+      })
+    }
     this.alerts = new SecurityAlertOutlet(options.broker, options.setup.outputDir)
     this.observer = options.observer ?? {}
     this.highWater = options.highWater ?? DEFAULT_HIGH_WATER
@@ -237,7 +249,15 @@ export class PipelinePool implements PipelineRunner {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     this.gathered = 0
+    this.sendInterest()
     for (const shard of this.shards) shard.flush()
+  }
+
+  /** Subscription changes since the last batch, to every worker ahead of the batch (ports keep order). */
+  private sendInterest(): void {
+    if (this.interestChanges.added.length === 0 && this.interestChanges.removed.length === 0) return
+    for (const shard of this.shards) shard.post({ type: 'interest', changes: this.interestChanges })
+    this.interestChanges = { added: [], removed: [] }
   }
 
   private answered(shard: Shard, batch: ProcessedBatch): void {

@@ -11,6 +11,7 @@ import type { FromPipelineWorker, IngestBatch, ProcessedBatch, PublishBatch, ToP
 import { StatsCollector } from './stats-delta.ts'
 import { StringTable, StringTableMirror } from './string-table.ts'
 import { splitPair } from '../../util/pair-key.ts'
+import { TopicInterest } from '../../contract/topic-interest.ts'
 
 /** Idle detector state is forgotten about once a second of the messages' own time, as the monitor does. */
 const SWEEP_EVERY_MS = 1000
@@ -34,6 +35,8 @@ const detectors = new MessageDetectors(
   (finding) => findings.push(finding),
 )
 const stats = new StatsCollector()
+/** The broker's sessions' subscriptions, as of the batch being processed (changes arrive ahead of it). */
+const interest = new TopicInterest()
 const pipeline = buildPipeline({
   config: setup.config,
   registry,
@@ -43,6 +46,7 @@ const pipeline = buildPipeline({
       outgoing.push(packet)
       done()
     },
+    ...(setup.interest ? { hasSubscribers: (topic: string) => interest.matches(topic) } : {}),
   },
   outputDir: setup.outputDir,
   observer: stats,
@@ -99,7 +103,10 @@ function send(message: FromPipelineWorker, transfer: ArrayBuffer[] = []): void {
 }
 
 port.on('message', (message: ToPipelineWorker) => {
-  if (message.type === 'ingest') {
+  if (message.type === 'interest') {
+    for (const filter of message.changes.added) interest.add(filter)
+    for (const filter of message.changes.removed) interest.remove(filter)
+  } else if (message.type === 'ingest') {
     const batch = processBatch(message.batch)
     send({ type: 'processed', batch }, batch.outputs ? [batch.outputs.payloads.bytes.buffer] : [])
   } else if (message.type === 'drain') {

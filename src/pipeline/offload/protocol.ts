@@ -15,6 +15,8 @@ export interface WorkerSetup {
   outputDir: string
   /** The lab has HL7 links: the worker's HL7 sinks hand their messages back with each batch. */
   hl7?: boolean
+  /** The broker thread knows every session's subscriptions and sends their changes: broker outputs nobody can receive are not built. */
+  interest?: boolean
 }
 
 /** Device messages as the broker received them, column by column; topics and sources by number (string-table.ts). */
@@ -61,5 +63,15 @@ export interface ProcessedBatch {
   stats: StatsDelta
 }
 
-export type ToPipelineWorker = { type: 'ingest'; batch: IngestBatch } | { type: 'drain' } | { type: 'close' }
+/**
+ * Subscriptions that began or ended since the last batch (src/pipeline/output-interest.ts): sent
+ * ahead of the batch, so a worker judges each output against the subscriptions of the moment its
+ * batch left the broker thread.
+ */
+export interface InterestChanges {
+  added: string[]
+  removed: string[]
+}
+
+export type ToPipelineWorker = { type: 'ingest'; batch: IngestBatch } | { type: 'interest'; changes: InterestChanges } | { type: 'drain' } | { type: 'close' }
 export type FromPipelineWorker = { type: 'ready' } | { type: 'processed'; batch: ProcessedBatch } | { type: 'drained' } | { type: 'closed' }

@@ -1,7 +1,11 @@
 import type { Aedes, PublishPacket } from 'aedes'
 
-/** What outputs are published through: the embedded Aedes, or a client of an external broker. */
-export type BrokerPublisher = Pick<Aedes, 'publish'>
+/**
+ * What outputs are published through: the embedded Aedes, or a client of an external broker.
+ * `hasSubscribers`, where the publisher knows every session's subscriptions, says whether any
+ * can receive a topic now; absent, every output is published.
+ */
+export type BrokerPublisher = Pick<Aedes, 'publish'> & { hasSubscribers?(topic: string): boolean }
 
 /**
  * Outputs handed to the broker and not yet through it. Aedes' message emitter (mqemitter) with a

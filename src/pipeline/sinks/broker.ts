@@ -7,6 +7,8 @@ import type { Sink, SinkType } from './sink.ts'
  * Republishes on the broker, as the broker itself (no client), so the ACL's "outputs are written
  * by the broker only" holds and subscribers can trust `alerts/`, `fhir/`, `ops/`. QoS 1: an alert
  * or an Observation is worth a retry to a subscriber that asked for it. Outputs keep their order.
+ * An output on a topic no session subscribes to (and not retained) is not taken: the route stage
+ * then builds nothing for it. Files keep every output whatever the broker's subscribers.
  */
 export function brokerSink(name: string, broker: BrokerPublisher, options: { qos?: 0 | 1; retain?: boolean } = {}): Sink {
   const publisher = new BoundedPublisher(broker)
@@ -16,6 +18,8 @@ export function brokerSink(name: string, broker: BrokerPublisher, options: { qos
     get written() {
       return written
     },
+    // Retained outputs always go: the broker keeps them for whoever subscribes later (MQTT 3.1.1 §3.3.1.3).
+    takes: (topic) => options.retain === true || topic === undefined || broker.hasSubscribers?.(topic) !== false,
     write(topic, body) {
       if (!topic) throw new Error(`sink ${name} needs a topic on every route that targets it`)
       written++
