@@ -8,6 +8,7 @@ import type { Hl7Handle, Hl7Request, OrderOutcomeRecord } from '../scenarios/lab
 import type { LinkStats } from '../hl7/link-stats.ts'
 import { decideOrder, type PumpProgramme } from '../hl7/order-decision.ts'
 import { OrderListener, type OrderDecision, type OrderListenerStats } from '../hl7/order-listener.ts'
+import { ChartRequests } from '../pipeline/sinks/chart-requests.ts'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import type { KeyValueStore } from '../util/key-value-store.ts'
 
@@ -41,6 +42,8 @@ const PUMP_ANSWER_MS = 5000
  */
 export class LabHl7 implements Hl7Handle {
   readonly orders: OrderOutcomeRecord[] = []
+  /** Taken by the inline pipeline's HL7 PCD-01 sinks (src/lab/lab-pipeline.ts). */
+  readonly chartRequests = new ChartRequests()
   private listener: OrderListener | null = null
   private listenPort = 0
   private readonly waiting = new Map<string, (ack: { accepted: boolean; reason?: string }) => void>()
@@ -65,6 +68,10 @@ export class LabHl7 implements Hl7Handle {
 
   /** What the pipeline's HL7 sinks call. */
   readonly send = (message: PcdMessage): void => this.gateway.send(message)
+
+  chartNow(deviceIds: readonly string[]): void {
+    this.chartRequests.request(deviceIds)
+  }
 
   get ordersPort(): number | null {
     return this.listener ? this.listenPort : null

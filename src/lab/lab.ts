@@ -188,6 +188,7 @@ export class Lab implements LabHandle {
         observer: options.observer,
         admission,
         hl7: hl7?.send ?? null,
+        chartRequests: hl7?.chartRequests ?? null,
       })
       undo.unshift(() => pipeline!.close())
       listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
