@@ -35,8 +35,8 @@ afterAll(async () => {
   await receiver?.stop()
 })
 
-/** The flow rate (MDC_FLOW_FLUID_PUMP) of each PCD-01 pump-icu-02 sent, in order. */
-function pumpRates(): number[] {
+/** The OBX of `code` in each PCD-01 pump-icu-02 sent, in order. */
+function pumpObx(code: string) {
   return receiver.messages
     .filter(
       (m) =>
@@ -44,14 +44,12 @@ function pumpRates(): number[] {
         fieldText(segments(m, 'PV1')[0], 3) === 'icu^^icu-02' &&
         fieldText(segments(m, 'OBR')[0], 4).startsWith('69985^MDC_DEV_PUMP_INFUS_MDS'),
     )
-    .map((m) =>
-      Number(
-        fieldText(
-          segments(m, 'OBX').find((s) => fieldText(s, 3) === '157784^MDC_FLOW_FLUID_PUMP^MDC'),
-          5,
-        ),
-      ),
-    )
+    .map((m) => segments(m, 'OBX').find((s) => fieldText(s, 3) === code))
+}
+
+/** The flow rate (MDC_FLOW_FLUID_PUMP) of each PCD-01 pump-icu-02 sent, in order. */
+function pumpRates(): number[] {
+  return pumpObx('157784^MDC_FLOW_FLUID_PUMP^MDC').map((obx) => Number(fieldText(obx, 5)))
 }
 
 function errReason(rrg: OrderReply): string {
@@ -59,11 +57,13 @@ function errReason(rrg: OrderReply): string {
 }
 
 describe('PCD-03 orders to the default ward over --hl7-listen', () => {
-  it('programmes the pump with an order within limits; its next PCD-01 shows the new rate', async () => {
+  it('programmes the pump with an order within limits; its next PCD-01 shows the new rate and VTBI', async () => {
     await receiver.reported(1)
     const programmed = ward.lab.registry.device('pump-icu-02')!.options.rateMlH
     expect(pumpRates().at(-1)).toBe(programmed)
-    const [[commit, rrg]] = (await sendOrders(ward.lab.hl7!.ordersPort!, [{ ...BED, controlId: 'ORD-OK', drug: NORAD, rate: 8 }])) as [[OrderReply, OrderReply]]
+    const [[commit, rrg]] = (await sendOrders(ward.lab.hl7!.ordersPort!, [{ ...BED, controlId: 'ORD-OK', drug: NORAD, rate: 8, vtbi: 40 }])) as [
+      [OrderReply, OrderReply],
+    ]
     expect(commit.msa).toEqual(['CA', 'ORD-OK'])
     expect(rrg.msa).toEqual(['AA', 'ORD-OK'])
     const before = pumpRates().length
@@ -73,6 +73,11 @@ describe('PCD-03 orders to the default ward over --hl7-listen', () => {
     // Charted on change (a setting changed), not a minute later: within the pump's 5 s telemetry.
     expect(pumpRates().length).toBeGreaterThan(before)
     expect(pumpRates().at(-1)).toBe(8)
+    // RXG-5/7 give amount → the pump's VTBI, charted as MDC_VOL_FLUID_TBI in mL (MDC unit, UCUM alternate).
+    const vtbi = pumpObx('157884^MDC_VOL_FLUID_TBI^MDC').at(-1)
+    expect(fieldText(vtbi, 2)).toBe('NM')
+    expect(Number(fieldText(vtbi, 5))).toBe(40)
+    expect(fieldText(vtbi, 6)).toBe('263762^MDC_DIM_MILLI_L^MDC^mL^mL^UCUM')
     expect(ward.lab.hl7!.orders.at(-1)).toEqual({ controlId: 'ORD-OK', accepted: true, pump: 'pump-icu-02' })
   })
 
