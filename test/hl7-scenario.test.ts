@@ -62,6 +62,7 @@ function dtm(text: string): number {
 describe('hl7-chart-now event', () => {
   it("sends the bed's PCD-01 with the next reading, before the 60 s cadence would", async () => {
     const receiver = await PythonReceiver.start({})
+    const wallBefore = Date.now()
     try {
       const scenario = scenarioSchema.parse({
         name: 'chart-now',
@@ -89,6 +90,15 @@ describe('hl7-chart-now event', () => {
         .filter((m) => fieldText(segments(m, 'OBR')[0], 4).startsWith('69965^'))
         .map((m) => dtm(fieldText(segments(m, 'OBR')[0], 7)) - start)
       const gaps = charted.slice(1).map((t, i) => t - charted[i]!)
+      // Two clocks (README): MSH-7 the wall clock at which the message was built, OBR-7 the simulated one.
+      for (const m of receiver.messages) {
+        const built = dtm(fieldText(segments(m, 'MSH')[0], 7))
+        expect(built).toBeGreaterThanOrEqual(Math.floor(wallBefore / 1000) * 1000)
+        expect(built).toBeLessThanOrEqual(Date.now())
+        const observed = dtm(fieldText(segments(m, 'OBR')[0], 7)) - start
+        expect(observed).toBeGreaterThanOrEqual(0)
+        expect(observed).toBeLessThanOrEqual(3 * 60_000)
+      }
       // Chart-now at 90 s: a chart within seconds of it, though the last was under 60 s before.
       const onDemand = charted.findIndex((t) => t >= 90_000 && t < 100_000)
       expect(onDemand, `charted at ${charted.join(', ')} ms`).toBeGreaterThan(0)

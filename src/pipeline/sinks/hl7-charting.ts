@@ -21,13 +21,17 @@ export interface EnrichedBody {
   context?: RegistryContext
 }
 
-/** PID from the registry's patient and its synthetic name; PV1-3 ward ^ room ^ bed (rooms are not in the registry). */
+/**
+ * PID from the registry's patient and its synthetic name; PV1-3 ward ^ room ^ bed, the room when
+ * the registry's ward lists one for the bed, else empty (HL7 v2.6 PL: every component optional).
+ */
 export function deviceInput(registry: HospitalRegistry, context: RegistryContext): DeviceInput {
   const patient = context.patientId ? registry.patient(context.patientId) : undefined
+  const room = context.bed ? registry.roomOf(context.ward, context.bed) : undefined
   return {
     id: context.deviceId,
     kind: context.kind,
-    location: { ward: context.ward, ...(context.bed ? { bed: context.bed } : {}) },
+    location: { ward: context.ward, ...(room ? { room } : {}), ...(context.bed ? { bed: context.bed } : {}) },
     patient: patient ? { id: patient.id, ...syntheticName(patient) } : null,
   }
 }
