@@ -89,6 +89,9 @@ describe('PCD-03 orders to the default ward over --hl7-listen', () => {
     expect(fieldText(vtbi, 2)).toBe('NM')
     expect(Number(fieldText(vtbi, 5))).toBe(40)
     expect(fieldText(vtbi, 6)).toBe('263762^MDC_DIM_MILLI_L^MDC^mL^mL^UCUM')
+    // The IHE PCD pump model's delivery channel holds the metrics (docs/hl7.md, "Specification notes").
+    expect(fieldText(pumpObx('126978^MDC_DEV_PUMP_INFUS_CHAN_DELIVERY^MDC').at(-1), 4)).toBe('1.1.1.0')
+    expect(fieldText(pumpObx('69986^MDC_DEV_PUMP_INFUS_VMD^MDC').at(-1), 4)).toBe('1.1.0.0')
     expect(ward.lab.hl7!.orders.at(-1)).toEqual({ controlId: 'ORD-OK', accepted: true, pump: 'pump-icu-02' })
   })
 
