@@ -45,7 +45,8 @@ describe('HL7 backlog with --persistence', () => {
     // Run 1: the receiver is down, messages pile up, then kill -9.
     const first = spawnWardlab(args)
     clis.push(first)
-    const [, firstHttp] = await first.waitFor(/http +(http:\/\/127\.0\.0\.1:\d+)\/metrics/)
+    // A loaded machine (the suite runs files side by side) can take a while to start wardlab.
+    const [, firstHttp] = await first.waitFor(/http +(http:\/\/127\.0\.0\.1:\d+)\/metrics/, 60_000)
     expect(await until(async () => (await stored(firstHttp!, link)) >= 20, 20_000)).toBe(true)
     expect(await metric(firstHttp!, link, 'acknowledged')).toBe(0)
     const killed = first.exited
@@ -57,7 +58,7 @@ describe('HL7 backlog with --persistence', () => {
     receivers.push(receiver)
     const second = spawnWardlab(args)
     clis.push(second)
-    const [restoredLine] = await second.waitFor(/\{[^\n]*HL7 link restored from the persistence folder[^\n]*\}/)
+    const [restoredLine] = await second.waitFor(/\{[^\n]*HL7 link restored from the persistence folder[^\n]*\}/, 60_000)
     const restored = JSON.parse(restoredLine!) as { pending: number; nextSequence: number; generated: number }
     // What was stored survives (a message generated in the last moment before the kill, not yet
     // written, is lost with the process and was never sent: RELIABILITY.md says so).
@@ -89,5 +90,5 @@ describe('HL7 backlog with --persistence', () => {
     const firstRun = runOf(receiver.messages[0]!.controlId)
     expect(receiver.messages.slice(0, restored.pending).every((m) => runOf(m.controlId) === firstRun)).toBe(true)
     expect(receiver.messages.slice(restored.pending).every((m) => runOf(m.controlId) !== firstRun)).toBe(true)
-  }, 60_000)
+  }, 180_000)
 })
