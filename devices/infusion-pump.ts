@@ -148,10 +148,16 @@ function pause(s: PumpState, now: number): Outcome {
   return { accepted: true, emissions: changeStatus(s, 'paused', 0, 'command', now) }
 }
 
-function changeRate(s: PumpState, ctx: DeviceContext<PumpOptions>, rate: number, override: boolean, now: number): Outcome {
+/**
+ * A new rate, and with `vtbiMl` a new volume to be infused counted from now (a new bag or syringe
+ * programmed, as a PCD-03 order does): the pump then goes to KVO, or stops, when it is infused
+ * (completeVtbi). A pump already in KVO or completed keeps waiting for a start.
+ */
+function changeRate(s: PumpState, ctx: DeviceContext<PumpOptions>, rate: number, vtbiMl: number | undefined, override: boolean, now: number): Outcome {
   const check = checkRate(s.drug, rate, ctx.options.patientWeightKg, override)
   if (!check.allowed) return { accepted: false, reason: check.reason, emissions: [] }
   s.setRateMlH = rate
+  if (vtbiMl !== undefined) s.volume.newContainer(now, vtbiMl)
   const emissions = s.status === 'running' ? changeStatus(s, 'running', rate, 'command', now) : []
   return { accepted: true, ...(check.softOverridden ? { reason: 'soft limit overridden' } : {}), emissions }
 }
@@ -236,7 +242,7 @@ export const infusionPump = defineDeviceKind<PumpOptions, PumpState>(infusionPum
         ? start(s, now, 'command')
         : command.action === 'pause'
           ? pause(s, now)
-          : changeRate(s, ctx, command.rate as number, command.override === true, now)
+          : changeRate(s, ctx, command.rate as number, command.vtbi, command.override === true, now)
     return [...outcome.emissions, commandAck(command, outcome.accepted, outcome.reason)]
   },
   fault(s, _ctx, fault, active) {

@@ -13,10 +13,15 @@ export class VolumeMeter {
   private containerStartMl = 0
 
   constructor(
-    readonly vtbiMl: number,
+    private vtbi: number,
     start: number,
   ) {
     this.segmentStart = start
+  }
+
+  /** The volume to be infused of the current container. */
+  get vtbiMl(): number {
+    return this.vtbi
   }
 
   get flowMlH(): number {
@@ -29,7 +34,7 @@ export class VolumeMeter {
   }
 
   remainingAt(at: number): number {
-    return Math.max(0, this.vtbiMl - (this.infusedAt(at) - this.containerStartMl))
+    return Math.max(0, this.vtbi - (this.infusedAt(at) - this.containerStartMl))
   }
 
   /** Within floating-point error of the solved completion moment. */
@@ -44,15 +49,16 @@ export class VolumeMeter {
     this.flow = flowMlH
   }
 
-  /** A fresh container of the same VTBI; the cumulative counter keeps counting. */
-  newContainer(at: number): void {
+  /** A fresh container, of the same VTBI unless a new one is programmed; the cumulative counter keeps counting. */
+  newContainer(at: number, vtbiMl = this.vtbi): void {
     this.containerStartMl = this.infusedAt(at)
+    this.vtbi = vtbiMl
   }
 
   /** When the current flow reaches the VTBI; Infinity if it never will. */
   completionTime(): number {
     if (this.flow <= 0) return Infinity
-    const remaining = this.vtbiMl - (this.volumeAtSegmentStartMl - this.containerStartMl)
+    const remaining = this.vtbi - (this.volumeAtSegmentStartMl - this.containerStartMl)
     return this.segmentStart + (remaining * MS_PER_HOUR) / this.flow
   }
 }

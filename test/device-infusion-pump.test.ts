@@ -78,6 +78,25 @@ describe('infusion pump', () => {
     expect(lastTelemetry(noKvo)).toMatchObject({ status: 'completed', rateMlH: 0, volumeInfusedMl: 1 })
   })
 
+  it('programmes a new VTBI with change-rate, counted from then, and goes to KVO once it is infused', () => {
+    // Saline at 100 mL/h from a 1,000 mL bag; at 60 s a new rate of 360 mL/h with a VTBI of 3 mL:
+    // 3 mL at 360 mL/h take 30 s, so the pump switches to KVO (5 mL/h for saline) at 90 s.
+    const run = runKind(infusionPump, {
+      ticks: 120,
+      options: { ...quiet, drug: 'sodium-chloride-0.9', rateMlH: 100, vtbiMl: 1000 },
+      actions: { 60: [{ command: { id: 'vtbi', action: 'change-rate', rate: 360, vtbi: 3 } }] },
+    })
+    expect(acks(run)).toEqual([expect.objectContaining({ commandId: 'vtbi', accepted: true })])
+    const telemetry = dataOf<PumpTelemetry & { vtbiMl: number }>(run, 'telemetry')
+    expect(telemetry.find((t) => t.setRateMlH === 360)).toMatchObject({ status: 'running', vtbiMl: 3 })
+    const done = dataOf<StatusChanged>(run, 'event').find((e) => e.type === 'status-changed' && e.cause === 'vtbi-complete')
+    expect(done).toMatchObject({ from: 'running', to: 'kvo', rateMlH: 5 })
+    const before = (100 * 60) / 3600
+    expect(run.state.volume.infusedAt(run.state.lastTick)).toBeCloseTo(before + 3 + (5 * 30) / 3600, 9)
+    expect(lastTelemetry(run)).toMatchObject({ status: 'kvo', rateMlH: 5, vtbiRemainingMl: 0 })
+    expect(infusionPump.schemas.cmd!.safeParse({ id: 'x', action: 'start', vtbi: 3 }).success).toBe(false)
+  })
+
   it('refuses a rate beyond the hard limit, even with override, and keeps the old rate', () => {
     // Noradrenaline 80 ug/mL, 70 kg: the 3 ug/kg/min hard limit is 157.5 mL/h.
     expect(checkRate(DRUGS.noradrenaline, 157.5, 70, false)).toMatchObject({ allowed: false })

@@ -52,6 +52,17 @@ describe('registry file', () => {
     expect(message).toContain(`${file}:8:5: devices[0].patient: a bedside-monitor needs a patient`)
   })
 
+  it('takes rooms that list the ward’s beds, each bed in one room, and refuses any other', () => {
+    const ward = (rooms: string) =>
+      ['version: 1', 'site: Test', 'wards:', '  - id: icu', '    name: ICU', '    beds: [icu-01, icu-02, icu-03]', `    rooms: ${rooms}`, ''].join('\n')
+    const good = loadRegistry(writeFile('rooms.yaml', ward('{ r1: [icu-01, icu-02], r2: [icu-03] }')))
+    const registry = new HospitalRegistry(good)
+    expect([registry.roomOf('icu', 'icu-02'), registry.roomOf('icu', 'icu-03'), registry.roomOf('icu', 'icu-09')]).toEqual(['r1', 'r2', undefined])
+    const bad = writeFile('bad-rooms.yaml', ward('{ r1: [icu-01, icu-07], r2: [icu-01] }'))
+    expect(() => loadRegistry(bad)).toThrow(/room "r1" names bed "icu-07", which the ward does not have/)
+    expect(() => loadRegistry(bad)).toThrow(/bed "icu-01" is in room "r1" already/)
+  })
+
   it('reports YAML syntax errors with their position', () => {
     const file = writeFile('syntax.yaml', 'version: 1\nsite: [unclosed\n')
     expect(() => loadRegistry(file)).toThrow(/syntax\.yaml:\d+:\d+: YAML syntax/)

@@ -4,6 +4,7 @@ import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-
 import { ClassicLevel } from 'classic-level'
 import type { VerifiedLoginStore } from '../registry/verified-logins.ts'
 import { WardlabError } from '../util/errors.ts'
+import type { KeyValueStore } from '../util/key-value-store.ts'
 import { cachedOwners, type ClientIdOwners } from './client-id-owners.ts'
 import type { SessionClock, SessionClockStore } from './session-expiry.ts'
 
@@ -18,6 +19,8 @@ export interface DurablePersistence {
   verifiedLogins: VerifiedLoginStore
   /** Who owns each client id (src/broker/client-id-owners.ts), in the same database. */
   clientIdOwners: ClientIdOwners
+  /** A named store in the same database for another component's durable state (the HL7 links' backlogs, src/hl7/link-journal.ts). */
+  store(name: string): KeyValueStore
   /** Closes the database (after the broker has closed), releasing its lock for the next broker. */
   close(): Promise<void>
 }
@@ -57,6 +60,7 @@ export async function openDurablePersistence(dir: string): Promise<DurablePersis
     sessionClocks,
     verifiedLogins: levelVerifiedLogins(db, inFlight),
     clientIdOwners,
+    store: (name) => levelStore(db, name, inFlight),
     close: async () => {
       await inFlight.settled()
       inFlight.closed = true
@@ -145,6 +149,16 @@ function levelVerifiedLogins(db: ClassicLevel, inFlight: InFlight): VerifiedLogi
   return {
     all: async () => new Map(await inFlight.track(logins.iterator().all())),
     put: (name, fingerprint) => inFlight.write(() => logins.put(name, fingerprint)),
+  }
+}
+
+/** A sublevel as a KeyValueStore; writes after the database has begun closing are skipped like wardlab's others. */
+function levelStore(db: ClassicLevel, name: string, inFlight: InFlight): KeyValueStore {
+  const level = db.sublevel<string, string>(name, { valueEncoding: 'utf8' })
+  return {
+    // '\uffff' sorts after every character a key of ours uses: the range is "starts with prefix".
+    list: (prefix) => inFlight.track(level.iterator({ gte: prefix, lt: `${prefix}\uffff` }).all()),
+    batch: (ops) => inFlight.write(() => level.batch(ops.map((op) => ({ ...op })))),
   }
 }
 

@@ -1,4 +1,5 @@
 import type { SecurityAlert } from '../security/alert.ts'
+import { hl7LinkViews, type Hl7LinkView } from './hl7-links.ts'
 import type { DashboardSource } from './source.ts'
 import type { StateMessage, WardState } from './ward-state.ts'
 
@@ -14,6 +15,8 @@ export interface DashboardSnapshot {
   /** Alerts opened since the lab started: the same count `/api/stats` gives as `securityAlerts`. */
   securityAlertsTotal: number
   messages: StateMessage[]
+  /** Each `--hl7` link's state, queue, ACK latency and account (also in /api/stats, which the page polls). */
+  hl7Links: Hl7LinkView[]
 }
 
 export function dashboardSnapshot(lab: DashboardSource, ward: WardState): DashboardSnapshot {
@@ -23,5 +26,6 @@ export function dashboardSnapshot(lab: DashboardSource, ward: WardState): Dashbo
     securityAlerts: lab.monitor.book.openAlerts().map((alert) => structuredClone(alert)),
     securityAlertsTotal: lab.monitor.totalAlerts(),
     messages: ward.messages(),
+    hl7Links: hl7LinkViews(lab),
   }
 }

@@ -1,6 +1,7 @@
 import type { Histogram } from 'prom-client'
 import type { DashboardSource } from './source.ts'
 import { STAGE_DURATION_METRIC } from '../ops/metrics.ts'
+import { hl7LinkViews, type Hl7LinkView } from './hl7-links.ts'
 
 /**
  * The throughput strip's numbers: running totals, as Prometheus counters are, so any number of
@@ -23,6 +24,8 @@ export interface DashboardStats {
   /** Sum of the sampled stage timings, and how many messages were timed: their ratio is the time a message spends in the pipeline. */
   pipelineSeconds: number
   pipelineTimed: number
+  /** Each `--hl7` link now: the page's HL7 panel follows this poll. */
+  hl7Links: Hl7LinkView[]
 }
 
 export async function dashboardStats(lab: DashboardSource): Promise<DashboardStats> {
@@ -41,6 +44,7 @@ export async function dashboardStats(lab: DashboardSource): Promise<DashboardSta
     clientsConnected: stats.clientsConnected,
     securityAlerts: stats.alerts,
     ...timing,
+    hl7Links: hl7LinkViews(lab),
   }
 }
 

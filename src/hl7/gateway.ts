@@ -1,5 +1,7 @@
 import { buildPcdMessage, type PcdMessage } from '../clinical/hl7/pcd-message.ts'
+import type { KeyValueStore } from '../util/key-value-store.ts'
 import { silentLogger, type Logger } from '../util/log.ts'
+import { LinkJournal } from './link-journal.ts'
 import { MllpLink } from './link.ts'
 import type { LinkConfigInput } from './link-config.ts'
 import type { LinkStats } from './link-stats.ts'
@@ -15,11 +17,24 @@ export class Hl7Gateway {
   /** Messages the mapping refused to build (logged): none is expected. */
   mappingErrors = 0
 
-  constructor(
-    links: readonly LinkConfigInput[],
-    private readonly log: Logger = silentLogger,
+  private constructor(
+    links: readonly MllpLink[],
+    private readonly log: Logger,
   ) {
-    this.links = links.map((config) => new MllpLink(config, { log }))
+    this.links = links
+  }
+
+  /**
+   * The links, each with its backlog kept in `store` when there is one (`--persistence`): what an
+   * earlier run left unacknowledged there is sent first, and the sequence numbers continue.
+   */
+  static async open(configs: readonly LinkConfigInput[], options: { log?: Logger; store?: KeyValueStore } = {}): Promise<Hl7Gateway> {
+    const log = options.log ?? silentLogger
+    const store = options.store
+    const links = await Promise.all(
+      configs.map(async (config) => new MllpLink(config, { log, ...(store ? { durable: await LinkJournal.open(store, config.url, log) } : {}) })),
+    )
+    return new Hl7Gateway(links, log)
   }
 
   start(): void {
@@ -47,7 +62,9 @@ export class Hl7Gateway {
     return done.every(Boolean)
   }
 
-  close(): void {
+  /** Stops every link and waits for their journals to be written. */
+  async close(): Promise<void> {
     for (const link of this.links) link.close()
+    await Promise.all(this.links.map((link) => link.flushed()))
   }
 }

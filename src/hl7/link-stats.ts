@@ -22,6 +22,8 @@ export interface LinkStats {
   deadLettered: number
   pending: number
   queueBytes: number
+  /** Pending messages not yet written to the persistence folder: what a crash would lose now (0 without `--persistence`, where all of it would be). */
+  unstored: number
   /** Sends after the first of a message (ACK timeout, NAK retry, reconnect). */
   retransmissions: number
   naks: number
@@ -54,6 +56,13 @@ export class LinkAccounting {
 
   constructor(private readonly keepDeadLetters: number) {}
 
+  /** Continues the account of an earlier run (`--persistence`): the invariant spans restarts. */
+  carryOver(earlier: { generated: number; acknowledged: number; deadLettered: number }): void {
+    this.generated = earlier.generated
+    this.acknowledged = earlier.acknowledged
+    this.deadLetterCount = earlier.deadLettered
+  }
+
   get deadLettered(): number {
     return this.deadLetterCount
   }
@@ -73,7 +82,7 @@ export class LinkAccounting {
     return this.kept
   }
 
-  snapshot(url: string, state: LinkState, pending: number, queueBytes: number): LinkStats {
+  snapshot(url: string, state: LinkState, pending: number, queueBytes: number, unstored: number): LinkStats {
     return {
       url,
       state,
@@ -82,6 +91,7 @@ export class LinkAccounting {
       deadLettered: this.deadLetterCount,
       pending,
       queueBytes,
+      unstored,
       retransmissions: this.retransmissions,
       naks: this.naks,
       ackTimeouts: this.ackTimeouts,

@@ -6,7 +6,8 @@ import { endpointOf, openSocket, type Endpoint } from './connect.ts'
 import { MllpFrameDecoder, writeFrame } from './frames.ts'
 import { linkConfigSchema, type LinkConfig, type LinkConfigInput } from './link-config.ts'
 import { LinkAccounting, type DeadLetter, type LinkState, type LinkStats } from './link-stats.ts'
-import { OutboundQueue, type Outbound } from './outbound-queue.ts'
+import type { DurableCounters, LinkJournal, RestoredLink } from './link-journal.ts'
+import { OutboundQueue, outbound, type Outbound } from './outbound-queue.ts'
 
 /**
  * A sender to one HL7 receiver over MLLP, as a device gateway runs it: one message in flight,
@@ -23,6 +24,9 @@ import { OutboundQueue, type Outbound } from './outbound-queue.ts'
  *   one, because a late ACK on the old connection could otherwise be read as the answer to the
  *   retransmission.
  * - Refused or dropped connection: reconnect after an exponential backoff with jitter.
+ * - With a journal (`--persistence`, src/hl7/link-journal.ts) the backlog and the account survive
+ *   a crash: a message is sent only once it is stored, and a restart continues with the stored
+ *   messages, counters and sequence number.
  */
 export class MllpLink {
   readonly config: LinkConfig
@@ -37,12 +41,19 @@ export class MllpLink {
   private inFlight: { entry: Outbound; sentAt: number } | null = null
   private timer: NodeJS.Timeout | null = null
   private failures = 0
+  /** Messages handed to the journal and not yet written. */
+  private unstored = 0
   private unreachable = false
   private readonly drainWaiters = new Set<() => void>()
 
   constructor(
     config: LinkConfigInput,
-    private readonly options: { log?: Logger; onDeadLetter?: (letter: DeadLetter) => void } = {},
+    private readonly options: {
+      log?: Logger
+      onDeadLetter?: (letter: DeadLetter) => void
+      /** Where the backlog is kept across restarts, and what the last run left there. */
+      durable?: { journal: LinkJournal; restored: RestoredLink }
+    } = {},
   ) {
     this.config = linkConfigSchema.parse(config)
     this.endpoint = endpointOf(this.config.url, this.config.caFile)
@@ -50,6 +61,24 @@ export class MllpLink {
     this.accounting = new LinkAccounting(this.config.keepDeadLetters)
     this.nextSequence = this.config.firstSequenceNumber
     this.log = (options.log ?? silentLogger).child({ hl7Link: this.config.url })
+    if (options.durable) this.restore(options.durable.restored)
+  }
+
+  /**
+   * Takes over what the last run stored: its account, its sequence number and its unacknowledged
+   * messages, which go first, with their own MSH-10 and MSH-13, as they were built.
+   */
+  private restore({ counters, pending }: RestoredLink): void {
+    if (!counters) return
+    this.accounting.carryOver(counters)
+    this.nextSequence = Math.max(counters.nextSequence, this.config.firstSequenceNumber)
+    for (const message of pending) this.queue.restore(outbound(message.sequenceNumber, message.controlId, message.text, true))
+    this.log.info({ pending: pending.length, nextSequence: this.nextSequence, generated: counters.generated }, 'HL7 link restored from the persistence folder')
+  }
+
+  private durableCounters(): DurableCounters {
+    const { generated, acknowledged, deadLettered } = this.accounting
+    return { generated, acknowledged, deadLettered, nextSequence: this.nextSequence }
   }
 
   start(): void {
@@ -68,16 +97,32 @@ export class MllpLink {
     const text = build(stamp)
     this.nextSequence++
     this.accounting.generated++
-    for (const dropped of this.queue.add(stamp.sequenceNumber, stamp.controlId, text, this.inFlight !== null)) {
+    const journal = this.options.durable?.journal
+    const entry = outbound(stamp.sequenceNumber, stamp.controlId, text, !journal)
+    const dropped = this.queue.add(entry, this.inFlight !== null)
+    if (journal && !dropped.includes(entry)) {
+      this.unstored++
+      journal.added({ sequenceNumber: entry.sequenceNumber, controlId: entry.controlId, text }, this.durableCounters(), () => {
+        this.unstored--
+        entry.stored = true
+        this.pump()
+      })
+    }
+    for (const letter of dropped) {
       this.accounting.overflowDropped++
-      this.deadLetter(dropped, `backlog full (${this.config.queue.maxMessages} messages / ${this.config.queue.maxBytes} bytes, ${this.config.queue.overflow})`)
+      this.deadLetter(letter, `backlog full (${this.config.queue.maxMessages} messages / ${this.config.queue.maxBytes} bytes, ${this.config.queue.overflow})`)
     }
     this.pump()
     return stamp
   }
 
+  /** Resolves once the journal (if any) has written every change so far: before the persistence folder closes. */
+  async flushed(): Promise<void> {
+    await this.options.durable?.journal.flushed()
+  }
+
   stats(): LinkStats {
-    return this.accounting.snapshot(this.config.url, this.state, this.queue.length, this.queue.bytes)
+    return this.accounting.snapshot(this.config.url, this.state, this.queue.length, this.queue.bytes, this.unstored)
   }
 
   deadLetters(): readonly DeadLetter[] {
@@ -190,7 +235,8 @@ export class MllpLink {
   private pump(): void {
     if (this.state !== 'connected' || this.inFlight || this.timer) return
     const entry = this.queue.head()
-    if (!entry || !this.socket) return
+    // Write-ahead: a message not yet on disk waits, or a crash could reuse its sequence number.
+    if (!entry?.stored || !this.socket) return
     if (entry.transmissions > 0) this.accounting.retransmissions++
     entry.transmissions++
     this.inFlight = { entry, sentAt: performance.now() }
@@ -213,15 +259,16 @@ export class MllpLink {
     }
     this.clearTimer()
     this.inFlight = null
+    const entry = current.entry
     if (isPositiveAck(ack.code)) {
       this.accounting.ackLatency.record(performance.now() - current.sentAt)
       this.accounting.acknowledged++
       this.queue.shift()
+      this.options.durable?.journal.removed(entry.sequenceNumber, this.durableCounters())
       this.afterRemoval()
       return
     }
     this.accounting.naks++
-    const entry = current.entry
     const reason = `${ack.code}${ack.reason ? `: ${ack.reason}` : ''}`
     if (this.config.nak.policy === 'retry' && entry.naks < this.config.nak.retries) {
       entry.naks++
@@ -237,6 +284,7 @@ export class MllpLink {
 
   private deadLetter(entry: Outbound, reason: string): void {
     const letter = this.accounting.deadLetter(entry, reason, Date.now())
+    this.options.durable?.journal.removed(entry.sequenceNumber, this.durableCounters())
     this.log.warn(letter, 'HL7 message dead-lettered')
     this.options.onDeadLetter?.(letter)
   }

@@ -9,7 +9,7 @@ import type { OrderDecision } from './order-listener.ts'
 /** The pump command an accepted order becomes: the infusion pump contract's `change-rate` (src/contract/devices/infusion-pump.ts). */
 export interface PumpProgramme {
   pump: DeviceEntry
-  command: { id: string; action: 'change-rate'; rate: number; issuedBy: string }
+  command: { id: string; action: 'change-rate'; rate: number; vtbi?: number; issuedBy: string }
 }
 
 export type OrderVerdict = { accepted: true; programme: PumpProgramme } | Extract<OrderDecision, { accepted: false }>
@@ -59,6 +59,16 @@ export function decideOrder(order: InfusionOrder, registry: HospitalRegistry): O
   if (!check.allowed) return { accepted: false, reason: check.reason, code: 'LIMIT' }
   return {
     accepted: true,
-    programme: { pump, command: { id: `hl7-${order.controlId}`.slice(0, 64), action: 'change-rate', rate: order.rateMlH, issuedBy: 'hl7-order' } },
+    programme: {
+      pump,
+      command: {
+        id: `hl7-${order.controlId}`.slice(0, 64),
+        action: 'change-rate',
+        rate: order.rateMlH,
+        // RXG-5/7 give amount: the volume to be infused the pump is programmed with.
+        ...(order.vtbiMl !== undefined ? { vtbi: order.vtbiMl } : {}),
+        issuedBy: 'hl7-order',
+      },
+    },
   }
 }

@@ -10,6 +10,12 @@ export interface Outbound {
   transmissions: number
   /** NAKs (AE/AR) answered so far. */
   naks: number
+  /** On disk when the link has a journal (`--persistence`); only a stored message is sent, so a crash cannot reuse a sequence number the receiver has seen. */
+  stored: boolean
+}
+
+export function outbound(sequenceNumber: number, controlId: string, text: string, stored: boolean): Outbound {
+  return { sequenceNumber, controlId, text, bytes: frameBytes(text), transmissions: 0, naks: 0, stored }
 }
 
 export interface QueueBounds {
@@ -43,8 +49,7 @@ export class OutboundQueue {
   }
 
   /** Adds the message; returns what had to go to respect the bounds (possibly the message itself). */
-  add(sequenceNumber: number, controlId: string, text: string, headInFlight: boolean): Outbound[] {
-    const entry: Outbound = { sequenceNumber, controlId, text, bytes: frameBytes(text), transmissions: 0, naks: 0 }
+  add(entry: Outbound, headInFlight: boolean): Outbound[] {
     const dropped: Outbound[] = []
     const fits = (): boolean => this.items.length + 1 <= this.bounds.maxMessages && this.totalBytes + entry.bytes <= this.bounds.maxBytes
     if (this.bounds.overflow === 'drop-oldest') {
@@ -55,6 +60,12 @@ export class OutboundQueue {
     this.items.push(entry)
     this.totalBytes += entry.bytes
     return dropped
+  }
+
+  /** A message stored by an earlier run (`--persistence`), taken back as it is: it was within bounds when stored, and dropping it now would lose it silently. */
+  restore(entry: Outbound): void {
+    this.items.push(entry)
+    this.totalBytes += entry.bytes
   }
 
   /** Removes the head once it is acknowledged or dead-lettered. */

@@ -8,12 +8,22 @@ import type { Hl7Handle, Hl7Request, OrderOutcomeRecord } from '../scenarios/lab
 import type { LinkStats } from '../hl7/link-stats.ts'
 import { decideOrder, type PumpProgramme } from '../hl7/order-decision.ts'
 import { OrderListener, type OrderDecision, type OrderListenerStats } from '../hl7/order-listener.ts'
+import { ChartRequests } from '../pipeline/sinks/chart-requests.ts'
 import type { HospitalRegistry } from '../registry/registry.ts'
+import type { KeyValueStore } from '../util/key-value-store.ts'
 
 /** `--hl7` receivers and `--hl7-listen`: what the lab is started with. */
 export interface LabHl7Options extends Hl7Request {
   /** How long stop waits for the links' backlogs to be acknowledged (wall ms). */
   drainMs?: number
+}
+
+export interface LabHl7Deps {
+  registry: HospitalRegistry
+  broker: Aedes
+  log: Logger
+  /** The persistence folder's store for the links' backlogs (`--persistence`); in memory without it. */
+  store?: KeyValueStore
 }
 
 export interface LabHl7Stats {
@@ -31,21 +41,22 @@ const PUMP_ANSWER_MS = 5000
  * pump said in its command-ack, so the RRG^O16 reports the pump's verdict, not a guess.
  */
 export class LabHl7 implements Hl7Handle {
-  readonly gateway: Hl7Gateway
   readonly orders: OrderOutcomeRecord[] = []
+  /** Taken by the inline pipeline's HL7 PCD-01 sinks (src/lab/lab-pipeline.ts). */
+  readonly chartRequests = new ChartRequests()
   private listener: OrderListener | null = null
   private listenPort = 0
   private readonly waiting = new Map<string, (ack: { accepted: boolean; reason?: string }) => void>()
 
   private constructor(
     private readonly options: LabHl7Options,
-    private readonly deps: { registry: HospitalRegistry; broker: Aedes; log: Logger },
-  ) {
-    this.gateway = new Hl7Gateway(options.links, deps.log)
-  }
+    private readonly deps: LabHl7Deps,
+    readonly gateway: Hl7Gateway,
+  ) {}
 
-  static async start(options: LabHl7Options, deps: { registry: HospitalRegistry; broker: Aedes; log: Logger }): Promise<LabHl7> {
-    const hl7 = new LabHl7(options, deps)
+  static async start(options: LabHl7Options, deps: LabHl7Deps): Promise<LabHl7> {
+    const gateway = await Hl7Gateway.open(options.links, { log: deps.log, ...(deps.store ? { store: deps.store } : {}) })
+    const hl7 = new LabHl7(options, deps, gateway)
     hl7.gateway.start()
     if (options.listen) {
       deps.broker.on('publish', (packet) => hl7.onPublish(packet))
@@ -57,6 +68,10 @@ export class LabHl7 implements Hl7Handle {
 
   /** What the pipeline's HL7 sinks call. */
   readonly send = (message: PcdMessage): void => this.gateway.send(message)
+
+  chartNow(deviceIds: readonly string[]): void {
+    this.chartRequests.request(deviceIds)
+  }
 
   get ordersPort(): number | null {
     return this.listener ? this.listenPort : null
@@ -71,7 +86,7 @@ export class LabHl7 implements Hl7Handle {
     await this.listener?.close()
     await this.gateway.drain(this.options.drainMs ?? 5000)
     const stats = this.stats()
-    this.gateway.close()
+    await this.gateway.close()
     for (const link of stats.links)
       this.deps.log.info(
         {

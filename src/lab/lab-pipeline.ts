@@ -1,6 +1,7 @@
 import type { Aedes } from 'aedes'
 import type { PcdMessage } from '../clinical/hl7/pcd-message.ts'
 import type { PublishAdmission } from '../broker/publish-admission.ts'
+import type { ChartRequests } from '../pipeline/sinks/chart-requests.ts'
 import { buildPipeline } from '../pipeline/build.ts'
 import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.ts'
 import { PipelinePool } from '../pipeline/offload/pipeline-pool.ts'
@@ -36,6 +37,8 @@ export interface LabPipelineParts {
   hl7: ((message: PcdMessage) => void) | null
   /** Every session's subscriptions, where this broker knows them all (not with durable persistence or a cluster). */
   interest: InterestFeed | null
+  /** "Chart now" requests for the HL7 sinks; only an inline pipeline's sinks can take them. */
+  chartRequests?: ChartRequests | null
 }
 
 /**
@@ -54,6 +57,7 @@ export async function startLabPipeline(parts: LabPipelineParts): Promise<Pipelin
       outputDir: parts.outputDir,
       observer: combineObservers(parts.metrics, parts.observer),
       hl7: parts.hl7,
+      chartRequests: parts.chartRequests ?? null,
     })
   // A recorder sees each accepted message as it passes; across threads it would see copies, late.
   if (parts.observer) throw new WardlabError('WL_USAGE', 'a pipeline observer (scenario recording) needs the pipeline inline: pipeline workers must be 0')

@@ -37,6 +37,9 @@ import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-
 import { registryBasicAuth } from '../ops/http-auth.ts'
 import { labStats } from './lab-stats.ts'
 
+/** The --persistence database's sublevel for the HL7 links' backlogs. */
+const HL7_STORE = 'wardlab-hl7-links'
+
 /**
  * A running wardlab: broker, listeners, security monitor and simulated fleet, wired together and
  * torn down in the reverse order — devices disconnect first, so nothing they send is lost, and the
@@ -173,7 +176,7 @@ export class Lab implements LabHandle {
     let http: HttpServer | null = null
     try {
       if (options.hl7) {
-        hl7 = await LabHl7.start(options.hl7, { registry, broker, log })
+        hl7 = await LabHl7.start(options.hl7, { registry, broker, log, ...(durable ? { store: durable.store(HL7_STORE) } : {}) })
         undo.unshift(async () => void (await hl7!.stop()))
       }
       pipeline = await startLabPipeline({
@@ -190,6 +193,7 @@ export class Lab implements LabHandle {
         admission,
         hl7: hl7?.send ?? null,
         interest: subscriptions,
+        chartRequests: hl7?.chartRequests ?? null,
       })
       undo.unshift(() => pipeline!.close())
       listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)

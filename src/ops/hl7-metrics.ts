@@ -41,7 +41,7 @@ export function registerHl7Metrics(registry: Registry, read: () => readonly Link
   })
   new Gauge({
     name: 'wardlab_hl7_queue_depth',
-    help: 'HL7 messages waiting on a link (in flight included), and their bytes',
+    help: 'HL7 messages waiting on a link (in flight included), their bytes, and those not yet in the --persistence folder (lost on a crash)',
     labelNames: ['link', 'unit'],
     registers: [registry],
     collect() {
@@ -49,6 +49,7 @@ export function registerHl7Metrics(registry: Registry, read: () => readonly Link
       for (const s of read()) {
         this.set({ link: s.url, unit: 'messages' }, s.pending)
         this.set({ link: s.url, unit: 'bytes' }, s.queueBytes)
+        this.set({ link: s.url, unit: 'unstored_messages' }, s.unstored)
       }
     },
   })

@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path'
 import type { PcdMessage } from '../clinical/hl7/pcd-message.ts'
+import type { ChartRequests } from './sinks/chart-requests.ts'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import { sinkType, type PipelineConfig } from './config.ts'
 import { Pipeline, type PipelineObserver } from './pipeline.ts'
@@ -24,6 +25,8 @@ export interface PipelineDeps {
   observer?: PipelineObserver
   /** Where HL7 sinks hand their messages (the lab's links, or a worker's list for the broker thread); none without `--hl7`. */
   hl7?: ((message: PcdMessage) => void) | null
+  /** "Chart now" requests the HL7 sinks take (src/pipeline/sinks/chart-requests.ts); inline pipelines only. */
+  chartRequests?: ChartRequests | null
 }
 
 /** Turns a pipeline configuration into running stages and open sinks. */
@@ -31,7 +34,16 @@ export function buildPipeline(deps: PipelineDeps): Pipeline {
   const file = (name: string) => (isAbsolute(name) ? name : join(deps.outputDir, name))
   const sinks = new Map<string, Sink>()
   for (const [name, spec] of Object.entries(deps.config.sinks))
-    sinks.set(name, sinkType(spec.type).create(name, spec, { broker: deps.broker, file, registry: deps.registry, hl7: deps.hl7 ?? null }))
+    sinks.set(
+      name,
+      sinkType(spec.type).create(name, spec, {
+        broker: deps.broker,
+        file,
+        registry: deps.registry,
+        hl7: deps.hl7 ?? null,
+        chartRequests: deps.chartRequests ?? null,
+      }),
+    )
   const context: StageContext = {
     registry: deps.registry,
     detectors: deps.detectors,

@@ -81,6 +81,14 @@ export class HospitalRegistry {
     return this.patients.get(id)
   }
 
+  /** The room a bed is in, when the ward lists its rooms (HL7 PV1-3 room component). */
+  roomOf(wardId: string, bed: string): string | undefined {
+    const rooms = this.ward(wardId)?.rooms
+    if (!rooms) return undefined
+    for (const [room, beds] of Object.entries(rooms)) if (beds.includes(bed)) return room
+    return undefined
+  }
+
   ward(id: string): Ward | undefined {
     return this.wards.get(id)
   }

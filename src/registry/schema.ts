@@ -28,8 +28,24 @@ export const wardSchema = z
     id,
     name: z.string().min(1),
     beds: z.array(id).default([]),
+    /**
+     * Rooms, where the hospital has them: each room id and the beds in it. A bed in a room is
+     * charted with it in HL7 PV1-3 (PL: point of care ^ room ^ bed, HL7 v2.6 ch. 2A.53); a bed
+     * in none leaves the room component empty.
+     */
+    rooms: z.record(id, z.array(id).min(1)).optional(),
   })
   .strict()
+  .superRefine((ward, ctx) => {
+    const roomOf = new Map<string, string>()
+    for (const [room, beds] of Object.entries(ward.rooms ?? {}))
+      for (const bed of beds) {
+        if (!ward.beds.includes(bed))
+          ctx.addIssue({ code: 'custom', path: ['rooms', room], message: `room "${room}" names bed "${bed}", which the ward does not have` })
+        else if (roomOf.has(bed)) ctx.addIssue({ code: 'custom', path: ['rooms', room], message: `bed "${bed}" is in room "${roomOf.get(bed)}" already` })
+        roomOf.set(bed, room)
+      }
+  })
 
 export const patientSchema = z
   .object({

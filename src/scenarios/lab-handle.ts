@@ -82,6 +82,8 @@ export interface Hl7Handle {
   readonly gateway: { readonly links: readonly MllpLink[]; stats(): LinkStats[]; drain(timeoutMs: number): Promise<boolean> }
   readonly orders: readonly OrderOutcomeRecord[]
   readonly ordersPort: number | null
+  /** "Chart now": each device's next reading goes out as PCD-01 at once, not at the cadence. */
+  chartNow(deviceIds: readonly string[]): void
 }
 
 export interface LabStats {

@@ -3,6 +3,7 @@ import { connectBroker } from './connection.js'
 import { clockTime, setAttr, setText } from './dom.js'
 import { equipmentView } from './equipment.js'
 import { eventsView } from './events.js'
+import { hl7LinksView } from './hl7-links.js'
 import { homeView } from './home.js'
 import { WardModel } from './model.js'
 import { securityView } from './security.js'
@@ -44,9 +45,17 @@ async function main() {
     securityView($('security')),
     eventsView($('events')),
   ]
-  const strip = throughputView($('throughput'), clock, { onError: (err) => setAttr($('throughput'), 'title', `stats unavailable: ${err.message}`) })
+  const hl7 = hl7LinksView($('hl7-panel'), $('hl7-links'))
+  const strip = throughputView($('throughput'), clock, {
+    onError: (err) => setAttr($('throughput'), 'title', `stats unavailable: ${err.message}`),
+    onStats: (stats) => hl7.update(stats.hl7Links),
+  })
   views.push(strip)
-  const messages = snapshotFirst(model, (err) => showConnection('error', `snapshot: ${err.message}`))
+  const messages = snapshotFirst(
+    model,
+    (err) => showConnection('error', `snapshot: ${err.message}`),
+    (snapshot) => hl7.update(snapshot.hl7Links),
+  )
   connectBroker(layout.broker, { onState: showConnection, onMessage: messages.onMessage, onSubscribed: messages.onSubscribed })
 
   setInterval(() => {

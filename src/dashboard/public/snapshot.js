@@ -5,7 +5,7 @@
 // and the live stream, and nothing older overwrites what the snapshot says. Again after every
 // reconnect: a clean session missed whatever came while it was away.
 
-export function snapshotFirst(model, onError) {
+export function snapshotFirst(model, onError, onSnapshot = () => {}) {
   let held = null
   let generation = 0
 
@@ -18,6 +18,7 @@ export function snapshotFirst(model, onError) {
       const snapshot = await res.json()
       if (mine !== generation) return
       model.restore(snapshot)
+      onSnapshot(snapshot)
     } catch (err) {
       if (mine === generation) onError(err)
     } finally {

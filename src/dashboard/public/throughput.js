@@ -11,7 +11,7 @@ function item(label, unit) {
   return { value, unit: unitNode, node: el('div', { class: 'strip-item' }, el('span', { class: 'name' }, label), value, unitNode) }
 }
 
-export function throughputView(container, clock, { onError }) {
+export function throughputView(container, clock, { onError, onStats = () => {} }) {
   const items = {
     messages: item('Messages', '/s'),
     quarantined: item('Quarantined', '/s'),
@@ -35,6 +35,7 @@ export function throughputView(container, clock, { onError }) {
       return
     }
     const at = performance.now()
+    onStats(stats)
     clock.sync(stats.simNow, stats.speed)
     if (previous) {
       const seconds = (at - previous.at) / 1000

@@ -5,6 +5,7 @@ import type { DeviceInput, Pcd01Input, Pcd04Input } from '../../clinical/hl7/inp
 import { observationsFromTelemetry } from '../../clinical/hl7/telemetry-observations.ts'
 import { syntheticName } from '../../registry/patient-name.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
+import type { ChartRequests } from './chart-requests.ts'
 
 /**
  * What a device gateway decides before it sends HL7: which telemetry is charted and how an alarm's
@@ -20,13 +21,17 @@ export interface EnrichedBody {
   context?: RegistryContext
 }
 
-/** PID from the registry's patient and its synthetic name; PV1-3 ward ^ room ^ bed (rooms are not in the registry). */
+/**
+ * PID from the registry's patient and its synthetic name; PV1-3 ward ^ room ^ bed, the room when
+ * the registry's ward lists one for the bed, else empty (HL7 v2.6 PL: every component optional).
+ */
 export function deviceInput(registry: HospitalRegistry, context: RegistryContext): DeviceInput {
   const patient = context.patientId ? registry.patient(context.patientId) : undefined
+  const room = context.bed ? registry.roomOf(context.ward, context.bed) : undefined
   return {
     id: context.deviceId,
     kind: context.kind,
-    location: { ward: context.ward, ...(context.bed ? { bed: context.bed } : {}) },
+    location: { ward: context.ward, ...(room ? { room } : {}), ...(context.bed ? { bed: context.bed } : {}) },
     patient: patient ? { id: patient.id, ...syntheticName(patient) } : null,
   }
 }
@@ -34,17 +39,23 @@ export function deviceInput(registry: HospitalRegistry, context: RegistryContext
 /**
  * PCD-01 charting cadence: vitals every `everyMs` of the device's own (simulated) time, as a
  * gateway charts to the EHR flowsheet (IHE PCD TF-1 DEC: periodic reporting), and at once when a
- * setting or state the contract names changes (a new rate, a new ventilation mode).
+ * setting or state the contract names changes (a new rate, a new ventilation mode), or when
+ * "chart now" was requested for the device (episodic reporting); the cadence then counts from
+ * that chart.
  */
 export class ObservationCharting {
   private readonly last = new Map<string, { at: number; settings: string }>()
 
-  constructor(private readonly everyMs: number) {}
+  constructor(
+    private readonly everyMs: number,
+    private readonly requests: ChartRequests | null = null,
+  ) {}
 
   due(deviceId: string, ts: number, data: Readonly<Record<string, unknown>>, settings: readonly string[]): boolean {
     const signature = settings.map((field) => JSON.stringify(data[field] ?? null)).join('|')
     const previous = this.last.get(deviceId)
-    if (previous && ts - previous.at < this.everyMs && previous.settings === signature) return false
+    const requested = this.requests?.take(deviceId) ?? false
+    if (!requested && previous && ts - previous.at < this.everyMs && previous.settings === signature) return false
     this.last.set(deviceId, { at: ts, settings: signature })
     return true
   }

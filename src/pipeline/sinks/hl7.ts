@@ -18,8 +18,14 @@ import type { Sink, SinkContext, SinkType } from './sink.ts'
  * - `pcd-01`: ORU^R01 per device every `chartEveryMs` of device time, and on a settings change.
  * - `pcd-04`: ORU^R40 for every alarm raised and ended (IHE PCD TF-2 PCD-04).
  */
-export function hl7Sink(name: string, options: { message: 'pcd-01' | 'pcd-04'; chartEveryMs: number }, context: Pick<SinkContext, 'registry' | 'hl7'>): Sink {
-  const charting = new ObservationCharting(options.chartEveryMs)
+export function hl7Sink(
+  name: string,
+  options: { message: 'pcd-01' | 'pcd-04'; chartEveryMs: number },
+  context: Pick<SinkContext, 'registry' | 'hl7' | 'chartRequests'>,
+): Sink {
+  const requests = options.message === 'pcd-01' ? (context.chartRequests ?? null) : null
+  requests?.attach()
+  const charting = new ObservationCharting(options.chartEveryMs, requests)
   const phases = new AlarmPhases()
   let written = 0
   return {

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { PcdMessage } from '../../clinical/hl7/pcd-message.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { BrokerPublisher } from './bounded-publisher.ts'
+import type { ChartRequests } from './chart-requests.ts'
 
 /**
  * Where routed outputs go. Writes are synchronous hand-offs (the pipeline is on the broker's hot
@@ -32,6 +33,8 @@ export interface SinkContext {
   registry: HospitalRegistry
   /** Where HL7 sinks hand their messages: the lab's links (`--hl7`), or null when there are none. */
   hl7: ((message: PcdMessage) => void) | null
+  /** "Chart now" requests for HL7 PCD-01 sinks (inline pipeline only); null when none can come. */
+  chartRequests?: ChartRequests | null
 }
 
 /**

@@ -4,6 +4,7 @@ import { brokerRestart } from './broker-restart.ts'
 import { command } from './command.ts'
 import { deterioration } from './deterioration.ts'
 import { fault } from './fault.ts'
+import { hl7ChartNow } from './hl7-chart-now.ts'
 import { hl7Order } from './hl7-order.ts'
 import { hl7Outage } from './hl7-outage.ts'
 import { hl7ReceiverEvent } from './hl7-receiver.ts'
@@ -14,7 +15,7 @@ import { outage } from './outage.ts'
  * Every kind of timeline event a scenario may use. Adding one is a file in this folder
  * (defineTimelineEvent: its schema and what it schedules) and one line here.
  */
-export const TIMELINE_EVENTS = [deterioration, fault, outage, brokerRestart, command, load, attack, hl7Outage, hl7ReceiverEvent, hl7Order] as const
+export const TIMELINE_EVENTS = [deterioration, fault, outage, brokerRestart, command, load, attack, hl7Outage, hl7ReceiverEvent, hl7Order, hl7ChartNow] as const
 
 /** The tuple of entry schemas, element by element (a homomorphic mapped type keeps it a tuple). */
 type SchemasOf<T extends readonly { schema: z.ZodType }[]> = { -readonly [K in keyof T]: T[K]['schema'] }
