@@ -52,13 +52,13 @@ export function distributedFloodDetector(config: SecurityConfig): Detector {
         addresses = new Set()
       }
       messages++
-      client.inWindow++
       if (client.countedIn !== windowIndex) {
         client.countedIn = windowIndex
         client.inWindow = 0
         distinct++
         if (addresses.size < ADDRESSES_SHOWN) addresses.add(signal.address)
       }
+      client.inWindow++
       if (messages < threshold || distinct < minClients) return
       // A new client publishing at a device's pace among the bots (a sensor that came up in the same
       // minute) is counted in the aggregate but not named in the flood: a bot carries at least half
