@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -15,6 +15,20 @@ import { silentLogger } from '../src/util/log.ts'
 import { outputDir } from './support/lab.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'wardlab-dataset-export-'))
+/** A one-ward ICU scenario: its beds (`count`, `devices`) and timeline lines. */
+const scenarioOf = (head: { name: string; seed: string; duration: string; devices: string }, ...timeline: string[]) =>
+  scenarioSchema.parse(
+    parse(
+      [
+        `name: ${head.name}`,
+        `seed: ${head.seed}`,
+        `duration: ${head.duration}`,
+        'hospital:',
+        `  beds: [{ ward: icu, ${head.devices} }]`,
+        ...(timeline.length > 0 ? ['timeline:', ...timeline] : []),
+      ].join('\n'),
+    ),
+  )
 
 /**
  * MQTTset's CSV header (Vaccari et al., Sensors 20(22):6578, 2020), written out here rather than
@@ -94,16 +108,9 @@ describe('the pcapng writer', () => {
 
 describe('wardlab run --export-dataset: pcapng and MQTTset CSV', () => {
   it('writes a labelled pcapng tshark dissects and an MQTTset-layout CSV with one row per packet', async () => {
-    const scenario = scenarioSchema.parse(
-      parse(`
-name: dataset-export
-seed: repeatable
-duration: 3m
-hospital:
-  beds: [{ ward: icu, count: 1, devices: [bedside-monitor, infusion-pump] }]
-timeline:
-  - { at: 1m, event: attack, attack: brute-force, duration: 20s, params: { address: 192.0.2.77 } }
-`),
+    const scenario = scenarioOf(
+      { name: 'dataset-export', seed: 'repeatable', duration: '3m', devices: 'count: 1, devices: [bedside-monitor, infusion-pump]' },
+      '  - { at: 1m, event: attack, attack: brute-force, duration: 20s, params: { address: 192.0.2.77 } }',
     )
     const datasetDir = join(dir, 'dataset')
     await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max', exportDataset: datasetDir })
@@ -150,4 +157,38 @@ timeline:
     }
     expect(cells[0]![0]).toMatch(/^0x[0-9a-f]{8}$/)
   }, 90_000)
+})
+
+describe('the dataset export streams to disk', () => {
+  it('spools packets to the export folder as the run goes, not in memory until its end, and leaves only the labelled files', async () => {
+    const scenario = scenarioOf({
+      name: 'dataset-spool',
+      seed: 'spool',
+      duration: '2m',
+      devices: 'count: 4, devices: [bedside-monitor, infusion-pump, ventilator]',
+    })
+    const datasetDir = join(dir, 'spooled')
+    const spool = join(datasetDir, '.packets.spool')
+    const sizes: number[] = []
+    await runScenario(scenario, {
+      openLab,
+      log: silentLogger,
+      outputDir: outputDir(),
+      speed: 'max',
+      exportDataset: datasetDir,
+      // Sampled every 10 simulated seconds: what is on disk by then, while the run goes on.
+      onProgress: () => sizes.push(statSync(spool).size),
+    })
+    // The spool grew during the run, batch by batch: the packets were on disk long before the end.
+    expect(sizes.length).toBeGreaterThanOrEqual(10)
+    for (const [i, size] of sizes.entries()) if (i > 0) expect(size).toBeGreaterThanOrEqual(sizes[i - 1]!)
+    expect(new Set(sizes.filter((size) => size > 0)).size).toBeGreaterThanOrEqual(3)
+    expect(sizes.slice(0, sizes.length / 2).some((size) => size > 0)).toBe(true)
+    // At the end the labelled files are written from it, and it is gone.
+    expect(readdirSync(datasetDir).sort()).toEqual(['messages.jsonl', 'mqttset.csv', 'packets.csv', 'packets.pcapng'])
+    const rows = readFileSync(join(datasetDir, 'packets.csv'), 'utf8').trimEnd().split('\n')
+    expect(rows.length).toBeGreaterThan(400)
+    expect(rows.slice(1).every((row) => row.endsWith(',benign'))).toBe(true)
+    expect(readCaptureFile(readFileSync(join(datasetDir, 'packets.pcapng'))).packets.length).toBeGreaterThan(rows.length - 1)
+  }, 60_000)
 })

@@ -69,6 +69,19 @@ describe('distributed publish-flood detector', () => {
     expect(h.signals(PER_WINDOW, roundRobin(3))).toEqual([])
   })
 
+  it('names the bots, not a sensor that came up in the same minute and publishes at a device pace among them', () => {
+    const h = botnet(4)
+    const sensor = () => signal('publish', { clientId: 'bot-3', address: '198.51.100.3' })
+    expect(h.signals(1, sensor)).toEqual([])
+    const floods = h.signals(PER_WINDOW, roundRobin(3))
+    expect(floods.length).toBeGreaterThan(0)
+    for (const flood of floods) expect(flood.source.clientId).not.toBe('bot-3')
+    // Counted in the aggregate (4 new clients), but its own publish is not the flood's.
+    expect(floods[0]!.evidence).toMatchObject({ newClients: 4 })
+    expect(h.signals(1, sensor)).toEqual([])
+    expect(h.signals(1, roundRobin(3))).toHaveLength(1)
+  })
+
   it("does not report MQTTset's benign set: 7 new clients at 1 message a second each", () => {
     expect(botnet(7).signals(7 * 60, roundRobin(7), every(SECOND / 7))).toEqual([])
   })

@@ -1,22 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, expect, it, vi } from 'vitest'
+import { expect, it, vi } from 'vitest'
 import { main } from '../src/cli/main.ts'
 import type { CaptureReplayReport } from '../src/scenarios/capture-run.ts'
 import { describeWithMqttset, mqttsetPath } from './support/mqttset.ts'
+import { collectStdout } from './support/stdout.ts'
 
-let printed: string
-beforeEach(() => {
-  printed = ''
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    printed += String(chunk)
-    return true
-  })
-})
-afterEach(() => {
-  vi.restoreAllMocks()
-})
+const printed = collectStdout()
 
 /** Runs `wardlab replay` and returns its exit code and the report it wrote. */
 async function replay(args: string[]): Promise<{ code: number; report: CaptureReplayReport }> {
@@ -39,7 +30,7 @@ describeWithMqttset('wardlab replay on MQTTset captures', () => {
     for (const flow of report.flows) expect(flow).toMatchObject({ outcome: 'completed', alerts: [] })
     // Every benign client kept its own captured address.
     expect(new Set(report.flows.map((f) => f.client)).size).toBe(7)
-    expect(printed).toContain('7 flows raised no alert')
+    expect(printed()).toContain('7 flows raised no alert')
   })
 
   it('names brute-force for the brute forcer, per flow and in the alert list', async () => {
@@ -52,7 +43,7 @@ describeWithMqttset('wardlab replay on MQTTset captures', () => {
     expect(bruteForce[0]!.firstSeen - Math.min(...report.alerts.map((a) => a.firstSeen))).toBeLessThan(30_000)
     const raising = report.flows.filter((f) => f.alerts.includes('brute-force'))
     expect(raising.length).toBeGreaterThan(10)
-    expect(printed).toMatch(/→ .*brute-force/)
+    expect(printed()).toMatch(/→ .*brute-force/)
     expect(report.expectations).toContainEqual({ name: 'raises brute-force', passed: true, detail: '1 alert(s)' })
   })
 
@@ -60,7 +51,7 @@ describeWithMqttset('wardlab replay on MQTTset captures', () => {
     const { code, report } = await replay([mqttsetPath('benign'), '--speed', '100', '--window', '10', '--expect', 'publish-flood'])
     expect(code).toBe(1)
     expect(report.passed).toBe(false)
-    expect(printed).toContain('FAIL raises publish-flood: not raised')
+    expect(printed()).toContain('FAIL raises publish-flood: not raised')
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     expect(await main(['replay', mqttsetPath('benign'), '--expect', 'brute-farce'])).toBe(2)
   })

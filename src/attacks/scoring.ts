@@ -34,8 +34,7 @@ const DEFAULT_GRACE_MS = 10_000
  */
 export function scoreDetection(truth: readonly GroundTruthEntry[], alerts: readonly SecurityAlert[], options: { graceMs?: number } = {}): DetectionReport {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS
-  const belongs = (alert: SecurityAlert, entry: GroundTruthEntry) =>
-    alert.ts >= entry.startMs && alert.ts <= entry.endMs + graceMs && fromAttacker(alert, entry)
+  const belongs = (alert: SecurityAlert, entry: GroundTruthEntry) => alertBelongs(alert, entry, graceMs)
 
   const injections = truth.map((entry) => {
     const first = alerts
@@ -68,6 +67,11 @@ export function scoreDetection(truth: readonly GroundTruthEntry[], alerts: reado
     injections,
     falseAlerts,
   }
+}
+
+/** Whether an alert is the attack's: from one of its addresses or about its target, while it ran or within `graceMs` after. */
+export function alertBelongs(alert: SecurityAlert, entry: GroundTruthEntry, graceMs = DEFAULT_GRACE_MS): boolean {
+  return alert.ts >= entry.startMs && alert.ts <= entry.endMs + graceMs && fromAttacker(alert, entry)
 }
 
 function fromAttacker(alert: SecurityAlert, entry: GroundTruthEntry): boolean {

@@ -20,6 +20,8 @@ export interface CaptureReplayOptions {
    * timestamps while the capture is streamed as fast as the machine allows (capture-stream-run.ts).
    */
   speed: number | 'max'
+  /** The broker's TCP port in the capture: its flows are replayed (default 1883, MQTT 3.1.1 §4.2's IANA port). */
+  serverPort?: number
   /** Replay only the capture's first `windowMs`: flows that start in it, cut at its end. */
   windowMs?: number
   /** What to expect: these alert types raised, or `none` — no attack alert at all (auth-failure is informational). */

@@ -19,7 +19,7 @@ export type { CaptureReplayOptions, CaptureReplayReport, FlowReport } from './ca
 export async function replayCapture(options: CaptureReplayOptions): Promise<CaptureReplayReport> {
   if (options.speed === 'max') return replayCaptureStreamed(options)
   const speed = options.speed
-  const { capture, flows: allFlows } = await loadCaptureFlows(options.file)
+  const { capture, flows: allFlows } = await loadCaptureFlows(options.file, options.serverPort === undefined ? {} : { serverPort: options.serverPort })
   const prepared = (options.windowMs === undefined ? allFlows : windowed(allFlows, options.windowMs)).map(resyncFlow)
   const flows = prepared.map((p) => p.flow)
   const captureStart = Math.round(capture.packets[0]?.tsMs ?? Date.now())

@@ -88,39 +88,42 @@ export async function replayCaptureStreamed(options: CaptureReplayOptions): Prom
     }
   }
 
-  const tracker = new FlowTracker({
-    open(flow) {
-      // Straight to the broker, not through the listeners' gate: a capture's many flows from one address are what is being judged.
-      const stream = attribution.open(flow.index, () => openInProcessStream(handle, flow.client.address))
-      const state: LiveState = {
-        flow,
-        stream,
-        resync: new ClientStreamResync({ midStream: !flow.sawClientSyn, syntheticClientId: resyncClientId(flow.index) }),
-        held: null,
-        chunksSent: 0,
-        bytesSent: 0,
-        serverClosed: false,
-        closedByClient: false,
-      }
-      stream.on('error', () => undefined) // a reset by the broker is a result, not an exception
-      stream.on('close', () => (state.serverClosed ||= !state.closedByClient))
-      live.set(flow.index, state)
+  const tracker = new FlowTracker(
+    {
+      open(flow) {
+        // Straight to the broker, not through the listeners' gate: a capture's many flows from one address are what is being judged.
+        const stream = attribution.open(flow.index, () => openInProcessStream(handle, flow.client.address))
+        const state: LiveState = {
+          flow,
+          stream,
+          resync: new ClientStreamResync({ midStream: !flow.sawClientSyn, syntheticClientId: resyncClientId(flow.index) }),
+          held: null,
+          chunksSent: 0,
+          bytesSent: 0,
+          serverClosed: false,
+          closedByClient: false,
+        }
+        stream.on('error', () => undefined) // a reset by the broker is a result, not an exception
+        stream.on('close', () => (state.serverClosed ||= !state.closedByClient))
+        live.set(flow.index, state)
+      },
+      data(flow, bytes, lostBefore) {
+        const state = live.get(flow.index)
+        if (state) send(state, (resync) => resync.push(bytes, lostBefore))
+      },
+      close(flow, how) {
+        const state = live.get(flow.index)
+        if (!state) return
+        releaseHeld(state)
+        send(state, (resync) => resync.end())
+        state.closedByClient = true
+        if (how === 'rst') state.stream.destroy()
+        else state.stream.end()
+        finish(state)
+      },
     },
-    data(flow, bytes, lostBefore) {
-      const state = live.get(flow.index)
-      if (state) send(state, (resync) => resync.push(bytes, lostBefore))
-    },
-    close(flow, how) {
-      const state = live.get(flow.index)
-      if (!state) return
-      releaseHeld(state)
-      send(state, (resync) => resync.end())
-      state.closedByClient = true
-      if (how === 'rst') state.stream.destroy()
-      else state.stream.end()
-      finish(state)
-    },
-  })
+    options.serverPort,
+  )
   const releaseHeld = (state: LiveState) => {
     const held = state.held
     state.held = null

@@ -41,11 +41,12 @@ export function clientEndpoint(id: number, address: string): TcpEndpoint {
   return { address: valid ?? made, port: 1024 + (id % 64_000) }
 }
 
-async function write(stream: WriteStream, data: Buffer | string): Promise<void> {
+/** Writes, waiting for the stream to drain when its buffer is full. */
+export async function write(stream: WriteStream, data: Buffer | string): Promise<void> {
   if (!stream.write(data)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()))
 }
 
-async function close(stream: WriteStream): Promise<void> {
+export async function close(stream: WriteStream): Promise<void> {
   await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())))
 }
 
@@ -59,7 +60,7 @@ function csvCell(text: string): string {
  * ground-truth class of a connection at a time.
  */
 export async function writeLabelledCapture(
-  events: readonly CaptureEvent[],
+  events: Iterable<CaptureEvent> | AsyncIterable<CaptureEvent>,
   clients: (connection: number) => TcpEndpoint,
   label: (t: number, connection: number) => string,
   files: { pcapng: string; csv: string },
@@ -70,7 +71,7 @@ export async function writeLabelledCapture(
   await write(csv, `${MQTTSET_COLUMNS.join(',')}\n`)
   const conversations = new Map<number, { tcp: TcpConversation; lastT: number | null; version: number }>()
   let count = 0
-  for (const event of events) {
+  for await (const event of events) {
     let state = conversations.get(event.connection)
     if (!state) {
       state = { tcp: new TcpConversation(clients(event.connection), BROKER_ENDPOINT), lastT: null, version: 4 }
@@ -97,6 +98,8 @@ export async function writeLabelledCapture(
       await write(csv, `${cells.map(csvCell).join(',')}\n`)
       count++
     }
+    // A closed connection's state is done with: memory follows the connections open, not the run's.
+    if (event.kind === 'close') conversations.delete(event.connection)
   }
   await Promise.all([close(pcap), close(csv)])
   return count

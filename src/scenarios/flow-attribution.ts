@@ -27,6 +27,10 @@ export class FlowAttribution {
       }
     })
     lab.monitor.onFinding((finding) => {
+      // A finding on the connection being opened (connect-flood counts at accept) can come before this
+      // listener hears of the connection: the broker's handle runs synchronously, so it is the opening flow's.
+      if (finding.connectionId !== undefined && this.opening >= 0 && !this.flowOfConnection.has(finding.connectionId))
+        this.flowOfConnection.set(finding.connectionId, this.opening)
       const flow = finding.connectionId === undefined ? undefined : this.flowOfConnection.get(finding.connectionId)
       if (flow !== undefined) this.setOf(this.typesOf, flow).add(finding.type)
       else if (finding.connectionId === undefined && this.unattached.length < MAX_UNATTACHED)

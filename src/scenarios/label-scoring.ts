@@ -114,10 +114,10 @@ export function scoreFlows(flows: readonly Pick<FlowReport, 'id' | 'client' | 'a
 }
 
 /** The score as terminal lines: per-class precision and recall, then the confusion matrix. */
-export function formatScore(score: LabelScore): string[] {
+export function formatScore(score: LabelScore, unit = 'flows'): string[] {
   const pct = (v: number | null) => (v === null ? '   –  ' : `${(v * 100).toFixed(1).padStart(5)}%`)
   const width = Math.max(...score.classes.map((c) => c.length), 10)
-  const lines = ['scoring against labels (flows):', `  ${'class'.padEnd(width)}  precision  recall  support`]
+  const lines = [`scoring against labels (${unit}):`, `  ${'class'.padEnd(width)}  precision  recall  support`]
   for (const c of score.classes)
     lines.push(`  ${c.padEnd(width)}  ${pct(score.perClass[c]!.precision)}    ${pct(score.perClass[c]!.recall)}  ${score.perClass[c]!.support}`)
   lines.push(`  confusion (rows: true, columns: predicted): ${score.classes.join(' | ')}`)

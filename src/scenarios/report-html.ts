@@ -1,6 +1,7 @@
 import { escapeXml as esc, lineChart, timeTicks, timelineChart, type Lane } from '../report/svg-chart.ts'
 import { formatDuration } from './duration.ts'
 import type { RunReport } from './report.ts'
+import { RUN_SCORING_UNIT } from './report-terminal.ts'
 
 const WIDTH = 960
 const PRIORITY_COLOURS: Record<string, string> = { high: '#d62728', medium: '#e0a800', low: '#17becf' }
@@ -23,6 +24,7 @@ export function renderHtmlReport(report: RunReport): string {
     `<h2>Alerts against the timeline</h2>${alertTimeline(report, domain, startMs)}`,
     ...patients(report, domain, startMs),
     detection(report),
+    scoring(report),
     alertList(report, startMs),
   ]
   return `<!doctype html>
@@ -137,6 +139,20 @@ function detection(r: RunReport): string {
         `<tr><td>${esc(type)}</td><td>${d.injected}</td><td>${d.detected}</td><td>${d.timeToDetectSeconds === null ? '—' : `${d.timeToDetectSeconds.toFixed(1)} s`}</td><td>${d.falseAlerts}</td></tr>`,
     )
     .join('')}</table>`
+}
+
+/** Per-class precision and recall, then the confusion matrix (rows: true class, columns: predicted). */
+function scoring(r: RunReport): string {
+  const s = r.scoring
+  if (!s) return ''
+  const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`)
+  const perClass = s.classes
+    .map((c) => `<tr><td>${esc(c)}</td><td>${pct(s.perClass[c]!.precision)}</td><td>${pct(s.perClass[c]!.recall)}</td><td>${s.perClass[c]!.support}</td></tr>`)
+    .join('')
+  const matrix = s.classes.map((t) => `<tr><th>${esc(t)}</th>${s.classes.map((p) => `<td>${s.matrix[t]?.[p] ?? 0}</td>`).join('')}</tr>`).join('')
+  return `<h2>Scoring against the injected attacks</h2><p class="muted">Over the run's ${esc(RUN_SCORING_UNIT)}.</p>
+<table><tr><th>class</th><th>precision</th><th>recall</th><th>support</th></tr>${perClass}</table>
+<h3>Confusion matrix</h3><table><tr><th>true ↓ predicted →</th>${s.classes.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${matrix}</table>`
 }
 
 function alertList(r: RunReport, startMs: number): string {

@@ -1,5 +1,9 @@
 import { formatDuration } from './duration.ts'
 import type { RunReport } from './report.ts'
+import { formatScore } from './label-scoring.ts'
+
+/** What a run's scoring counts: its sources, not flows. */
+export const RUN_SCORING_UNIT = 'sources: each injected attack, each device and other benign source'
 
 /** Marks for the verdict words; the CLI colours them in a real terminal only (src/cli/colour.ts). */
 export interface SummaryMarks {
@@ -49,6 +53,7 @@ export function formatSummary(report: RunReport, marks: SummaryMarks = PLAIN): s
       ),
     )
   }
+  if (report.scoring) lines.push('', ...formatScore(report.scoring, RUN_SCORING_UNIT))
   // Marked after padding: escape codes would count as width.
   const expectations = table(
     ['', 'expectation', 'detail'],

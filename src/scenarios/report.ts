@@ -4,6 +4,7 @@ import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { SecurityAlert } from '../security/alert.ts'
 import type { MqttVersion } from '../simulation/mqtt-version.ts'
 import type { ExpectationResult } from './expectations.ts'
+import type { LabelScore } from './label-scoring.ts'
 import type { ClinicalAlertRecord, News2Record, RateSample, RunRecorder, VitalsSample } from './recorder.ts'
 import type { Scenario } from './schema.ts'
 
@@ -48,6 +49,12 @@ export interface RunReport {
   medianTimeToDetectSeconds: number | null
   /** What was injected, when, from where: the run's ground truth. */
   groundTruth: GroundTruthEntry[]
+  /**
+   * With injected attacks: per-class precision, recall and the confusion matrix over the run's
+   * sources (each injection, each device and other benign source), as `wardlab replay --labels`
+   * scores flows (run-scoring.ts).
+   */
+  scoring?: LabelScore
   expectations: ExpectationResult[]
   timeline: TimelineNote[]
   /** Where `--export-dataset` wrote the run's labelled packets and messages, and how many of each label. */
@@ -68,6 +75,7 @@ export function buildReport(parts: {
   outputDir: string
   detection: DetectionReport
   groundTruth: GroundTruthEntry[]
+  scoring?: LabelScore
   target: RunReport['target']
   dataset?: RunReport['dataset']
 }): RunReport {
@@ -101,6 +109,7 @@ export function buildReport(parts: {
     detection: Object.fromEntries(Object.entries(parts.detection.byType).filter((entry): entry is [string, DetectionScore] => entry[1] !== undefined)),
     medianTimeToDetectSeconds: parts.detection.medianTimeToDetectSeconds,
     groundTruth: parts.groundTruth,
+    ...(parts.scoring ? { scoring: parts.scoring } : {}),
     expectations: parts.expectations,
     timeline: [...parts.notes].sort((a, b) => a.at - b.at),
     ...(parts.dataset ? { dataset: parts.dataset } : {}),

@@ -7,6 +7,7 @@ import { combineObservers } from '../pipeline/pipeline.ts'
 import { DatasetRecorder } from './dataset.ts'
 import { GroundTruth, runAttack } from '../attacks/index.ts'
 import { scoreDetection } from '../attacks/scoring.ts'
+import { scoreRun } from './run-scoring.ts'
 import type { AlertType } from '../security/alert.ts'
 import type { Hl7Request, LabHandle, OpenLab } from './lab-handle.ts'
 import type { LinkConfigInput } from '../hl7/link-config.ts'
@@ -180,6 +181,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const published = lab.fleet!.totals().published
     const datasetRows = dataset ? await dataset.finish(groundTruth.entries) : undefined
     const detection = scoreDetection(groundTruth.entries, recorder.alertStream)
+    const scoring =
+      groundTruth.entries.length > 0
+        ? scoreRun(
+            groundTruth.entries,
+            recorder.alertStream,
+            lab.registry.data.devices.map((d) => d.id),
+          )
+        : undefined
     const counters = lab.pipeline.counters
     const expectations = evaluateExpectations({
       detection,
@@ -204,6 +213,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       target: { broker: options.broker?.url ?? 'embedded', mqttVersion, detectors: [...lab.activeDetectors] },
       detection,
       groundTruth: groundTruth.entries,
+      ...(scoring ? { scoring } : {}),
       ...(datasetRows ? { dataset: { dir: options.exportDataset!, packetsByLabel: datasetRows } } : {}),
     })
   } finally {

@@ -3,10 +3,14 @@ import { ALERT_TYPES } from './alert.ts'
 
 /**
  * Detector thresholds and the response policy, validated by zod so a typo in a threshold is an
- * error, not a silently disabled detector. Every default says why it is what it is; they were set
- * so that a simulated hour of the default ward raises nothing while the MQTTset attack captures
- * (../shared/datasets/mqttset-reduced) and the attack modules in src/attacks are caught within
- * seconds.
+ * error, not a silently disabled detector. Every default is derived from something other than the
+ * attack captures it is tested on: MQTT's own behaviour (spec clauses, keep-alive), what stock
+ * client libraries do when they retry (mqtt.js reconnectPeriod 1 s, Paho's reconnect delay 1 s
+ * doubling to 120 s, libmosquitto's 1 s, wardlab's devices 0.5 s doubling to 30 s), the device
+ * contracts' publish rates (src/contract/devices: the fastest kinds tick at 1 Hz) and the ward's
+ * make-up. ARCHITECTURE.md ("Why each threshold") tables them. The captures — MQTTset's, wardlab's
+ * own attacker's exported by `--export-dataset`, and mosquitto/Paho captures recorded with dumpcap
+ * (test/fixtures/captures) — only check the values: benign traffic raises nothing, attacks are named.
  */
 
 const ms = z.number().int().positive()
@@ -27,8 +31,11 @@ const bruteForceSchema = z
     windowMs: ms.default(60_000),
     /**
      * 10 refused logins from one address in a minute. A person mistyping a password retries two or
-     * three times; MQTTset's brute forcer (one attempt every 1–3 s) reaches 10 in about 15 s, and
-     * EMQX's flapping detection bans at 15 connects a minute.
+     * three times. A client that keeps a wrong password and backs off fails fewer: Paho (1 s
+     * doubling) 6 times in its first minute, a wardlab device (0.5 s doubling to 30 s,
+     * src/simulation/backoff.ts) about 7, mosquitto_pub once (it exits on CONNACK 5). Only a fixed
+     * retry loop faster than one failure every 6 s gets here — a guesser, or a client flapping on
+     * mqtt.js's 1 s reconnectPeriod, which EMQX's flapping detection also bans (15 a minute).
      */
     perAddress: count.default(10),
     /** The same count against one username from any addresses: distributed password guessing. */
@@ -40,9 +47,11 @@ const connectFloodSchema = z
   .object({
     windowMs: ms.default(10_000),
     /**
-     * 50 new connections from one address in 10 s (5/s). Above the brute forcer's pace (about
-     * 0.7/s) so a password guesser is brute-force, not also a connect flood; CICIoMT2024's connect
-     * floods and SlowITe (1,100/s) are far beyond it.
+     * 50 new connections from one address in 10 s (5/s). A client opens a connection per session
+     * and, once dropped, reconnects at most once a second with any stock library (mqtt.js
+     * reconnectPeriod 1,000 ms, libmosquitto and Paho's first delay 1 s): five such clients behind
+     * one NAT address, all flapping at once, stay under it. A connection per message (a
+     * mosquitto_pub loop) at more than 5/s is not a client's behaviour but a flood's.
      */
     perAddress: count.default(50),
     /** 3,000 in 10 s in total: above the simulator's paced ward power-up (200 devices a second). */
@@ -71,8 +80,9 @@ const publishFloodSchema = z
     bytesPerMessage: count.default(2048),
     /**
      * Clients that are not devices (operators, observers in the lab sandbox, capture replays): 20
-     * messages/s sustained. MQTTset's benign sensors send about 1/s; its flooder 2,200/s and the
-     * mqtt-malaria clients 80–340/s each.
+     * messages/s sustained — twice what the busiest registered device may send (the fastest kinds,
+     * bedside monitor, pump and ventilator, tick at 1 Hz; × profileFactor 10). A client that is not
+     * even a device has no reason to out-publish every device on the ward.
      */
     unregisteredRate: z.number().positive().default(20),
     /** And 64 KiB/s: tens-of-KB payloads at speed are a flood even at a modest message rate. */
@@ -80,12 +90,20 @@ const publishFloodSchema = z
     /** Distributed floods: many clients, each under its own limit, together far above normal. */
     distributed: z
       .object({
-        /** A client counts as new for its first minute. */
+        /** A client counts as new for its first minute: one keep-alive period of mqtt.js, Paho and mosquitto (60 s). */
         newClientMs: ms.default(60_000),
+        /** Tumbling windows of 2 s: long enough to even out TCP batching (a second's messages in one chunk), short enough to name a flood in seconds. */
         windowMs: ms.default(2000),
-        /** 200 messages/s from new non-device clients together; MQTTset's benign set sends 7/s from 7 clients. */
+        /**
+         * 200 messages/s from new non-device clients together: ten of them each at the per-client
+         * ceiling (unregisteredRate). A ward's non-device clients are a handful of stations and
+         * tools, which do not come up together in one minute and publish at their ceiling.
+         */
         aggregateRate: z.number().positive().default(200),
-        /** From at least 3 clients, or it is one client's flood (mqtt-malaria runs several workers; the MQTTset capture shows 4 publishing). */
+        /**
+         * From at least 3 clients, or it is one client's flood (the per-client detector's). Two can be
+         * one client and its own reconnect taking over the session (MQTT 3.1.1 §3.1.4-2) for a moment.
+         */
         minClients: count.default(3),
       })
       .strict()
@@ -96,14 +114,25 @@ const publishFloodSchema = z
 const slowDosSchema = z
   .object({
     /**
-     * A keep-alive this long (or 0, none at all) is extreme: 1,200 s is what the strict profile
-     * refuses outright (Aedes keepaliveLimit), so in the lab profile it is what gets counted.
-     * SlowITe asks for 65,535.
+     * A keep-alive this long (or 0, none at all) is extreme. Client libraries default to 60 s
+     * (mqtt.js, Paho, mosquitto_pub -k); AWS IoT Core accepts at most 1,200 s, and so does the strict
+     * profile (Aedes keepaliveLimit), so in the lab profile it is what gets counted. A connection
+     * that may stay silent for 20 minutes (§3.1.2.10 lets the broker wait 1.5× that) holds a socket
+     * for nothing; the protocol's maximum is 65,535 s.
      */
     extremeKeepaliveSeconds: count.default(1200),
-    /** Open connections from one address with an extreme keep-alive, or sending nothing but PINGREQ. */
+    /**
+     * Open connections from one address with an extreme keep-alive, or sending nothing but PINGREQ:
+     * 20. A device holds one connection (a hospital-at-home kit is one client behind its home
+     * router), so 20 long-lived silent ones from an address are not a home or a bed space.
+     */
     perAddress: count.default(20),
-    /** Refusals of a keep-alive over the broker's limit (strict profile) from one address in the window. */
+    /**
+     * Refusals of a keep-alive over the broker's limit (strict profile) from one address in the
+     * window: 5. A person who set a long keep-alive and sees it refused fixes it after one or two
+     * tries. A library retrying with the same bad value (Paho, 1 s doubling: 5 in 15 s) will never
+     * get in, and the alert is how an operator hears of it — an over-long keep-alive is what slow DoS uses.
+     */
     refusalsPerWindow: count.default(5),
     windowMs: ms.default(60_000),
   })
@@ -115,12 +144,16 @@ const malformedPacketSchema = z
     /** Parse errors and protocol violations: one is already a crafted or broken client. */
     violations: count.default(1),
     /**
-     * Weak signs, counted per address: a keep-alive of 1–4 s (MQTTSA's malformed-data probe sends
-     * 1, 2 and 3; no real device pings every second) and connections that never send CONNECT. One
-     * can be a glitch; 5 in a minute is a probe.
+     * Weak signs, counted per address: a keep-alive of 1–4 s and connections that never send
+     * CONNECT (§3.1.0: it must be the first packet). One can be a glitch — a port scan, a
+     * connection cut before its first segment — 5 in a minute is a probe.
      */
     oddities: count.default(5),
-    /** Keep-alives shorter than this (and not 0) are odd. */
+    /**
+     * Keep-alives shorter than this (and not 0) are odd: mosquitto's clients refuse -k below 5
+     * ("must be between 5 and 65535"), the libraries default to 60, and a device that pinged every
+     * second or two would spend more on PINGREQs than on readings from a 1 Hz monitor.
+     */
     minSaneKeepaliveSeconds: count.default(5),
   })
   .strict()

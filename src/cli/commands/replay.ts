@@ -15,8 +15,8 @@ const FLOWS_SHOWN = 40
 
 export const replayCommand = defineCommand({
   name: 'replay',
-  usage: 'wardlab replay <file.pcap|file.pcapng> [--speed N|max] [--window seconds] [--expect types|none] [--labels flows.csv] [--report out.json]',
-  positionals: [{ name: 'capture', required: true, description: 'a pcap or pcapng capture; every TCP flow to port 1883 is replayed' }],
+  usage: 'wardlab replay <file.pcap|file.pcapng> [--speed N|max] [--port N] [--window seconds] [--expect types|none] [--labels flows.csv] [--report out.json]',
+  positionals: [{ name: 'capture', required: true, description: 'a pcap or pcapng capture; every TCP flow to port 1883 (or --port) is replayed' }],
   options: {
     speed: {
       type: 'string',
@@ -26,6 +26,13 @@ export const replayCommand = defineCommand({
         'capture time runs this many times faster (the lab clock follows, so rates are the capture’s); max: a virtual clock on the capture’s timestamps, streamed as fast as the machine allows',
     },
     window: { type: 'number', min: 0.001, description: "replay only the capture's first N seconds" },
+    port: {
+      type: 'integer',
+      min: 1,
+      max: 65535,
+      default: 1883,
+      description: "the broker's TCP port in the capture: flows to it are replayed (a broker recorded on another port)",
+    },
     expect: {
       type: 'string',
       placeholder: 'types|none',
@@ -58,6 +65,7 @@ export const replayCommand = defineCommand({
       openLab,
       file: file!,
       speed: parseSpeed('replay', options.speed) ?? 1,
+      serverPort: options.port,
       ...(options.window !== undefined ? { windowMs: options.window * 1000 } : {}),
       ...(options.expect !== undefined ? { expect: parseExpect(options.expect) } : {}),
       ...(options.registry ? { registry: loadRegistry(options.registry) } : {}),

@@ -7,6 +7,8 @@ interface NewClient {
   connectedAt: number
   /** The window in which this client was last counted as a distinct publisher. */
   countedIn: number
+  /** Its messages in that window. */
+  inWindow: number
 }
 
 /** At most this many source addresses are named in an alert's evidence. */
@@ -35,7 +37,7 @@ export function distributedFloodDetector(config: SecurityConfig): Detector {
     onSignal(signal, now, report) {
       if (signal.type === 'connected') {
         if (signal.identity?.role !== 'device')
-          clients.touch(signal.clientId, now, (at) => ({ lastSeen: at, connectedAt: at, countedIn: -1 })).connectedAt = now
+          clients.touch(signal.clientId, now, (at) => ({ lastSeen: at, connectedAt: at, countedIn: -1, inWindow: 0 })).connectedAt = now
         return
       }
       if (signal.type !== 'publish' || signal.identity?.role === 'device') return
@@ -52,10 +54,16 @@ export function distributedFloodDetector(config: SecurityConfig): Detector {
       messages++
       if (client.countedIn !== windowIndex) {
         client.countedIn = windowIndex
+        client.inWindow = 0
         distinct++
         if (addresses.size < ADDRESSES_SHOWN) addresses.add(signal.address)
       }
+      client.inWindow++
       if (messages < threshold || distinct < minClients) return
+      // A new client publishing at a device's pace among the bots (a sensor that came up in the same
+      // minute) is counted in the aggregate but not named in the flood: a bot carries at least half
+      // the window's mean share per client, by what makes the flood a flood.
+      if (client.inWindow * 2 < messages / distinct) return
       // One source address for all of them keys the incident by it; many make it one incident.
       const single = addresses.size === 1
       report({
