@@ -78,18 +78,43 @@ export function vitalSignObservationsJson(input: MeasurementInput & { patientId:
   const shape = present.join(',')
   let templates = byShape.get(shape)
   if (!templates) byShape.set(shape, (templates = buildTemplates(input.codes, present)))
-  const subject = JSON.stringify(`Patient/${fhirId(input.patientId)}`)
+  const subject = quotedReference('Patient', input.patientId)
   const effective = JSON.stringify(fhirDateTime(input.effectiveMs))
-  const device = JSON.stringify(`Device/${fhirId(input.deviceId)}`)
-  return templates.map(({ pieces, slots }) => {
+  const device = quotedReference('Device', input.deviceId)
+  const idPrefix = `${input.deviceId}-${input.seq}-`
+  // An id made of id characters and short enough is its own FHIR id: no cleaning, no escaping.
+  const plainIds = PLAIN_ID.test(idPrefix)
+  const texts: string[] = []
+  for (const { pieces, slots } of templates) {
     let text = pieces[0]!
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!
-      if (slot.kind === 'value') text += JSON.stringify(input.fields[slot.field])
-      else if (slot.kind === 'id') text += JSON.stringify(fhirId(`${input.deviceId}-${input.seq}-${slot.field}`))
-      else text += slot.kind === 'subject' ? subject : slot.kind === 'effective' ? effective : device
+      if (slot.kind === 'value') text += String(input.fields[slot.field] as number)
+      else if (slot.kind === 'id') {
+        const id = idPrefix + slot.field
+        text += plainIds && id.length <= MAX_ID_LENGTH && PLAIN_ID.test(slot.field) ? `"${id}"` : JSON.stringify(fhirId(id))
+      } else text += slot.kind === 'subject' ? subject : slot.kind === 'effective' ? effective : device
       text += pieces[i + 1]!
     }
-    return text
-  })
+    texts.push(text)
+  }
+  return texts
+}
+
+/** Characters of a FHIR id (datatypes §2.24.0.1), which JSON needs no escape for. */
+const PLAIN_ID = /^[A-Za-z0-9.-]+$/
+const MAX_ID_LENGTH = 64
+
+/** A device's or patient's reference is the same in every message: quoted once. */
+const references = new Map<string, string>()
+function quotedReference(type: 'Patient' | 'Device', name: string): string {
+  const key = `${type}/${name}`
+  let quoted = references.get(key)
+  if (quoted === undefined) {
+    quoted = JSON.stringify(`${type}/${fhirId(name)}`)
+    // Bounded like the pipeline's other per-name memos: names come from the registry, but a memo must not grow without end.
+    if (references.size >= 100_000) references.clear()
+    references.set(key, quoted)
+  }
+  return quoted
 }
