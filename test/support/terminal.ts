@@ -18,7 +18,10 @@ export interface Terminal {
  * itself and make `script` report 130 however cleanly the program stopped.
  */
 export function inTerminal(command: string, env: Record<string, string> = {}): Terminal {
-  const child = spawn('script', ['-qfec', `exec ${command}`, '/dev/null'], { env: { ...process.env, VITEST: '', NO_COLOR: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn('script', ['-qfec', `exec ${command}`, '/dev/null'], {
+    env: { ...process.env, VITEST: '', NO_COLOR: '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let out = ''
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))

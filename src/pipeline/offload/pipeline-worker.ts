@@ -102,6 +102,8 @@ port.on('message', (message: ToPipelineWorker) => {
   if (message.type === 'ingest') {
     const batch = processBatch(message.batch)
     send({ type: 'processed', batch }, batch.outputs ? [batch.outputs.payloads.bytes.buffer] : [])
+  } else if (message.type === 'registry') {
+    registry.replace(message.registry)
   } else if (message.type === 'drain') {
     void pipeline.drain().then(() => send({ type: 'drained' }))
   } else {

@@ -61,5 +61,10 @@ export interface ProcessedBatch {
   stats: StatsDelta
 }
 
-export type ToPipelineWorker = { type: 'ingest'; batch: IngestBatch } | { type: 'drain' } | { type: 'close' }
+export type ToPipelineWorker =
+  | { type: 'ingest'; batch: IngestBatch }
+  /** The lab's registry file changed: the worker's copy is replaced before the next batch. */
+  | { type: 'registry'; registry: Registry }
+  | { type: 'drain' }
+  | { type: 'close' }
 export type FromPipelineWorker = { type: 'ready' } | { type: 'processed'; batch: ProcessedBatch } | { type: 'drained' } | { type: 'closed' }
