@@ -16,11 +16,12 @@ import { applyStats } from './stats-delta.ts'
 import { joinPair } from '../../util/pair-key.ts'
 import type { SecurityAlert } from '../../security/alert.ts'
 import { SecurityAlertOutlet } from '../security-alert-outlet.ts'
+import { siblingModule } from '../../util/package-files.ts'
 
 /** Worker threads do not inherit `--import tsx` or tsx's `register()`: a two-line module registers it, then loads the worker. */
 const WORKER_BOOT = new URL(
   `data:text/javascript,${encodeURIComponent(
-    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(new URL('./pipeline-worker.ts', import.meta.url).href)})`,
+    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(siblingModule('./pipeline-worker.ts', import.meta.url).href)})`,
   )}`,
 )
 
