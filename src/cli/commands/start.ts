@@ -185,30 +185,33 @@ export const startCommand = defineCommand({
     log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
     const stopStatus = startStatusLine(() => lab.stats(), { log, terminal })
     return new Promise<number>((resolve) => {
-      const signals = onStopSignals({
-        stop(signal) {
-          stopStatus()
-          log.info({ signal }, 'shutting down: devices disconnect, sinks flush')
-          registryWatch
-            .close()
-            .then(() => lab.stop())
-            .then(
-              () => {
-                signals.dispose()
-                if (lab.hl7) process.stdout.write(`${hl7StopReport(lab.hl7.stats()).join('\n')}\n`)
-                resolve(0)
-              },
-              (err) => {
-                log.error({ err }, 'shutdown failed')
-                resolve(EXIT.runtime)
-              },
-            )
+      const signals = onStopSignals(
+        {
+          stop(signal) {
+            stopStatus()
+            log.info({ signal }, 'shutting down: devices disconnect, sinks flush')
+            registryWatch
+              .close()
+              .then(() => lab.stop())
+              .then(
+                () => {
+                  signals.dispose()
+                  if (lab.hl7) process.stdout.write(`${hl7StopReport(lab.hl7.stats()).join('\n')}\n`)
+                  resolve(0)
+                },
+                (err) => {
+                  log.error({ err }, 'shutdown failed')
+                  resolve(EXIT.runtime)
+                },
+              )
+          },
+          force(signal) {
+            log.warn({ signal }, signal === 'SIGQUIT' ? 'Ctrl-\\: exiting without a clean shutdown' : 'second signal: exiting without a clean shutdown')
+            process.exit(130)
+          },
         },
-        force(signal) {
-          log.warn({ signal }, 'second signal: exiting without a clean shutdown')
-          process.exit(130)
-        },
-      })
+        { keyboard: process.stdin },
+      )
     })
   },
 })
