@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { inTerminal } from './support/terminal.ts'
 
@@ -9,10 +9,14 @@ import { inTerminal } from './support/terminal.ts'
  * typed into the terminal, which the line discipline turns into SIGINT for the whole foreground
  * process group — npm, and wardlab — and npm passes it on once more.
  */
-describe('Ctrl-C after npm start, in a terminal', () => {
-  it('shuts down cleanly once and exits 0, without a second-signal warning', { timeout: 120_000 }, async () => {
+describe('Ctrl-C in a terminal', () => {
+  it.each([
+    ['npm start --silent --', () => process.cwd()],
+    // As a project that installed wardlab runs it: npx finds node_modules/.bin/wardlab (--no: never download).
+    ['npx --no -- wardlab start', projectUsingWardlab],
+  ])('%s: shuts down cleanly once and exits 0, without a second-signal warning', { timeout: 120_000 }, async (command, cwd) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wardlab-ctrl-c-'))
-    const terminal = inTerminal(`npm start --silent -- --port 0 --ws-port 0 --http-port 0 --devices 2 --data-dir ${dataDir}`, { NO_COLOR: '1' })
+    const terminal = inTerminal(`${command} --port 0 --ws-port 0 --http-port 0 --devices 2 --data-dir ${dataDir}`, { NO_COLOR: '1' }, cwd())
     await terminal.waitFor(/wardlab started/)
     terminal.write('\x03')
     const code = await terminal.exited
@@ -21,5 +25,28 @@ describe('Ctrl-C after npm start, in a terminal', () => {
     expect(output).toMatch(/wardlab stopped/)
     expect(output).not.toMatch(/second signal/)
     expect(code, output).toBe(0)
+  })
+})
+
+/** A project with wardlab installed: its package.json and the link npm makes in node_modules/.bin. */
+function projectUsingWardlab(): string {
+  const project = mkdtempSync(join(tmpdir(), 'wardlab-npx-'))
+  writeFileSync(join(project, 'package.json'), '{"name":"uses-wardlab","private":true}')
+  mkdirSync(join(project, 'node_modules/.bin'), { recursive: true })
+  symlinkSync(resolve('bin/wardlab.js'), join(project, 'node_modules/.bin/wardlab'))
+  return project
+}
+
+describe('Ctrl-\\ in a terminal', () => {
+  it('exits at once with 130, without the clean shutdown', { timeout: 120_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wardlab-ctrl-quit-'))
+    const terminal = inTerminal(`node bin/wardlab.js start --port 0 --ws-port 0 --http-port 0 --devices 0 --data-dir ${dataDir}`, { NO_COLOR: '1' })
+    await terminal.waitFor(/wardlab started/)
+    terminal.write('\x1c')
+    const code = await terminal.exited
+    const output = terminal.output()
+    expect(output).toMatch(/exiting without a clean shutdown/)
+    expect(output).not.toMatch(/wardlab stopped/)
+    expect(code, output).toBe(130)
   })
 })

@@ -32,9 +32,9 @@ const UPDATE_README_SCREENSHOT = process.env.WARDLAB_UPDATE_SCREENSHOT === '1'
 // TypeScript has no DOM lib, and must not: everything else runs on Node).
 declare const document: {
   querySelector(selector: string): { textContent: string | null } | null
-  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>
+  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null; title: string }>
 }
-declare function getComputedStyle(node: unknown): { backgroundColor: string }
+declare function getComputedStyle(node: unknown): { backgroundColor: string; textOverflow: string }
 
 /** Every vital on every bed, as the page shows it right now. */
 function vitalsSnapshot(page: Page): Promise<string[]> {
@@ -138,6 +138,13 @@ describe.skipIf(skipBrowserTests)('dashboard in headless Chromium', () => {
       await snooping.waitFor({ timeout: 5000 })
       expect(await snooping.locator('.evidence').textContent()).toContain('#')
       expect(await page.locator('.timeline rect').count()).toBeGreaterThan(0)
+      // A timeline label keeps its whole text (in its title too); CSS, not a cut in the code, shortens it to its column.
+      // Read in one go: the timeline is redrawn as time passes, so a node found first may be gone by the next call.
+      const label = await page.evaluate(() => {
+        const node = Array.from(document.querySelectorAll('.timeline .timeline-label')).find((n) => n.textContent?.startsWith('topic-spoofing'))
+        return node && { text: node.textContent, title: node.title, overflow: getComputedStyle(node).textOverflow }
+      })
+      expect(label).toEqual({ text: 'topic-spoofing · e2e-intruder', title: 'topic-spoofing · e2e-intruder', overflow: 'ellipsis' })
       // The strip counts them too, at its next poll of /api/stats.
       await page
         .locator('.strip-item', { hasText: 'Security alerts' })

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { brokerChild, type RunningMosquitto } from './mosquitto.ts'
+import { siblingModule } from '../util/package-files.ts'
 
-const PROCESS = fileURLToPath(new URL('./bare-aedes-process.ts', import.meta.url))
+const PROCESS = fileURLToPath(siblingModule('./bare-aedes-process.ts', import.meta.url))
 
 /**
  * Starts a bare Aedes (bare-aedes-process.ts) in a process of its own, as the embedded broker

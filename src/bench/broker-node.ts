@@ -4,6 +4,7 @@ import type { LoopSecond } from './loop-delay.ts'
 import type { PipelineMode } from './target-spec.ts'
 import type { PipelineReport } from './target-spec.ts'
 import type { LoadOptions } from './load-options.ts'
+import { siblingModule } from '../util/package-files.ts'
 
 /** One embedded broker process the bench started: alone, or a node of a cluster. */
 export interface BrokerNode {
@@ -47,7 +48,7 @@ export function brokerContext(
  */
 export async function startBrokerNode(pipeline: PipelineMode, context: BrokerNodeContext, cluster?: { url: string; nodeId: string }): Promise<BrokerNode> {
   const name = cluster ? `broker ${cluster.nodeId}` : 'broker'
-  const child = new BenchChild<ToBroker, FromBroker>(new URL('../cli/processes/bench-broker.ts', import.meta.url), {
+  const child = new BenchChild<ToBroker, FromBroker>(siblingModule('../cli/processes/bench-broker.ts', import.meta.url), {
     name,
     ...(context.brokerExecArgv ? { execArgv: context.brokerExecArgv } : {}),
   })

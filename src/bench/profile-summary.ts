@@ -64,7 +64,8 @@ function shortUrl(url: string): string {
   const modules = url.lastIndexOf('node_modules/')
   if (modules >= 0) return url.slice(modules + 'node_modules/'.length)
   const src = url.search(/\/(src|devices)\//)
-  return src >= 0 ? url.slice(src + 1) : url.replace(/^file:\/\//, '')
+  // A compiled module (dist/, bin/wardlab.js) goes by its source's name; its line is the compiled file's.
+  return src >= 0 ? url.slice(src + 1).replace(/\.js$/, '.ts') : url.replace(/^file:\/\//, '')
 }
 
 /** Where a broker's CPU went, by pipeline stage and sink, from the functions' total times. */

@@ -20,6 +20,7 @@ import type { LoadOptions } from './load-options.ts'
 import { startSampler } from './sampler.ts'
 import { WardlabError } from '../util/errors.ts'
 import { brokerContext } from './broker-node.ts'
+import { siblingModule } from '../util/package-files.ts'
 
 export interface RunOptions {
   load: LoadOptions
@@ -73,7 +74,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
   // Generator processes load their modules while the broker starts.
   const generators = Array.from(
     { length: workers },
-    (_, w) => new BenchChild<ToGenerator, FromGenerator>(new URL('./generator-process.ts', import.meta.url), { name: `generator ${w + 1}` }),
+    (_, w) => new BenchChild<ToGenerator, FromGenerator>(siblingModule('./generator-process.ts', import.meta.url), { name: `generator ${w + 1}` }),
   )
   let subscriber: BenchSubscriber | null = null
   try {

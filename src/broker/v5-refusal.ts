@@ -10,6 +10,8 @@ export const ReasonCode = {
   TOPIC_NAME_INVALID: 0x90,
   MESSAGE_RATE_TOO_HIGH: 0x96,
   QUOTA_EXCEEDED: 0x97,
+  /** The registry entry the client logged in as was removed or changed under it. */
+  ADMINISTRATIVE_ACTION: 0x98,
 } as const
 
 type Callback = (error?: Error | null) => void

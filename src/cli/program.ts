@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { WardlabError } from '../util/errors.ts'
 import { COMMANDS, type CommandEntry } from './commands/index.ts'
 import { commandHelp, convertOptions, type CommandSpec, type OptionSpecs, type ParsedOptions } from './options.ts'
+import { packageFile } from '../util/package-files.ts'
 
 /**
  * wardlab's command line on commander (README "Commands"): commander parses, suggests the flag or
@@ -26,7 +27,7 @@ export function overview(): string {
 }
 
 export function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  return (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version
 }
 
 /** What the command line asks for: a command to run with its parsed input, or an exit code (help, version, usage errors). */

@@ -37,7 +37,7 @@ export function removeEntry(files: LabFiles, list: 'devices' | 'users', id: stri
   }
   saveRegistry(files.registryFile, { ...files.registry, [list]: entries.filter((e) => e[key] !== id) })
   process.stdout.write(
-    `Removed ${list === 'devices' ? 'device' : 'user'} ${id} from ${files.registryFile}; its password no longer works once wardlab start is restarted.\n`,
+    `Removed ${list === 'devices' ? 'device' : 'user'} ${id} from ${files.registryFile}; a running wardlab start on this registry refuses it and closes its connection as soon as it sees the file change.\n`,
   )
   return 0
 }

@@ -1,3 +1,5 @@
+import { takeInterruptKeys } from './interrupt-keys.ts'
+
 /**
  * One Ctrl-C in a terminal often reaches wardlab twice: `npm start` and tsx each pass the
  * terminal's SIGINT on to their child, which also got it from the terminal's process group. A
@@ -13,7 +15,7 @@ export interface StopSignals {
 
 export function onStopSignals(
   handlers: { stop(signal: NodeJS.Signals): void; force(signal: NodeJS.Signals): void },
-  options: { sameRequestMs?: number; now?: () => number } = {},
+  options: { sameRequestMs?: number; now?: () => number; keyboard?: NodeJS.ReadStream } = {},
 ): StopSignals {
   const window = options.sameRequestMs ?? SAME_REQUEST_MS
   const now = options.now ?? (() => performance.now())
@@ -31,10 +33,13 @@ export function onStopSignals(
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // Ctrl-C read from the terminal is one request, however many processes above would have passed it on; Ctrl-\ (quit) forces.
+  const releaseKeys = options.keyboard ? takeInterruptKeys(options.keyboard, (key) => (key === 'quit' ? handlers.force('SIGQUIT') : onSignal('SIGINT'))) : null
   return {
     dispose() {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      releaseKeys?.()
     },
   }
 }

@@ -3,9 +3,10 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { HttpHandler } from '../ops/http-server.ts'
+import { packageFile } from '../util/package-files.ts'
 
 /** The page's own files: plain HTML, CSS and ES modules, served as they are (no build step). */
-export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url))
+export const PUBLIC_DIR = fileURLToPath(packageFile('src/dashboard/public/'))
 
 /** mqtt.js ships a browser ES module build; the lab has no internet, so it comes from node_modules, not a CDN. */
 export const MQTT_BROWSER_BUILD = createRequire(import.meta.url).resolve('mqtt/dist/mqtt.esm')

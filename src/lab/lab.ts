@@ -31,6 +31,8 @@ import type { LabOptions } from './lab-options.ts'
 import type { EmbeddedBroker, LabHandle, LabStats } from '../scenarios/lab-handle.ts'
 import { startLabPipeline } from './lab-pipeline.ts'
 import { LabHl7 } from './lab-hl7.ts'
+import { applyRegistryChange, type RegistryChange } from './registry-change.ts'
+import type { Registry } from '../registry/schema.ts'
 
 export type { LabOptions } from './lab-options.ts'
 import { startHttpServer, type HttpHandler, type HttpServer } from '../ops/http-server.ts'
@@ -273,6 +275,11 @@ export class Lab implements LabHandle {
       this.gate.open()
       this.log.info('broker back after restart')
     })
+  }
+
+  /** A new registry in force while the lab runs (`wardlab start` watches its file): see registry-change.ts. */
+  applyRegistry(next: Registry): Promise<RegistryChange> {
+    return applyRegistryChange({ broker: this.broker, registry: this.registry, pipeline: this.pipeline, fleet: this.fleet }, next)
   }
 
   /** Hands a connection to the broker through the same gate as the listeners (in-process attackers). */

@@ -7,6 +7,7 @@ import { routeSchema } from './routing/rules.ts'
 import { SINK_TYPES } from './sinks/index.ts'
 import type { SinkType } from './sinks/sink.ts'
 import { STAGE_TYPES } from './stages/index.ts'
+import { packageFile } from '../util/package-files.ts'
 
 /** Stages by name, in the order the default pipeline runs them (src/pipeline/stages/index.ts). */
 export const STAGE_NAMES = STAGE_TYPES.map((stage) => stage.name) as [string, ...string[]]
@@ -74,7 +75,7 @@ export const pipelineConfigSchema = z
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>
 
-export const DEFAULT_PIPELINE_FILE = fileURLToPath(new URL('./default-pipeline.yaml', import.meta.url))
+export const DEFAULT_PIPELINE_FILE = fileURLToPath(packageFile('src/pipeline/default-pipeline.yaml'))
 
 export function loadPipelineConfig(file = DEFAULT_PIPELINE_FILE): PipelineConfig {
   try {

@@ -4,6 +4,7 @@ import type { Sink } from './sinks/sink.ts'
 import type { QuarantineReason } from '../contract/device-message.ts'
 import { isRejection, reject, type Rejection, type Stage } from './stage.ts'
 import type { SecurityAlert } from '../security/alert.ts'
+import type { Registry } from '../registry/schema.ts'
 import type { SecurityAlertOutlet } from './security-alert-outlet.ts'
 
 export interface PipelineCounters {
@@ -31,6 +32,11 @@ export interface PipelineRunner {
   /** Waits until every message ingested so far is through the stages and every sink has delivered or persisted its outputs. */
   drain(): Promise<void>
   close(): Promise<void>
+  /**
+   * The lab's registry was replaced (src/lab/registry-change.ts). Inline the stages already read
+   * the lab's own HospitalRegistry; pipeline workers hold a copy and need the new one.
+   */
+  registryChanged?(registry: Registry): void
 }
 
 /** Hooks for metrics: kept as plain callbacks so the pipeline knows nothing of Prometheus. */

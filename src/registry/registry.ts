@@ -49,27 +49,40 @@ export interface RegistryOptions {
  * not the name exists.
  */
 export class HospitalRegistry {
-  readonly data: Registry
   readonly logins: LoginCounts = { hashed: 0, remembered: 0, overBudget: 0, queueFull: 0, abandoned: 0 }
-  private readonly devices: Map<string, DeviceEntry>
-  private readonly users: Map<string, UserEntry>
-  private readonly patients: Map<string, Patient>
-  private readonly wards: Map<string, Ward>
+  private current!: Registry
+  private devices!: Map<string, DeviceEntry>
+  private users!: Map<string, UserEntry>
+  private patients!: Map<string, Patient>
+  private wards!: Map<string, Ward>
   private readonly verified = new VerifiedLogins()
   private readonly budget: LoginBudget
   private readonly hashes: HashQueue
-  private readonly decoy: string | null
+  private decoy!: string | null
   /** Credential checks waiting on scrypt in the thread pool (a run on a virtual clock waits for them). */
   pendingChecks = 0
 
   constructor(data: Registry, options: RegistryOptions = {}) {
-    this.data = data
+    this.budget = new LoginBudget(options.loginBudget ?? DEFAULT_LOGIN_BUDGET)
+    this.hashes = options.hashQueue ?? passwordHashQueue
+    this.replace(data)
+  }
+
+  get data(): Registry {
+    return this.current
+  }
+
+  /**
+   * A running lab's registry file changed (src/lab/registry-change.ts): every lookup from now on
+   * answers from `data`, all of it at once. Remembered logins need no forgetting: each is keyed by
+   * the stored hash, so a removed name or a new password no longer matches one.
+   */
+  replace(data: Registry): void {
+    this.current = data
     this.devices = new Map(data.devices.map((d) => [d.id, d]))
     this.users = new Map(data.users.map((u) => [u.username, u]))
     this.patients = new Map(data.patients.map((p) => [p.id, p]))
     this.wards = new Map(data.wards.map((w) => [w.id, w]))
-    this.budget = new LoginBudget(options.loginBudget ?? DEFAULT_LOGIN_BUDGET)
-    this.hashes = options.hashQueue ?? passwordHashQueue
     this.decoy = decoyHash([...data.devices.map((d) => d.passwordHash), ...data.users.map((u) => u.passwordHash)])
   }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { siblingModule } from '../util/package-files.ts'
 
 /** What a broker process (broker-process.ts) reports of itself. */
 export interface BrokerStatus {
@@ -21,7 +22,7 @@ export interface MeasuredBroker {
   stop(): Promise<void>
 }
 
-const BROKER_PROCESS = fileURLToPath(new URL('./broker-process.ts', import.meta.url))
+const BROKER_PROCESS = fileURLToPath(siblingModule('./broker-process.ts', import.meta.url))
 
 /**
  * Starts broker-process.ts with `args` in a process of its own, with --expose-gc and an IPC channel

@@ -128,8 +128,10 @@ export function timelineChart(frame: Omit<ChartFrame, 'height' | 'unit'>, lanes:
   const { w, toX, parts } = frameBox(full, 0, 1, left)
   lanes.forEach((lane, i) => {
     const y = PAD.top + i * laneHeight
+    // An HTML label, so a long one is cut to the margin by CSS (an ellipsis), not in code; its title holds all of it.
+    const label = escapeXml(lane.label)
     parts.push(
-      `<text x="${left - 6}" y="${y + 15}" text-anchor="end" fill="#333">${escapeXml(lane.label.length > 24 ? `${lane.label.slice(0, 23)}…` : lane.label)}</text>`,
+      `<foreignObject x="0" y="${y}" width="${left - 6}" height="${laneHeight}"><div xmlns="http://www.w3.org/1999/xhtml" class="lane-label" title="${label}" style="text-align:right;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;color:#333;line-height:${laneHeight}px">${label}</div></foreignObject>`,
     )
     if (i > 0) parts.push(`<line x1="${left}" x2="${left + w}" y1="${y}" y2="${y}" stroke="#eef0f3"/>`)
     for (const s of lane.spans) {

@@ -5,6 +5,7 @@ import type { Envelope } from '../contract/envelope.ts'
 import type { PipelineMessage } from '../pipeline/message.ts'
 import type { PipelineObserver } from '../pipeline/pipeline.ts'
 import type { SecurityAlert } from '../security/alert.ts'
+import type { SignalBus } from '../security/signals.ts'
 import { ALERTS_ROOT, RUN_SENTINEL_TOPIC, SECURITY_ALERTS_FILTER, SECURITY_ALERTS_ROOT } from '../contract/topics.ts'
 
 export interface ClinicalAlertRecord {
@@ -31,6 +32,13 @@ export interface News2Record {
 export interface RateSample {
   /** Simulated ms since the start. */
   t: number
+  /**
+   * Every PUBLISH the broker received from a client so far, accepted or refused, on any topic:
+   * device traffic, observers' and attackers' (a publish flood on a sandbox topic never reaches
+   * the pipeline). 0 throughout against an external broker, whose packets wardlab does not see.
+   */
+  publishes: number
+  /** Device messages that entered the pipeline so far (`hospital/` topics). */
   received: number
   quarantined: number
   alerts: number
@@ -110,8 +118,9 @@ export class RunRecorder {
     return { accepted: (message) => this.accepted(message) }
   }
 
-  sample(t: number, counters: { received: number; quarantined: number }, alerts: number): void {
-    this.rate.push({ t: t - this.start, received: counters.received, quarantined: counters.quarantined, alerts })
+  sample(t: number, counters: { received: number; quarantined: number }, alerts: number, signals: Pick<SignalBus, 'counts'>): void {
+    const publishes = (signals.counts.get('publish') ?? 0) + (signals.counts.get('publish-denied') ?? 0)
+    this.rate.push({ t: t - this.start, publishes, received: counters.received, quarantined: counters.quarantined, alerts })
   }
 
   /** Resolves when the sentinel published after the run arrives: everything before it has too. */

@@ -68,12 +68,14 @@ function messages(r: RunReport): string {
 function rateChart(r: RunReport, domain: [number, number]): string {
   // Samples closer than a second (the final one at the end) say nothing about a rate.
   const rate = r.series.rate.filter((s, i, all) => i === 0 || s.t - all[i - 1]!.t >= 1000)
-  const perSecond = (key: 'received' | 'quarantined' | 'alerts') =>
-    rate.slice(1).map((s, i) => ({ x: s.t, y: ((s[key] - rate[i]![key]) * 1000) / (s.t - rate[i]!.t) }))
+  const perSecond = (key: 'publishes' | 'received' | 'quarantined') =>
+    rate.slice(1).map((s, i) => ({ x: s.t, y: (((s[key] ?? 0) - (rate[i]![key] ?? 0)) * 1000) / (s.t - rate[i]!.t) }))
   return lineChart(
     { width: WIDTH, height: 220, title: 'Messages per simulated second', unit: 'msg/s', formatX: formatDuration, xTicks: timeTicks, xDomain: domain },
     [
-      { label: 'received', color: '#1f77b4', points: perSecond('received') },
+      // Everything the broker took in, attackers' floods included; the pipeline sees only device topics.
+      ...(rate.some((s) => (s.publishes ?? 0) > 0) ? [{ label: 'all publishes at the broker', color: '#ff7f0e', points: perSecond('publishes') }] : []),
+      { label: 'device messages (pipeline)', color: '#1f77b4', points: perSecond('received') },
       { label: 'quarantined', color: '#d62728', points: perSecond('quarantined') },
     ],
   )

@@ -157,7 +157,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ;(type.schedule as (e: typeof event, c: TimelineContext, i: number) => void)(event, ctx, index)
     })
     const sample = () => {
-      recorder.sample(clock.now(), lab.pipeline.counters, lab.monitor.totalAlerts())
+      recorder.sample(clock.now(), lab.pipeline.counters, lab.monitor.totalAlerts(), lab.signals)
       options.onProgress?.({
         simulatedMs: clock.now() - start,
         durationMs: scenario.duration,
@@ -171,7 +171,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if ('runUntil' in clock) await runVirtual(clock, lab, end)
     else await runPaced(clock, end)
 
-    recorder.sample(end, lab.pipeline.counters, lab.monitor.totalAlerts())
+    recorder.sample(end, lab.pipeline.counters, lab.monitor.totalAlerts(), lab.signals)
     await Promise.race([Promise.all(attacks), new Promise((resolve) => setTimeout(resolve, 10_000))])
     await lab.quiesce()
     await settleObserver(lab, recorder)

@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import { deviceKind } from '../../devices/index.ts'
 import type { Envelope } from '../contract/envelope.ts'
 import { deriveDevicePassword } from '../registry/passwords.ts'
-import type { Registry } from '../registry/schema.ts'
+import type { DeviceEntry, Patient, Registry } from '../registry/schema.ts'
 import { WardlabError } from '../util/errors.ts'
 import type { SimClock } from './clock.ts'
 import type { Connector } from './connector.ts'
@@ -33,36 +33,70 @@ export interface FleetSetup {
  * patient's devices, so their readings agree.
  */
 export class Fleet {
-  readonly devices: SimulatedDevice[]
-  readonly patients: ReadonlyMap<string, PatientModel>
+  private readonly setup: FleetSetup
+  private readonly running: SimulatedDevice[]
+  private readonly models: Map<string, PatientModel>
   private readonly connectRate: number
   private readonly deferred: ReadonlySet<string>
   private starter: NodeJS.Timeout | null = null
 
   constructor(setup: FleetSetup) {
-    const start = setup.clock.now()
-    this.patients = new Map(setup.registry.patients.map((p) => [p.id, createPatientModel(p, { seed: setup.seed, startMs: start })]))
+    this.setup = setup
+    this.models = new Map(setup.registry.patients.map((p) => [p.id, createPatientModel(p, { seed: setup.seed, startMs: setup.clock.now() })]))
     this.connectRate = setup.connectRate ?? 200
     this.deferred = setup.deferred ?? new Set()
-    this.devices = setup.registry.devices
-      .filter((entry) => entry.simulated)
-      .map((entry) => {
-        const kind = deviceKind(entry.kind)
-        if (!kind) throw new WardlabError('WL_UNKNOWN_DEVICE_KIND', `device ${entry.id} has unknown kind "${entry.kind}"`)
-        return new SimulatedDevice({
-          entry,
-          kind,
-          patient: entry.patient ? (this.patients.get(entry.patient) ?? null) : null,
-          seed: setup.seed,
-          clock: setup.clock,
-          connector: setup.connector,
-          password: deriveDevicePassword(setup.provisioningKey, entry.id),
-          log: setup.log,
-          ...(setup.mqttVersion ? { mqttVersion: setup.mqttVersion } : {}),
-          ...(setup.onPublish ? { onPublish: setup.onPublish } : {}),
-          ...(setup.onGenerate ? { onGenerate: setup.onGenerate } : {}),
-        })
-      })
+    this.running = setup.registry.devices.filter((entry) => entry.simulated).map((entry) => this.simulate(entry))
+  }
+
+  get devices(): readonly SimulatedDevice[] {
+    return this.running
+  }
+
+  get patients(): ReadonlyMap<string, PatientModel> {
+    return this.models
+  }
+
+  /**
+   * Simulated entries added to a running lab's registry (src/lab/registry-change.ts): each powers
+   * on now. A patient new to the fleet gets its model; one already simulated is shared, so a new
+   * device on a known patient reads the same physiology as the others.
+   */
+  add(entries: readonly DeviceEntry[], patients: readonly Patient[]): void {
+    for (const entry of entries) {
+      if (!entry.simulated || this.device(entry.id)) continue
+      const patient = entry.patient ? patients.find((p) => p.id === entry.patient) : undefined
+      if (patient && !this.models.has(patient.id))
+        this.models.set(patient.id, createPatientModel(patient, { seed: this.setup.seed, startMs: this.setup.clock.now() }))
+      const device = this.simulate(entry)
+      this.running.push(device)
+      device.start()
+    }
+  }
+
+  /** Stops and forgets the named devices (each says goodbye with its offline status, as at shutdown). */
+  async remove(ids: readonly string[]): Promise<void> {
+    const leaving = this.running.filter((d) => ids.includes(d.id))
+    for (const device of leaving) this.running.splice(this.running.indexOf(device), 1)
+    await Promise.all(leaving.map((d) => d.stop()))
+  }
+
+  private simulate(entry: DeviceEntry): SimulatedDevice {
+    const setup = this.setup
+    const kind = deviceKind(entry.kind)
+    if (!kind) throw new WardlabError('WL_UNKNOWN_DEVICE_KIND', `device ${entry.id} has unknown kind "${entry.kind}"`)
+    return new SimulatedDevice({
+      entry,
+      kind,
+      patient: entry.patient ? (this.models.get(entry.patient) ?? null) : null,
+      seed: setup.seed,
+      clock: setup.clock,
+      connector: setup.connector,
+      password: deriveDevicePassword(setup.provisioningKey, entry.id),
+      log: setup.log,
+      ...(setup.mqttVersion ? { mqttVersion: setup.mqttVersion } : {}),
+      ...(setup.onPublish ? { onPublish: setup.onPublish } : {}),
+      ...(setup.onGenerate ? { onGenerate: setup.onGenerate } : {}),
+    })
   }
 
   /** Starts devices in batches of `connectRate / 10` every 100 ms. */
@@ -80,7 +114,7 @@ export class Fleet {
 
   async stop(): Promise<void> {
     if (this.starter) clearTimeout(this.starter)
-    await Promise.all(this.devices.map((d) => d.stop()))
+    await Promise.all(this.running.map((d) => d.stop()))
   }
 
   device(id: string): SimulatedDevice | undefined {

@@ -17,9 +17,10 @@ export interface Terminal {
  * `script` runs `$SHELL -c`, and where SHELL is unset (CI) that is dash, which would take the SIGINT
  * itself and make `script` report 130 however cleanly the program stopped.
  */
-export function inTerminal(command: string, env: Record<string, string> = {}): Terminal {
+export function inTerminal(command: string, env: Record<string, string> = {}, cwd?: string): Terminal {
   const child = spawn('script', ['-qfec', `exec ${command}`, '/dev/null'], {
     env: { ...process.env, VITEST: '', NO_COLOR: '', ...env },
+    ...(cwd ? { cwd } : {}),
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   let out = ''

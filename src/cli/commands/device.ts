@@ -60,7 +60,7 @@ export const deviceCommand = defineCommand({
         `  password (shown once): ${password}`,
         `  publishes on: ${topic}/{telemetry,status,alarm,event}`,
         `  commands arrive on: ${topic}/cmd`,
-        'Restart wardlab start to load it.',
+        'A running wardlab start on this registry lets it in as soon as it sees the file change; no restart needed.',
         '',
       ].join('\n'),
     )

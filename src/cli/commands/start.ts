@@ -19,6 +19,8 @@ import { startStatusLine } from '../status-line.ts'
 import { superviseNodes } from '../node-supervisor.ts'
 import { ALL_DEVICES_FILTER } from '../../contract/topics.ts'
 import { onStopSignals } from '../stop-signals.ts'
+import { watchRegistry } from '../registry-watch.ts'
+import type { Registry } from '../../registry/schema.ts'
 
 const startOptions = {
   host: { type: 'string', default: '127.0.0.1', placeholder: 'address', description: 'address to listen on (0.0.0.0 to let real devices on the network in)' },
@@ -139,7 +141,9 @@ export const startCommand = defineCommand({
       import('../../pipeline/config.ts'),
     ])
     const files = await openLabFiles(options, log, options.seed)
-    const registry = options.devices === undefined ? files.registry : { ...files.registry, devices: limitSimulated(files.registry.devices, options.devices) }
+    // --devices limits the simulation of every registry this run loads, the first and each edit.
+    const simulated = (r: Registry): Registry => (options.devices === undefined ? r : { ...r, devices: limitSimulated(r.devices, options.devices) })
+    const registry = simulated(files.registry)
     const listeners = listenerSpecs(options)
     const outputDir = options.output ?? defaultRunFolder(options['data-dir'])
     const hl7 = hl7LabOptions('start', options, options.host)
@@ -171,6 +175,8 @@ export const startCommand = defineCommand({
       }),
     )
     if (lab.http) mountDashboard(lab)
+    // Watching before the banner: from `wardlab started` on, `wardlab device add` takes effect here.
+    const registryWatch = watchRegistry(files.registryFile, (next) => lab.applyRegistry(simulated(next)), log)
     printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir, (text) => (terminal ? terminal.print(text) : process.stdout.write(text)))
     if (options.profile === 'open')
       log.warn(
@@ -179,27 +185,33 @@ export const startCommand = defineCommand({
     log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
     const stopStatus = startStatusLine(() => lab.stats(), { log, terminal })
     return new Promise<number>((resolve) => {
-      const signals = onStopSignals({
-        stop(signal) {
-          stopStatus()
-          log.info({ signal }, 'shutting down: devices disconnect, sinks flush')
-          lab.stop().then(
-            () => {
-              signals.dispose()
-              if (lab.hl7) process.stdout.write(`${hl7StopReport(lab.hl7.stats()).join('\n')}\n`)
-              resolve(0)
-            },
-            (err) => {
-              log.error({ err }, 'shutdown failed')
-              resolve(EXIT.runtime)
-            },
-          )
+      const signals = onStopSignals(
+        {
+          stop(signal) {
+            stopStatus()
+            log.info({ signal }, 'shutting down: devices disconnect, sinks flush')
+            registryWatch
+              .close()
+              .then(() => lab.stop())
+              .then(
+                () => {
+                  signals.dispose()
+                  if (lab.hl7) process.stdout.write(`${hl7StopReport(lab.hl7.stats()).join('\n')}\n`)
+                  resolve(0)
+                },
+                (err) => {
+                  log.error({ err }, 'shutdown failed')
+                  resolve(EXIT.runtime)
+                },
+              )
+          },
+          force(signal) {
+            log.warn({ signal }, signal === 'SIGQUIT' ? 'Ctrl-\\: exiting without a clean shutdown' : 'second signal: exiting without a clean shutdown')
+            process.exit(130)
+          },
         },
-        force(signal) {
-          log.warn({ signal }, 'second signal: exiting without a clean shutdown')
-          process.exit(130)
-        },
-      })
+        { keyboard: process.stdin },
+      )
     })
   },
 })
@@ -311,7 +323,7 @@ function printBanner(lab: Lab, profileName: ProfileName, registryFile: string, o
     lines.push(
       `  hl7-listen mllp://${lab.bound[0] ? new URL(lab.bound[0].url).hostname : '127.0.0.1'}:${lab.hl7.ordersPort}   IHE PCD-03 RGV^O15 infusion orders`,
     )
-  lines.push(`  devices ${lab.fleet?.devices.length ?? 0} simulated, registry ${registryFile}`)
+  lines.push(`  devices ${lab.fleet?.devices.length ?? 0} simulated, registry ${registryFile} (followed: device/user add and remove take effect now)`)
   lines.push(`  outputs alerts/#, fhir/#, ops/#, quarantine/#, security/alerts/# on the broker; files in ${outputDir}`)
   if (profileName !== 'strict') {
     lines.push('  observers: anonymous clients may subscribe read-only, no credentials needed. Try:')

@@ -37,7 +37,7 @@ export const userCommand = defineCommand({
     const user = { username, role: options.role as 'observer' | 'operator' | 'admin', passwordHash: await hashPassword(password) }
     saveWith(files, { users: [...files.registry.users, user] }, user.username)
     process.stdout.write(
-      `Added ${user.role} ${user.username} to ${files.registryFile}.\n  password (shown once): ${password}\nRestart wardlab start to load it.\n`,
+      `Added ${user.role} ${user.username} to ${files.registryFile}.\n  password (shown once): ${password}\nA running wardlab start on this registry lets them in as soon as it sees the file change; no restart needed.\n`,
     )
     return 0
   },

@@ -68,8 +68,10 @@ function timeline(alerts, now, width) {
   const x = (t) => LABEL_WIDTH + ((t - start) / (now - start || 1)) * (width - LABEL_WIDTH - 4)
   recent.forEach((alert, row) => {
     const y = row * ROW_HEIGHT
-    const label = svg('text', { x: 0, y: y + 11, class: 'timeline-label' })
-    label.textContent = `${alert.type} · ${alert.clientId || '?'}`.slice(0, 28)
+    // An HTML label in the SVG, so CSS cuts a long one to the label column with an ellipsis; its title holds all of it.
+    const text = `${alert.type} · ${alert.clientId || '?'}`
+    const label = svg('foreignObject', { x: 0, y, width: LABEL_WIDTH - 6, height: ROW_HEIGHT })
+    label.append(el('div', { class: 'timeline-label', title: text }, text))
     const end = alert.state === 'open' ? now : alert.lastSeen
     const bar = svg('rect', {
       x: x(alert.firstSeen),

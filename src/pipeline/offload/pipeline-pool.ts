@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { HospitalRegistry } from '../../registry/registry.ts'
+import type { Registry } from '../../registry/schema.ts'
 import type { PcdMessage } from '../../clinical/hl7/pcd-message.ts'
 import type { Finding } from '../../security/alert.ts'
 import { WardlabError } from '../../util/errors.ts'
@@ -16,11 +17,12 @@ import { applyStats } from './stats-delta.ts'
 import { joinPair } from '../../util/pair-key.ts'
 import type { SecurityAlert } from '../../security/alert.ts'
 import { SecurityAlertOutlet } from '../security-alert-outlet.ts'
+import { siblingModule } from '../../util/package-files.ts'
 
 /** Worker threads do not inherit `--import tsx` or tsx's `register()`: a two-line module registers it, then loads the worker. */
 const WORKER_BOOT = new URL(
   `data:text/javascript,${encodeURIComponent(
-    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(new URL('./pipeline-worker.ts', import.meta.url).href)})`,
+    `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(siblingModule('./pipeline-worker.ts', import.meta.url).href)})`,
   )}`,
 )
 
@@ -210,6 +212,12 @@ export class PipelinePool implements PipelineRunner {
     if (++this.gathered >= BATCH_MAX) this.flush()
     else this.timer ??= setTimeout(() => this.flush(), BATCH_WINDOW_MS)
     if (this.options.admission && this.backlog >= this.highWater) this.options.admission.pause()
+  }
+
+  /** Messages received before the change go out first, so each is judged by the registry in force when it arrived. */
+  registryChanged(registry: Registry): void {
+    this.flush()
+    for (const shard of this.shards) shard.post({ type: 'registry', registry })
   }
 
   securityAlert(alert: SecurityAlert): void {

@@ -109,6 +109,8 @@ port.on('message', (message: ToPipelineWorker) => {
   } else if (message.type === 'ingest') {
     const batch = processBatch(message.batch)
     send({ type: 'processed', batch }, batch.outputs ? [batch.outputs.payloads.bytes.buffer] : [])
+  } else if (message.type === 'registry') {
+    registry.replace(message.registry)
   } else if (message.type === 'drain') {
     void pipeline.drain().then(() => send({ type: 'drained' }))
   } else {

@@ -73,5 +73,11 @@ export interface InterestChanges {
   removed: string[]
 }
 
-export type ToPipelineWorker = { type: 'ingest'; batch: IngestBatch } | { type: 'interest'; changes: InterestChanges } | { type: 'drain' } | { type: 'close' }
+export type ToPipelineWorker =
+  | { type: 'ingest'; batch: IngestBatch }
+  | { type: 'interest'; changes: InterestChanges }
+  /** The lab's registry file changed: the worker's copy is replaced before the next batch. */
+  | { type: 'registry'; registry: Registry }
+  | { type: 'drain' }
+  | { type: 'close' }
 export type FromPipelineWorker = { type: 'ready' } | { type: 'processed'; batch: ProcessedBatch } | { type: 'drained' } | { type: 'closed' }
