@@ -1,4 +1,5 @@
 import { formatAgents } from './report-agents.ts'
+import { formatUndelivered } from './undelivered.ts'
 import type { BenchReport, RunResult } from './result.ts'
 
 type Row = [string, (r: RunResult) => string]
@@ -62,6 +63,8 @@ export function formatTable(report: BenchReport): string {
     if (run.brokerFailure)
       out.push(`${run.variant}${report.settings.rounds > 1 ? ` #${run.round + 1}` : ''}: the broker crashed while stopping: ${run.brokerFailure}`)
   for (const run of report.runs) out.push(...formatAgents(run))
+  for (const run of report.runs)
+    if (run.undelivered) out.push(...formatUndelivered(`${run.variant}${report.settings.rounds > 1 ? ` #${run.round + 1}` : ''}`, run.undelivered))
   if (report.comparisons.length > 0) out.push('', `ratios to ${report.comparisons[0]!.ratios[0]?.baseline ?? 'the first variant'} (median of the rounds):`)
   for (const comparison of report.comparisons) {
     for (const ratio of comparison.ratios) {

@@ -5,6 +5,7 @@ import type { LoadOptions } from './load-options.ts'
 import type { SeqTotals } from './seq-accounting.ts'
 import type { LoopStalls } from './loop-delay.ts'
 import type { MqttVersion } from '../simulation/mqtt-version.ts'
+import type { UndeliveredAccount } from './undelivered.ts'
 
 /** One second of a run, counted from the start of the load. */
 export interface TimelinePoint {
@@ -69,6 +70,13 @@ export interface RunResult {
   /** Set when the broker process died before it could report (its last words). */
   brokerFailure: string | null
   timeline: TimelinePoint[]
+  /**
+   * The measured window on CLOCK_MONOTONIC (ms, clock.ts; a `--cpu-prof` profile's timestamps are
+   * on the same clock) and the device messages delivered in it: what a profile is read over.
+   */
+  measuredWindow?: { fromMs: number; toMs: number; delivered: number }
+  /** Every message sent and not delivered, by cause (undelivered.ts); absent from a multi-machine run. */
+  undelivered?: UndeliveredAccount
   /** Set when the load came from several machines (`--coordinator`): each agent's share and figures. */
   distributed?: DistributedFigures
 }

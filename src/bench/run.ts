@@ -20,6 +20,7 @@ import type { LoadOptions } from './load-options.ts'
 import { startSampler } from './sampler.ts'
 import { WardlabError } from '../util/errors.ts'
 import { brokerContext } from './broker-node.ts'
+import { accountUndelivered } from './undelivered.ts'
 
 export interface RunOptions {
   load: LoadOptions
@@ -125,9 +126,10 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       })
       g.send({ type: 'load', startAt })
     }
+    const liveSubscriber = subscriber
+    const stall = load.subscriberStallS === undefined ? null : setTimeout(() => liveSubscriber.stall(), startAt + load.subscriberStallS * 1000 - monoMs())
     const sampler = startSampler(startAt, { brokers: target.brokerPids, redis: target.redisPid, generators: generators.map((g) => g.pid) })
     say(`${describeTarget(options.target)}: load for ${load.rampUpS ? `${load.rampUpS} s ramp-up + ` : ''}${load.durationS} s`)
-    const liveSubscriber = subscriber
     const stopProgress = startLiveProgress({
       startAt,
       seconds: Math.ceil(load.rampUpS + load.durationS),
@@ -137,6 +139,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       now: monoMs,
     })
     const done = await Promise.all(generators.map((g) => g.next('done'))).finally(stopProgress)
+    if (stall) clearTimeout(stall)
     sampler.stop()
     const sentPerDevice = new Uint32Array(load.devices)
     for (const d of done) {
@@ -149,6 +152,10 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       say(
         `the subscriber's connection closed ${((subscriber.droppedAt - startAt) / 1000).toFixed(1)} s into the load (the broker dropped it or died): what it missed counts as lost`,
       )
+    // The broker's side of the account, then the subscriber's, back to back: what was written to it and not yet read is what stays queued.
+    const accounts = (await target.account?.().catch(() => null)) ?? null
+    const arrivals = subscriber.received
+    const droppedAt = subscriber.droppedAt
     const receives = [subscriber.take()]
     const pipelineOutputs = subscriber.outputs
     await Promise.all(
@@ -181,9 +188,11 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       samples: sampler.samples,
       ...stopped,
       brokerEventLoop: loopStallsBetween(stopped.loopDelay, windowStart, startAt + loadMs),
+      window: { fromMs: windowStart, toMs: startAt + loadMs },
       pipelineOutputs,
       brokerFailure,
     })
+    result.undelivered = accountUndelivered({ ...joined.totals, arrivals, accounts, startAt, subscriberDroppedAt: droppedAt })
     return { result, joined, connectTimes }
   } finally {
     await subscriber?.close()

@@ -4,6 +4,7 @@ import { silentLogger } from '../../util/log.ts'
 import { benchRegistry } from '../../bench/bench-registry.ts'
 import { LoopDelayLog } from '../../bench/loop-delay.ts'
 import type { FromBroker, ToBroker } from '../../bench/broker-protocol.ts'
+import { SubscriberWatch } from '../../bench/subscriber-watch.ts'
 
 /**
  * The embedded broker under test, in a process of its own: the generator cannot steal its event
@@ -15,6 +16,7 @@ function serve(): void {
   let lab: Lab | null = null
   let mode: PipelineMode = 'off'
   let clients = 0
+  let watch: SubscriberWatch | null = null
   const loop = new LoopDelayLog()
   process.on('message', (message: ToBroker) => {
     if (message.type === 'start') {
@@ -40,9 +42,12 @@ function serve(): void {
       }).then((started) => {
         lab = started
         started.broker.on('clientReady', () => clients++)
+        watch = new SubscriberWatch(started.broker, () => started.signals.counts.get('publish-denied') ?? 0)
         loop.start()
         process.send!({ type: 'ready', port: started.bound[0]!.port } satisfies FromBroker)
       })
+    } else if (message.type === 'account') {
+      process.send!({ type: 'account', account: watch!.account() } satisfies FromBroker)
     } else {
       void (async () => {
         // Devices have disconnected: stopping drains the pipeline of the last of their messages.
