@@ -32,6 +32,8 @@ describe('every undelivered message, by cause', () => {
     expect(causes).not.toContain('lost-in-broker')
     expect(causes).not.toContain('unexplained')
     expect(account.subscriberClosed).toBeNull()
+    // The broker also says which logins it turned away: none, for ten devices.
+    expect(run!.connect.refusedBy).toEqual({})
     expect(formatTable(report)).toMatch(/messages not delivered, by cause:[\s\S]*still queued to the subscriber when the drain ended[\s\S]*total/)
   }, 60_000)
 
@@ -58,6 +60,7 @@ describe('every undelivered message, by cause', () => {
           accepted: 990,
           acceptedWithoutSubscriber: 200,
           refused: 0,
+          refusedLogins: {},
           subscribers: [subscriber({ forwarded: 640, skipped: 150, closed: { atMs: 12_900, reason: 'drain timeout' } })],
         },
       ],
@@ -85,8 +88,8 @@ describe('every undelivered message, by cause', () => {
       subscriberDroppedAt: null,
       // Node 2 holds no subscriber: what its devices sent crosses Redis to node 1.
       accounts: [
-        { accepted: 60, acceptedWithoutSubscriber: 0, refused: 0, subscribers: [subscriber({ forwarded: 96 })] },
-        { accepted: 40, acceptedWithoutSubscriber: 40, refused: 0, subscribers: [] },
+        { accepted: 60, acceptedWithoutSubscriber: 0, refused: 0, refusedLogins: {}, subscribers: [subscriber({ forwarded: 96 })] },
+        { accepted: 40, acceptedWithoutSubscriber: 40, refused: 0, refusedLogins: {}, subscribers: [] },
       ],
     })
     expect(account.causes).toEqual([{ cause: 'lost-in-broker', messages: 5 }])

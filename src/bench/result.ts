@@ -36,7 +36,19 @@ export interface RunResult {
   /** What the generators and the subscriber spoke to the broker. */
   mqttVersion: MqttVersion
   connections: number
-  connect: { wallMs: number; perConnection: LatencySummary; failures: number; firstFailure: string | null }
+  /**
+   * `retried`: connections refused at first as busy (CONNACK 3) that connected on a retry
+   * (connect-pacer.ts). `refusedBy`: every login the broker turned away during the run, by reason
+   * (`login-queue-full`, `address-limit`, `banned`, `wrong-password`, …), when it is one wardlab runs.
+   */
+  connect: {
+    wallMs: number
+    perConnection: LatencySummary
+    failures: number
+    firstFailure: string | null
+    retried?: number
+    refusedBy?: Record<string, number>
+  }
   /** Messages per second over the measured window (after ramp-up). Offered is null flat out. */
   rates: { offered: number | null; achieved: number; delivered: number }
   totals: SeqTotals & { skipped: number; disconnects: number; acked: number }

@@ -106,8 +106,16 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     const connectTimes = new LatencyHistogram()
     for (const c of connected) for (const ms of c.connectMs) connectTimes.record(ms)
     const failures = connected.flatMap((c) => c.failures)
+    const retried = connected.flatMap((c) => c.retried)
     if (failures.length > 0) say(`${failures.length.toLocaleString('en-US')} connections failed, the first with: ${failures[0]}`)
-    const connect = { wallMs: connectWallMs, perConnection: connectTimes.summary(), failures: failures.length, firstFailure: failures[0] ?? null }
+    if (retried.length > 0) say(`${retried.length.toLocaleString('en-US')} connections were refused as busy and retried, the first with: ${retried[0]}`)
+    const connect: RunResult['connect'] = {
+      wallMs: connectWallMs,
+      perConnection: connectTimes.summary(),
+      failures: failures.length,
+      firstFailure: failures[0] ?? null,
+      retried: retried.length,
+    }
 
     const startAt = options.startGate ? await options.startGate(connect) : monoMs() + START_DELAY_MS
     const loadMs = (load.rampUpS + load.durationS) * 1000
@@ -193,6 +201,8 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       brokerFailure,
     })
     result.undelivered = accountUndelivered({ ...joined.totals, arrivals, accounts, startAt, subscriberDroppedAt: droppedAt })
+    // Why the broker turned logins away (a bench connection failed or was retried), summed over its nodes.
+    if (accounts) result.connect.refusedBy = sumCounts(accounts.map((a) => a.refusedLogins))
     return { result, joined, connectTimes }
   } finally {
     await subscriber?.close()
@@ -290,4 +300,10 @@ async function drain(subscriber: BenchSubscriber, sent: number): Promise<void> {
     } else if (monoMs() - quietSince > DRAIN_QUIET_MS) return
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+}
+
+function sumCounts(counts: Record<string, number>[]): Record<string, number> {
+  const total: Record<string, number> = {}
+  for (const c of counts) for (const [key, n] of Object.entries(c)) total[key] = (total[key] ?? 0) + n
+  return total
 }

@@ -1,6 +1,7 @@
 import type { Aedes, Client, PublishPacket } from 'aedes'
 import { DEVICE_ROOT } from '../contract/topics.ts'
 import { monoMs } from './clock.ts'
+import type { SignalBus } from '../security/signals.ts'
 
 /** The bench subscriber's client ids start with this (subscriber.ts), so its broker can tell it from the fleet. */
 export const BENCH_SUBSCRIBER_PREFIX = 'bench-subscriber-'
@@ -22,6 +23,8 @@ export interface BrokerAccount {
   acceptedWithoutSubscriber: number
   /** PUBLISHes the ACL refused (`publish-denied` signals). */
   refused: number
+  /** Logins the broker turned away, by reason (`connect-refused` and `auth-failed` signals): why a bench connection failed or was retried. */
+  refusedLogins: Record<string, number>
   /** The bench subscriber(s) this broker held, in the order they connected. */
   subscribers: SubscriberAccount[]
 }
@@ -54,10 +57,15 @@ export class SubscriberWatch {
   private acceptedWithoutSubscriber = 0
   private readonly watched: Watched[] = []
   private live = 0
-  private readonly refusedSoFar: () => number
+  private refused = 0
+  private readonly refusedLogins: Record<string, number> = {}
 
-  constructor(broker: Aedes, refusedSoFar: () => number) {
-    this.refusedSoFar = refusedSoFar
+  constructor(broker: Aedes, signals: SignalBus) {
+    signals.on((signal) => {
+      if (signal.type === 'publish-denied') this.refused++
+      else if (signal.type === 'connect-refused' || signal.type === 'auth-failed')
+        this.refusedLogins[signal.reason] = (this.refusedLogins[signal.reason] ?? 0) + 1
+    })
     const forward = broker.authorizeForward.bind(broker)
     broker.authorizeForward = (client, packet) => {
       const out = forward(client, packet)
@@ -108,7 +116,8 @@ export class SubscriberWatch {
     return {
       accepted: this.accepted,
       acceptedWithoutSubscriber: this.acceptedWithoutSubscriber,
-      refused: this.refusedSoFar(),
+      refused: this.refused,
+      refusedLogins: { ...this.refusedLogins },
       subscribers: this.watched.map(({ client, lastError: _, ...account }) => ({
         ...account,
         queuedBytes: account.closed ? 0 : ((client.conn as { writableLength?: number }).writableLength ?? 0),

@@ -42,7 +42,7 @@ function serve(): void {
       }).then((started) => {
         lab = started
         started.broker.on('clientReady', () => clients++)
-        watch = new SubscriberWatch(started.broker, () => started.signals.counts.get('publish-denied') ?? 0)
+        watch = new SubscriberWatch(started.broker, started.signals)
         loop.start()
         process.send!({ type: 'ready', port: started.bound[0]!.port } satisfies FromBroker)
       })
