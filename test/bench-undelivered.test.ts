@@ -32,6 +32,7 @@ describe('every undelivered message, by cause', () => {
     expect(causes).not.toContain('lost-in-broker')
     expect(causes).not.toContain('unexplained')
     expect(account.subscriberClosed).toBeNull()
+    expect(account.queuedBytes).toBeGreaterThanOrEqual(0)
     // The broker also says which logins it turned away: none, for ten devices.
     expect(run!.connect.refusedBy).toEqual({})
     expect(formatTable(report)).toMatch(/messages not delivered, by cause:[\s\S]*still queued to the subscriber when the drain ended[\s\S]*total/)

@@ -32,6 +32,8 @@ export interface UndeliveredAccount {
   subscriberClosed: { atS: number; reason: string } | null
   /** A cluster: what crosses between nodes on Redis is not in any node's account, so `lost-in-broker` includes it. */
   severalNodes: boolean
+  /** Bytes waiting in the broker's write buffer to the subscriber when the drain ended (the kernel's socket buffers hold more); null when the broker does not say. */
+  queuedBytes: number | null
 }
 
 /**
@@ -61,6 +63,7 @@ export function accountUndelivered(p: {
       subscriberClosed:
         p.subscriberDroppedAt === null ? null : { atS: fromStart(p.subscriberDroppedAt), reason: 'the connection closed (the broker gives no reason)' },
       severalNodes: false,
+      queuedBytes: null,
     }
   }
   const sum = (pick: (a: BrokerAccount) => number) => p.accounts!.reduce((n, a) => n + pick(a), 0)
@@ -86,6 +89,7 @@ export function accountUndelivered(p: {
     causes,
     subscriberClosed: closed ? { atS: fromStart(closed.atMs), reason: closed.reason } : null,
     severalNodes: p.accounts.length > 1,
+    queuedBytes: subscribers.reduce((n, s) => n + s.queuedBytes, 0),
   }
 }
 
@@ -97,7 +101,11 @@ export function formatUndelivered(title: string, account: UndeliveredAccount): s
   const lines = [`${title}: ${n(account.undelivered)} messages not delivered, by cause:`]
   for (const { cause, messages } of account.causes) {
     const label = cause === 'lost-in-broker' && account.severalNodes ? `${CAUSE_LABELS[cause]} (or between the nodes, on Redis)` : CAUSE_LABELS[cause]
-    lines.push(`  ${n(messages).padStart(width)}  ${label}`)
+    const bytes =
+      cause === 'queued-at-drain-end' && account.queuedBytes
+        ? ` (${n(account.queuedBytes)} bytes of them in the broker's write buffer, the rest in the sockets)`
+        : ''
+    lines.push(`  ${n(messages).padStart(width)}  ${label}${bytes}`)
   }
   lines.push(`  ${n(account.causes.reduce((s, c) => s + c.messages, 0)).padStart(width)}  total`)
   if (account.subscriberClosed)
