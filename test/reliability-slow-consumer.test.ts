@@ -94,6 +94,7 @@ describe('a subscriber that stops reading', () => {
     expect(lab.shedding.skippedDeliveries).toBeGreaterThan(skippedBefore)
     expect(logLines.some((line) => line.includes('load shed (skip): frozen-qos1-subscriber'))).toBe(true)
     expect(logLines.some((line) => line.includes('load shed (drain-timeout): frozen-qos1-subscriber'))).toBe(true)
-    expect(lab.broker.connectedClients).toBe(2)
+    // Its stream closes before Aedes has finished closing the client.
+    await until(() => lab.broker.connectedClients === 2, 5000, 'the broker forgetting the frozen QoS 1 subscriber')
   })
 })
