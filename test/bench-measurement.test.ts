@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { openConnections } from '../src/bench/connect-pacer.ts'
 import { assertSocketsFit, openFileLimit, RESERVED_FILES } from '../src/bench/fd-budget.ts'
 import { joinRecords } from '../src/bench/join-records.ts'
 import { LatencyHistogram } from '../src/util/latency.ts'
@@ -186,5 +187,26 @@ describe('payloads and schedule', () => {
     expect(total).toBeGreaterThanOrEqual(4 * 40 - 4)
     expect(total).toBeLessThanOrEqual(4 * 40 + 4)
     expect(schedule.dueAt(60_000, due)).toBe(0)
+  })
+})
+
+describe('opening the fleet', () => {
+  it('retries a connection the broker refused as busy, as a device would, and gives up on any other refusal', async () => {
+    const attempts = [0, 0, 0]
+    const report = await openConnections(
+      3,
+      1000,
+      async (i) => {
+        attempts[i]!++
+        // 0 connects at once; 1 is refused as busy (CONNACK 3) twice, then connects; 2 is refused outright (CONNACK 5).
+        if (i === 1 && attempts[i]! <= 2) throw new Error('CONNACK return code 3 for dev-1')
+        if (i === 2) throw new Error('CONNACK return code 5 for dev-2')
+      },
+      (error) => /code 3 /.test(error.message),
+    )
+    expect(attempts).toEqual([1, 3, 1])
+    expect(report.connectMs).toHaveLength(2)
+    expect(report.retried).toEqual(['CONNACK return code 3 for dev-1'])
+    expect(report.failures).toEqual(['CONNACK return code 5 for dev-2'])
   })
 })

@@ -70,6 +70,18 @@ describe('broker access control (lab profile)', () => {
     device.end(true)
   })
 
+  it('remembers only where a device may publish: after many allowed publishes, one on another device’s topic is still refused', async () => {
+    // The hook remembers a device's allowed topics (authorize-publish.ts, AllowedTopics); a refusal is decided afresh every time.
+    const device = await connectDevice(lab, 'mon-01')
+    for (let seq = 0; seq < 5; seq++) await device.publishAsync(TELEMETRY_01, envelope('mon-01', seq), { qos: 1 })
+    const denied = lab.signals.counts.get('publish-denied') ?? 0
+    const gone = closed(device)
+    device.publish(TELEMETRY_02, envelope('mon-02', 0), { qos: 0 })
+    await gone
+    expect(lab.signals.counts.get('publish-denied')).toBe(denied + 1)
+    device.end(true)
+  })
+
   it('answers a device subscribing to # with SUBACK 128 and raises wildcard-snooping', async () => {
     const device = await connectDevice(lab, 'mon-02')
     const alert = nextMessage(watcher, (t) => t === 'security/alerts/wildcard-snooping')

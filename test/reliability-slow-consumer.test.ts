@@ -80,4 +80,21 @@ describe('a subscriber that stops reading', () => {
     expect(metrics).toContain('wardlab_broker_load_shed_total{action="drain-timeout"} 1')
     expect(lab.broker.connectedClients).toBe(2)
   })
+
+  it('fares the same subscribed at QoS 1: its deliveries are skipped, then it is dropped — a clean session keeps nothing for it', async () => {
+    const skippedBefore = lab.shedding.skippedDeliveries
+    const frozen = openInProcessStream((s) => lab.handleConnection(s), 'frozen-qos1-dashboard')
+    frozen.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'frozen-qos1-subscriber', keepalive: 0 }))
+    frozen.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'hospital/#', qos: 1 }] }))
+    await until(() => lab.broker.connectedClients === 3, 5000, 'the frozen QoS 1 subscriber connecting')
+    const frozenClosed = new Promise<void>((resolve) => frozen.once('close', () => resolve()))
+    const publisher = keepPublishing(device, 1)
+    await frozenClosed
+    await publisher.stop()
+    expect(lab.shedding.skippedDeliveries).toBeGreaterThan(skippedBefore)
+    expect(logLines.some((line) => line.includes('load shed (skip): frozen-qos1-subscriber'))).toBe(true)
+    expect(logLines.some((line) => line.includes('load shed (drain-timeout): frozen-qos1-subscriber'))).toBe(true)
+    // Its stream closes before Aedes has finished closing the client.
+    await until(() => lab.broker.connectedClients === 2, 5000, 'the broker forgetting the frozen QoS 1 subscriber')
+  })
 })

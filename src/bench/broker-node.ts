@@ -5,6 +5,7 @@ import type { PipelineMode } from './target-spec.ts'
 import type { PipelineReport } from './target-spec.ts'
 import type { LoadOptions } from './load-options.ts'
 import { siblingModule } from '../util/package-files.ts'
+import type { BrokerAccount } from './subscriber-watch.ts'
 
 /** One embedded broker process the bench started: alone, or a node of a cluster. */
 export interface BrokerNode {
@@ -12,6 +13,8 @@ export interface BrokerNode {
   pid: number
   /** Stops the broker; its pipeline's counts (null without a pipeline), the connections it accepted and the deliveries it skipped. */
   stop(): Promise<{ pipeline: PipelineReport | null; clients: number; skippedDeliveries: number; loopDelay: LoopSecond[] }>
+  /** What it saw of the device messages and the bench subscriber so far (subscriber-watch.ts). */
+  account(): Promise<BrokerAccount>
 }
 
 export interface BrokerNodeContext {
@@ -67,6 +70,10 @@ export async function startBrokerNode(pipeline: PipelineMode, context: BrokerNod
   return {
     port: ready.port,
     pid: child.pid,
+    async account() {
+      child.send({ type: 'account' })
+      return (await child.next('account')).account
+    },
     async stop() {
       child.send({ type: 'stop' })
       const stopped = await child.next('stopped')

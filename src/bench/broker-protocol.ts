@@ -1,6 +1,7 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { LoopSecond } from './loop-delay.ts'
 import type { PipelineMode } from './target-spec.ts'
+import type { BrokerAccount } from './subscriber-watch.ts'
 
 /** What the bench and its broker process (src/cli/processes/bench-broker.ts) say to each other. */
 export type ToBroker =
@@ -17,6 +18,8 @@ export type ToBroker =
       /** Join a cluster of broker nodes on this Redis (Lab's `cluster` option): one node of `--target cluster:N`. */
       cluster?: { url: string; nodeId: string }
     }
+  /** After the drain: what the broker saw of the device messages and the bench subscriber (subscriber-watch.ts). */
+  | { type: 'account' }
   | { type: 'stop' }
 
 /**
@@ -26,6 +29,7 @@ export type ToBroker =
  */
 export type FromBroker =
   | { type: 'ready'; port: number }
+  | { type: 'account'; account: BrokerAccount }
   | {
       type: 'stopped'
       pipeline: PipelineCounters | null

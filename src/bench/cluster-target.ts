@@ -31,6 +31,7 @@ export async function startClusterTarget(spec: { nodes: number; pipeline: Pipeli
     brokerPids: nodes.map((node) => node.pid),
     redisPid: redis.pid,
     local: true,
+    account: () => Promise.all(nodes.map((node) => node.account())),
     async stop() {
       // Every node before Redis: a node's clean stop still talks to it.
       const stopped = await Promise.allSettled(nodes.map((node) => node.stop()))

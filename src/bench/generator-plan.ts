@@ -53,6 +53,8 @@ export interface ConnectReport {
   /** CONNECT → CONNACK per connection, ms. */
   connectMs: number[]
   failures: string[]
+  /** Connections refused at first as busy that connected on a retry (connect-pacer.ts): each first refusal. */
+  retried: string[]
 }
 
 /** A generator's way of putting the plan on the wire. */

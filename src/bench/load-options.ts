@@ -16,4 +16,10 @@ export interface LoadOptions {
   seed: string
   key: Buffer
   consumeOutputs: boolean
+  /**
+   * The subscriber stops reading this many seconds into the load and does not read again before
+   * the drain ends: a consumer that hangs, to see what the broker does with what it cannot deliver
+   * (the undelivered table says where each message went). Never, when left out.
+   */
+  subscriberStallS?: number
 }

@@ -14,6 +14,12 @@ interface CpuProfile {
   endTime: number
 }
 
+/** A stretch of CLOCK_MONOTONIC, ms (clock.ts), which V8 stamps its samples on: the bench's measured window. */
+export interface ProfileWindow {
+  fromMs: number
+  toMs: number
+}
+
 export interface FunctionTime {
   name: string
   /** Where it is defined: path relative to the project or package, and line. */
@@ -30,7 +36,7 @@ export interface FunctionTime {
  * in recursion, so "Pipeline.ingest: 40 %" means 40 % of the samples had it somewhere below —
  * which is how the pipeline's share of the broker's CPU is read off.
  */
-export function summariseProfile(file: string): { wallMs: number; busyMs: number; functions: FunctionTime[] } {
+export function summariseProfile(file: string, window?: ProfileWindow): { wallMs: number; busyMs: number; functions: FunctionTime[] } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const parent = new Map<number, number>()
@@ -39,7 +45,11 @@ export function summariseProfile(file: string): { wallMs: number; busyMs: number
   const total = new Map<string, number>()
   const self = new Map<string, number>()
   let busyMs = 0
+  // Sample i was taken at startTime + the deltas up to i, in µs of CLOCK_MONOTONIC.
+  let at = profile.startTime
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0
+    if (window && (at < window.fromMs * 1000 || at >= window.toMs * 1000)) return
     const ms = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000
     const leaf = byId.get(id)!
     if (leaf.callFrame.functionName === '(idle)' || leaf.callFrame.functionName === '(program)') return
@@ -57,7 +67,8 @@ export function summariseProfile(file: string): { wallMs: number; busyMs: number
     const [name, at] = key.split('\u0000') as [string, string]
     return { name, at, totalMs, selfMs: self.get(key) ?? 0 }
   })
-  return { wallMs: (profile.endTime - profile.startTime) / 1000, busyMs, functions: functions.sort((a, b) => b.totalMs - a.totalMs) }
+  const wallMs = window ? window.toMs - window.fromMs : (profile.endTime - profile.startTime) / 1000
+  return { wallMs, busyMs, functions: functions.sort((a, b) => b.totalMs - a.totalMs) }
 }
 
 function shortUrl(url: string): string {
@@ -92,17 +103,75 @@ function stage(name: string): (f: FunctionTime) => boolean {
 }
 
 /** The breakdown as table lines: ms, share of the broker's busy time, µs per device message. */
-export function formatBreakdown(file: string, messages: number): string {
-  const summary = summariseProfile(file)
+export function formatBreakdown(file: string, messages: number, window?: ProfileWindow): string {
+  const summary = summariseProfile(file, window)
   const lines = [
     `broker busy ${Math.round(summary.busyMs).toLocaleString('en-US')} ms of ${Math.round(summary.wallMs).toLocaleString('en-US')} ms, ${messages.toLocaleString('en-US')} device messages (${((summary.busyMs * 1000) / Math.max(1, messages)).toFixed(1)} µs each):`,
   ]
   for (const row of BREAKDOWN) {
     // Recursion and same-named helpers can match twice: a function's total time is what counts once.
     const ms = Math.max(0, ...summary.functions.filter(row.match).map((f) => f.totalMs))
-    lines.push(
-      `  ${row.label.padEnd(46)} ${ms.toFixed(0).padStart(7)} ms ${((ms / summary.busyMs) * 100).toFixed(1).padStart(5)} % ${((ms * 1000) / Math.max(1, messages)).toFixed(2).padStart(7)} µs/msg`,
-    )
+    lines.push(tableLine(row.label, ms, summary.busyMs, messages))
   }
   return lines.join('\n')
+}
+
+/**
+ * Where a broker's own CPU went, by who wrote the code: each function's self time, summed by
+ * area. wardlab's broker layer is every row under "wardlab"; a bare Aedes has none of them, so
+ * `--target embedded,aedes --cpu-prof` sets the two side by side (issue 21). Self time misses
+ * what a wardlab function spends in Node's built-ins (those count under "Node"), so the wardlab
+ * rows are a floor of the layer's cost, and the GC row holds some of it too.
+ */
+const LAYER: { label: string; match: (at: string, name: string) => boolean }[] = [
+  { label: 'wardlab: packet guards (size, conformance)', match: (at) => /^src\/broker\/(packet-size-limit|hooks\/(packet-)?conformance)\.ts/.test(at) },
+  {
+    label: 'wardlab: authenticate, connection gate',
+    match: (at) => /^src\/(broker\/(hooks\/(authenticate|pre-connect)|connection-gate|client-id-owners)|registry\/)/.test(at),
+  },
+  {
+    label: 'wardlab: publish ACL, reply grants, topics',
+    match: (at) => /^src\/(broker\/(hooks\/authorize-publish|acl|reply-grants|retained-quota)|contract\/topics)\.ts/.test(at),
+  },
+  { label: 'wardlab: admission, rate limit', match: (at) => /^src\/broker\/(publish-admission|publish-rate-limit)\.ts/.test(at) },
+  { label: 'wardlab: connection watch, signal bus', match: (at) => /^src\/(broker\/connection-signals|security\/signals)\.ts/.test(at) },
+  { label: 'wardlab: security monitor, detectors', match: (at) => at.startsWith('src/security/') },
+  { label: 'wardlab: delivery (forward, shedding, QoS)', match: (at) => /^src\/broker\//.test(at) },
+  { label: 'wardlab: everything else (lab, metrics, …)', match: (at) => at.startsWith('src/') },
+  {
+    label: 'Aedes and its packages',
+    match: (at) =>
+      /^(aedes|mqtt-packet|mqemitter|qlobber|bl|fastparallel|fastfall|fastseries|reusify|retimer|uuid|debug|end-of-stream|process-nextick-args)[/-]/.test(at),
+  },
+  { label: 'garbage collector', match: (_, name) => name === '(garbage collector)' },
+  { label: 'socket writes (writev)', match: (_, name) => name === 'writev' },
+  { label: 'Node and V8, the rest', match: () => true },
+]
+
+/** The broker-layer table: self ms by area (each function in the first area that matches), share, µs per device message. */
+export function formatLayerBreakdown(file: string, messages: number, window?: ProfileWindow): string {
+  const summary = summariseProfile(file, window)
+  const ms = LAYER.map(() => 0)
+  for (const f of summary.functions) {
+    if (f.selfMs === 0) continue
+    const row = LAYER.findIndex((r) => r.match(f.at, f.name))
+    ms[row] = (ms[row] ?? 0) + f.selfMs
+  }
+  const wardlab = ms
+    .slice(
+      0,
+      LAYER.findIndex((r) => !r.label.startsWith('wardlab')),
+    )
+    .reduce((a, b) => a + b, 0)
+  const line = (label: string, v: number) => tableLine(label, v, summary.busyMs, messages)
+  return [
+    `broker busy ${Math.round(summary.busyMs).toLocaleString('en-US')} ms of ${Math.round(summary.wallMs).toLocaleString('en-US')} ms${window ? ' (the measured window)' : ''}, ${messages.toLocaleString('en-US')} device messages (${((summary.busyMs * 1000) / Math.max(1, messages)).toFixed(1)} µs each), self time by area:`,
+    ...LAYER.map((r, i) => line(r.label, ms[i]!)),
+    line('wardlab broker layer, all rows above "Aedes"', wardlab),
+  ].join('\n')
+}
+
+/** One row of a breakdown: ms, share of the broker's busy time, µs per device message. */
+function tableLine(label: string, ms: number, busyMs: number, messages: number): string {
+  return `  ${label.padEnd(46)} ${ms.toFixed(0).padStart(7)} ms ${((ms / busyMs) * 100).toFixed(1).padStart(5)} % ${((ms * 1000) / Math.max(1, messages)).toFixed(2).padStart(7)} µs/msg`
 }

@@ -1,4 +1,5 @@
 import { formatAgents } from './report-agents.ts'
+import { formatUndelivered } from './undelivered.ts'
 import type { BenchReport, RunResult } from './result.ts'
 
 type Row = [string, (r: RunResult) => string]
@@ -16,7 +17,8 @@ const ROWS: Row[] = [
   ['connections', (r) => n(r.connections)],
   [
     'connect p50 / p99 ms',
-    (r) => `${ms(r.connect.perConnection.p50)} / ${ms(r.connect.perConnection.p99)}${r.connect.failures ? ` (${r.connect.failures} failed)` : ''}`,
+    (r) =>
+      `${ms(r.connect.perConnection.p50)} / ${ms(r.connect.perConnection.p99)}${r.connect.failures ? ` (${r.connect.failures} failed)` : ''}${r.connect.retried ? ` (${r.connect.retried} retried)` : ''}`,
   ],
   ['offered msg/s', (r) => or(r.rates.offered, (v) => n(v))],
   ['achieved msg/s', (r) => n(r.rates.achieved)],
@@ -62,6 +64,9 @@ export function formatTable(report: BenchReport): string {
     if (run.brokerFailure)
       out.push(`${run.variant}${report.settings.rounds > 1 ? ` #${run.round + 1}` : ''}: the broker crashed while stopping: ${run.brokerFailure}`)
   for (const run of report.runs) out.push(...formatAgents(run))
+  for (const run of report.runs) out.push(...formatRefusals(run, report.settings.rounds))
+  for (const run of report.runs)
+    if (run.undelivered) out.push(...formatUndelivered(`${run.variant}${report.settings.rounds > 1 ? ` #${run.round + 1}` : ''}`, run.undelivered))
   if (report.comparisons.length > 0) out.push('', `ratios to ${report.comparisons[0]!.ratios[0]?.baseline ?? 'the first variant'} (median of the rounds):`)
   for (const comparison of report.comparisons) {
     for (const ratio of comparison.ratios) {
@@ -71,4 +76,27 @@ export function formatTable(report: BenchReport): string {
     }
   }
   return out.join('\n')
+}
+
+/** Why the broker turned logins away, for a run whose connections failed or were retried. */
+function formatRefusals(run: RunResult, rounds: number): string[] {
+  const { failures, retried = 0, refusedBy } = run.connect
+  if (failures === 0 && retried === 0) return []
+  const name = `${run.variant}${rounds > 1 ? ` #${run.round + 1}` : ''}`
+  const reasons = Object.entries(refusedBy ?? {})
+    .map(([reason, count]) => `${reason} ${n(count)}${REFUSAL_MEANING[reason] ? ` (${REFUSAL_MEANING[reason]})` : ''}`)
+    .join(', ')
+  const why = refusedBy
+    ? reasons
+      ? `the broker refused logins: ${reasons}`
+      : 'the broker refused no login (the connections failed on the way)'
+    : 'the broker does not say why'
+  return [`${name}: ${n(failures)} connections failed, ${n(retried)} connected on a retry; ${why}`]
+}
+
+const REFUSAL_MEANING: Record<string, string> = {
+  'login-queue-full': 'password checks over 2 s behind for this address, src/registry/hash-queue.ts',
+  'address-limit': 'too many connections from one address, security.maxConnectionsPerAddress',
+  banned: 'the address is banned by a detector’s response',
+  'too-many-failures': 'the address spent its failed-login budget',
 }

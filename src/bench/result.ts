@@ -5,6 +5,7 @@ import type { LoadOptions } from './load-options.ts'
 import type { SeqTotals } from './seq-accounting.ts'
 import type { LoopStalls } from './loop-delay.ts'
 import type { MqttVersion } from '../simulation/mqtt-version.ts'
+import type { UndeliveredAccount } from './undelivered.ts'
 
 /** One second of a run, counted from the start of the load. */
 export interface TimelinePoint {
@@ -35,7 +36,19 @@ export interface RunResult {
   /** What the generators and the subscriber spoke to the broker. */
   mqttVersion: MqttVersion
   connections: number
-  connect: { wallMs: number; perConnection: LatencySummary; failures: number; firstFailure: string | null }
+  /**
+   * `retried`: connections refused at first as busy (CONNACK 3) that connected on a retry
+   * (connect-pacer.ts). `refusedBy`: every login the broker turned away during the run, by reason
+   * (`login-queue-full`, `address-limit`, `banned`, `wrong-password`, …), when it is one wardlab runs.
+   */
+  connect: {
+    wallMs: number
+    perConnection: LatencySummary
+    failures: number
+    firstFailure: string | null
+    retried?: number
+    refusedBy?: Record<string, number>
+  }
   /** Messages per second over the measured window (after ramp-up). Offered is null flat out. */
   rates: { offered: number | null; achieved: number; delivered: number }
   totals: SeqTotals & { skipped: number; disconnects: number; acked: number }
@@ -69,6 +82,13 @@ export interface RunResult {
   /** Set when the broker process died before it could report (its last words). */
   brokerFailure: string | null
   timeline: TimelinePoint[]
+  /**
+   * The measured window on CLOCK_MONOTONIC (ms, clock.ts; a `--cpu-prof` profile's timestamps are
+   * on the same clock) and the device messages delivered in it: what a profile is read over.
+   */
+  measuredWindow?: { fromMs: number; toMs: number; delivered: number }
+  /** Every message sent and not delivered, by cause (undelivered.ts); absent from a multi-machine run. */
+  undelivered?: UndeliveredAccount
   /** Set when the load came from several machines (`--coordinator`): each agent's share and figures. */
   distributed?: DistributedFigures
 }

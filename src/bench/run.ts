@@ -21,6 +21,7 @@ import { startSampler } from './sampler.ts'
 import { WardlabError } from '../util/errors.ts'
 import { brokerContext } from './broker-node.ts'
 import { siblingModule } from '../util/package-files.ts'
+import { accountUndelivered } from './undelivered.ts'
 
 export interface RunOptions {
   load: LoadOptions
@@ -106,8 +107,16 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
     const connectTimes = new LatencyHistogram()
     for (const c of connected) for (const ms of c.connectMs) connectTimes.record(ms)
     const failures = connected.flatMap((c) => c.failures)
+    const retried = connected.flatMap((c) => c.retried)
     if (failures.length > 0) say(`${failures.length.toLocaleString('en-US')} connections failed, the first with: ${failures[0]}`)
-    const connect = { wallMs: connectWallMs, perConnection: connectTimes.summary(), failures: failures.length, firstFailure: failures[0] ?? null }
+    if (retried.length > 0) say(`${retried.length.toLocaleString('en-US')} connections were refused as busy and retried, the first with: ${retried[0]}`)
+    const connect: RunResult['connect'] = {
+      wallMs: connectWallMs,
+      perConnection: connectTimes.summary(),
+      failures: failures.length,
+      firstFailure: failures[0] ?? null,
+      retried: retried.length,
+    }
 
     const startAt = options.startGate ? await options.startGate(connect) : monoMs() + START_DELAY_MS
     const loadMs = (load.rampUpS + load.durationS) * 1000
@@ -126,9 +135,10 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       })
       g.send({ type: 'load', startAt })
     }
+    const liveSubscriber = subscriber
+    const stall = load.subscriberStallS === undefined ? null : setTimeout(() => liveSubscriber.stall(), startAt + load.subscriberStallS * 1000 - monoMs())
     const sampler = startSampler(startAt, { brokers: target.brokerPids, redis: target.redisPid, generators: generators.map((g) => g.pid) })
     say(`${describeTarget(options.target)}: load for ${load.rampUpS ? `${load.rampUpS} s ramp-up + ` : ''}${load.durationS} s`)
-    const liveSubscriber = subscriber
     const stopProgress = startLiveProgress({
       startAt,
       seconds: Math.ceil(load.rampUpS + load.durationS),
@@ -138,6 +148,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       now: monoMs,
     })
     const done = await Promise.all(generators.map((g) => g.next('done'))).finally(stopProgress)
+    if (stall) clearTimeout(stall)
     sampler.stop()
     const sentPerDevice = new Uint32Array(load.devices)
     for (const d of done) {
@@ -150,6 +161,10 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       say(
         `the subscriber's connection closed ${((subscriber.droppedAt - startAt) / 1000).toFixed(1)} s into the load (the broker dropped it or died): what it missed counts as lost`,
       )
+    // The broker's side of the account, then the subscriber's, back to back: what was written to it and not yet read is what stays queued.
+    const accounts = (await target.account?.().catch(() => null)) ?? null
+    const arrivals = subscriber.received
+    const droppedAt = subscriber.droppedAt
     const receives = [subscriber.take()]
     const pipelineOutputs = subscriber.outputs
     await Promise.all(
@@ -182,9 +197,13 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       samples: sampler.samples,
       ...stopped,
       brokerEventLoop: loopStallsBetween(stopped.loopDelay, windowStart, startAt + loadMs),
+      window: { fromMs: windowStart, toMs: startAt + loadMs },
       pipelineOutputs,
       brokerFailure,
     })
+    result.undelivered = accountUndelivered({ ...joined.totals, arrivals, accounts, startAt, subscriberDroppedAt: droppedAt })
+    // Why the broker turned logins away (a bench connection failed or was retried), summed over its nodes.
+    if (accounts) result.connect.refusedBy = sumCounts(accounts.map((a) => a.refusedLogins))
     return { result, joined, connectTimes }
   } finally {
     await subscriber?.close()
@@ -282,4 +301,10 @@ async function drain(subscriber: BenchSubscriber, sent: number): Promise<void> {
     } else if (monoMs() - quietSince > DRAIN_QUIET_MS) return
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+}
+
+function sumCounts(counts: Record<string, number>[]): Record<string, number> {
+  const total: Record<string, number> = {}
+  for (const c of counts) for (const [key, n] of Object.entries(c)) total[key] = (total[key] ?? 0) + n
+  return total
 }

@@ -4,6 +4,7 @@ import { WireConnection, type Qos } from './mqtt-wire.ts'
 import { readSeq } from './payloads.ts'
 import { RecordLog, type RecordChunk } from './record-log.ts'
 import { DEFAULT_MQTT_VERSION, protocolLevel, type MqttVersion } from '../simulation/mqtt-version.ts'
+import { BENCH_SUBSCRIBER_PREFIX } from './subscriber-watch.ts'
 import { ALL_DEVICES_FILTER, DEVICE_ROOT, OUTPUT_ROOTS } from '../contract/topics.ts'
 
 /** Where the pipeline publishes what it made of the device messages (src/contract/topics.ts OUTPUT_ROOTS). */
@@ -69,7 +70,7 @@ export class BenchSubscriber {
     const wire = await WireConnection.open({
       host: options.host,
       port: options.port,
-      clientId: `bench-subscriber-${process.pid}-${randomBytes(4).toString('hex')}`,
+      clientId: `${BENCH_SUBSCRIBER_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`,
       keepaliveS: 60,
       connectTimeoutMs: 10_000,
       protocolVersion: protocolLevel(options.mqttVersion ?? DEFAULT_MQTT_VERSION),
@@ -81,6 +82,11 @@ export class BenchSubscriber {
     const refused = filters.filter((_, i) => (granted[i] ?? 0x80) >= 0x80)
     if (refused.length > 0) throw new Error(`the broker refused the subscriber's subscription to ${refused.join(', ')}`)
     return subscriber
+  }
+
+  /** Stops reading its socket (`subscriberStallS`): the broker's writes back up as they would to a hung consumer. */
+  stall(): void {
+    this.wire.socket.pause()
   }
 
   take(): RecordChunk {

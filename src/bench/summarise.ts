@@ -33,6 +33,8 @@ export interface RunPieces {
   skippedDeliveries?: TargetReport['skippedDeliveries']
   subscriptionsDropped?: TargetReport['subscriptionsDropped']
   brokerEventLoop?: LoopStalls | null
+  /** The measured window on CLOCK_MONOTONIC, ms (RunResult.measuredWindow). */
+  window?: { fromMs: number; toMs: number }
 }
 
 /**
@@ -108,6 +110,7 @@ export function summariseRun(p: RunPieces): RunResult {
     pipeline: p.pipeline,
     brokerFailure: p.brokerFailure,
     timeline: timeline(p),
+    ...(p.window ? { measuredWindow: { ...p.window, delivered: joined.deliveredInWindow } } : {}),
   }
 }
 

@@ -1,5 +1,6 @@
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
 import type { LoopSecond } from './loop-delay.ts'
+import type { BrokerAccount } from './subscriber-watch.ts'
 
 /** on: the pipeline in a worker thread, as `wardlab start` runs it; inline: on the broker's own thread (as scenario runs do); off: none. */
 export const PIPELINE_MODES = ['on', 'off', 'inline'] as const
@@ -41,6 +42,8 @@ export interface RunningTarget {
   /** Holds every connection in one local process, which the open-file limit applies to. */
   local: boolean
   stop(): Promise<TargetReport>
+  /** Each broker node's account of the device messages and the bench subscriber (subscriber-watch.ts); absent for a broker wardlab does not run. */
+  account?: () => Promise<BrokerAccount[]>
 }
 
 export type PipelineReport = PipelineCounters & { quarantinedBy: Record<string, number> }

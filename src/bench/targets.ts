@@ -42,7 +42,7 @@ export async function startTarget(spec: TargetSpec, context: BrokerNodeContext):
     }
   if (spec.type === 'mosquitto' || spec.type === 'aedes') {
     // Brokers the bench starts but wardlab does not run: no pipeline, no wardlab counters to report.
-    const mosquitto = spec.type === 'aedes' ? await startBareAedes() : await startMosquitto()
+    const mosquitto = spec.type === 'aedes' ? await startBareAedes(context.brokerExecArgv) : await startMosquitto()
     return {
       host: '127.0.0.1',
       ports: [mosquitto.port],
@@ -63,6 +63,7 @@ export async function startTarget(spec: TargetSpec, context: BrokerNodeContext):
     brokerPids: [broker.pid],
     redisPid: null,
     local: true,
+    account: async () => [await broker.account()],
     async stop() {
       const { pipeline, clients, skippedDeliveries, loopDelay } = await broker.stop()
       return { pipeline, clientsPerNode: [clients], skippedDeliveries, subscriptionsDropped: null, loopDelay }

@@ -66,26 +66,31 @@ export class WireGenerator implements GeneratorEngine {
       const { first, count } = devicesOfConnection(this.plan, this.plan.firstConnection + c)
       this.links.push({ wire: null, first: first - this.fleet.firstDevice, count, inflight: 0, nextId: 1, cursor: 0 })
     }
-    return openConnections(this.links.length, this.plan.connectRate, async (i) => {
-      const credentials = this.fleet.credentials(i)
-      const wire = await WireConnection.open({
-        host: this.plan.host,
-        port: connectionPort(this.plan, this.plan.firstConnection + i),
-        ...credentials,
-        keepaliveS: KEEPALIVE_S,
-        connectTimeoutMs: 30_000,
-        protocolVersion: protocolLevel(this.plan.mqttVersion),
-      })
-      const link = this.links[i]!
-      link.wire = wire
-      wire.onPuback = () => {
-        link.inflight--
-        this.counters.acked++
-      }
-      wire.onClose = () => {
-        if (this.running) this.counters.disconnects++
-      }
-    })
+    return openConnections(
+      this.links.length,
+      this.plan.connectRate,
+      async (i) => {
+        const credentials = this.fleet.credentials(i)
+        const wire = await WireConnection.open({
+          host: this.plan.host,
+          port: connectionPort(this.plan, this.plan.firstConnection + i),
+          ...credentials,
+          keepaliveS: KEEPALIVE_S,
+          connectTimeoutMs: 30_000,
+          protocolVersion: protocolLevel(this.plan.mqttVersion),
+        })
+        const link = this.links[i]!
+        link.wire = wire
+        wire.onPuback = () => {
+          link.inflight--
+          this.counters.acked++
+        }
+        wire.onClose = () => {
+          if (this.running) this.counters.disconnects++
+        }
+      },
+      serverBusy,
+    )
   }
 
   run(startAt: number): Promise<void> {
@@ -209,4 +214,9 @@ export class WireGenerator implements GeneratorEngine {
       if (link.wire && !link.wire.closed && now - link.wire.lastWriteMs > (KEEPALIVE_S * 1000) / 2) link.wire.ping(now)
     }
   }
+}
+
+/** CONNACK 3 (3.1.1 server unavailable) or 0x88 / 0x89 (MQTT 5 server unavailable / busy): a refusal to retry. */
+function serverBusy(error: Error): boolean {
+  return /^CONNACK (return|reason) code (3|136|137) /.test(error.message)
 }

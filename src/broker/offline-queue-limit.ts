@@ -71,7 +71,7 @@ export function limitOfflineQueues(broker: Aedes, shedding: LoadShedding, limit 
     return enqueue(room, packet)
   }
   const clear = persistence.outgoingClearMessageId.bind(persistence)
-  persistence.outgoingClearMessageId = async (client, packet) => {
+  const clearCounted = async (client: { id: string }, packet: AedesPublishPacket) => {
     const cleared = await clear(client, packet)
     const backlog = backlogs.get(client.id)
     if (backlog && cleared) {
@@ -81,4 +81,7 @@ export function limitOfflineQueues(broker: Aedes, shedding: LoadShedding, limit 
     }
     return cleared
   }
+  // Every PUBACK of every QoS 1 delivery clears here; a client with nothing queued offline (every
+  // clean session) has no backlog to count down, so it costs no extra promise (issue 21).
+  persistence.outgoingClearMessageId = (client, packet) => (backlogs.has(client.id) ? clearCounted(client, packet) : clear(client, packet))
 }

@@ -37,10 +37,14 @@ export class PublishAdmission {
 
   /** Wraps an `authorizePublish` hook: a publish it allows goes on once admission is open; refusals answer at once. */
   gate(hook: PublishHook): PublishHook {
-    return (client, packet, callback) =>
+    return (client, packet, callback) => {
+      // Open (nearly always): the hook answers Aedes directly, with no closure per message. The
+      // ACL decides synchronously, so admission cannot close between this check and its answer.
+      if (!this.paused) return hook(client, packet, callback)
       hook(client, packet, (error) => {
         if (error || !client || !this.paused) return callback(error)
         this.held.push(() => callback(null))
       })
+    }
   }
 }

@@ -35,6 +35,8 @@ export class ReplyGrants {
 
   /** True once for a granted, unexpired answer; the grant is spent. */
   consume(deviceId: string, topic: string): boolean {
+    // Asked of every device PUBLISH; almost no device holds a grant, so no key is built for those.
+    if (!this.perDevice.has(deviceId)) return false
     const key = joinPair(deviceId, topic)
     const until = this.grants.get(key)
     if (until === undefined) return false

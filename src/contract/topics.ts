@@ -55,8 +55,10 @@ export function replyNamespace(identityName: string): string {
   return `${REPLY_ROOT}/${identityName}/`
 }
 
+const REPLY_PREFIX = `${REPLY_ROOT}/`
+
 export function isReplyTopic(topic: string): boolean {
-  return topic === REPLY_ROOT || topic.startsWith(`${REPLY_ROOT}/`)
+  return topic === REPLY_ROOT || topic.startsWith(REPLY_PREFIX)
 }
 
 export interface DeviceTopic {
@@ -89,9 +91,12 @@ export function parseDeviceTopic(topic: string): DeviceTopic | null {
 }
 
 export function isOutputTopic(topic: string): boolean {
-  const root = topic.split('/', 1)[0] ?? ''
-  return (OUTPUT_ROOTS as readonly string[]).includes(root)
+  // Asked of every PUBLISH (src/broker/acl.ts): compared in place rather than split, which allocates.
+  for (const root of OUTPUT_ROOTS) if (topic.startsWith(root) && (topic.length === root.length || topic.charCodeAt(root.length) === SLASH)) return true
+  return false
 }
+
+const SLASH = 0x2f
 
 /**
  * MQTT topic filter matching (MQTT 3.1.1 §4.7): `+` matches one level, a trailing `#` matches the

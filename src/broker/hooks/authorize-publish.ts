@@ -4,7 +4,7 @@ import type { SignalBus } from '../../security/signals.ts'
 import { decidePublish } from '../acl.ts'
 import { clientAddress, connectionIdOf, identityOf } from '../client-info.ts'
 import type { Profile } from '../profile.ts'
-import type { HospitalRegistry } from '../../registry/registry.ts'
+import type { HospitalRegistry, Identity } from '../../registry/registry.ts'
 import type { LoadShedding } from '../load-shedding.ts'
 import type { ReplyGrants } from '../reply-grants.ts'
 import type { RetainedQuota } from '../retained-quota.ts'
@@ -30,14 +30,19 @@ export function authorizePublishHook(deps: {
   retained: RetainedQuota
   shedding: LoadShedding
 }) {
+  const allowed = new AllowedTopics()
   return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => {
     if (!client) return authorizeStoredWill(deps, packet, callback)
     const identity = identityOf(client)
     if (!identity) return callback(new Error('publish from an unauthenticated client'))
-    if (identity.role === 'device' && deps.replies.consume(identity.name, packet.topic)) return callback(null)
     const responseTopic = packet.properties?.responseTopic
+    // A device publishing again where it was allowed before: the same answer, without parsing the topic again.
+    const plain = identity.role === 'device' && !packet.retain && responseTopic === undefined
+    if (plain && allowed.has(identity, packet.topic)) return callback(null)
+    if (identity.role === 'device' && deps.replies.consume(identity.name, packet.topic)) return callback(null)
     const decision = decidePublish(identity, packet.topic, deps.profile, responseTopic)
     if (decision.allowed) {
+      if (plain) allowed.add(identity, packet.topic)
       if (packet.retain) {
         const quota = deps.retained.admit(identity, packet.topic, packet.payload.length)
         if (!quota.admitted) {
@@ -98,3 +103,31 @@ function grantReply(replies: ReplyGrants, topic: string, responseTopic: string):
   const target = parseDeviceTopic(topic)
   if (target?.channel === COMMAND_CHANNEL) replies.grant(target.deviceId, responseTopic)
 }
+
+/**
+ * Topics a device identity was allowed to publish on, so its next PUBLISH there skips
+ * decidePublish's topic parsing (issue 21: the broker layer's cost per message). decidePublish is
+ * a pure function of the identity, the topic and the profile, and the profile is fixed per hook,
+ * so a remembered allowance gives exactly the answer it would. Only plain publishes are
+ * remembered — no retain (its quota is counted per message) and no Response Topic (checked per
+ * message) —, and never a refusal (each refusal raises its signal). A reply topic is never
+ * allowed by decidePublish, so reply grants (checked next) are unaffected. Keyed by the identity
+ * object, which authenticate.ts makes per login and which lives as long as its connection (device
+ * entries are never changed in place); at most MAX_TOPICS_PER_IDENTITY per identity — a device
+ * publishes on its four outbound channels — so a few hundred bytes per connected device.
+ */
+class AllowedTopics {
+  private readonly byIdentity = new WeakMap<Identity, Set<string>>()
+
+  has(identity: Identity, topic: string): boolean {
+    return this.byIdentity.get(identity)?.has(topic) === true
+  }
+
+  add(identity: Identity, topic: string): void {
+    let topics = this.byIdentity.get(identity)
+    if (!topics) this.byIdentity.set(identity, (topics = new Set()))
+    if (topics.size < MAX_TOPICS_PER_IDENTITY) topics.add(topic)
+  }
+}
+
+const MAX_TOPICS_PER_IDENTITY = 8

@@ -30,7 +30,7 @@ interface AgentFlags {
 const usage = (message: string) => new WardlabError('WL_USAGE', `wardlab bench: ${message}\nRun \`wardlab bench --help\` for the flags it takes.`)
 
 /** Flags an agent has no use for: its load, target and reports come from the coordinator. */
-const NOT_FOR_AGENTS = ['compare', 'json', 'svg', 'output', 'cpu-prof', 'total-rate', 'consume-outputs'] as const
+const NOT_FOR_AGENTS = ['compare', 'json', 'svg', 'output', 'cpu-prof', 'total-rate', 'consume-outputs', 'subscriber-stall'] as const
 
 /**
  * `wardlab bench --agent [--listen host:port]`: serves coordinators until SIGINT or SIGTERM,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BenchOptions, Variant } from '../../bench/bench.ts'
@@ -8,7 +8,8 @@ import { linkConfigSchema } from '../../hl7/link-config.ts'
 import { assertSocketsFit, openFileLimit } from '../../bench/fd-budget.ts'
 import { ENGINES, type EngineName } from '../../bench/generator-plan.ts'
 import { MIN_SYNTHETIC_BYTES, type PayloadSpec } from '../../bench/payloads.ts'
-import { formatBreakdown } from '../../bench/profile-summary.ts'
+import { formatBreakdown, formatLayerBreakdown } from '../../bench/profile-summary.ts'
+import { BARE_AEDES_PROFILES } from '../../bench/bare-aedes.ts'
 import type { BenchReport } from '../../bench/result.ts'
 import { formatTable } from '../../bench/report-table.ts'
 import { renderCsv } from '../../bench/csv.ts'
@@ -88,6 +89,13 @@ export const benchCommand = defineCommand({
     workers: { type: 'integer', default: 1, min: 1, description: 'generator processes the connections are spread over' },
     gateway: { type: 'integer', default: 1, min: 1, description: 'devices per connection (bedside gateways); 1 = one connection each' },
     inflight: { type: 'integer', default: 32, min: 1, max: 65535, description: 'QoS 1 publishes a connection may have unacknowledged' },
+    'subscriber-stall': {
+      type: 'integer',
+      min: 0,
+      placeholder: 's',
+      description:
+        'the subscriber stops reading this many seconds into the load, until the drain ends: what the broker does with a hung consumer (see the undelivered table)',
+    },
     'consume-outputs': { type: 'boolean', description: "the subscriber also takes the pipeline's outputs (fhir/#, alerts/#, ops/#, quarantine/#)" },
     seed: { type: 'string', default: 'bench', description: 'seed of the device payloads' },
     json: { type: 'string', placeholder: 'file', description: 'write every figure and the per-second timeline as JSON' },
@@ -95,7 +103,7 @@ export const benchCommand = defineCommand({
     csv: { type: 'string', placeholder: 'file', description: 'write the per-second timeline as CSV (a row per run and second)' },
     threshold: { type: 'list', placeholder: 'metric<value', description: `fail the run (exit 1) unless every run meets this: ${THRESHOLD_HELP}` },
     output: { type: 'string', placeholder: 'dir', description: "keep the embedded pipeline's files here (default: a temporary folder, removed)" },
-    'cpu-prof': { type: 'string', placeholder: 'dir', description: 'profile the embedded broker (node --cpu-prof) into this folder' },
+    'cpu-prof': { type: 'string', placeholder: 'dir', description: 'profile the embedded broker and a bare Aedes target (node --cpu-prof) into this folder' },
     hl7: {
       type: 'string',
       placeholder: 'mllp://host:port',
@@ -119,6 +127,8 @@ export const benchCommand = defineCommand({
       mqttVersionFlag('bench', options['mqtt-version']),
     )
     const agents = coordinatedAgents(options, variants)
+    if (agents && options['subscriber-stall'] !== undefined)
+      throw usage("--subscriber-stall stalls this machine's subscriber; with --coordinator the agents run the subscribers")
     const local = variants.some((v) => v.target.type !== 'url')
     if (options['cpu-prof'] && variants.some((v) => v.target.type === 'cluster'))
       throw usage('--cpu-prof profiles the one embedded broker; it does not take cluster targets')
@@ -151,6 +161,7 @@ export const benchCommand = defineCommand({
           seed: options.seed,
           key: randomBytes(32),
           consumeOutputs: options['consume-outputs'],
+          ...(options['subscriber-stall'] !== undefined ? { subscriberStallS: options['subscriber-stall'] } : {}),
         },
         variants,
         rounds: options.rounds,
@@ -234,12 +245,28 @@ export function parseVariants(
  * in the order the runs were made, each with its breakdown.
  */
 function profileReport(dir: string, report: BenchReport): string {
-  const profiles = readdirSync(dir)
-    .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))
-    .sort()
-    .slice(-report.runs.filter((r) => r.broker && r.target.startsWith('embedded')).length)
-  const runs = report.runs.filter((r) => r.target.startsWith('embedded'))
-  return profiles
-    .map((file, i) => `\n${runs[i]?.variant ?? file} — ${join(dir, file)}\n${formatBreakdown(join(dir, file), runs[i]?.totals.sent ?? 0)}\n`)
-    .join('')
+  // Each broker's main thread (CPU.….0.n.cpuprofile; pipeline workers and tsx's loader are other threads).
+  const pick = (folder: string, target: (r: BenchReport['runs'][number]) => boolean) => {
+    const runs = report.runs.filter((r) => r.broker && target(r))
+    const files = existsSync(folder) ? readdirSync(folder) : []
+    const profiles = files
+      .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))
+      .sort()
+      .slice(-runs.length)
+    // Over the measured window when the run says where it was (the broker's start-up left out), else the whole profile.
+    return profiles.map((file, i) => {
+      const window = runs[i]?.measuredWindow
+      return { file: join(folder, file), run: runs[i], messages: window ? window.delivered : (runs[i]?.totals.sent ?? 0), window }
+    })
+  }
+  const title = (file: string, run: BenchReport['runs'][number] | undefined) =>
+    `\n${run ? `${run.variant}${report.settings.rounds > 1 ? ` #${run.round + 1}` : ''}` : file} — ${file}\n`
+  return [
+    ...pick(dir, (r) => r.target.startsWith('embedded')).map(
+      ({ file, run, messages, window }) => `${title(file, run)}${formatBreakdown(file, messages, window)}\n${formatLayerBreakdown(file, messages, window)}\n`,
+    ),
+    ...pick(join(dir, BARE_AEDES_PROFILES), (r) => r.target === 'aedes').map(
+      ({ file, run, messages, window }) => `${title(file, run)}${formatLayerBreakdown(file, messages, window)}\n`,
+    ),
+  ].join('')
 }
