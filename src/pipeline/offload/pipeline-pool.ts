@@ -45,6 +45,8 @@ const LOW_WATER_FRACTION = 0.25
  * average; the devices' messages reach subscribers without waiting for it.
  */
 const BATCH_WINDOW_MS = 10
+/** Subscription changes held for the next batch at most; past this they go to the workers at once. */
+const MAX_PENDING_INTEREST_CHANGES = 4096
 const BATCH_MAX = 1024
 
 export interface PipelinePoolOptions {
@@ -173,6 +175,9 @@ export class PipelinePool implements PipelineRunner {
       options.interest.onChange((added, removed) => {
         this.interestChanges.added.push(...added)
         this.interestChanges.removed.push(...removed)
+        // Changes wait for the next batch, but not without bound: a client subscribing and
+        // unsubscribing in a loop while no device publishes would otherwise grow the list forever.
+        if (this.interestChanges.added.length + this.interestChanges.removed.length >= MAX_PENDING_INTEREST_CHANGES) this.sendInterest()
       })
     }
     this.alerts = new SecurityAlertOutlet(options.broker, options.setup.outputDir)
