@@ -13,26 +13,32 @@ import { RecordLog } from '../src/bench/record-log.ts'
 import type { BenchReport } from '../src/bench/result.ts'
 import { BenchSubscriber } from '../src/bench/subscriber.ts'
 import { parseVariants } from '../src/cli/commands/bench.ts'
-import { Lab } from '../src/lab/lab.ts'
+import { Lab, type LabOptions } from '../src/lab/lab.ts'
 import { silentLogger } from '../src/util/log.ts'
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'wardlab-bench-test-'))
+
+/** An embedded lab on a free port for the bench fleet of `key`, no simulated devices. */
+function benchLab(key: Buffer, overrides: Partial<LabOptions> = {}): Promise<Lab> {
+  return Lab.start({
+    registry: benchRegistry({ devices: 3, gateway: 1, key }),
+    provisioningKey: key,
+    profile: 'lab',
+    listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }],
+    seed: 'test',
+    speed: 1,
+    simulate: false,
+    log: silentLogger,
+    outputDir: tempDir(),
+    ...overrides,
+  })
+}
 
 describe('bench accounting against the embedded broker', () => {
   const key = Buffer.alloc(32, 3)
   let lab: Lab
   beforeAll(async () => {
-    lab = await Lab.start({
-      registry: benchRegistry({ devices: 3, gateway: 1, key }),
-      provisioningKey: key,
-      profile: 'lab',
-      listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }],
-      seed: 'test',
-      speed: 1,
-      simulate: false,
-      log: silentLogger,
-      outputDir: tempDir(),
-    })
+    lab = await benchLab(key)
   })
   afterAll(async () => lab?.stop())
 
@@ -82,21 +88,9 @@ describe('bench accounting against the embedded broker', () => {
 
 describe('the pipeline in a worker thread (--pipeline on, as wardlab start runs it)', () => {
   const key = Buffer.alloc(32, 4)
-  const registry = benchRegistry({ devices: 3, gateway: 1, key })
   let lab: Lab
   beforeAll(async () => {
-    lab = await Lab.start({
-      registry,
-      provisioningKey: key,
-      profile: 'lab',
-      listeners: [{ kind: 'mqtt', host: '127.0.0.1', port: 0, flag: '--port' }],
-      seed: 'test',
-      speed: 1,
-      simulate: false,
-      log: silentLogger,
-      outputDir: tempDir(),
-      pipelineWorkers: 1,
-    })
+    lab = await benchLab(key, { pipelineWorkers: 1 })
   })
   afterAll(async () => lab?.stop())
 

@@ -10,7 +10,7 @@ import type { PipelineMessage } from '../src/pipeline/message.ts'
 
 const route = (spec: unknown) => {
   const compiled = compileRoute(routeSchema.parse(spec))
-  return { matches: (topic: string, body: unknown) => compiled.matches(topic.split('/'), body) }
+  return { matches: (topic: string, body: unknown) => compiled.matchesTopic(topic.split('/')) && compiled.matchesFields(body) }
 }
 
 describe('routing rules', () => {

@@ -106,15 +106,16 @@ const PLAIN_ID = /^[A-Za-z0-9.-]+$/
 const MAX_ID_LENGTH = 64
 
 /** A device's or patient's reference is the same in every message: quoted once. */
-const references = new Map<string, string>()
+const references = { Patient: new Map<string, string>(), Device: new Map<string, string>() }
 function quotedReference(type: 'Patient' | 'Device', name: string): string {
-  const key = `${type}/${name}`
-  let quoted = references.get(key)
+  // Keyed by the name itself, per type: no key string built per message.
+  const byName = references[type]
+  let quoted = byName.get(name)
   if (quoted === undefined) {
     quoted = JSON.stringify(`${type}/${fhirId(name)}`)
     // Bounded like the pipeline's other per-name memos: names come from the registry, but a memo must not grow without end.
-    if (references.size >= 100_000) references.clear()
-    references.set(key, quoted)
+    if (byName.size >= 100_000) byName.clear()
+    byName.set(name, quoted)
   }
   return quoted
 }

@@ -83,8 +83,6 @@ export interface CompiledRoute {
   /** Whether the rule has `where` predicates at all: without, the body need not be looked at. */
   readonly hasPredicates: boolean
   matchesFields(body: unknown): boolean
-  /** Both together. */
-  matches(levels: readonly string[], body: unknown): boolean
 }
 
 export function compileRoute(route: Route): CompiledRoute {
@@ -97,6 +95,5 @@ export function compileRoute(route: Route): CompiledRoute {
     matchesTopic,
     hasPredicates: predicates.length > 0,
     matchesFields,
-    matches: (levels, body) => matchesTopic(levels) && matchesFields(body),
   }
 }
