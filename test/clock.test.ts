@@ -44,4 +44,20 @@ describe('simulated clocks', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(start + 20_000)
     clock.stop()
   })
+
+  it('paced clock with an end stops there: what is due after it never fires, however late the caller looks', async () => {
+    const start = Date.parse('2026-01-01T00:00:00Z')
+    const end = start + 10_000
+    const clock = createSimClock({ start, speed: 1000, until: end })
+    const fired: string[] = []
+    clock.at(start + 5_000, () => fired.push('before'))
+    clock.at(end, () => fired.push('at end'))
+    clock.at(end + 1, () => fired.push('after end'))
+    // 60 ms of wall time is 60 s simulated: far past the end, as a busy machine's late timer would be.
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(clock.now()).toBe(end)
+    clock.runDue(end)
+    expect(fired).toEqual(['before', 'at end'])
+    clock.stop()
+  })
 })

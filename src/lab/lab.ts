@@ -321,16 +321,17 @@ export class Lab implements LabHandle {
     this.log.info({ ...this.pipeline.counters, alerts: this.monitor.totalAlerts() }, 'wardlab stopped')
   }
 
-  /** Every client publish under `hospital/` enters the pipeline; the broker's own outputs do not. */
   /**
    * A number that grows with everything the broker does for clients (CONNACKs, subscriptions,
-   * publishes in, disconnects), and whether work is still pending off the event loop (scrypt): a
-   * run on a virtual clock waits until both settle before moving simulated time on.
+   * publishes in, disconnects), and whether work is still pending: logins on scrypt off the event
+   * loop, simulated devices still connecting. A run on a virtual clock waits until both settle
+   * before moving simulated time on.
    */
   activity(): { count: number; pending: boolean } {
-    return { count: this.brokerEvents + this.clientPublishes, pending: this.registry.pendingChecks > 0 }
+    return { count: this.brokerEvents + this.clientPublishes, pending: this.registry.pendingChecks > 0 || (this.fleet?.isConnecting() ?? false) }
   }
 
+  /** Every client publish under `hospital/` enters the pipeline; the broker's own outputs do not. */
   private onPublish(packet: AedesPublishPacket, client: Client | null): void {
     if (!client) return
     this.clientPublishes++

@@ -136,9 +136,9 @@ export class RemoteLab implements LabHandle {
     return new RemoteLab({ clock: options.clock, registry, signals, monitor, pipeline, fleet, client, url: options.url })
   }
 
-  /** What the pipeline has received: the only activity wardlab can see at a broker it does not run. */
+  /** What the pipeline has received (the only activity wardlab can see at a broker it does not run), and devices still connecting. */
   activity(): { count: number; pending: boolean } {
-    return { count: this.pipeline.counters.received, pending: false }
+    return { count: this.pipeline.counters.received, pending: this.fleet.isConnecting() }
   }
 
   stats(): LabStats {

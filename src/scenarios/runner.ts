@@ -75,7 +75,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const mqttVersion = options.mqttVersion ?? scenario.mqttVersion
   // Both clocks hold simulated time at the start until the run begins, so every device powers on
   // at the same simulated instant however long the lab takes to come up.
-  const clock: VirtualClock | PacedClock = speed === 'max' ? createVirtualClock(start) : createSimClock({ start, speed, paused: true })
+  const clock: VirtualClock | PacedClock = speed === 'max' ? createVirtualClock(start) : createSimClock({ start, speed, paused: true, until: end })
   const recorder = new RunRecorder({ start, watchPatients: registry.patients.filter((p) => p.trajectory !== 'stable').map((p) => p.id) })
   const deferred = new Set([...loadDevices.values()].flat())
   if (options.exportDataset && options.broker)

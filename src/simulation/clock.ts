@@ -48,8 +48,11 @@ export interface PacedClock extends SimClock {
 /**
  * `paused` holds simulated time at `start` until resume(): a run whose devices must all power on
  * at the same simulated instant, however long connecting them takes in wall time, starts paused.
+ * `until` is where simulated time stops: a run's clock never fires what is due after the run's
+ * end, however late the loop waiting for the end wakes (a busy machine: at 300×, 2 wall ms late
+ * is a device tick more than a run on the virtual clock makes).
  */
-export function createSimClock(options: { start: number; speed: number; paused?: boolean }): PacedClock {
+export function createSimClock(options: { start: number; speed: number; paused?: boolean; until?: number }): PacedClock {
   if (!(options.speed > 0) || !Number.isFinite(options.speed)) throw new Error(`speed must be a positive number, got ${options.speed}`)
   let wallStart: number | null = options.paused ? null : performance.now()
   const queue = new TaskQueue()
@@ -57,12 +60,13 @@ export function createSimClock(options: { start: number; speed: number; paused?:
   let timerAt = Infinity
   let stopped = false
 
-  const now = () => options.start + (wallStart === null ? 0 : (performance.now() - wallStart) * options.speed)
+  const until = options.until ?? Infinity
+  const now = () => Math.min(until, options.start + (wallStart === null ? 0 : (performance.now() - wallStart) * options.speed))
 
   const arm = () => {
     if (stopped || wallStart === null) return
     const next = queue.peek()
-    if (!next || (timer && timerAt <= next.at)) return
+    if (!next || next.at > until || (timer && timerAt <= next.at)) return
     if (timer) clearTimeout(timer)
     timerAt = next.at
     timer = setTimeout(fire, Math.max(0, (next.at - now()) / options.speed))
@@ -83,8 +87,8 @@ export function createSimClock(options: { start: number; speed: number; paused?:
       wallStart ??= performance.now()
       arm()
     },
-    runDue(until) {
-      while ((queue.peek()?.at ?? Infinity) <= until) queue.pop()!.task()
+    runDue(end) {
+      while ((queue.peek()?.at ?? Infinity) <= end) queue.pop()!.task()
     },
     at(at, task) {
       const entry = queue.push(at, task)

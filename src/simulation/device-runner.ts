@@ -75,6 +75,8 @@ export class SimulatedDevice {
   private cancelTick: Cancel | null = null
   /** A pending reconnect, scheduled in simulated time like everything else the device does. */
   private reconnectTimer: Cancel | null = null
+  /** A connection attempt is under way: from opening it to its CONNACK or its close. */
+  private attempting = false
   private stopped = false
 
   constructor(setup: SimulatedDeviceSetup) {
@@ -96,6 +98,15 @@ export class SimulatedDevice {
 
   get connected(): boolean {
     return this.client?.connected ?? false
+  }
+
+  /**
+   * Whether the device is between opening a connection and hearing how it went. A run on a
+   * virtual clock holds simulated time meanwhile: otherwise how many readings a powering-on or
+   * reconnecting device loses would depend on how busy the machine is.
+   */
+  get connecting(): boolean {
+    return this.attempting
   }
 
   /**
@@ -211,7 +222,10 @@ export class SimulatedDevice {
   private connect(): void {
     if (this.stopped || this.faults.has('offline') || this.faults.has('battery-empty')) return
     if (this.client) {
-      if (!this.client.connected && !this.client.reconnecting) this.client.reconnect()
+      if (!this.client.connected && !this.client.reconnecting) {
+        this.attempting = true
+        this.client.reconnect()
+      }
       return
     }
     const { entry } = this.setup
@@ -235,7 +249,9 @@ export class SimulatedDevice {
       },
     })
     this.client = client
+    this.attempting = true
     client.on('connect', () => {
+      this.attempting = false
       this.counters.connects++
       this.backoff.reset()
       const battery = this.setup.kind.batteryPct?.(this.state)
@@ -244,7 +260,10 @@ export class SimulatedDevice {
       this.flushOutbox()
     })
     client.on('message', (_topic, payload, packet) => this.onCommand(payload, packet))
-    client.on('close', () => this.scheduleReconnect())
+    client.on('close', () => {
+      this.attempting = false
+      this.scheduleReconnect()
+    })
     client.on('error', (err) => this.setup.log.debug({ device: this.id, err: err.message }, 'device connection error'))
   }
 

@@ -125,6 +125,11 @@ export class Fleet {
     return this.devices.reduce((n, d) => n + (d.connected ? 1 : 0), 0)
   }
 
+  /** Whether some device is still waiting to hear how its connection attempt went. */
+  isConnecting(): boolean {
+    return this.devices.some((d) => d.connecting)
+  }
+
   totals(): DeviceCounters {
     const total: DeviceCounters = { generated: 0, published: 0, lostOffline: 0, buffered: 0, connects: 0, replies: 0 }
     for (const d of this.devices) for (const key of Object.keys(total) as (keyof DeviceCounters)[]) total[key] += d.counters[key]
