@@ -7,10 +7,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // One file at a time on CI's two cores (vitest's default, cores - 1). Two at a time took the
-    // suite from 11 to 9 minutes but, on a quiet machine, failed the paced 300x same-seed scenario
-    // run once in three (its monitors' telemetry then differs: timing leaks into a paced run,
-    // BENCHMARKS.md (o)); three failed more under load. Back to two once that is found.
-    maxWorkers: 1,
+    // Two files at a time on CI's two cores: 9 minutes instead of 11 (BENCHMARKS.md (o)). Runs
+    // must not depend on the machine's speed for this: a paced run's clock stops at its end and
+    // virtual time waits for connecting devices (test/clock.test.ts, test/hl7-wiring.test.ts).
+    maxWorkers: 2,
   },
 })
