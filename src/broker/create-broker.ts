@@ -20,6 +20,7 @@ import { honourOutboundLimits } from './outbound-v5.ts'
 import { recordWillOwners } from './will-owner.ts'
 import { limitOfflineQueues } from './offline-queue-limit.ts'
 import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.ts'
+import { coalesceWrites } from './write-coalescing.ts'
 import type { Profile } from './profile.ts'
 import type { PublishAdmission } from './publish-admission.ts'
 import { rateLimitedPublish } from './publish-rate-limit.ts'
@@ -159,5 +160,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   limitPacketSize(broker, deps.maxPacketBytes ?? MAX_PACKET_BYTES, deps.partialPacketMs)
   enforcePacketRules(broker, deps.signals)
   shedding.attach(broker, limits.drainTimeout)
+  coalesceWrites(broker)
   return broker
 }
