@@ -2,15 +2,15 @@ import type { Aedes } from 'aedes'
 import type { Writable } from 'node:stream'
 
 /**
- * Everything the broker writes to one connection in one turn of the event loop leaves in one
- * `writev`. mqtt-packet corks the stream for each packet and uncorks it on the next tick
+ * What the broker writes to one connection in one turn of the event loop leaves in one or two
+ * `writev`s. mqtt-packet corks the stream for each packet and uncorks it on the next tick
  * (writeToStream.js), and Aedes delivers each incoming PUBLISH in a tick of its own, so a client
  * that receives one message per device publish — the dashboard, a SIEM, the bench's subscriber —
- * cost one system call per message: at 15,000 devices a fifth of the broker thread's time
- * (BENCHMARKS.md (p)). The first write of a turn to a connection now takes one more cork, which is
- * released in the check phase of the same turn (setImmediate): the packets of the turn go out
- * together, in order, at most the rest of the turn later. Writes keep Node's own back-pressure:
- * a corked stream buffers and reports `write() === false` past its high-water mark as before.
+ * cost one system call per message: at 15,000 devices a quarter of the broker thread's busy time
+ * (BENCHMARKS.md (p)). A connection's second packet in a turn takes one more cork, released when
+ * the turn ends (setImmediate): the rest of the turn's packets go out together, in order, at most
+ * the rest of the turn later. Writes keep Node's own back-pressure: a corked stream buffers and
+ * reports `write() === false` past its high-water mark as before.
  */
 export function coalesceWrites(broker: Aedes): void {
   const handle = broker.handle
@@ -29,18 +29,25 @@ export function coalesceWrites(broker: Aedes): void {
 const FLUSH_AT_BYTES = 64 * 1024
 
 interface Hold {
+  /** The turn the stream was last written in, and how many packets it was given in it. */
+  turn: number
+  writes: number
   /** The stream holds the extra cork now. */
   holding: boolean
-  /** The stream is in this turn's list, to be released by its immediate. */
+  /** The stream is in this turn's list, to be released at the turn's end. */
   listed: boolean
   /** A full batch is leaving: no new hold until the packets of this tick are written. */
   flushing: boolean
 }
 
-const holds = new WeakMap<Writable, Hold>()
+/** Counts turns of the event loop in which something was written; one immediate ends each. */
+let turn = 0
+let turnEnds = false
 let listed: Writable[] = []
 
-function releaseTheTurn(): void {
+function endTheTurn(): void {
+  turn++
+  turnEnds = false
   const streams = listed
   listed = []
   for (const stream of streams) {
@@ -53,28 +60,45 @@ function releaseTheTurn(): void {
   }
 }
 
+const holds = new WeakMap<Writable, Hold>()
+
+/**
+ * A connection's first packet in a turn goes out as mqtt-packet sends it (on the next tick): a
+ * device that is sent one PUBACK a turn pays nothing more. From its second packet in the same turn
+ * the connection is receiving a stream of them, and the rest of the turn's packets are gathered.
+ */
 function holdCorkForTheTurn(stream: Writable): void {
   const cork = stream.cork
-  const hold: Hold = { holding: false, listed: false, flushing: false }
+  const hold: Hold = { turn: -1, writes: 0, holding: false, listed: false, flushing: false }
   holds.set(stream, hold)
   stream.cork = function corkForTheTurn(this: Writable) {
-    if (!hold.holding && !hold.flushing) {
+    if (!turnEnds) {
+      turnEnds = true
+      setImmediate(endTheTurn)
+    }
+    if (hold.turn !== turn) {
+      hold.turn = turn
+      hold.writes = 0
+    }
+    hold.writes++
+    if (hold.holding) {
+      if (stream.writableLength >= FLUSH_AT_BYTES) {
+        // Let go of the turn's cork: the batch leaves when mqtt-packet uncorks this tick's packets,
+        // and no new hold is taken until the tick is over.
+        hold.holding = false
+        hold.flushing = true
+        stream.uncork()
+        process.nextTick(() => {
+          hold.flushing = false
+        })
+      }
+    } else if (hold.writes >= 2 && !hold.flushing) {
       hold.holding = true
       cork.call(stream)
       if (!hold.listed) {
         hold.listed = true
-        if (listed.length === 0) setImmediate(releaseTheTurn)
         listed.push(stream)
       }
-    } else if (hold.holding && stream.writableLength >= FLUSH_AT_BYTES) {
-      // Let go of the turn's cork: the batch leaves when mqtt-packet uncorks this tick's packets,
-      // and no new hold is taken until the tick is over.
-      hold.holding = false
-      hold.flushing = true
-      stream.uncork()
-      process.nextTick(() => {
-        hold.flushing = false
-      })
     }
     cork.call(stream)
   }
