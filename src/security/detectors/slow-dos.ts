@@ -36,7 +36,6 @@ export function slowDosDetector(config: SecurityConfig): Detector {
     name: 'slow-dos',
     signals: ['connect-attempt', 'ping', 'publish', 'subscribed', 'connection-closed', 'connect-refused'],
     onSignal(signal, now, report) {
-      const source = { clientId: signal.clientId, address: signal.address }
       switch (signal.type) {
         case 'connect-attempt': {
           const extreme = signal.keepaliveSeconds === 0 || signal.keepaliveSeconds >= extremeKeepaliveSeconds
@@ -47,7 +46,7 @@ export function slowDosDetector(config: SecurityConfig): Detector {
             report({
               type: 'slow-dos',
               severity: 'high',
-              source,
+              source: sourceOf(signal),
               evidence: { openWithExtremeKeepalive: state.extreme, keepaliveSeconds: signal.keepaliveSeconds, limitSeconds: extremeKeepaliveSeconds },
             })
           }
@@ -58,7 +57,8 @@ export function slowDosDetector(config: SecurityConfig): Detector {
           if (!connection || connection.active || connection.pingOnly) return
           connection.pingOnly = true
           const state = stateOf(signal.address, now)
-          if (++state.pingOnly >= perAddress) report({ type: 'slow-dos', severity: 'high', source, evidence: { openPingOnly: state.pingOnly } })
+          if (++state.pingOnly >= perAddress)
+            report({ type: 'slow-dos', severity: 'high', source: sourceOf(signal), evidence: { openPingOnly: state.pingOnly } })
           return
         }
         case 'publish':
@@ -87,7 +87,7 @@ export function slowDosDetector(config: SecurityConfig): Detector {
           if (signal.reason !== 'keepalive-limit') return
           const refusals = stateOf(signal.address, now).refusals.add(now)
           if (refusals >= refusalsPerWindow)
-            report({ type: 'slow-dos', severity: 'medium', source, evidence: { keepaliveRefusals: Math.round(refusals), windowMs } })
+            report({ type: 'slow-dos', severity: 'medium', source: sourceOf(signal), evidence: { keepaliveRefusals: Math.round(refusals), windowMs } })
           return
         }
       }
@@ -95,4 +95,9 @@ export function slowDosDetector(config: SecurityConfig): Detector {
     // A slow-DoS address is quiet by design: it stays while it holds connections open.
     sweep: (now) => addresses.sweep(now, (state) => state.extreme > 0 || state.pingOnly > 0),
   }
+}
+
+/** Who a finding is about; made only when there is one, as the detector sees every PUBLISH of every client. */
+function sourceOf(signal: { clientId: string; address: string }): { clientId: string; address: string } {
+  return { clientId: signal.clientId, address: signal.address }
 }
