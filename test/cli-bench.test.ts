@@ -13,7 +13,8 @@ describe('wardlab bench from the command line', () => {
     timeout: 120_000,
   }, async () => {
     const csv = join(dir, 'timeline.csv')
-    const result = await runWardlab([...SMALL, '--csv', csv, '--threshold', 'delivered>=50%', '--threshold', 'p50<0.001ms'])
+    const svg = join(dir, 'timeline.svg')
+    const result = await runWardlab([...SMALL, '--csv', csv, '--svg', svg, '--threshold', 'delivered>=50%', '--threshold', 'p50<0.001ms'])
     expect(result.code, result.stderr).toBe(1)
     for (const second of [1, 2, 3])
       expect(result.stderr).toMatch(new RegExp(`^${second}/3 s  sent \\d+/s  delivered \\d+/s  delivered so far \\d+\\.\\d\\d %$`, 'm'))
@@ -23,9 +24,15 @@ describe('wardlab bench from the command line', () => {
     expect(result.stdout).toMatch(/^ok {3}delivered>=50%: [\d.]+ % \(embedded, pipeline on\)$/m)
     expect(result.stdout).toMatch(/^FAIL p50<0\.001ms: [\d.]+ ms \(embedded, pipeline on\)$/m)
     const [header, ...rows] = readFileSync(csv, 'utf8').trimEnd().split('\n')
-    expect(header).toBe('variant,round,second,offered,achieved,delivered,p50_ms,p99_ms,max_ms,broker_cpu,generator_cpu')
+    expect(header).toBe('variant,round,second,offered,achieved,delivered,p50_ms,p99_ms,max_ms,broker_cpu,generator_cpu,broker_loop_max_ms')
     expect(rows.length).toBeGreaterThanOrEqual(3)
     expect(rows[0]).toMatch(/^"embedded, pipeline on",1,0,\d+,\d+,\d+,/)
+    // The embedded broker measures its event loop every second of the load: the last column is filled.
+    for (const row of rows.slice(0, 3)) expect(row).toMatch(/,\d+(\.\d+)?$/)
+    // …and the chart draws it beside the latency it may explain.
+    const chart = readFileSync(svg, 'utf8')
+    expect(chart).toMatch(/^<svg /)
+    expect(chart).toContain('broker loop held')
   })
 
   it('exits 0 when every threshold holds', { timeout: 120_000 }, async () => {

@@ -48,6 +48,8 @@ function runBlock(run: RunResult, y: number, showRound: boolean): string {
     { label: 'p50', color: '#ff7f0e', values: t.map((p) => p.p50) },
     { label: 'p99', color: '#d62728', values: t.map((p) => p.p99) },
     { label: 'max', color: '#9467bd', dash: '2 2', values: t.map((p) => p.max) },
+    // Beside the latency it explains: a spike with a long hold is the broker's own.
+    ...(t.some((p) => p.brokerLoopMaxMs !== null) ? [{ label: 'broker loop held', color: '#444', dash: '1 3', values: t.map((p) => p.brokerLoopMaxMs) }] : []),
   ]
   const heading = `${run.variant}${showRound ? ` #${run.round + 1}` : ''}${run.variant === run.target ? '' : ` — ${run.target}`}, MQTT ${run.mqttVersion}: ${Math.round(run.rates.delivered).toLocaleString('en-US')} msg/s delivered, p99 ${run.latency ? `${run.latency.p99.toFixed(2)} ms` : 'n/a'}${run.broker ? `, broker ${run.broker.cpuUsPerMessage.toFixed(1)} µs CPU/msg` : ''}${run.distributed ? `, from ${run.distributed.agents.length} agents started within ${run.distributed.startSkewBoundMs.toFixed(2)} ms` : ''}`
   return [
@@ -78,16 +80,19 @@ function panel(y: number, unit: string, series: Series[], timeline: TimelinePoin
   out.push(`<text x="14" y="${y + h / 2}" transform="rotate(-90 14 ${y + h / 2})" text-anchor="middle" fill="#555">${unit}</text>`)
   const step = Math.max(1, Math.ceil(seconds / 10))
   for (let i = 0; i <= seconds; i += step) out.push(`<text x="${f(x(i))}" y="${y + h + 14}" text-anchor="middle" fill="#555">${i} s</text>`)
-  series.forEach((s, k) => {
+  // The legend, right-aligned above the panel: a sample line and the label, about 6 px a character.
+  const legendWidth = (s: Series) => 22 + s.label.length * 6 + 16
+  let lx = LEFT + w - series.reduce((sum, s) => sum + legendWidth(s), 0)
+  for (const s of series) {
     const points = s.values.map((v, i) => (v === null || (scale === 'log' && v <= 0) ? null : `${f(mid(i))},${f(toY(v))}`))
     for (const run of segments(points))
       out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.6"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${run.join(' ')}"/>`)
-    const lx = LEFT + w - 240 + k * 80
     out.push(
       `<line x1="${lx}" x2="${lx + 18}" y1="${y - 6}" y2="${y - 6}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
       `<text x="${lx + 22}" y="${y - 2}">${s.label}</text>`,
     )
-  })
+    lx += legendWidth(s)
+  }
   return out.join('\n')
 }
 

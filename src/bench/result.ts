@@ -21,6 +21,12 @@ export interface TimelinePoint {
   /** Cores busy (1 = one core). */
   brokerCpu: number | null
   generatorCpu: number | null
+  /**
+   * The longest the broker's event loop was held in this second, ms (its loop-delay histogram,
+   * src/bench/loop-delay.ts): a latency spike with a long hold is the broker's own; without one,
+   * the network's, the generator's or the subscriber's. Null where the target reports none.
+   */
+  brokerLoopMaxMs: number | null
 }
 
 export interface ProcessFigures {

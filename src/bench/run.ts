@@ -197,6 +197,7 @@ export async function measureRun(options: RunOptions): Promise<MeasuredRun> {
       samples: sampler.samples,
       ...stopped,
       brokerEventLoop: loopStallsBetween(stopped.loopDelay, windowStart, startAt + loadMs),
+      loadStartAt: startAt,
       window: { fromMs: windowStart, toMs: startAt + loadMs },
       pipelineOutputs,
       brokerFailure,

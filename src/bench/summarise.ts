@@ -1,7 +1,7 @@
 import type { GeneratorCounters, EngineName } from './generator-plan.ts'
 import type { JoinedRun } from './join-records.ts'
 import type { LatencySummary } from '../util/latency.ts'
-import type { LoopStalls } from './loop-delay.ts'
+import type { LoopSecond, LoopStalls } from './loop-delay.ts'
 import type { ProcSample } from './proc-stats.ts'
 import type { RunResult, TimelinePoint } from './result.ts'
 import type { LoadOptions } from './load-options.ts'
@@ -33,6 +33,9 @@ export interface RunPieces {
   skippedDeliveries?: TargetReport['skippedDeliveries']
   subscriptionsDropped?: TargetReport['subscriptionsDropped']
   brokerEventLoop?: LoopStalls | null
+  /** The broker's loop delay per second, and when the load started, both on CLOCK_MONOTONIC (ms). */
+  loopDelay?: readonly LoopSecond[] | null
+  loadStartAt?: number
   /** The measured window on CLOCK_MONOTONIC, ms (RunResult.measuredWindow). */
   window?: { fromMs: number; toMs: number }
 }
@@ -116,6 +119,7 @@ export function summariseRun(p: RunPieces): RunResult {
 
 function timeline(p: RunPieces): TimelinePoint[] {
   const length = Math.max(p.perSecond.length, p.joined.seconds.length)
+  const loopHeld = loopHeldPerSecond(p, length)
   const points: TimelinePoint[] = []
   for (let k = 0; k < length; k++) {
     const counters = p.perSecond[k]
@@ -132,9 +136,21 @@ function timeline(p: RunPieces): TimelinePoint[] {
       max: latency?.max ?? null,
       brokerCpu: cores(span, (s) => s.broker),
       generatorCpu: span.length >= 2 ? sumOverProcesses(span, p.workers, cores) : null,
+      brokerLoopMaxMs: loopHeld?.[k] ?? null,
     })
   }
   return points
+}
+
+/** Each broker second's worst loop delay, in the timeline second it ended in (the two clocks' seconds are not aligned). */
+function loopHeldPerSecond(p: RunPieces, length: number): (number | null)[] | null {
+  if (!p.loopDelay || p.loadStartAt === undefined) return null
+  const held: (number | null)[] = Array.from({ length }, () => null)
+  for (const [at, ms] of p.loopDelay) {
+    const k = Math.floor((at - p.loadStartAt) / 1000)
+    if (k >= 0 && k < length) held[k] = Math.max(held[k] ?? 0, ms)
+  }
+  return held
 }
 
 /** Samples taken from `from` to `to` seconds after the load started (sample k is at k s). */

@@ -9,6 +9,7 @@ import { buildDefaultRegistry } from '../../src/registry/default-ward.ts'
 import { hashPassword } from '../../src/registry/passwords.ts'
 import type { Registry } from '../../src/registry/schema.ts'
 import { startTestLab, urlOf } from './lab.ts'
+import { untilWardConnected } from './ward-lab.ts'
 
 /**
  * What the dashboard's browser tests share: Debian's headless Chromium (never a downloaded
@@ -103,6 +104,9 @@ export async function startDashboardLab(seed: string, speed: number): Promise<{ 
     http: { host: '127.0.0.1', port: 0 },
   })
   mountDashboard(lab)
+  // The page's tests wait seconds for live values: on a busy machine the ward's logins alone may
+  // take that, so the page opens on a ward that is connected.
+  await untilWardConnected(lab)
   const monitor = await connectAsync(urlOf(lab), {
     protocolVersion: 4,
     clientId: TEST_MONITOR.id,
