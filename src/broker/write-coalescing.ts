@@ -7,10 +7,12 @@ import type { Writable } from 'node:stream'
  * (writeToStream.js), and Aedes delivers each incoming PUBLISH in a tick of its own, so a client
  * that receives one message per device publish — the dashboard, a SIEM, the bench's subscriber —
  * cost one system call per message: at 15,000 devices a quarter of the broker thread's busy time
- * (BENCHMARKS.md (p)). A connection's second packet in a turn takes one more cork, released when
- * the turn ends (setImmediate): the rest of the turn's packets go out together, in order, at most
- * the rest of the turn later. Writes keep Node's own back-pressure: a corked stream buffers and
- * reports `write() === false` past its high-water mark as before.
+ * (BENCHMARKS.md (p)). A connection's second packet in a turn takes one more cork, released by an
+ * immediate: Aedes writes QoS 0 deliveries from immediates of their own, so that release runs in
+ * the next check phase, after one more (non-blocking) poll of the sockets — the turn's packets go
+ * out together, in order, a fraction of a millisecond to a few later. Writes keep Node's own
+ * back-pressure: a corked stream buffers and reports `write() === false` past its high-water mark
+ * as before (and Aedes then waits for 'drain', BENCHMARKS.md (p)).
  */
 export function coalesceWrites(broker: Aedes): void {
   const handle = broker.handle
@@ -29,6 +31,7 @@ export function coalesceWrites(broker: Aedes): void {
 const FLUSH_AT_BYTES = 64 * 1024
 
 interface Hold {
+  readonly stream: Writable
   /** The turn the stream was last written in, and how many packets it was given in it. */
   turn: number
   writes: number
@@ -43,24 +46,21 @@ interface Hold {
 /** Counts turns of the event loop in which something was written; one immediate ends each. */
 let turn = 0
 let turnEnds = false
-let listed: Writable[] = []
+let listed: Hold[] = []
 
 function endTheTurn(): void {
   turn++
   turnEnds = false
-  const streams = listed
+  const holds = listed
   listed = []
-  for (const stream of streams) {
-    const hold = holds.get(stream)!
+  for (const hold of holds) {
     hold.listed = false
     if (hold.holding) {
       hold.holding = false
-      stream.uncork()
+      hold.stream.uncork()
     }
   }
 }
-
-const holds = new WeakMap<Writable, Hold>()
 
 /**
  * A connection's first packet in a turn goes out as mqtt-packet sends it (on the next tick): a
@@ -69,8 +69,7 @@ const holds = new WeakMap<Writable, Hold>()
  */
 function holdCorkForTheTurn(stream: Writable): void {
   const cork = stream.cork
-  const hold: Hold = { turn: -1, writes: 0, holding: false, listed: false, flushing: false }
-  holds.set(stream, hold)
+  const hold: Hold = { stream, turn: -1, writes: 0, holding: false, listed: false, flushing: false }
   stream.cork = function corkForTheTurn(this: Writable) {
     if (!turnEnds) {
       turnEnds = true
@@ -97,7 +96,7 @@ function holdCorkForTheTurn(stream: Writable): void {
       cork.call(stream)
       if (!hold.listed) {
         hold.listed = true
-        listed.push(stream)
+        listed.push(hold)
       }
     }
     cork.call(stream)
