@@ -67,7 +67,7 @@ function endTheTurn(): void {
  * device that is sent one PUBACK a turn pays nothing more. From its second packet in the same turn
  * the connection is receiving a stream of them, and the rest of the turn's packets are gathered.
  */
-function holdCorkForTheTurn(stream: Writable): void {
+export function holdCorkForTheTurn(stream: Writable): void {
   const cork = stream.cork
   const hold: Hold = { stream, turn: -1, writes: 0, holding: false, listed: false, flushing: false }
   stream.cork = function corkForTheTurn(this: Writable) {
