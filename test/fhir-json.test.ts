@@ -38,29 +38,13 @@ describe('vital-sign Observations as JSON text', () => {
   }
 
   it('leaves out fields that are not finite numbers, as the builder does', () => {
-    const codes = DEVICE_CONTRACTS.get('bedside-monitor')!.codes
-    const input = {
-      deviceId: 'm1',
-      patientId: 'p1',
-      seq: 1,
-      effectiveMs: 0,
-      codes,
-      fields: { heartRate: Number.NaN, spo2: '97', respiratoryRate: 16, temperature: null },
-    }
+    const input = monitorInput({ heartRate: Number.NaN, spo2: '97', respiratoryRate: 16, temperature: null })
     expect(vitalSignObservationsJson(input)).toEqual(vitalSignObservations(input).map((resource) => JSON.stringify(resource)))
     expect(vitalSignObservationsJson(input)).toHaveLength(1)
   })
 
   it('is written to topic-recording files as the resource object would be', () => {
-    const codes = DEVICE_CONTRACTS.get('bedside-monitor')!.codes
-    const input = {
-      deviceId: 'm1',
-      patientId: 'p1',
-      seq: 1,
-      effectiveMs: 0,
-      codes,
-      fields: { heartRate: 80, nibpSystolic: 120, nibpDiastolic: 80, nibpMean: 93 },
-    }
+    const input = monitorInput({ heartRate: 80, nibpSystolic: 120, nibpDiastolic: 80, nibpMean: 93 })
     const resources = vitalSignObservations(input)
     expect(resources.length).toBeGreaterThan(1)
     for (const [index, json] of vitalSignObservationsJson(input).entries()) {
@@ -69,3 +53,8 @@ describe('vital-sign Observations as JSON text', () => {
     }
   })
 })
+
+/** One bedside monitor's reading of `fields`, as the builders take it. */
+function monitorInput(fields: Record<string, unknown>) {
+  return { deviceId: 'm1', patientId: 'p1', seq: 1, effectiveMs: 0, codes: DEVICE_CONTRACTS.get('bedside-monitor')!.codes, fields }
+}

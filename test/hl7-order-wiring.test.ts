@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVirtualClock, type VirtualClock } from '../src/simulation/clock.ts'
 import { fieldText, PythonReceiver, segments, sendOrders, type OrderReply } from './support/hl7-python.ts'
-import { runWardUntil, startWardLab, wardRegistry, type WardLab } from './support/ward-lab.ts'
+import { runSettled } from '../src/scenarios/settle.ts'
+import { startWardLab, wardRegistry, type WardLab } from './support/ward-lab.ts'
 
 /**
  * PCD-03 into the running ward: python-hl7 sends RGV^O15 to `--hl7-listen`; the order is
@@ -30,7 +31,7 @@ beforeAll(async () => {
     registry: { ...registry, wards: registry.wards.map((w) => (w.id === 'icu' ? { ...w, rooms: { 'room-2': ['icu-02'] } } : w)) },
     hl7: { links: [{ url: `mllp://127.0.0.1:${receiver.port}`, reconnect: { initialDelayMs: 50 } }], listen: { host: '127.0.0.1', port: 0 } },
   })
-  await runWardUntil(ward.lab, clock, START + 2 * MINUTE)
+  await runSettled(clock, ward.lab, START + 2 * MINUTE)
 }, 60_000)
 
 afterAll(async () => {

@@ -3,7 +3,8 @@ import { syntheticName } from '../src/registry/patient-name.ts'
 import { createVirtualClock } from '../src/simulation/clock.ts'
 import type { LabHl7Stats } from '../src/lab/lab-hl7.ts'
 import { fieldText, PythonReceiver, segments, type ReceivedMessage } from './support/hl7-python.ts'
-import { runWardUntil, startWardLab, wardRegistry, type WardLab } from './support/ward-lab.ts'
+import { runSettled } from '../src/scenarios/settle.ts'
+import { startWardLab, wardRegistry, type WardLab } from './support/ward-lab.ts'
 
 /**
  * The HL7 way out of the pipeline, end to end: the default ward's simulated devices publish over
@@ -40,7 +41,7 @@ describe.each([
     // A lead comes off mon-icu-01 at minute 5 and is put back at minute 8: a technical alarm raised and ended.
     clock.at(START + 5 * MINUTE, () => ward.lab.fleet!.device('mon-icu-01')!.setFault('sensor-off', true))
     clock.at(START + 8 * MINUTE, () => ward.lab.fleet!.device('mon-icu-01')!.setFault('sensor-off', false))
-    await runWardUntil(ward.lab, clock, START + RUN_MINUTES * MINUTE)
+    await runSettled(clock, ward.lab, START + RUN_MINUTES * MINUTE)
     await ward.lab.quiesce()
     stats = await ward.lab.hl7!.stop()
   }, 120_000)

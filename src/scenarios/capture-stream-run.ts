@@ -8,7 +8,7 @@ import { createVirtualClock } from '../simulation/clock.ts'
 import { openInProcessStream } from '../simulation/connector.ts'
 import { captureReport, openCaptureLab, type CaptureReplayOptions, type CaptureReplayReport, type FlowReport } from './capture-lab.ts'
 import { FlowAttribution } from './flow-attribution.ts'
-import { settleLab } from './settle.ts'
+import { runSettled, settleLab } from './settle.ts'
 
 /**
  * The lab catches up at least this often in capture time, and after this many bytes written: a
@@ -143,7 +143,7 @@ export async function replayCaptureStreamed(options: CaptureReplayOptions): Prom
   const replayOne = async (packet: CapturedPacket) => {
     if (packet.tsMs > lastTs) {
       lastTs = packet.tsMs
-      await clock.runUntil(Math.round(lastTs), { yieldEvery: 1000, onYield: () => settleLab(lab) })
+      await runSettled(clock, lab, Math.round(lastTs))
     }
     tracker.packet(packet)
     if (mustSettle || unsettledBytes >= SETTLE_EVERY_BYTES || lastTs - lastSettle >= SETTLE_EVERY_MS) {

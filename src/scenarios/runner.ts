@@ -17,7 +17,7 @@ import { deriveDevicePassword } from '../registry/passwords.ts'
 import { createSimClock, createVirtualClock, type PacedClock, type VirtualClock } from '../simulation/clock.ts'
 import { protocolLevel, type MqttVersion } from '../simulation/mqtt-version.ts'
 import { evaluateExpectations } from './expectations.ts'
-import { settleLab } from './settle.ts'
+import { runSettled } from './settle.ts'
 import { buildScenarioRegistry } from './hospital.ts'
 import { RunRecorder } from './recorder.ts'
 import { buildReport, type RunReport, type TimelineNote } from './report.ts'
@@ -168,7 +168,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
     clock.at(start, sample)
 
-    if ('runUntil' in clock) await runVirtual(clock, lab, end)
+    if ('runUntil' in clock) await runSettled(clock, lab, end)
     else await runPaced(clock, end)
 
     recorder.sample(end, lab.pipeline.counters, lab.monitor.totalAlerts(), lab.signals)
@@ -243,19 +243,6 @@ function hl7Request(scenario: Scenario, given: RunOptions['hl7']): Hl7Request | 
   const orders = scenario.timeline.some((event) => event.event === 'hl7-order')
   if (!given && !orders) return undefined
   return { links: given?.links ?? [], ...(orders ? { listen: { host: '127.0.0.1', port: 0 } } : {}) }
-}
-
-/**
- * As fast as the machine allows, but simulated time only moves on once the broker has caught up
- * with what the last simulated second produced — device messages, an attacker's flood, logins
- * waiting on scrypt in the thread pool. Otherwise a flood's backlog would be processed minutes of
- * simulated time late, and alerts would be timed by the machine's speed instead of the scenario.
- */
-async function runVirtual(clock: VirtualClock, lab: LabHandle, end: number): Promise<void> {
-  await clock.runUntil(end, {
-    yieldEvery: 1000,
-    onYield: () => settleLab(lab),
-  })
 }
 
 async function runPaced(clock: PacedClock, end: number): Promise<void> {

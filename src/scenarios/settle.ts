@@ -1,3 +1,4 @@
+import type { VirtualClock } from '../simulation/clock.ts'
 import type { LabHandle } from './lab-handle.ts'
 
 /** Quiet event-loop turns in a row that mean the broker has caught up. */
@@ -20,4 +21,15 @@ export async function settleLab(lab: Pick<LabHandle, 'activity'>): Promise<void>
     quiet = now.count === last && !now.pending ? quiet + 1 : 0
     last = now.count
   }
+}
+
+/**
+ * Runs a virtual clock to `end` as fast as the machine allows, but simulated time only moves on
+ * once the broker has caught up with what the last simulated second produced — device messages,
+ * an attacker's flood, logins waiting on scrypt in the thread pool, devices still connecting.
+ * Otherwise a flood's backlog would be processed minutes of simulated time late, and what a run
+ * produces would depend on the machine's speed instead of the scenario.
+ */
+export async function runSettled(clock: VirtualClock, lab: Pick<LabHandle, 'activity'>, end: number): Promise<void> {
+  await clock.runUntil(end, { yieldEvery: 1000, onYield: () => settleLab(lab) })
 }

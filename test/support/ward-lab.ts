@@ -4,8 +4,7 @@ import { buildDefaultRegistry } from '../../src/registry/default-ward.ts'
 import { deriveDevicePassword, EPHEMERAL_COST, hashPassword } from '../../src/registry/passwords.ts'
 import type { Registry } from '../../src/registry/schema.ts'
 import type { SecurityAlert } from '../../src/security/alert.ts'
-import type { SimClock, VirtualClock } from '../../src/simulation/clock.ts'
-import { settleLab } from '../../src/scenarios/settle.ts'
+import type { SimClock } from '../../src/simulation/clock.ts'
 import { silentLogger } from '../../src/util/log.ts'
 import { outputDir } from './lab.ts'
 
@@ -58,13 +57,4 @@ export async function untilWardConnected(lab: Lab, ms = 20_000): Promise<void> {
     if (performance.now() > deadline) throw new Error(`only ${lab.fleet!.connectedCount()} of ${lab.fleet!.devices.length} devices connected`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
-}
-
-/**
- * Runs the ward's virtual clock to `end` as a scenario run does: simulated time moves on a second
- * at a time, once the broker has caught up and no device is still connecting, so what the devices
- * manage to send does not depend on how busy the machine is.
- */
-export async function runWardUntil(lab: Lab, clock: VirtualClock, end: number): Promise<void> {
-  await clock.runUntil(end, { yieldEvery: 1000, onYield: () => settleLab(lab) })
 }
