@@ -20,6 +20,7 @@ import { honourOutboundLimits } from './outbound-v5.ts'
 import { recordWillOwners } from './will-owner.ts'
 import { limitOfflineQueues } from './offline-queue-limit.ts'
 import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.ts'
+import { forwardEachPublishOnce } from './forward-once.ts'
 import { coalesceWrites } from './write-coalescing.ts'
 import type { Profile } from './profile.ts'
 import type { PublishAdmission } from './publish-admission.ts'
@@ -148,6 +149,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     authorizeSubscribe: conformingSubscribe(deps.signals, authorizeSubscribeHook(deps)),
     authorizeForward: (client, packet) => (mayReceive(identityOf(client), packet.topic) ? shedding.forwardUnlessCongested(client, packet) : null),
   })
+  forwardEachPublishOnce(broker)
   recordWillOwners(broker, authorizeWill)
   limitOfflineQueues(broker, shedding, deps.offlineQueueLimit)
   // In memory a crash loses everything anyway; on disk or in Redis, a PUBACK promises the message is there.
