@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generate } from 'mqtt-packet'
+import { generate, parser as parser5 } from 'mqtt-packet'
 import type { MqttClient } from 'mqtt'
 import type { Lab } from '../src/lab/lab.ts'
 import { openInProcessStream } from '../src/simulation/connector.ts'
@@ -96,5 +96,44 @@ describe('a subscriber that stops reading', () => {
     expect(logLines.some((line) => line.includes('load shed (drain-timeout): frozen-qos1-subscriber'))).toBe(true)
     // Its stream closes before Aedes has finished closing the client.
     await until(() => lab.broker.connectedClients === 2, 5000, 'the broker forgetting the frozen QoS 1 subscriber')
+  })
+
+  it('waits for a subscriber that reads, only more slowly than 30 publishers flat out: nothing skipped, everything arrives', async () => {
+    // A dashboard that takes 16 KiB every 5 ms: over the (here 64 KiB) bound for up to a few
+    // hundred ms at a time (600 KB measured), but draining — slow, not stuck (load-shedding.ts).
+    // A stall allowance longer than the default, so a busy machine's late timers do not make it stuck.
+    const skippedBefore = lab.shedding.skippedDeliveries
+    const stallMs = lab.shedding.stallMs
+    lab.shedding.stallMs = 2000
+    const slow = openInProcessStream((s) => lab.handleConnection(s), 'slow-dashboard')
+    const parser = parser5()
+    let received = 0
+    parser.on('packet', (packet) => {
+      if (packet.cmd === 'publish') received++
+    })
+    const reading = setInterval(() => {
+      const chunk = slow.read(16 * 1024) ?? slow.read()
+      if (chunk) parser.parse(chunk as Buffer)
+    }, 5)
+    slow.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'slow-dashboard', keepalive: 0 }))
+    slow.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'lab/flat/#', qos: 0 }] }))
+    await until(() => lab.broker.connectedClients === 3, 5000, 'the slow subscriber connecting')
+    const publishers = await Promise.all(Array.from({ length: 30 }, (_, i) => connectAs(lab, { clientId: `flat-out-${i}` })))
+    const payload = 'x'.repeat(250)
+    // Sustained, not one burst: each delivery is checked against what the connection holds by then.
+    for (let round = 0; round < 60; round++) {
+      for (const [i, publisher] of publishers.entries()) for (let n = 0; n < 5; n++) publisher.publish(`lab/flat/${i}`, payload, { qos: 1 })
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    try {
+      await until(() => received + lab.shedding.skippedDeliveries - skippedBefore >= 9000, 30_000, 'every message delivered or skipped')
+      expect(lab.shedding.skippedDeliveries - skippedBefore).toBe(0)
+      expect(received).toBe(9000)
+    } finally {
+      lab.shedding.stallMs = stallMs
+      clearInterval(reading)
+      slow.destroy()
+      await Promise.all(publishers.map((client) => client.endAsync()))
+    }
   })
 })

@@ -23,9 +23,13 @@ export class LoadShedding {
    * socket buffer (megabytes on loopback) fills first.
    */
   maxQueuedBytes = 1024 * 1024
+  /** How long a subscriber may stay over `maxQueuedBytes` without draining before it counts as stuck (see forwardUnlessCongested). */
+  stallMs = 250
   private readonly signals: SignalBus
   private readonly log: Logger
   private readonly congested = new WeakSet<Client>()
+  /** Subscribers over `maxQueuedBytes` now: since when, until their connection next drains. */
+  private readonly overSince = new WeakMap<Client, number>()
 
   constructor(deps: { signals: SignalBus; log: Logger }) {
     this.signals = deps.signals
@@ -44,24 +48,46 @@ export class LoadShedding {
   }
 
   /**
-   * For Aedes' `authorizeForward`: a delivery to a clean-session subscriber that has more than
-   * `maxQueuedBytes` waiting to be written is skipped. Aedes writes every delivery into the
-   * connection and holds it until the connection drains. With its emitter capped (Aedes' default,
-   * 100 in flight) one frozen subscriber stalls every other subscriber for the whole drainTimeout
-   * (measured: a 936 ms pause with a 1 s timeout); uncapped, as create-broker.ts runs it, nobody
-   * waits, but the frozen connection buffers all it is sent until drainTimeout — 10 s of a busy
-   * ward per subscriber that subscribes to `#` and never reads, a slow-read denial of service. What
-   * is skipped is what the subscriber would lose anyway when drainTimeout drops it (a clean session
-   * ends with its connection, MQTT 3.1.1 §3.1.2.4); Mosquitto likewise drops beyond a client's
-   * queue limit. A persistent session (CleanSession = 0) is never skipped: its QoS 1 messages are
-   * stored for it.
+   * For Aedes' `authorizeForward`: a delivery to a clean-session subscriber that has had more than
+   * `maxQueuedBytes` waiting to be written for `stallMs` without its connection draining once is
+   * skipped. Aedes writes every delivery into the connection and holds it until the connection
+   * drains. With its emitter capped (Aedes' default, 100 in flight) one frozen subscriber stalls
+   * every other subscriber for the whole drainTimeout (measured: a 936 ms pause with a 1 s
+   * timeout); uncapped, as create-broker.ts runs it, nobody waits, but the frozen connection
+   * buffers all it is sent until drainTimeout — 10 s of a busy ward per subscriber that subscribes
+   * to `#` and never reads, a slow-read denial of service. What is skipped is what the subscriber
+   * would lose anyway when drainTimeout drops it (a clean session ends with its connection, MQTT
+   * 3.1.1 §3.1.2.4); Mosquitto likewise drops beyond a client's queue limit. A persistent session
+   * (CleanSession = 0) is never skipped: its QoS 1 messages are stored for it.
+   *
+   * Bytes alone do not tell a stuck subscriber from one that reads more slowly than a ward
+   * publishes flat out: 100 devices with 32 QoS 1 publishes in flight each have about 1 MB on its
+   * way to one subscriber, and `wardlab bench --rate max` had a third of the deliveries to its
+   * reading subscriber skipped (BENCHMARKS.md (q)). So it takes time too: while a subscriber is
+   * over the bound, each publisher's next message waits for its connection to drain (Aedes
+   * finishes a PUBLISH once every subscriber's connection has taken it), and one that reads at
+   * all drains — a megabyte in a quarter second is 32 Mbit/s. One that has stopped reading does not.
    */
   forwardUnlessCongested(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
-    if (!client.clean || ((client.conn as { writableLength?: number }).writableLength ?? 0) <= this.maxQueuedBytes) return packet
+    if (!client.clean) return packet
+    const conn = client.conn as unknown as { writableLength?: number; once(event: 'drain', listener: () => void): unknown }
+    if ((conn.writableLength ?? 0) <= this.maxQueuedBytes) return packet
+    const now = performance.now()
+    const since = this.overSince.get(client)
+    if (since === undefined) {
+      this.overSince.set(client, now)
+      conn.once('drain', () => this.overSince.delete(client))
+      return packet
+    }
+    if (now - since < this.stallMs) return packet
     this.skippedDeliveries++
     if (!this.congested.has(client)) {
       this.congested.add(client)
-      this.record('skip', client, `has over ${this.maxQueuedBytes} bytes waiting; deliveries to it are skipped until it drains or drainTimeout drops it`)
+      this.record(
+        'skip',
+        client,
+        `has had over ${this.maxQueuedBytes} bytes waiting for ${this.stallMs} ms; deliveries to it are skipped until it drains or drainTimeout drops it`,
+      )
     }
     return null
   }
