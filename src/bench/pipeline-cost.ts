@@ -18,9 +18,14 @@ import { fleetPayloads } from './payloads.ts'
  * its broker outputs serialised and dropped. What a pipeline worker spends per message, without
  * the broker or the network, so a change to a stage can be measured in seconds:
  *
- *   node --import tsx src/bench/pipeline-cost.ts [--devices 100] [--messages 200000]
+ *   node --import tsx src/bench/pipeline-cost.ts [--devices 100] [--messages 200000] [--batch 100]
+ *
+ * `--batch`: messages a turn of the event loop, as a worker takes a batch and its sinks then
+ * write; flat out a worker takes up to 1,024 a batch (offload/pipeline-pool.ts), at ward rates far fewer.
  */
-const { values } = parseArgs({ options: { devices: { type: 'string', default: '100' }, messages: { type: 'string', default: '200000' } } })
+const { values } = parseArgs({
+  options: { devices: { type: 'string', default: '100' }, messages: { type: 'string', default: '200000' }, batch: { type: 'string', default: '100' } },
+})
 const devices = Number(values.devices)
 const total = Number(values.messages)
 const key = Buffer.alloc(32, 1)
@@ -62,7 +67,7 @@ const messages = Array.from({ length: total }, (_, i) => {
 })
 const warmUp = Math.min(20_000, Math.floor(total / 5))
 /** As a worker gets them: a batch, then a turn of the event loop in which the sinks write. */
-const BATCH = 100
+const BATCH = Number(values.batch)
 const run = async (from: number, to: number) => {
   for (let i = from; i < to; i++) {
     const m = messages[i]!

@@ -4,6 +4,9 @@ import { serialize, serializeWithTopic } from './serialize.ts'
 import { z } from 'zod'
 import type { Sink, SinkType } from './sink.ts'
 
+/** Characters of lines joined into one stream write, at most (give or take the last line). */
+const CHUNK_CHARS = 64 * 1024
+
 /**
  * Appends one JSON document per line (JSON Lines / NDJSON — FHIR bulk data uses the same format).
  * The stream buffers in memory rather than dropping when the disk is slower than the ward; flush
@@ -18,12 +21,22 @@ export function jsonlSink(name: string, file: string, options: { withTopic?: boo
     failure = err
   })
   // Lines of this turn of the event loop go to the stream as one chunk: a stream write per line
-  // (a Buffer each) cost more than building the line (npm run bench:pipeline).
+  // (a Buffer each) cost more than building the line (npm run bench:pipeline). At most
+  // CHUNK_CHARS at a time, though: a pipeline worker flat out takes a thousand messages or more a
+  // turn, and joining a whole turn's megabytes of FHIR text into one string cost half as much
+  // again per message as joining it in pieces (BENCHMARKS.md (r)).
   let lines: string[] = []
+  let chars = 0
+  let turnEnds = false
   const writeLines = () => {
     if (lines.length === 0) return
     stream.write(lines.join(''))
     lines = []
+    chars = 0
+  }
+  const endTheTurn = () => {
+    turnEnds = false
+    writeLines()
   }
   // Writes complete in order, so an empty write's callback means everything before it reached the file.
   const settle = () =>
@@ -38,9 +51,15 @@ export function jsonlSink(name: string, file: string, options: { withTopic?: boo
       return written
     },
     write(topic, body) {
-      if (lines.length === 0) setImmediate(writeLines)
-      lines.push(options.withTopic ? serializeWithTopic(topic, body) : serialize(body), '\n')
+      if (!turnEnds) {
+        turnEnds = true
+        setImmediate(endTheTurn)
+      }
+      const line = options.withTopic ? serializeWithTopic(topic, body) : serialize(body)
+      lines.push(line, '\n')
       written++
+      chars += line.length + 1
+      if (chars >= CHUNK_CHARS) writeLines()
     },
     flush: settle,
     async close() {
