@@ -3,6 +3,13 @@ import type { Logger } from 'pino'
 import type { LoadShedAction, SignalBus } from '../security/signals.ts'
 import { clientAddress, connectionIdOf } from './client-info.ts'
 
+/** What load shedding reads of a connection: what it holds, and (sockets) what it has sent. */
+interface OutgoingStream {
+  writableLength?: number
+  bytesWritten?: number
+  once(event: 'drain', listener: () => void): unknown
+}
+
 /** The error Aedes 1.2 destroys a connection with when its drainTimeout runs out (lib/client.js). */
 const DRAIN_TIMEOUT = 'drain timeout'
 
@@ -23,13 +30,15 @@ export class LoadShedding {
    * socket buffer (megabytes on loopback) fills first.
    */
   maxQueuedBytes = 1024 * 1024
-  /** How long a subscriber may stay over `maxQueuedBytes` without draining before it counts as stuck (see forwardUnlessCongested). */
+  /** How long a subscriber may stay over `maxQueuedBytes` taking nothing before it counts as stuck (see forwardUnlessCongested). */
   stallMs = 250
   private readonly signals: SignalBus
   private readonly log: Logger
   private readonly congested = new WeakSet<Client>()
-  /** Subscribers over `maxQueuedBytes` now: since when, until their connection next drains. */
-  private readonly overSince = new WeakMap<Client, number>()
+  /** Subscribers over `maxQueuedBytes`: since when (and which turn) their connection last took anything, until it drains. */
+  private readonly stalls = new WeakMap<Client, { since: number; turn: number; taken: number | undefined }>()
+  private turn = 0
+  private turnPending = false
 
   constructor(deps: { signals: SignalBus; log: Logger }) {
     this.signals = deps.signals
@@ -49,8 +58,7 @@ export class LoadShedding {
 
   /**
    * For Aedes' `authorizeForward`: a delivery to a clean-session subscriber that has had more than
-   * `maxQueuedBytes` waiting to be written for `stallMs` without its connection draining once is
-   * skipped. Aedes writes every delivery into the connection and holds it until the connection
+   * `maxQueuedBytes` waiting to be written, and has taken none of it for `stallMs`, is skipped. Aedes writes every delivery into the connection and holds it until the connection
    * drains. With its emitter capped (Aedes' default, 100 in flight) one frozen subscriber stalls
    * every other subscriber for the whole drainTimeout (measured: a 936 ms pause with a 1 s
    * timeout); uncapped, as create-broker.ts runs it, nobody waits, but the frozen connection
@@ -63,33 +71,63 @@ export class LoadShedding {
    * Bytes alone do not tell a stuck subscriber from one that reads more slowly than a ward
    * publishes flat out: 100 devices with 32 QoS 1 publishes in flight each have about 1 MB on its
    * way to one subscriber, and `wardlab bench --rate max` had a third of the deliveries to its
-   * reading subscriber skipped (BENCHMARKS.md (q)). So it takes time too: while a subscriber is
-   * over the bound, each publisher's next message waits for its connection to drain (Aedes
-   * finishes a PUBLISH once every subscriber's connection has taken it), and one that reads at
-   * all drains — a megabyte in a quarter second is 32 Mbit/s. One that has stopped reading does not.
+   * reading subscriber skipped (BENCHMARKS.md (q)). So it takes progress too: one that reads at
+   * all keeps taking bytes (and while it is over the bound, each publisher's next message waits
+   * for it: Aedes finishes a PUBLISH once every subscriber's connection has taken it). One that
+   * has stopped reading takes nothing.
    */
   forwardUnlessCongested(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     if (!client.clean) return packet
-    const conn = client.conn as unknown as { writableLength?: number; once(event: 'drain', listener: () => void): unknown }
+    const conn = client.conn as unknown as OutgoingStream
     if ((conn.writableLength ?? 0) <= this.maxQueuedBytes) return packet
-    const now = performance.now()
-    const since = this.overSince.get(client)
-    if (since === undefined) {
-      this.overSince.set(client, now)
-      conn.once('drain', () => this.overSince.delete(client))
-      return packet
-    }
-    if (now - since < this.stallMs) return packet
+    if (!this.stuck(client, conn)) return packet
     this.skippedDeliveries++
     if (!this.congested.has(client)) {
       this.congested.add(client)
       this.record(
         'skip',
         client,
-        `has had over ${this.maxQueuedBytes} bytes waiting for ${this.stallMs} ms; deliveries to it are skipped until it drains or drainTimeout drops it`,
+        `has had over ${this.maxQueuedBytes} bytes waiting for ${this.stallMs} ms without taking any; deliveries to it are skipped until it does or drainTimeout drops it`,
       )
     }
     return null
+  }
+
+  /**
+   * Over the bound: stuck once the connection has taken nothing for `stallMs` and for at least
+   * two turns of the event loop. Taken is what the kernel accepted (a socket's bytes written
+   * less those still waiting), or, for streams that do not count (in-process, WebSocket), a drain.
+   * The turns matter: the broker's own loop can be held for seconds (a major GC at 15,000
+   * devices, BENCHMARKS.md (b)), and no write completes until it turns again — a subscriber must
+   * not be judged on time in which nothing could reach it.
+   */
+  private stuck(client: Client, conn: OutgoingStream): boolean {
+    this.countTurns()
+    const now = performance.now()
+    const taken = typeof conn.bytesWritten === 'number' ? conn.bytesWritten - (conn.writableLength ?? 0) : undefined
+    const watch = this.stalls.get(client)
+    if (watch === undefined) {
+      this.stalls.set(client, { since: now, turn: this.turn, taken })
+      conn.once('drain', () => this.stalls.delete(client))
+      return false
+    }
+    if (taken !== undefined && watch.taken !== undefined && taken > watch.taken) {
+      watch.since = now
+      watch.turn = this.turn
+      watch.taken = taken
+      return false
+    }
+    return now - watch.since >= this.stallMs && this.turn - watch.turn >= 2
+  }
+
+  /** Counts turns of the event loop while some subscriber is being watched: one immediate a turn. */
+  private countTurns(): void {
+    if (this.turnPending) return
+    this.turnPending = true
+    setImmediate(() => {
+      this.turnPending = false
+      this.turn++
+    })
   }
 
   record(action: LoadShedAction, client: Client, detail: string): void {
