@@ -6,7 +6,13 @@ import { clientAddress, connectionIdOf } from './client-info.ts'
 /** What load shedding reads of a connection: what it holds, and (sockets) what it has sent. */
 interface OutgoingStream {
   writableLength?: number
-  bytesWritten?: number
+  /**
+   * A socket's bytes handed to the kernel so far (node lib/net.js, kept since Node 0.x). Not
+   * `bytesWritten`: that also counts what waits in the stream and walks its whole buffer to do
+   * so — called per delivery to a subscriber with thousands of chunks waiting, it held the
+   * broker's thread for minutes (`wardlab bench --devices 15000 --pipeline on`).
+   */
+  _bytesDispatched?: number
   once(event: 'drain', listener: () => void): unknown
 }
 
@@ -58,8 +64,8 @@ export class LoadShedding {
 
   /**
    * For Aedes' `authorizeForward`: a delivery to a clean-session subscriber that has had more than
-   * `maxQueuedBytes` waiting to be written, and has taken none of it for `stallMs`, is skipped. Aedes writes every delivery into the connection and holds it until the connection
-   * drains. With its emitter capped (Aedes' default, 100 in flight) one frozen subscriber stalls
+   * `maxQueuedBytes` waiting to be written, and has taken none of it for `stallMs`, is skipped.
+   * Aedes writes every delivery into the connection and holds it until the connection drains. With its emitter capped (Aedes' default, 100 in flight) one frozen subscriber stalls
    * every other subscriber for the whole drainTimeout (measured: a 936 ms pause with a 1 s
    * timeout); uncapped, as create-broker.ts runs it, nobody waits, but the frozen connection
    * buffers all it is sent until drainTimeout — 10 s of a busy ward per subscriber that subscribes
@@ -95,8 +101,9 @@ export class LoadShedding {
 
   /**
    * Over the bound: stuck once the connection has taken nothing for `stallMs` and for at least
-   * two turns of the event loop. Taken is what the kernel accepted (a socket's bytes written
-   * less those still waiting), or, for streams that do not count (in-process, WebSocket), a drain.
+   * two turns of the event loop. Taken is what the socket handed the kernel (Node hands it more
+   * only once the kernel has taken the last of it), or, for streams that do not count
+   * (in-process, WebSocket), a drain.
    * The turns matter: the broker's own loop can be held for seconds (a major GC at 15,000
    * devices, BENCHMARKS.md (b)), and no write completes until it turns again — a subscriber must
    * not be judged on time in which nothing could reach it.
@@ -104,7 +111,7 @@ export class LoadShedding {
   private stuck(client: Client, conn: OutgoingStream): boolean {
     this.countTurns()
     const now = performance.now()
-    const taken = typeof conn.bytesWritten === 'number' ? conn.bytesWritten - (conn.writableLength ?? 0) : undefined
+    const taken = conn._bytesDispatched
     const watch = this.stalls.get(client)
     if (watch === undefined) {
       this.stalls.set(client, { since: now, turn: this.turn, taken })
