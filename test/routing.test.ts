@@ -62,6 +62,22 @@ describe('routing rules', () => {
     expect(compileTemplate('ops/{deviceId}')({ deviceId: 'a/b+#' }, {})).toBe('ops/a_b__')
   })
 
+  it('reads `context.` fields from the registry context given apart, everything else from the body', () => {
+    const rule = compileRoute(
+      routeSchema.parse({ name: 'c', topic: '#', where: { 'context.patientId': { exists: true }, 'data.hr': { gt: 100 } }, to: [{ sink: 's' }] }),
+    )
+    const body = { data: { hr: 120 }, context: { patientId: 'from-the-payload' } }
+    expect(rule.matchesFields(body, { patientId: 'pt-01' })).toBe(true)
+    // The registry's context, not the payload's: a device without one (null) has no patient, whatever it sends.
+    expect(rule.matchesFields(body, null)).toBe(false)
+    expect(rule.matchesFields({ data: { hr: 90 } }, { patientId: 'pt-01' })).toBe(false)
+    // Given no context at all, the body is read as it is.
+    expect(rule.matchesFields(body)).toBe(true)
+    const render = compileTemplate('ops/{context.ward}/{data.hr}')
+    expect(render({}, body, { ward: 'icu' })).toBe('ops/icu/120')
+    expect(render({}, body, null)).toBe('ops/unknown/120')
+  })
+
   it('sends one message to every matching route unless a route is final', () => {
     const stage = routeStage([
       routeSchema.parse({ name: 'first', topic: 'hospital/#', to: [{ sink: 'one', topic: 'x/{ward}' }] }),

@@ -55,11 +55,25 @@ export type Predicate = z.infer<typeof predicateSchema>
 
 export function readPath(body: unknown, path: readonly string[]): unknown {
   let value = body
-  for (const key of path) {
+  for (let i = 0; i < path.length; i++) {
     if (typeof value !== 'object' || value === null) return undefined
-    value = (value as Record<string, unknown>)[key]
+    value = (value as Record<string, unknown>)[path[i]!]
   }
   return value
+}
+
+/**
+ * What a rule's field tests and topic templates read: a message's envelope (or body) with its
+ * registry context under `context`. Given the context apart (null: the device has none), a field
+ * under `context.` is read from it, so no per-message copy joins the two; without it (undefined),
+ * everything is read from the body as it is.
+ */
+export type FieldReader = (body: unknown, context?: unknown) => unknown
+
+export function compileField(path: readonly string[]): FieldReader {
+  if (path[0] !== 'context') return (body) => readPath(body, path)
+  const rest = path.slice(1)
+  return (body, context) => (context === undefined ? readPath(body, path) : context === null ? undefined : readPath(context, rest))
 }
 
 function holds(predicate: Predicate, value: unknown): boolean {
@@ -82,14 +96,15 @@ export interface CompiledRoute {
   matchesTopic(levels: readonly string[]): boolean
   /** Whether the rule has `where` predicates at all: without, the body need not be looked at. */
   readonly hasPredicates: boolean
-  matchesFields(body: unknown): boolean
+  /** `context`: the message's registry context, read for fields under `context.` (see compileField). */
+  matchesFields(body: unknown, context?: unknown): boolean
 }
 
 export function compileRoute(route: Route): CompiledRoute {
-  const predicates = Object.entries(route.where).map(([path, predicate]) => ({ path: path.split('.'), predicate }))
+  const predicates = Object.entries(route.where).map(([path, predicate]) => ({ read: compileField(path.split('.')), predicate }))
   const filters = (typeof route.topic === 'string' ? [route.topic] : route.topic).map(compileFilter)
   const matchesTopic = (levels: readonly string[]) => filters.some((matches) => matches(levels))
-  const matchesFields = (body: unknown) => predicates.every(({ path, predicate }) => holds(predicate, readPath(body, path)))
+  const matchesFields = (body: unknown, context?: unknown) => predicates.every(({ read, predicate }) => holds(predicate, read(body, context)))
   return {
     route,
     matchesTopic,

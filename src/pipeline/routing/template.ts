@@ -1,8 +1,9 @@
-import { readPath } from './rules.ts'
+import { compileField } from './rules.ts'
 
 /** A compiled topic template; `readsBody` says whether rendering it needs the message body. */
 export interface TopicTemplate {
-  (vars: Readonly<Record<string, unknown>>, body: unknown): string
+  /** `context`: the message's registry context, for placeholders under `context.` (rules.ts compileField). */
+  (vars: Readonly<Record<string, unknown>>, body: unknown, context?: unknown): string
   readonly readsBody: boolean
 }
 
@@ -17,16 +18,19 @@ const NOT_TOPIC_SAFE_ALL = /[/+#]/g
  */
 export function compileTemplate(template: string): TopicTemplate {
   const parts = template.split(/(\{[^}]+\})/g).filter((p) => p !== '')
-  const slots = parts.map((part) => (part.startsWith('{') ? part.slice(1, -1).split('.') : part))
-  const render = (vars: Readonly<Record<string, unknown>>, body: unknown) => {
+  const slots = parts.map((part) => {
+    if (!part.startsWith('{')) return part
+    const path = part.slice(1, -1).split('.')
+    return { name: path.length === 1 ? path[0]! : null, read: compileField(path) }
+  })
+  const render = (vars: Readonly<Record<string, unknown>>, body: unknown, context?: unknown) => {
     let topic = ''
     for (const slot of slots) {
       if (typeof slot === 'string') {
         topic += slot
         continue
       }
-      const head = slot[0]!
-      const value = slot.length === 1 && head in vars ? vars[head] : readPath(body, slot)
+      const value = slot.name !== null && slot.name in vars ? vars[slot.name] : slot.read(body, context)
       if (value === undefined || value === null || value === '') topic += 'unknown'
       else {
         const text = String(value)

@@ -37,7 +37,6 @@ const TRANSFORMS: Record<Route['transform'], Transform> = {
 const asJsonText = (json: string) => new JsonText(json)
 
 /** What predicates and templates read: the envelope (or derived event) plus where it came from. */
-const subjectOf = (message: PipelineMessage): object => ({ ...((message.envelope ?? message.body) as object), context: message.context })
 
 /** Where an output goes: its sink and, for sinks that need one, the rendered topic. */
 interface Destination {
@@ -79,13 +78,14 @@ export function routeStage(routes: readonly Route[], takes: SinkTakes = () => tr
   return {
     name: 'route',
     process(message) {
-      // Built when a rule first reads it, once per message.
-      let subject: object | undefined
+      // What rules read: the envelope (or body), and the registry context apart, uncopied.
+      const body = message.envelope ?? message.body
+      const context = message.context ?? null
       for (const rule of rulesByTopic.get(message.topic, rulesFor)) {
-        if (rule.hasPredicates && !rule.matchesFields((subject ??= subjectOf(message)))) continue
+        if (rule.hasPredicates && !rule.matchesFields(body, context)) continue
         let taking: Destination[] | undefined
         for (const destination of rule.destinations) {
-          const topic = destination.topic ? destination.topic(templateVars(message), (subject ??= subjectOf(message))) : undefined
+          const topic = destination.topic ? destination.topic(templateVars(message), body, context) : undefined
           if (takes(destination.sink, topic)) (taking ??= []).push({ sink: destination.sink, topic })
         }
         if (taking) {
