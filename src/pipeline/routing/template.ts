@@ -1,10 +1,9 @@
 import { compileField } from './rules.ts'
 
-/** A compiled topic template; `readsBody` says whether rendering it needs the message body. */
+/** A compiled topic template. A one-level placeholder reads the vars, and the body when the vars lack it. */
 export interface TopicTemplate {
   /** `context`: the message's registry context, for placeholders under `context.` (rules.ts compileField). */
   (vars: Readonly<Record<string, unknown>>, body: unknown, context?: unknown): string
-  readonly readsBody: boolean
 }
 
 const NOT_TOPIC_SAFE = /[/+#]/
@@ -39,6 +38,5 @@ export function compileTemplate(template: string): TopicTemplate {
     }
     return topic
   }
-  // Any placeholder may read the body (a one-level name that is not among the vars falls back to it).
-  return Object.assign(render, { readsBody: slots.some((slot) => typeof slot !== 'string') })
+  return render
 }
