@@ -1,10 +1,11 @@
 import { compileField } from './rules.ts'
 
-/** A compiled topic template. A one-level placeholder reads the vars, and the body when the vars lack it. */
-export interface TopicTemplate {
-  /** `context`: the message's registry context, for placeholders under `context.` (rules.ts compileField). */
-  (vars: Readonly<Record<string, unknown>>, body: unknown, context?: unknown): string
-}
+/**
+ * A compiled topic template. A one-level placeholder reads the vars, and the body when the vars
+ * lack it; `context`: the message's registry context, for placeholders under `context.`
+ * (rules.ts compileField).
+ */
+export type TopicTemplate = (vars: Readonly<Record<string, unknown>>, body: unknown, context?: unknown) => string
 
 const NOT_TOPIC_SAFE = /[/+#]/
 const NOT_TOPIC_SAFE_ALL = /[/+#]/g
