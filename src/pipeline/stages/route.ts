@@ -36,8 +36,6 @@ const TRANSFORMS: Record<Route['transform'], Transform> = {
 
 const asJsonText = (json: string) => new JsonText(json)
 
-/** What predicates and templates read: the envelope (or derived event) plus where it came from. */
-
 /** Where an output goes: its sink and, for sinks that need one, the rendered topic. */
 interface Destination {
   sink: string
