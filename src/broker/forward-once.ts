@@ -34,9 +34,9 @@ const NOTHING_FORWARDED: object = new Proxy(Object.create(null), {
  *
  * What that check was for is kept here without assuming an order: when a client's subscriptions
  * overlap, the emitter offers one publish once per matching filter, one offer right after the
- * other (each a copy with the publish's broker id and number), and only the first is forwarded (MQTT 3.1.1 §3.3.5 allows one copy or more;
- * Aedes sends one). A stored queue replayed on reconnect against live deliveries is
- * session-resume.ts's to order and de-duplicate.
+ * other (each a copy with the publish's broker id and number), and only the first is forwarded
+ * (MQTT 3.1.1 §3.3.5 allows one copy or more; Aedes sends one). A stored queue replayed on
+ * reconnect against live deliveries is session-resume.ts's to order and de-duplicate.
  */
 export function forwardEachPublishOnce(broker: Aedes): void {
   const handle = broker.handle

@@ -65,18 +65,19 @@ export class LoadShedding {
   /**
    * For Aedes' `authorizeForward`: a delivery to a clean-session subscriber that has had more than
    * `maxQueuedBytes` waiting to be written, and has taken none of it for `stallMs`, is skipped.
-   * Aedes writes every delivery into the connection and holds it until the connection drains. With its emitter capped (Aedes' default, 100 in flight) one frozen subscriber stalls
-   * every other subscriber for the whole drainTimeout (measured: a 936 ms pause with a 1 s
-   * timeout); uncapped, as create-broker.ts runs it, nobody waits, but the frozen connection
-   * buffers all it is sent until drainTimeout — 10 s of a busy ward per subscriber that subscribes
-   * to `#` and never reads, a slow-read denial of service. What is skipped is what the subscriber
+   * Aedes writes every delivery into the connection and holds it until the connection drains.
+   * With its emitter capped (Aedes' default, 100 in flight) one frozen subscriber stalls every
+   * other subscriber for the whole drainTimeout (measured: a 936 ms pause with a 1 s timeout);
+   * uncapped, as create-broker.ts runs it, nobody waits, but the frozen connection buffers all it
+   * is sent until drainTimeout — 10 s of a busy ward per subscriber that subscribes to `#` and
+   * never reads, a slow-read denial of service. What is skipped is what the subscriber
    * would lose anyway when drainTimeout drops it (a clean session ends with its connection, MQTT
    * 3.1.1 §3.1.2.4); Mosquitto likewise drops beyond a client's queue limit. A persistent session
    * (CleanSession = 0) is never skipped: its QoS 1 messages are stored for it.
    *
    * Bytes alone do not tell a stuck subscriber from one that reads more slowly than a ward
    * publishes flat out: 100 devices with 32 QoS 1 publishes in flight each have about 1 MB on its
-   * way to one subscriber, and `wardlab bench --rate max` had a third of the deliveries to its
+   * way to one subscriber, and `wardlab bench --rate max` had a quarter of the deliveries to its
    * reading subscriber skipped (BENCHMARKS.md (q)). So it takes progress too: one that reads at
    * all keeps taking bytes (and while it is over the bound, each publisher's next message waits
    * for it: Aedes finishes a PUBLISH once every subscriber's connection has taken it). One that
