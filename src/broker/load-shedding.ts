@@ -2,6 +2,7 @@ import type { Aedes, AedesPublishPacket, Client } from 'aedes'
 import type { Logger } from 'pino'
 import type { LoadShedAction, SignalBus } from '../security/signals.ts'
 import { clientAddress, connectionIdOf } from './client-info.ts'
+import { atTheEndOfTheTurn } from '../util/end-of-turn.ts'
 
 /** What load shedding reads of a connection: what it holds, and (sockets) what it has sent. */
 interface OutgoingStream {
@@ -44,7 +45,8 @@ export class LoadShedding {
   /** Subscribers over `maxQueuedBytes`: since when (and which turn) their connection last took anything, until it drains. */
   private readonly stalls = new WeakMap<Client, { since: number; turn: number; taken: number | undefined }>()
   private turn = 0
-  private turnPending = false
+  /** Counts turns of the event loop while some subscriber is being watched: one immediate a turn. */
+  private readonly countTurn = atTheEndOfTheTurn(() => this.turn++)
 
   constructor(deps: { signals: SignalBus; log: Logger }) {
     this.signals = deps.signals
@@ -110,7 +112,7 @@ export class LoadShedding {
    * not be judged on time in which nothing could reach it.
    */
   private stuck(client: Client, conn: OutgoingStream): boolean {
-    this.countTurns()
+    this.countTurn()
     const now = performance.now()
     const taken = conn._bytesDispatched
     const watch = this.stalls.get(client)
@@ -126,16 +128,6 @@ export class LoadShedding {
       return false
     }
     return now - watch.since >= this.stallMs && this.turn - watch.turn >= 2
-  }
-
-  /** Counts turns of the event loop while some subscriber is being watched: one immediate a turn. */
-  private countTurns(): void {
-    if (this.turnPending) return
-    this.turnPending = true
-    setImmediate(() => {
-      this.turnPending = false
-      this.turn++
-    })
   }
 
   record(action: LoadShedAction, client: Client, detail: string): void {

@@ -1,5 +1,6 @@
 import type { Aedes } from 'aedes'
 import type { Writable } from 'node:stream'
+import { atTheEndOfTheTurn } from '../util/end-of-turn.ts'
 
 /**
  * What the broker writes to one connection in one turn of the event loop leaves in one or two
@@ -45,12 +46,10 @@ interface Hold {
 
 /** Counts turns of the event loop in which something was written; one immediate ends each. */
 let turn = 0
-let turnEnds = false
 let listed: Hold[] = []
 
-function endTheTurn(): void {
+const endTheTurn = atTheEndOfTheTurn(() => {
   turn++
-  turnEnds = false
   const holds = listed
   listed = []
   for (const hold of holds) {
@@ -60,7 +59,7 @@ function endTheTurn(): void {
       hold.stream.uncork()
     }
   }
-}
+})
 
 /**
  * A connection's first packet in a turn goes out as mqtt-packet sends it (on the next tick): a
@@ -71,10 +70,7 @@ export function holdCorkForTheTurn(stream: Writable): void {
   const cork = stream.cork
   const hold: Hold = { stream, turn: -1, writes: 0, holding: false, listed: false, flushing: false }
   stream.cork = function corkForTheTurn(this: Writable) {
-    if (!turnEnds) {
-      turnEnds = true
-      setImmediate(endTheTurn)
-    }
+    endTheTurn()
     if (hold.turn !== turn) {
       hold.turn = turn
       hold.writes = 0

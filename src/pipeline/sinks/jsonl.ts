@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import { serialize, serializeWithTopic } from './serialize.ts'
 import { z } from 'zod'
 import type { Sink, SinkType } from './sink.ts'
+import { atTheEndOfTheTurn } from '../../util/end-of-turn.ts'
 
 /** Characters of lines joined into one stream write, at most (give or take the last line). */
 const CHUNK_CHARS = 64 * 1024
@@ -27,17 +28,13 @@ export function jsonlSink(name: string, file: string, options: { withTopic?: boo
   // again per message as joining it in pieces (BENCHMARKS.md (r)).
   let lines: string[] = []
   let chars = 0
-  let turnEnds = false
   const writeLines = () => {
     if (lines.length === 0) return
     stream.write(lines.join(''))
     lines = []
     chars = 0
   }
-  const endTheTurn = () => {
-    turnEnds = false
-    writeLines()
-  }
+  const writeAtTheEndOfTheTurn = atTheEndOfTheTurn(writeLines)
   // Writes complete in order, so an empty write's callback means everything before it reached the file.
   const settle = () =>
     new Promise<void>((resolve, reject) => {
@@ -51,10 +48,7 @@ export function jsonlSink(name: string, file: string, options: { withTopic?: boo
       return written
     },
     write(topic, body) {
-      if (!turnEnds) {
-        turnEnds = true
-        setImmediate(endTheTurn)
-      }
+      writeAtTheEndOfTheTurn()
       const line = options.withTopic ? serializeWithTopic(topic, body) : serialize(body)
       lines.push(line, '\n')
       written++
