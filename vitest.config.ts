@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One temporary folder for the run, removed at its end (test/support/run-tmpdir.ts).
+    globalSetup: ['test/support/run-tmpdir.ts'],
     // Broker tests bind real sockets and spawn real clients; give them room on a 2-core CI box.
     testTimeout: 30_000,
     hookTimeout: 30_000,

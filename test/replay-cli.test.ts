@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it, vi } from 'vitest'
@@ -45,6 +45,19 @@ describeWithMqttset('wardlab replay on MQTTset captures', () => {
     expect(raising.length).toBeGreaterThan(10)
     expect(printed()).toMatch(/→ .*brute-force/)
     expect(report.expectations).toContainEqual({ name: 'raises brute-force', passed: true, detail: '1 alert(s)' })
+  })
+
+  it('removes the temporary folder it used when no --output names one to keep', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'wardlab-replay-scratch-'))
+    const previous = process.env.TMPDIR
+    process.env.TMPDIR = scratch
+    try {
+      expect(await main(['replay', mqttsetPath('benign'), '--speed', '100', '--window', '10'])).toBe(0)
+    } finally {
+      process.env.TMPDIR = previous
+    }
+    expect(printed()).toContain('flows raised no alert')
+    expect(readdirSync(scratch)).toEqual([])
   })
 
   it('exits 1 when an expected alert is not raised, and 2 on an unknown alert type', async () => {

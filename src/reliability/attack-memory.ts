@@ -6,10 +6,10 @@
  *
  * npm run attack-memory [-- --only NAME]
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { connectAsync, type MqttClient } from 'mqtt'
 import { generate } from 'mqtt-packet'
@@ -205,4 +205,5 @@ for (const attack of ATTACKS.filter((a) => !values.only || a.name.includes(value
     await broker.stop()
   }
 }
+rmSync(dirname(registry), { recursive: true, force: true })
 process.stdout.write('\nMB: broker RSS / live heap + buffers (after a full GC), in a process of its own.\n')

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { ALERT_TYPES, type AlertType } from '../../security/alert.ts'
@@ -50,7 +50,7 @@ export const replayCommand = defineCommand({
       placeholder: 'file',
       description: 'hospital registry for the lab (default: an empty hospital; captures of generic MQTT need none)',
     },
-    output: { type: 'string', placeholder: 'dir', description: "folder for the lab's pipeline files (default: a temporary folder)" },
+    output: { type: 'string', placeholder: 'dir', description: "folder for the lab's pipeline files, kept (default: a temporary folder, removed at the end)" },
     'log-level': {
       type: 'enum',
       values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -61,6 +61,8 @@ export const replayCommand = defineCommand({
   async run(options, [file]) {
     const { replayCapture } = await import('../../scenarios/capture-run.ts')
     const { openLab } = await import('../../lab/open-lab.ts')
+    // Without --output the lab's files are scratch: the report and the alerts on stdout are the result.
+    const outputDir = options.output ?? mkdtempSync(join(tmpdir(), 'wardlab-replay-'))
     const report = await replayCapture({
       openLab,
       file: file!,
@@ -70,7 +72,9 @@ export const replayCommand = defineCommand({
       ...(options.expect !== undefined ? { expect: parseExpect(options.expect) } : {}),
       ...(options.registry ? { registry: loadRegistry(options.registry) } : {}),
       log: createLogger({ level: options['log-level'] }),
-      outputDir: options.output ?? mkdtempSync(join(tmpdir(), 'wardlab-replay-')),
+      outputDir,
+    }).finally(() => {
+      if (!options.output) rmSync(outputDir, { recursive: true, force: true })
     })
     const scoring = options.labels ? scoreFlows(report.flows, readLabels(options.labels)) : null
     process.stdout.write(summary(report))
