@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runWardlab } from './support/cli.ts'
+import { QUIET_START, runWardlab } from './support/cli.ts'
 
 /**
  * The exit codes README promises, one failure class at a time: 1 the system under test failed,
@@ -40,21 +40,7 @@ describe('exit codes', () => {
     ],
     [
       'an invalid pipeline file',
-      [
-        'start',
-        '--port',
-        '0',
-        '--ws-port',
-        '0',
-        '--http-port',
-        '0',
-        '--devices',
-        '0',
-        '--data-dir',
-        dir,
-        '--pipeline',
-        file('pipeline.yaml', 'stages: [decode]\nsinks: {}\nroutes: []\n'),
-      ],
+      [...QUIET_START, '--data-dir', dir, '--pipeline', file('pipeline.yaml', 'stages: [decode]\nsinks: {}\nroutes: []\n')],
       /decode, validate and route are required/,
     ],
     [

@@ -25,8 +25,10 @@ describe('a subscriber that stops reading', () => {
       },
     })
     lab = await startTestLab('lab', undefined, { brokerLimits: { drainTimeout: DRAIN_TIMEOUT_MS }, log: createLogger({ level: 'warn', destination }) })
-    // 64 KiB rather than 1 MiB, so the test reaches it within the shortened drainTimeout.
-    lab.shedding.maxQueuedBytes = 64 * 1024
+    // The in-process stream's high-water mark (16 KiB) rather than 1 MiB: past it each write
+    // returns false and starts Aedes' drainTimeout clock, and skipping starts stallMs later —
+    // however slowly a loaded machine publishes. At 64 KiB a loaded CI reached drainTimeout first.
+    lab.shedding.maxQueuedBytes = 16 * 1024
     healthy = await connectAs(lab, { clientId: 'healthy-subscriber' })
     await healthy.subscribeAsync(MON_01_TELEMETRY, { qos: 1 })
     device = await connectDevice(lab, 'mon-01')
@@ -103,8 +105,9 @@ describe('a subscriber that stops reading', () => {
     // hundred ms at a time (600 KB measured), but draining — slow, not stuck (load-shedding.ts).
     // A stall allowance longer than the default, so a busy machine's late timers do not make it stuck.
     const skippedBefore = lab.shedding.skippedDeliveries
-    const stallMs = lab.shedding.stallMs
+    const { stallMs, maxQueuedBytes } = lab.shedding
     lab.shedding.stallMs = 2000
+    lab.shedding.maxQueuedBytes = 64 * 1024
     const slow = openInProcessStream((s) => lab.handleConnection(s), 'slow-dashboard')
     const parser = parser5()
     let received = 0
@@ -131,6 +134,7 @@ describe('a subscriber that stops reading', () => {
       expect(received).toBe(9000)
     } finally {
       lab.shedding.stallMs = stallMs
+      lab.shedding.maxQueuedBytes = maxQueuedBytes
       clearInterval(reading)
       slow.destroy()
       await Promise.all(publishers.map((client) => client.endAsync()))

@@ -34,7 +34,9 @@ export class LoadShedding {
    * Bytes a clean-session subscriber may have waiting in its connection's write buffer before
    * deliveries to it are skipped: 1 MiB, Mosquitto's idea of a per-client queue limit in bytes
    * (`max_queued_bytes`) at a size no subscriber that keeps up ever reaches — over TCP the kernel's
-   * socket buffer (megabytes on loopback) fills first.
+   * socket buffer (megabytes on loopback) fills first. Keep it at or above a connection's
+   * high-water mark (16 KiB): below it, skipping would keep a stuck subscriber's writes from ever
+   * returning false, and Aedes' drainTimeout, which starts on that, would never drop it.
    */
   maxQueuedBytes = 1024 * 1024
   /** How long a subscriber may stay over `maxQueuedBytes` taking nothing before it counts as stuck (see forwardUnlessCongested). */

@@ -31,14 +31,18 @@ export function onStopSignals(
     if (count === 2 && now() - first < window) return
     handlers.force(signal)
   }
+  // SIGQUIT (Ctrl-\ where the keys stay signals, or kill -QUIT) forces, as the key does: Node's default would dump core without a word.
+  const onQuit = () => handlers.force('SIGQUIT')
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  process.on('SIGQUIT', onQuit)
   // Ctrl-C read from the terminal is one request, however many processes above would have passed it on; Ctrl-\ (quit) forces.
   const releaseKeys = options.keyboard ? takeInterruptKeys(options.keyboard, (key) => (key === 'quit' ? handlers.force('SIGQUIT') : onSignal('SIGINT'))) : null
   return {
     dispose() {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      process.off('SIGQUIT', onQuit)
       releaseKeys?.()
     },
   }

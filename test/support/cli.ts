@@ -12,6 +12,9 @@ export interface RunningCli {
   exited: Promise<number | null>
 }
 
+/** `wardlab start` on ports the system picks, with no simulated device: a lab for a test to poke. */
+export const QUIET_START = ['start', '--port', '0', '--ws-port', '0', '--http-port', '0', '--devices', '0']
+
 /** Runs the real CLI as a user would (node + tsx), with JSON logs since stdout is not a TTY. */
 export function spawnWardlab(args: string[], env: Record<string, string> = {}): RunningCli {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, VITEST: '', WARDLAB_LOG_LEVEL: 'info', ...env } })

@@ -177,14 +177,10 @@ export const startCommand = defineCommand({
     if (lab.http) mountDashboard(lab)
     // Watching before the banner: from `wardlab started` on, `wardlab device add` takes effect here.
     const registryWatch = watchRegistry(files.registryFile, (next) => lab.applyRegistry(simulated(next)), log)
-    printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir, (text) => (terminal ? terminal.print(text) : process.stdout.write(text)))
-    if (options.profile === 'open')
-      log.warn(
-        'profile open: anyone who can reach these ports may connect, with any user name the registry does not know, and publish outside hospital/ and the outputs',
-      )
-    log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
-    const stopStatus = startStatusLine(() => lab.stats(), { log, terminal })
+    let stopStatus = () => {}
     return new Promise<number>((resolve) => {
+      // Taken before the banner: a Ctrl-\ typed the moment the lab says it is up must find the
+      // terminal's keys already wardlab's (raw mode), not turn into a SIGQUIT that kills it silently.
       const signals = onStopSignals(
         {
           stop(signal) {
@@ -212,6 +208,13 @@ export const startCommand = defineCommand({
         },
         { keyboard: process.stdin },
       )
+      printBanner(lab, options.profile as ProfileName, files.registryFile, outputDir, (text) => (terminal ? terminal.print(text) : process.stdout.write(text)))
+      if (options.profile === 'open')
+        log.warn(
+          'profile open: anyone who can reach these ports may connect, with any user name the registry does not know, and publish outside hospital/ and the outputs',
+        )
+      log.info({ listeners: lab.bound.map((b) => b.url), profile: options.profile, devices: lab.fleet?.devices.length ?? 0 }, 'wardlab started')
+      stopStatus = startStatusLine(() => lab.stats(), { log, terminal })
     })
   },
 })
