@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connectAsync } from 'mqtt'
 import { describe, expect, it } from 'vitest'
 import { startTarget, parseTarget, describeTarget } from '../src/bench/targets.ts'
@@ -6,7 +9,10 @@ describe('wardlab bench --target aedes', () => {
   it('starts a bare Aedes in a process of its own that real clients use, with none of the wardlab layer', async () => {
     const spec = parseTarget('aedes', 'off')
     expect(describeTarget(spec)).toBe('aedes')
-    const target = await startTarget(spec, {} as never)
+    // From a folder with no node_modules, as `npx wardlab bench` runs in a user's project.
+    const cwd = process.cwd()
+    process.chdir(mkdtempSync(join(tmpdir(), 'wardlab-elsewhere-')))
+    const target = await startTarget(spec, {} as never).finally(() => process.chdir(cwd))
     try {
       expect(target.brokerPids).toHaveLength(1)
       const url = `mqtt://${target.host}:${target.ports[0]}`

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { brokerChild, type RunningMosquitto } from './mosquitto.ts'
-import { siblingModule } from '../util/package-files.ts'
+import { siblingModule, TSX_LOADER } from '../util/package-files.ts'
 
 const PROCESS = fileURLToPath(siblingModule('./bare-aedes-process.ts', import.meta.url))
 const CPU_PROF_DIR = '--cpu-prof-dir'
@@ -18,7 +18,7 @@ export const BARE_AEDES_PROFILES = 'aedes'
 export async function startBareAedes(execArgv: readonly string[] = []): Promise<RunningMosquitto> {
   // Profiles go to an `aedes` folder inside the embedded broker's, so the report tells the two apart.
   const flags = execArgv.map((flag) => (flag.startsWith(`${CPU_PROF_DIR}=`) ? join(flag, BARE_AEDES_PROFILES) : flag))
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', PROCESS], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...flags, '--import', TSX_LOADER, PROCESS], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))

@@ -1,8 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-
-/** tsx's loader by absolute path, so children start wherever the bench was run from. */
-const TSX = import.meta.resolve('tsx')
+import { TSX_LOADER } from '../util/package-files.ts'
 
 /**
  * A bench process (broker, generator) driven over Node's IPC channel with the `advanced`
@@ -18,7 +16,7 @@ export class BenchChild<In extends { type: string }, Out extends { type: string 
 
   constructor(entry: URL, options: { name: string; execArgv?: string[] }) {
     this.process = fork(fileURLToPath(entry), [], {
-      execArgv: ['--import', TSX, ...(options.execArgv ?? [])],
+      execArgv: ['--import', TSX_LOADER, ...(options.execArgv ?? [])],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       env: { ...process.env, WARDLAB_BENCH_CHILD: options.name },

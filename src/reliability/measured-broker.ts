@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { siblingModule } from '../util/package-files.ts'
+import { siblingModule, TSX_LOADER } from '../util/package-files.ts'
 
 /** What a broker process (broker-process.ts) reports of itself. */
 export interface BrokerStatus {
@@ -30,7 +30,7 @@ const BROKER_PROCESS = fileURLToPath(siblingModule('./broker-process.ts', import
  * test runner's.
  */
 export async function startMeasuredBroker(args: string[]): Promise<MeasuredBroker> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', BROKER_PROCESS, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  const child = spawn(process.execPath, ['--expose-gc', '--import', TSX_LOADER, BROKER_PROCESS, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
   const ports = await new Promise<{ port: number; wsPort: number | null }>((resolve, reject) => {
     let out = ''
     const wantsWs = args.includes('--ws')

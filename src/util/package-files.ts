@@ -20,3 +20,6 @@ export function siblingModule(relative: string, base: string): URL {
 export function packageFile(path: string): URL {
   return new URL(path, PACKAGE_ROOT)
 }
+
+/** tsx's loader by absolute path, for `--import`: a child process then starts wherever wardlab was run from, not only inside its own folder. */
+export const TSX_LOADER = import.meta.resolve('tsx')
