@@ -35,7 +35,7 @@ export const skipBrowserTests = chromiumMissing && !process.env.CI
 if (skipBrowserTests) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`)
 
 async function launchChromium(viewport = { width: 1280, height: 800 }): Promise<BrowserContext> {
-  if (chromiumMissing) throw new Error(`${CHROMIUM} is missing: CI needs Debian's chromium (.ci/run installs it)`)
+  if (chromiumMissing) throw new Error(`${CHROMIUM} is missing: CI needs Debian's chromium (npm test installs it: scripts/provision-test-tools.sh)`)
   return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'wardlab-chromium-')), {
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
