@@ -8,29 +8,13 @@ import { atTheEndOfTheTurn } from '../util/end-of-turn.ts'
 interface OutgoingStream {
   writableLength?: number
   /**
-   * A socket's bytes given to libuv so far (node lib/net.js, kept since Node 0.x), counted when a
-   * write is dispatched, not as the kernel takes it. Not `bytesWritten`: that also counts what
-   * waits in the stream and walks its whole buffer to do so — called per delivery to a
-   * subscriber with thousands of chunks waiting, it held the broker's thread for minutes
-   * (`wardlab bench --devices 15000 --pipeline on`).
+   * A socket's bytes handed to the kernel so far (node lib/net.js, kept since Node 0.x). Not
+   * `bytesWritten`: that also counts what waits in the stream and walks its whole buffer to do
+   * so — called per delivery to a subscriber with thousands of chunks waiting, it held the
+   * broker's thread for minutes (`wardlab bench --devices 15000 --pipeline on`).
    */
   _bytesDispatched?: number
-  /** The socket's handle: `writeQueueSize` is what libuv holds of the dispatched bytes, updated as the kernel takes them. */
-  _handle?: { writeQueueSize?: number } | null
   once(event: 'drain', listener: () => void): unknown
-}
-
-/**
- * Bytes of a socket the kernel has taken: dispatched less what libuv still holds. A socket has
- * one write in flight at a time, and after a held loop that write can be megabytes (all that
- * gathered meanwhile, in one writev); its dispatched count stands still until the last byte is
- * taken, however steadily the subscriber reads (measured: a 16 MB write, 4 MB of it taken in the
- * first 100 ms, dispatched unchanged). Undefined for streams that are not sockets.
- */
-function takenByKernel(conn: OutgoingStream): number | undefined {
-  const dispatched = conn._bytesDispatched
-  if (dispatched === undefined) return undefined
-  return dispatched - (conn._handle?.writeQueueSize ?? 0)
 }
 
 /** The error Aedes 1.2 destroys a connection with when its drainTimeout runs out (lib/client.js). */
@@ -122,8 +106,9 @@ export class LoadShedding {
 
   /**
    * Over the bound: stuck once the connection has taken nothing for `stallMs` and for at least
-   * two turns of the event loop. Taken is what the kernel took of the socket's writes
-   * (takenByKernel), or, for streams that do not count (in-process, WebSocket), a drain.
+   * two turns of the event loop. Taken is what the socket handed the kernel (Node hands it more
+   * only once the kernel has taken the last of it), or, for streams that do not count
+   * (in-process, WebSocket), a drain.
    * The turns matter: the broker's own loop can be held for seconds (a major GC at 15,000
    * devices, BENCHMARKS.md (b)), and no write completes until it turns again — a subscriber must
    * not be judged on time in which nothing could reach it.
@@ -131,7 +116,7 @@ export class LoadShedding {
   private stuck(client: Client, conn: OutgoingStream): boolean {
     this.countTurn()
     const now = performance.now()
-    const taken = takenByKernel(conn)
+    const taken = conn._bytesDispatched
     const watch = this.stalls.get(client)
     if (watch === undefined) {
       this.stalls.set(client, { since: now, turn: this.turn, taken })
