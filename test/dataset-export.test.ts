@@ -185,7 +185,7 @@ describe('the dataset export streams to disk', () => {
     expect(new Set(sizes.filter((size) => size > 0)).size).toBeGreaterThanOrEqual(3)
     expect(sizes.slice(0, sizes.length / 2).some((size) => size > 0)).toBe(true)
     // At the end the labelled files are written from it, and it is gone.
-    expect(readdirSync(datasetDir).sort()).toEqual(['messages.jsonl', 'mqttset.csv', 'packets.csv', 'packets.pcapng'])
+    expect(readdirSync(datasetDir).sort()).toEqual(['messages.jsonl', 'mqttset.csv', 'packets.csv', 'packets.pcapng', 'registry.yaml'])
     const rows = readFileSync(join(datasetDir, 'packets.csv'), 'utf8').trimEnd().split('\n')
     expect(rows.length).toBeGreaterThan(400)
     expect(rows.slice(1).every((row) => row.endsWith(',benign'))).toBe(true)

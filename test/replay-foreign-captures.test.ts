@@ -139,5 +139,15 @@ describe("wardlab's own attacker, exported with --export-dataset and replayed", 
     // Both floods seen as what they are: the single flooder over its own limit, the twelve together.
     expect(report.alerts.some((a) => a.type === 'publish-flood' && a.evidence.distributed === true)).toBe(true)
     expect(report.alerts.some((a) => a.type === 'publish-flood' && a.address === '203.0.113.40')).toBe(true)
-  }, 60_000)
+
+    // With the run's registry, written beside the packets, the devices log in as they did in the
+    // run: their flows are replayed to the end, and the attacks are still named.
+    const withIdentities = await replayScored(join(dataset, 'packets.pcapng'), attackers, ['--registry', join(dataset, 'registry.yaml')])
+    expect(withIdentities.code).toBe(0)
+    const devices = withIdentities.report.flows.filter((f) => attackers[f.client] === undefined)
+    expect(devices.length).toBe(others.length)
+    for (const flow of devices) expect(flow.alerts).toEqual([])
+    for (const flow of devices) expect(flow.outcome).not.toBe('server-closed')
+    for (const type of new Set(Object.values(attackers))) expect(withIdentities.scoring.perClass[type]!.precision, type).toBe(1)
+  }, 90_000)
 })

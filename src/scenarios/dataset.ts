@@ -198,6 +198,8 @@ export class DatasetRecorder {
   }
 }
 
+/** The run's registry, written beside the packets so `wardlab replay --registry` knows the run's identities. */
+export const DATASET_REGISTRY = 'registry.yaml'
 /** The spools, in the export folder until the run's end writes the labelled files from them. */
 const PACKET_SPOOL = '.packets.spool'
 const MESSAGE_SPOOL = '.messages.spool'

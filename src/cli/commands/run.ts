@@ -31,7 +31,8 @@ export const runCommand = defineCommand({
     'export-dataset': {
       type: 'string',
       placeholder: 'dir',
-      description: 'write a labelled dataset of the run: packets.pcapng (labels in packet comments), mqttset.csv, packets.csv and messages.jsonl',
+      description:
+        'write a labelled dataset of the run: packets.pcapng (labels in packet comments), mqttset.csv, packets.csv, messages.jsonl and registry.yaml (for replay --registry)',
     },
     dashboard: { type: 'boolean', description: 'serve the live dashboard during the run (pair with --speed to watch it)' },
     'http-port': { type: 'port', default: 8080, description: 'HTTP port of the dashboard with --dashboard (0 picks a free one)' },
