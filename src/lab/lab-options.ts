@@ -66,6 +66,8 @@ export interface LabOptions {
   brokerLimits?: Partial<BrokerLimits>
   /** What one persistent session may have queued (src/broker/offline-queue-limit.ts). */
   offlineQueueLimit?: { messages: number; bytes: number }
+  /** The largest packet a client may send, on every listener, and how long a begun packet may take to finish (src/broker/packet-size-limit.ts). */
+  packetLimits?: { maxBytes: number; partialMs: number }
   /** What one identity may keep retained (src/broker/retained-quota.ts). */
   retainedQuota?: { messages: number; bytes: number }
   /**

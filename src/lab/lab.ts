@@ -133,6 +133,7 @@ export class Lab implements LabHandle {
       shedding,
       ...(options.brokerLimits ? { limits: options.brokerLimits } : {}),
       ...(options.offlineQueueLimit ? { offlineQueueLimit: options.offlineQueueLimit } : {}),
+      ...(options.packetLimits ? { maxPacketBytes: options.packetLimits.maxBytes, partialPacketMs: options.packetLimits.partialMs } : {}),
       ...(options.retainedQuota ? { retainedQuota: options.retainedQuota } : {}),
       ...(cluster ? { aedes: cluster.aedes, clientIdOwners: cluster.state.clientIdOwners } : {}),
       ...(durable
@@ -198,7 +199,7 @@ export class Lab implements LabHandle {
         chartRequests: hl7?.chartRequests ?? null,
       })
       undo.unshift(() => pipeline!.close())
-      listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners)
+      listeners = await openListeners((stream, req) => gate.handle(stream, req), options.listeners, options.packetLimits?.maxBytes)
       undo.unshift(() => listeners.close())
       if (options.http)
         http = await startHttpServer({

@@ -238,6 +238,9 @@ const responseSchema = z.discriminatedUnion('action', [
 ])
 export type ResponsePolicy = z.infer<typeof responseSchema>
 
+/** Connections one address may hold at once (see maxConnectionsPerAddress below); `wardlab start --max-connections-per-address`. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1000
+
 export const securityConfigSchema = z
   .object({
     memory: memorySchema.prefault({}),
@@ -260,7 +263,7 @@ export const securityConfigSchema = z
      * 1,000 is far above a home gateway's or a NAT'ed ward's device count and keeps one address
      * from taking the 20,000 file descriptors a process has.
      */
-    maxConnectionsPerAddress: z.number().int().min(0).default(1000),
+    maxConnectionsPerAddress: z.number().int().min(0).default(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
     publishRateLimit: publishRateLimitSchema.prefault({}),
     loginBudget: loginBudgetSchema.prefault({}),
   })

@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import type { ListenerSpec } from '../../broker/listeners.ts'
 import { DEFAULT_HEARTBEAT_MS, TOPIC_ALIAS_MAXIMUM } from '../../broker/create-broker.ts'
 import { OFFLINE_QUEUE_LIMIT } from '../../broker/offline-queue-limit.ts'
+import { MAX_PACKET_BYTES, PARTIAL_PACKET_DEADLINE_MS } from '../../broker/packet-size-limit.ts'
+import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from '../../security/config.ts'
 import { PROFILES, type ProfileName } from '../../broker/profile.ts'
 import { RETAINED_QUOTA } from '../../broker/retained-quota.ts'
 import { DEFAULT_MAX_SESSION_EXPIRY_S } from '../../broker/session-expiry.ts'
@@ -63,6 +65,25 @@ const startOptions = {
     description: 'retained messages one identity may keep (all anonymous clients share one allowance)',
   },
   'max-retained-bytes': { type: 'integer', default: RETAINED_QUOTA.bytes, min: 1, description: 'bytes of retained messages one identity may keep' },
+  'max-packet-size': {
+    type: 'integer',
+    default: MAX_PACKET_BYTES,
+    min: 1024,
+    max: 268_435_455,
+    description: 'largest packet a client may send, in bytes, on every listener; a larger one closes its connection before its bytes arrive',
+  },
+  'max-connections-per-address': {
+    type: 'integer',
+    default: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    min: 0,
+    description: 'connections one address may hold at once, counted before login; more are refused (0: no limit)',
+  },
+  'partial-packet-timeout': {
+    type: 'number',
+    default: PARTIAL_PACKET_DEADLINE_MS / 1000,
+    min: 0.1,
+    description: 'seconds a client may take to finish a packet it has begun, keep-alive or not',
+  },
   heartbeat: {
     type: 'number',
     default: DEFAULT_HEARTBEAT_MS / 1000,
@@ -167,6 +188,8 @@ export const startCommand = defineCommand({
         ...(hl7 ? { hl7 } : {}),
         offlineQueueLimit: { messages: options['max-queued-messages'], bytes: options['max-queued-bytes'] },
         retainedQuota: { messages: options['max-retained-messages'], bytes: options['max-retained-bytes'] },
+        packetLimits: { maxBytes: options['max-packet-size'], partialMs: options['partial-packet-timeout'] * 1000 },
+        security: { maxConnectionsPerAddress: options['max-connections-per-address'] },
         brokerLimits: {
           sessionExpiryIntervalLimit: options['max-session-expiry'],
           topicAliasMaximum: options['topic-alias-max'],
