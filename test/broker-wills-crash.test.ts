@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
+import { connect, type IClientOptions, type MqttClient } from 'mqtt'
 import { afterEach, describe, expect, it } from 'vitest'
 import { saveRegistry } from '../src/registry/load.ts'
 import { spawnWardlab, type RunningCli, onFreePorts } from './support/cli.ts'
@@ -41,9 +41,19 @@ async function startBroker(dir: string): Promise<{ cli: RunningCli; url: string 
   return { cli, url: `mqtt://127.0.0.1:${port}` }
 }
 
-async function open(url: string, options: IClientOptions): Promise<MqttClient> {
-  const client = await connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options })
+/**
+ * `onMessage` is attached before the CONNACK: mqtt.js emits (and acknowledges) a resumed session's
+ * messages that arrive in the CONNACK's read before `connectAsync` resolves, so a listener added
+ * after it can miss them (the crash harness's lesson, test/reliability-crash-harness.test.ts).
+ */
+async function open(url: string, options: IClientOptions, onMessage?: (topic: string) => void): Promise<MqttClient> {
+  const client = connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options })
   clients.push(client)
+  if (onMessage) client.on('message', (topic) => onMessage(topic))
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve())
+    client.once('error', reject)
+  })
   return client
 }
 
@@ -95,9 +105,8 @@ describe('wills after an unclean stop of the broker (kill -9)', () => {
     const retained: string[] = []
     late.on('message', (topic) => retained.push(topic))
     await late.subscribeAsync(['alerts/#', 'security/alerts/forged', 'ops/#', 'fhir/#', 'quarantine/#', MON_02_CMD], { qos: 1 })
-    const resumed = await open(second.url, { clientId: 'mon-02', username: 'mon-02', password: PASSWORDS['mon-02'], clean: false })
     const commands: string[] = []
-    resumed.on('message', (topic) => commands.push(topic))
+    await open(second.url, { clientId: 'mon-02', username: 'mon-02', password: PASSWORDS['mon-02'], clean: false }, (topic) => commands.push(topic))
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(retained).toEqual([])
     expect(commands).toEqual([])
