@@ -23,6 +23,13 @@ export const ALL_DEVICES_FILTER = `${DEVICE_ROOT}/#`
 
 /** Clinical, technical and NEWS2 alerts from the pipeline's routes: `alerts/{clinical|technical|news2}/…`. */
 export const ALERTS_ROOT = 'alerts'
+/**
+ * The three kinds under it, as the default pipeline's routes name them (default-pipeline.yaml:
+ * `alerts/clinical/{ward}/{priority}`, `alerts/technical/{ward}/{priority}`, `alerts/news2/{ward}`).
+ */
+export const CLINICAL_ALERTS_ROOT = `${ALERTS_ROOT}/clinical`
+export const TECHNICAL_ALERTS_ROOT = `${ALERTS_ROOT}/technical`
+export const NEWS2_ALERTS_ROOT = `${ALERTS_ROOT}/news2`
 
 /** Security alerts, one topic per alert type: `security/alerts/{type}`. */
 export const SECURITY_ALERTS_ROOT = 'security/alerts'

@@ -19,6 +19,7 @@ import { hashPassword } from '../registry/passwords.ts'
 import type { Registry } from '../registry/schema.ts'
 import { startMeasuredBroker, type BrokerStatus, type MeasuredBroker } from './measured-broker.ts'
 import { freezeAsSubscriber } from './frozen-subscriber.ts'
+import { ALL_DEVICES_FILTER } from '../contract/topics.ts'
 
 /** The device that publishes and the observer that keeps a session, with passwords known here. */
 const DEVICE = { id: 'mon-01', password: 'attack-memory-device' }
@@ -104,7 +105,7 @@ const ATTACKS: Attack[] = [
     name: 'offline queue flood: 30,000 × 1 KB QoS 1 for a session that left',
     async run(_broker, url) {
       const observer = await connectAsync(url.href, { protocolVersion: 4, clientId: 'away-observer', ...OBSERVER, clean: false, reconnectPeriod: 0 })
-      await observer.subscribeAsync('hospital/#', { qos: 1 })
+      await observer.subscribeAsync(ALL_DEVICES_FILTER, { qos: 1 })
       await observer.endAsync()
       const publisher = await device(url)
       await publishMany(publisher, TELEMETRY, 30_000)

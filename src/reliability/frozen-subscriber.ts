@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
 import { generate } from 'mqtt-packet'
+import { ALL_DEVICES_FILTER } from '../contract/topics.ts'
 
 /**
  * The frozen persistent subscriber of RELIABILITY.md: on a connected raw socket, log in with a
@@ -20,5 +21,5 @@ export function freezeAsSubscriber(socket: Socket, credentials: { username: stri
       password: Buffer.from(credentials.password),
     }),
   )
-  socket.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'hospital/#', qos: 1 }] }))
+  socket.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: ALL_DEVICES_FILTER, qos: 1 }] }))
 }

@@ -6,7 +6,15 @@ import type { PipelineMessage } from '../pipeline/message.ts'
 import type { PipelineObserver } from '../pipeline/pipeline.ts'
 import type { SecurityAlert } from '../security/alert.ts'
 import type { SignalBus } from '../security/signals.ts'
-import { ALERTS_ROOT, RUN_SENTINEL_TOPIC, SECURITY_ALERTS_FILTER, SECURITY_ALERTS_ROOT } from '../contract/topics.ts'
+import {
+  ALERTS_ROOT,
+  CLINICAL_ALERTS_ROOT,
+  NEWS2_ALERTS_ROOT,
+  RUN_SENTINEL_TOPIC,
+  SECURITY_ALERTS_FILTER,
+  SECURITY_ALERTS_ROOT,
+  TECHNICAL_ALERTS_ROOT,
+} from '../contract/topics.ts'
 
 export interface ClinicalAlertRecord {
   at: number
@@ -180,9 +188,9 @@ export class RunRecorder {
       this.alertStream.push(alert)
       if (!this.securityAlerts.has(alert.id)) this.openedAlerts.push(alert)
       this.securityAlerts.set(alert.id, alert)
-    } else if (topic.startsWith('alerts/news2/')) {
+    } else if (topic.startsWith(`${NEWS2_ALERTS_ROOT}/`)) {
       this.news2.push({ at: body.ts, patientId: body.patientId, ward: body.ward, from: body.from, to: body.to, score: body.score })
-    } else if (topic.startsWith('alerts/clinical/') || topic.startsWith('alerts/technical/')) {
+    } else if (topic.startsWith(`${CLINICAL_ALERTS_ROOT}/`) || topic.startsWith(`${TECHNICAL_ALERTS_ROOT}/`)) {
       this.clinicalAlerts.push({
         at: body.ts,
         topic,
