@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { until } from '../src/util/until.ts'
 import { runWardlab, spawnWardlab, onFreePorts } from './support/cli.ts'
-import { PythonReceiver } from './support/hl7-python.ts'
+import { PythonReceiver, stopReportAccount } from './support/hl7-python.ts'
 
 /**
  * `wardlab start --hl7 … --hl7-listen …` as a user runs it: two python-hl7 receivers, the
@@ -42,18 +42,12 @@ describe('wardlab start --hl7', () => {
     }
     expect(await cli.exited).toBe(0)
     for (const [i, receiver] of [a!, b!].entries()) {
-      const line = cli
-        .stdout()
-        .split('\n')
-        .find((l) => l.startsWith(`hl7 ${urls[i]}:`))!
-      const [, generated, acknowledged, deadLettered, pending] = line
-        .match(/generated (\d+) = acknowledged (\d+) \+ dead-lettered (\d+) \+ pending (\d+)/)!
-        .map(Number)
-      expect(generated).toBe(acknowledged! + deadLettered! + pending!)
+      const { generated, acknowledged, deadLettered, pending } = stopReportAccount(cli.stdout(), urls[i]!)
+      expect(generated).toBe(acknowledged + deadLettered + pending)
       expect(deadLettered).toBe(0)
       expect(pending).toBe(0)
-      await receiver.reported(acknowledged!)
-      expect(receiver.sequenceNumbers()).toEqual(Array.from({ length: generated! }, (_, k) => k + 1))
+      await receiver.reported(acknowledged)
+      expect(receiver.sequenceNumbers()).toEqual(Array.from({ length: generated }, (_, k) => k + 1))
     }
     expect(cli.stdout()).toMatch(/hl7 orders on port \d+: received 0/)
   }, 90_000)
@@ -71,4 +65,49 @@ describe('wardlab bench --hl7', () => {
     await receiver.reported(60)
     expect(receiver.sequenceNumbers()).toEqual(Array.from({ length: 60 }, (_, i) => i + 1))
   }, 60_000)
+})
+
+describe('wardlab start --hl7 with a link policy', () => {
+  it('--hl7-on-nak dead-letter: a receiver that answers AE gets each message once, and the stop report counts them dead-lettered', async () => {
+    const receiver = await PythonReceiver.start({ default: 'AE' })
+    receivers.push(receiver)
+    const url = `mllp://127.0.0.1:${receiver.port}`
+    const dataDir = mkdtempSync(join(tmpdir(), 'wardlab-hl7-nak-'))
+    const cli = spawnWardlab([
+      'start',
+      ...onFreePorts(dataDir),
+      '--speed',
+      '60',
+      '--devices',
+      '2',
+      '--hl7',
+      url,
+      '--hl7-on-nak',
+      'dead-letter',
+      '--hl7-ack-timeout',
+      '2',
+    ])
+    try {
+      await cli.waitFor(/"msg":"wardlab started"/, 30_000)
+      await receiver.reported(3, 30_000)
+    } finally {
+      cli.child.kill('SIGINT')
+    }
+    expect(await cli.exited).toBe(0)
+    const { generated, acknowledged, deadLettered, pending, retransmitted, naks } = stopReportAccount(cli.stdout(), url)
+    expect(acknowledged).toBe(0)
+    expect(deadLettered).toBeGreaterThanOrEqual(3)
+    expect(generated).toBe(deadLettered + pending)
+    expect(retransmitted).toBe(0)
+    expect(naks).toBe(deadLettered)
+    // Each message reached the receiver once: nothing was sent again.
+    const controlIds = receiver.messages.map((m) => m.controlId)
+    expect(new Set(controlIds).size).toBe(controlIds.length)
+  }, 90_000)
+
+  it('refuses a link policy flag without --hl7 (exit 2)', async () => {
+    const run = await runWardlab(['start', '--hl7-on-nak', 'dead-letter', '--port', '0'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--hl7-on-nak sets the --hl7 links')
+  })
 })

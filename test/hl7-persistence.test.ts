@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { freeLoopbackPort } from '../src/util/free-port.ts'
 import { until } from '../src/util/until.ts'
 import { onFreePorts, spawnWardlab, type RunningCli } from './support/cli.ts'
-import { PythonReceiver } from './support/hl7-python.ts'
+import { PythonReceiver, stopReportAccount } from './support/hl7-python.ts'
 
 /**
  * RELIABILITY.md, "HL7 store-and-forward across a crash": with `--persistence`, the messages a
@@ -70,18 +70,12 @@ describe('HL7 backlog with --persistence', () => {
     second.child.kill('SIGINT')
     expect(await second.exited).toBe(0)
 
-    const line = second
-      .stdout()
-      .split('\n')
-      .find((l) => l.startsWith(`hl7 ${link}:`))!
-    const [, generated, acknowledged, deadLettered, pending] = line
-      .match(/generated (\d+) = acknowledged (\d+) \+ dead-lettered (\d+) \+ pending (\d+)/)!
-      .map(Number)
-    expect(generated).toBe(acknowledged! + deadLettered! + pending!)
+    const { generated, acknowledged, deadLettered, pending } = stopReportAccount(second.stdout(), link)
+    expect(generated).toBe(acknowledged + deadLettered + pending)
     expect(generated).toBeGreaterThan(restored.generated)
     expect(deadLettered).toBe(0)
     expect(pending).toBe(0)
-    await receiver.reported(acknowledged!)
+    await receiver.reported(acknowledged)
     // Every sequence number once: the stored ones (run 1's MSH-10) and run 2's, no gap, no reuse.
     const seqs = receiver.messages.map((m) => m.seq)
     expect(seqs).toEqual(Array.from({ length: generated! }, (_, k) => k + 1))

@@ -124,3 +124,15 @@ export async function sendOrders(port: number, orders: Record<string, unknown>[]
     .split('\n')
     .map((line) => JSON.parse(line) as [OrderReply, OrderReply])
 }
+
+/** One link's account from the lines `wardlab start` prints on stop (cli/hl7-options.ts `hl7StopReport`). */
+export function stopReportAccount(
+  stdout: string,
+  url: string,
+): Record<'generated' | 'acknowledged' | 'deadLettered' | 'pending' | 'retransmitted' | 'naks', number> {
+  const line = stdout.split('\n').find((l) => l.startsWith(`hl7 ${url}:`))
+  const match = line?.match(/generated (\d+) = acknowledged (\d+) \+ dead-lettered (\d+) \+ pending (\d+); retransmitted (\d+), NAKs (\d+)/)
+  if (!match) throw new Error(`no stop report for ${url} in:\n${stdout}`)
+  const [generated, acknowledged, deadLettered, pending, retransmitted, naks] = match.slice(1).map(Number) as [number, number, number, number, number, number]
+  return { generated, acknowledged, deadLettered, pending, retransmitted, naks }
+}

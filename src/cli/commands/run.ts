@@ -46,6 +46,10 @@ export const runCommand = defineCommand({
     'broker-password': { type: 'string', placeholder: 'secret', description: "password of wardlab's pipeline client on --broker" },
     hl7: hl7Options.hl7,
     'hl7-ca': hl7Options['hl7-ca'],
+    'hl7-on-nak': hl7Options['hl7-on-nak'],
+    'hl7-nak-retries': hl7Options['hl7-nak-retries'],
+    'hl7-ack-timeout': hl7Options['hl7-ack-timeout'],
+    'hl7-queue-max': hl7Options['hl7-queue-max'],
     junit: { type: 'string', placeholder: 'file', description: 'write JUnit XML here: a test case per expectation, for CI test reports' },
     'log-level': {
       type: 'enum',
@@ -90,7 +94,7 @@ export const runCommand = defineCommand({
         }
       : undefined
     // The order listener a run opens itself when its timeline sends orders; --hl7 names the receivers.
-    const hl7 = hl7LabOptions('run', { hl7: options.hl7, 'hl7-ca': options['hl7-ca'] }, '127.0.0.1')
+    const hl7 = hl7LabOptions('run', options, '127.0.0.1')
     const report = await runScenario(scenario, {
       openLab,
       log,
