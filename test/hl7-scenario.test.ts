@@ -53,6 +53,33 @@ describe('hl7-receiver-outage scenario', () => {
   }, 120_000)
 })
 
+describe('hl7-receiver event: a receiver that refuses or goes silent', () => {
+  it.each([
+    ['nak', 'answers AE: each message refused is sent again and acknowledged once the receiver is back'],
+    ['silent', 'never answers: the ACK timeout drops the connection and the message is sent again'],
+  ] as const)(
+    '%s — %s',
+    async (behaviour, _what) => {
+      const scenario = scenarioSchema.parse({
+        name: `receiver-${behaviour}`,
+        seed: `receiver-${behaviour}`,
+        duration: '3m',
+        hospital: { preset: 'default-ward' },
+        timeline: [{ at: '60s', event: 'hl7-receiver', behaviour, duration: '20s' }],
+        expect: [{ hl7Delivery: {} }],
+      })
+      const report = await runScenario(scenario, { openLab, log: silentLogger, outputDir: outputDir(), speed: 'max' })
+      expect(report.timeline.map((n) => n.what)).toContain(`HL7 receiver ${behaviour}`)
+      const delivery = report.expectations[0]!
+      expect(delivery.passed, delivery.detail).toBe(true)
+      const [, acknowledged, generated, retransmitted] = delivery.detail.match(/: (\d+)\/(\d+) acknowledged, (\d+) retransmitted/)!.map(Number)
+      expect(acknowledged).toBe(generated)
+      expect(retransmitted).toBeGreaterThan(0)
+    },
+    120_000,
+  )
+})
+
 /** An HL7 DTM (`YYYYMMDDHHMMSS.SSS+0000`) as epoch ms. */
 function dtm(text: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d+)?/.exec(text)!
