@@ -135,18 +135,21 @@ describe('MLLP link against python-hl7', () => {
     expect(r.sequenceNumbers()).toEqual(range(1, 20))
   })
 
-  it('holds a steady stream through a receiver outage and delivers it without a gap', async () => {
+  it('holds a steady stream through a 60 s outage of the receiver process and delivers it without a gap', { timeout: 120_000 }, async () => {
     const r = await receiver()
-    const l = link(r.port)
+    // Reconnect attempts back off to 5 s at most here (30 s by default): a minute of failed
+    // connects, then delivery within seconds of the restart.
+    const l = link(r.port, { reconnect: { initialDelayMs: 250, maxDelayMs: 5000, connectTimeoutMs: 2000 } })
     const samples: LinkStats[] = []
     const generator = setInterval(() => {
       sendMany(l, 1)
       samples.push(l.stats())
     }, 20)
     await new Promise((resolve) => setTimeout(resolve, 800))
+    // The python-hl7 process is gone for a minute (the 60 s outage), the ward charting on.
     await r.stop()
-    await new Promise((resolve) => setTimeout(resolve, 3000))
-    expect(l.stats().pending).toBeGreaterThan(50)
+    await new Promise((resolve) => setTimeout(resolve, 60_000))
+    expect(l.stats().pending).toBeGreaterThan(1000)
     await r.spawn({})
     await new Promise((resolve) => setTimeout(resolve, 800))
     clearInterval(generator)
