@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAttack } from '../src/attacks/index.ts'
 import { scoreDetection } from '../src/attacks/scoring.ts'
-import type { AlertType } from '../src/security/alert.ts'
+import type { AlertType } from '../src/contract/security-alert.ts'
 import { createSimClock } from '../src/simulation/clock.ts'
 import { OPERATOR, startWardLab, untilWardConnected, type WardLab } from './support/ward-lab.ts'
 

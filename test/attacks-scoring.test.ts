@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { GroundTruth } from '../src/attacks/ground-truth.ts'
 import { median, scoreDetection } from '../src/attacks/scoring.ts'
-import type { SecurityAlert } from '../src/security/alert.ts'
+import type { SecurityAlert } from '../src/contract/security-alert.ts'
 
 const T0 = Date.UTC(2026, 0, 1)
 

@@ -1,7 +1,7 @@
 import { connect, MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Lab } from '../src/lab/lab.ts'
-import type { SecurityAlert } from '../src/security/alert.ts'
+import type { SecurityAlert } from '../src/contract/security-alert.ts'
 import { openInProcessStream } from '../src/simulation/connector.ts'
 import { until } from '../src/util/until.ts'
 import { connectDevice, PASSWORDS, startTestLab, urlOf } from './support/lab.ts'

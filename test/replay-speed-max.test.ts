@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { openLab } from '../src/lab/open-lab.ts'
 import { replayCapture, type CaptureReplayReport } from '../src/scenarios/capture-run.ts'
-import type { AlertType } from '../src/security/alert.ts'
+import type { AlertType } from '../src/contract/security-alert.ts'
 import { silentLogger } from '../src/util/log.ts'
 import { describeWithMqttset, mqttsetPath, type MqttsetClass } from './support/mqttset.ts'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { AlertBook } from '../src/security/alert-book.ts'
-import type { Finding, SecurityAlert } from '../src/security/alert.ts'
+import type { Finding, SecurityAlert } from '../src/contract/security-alert.ts'
 
 const finding = (severity: Finding['severity'] = 'medium'): Finding => ({
   type: 'brute-force',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SecurityAlert } from '../src/security/alert.ts'
+import type { SecurityAlert } from '../src/contract/security-alert.ts'
 import { createVirtualClock } from '../src/simulation/clock.ts'
 import { startWardLab, type WardLab } from './support/ward-lab.ts'
 

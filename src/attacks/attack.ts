@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { type COMMAND_CHANNEL, deviceTopic, type OutboundChannel } from '../contract/topics.ts'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import type { DeviceEntry } from '../registry/schema.ts'
-import type { AlertType } from '../security/alert.ts'
+import type { AlertType } from '../contract/security-alert.ts'
 import type { Attacker } from './attacker.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { AlertType } from '../security/alert.ts'
+import type { AlertType } from '../contract/security-alert.ts'
 
 /**
  * What an attack really did: which class, who (the attacker's name and every source address and

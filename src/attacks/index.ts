@@ -1,4 +1,4 @@
-import type { AlertType } from '../security/alert.ts'
+import type { AlertType } from '../contract/security-alert.ts'
 import type { AttackDefinition } from './attack.ts'
 import { Attacker, type AttackContext } from './attacker.ts'
 import { authBypassAttack } from './auth-bypass.ts'

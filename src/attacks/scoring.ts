@@ -1,4 +1,4 @@
-import type { AlertType, SecurityAlert } from '../security/alert.ts'
+import type { AlertType, SecurityAlert } from '../contract/security-alert.ts'
 import type { GroundTruthEntry } from './ground-truth.ts'
 
 /** The per-class score `wardlab run` reports (`detection.<type>`). */

@@ -1,4 +1,4 @@
-import type { SecurityAlert } from '../security/alert.ts'
+import type { SecurityAlert } from '../contract/security-alert.ts'
 import { hl7LinkViews, type Hl7LinkView } from './hl7-links.ts'
 import type { DashboardSource } from './source.ts'
 import type { StateMessage, WardState } from './ward-state.ts'

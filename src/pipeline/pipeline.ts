@@ -3,7 +3,7 @@ import type { Quarantine } from './quarantine.ts'
 import type { Sink } from './sinks/sink.ts'
 import type { QuarantineReason } from '../contract/device-message.ts'
 import { isRejection, reject, type Rejection, type Stage } from './stage.ts'
-import type { SecurityAlert } from '../security/alert.ts'
+import type { SecurityAlert } from '../contract/security-alert.ts'
 import type { Registry } from '../registry/schema.ts'
 import type { SecurityAlertOutlet } from './security-alert-outlet.ts'
 

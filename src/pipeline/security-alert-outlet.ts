@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { securityAlertTopic } from '../contract/topics.ts'
-import type { SecurityAlert } from '../security/alert.ts'
+import type { SecurityAlert } from '../contract/security-alert.ts'
 import type { BrokerPublisher } from './sinks/bounded-publisher.ts'
 import { brokerSink } from './sinks/broker.ts'
 import { jsonlSink } from './sinks/jsonl.ts'

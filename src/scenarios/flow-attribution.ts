@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream'
-import type { AlertType, Finding, SecurityAlert } from '../security/alert.ts'
+import type { AlertType, Finding, SecurityAlert } from '../contract/security-alert.ts'
 import type { LabHandle } from './lab-handle.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { ALERT_TYPES, type AlertType } from '../security/alert.ts'
+import { ALERT_TYPES, type AlertType } from '../contract/security-alert.ts'
 import { WardlabError } from '../util/errors.ts'
 import type { FlowReport } from './capture-lab.ts'
 

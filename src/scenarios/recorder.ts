@@ -4,7 +4,7 @@ import { LatencyHistogram } from '../util/latency.ts'
 import type { Envelope } from '../contract/envelope.ts'
 import type { PipelineMessage } from '../pipeline/message.ts'
 import type { PipelineObserver } from '../pipeline/pipeline.ts'
-import type { SecurityAlert } from '../security/alert.ts'
+import type { SecurityAlert } from '../contract/security-alert.ts'
 import type { SignalBus } from '../security/signals.ts'
 import {
   ALERTS_ROOT,

@@ -1,7 +1,7 @@
 import { ATTACKS } from '../attacks/index.ts'
 import { HospitalRegistry } from '../registry/registry.ts'
 import type { DeviceEntry, Patient, Ward } from '../registry/schema.ts'
-import type { AlertType } from '../security/alert.ts'
+import type { AlertType } from '../contract/security-alert.ts'
 import type { FieldPath, Problem } from '../util/yaml-file.ts'
 import { known } from './hospital.ts'
 import type { Scenario } from './schema.ts'

@@ -1,7 +1,7 @@
 import type { GroundTruthEntry } from '../attacks/ground-truth.ts'
 import type { DetectionReport, DetectionScore } from '../attacks/scoring.ts'
 import type { PipelineCounters } from '../pipeline/pipeline.ts'
-import type { SecurityAlert } from '../security/alert.ts'
+import type { SecurityAlert } from '../contract/security-alert.ts'
 import type { MqttVersion } from '../simulation/mqtt-version.ts'
 import type { ExpectationResult } from './expectations.ts'
 import type { LabelScore } from './label-scoring.ts'

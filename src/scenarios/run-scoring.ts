@@ -1,6 +1,6 @@
 import type { GroundTruthEntry } from '../attacks/ground-truth.ts'
 import { alertBelongs } from '../attacks/scoring.ts'
-import type { AlertType, SecurityAlert } from '../security/alert.ts'
+import type { AlertType, SecurityAlert } from '../contract/security-alert.ts'
 import { type LabelScore, scoreFlows } from './label-scoring.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { SEVERITIES, type Finding, type SecurityAlert } from './alert.ts'
+import { SEVERITIES, type Finding, type SecurityAlert } from '../contract/security-alert.ts'
 
 export interface AlertBookOptions {
   /** An open alert with no new finding for this long is closed. */

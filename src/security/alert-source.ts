@@ -1,5 +1,5 @@
 import type { Identity } from '../registry/registry.ts'
-import type { AlertSource } from './alert.ts'
+import type { AlertSource } from '../contract/security-alert.ts'
 
 /** How an alert names a client the broker knows: device id for devices, username for users, neither for anonymous ones. */
 export function sourceOf(clientId: string, address: string, identity: Identity | undefined): AlertSource {

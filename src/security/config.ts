@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ALERT_TYPES } from './alert.ts'
+import { ALERT_TYPES } from '../contract/security-alert.ts'
 
 /**
  * Detector thresholds and the response policy, validated by zod so a typo in a threshold is an

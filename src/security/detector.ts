@@ -1,5 +1,5 @@
 import type { DeviceMessage, QuarantineReason } from '../contract/device-message.ts'
-import type { Finding } from './alert.ts'
+import type { Finding } from '../contract/security-alert.ts'
 import type { SecuritySignal, SignalType } from './signals.ts'
 
 /** Where a detector puts what it found; calling it is the only way a detector speaks. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { HospitalRegistry } from '../registry/registry.ts'
 import { AlertBook } from './alert-book.ts'
-import type { Finding, SecurityAlert } from './alert.ts'
+import type { Finding, SecurityAlert } from '../contract/security-alert.ts'
 import { securityConfig, type SecurityConfig } from './config.ts'
 import type { Detector, Report } from './detector.ts'
 import type { WindowCounts } from './shared-counts.ts'

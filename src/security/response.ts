@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { Finding } from './alert.ts'
+import type { Finding } from '../contract/security-alert.ts'
 import type { Ban, BanList, BanTarget } from './ban-list.ts'
 import type { ResponsePolicy } from './config.ts'
 

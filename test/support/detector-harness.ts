@@ -3,7 +3,7 @@ import { deviceTopic } from '../../src/contract/topics.ts'
 import type { DeviceMessage, QuarantineReason } from '../../src/contract/device-message.ts'
 import { HospitalRegistry, type Identity } from '../../src/registry/registry.ts'
 import type { DeviceEntry, Registry } from '../../src/registry/schema.ts'
-import type { Finding } from '../../src/security/alert.ts'
+import type { Finding } from '../../src/contract/security-alert.ts'
 import type { Detector } from '../../src/security/detector.ts'
 import type { SignalOf, SignalType } from '../../src/security/signals.ts'
 

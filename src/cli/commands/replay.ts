@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { ALERT_TYPES, type AlertType } from '../../security/alert.ts'
+import { ALERT_TYPES, type AlertType } from '../../contract/security-alert.ts'
 import type { CaptureReplayReport } from '../../scenarios/capture-run.ts'
 import { createLogger } from '../../util/log.ts'
 import { EXIT, WardlabError } from '../../util/errors.ts'

@@ -1,5 +1,5 @@
 import type { Registry } from '../../registry/schema.ts'
-import type { Finding } from '../../security/alert.ts'
+import type { Finding } from '../../contract/security-alert.ts'
 import type { SecurityConfig } from '../../security/config.ts'
 import type { PcdMessage } from '../../clinical/hl7/pcd-message.ts'
 import type { PipelineConfig } from '../config.ts'
