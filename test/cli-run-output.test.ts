@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runWardlab } from './support/cli.ts'
+import { pollOutput, runWardlab, spawnWardlab } from './support/cli.ts'
 import { inTerminal } from './support/terminal.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'wardlab-run-output-'))
@@ -33,6 +33,17 @@ async function runInTerminal(env: Record<string, string>): Promise<string> {
 }
 
 describe('wardlab run output for CI and for people', () => {
+  it('says where the dashboard is with --dashboard, and the page answers there', { timeout: 90_000 }, async () => {
+    const cli = spawnWardlab(['run', SCENARIO, '--output', join(dir, 'dashboard-run'), '--dashboard', '--http-port', '0', '--ws-port', '0', '--speed', '5'])
+    try {
+      const [, url] = await pollOutput(cli.stderr, /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/, () => cli.child.exitCode !== null, 30_000)
+      expect((await fetch(url!)).status).toBe(200)
+    } finally {
+      cli.child.kill('SIGINT')
+      await cli.exited
+    }
+  })
+
   it('writes only the summary to a non-terminal stdout, logs to the run folder, and JUnit XML a parser reads', { timeout: 90_000 }, async () => {
     const output = join(dir, 'run')
     const junit = join(dir, 'junit.xml')

@@ -58,6 +58,9 @@ export class Lab implements LabHandle {
   readonly pipeline: PipelineRunner
   readonly metrics: LabMetrics
   readonly http: HttpServer | null
+  get dashboardUrl(): string | null {
+    return this.http ? `${this.http.url}/` : null
+  }
   /** `--hl7` links and the `--hl7-listen` order listener; null without them. */
   readonly hl7: LabHl7 | null
   /** What the broker shed (throttles, rate disconnects, drain timeouts), by action. */

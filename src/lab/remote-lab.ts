@@ -58,6 +58,7 @@ export class RemoteLab implements LabHandle {
   readonly bound: { kind: 'mqtt'; url: string }[]
   readonly activeDetectors: string[]
   readonly embedded = null
+  readonly dashboardUrl = null
   private readonly client: MqttClient
   private quiescing: Promise<void> | null = null
 

@@ -39,6 +39,8 @@ export interface LabHandle {
   readonly embedded: EmbeddedBroker | null
   /** The HL7 links and order listener, when the lab was asked for them (`hl7` in the request). */
   readonly hl7?: Hl7Handle | null
+  /** Where the live dashboard is served, when the lab serves it (`dashboard` in the request). */
+  readonly dashboardUrl: string | null
   stats(): LabStats
   /** A number that grows with the broker's work, and whether work is pending off the loop: a virtual clock waits for both to settle. */
   activity(): { count: number; pending: boolean }

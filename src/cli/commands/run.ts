@@ -65,7 +65,6 @@ export const runCommand = defineCommand({
     // Loaded once the input is known good: `wardlab run --help` and a bad file need no lab.
     const { runScenario } = await import('../../scenarios/runner.ts')
     const { openLab } = await import('../../lab/open-lab.ts')
-    const { Lab } = await import('../../lab/lab.ts')
     const speed = parseSpeed('run', options.speed)
     const mqttVersion = options['mqtt-version'] === undefined ? undefined : mqttVersionFlag('run', options['mqtt-version'])
     const outputDir = options.output ?? join('.wardlab', 'runs', `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`)
@@ -108,7 +107,7 @@ export const runCommand = defineCommand({
       ...(options['export-dataset'] ? { exportDataset: options['export-dataset'] } : {}),
       ...(options.dashboard ? { dashboard: { host: '127.0.0.1', httpPort: options['http-port'], wsPort: options['ws-port'] } } : {}),
       onStarted: (lab) => {
-        if (options.dashboard && lab instanceof Lab && lab.http) process.stderr.write(`dashboard: ${lab.http.url}/\n`)
+        if (lab.dashboardUrl) process.stderr.write(`dashboard: ${lab.dashboardUrl}\n`)
       },
     })
     if (tty) process.stderr.write('\r\x1b[2K')
