@@ -55,7 +55,7 @@ export function hl7LabOptions(
   const policy = linkPolicy(flags)
   if (!flags.hl7) {
     if (flags['hl7-ca']) throw new WardlabError('WL_USAGE', `wardlab ${command}: --hl7-ca goes with --hl7 mllps://…`)
-    const stray = Object.keys(flags).find((flag) => flag in POLICY_FLAGS && flags[flag as keyof Hl7PolicyFlags] !== undefined)
+    const stray = POLICY_FLAGS.find((flag) => flags[flag] !== undefined)
     if (stray) throw new WardlabError('WL_USAGE', `wardlab ${command}: --${stray} sets the --hl7 links' policy; give --hl7 mllp://host:port too`)
     if (flags['hl7-listen'] === undefined) return undefined
   }
@@ -69,7 +69,7 @@ export function hl7LabOptions(
   }
 }
 
-const POLICY_FLAGS: Record<keyof Hl7PolicyFlags, true> = { 'hl7-on-nak': true, 'hl7-nak-retries': true, 'hl7-ack-timeout': true, 'hl7-queue-max': true }
+const POLICY_FLAGS = ['hl7-on-nak', 'hl7-nak-retries', 'hl7-ack-timeout', 'hl7-queue-max'] as const satisfies readonly (keyof Hl7PolicyFlags)[]
 
 /** The part of each link's configuration (hl7/link-config.ts) the flags set; what they leave out keeps its default. */
 function linkPolicy(flags: Hl7PolicyFlags): Partial<LinkConfigInput> {
