@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import type { SecurityAlert } from '../src/contract/security-alert.ts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { saveRegistry } from '../src/registry/load.ts'
 import { spawnWardlab, type RunningCli, onFreePorts } from './support/cli.ts'
@@ -90,7 +91,11 @@ describe('wills after an unclean stop of the broker (kill -9)', () => {
     const second = await startBroker(dir)
     const watcher = await open(second.url, { clientId: 'watcher', username: 'root', password: PASSWORDS.root })
     const seen: string[] = []
-    watcher.on('message', (topic) => seen.push(topic))
+    const alerts: SecurityAlert[] = []
+    watcher.on('message', (topic, payload) => {
+      seen.push(topic)
+      if (topic.startsWith('security/alerts/')) alerts.push(JSON.parse(payload.toString()) as SecurityAlert)
+    })
     await watcher.subscribeAsync(['alerts/#', 'security/#', 'ops/#', 'fhir/#', 'quarantine/#', 'hospital/#'], { qos: 1 })
     // The sweep runs every 4 heartbeats (4 s here, time to subscribe first); the wills are out once mon-02's own one is.
     await until(() => seen.includes(MON_02_STATUS), 10_000, "mon-02's own will")
@@ -100,6 +105,8 @@ describe('wills after an unclean stop of the broker (kill -9)', () => {
     expect(seen.filter((t) => FORGED.includes(t) || t === MON_02_CMD)).toEqual([])
     expect(seen).toContain('security/alerts/retained-poisoning')
     expect(seen).toContain('security/alerts/unauthorized-command')
+    // Each names who left the will: mon-01's command, not the broker that published it after the crash.
+    expect(alerts.find((a) => a.type === 'unauthorized-command')).toMatchObject({ clientId: 'mon-01' })
     // Nothing forged was retained for later subscribers either, and mon-02's resumed session holds no forged command.
     const late = await open(second.url, { clientId: 'late', username: 'root', password: PASSWORDS.root })
     const retained: string[] = []
