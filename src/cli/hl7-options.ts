@@ -5,10 +5,11 @@ import { WardlabError } from '../util/errors.ts'
 import type { LabHl7Stats } from '../lab/lab-hl7.ts'
 
 /**
- * `--hl7`, `--hl7-ca` and `--hl7-listen`, declared as data like every flag. Several receivers go
- * in one `--hl7` as a comma-separated list, which any option parser takes as one string.
+ * The receiver links' flags, which `start` and `run` both take, declared as data like every flag:
+ * `--hl7`, `--hl7-ca` and each link's policy. Several receivers go in one `--hl7` as a
+ * comma-separated list, which any option parser takes as one string.
  */
-export const hl7Options = {
+export const hl7LinkOptions = {
   hl7: {
     type: 'string',
     placeholder: 'mllp://host:port[,…]',
@@ -16,7 +17,6 @@ export const hl7Options = {
       'send IHE PCD-01 observations and PCD-04 alarms as HL7 v2 to these receivers (mllp:// or mllps:// for MLLP over TLS; comma-separated for several)',
   },
   'hl7-ca': { type: 'string', placeholder: 'file', description: "PEM CA that signed the mllps:// receivers' certificates (default: the system's CAs)" },
-  'hl7-listen': { type: 'port', description: 'accept IHE PCD-03 RGV^O15 infusion orders over MLLP on this port (0 picks a free one)' },
   'hl7-on-nak': {
     type: 'enum',
     values: ['retry', 'dead-letter'],
@@ -34,6 +34,12 @@ export const hl7Options = {
     min: 1,
     description: 'messages a link holds while its receiver is away; past it the oldest is dead-lettered, counted (default 10,000)',
   },
+} as const
+
+/** All of `start`'s: the links', and the order listener a long-running lab opens. */
+export const hl7Options = {
+  ...hl7LinkOptions,
+  'hl7-listen': { type: 'port', description: 'accept IHE PCD-03 RGV^O15 infusion orders over MLLP on this port (0 picks a free one)' },
 } as const
 
 /** The link policy flags, as they reach hl7LabOptions. */

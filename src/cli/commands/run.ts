@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { hl7LabOptions, hl7Options } from '../hl7-options.ts'
+import { hl7LabOptions, hl7LinkOptions } from '../hl7-options.ts'
 import { dirname, extname, join } from 'node:path'
 import { loadScenario } from '../../scenarios/load.ts'
 import { renderHtmlReport } from '../../scenarios/report-html.ts'
@@ -44,12 +44,7 @@ export const runCommand = defineCommand({
     },
     'broker-username': { type: 'string', placeholder: 'name', description: "username of wardlab's pipeline client on --broker" },
     'broker-password': { type: 'string', placeholder: 'secret', description: "password of wardlab's pipeline client on --broker" },
-    hl7: hl7Options.hl7,
-    'hl7-ca': hl7Options['hl7-ca'],
-    'hl7-on-nak': hl7Options['hl7-on-nak'],
-    'hl7-nak-retries': hl7Options['hl7-nak-retries'],
-    'hl7-ack-timeout': hl7Options['hl7-ack-timeout'],
-    'hl7-queue-max': hl7Options['hl7-queue-max'],
+    ...hl7LinkOptions,
     junit: { type: 'string', placeholder: 'file', description: 'write JUnit XML here: a test case per expectation, for CI test reports' },
     'log-level': {
       type: 'enum',
