@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { clientTakeoverDetector } from '../src/security/detectors/client-takeover.ts'
-import { ADDRESS, DetectorHarness, anonymous, identity, signal } from './support/detector-harness.ts'
+import { clientTakeover } from '../src/security/detectors/client-takeover.ts'
+import { ADDRESS, DetectorHarness, anonymous, identity, signal, build } from './support/detector-harness.ts'
 
 /**
  * client-takeover: a CONNECT with the client id of a live session, from another address or as
@@ -18,11 +18,11 @@ const takeover = (address: string, name: string | undefined, previous: { address
 
 describe('client-takeover detector', () => {
   it('does not report a device reconnecting from its own address before its old connection was seen to die', () => {
-    expect(new DetectorHarness(clientTakeoverDetector).signal(takeover(ADDRESS.a, 'mon-01', { address: ADDRESS.a, identityName: 'mon-01' }))).toEqual([])
+    expect(new DetectorHarness(build(clientTakeover)).signal(takeover(ADDRESS.a, 'mon-01', { address: ADDRESS.a, identityName: 'mon-01' }))).toEqual([])
   })
 
   it('reports the same identity from another address as high, keyed by client id', () => {
-    expect(new DetectorHarness(clientTakeoverDetector).signal(takeover(ADDRESS.b, 'mon-01', { address: ADDRESS.a, identityName: 'mon-01' }))).toEqual([
+    expect(new DetectorHarness(build(clientTakeover)).signal(takeover(ADDRESS.b, 'mon-01', { address: ADDRESS.a, identityName: 'mon-01' }))).toEqual([
       {
         type: 'client-takeover',
         severity: 'high',
@@ -34,7 +34,7 @@ describe('client-takeover detector', () => {
   })
 
   it('reports another identity as critical, even from the same address and even when the broker refused it', () => {
-    const [finding] = new DetectorHarness(clientTakeoverDetector).signal(takeover(ADDRESS.a, 'nurse-op', { address: ADDRESS.a, identityName: 'mon-01' }, true))
+    const [finding] = new DetectorHarness(build(clientTakeover)).signal(takeover(ADDRESS.a, 'nurse-op', { address: ADDRESS.a, identityName: 'mon-01' }, true))
     expect(finding).toMatchObject({
       severity: 'critical',
       source: { username: 'nurse-op' },
@@ -43,7 +43,7 @@ describe('client-takeover detector', () => {
   })
 
   it('treats an anonymous client taking over a device session as another identity', () => {
-    const h = new DetectorHarness(clientTakeoverDetector)
+    const h = new DetectorHarness(build(clientTakeover))
     const [finding] = h.signal(takeover(ADDRESS.c, undefined, { address: ADDRESS.a, identityName: 'mon-01' }))
     expect(finding).toMatchObject({ severity: 'critical', source: { clientId: 'mon-01', address: ADDRESS.c }, evidence: { identity: null } })
     // Two anonymous sessions with one client id from one address: the same client reconnecting.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { securityConfig } from '../src/security/config.ts'
-import { distributedFloodDetector } from '../src/security/detectors/distributed-flood.ts'
-import { ADDRESS, DetectorHarness, SECOND, T0, anonymous, every, identity, signal } from './support/detector-harness.ts'
+import { distributedFlood } from '../src/security/detectors/distributed-flood.ts'
+import { ADDRESS, DetectorHarness, SECOND, T0, anonymous, every, identity, signal, build } from './support/detector-harness.ts'
 
 /**
  * publish-flood (distributed): many freshly connected clients that are not devices, together
@@ -9,12 +9,12 @@ import { ADDRESS, DetectorHarness, SECOND, T0, anonymous, every, identity, signa
  * window) from at least 3 clients connected less than a minute ago.
  */
 const config = securityConfig()
-const { newClientMs, windowMs, aggregateRate, minClients } = config.publishFlood.distributed
+const { newClientMs, windowMs, aggregateRate, minClients } = config.distributedFlood
 const PER_WINDOW = (aggregateRate * windowMs) / SECOND
 
 /** A harness in which clients `bot-0` … `bot-{n-1}` connected at `at`, each from its own address unless `address` is given. */
 function botnet(n: number, at = T0, address?: string) {
-  const h = new DetectorHarness(distributedFloodDetector(config))
+  const h = new DetectorHarness(build(distributedFlood, config))
   h.signals(
     n,
     (i) => signal('connected', { clientId: `bot-${i}`, address: address ?? `198.51.100.${i}`, identity: anonymous(`bot-${i}`) }),
@@ -63,7 +63,7 @@ describe('distributed publish-flood detector', () => {
 
   it('never counts devices (a ward powering up), nor clients it did not see connect', () => {
     const devices = ['mon-01', 'mon-02', 'pump-01']
-    const h = new DetectorHarness(distributedFloodDetector(config))
+    const h = new DetectorHarness(build(distributedFlood, config))
     h.signals(3, (i) => signal('connected', { clientId: devices[i], identity: identity(devices[i]!) }))
     expect(h.signals(PER_WINDOW, (i) => signal('publish', { clientId: devices[i % 3], identity: identity(devices[i % 3]!) }))).toEqual([])
     expect(h.signals(PER_WINDOW, roundRobin(3))).toEqual([])
@@ -87,7 +87,7 @@ describe('distributed publish-flood detector', () => {
   })
 
   it('sweep forgets an idle client: it is no longer counted as new', () => {
-    const h = new DetectorHarness(distributedFloodDetector(securityConfig({ memory: { idleMs: SECOND } })))
+    const h = new DetectorHarness(build(distributedFlood, securityConfig({ memory: { idleMs: SECOND } })))
     h.signals(3, (i) => signal('connected', { clientId: `bot-${i}`, identity: anonymous(`bot-${i}`) }))
     h.sweep(T0 + SECOND)
     expect(h.signals(PER_WINDOW, roundRobin(3), () => T0 + SECOND)).toEqual([])

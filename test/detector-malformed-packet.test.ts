@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { securityConfig } from '../src/security/config.ts'
-import { malformedPacketDetector } from '../src/security/detectors/malformed-packet.ts'
-import { ADDRESS, DetectorHarness, SECOND, T0, every, signal } from './support/detector-harness.ts'
+import { malformedPacket } from '../src/security/detectors/malformed-packet.ts'
+import { ADDRESS, DetectorHarness, SECOND, T0, every, signal, build } from './support/detector-harness.ts'
 
 /**
  * malformed-packet: crafted or broken MQTT per address. A parse error or protocol violation
@@ -15,7 +15,7 @@ const shortKeepalive = (address: string = ADDRESS.a) => signal('connect-attempt'
 describe('malformed-packet detector', () => {
   it('reports the first unparseable packet, at medium severity', () => {
     expect(violations).toBe(1)
-    const found = new DetectorHarness(malformedPacketDetector(config)).signal(
+    const found = new DetectorHarness(build(malformedPacket, config)).signal(
       signal('protocol-error', { kind: 'parse', error: 'Invalid header flag bits', beforeConnect: true }),
     )
     expect(found).toEqual([
@@ -29,12 +29,12 @@ describe('malformed-packet detector', () => {
   })
 
   it('does not count a connect timeout as a violation: it is a weak sign, seen when the connection closes', () => {
-    expect(new DetectorHarness(malformedPacketDetector(config)).signals(10, () => signal('protocol-error', { kind: 'connect-timeout' }))).toEqual([])
+    expect(new DetectorHarness(build(malformedPacket, config)).signals(10, () => signal('protocol-error', { kind: 'connect-timeout' }))).toEqual([])
   })
 
   it('lets 4 odd keep-alives through and reports the 5th, at low severity', () => {
     expect([oddities, minSaneKeepaliveSeconds, windowMs]).toEqual([5, 5, 60_000])
-    const { below, at } = new DetectorHarness(malformedPacketDetector(config)).crossing(oddities, () => shortKeepalive())
+    const { below, at } = new DetectorHarness(build(malformedPacket, config)).crossing(oddities, () => shortKeepalive())
     expect(below).toEqual([])
     expect(at).toEqual([
       {
@@ -47,24 +47,24 @@ describe('malformed-packet detector', () => {
   })
 
   it('finds keep-alives of 1–4 s odd, not 0 (none) or 5 s', () => {
-    const h = new DetectorHarness(malformedPacketDetector(config))
+    const h = new DetectorHarness(build(malformedPacket, config))
     expect(h.signals(20, (i) => signal('connect-attempt', { keepaliveSeconds: i % 2 === 0 ? 0 : minSaneKeepaliveSeconds }))).toEqual([])
     expect(h.signals(oddities, (i) => signal('connect-attempt', { keepaliveSeconds: 1 + (i % 4) }))).toHaveLength(1)
   })
 
   it('counts connections that close without CONNECT together with odd keep-alives', () => {
-    const h = new DetectorHarness(malformedPacketDetector(config))
+    const h = new DetectorHarness(build(malformedPacket, config))
     h.signals(oddities - 1, () => signal('connection-closed', { sentConnect: false, openMs: 10_000.4 }))
     expect(h.signals(10, () => signal('connection-closed', { sentConnect: true }))).toEqual([])
     expect(h.signal(shortKeepalive())[0]?.evidence.inWindow).toBe(5)
   })
 
   it('slides: 4 odd connects a minute, for ten minutes, is never a probe', () => {
-    expect(new DetectorHarness(malformedPacketDetector(config)).signals(40, () => shortKeepalive(), every(16 * SECOND))).toEqual([])
+    expect(new DetectorHarness(build(malformedPacket, config)).signals(40, () => shortKeepalive(), every(16 * SECOND))).toEqual([])
   })
 
   it('keeps addresses apart, and sweep forgets an idle one', () => {
-    const h = new DetectorHarness(malformedPacketDetector(securityConfig({ memory: { idleMs: SECOND } })))
+    const h = new DetectorHarness(build(malformedPacket, securityConfig({ memory: { idleMs: SECOND } })))
     h.signals(oddities - 1, () => shortKeepalive(ADDRESS.a))
     expect(h.signals(oddities - 1, () => shortKeepalive(ADDRESS.b))).toEqual([])
     h.sweep(T0 + SECOND)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { securityConfig } from '../src/security/config.ts'
-import { malformedPayloadDetector } from '../src/security/detectors/malformed-payload.ts'
-import { ADDRESS, DetectorHarness, MINUTE, SECOND, T0, deviceMessage, every } from './support/detector-harness.ts'
+import { malformedPayload } from '../src/security/detectors/malformed-payload.ts'
+import { ADDRESS, DetectorHarness, MINUTE, SECOND, T0, deviceMessage, every, build } from './support/detector-harness.ts'
 
 /**
  * malformed-payload: messages the pipeline quarantined, per client id: a device with a firmware
@@ -14,7 +14,7 @@ const broken = (clientId = 'mon-01', receivedAt = T0) => deviceMessage({ deviceI
 describe('malformed-payload detector', () => {
   it('lets a device fail 4 times in a minute and reports the 5th failure', () => {
     expect([perClient, windowMs]).toEqual([5, 60_000])
-    const h = new DetectorHarness(malformedPayloadDetector(config))
+    const h = new DetectorHarness(build(malformedPayload, config))
     expect(h.quarantines(perClient - 1, () => broken())).toEqual([])
     const message = broken()
     expect(h.quarantine(message, 'not-json')).toEqual([
@@ -36,16 +36,16 @@ describe('malformed-payload detector', () => {
 
   it('slides: a device failing once every 15.5 s keeps under 5 a minute for ten minutes', () => {
     const at = every(15_500)
-    expect(new DetectorHarness(malformedPayloadDetector(config)).quarantines(40, (i) => broken('mon-01', at(i)))).toEqual([])
+    expect(new DetectorHarness(build(malformedPayload, config)).quarantines(40, (i) => broken('mon-01', at(i)))).toEqual([])
   })
 
   it('counts per client id, even behind one address', () => {
-    const h = new DetectorHarness(malformedPayloadDetector(config))
+    const h = new DetectorHarness(build(malformedPayload, config))
     expect(h.quarantines(2 * (perClient - 1), (i) => broken(i % 2 ? 'mon-01' : 'mon-02'))).toEqual([])
   })
 
   it('sweep forgets a client idle for memory.idleMs', () => {
-    const h = new DetectorHarness(malformedPayloadDetector(securityConfig({ memory: { idleMs: MINUTE / 2 } })))
+    const h = new DetectorHarness(build(malformedPayload, securityConfig({ memory: { idleMs: MINUTE / 2 } })))
     h.quarantines(perClient - 1, () => broken())
     h.sweep(T0 + 30 * SECOND)
     expect(h.quarantine(broken('mon-01', T0 + 30 * SECOND), 'schema')).toEqual([])

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { securityConfig } from '../src/security/config.ts'
-import { publishFloodDetector } from '../src/security/detectors/publish-flood.ts'
-import { ADDRESS, DetectorHarness, MINUTE, SECOND, T0, every, identity, signal, topicOf } from './support/detector-harness.ts'
+import { publishFlood } from '../src/security/detectors/publish-flood.ts'
+import { ADDRESS, DetectorHarness, MINUTE, SECOND, T0, every, identity, signal, topicOf, build } from './support/detector-harness.ts'
 
 /**
  * publish-flood: one client publishing far above what it should, held by a token bucket of
@@ -23,7 +23,7 @@ const publish = (deviceId: string | undefined, payloadBytes = 300) =>
 describe('publish-flood detector', () => {
   it('lets a 1 Hz monitor spend 10 s of 10 messages a second at once, and reports the 101st', () => {
     expect([flood.profileFactor, flood.burstSeconds, flood.bytesPerMessage]).toEqual([10, 10, 2048])
-    const { below, at } = new DetectorHarness(publishFloodDetector(config)).crossing(101, () => publish('mon-01'))
+    const { below, at } = new DetectorHarness(build(publishFlood, config)).crossing(101, () => publish('mon-01'))
     expect(below).toEqual([])
     expect(at).toEqual([
       {
@@ -44,11 +44,11 @@ describe('publish-flood detector', () => {
   })
 
   it('never reports a monitor at its nominal rate × profileFactor - 1 (9/s), for ten minutes', () => {
-    expect(new DetectorHarness(publishFloodDetector(config)).signals(9 * 600, () => publish('mon-01'), every(SECOND / 9))).toEqual([])
+    expect(new DetectorHarness(build(publishFlood, config)).signals(9 * 600, () => publish('mon-01'), every(SECOND / 9))).toEqual([])
   })
 
   it('reports 11/s only once the 10 s burst allowance is spent (about 100 s in)', () => {
-    const h = new DetectorHarness(publishFloodDetector(config))
+    const h = new DetectorHarness(build(publishFlood, config))
     const at = every(SECOND / 11)
     expect(h.signals(11 * 90, () => publish('mon-01'), at)).toEqual([])
     expect(
@@ -61,17 +61,17 @@ describe('publish-flood detector', () => {
   })
 
   it('holds a slow kind to minDeviceRate: an MRI (one tick in 10 s) may still send 5/s', () => {
-    const { below, at } = new DetectorHarness(publishFloodDetector(config)).crossing(5 * 10 + 1, () => publish('mri-01'))
+    const { below, at } = new DetectorHarness(build(publishFlood, config)).crossing(5 * 10 + 1, () => publish('mri-01'))
     expect(below).toEqual([])
     expect(at[0]?.evidence).toMatchObject({ allowedPerSecond: flood.minDeviceRate, allowedBytesPerSecond: 5 * 2048 })
   })
 
   it('holds an unregistered client to 20 messages and 64 KiB a second, and says which it broke', () => {
     expect([flood.unregisteredRate, flood.unregisteredBytesPerSecond]).toEqual([20, 65_536])
-    const messages = new DetectorHarness(publishFloodDetector(config)).crossing(20 * 10 + 1, () => publish(undefined, 10))
+    const messages = new DetectorHarness(build(publishFlood, config)).crossing(20 * 10 + 1, () => publish(undefined, 10))
     expect(messages.below).toEqual([])
     expect(messages.at[0]?.evidence.over).toBe('messages')
-    const bytes = new DetectorHarness(publishFloodDetector(config)).crossing(10 + 1, () => publish(undefined, 65_536))
+    const bytes = new DetectorHarness(build(publishFlood, config)).crossing(10 + 1, () => publish(undefined, 65_536))
     expect(bytes.below).toEqual([])
     expect(bytes.at[0]?.evidence).toMatchObject({ over: 'bytes', allowedBytesPerSecond: 65_536, payloadBytes: 65_536 })
   })
@@ -83,7 +83,7 @@ describe('publish-flood detector', () => {
     const connected = (deviceId: string) => signal('connected', { clientId: deviceId, identity: identity(deviceId) })
     /** A home kit (one tick a minute, so 5/s and a burst of 50) last heard at T0, back after `awayMs`. */
     function backAfter(awayMs: number) {
-      const h = new DetectorHarness(publishFloodDetector(config))
+      const h = new DetectorHarness(build(publishFlood, config))
       h.signal(reading())
       h.signal(connected('kit-01'), T0 + awayMs)
       return { h, back: T0 + awayMs }
@@ -109,13 +109,13 @@ describe('publish-flood detector', () => {
       expect(flood.maxBacklogMs).toBe(24 * HOUR)
       const { h, back } = backAfter(48 * HOUR)
       expectAllowance(h, 1440, back)
-      const fresh = new DetectorHarness(publishFloodDetector(config))
+      const fresh = new DetectorHarness(build(publishFlood, config))
       fresh.signal(connected('kit-01'))
       expectAllowance(fresh, 1440, T0)
     })
 
     it('credits nothing to a live device: a monitor back online has its usual burst only', () => {
-      const h = new DetectorHarness(publishFloodDetector(config))
+      const h = new DetectorHarness(build(publishFlood, config))
       h.signal(publish('mon-01'))
       h.signal(connected('mon-01'), T0 + HOUR)
       expect(
@@ -129,14 +129,14 @@ describe('publish-flood detector', () => {
   })
 
   it('keeps publishers apart', () => {
-    const h = new DetectorHarness(publishFloodDetector(config))
+    const h = new DetectorHarness(build(publishFlood, config))
     expect(h.signals(100, () => publish('mon-01'))).toEqual([])
     expect(h.signals(100, () => publish('mon-02'))).toEqual([])
   })
 
   it('sweep forgets an idle publisher: it starts again with a full allowance', () => {
     const small = securityConfig({ memory: { idleMs: SECOND } })
-    const kept = new DetectorHarness(publishFloodDetector(small))
+    const kept = new DetectorHarness(build(publishFlood, small))
     kept.signals(100, () => publish('mon-01'))
     // A second later it has 10 messages back, not 11.
     expect(
@@ -146,7 +146,7 @@ describe('publish-flood detector', () => {
         () => T0 + SECOND,
       ),
     ).toHaveLength(1)
-    const swept = new DetectorHarness(publishFloodDetector(small))
+    const swept = new DetectorHarness(build(publishFlood, small))
     swept.signals(100, () => publish('mon-01'))
     swept.sweep(T0 + SECOND)
     expect(

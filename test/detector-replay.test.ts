@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { securityConfig } from '../src/security/config.ts'
-import { replayDetector } from '../src/security/detectors/replay.ts'
-import { ADDRESS, DetectorHarness, MINUTE, SECOND, T0, deviceMessage, topicOf } from './support/detector-harness.ts'
+import { replay } from '../src/security/detectors/replay.ts'
+import { ADDRESS, DetectorHarness, MINUTE, SECOND, T0, deviceMessage, topicOf, build } from './support/detector-harness.ts'
 
 /**
  * replay: replayed or forged timing per device, from the envelope. A `seq` seen before, or 64 or
@@ -20,7 +20,7 @@ const reading = (seq: number, more: { ts?: number; receivedAt?: number; address?
 const replayOf = (seq: number) => reading(seq, { ts: T0 + seq * SECOND, receivedAt: T0 + 5 * MINUTE })
 /** A detector that has seen mon-01's seq 1 … `upTo`. */
 function seen(upTo: number) {
-  const h = new DetectorHarness(replayDetector(config))
+  const h = new DetectorHarness(build(replay, config))
   expect(h.messages(upTo, (i) => reading(i + 1))).toEqual([])
   return h
 }
@@ -57,7 +57,7 @@ describe('replay detector', () => {
     const h = seen(100)
     expect(h.message(replayOf(37))[0]?.evidence).toMatchObject({ reason: 'repeated-seq' })
     expect(h.message(replayOf(36))[0]?.evidence).toMatchObject({ reason: 'regressing-seq', highestSeq: 100 })
-    const late = new DetectorHarness(replayDetector(config))
+    const late = new DetectorHarness(build(replay, config))
     late.messages(40, (i) => reading(i + 1))
     late.message(reading(100))
     // 37 … 40 were seen, 41 … 99 were not: 41 arrives late, once.
@@ -74,7 +74,7 @@ describe('replay detector', () => {
 
   it('reports a ts more than 5 min ahead of the broker', () => {
     expect(maxFutureMs).toBe(5 * MINUTE)
-    const h = new DetectorHarness(replayDetector(config))
+    const h = new DetectorHarness(build(replay, config))
     expect(h.message(reading(1, { receivedAt: T0, ts: T0 + maxFutureMs }))).toEqual([])
     expect(h.message(reading(2, { receivedAt: T0, ts: T0 + maxFutureMs + 1 }))[0]?.evidence).toMatchObject({
       reason: 'future-timestamp',
@@ -84,7 +84,7 @@ describe('replay detector', () => {
 
   it('reports a live device reading more than 10 min old, but not a home gateway sending its backlog', () => {
     expect(maxAgeMs).toBe(10 * MINUTE)
-    const h = new DetectorHarness(replayDetector(config))
+    const h = new DetectorHarness(build(replay, config))
     expect(h.message(reading(1, { receivedAt: T0, ts: T0 - maxAgeMs }))).toEqual([])
     expect(h.message(reading(2, { receivedAt: T0, ts: T0 - maxAgeMs - 1 }))[0]?.evidence).toMatchObject({ reason: 'stale-timestamp', ageMs: maxAgeMs + 1 })
     expect(h.message(reading(1, { deviceId: 'kit-01', receivedAt: T0, ts: T0 - 6 * 60 * MINUTE }))).toEqual([])
@@ -96,7 +96,7 @@ describe('replay detector', () => {
   })
 
   it('sweep forgets an idle device: what it sent before is no longer known', () => {
-    const h = new DetectorHarness(replayDetector(securityConfig({ memory: { idleMs: MINUTE } })))
+    const h = new DetectorHarness(build(replay, securityConfig({ memory: { idleMs: MINUTE } })))
     h.messages(10, (i) => reading(i + 1))
     h.sweep(T0 + 10 * SECOND + MINUTE)
     expect(h.message(reading(5, { receivedAt: T0 + 10 * SECOND + MINUTE }))).toEqual([])

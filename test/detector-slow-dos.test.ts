@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { securityConfig } from '../src/security/config.ts'
-import { slowDosDetector } from '../src/security/detectors/slow-dos.ts'
-import { ADDRESS, DetectorHarness, SECOND, T0, every, signal } from './support/detector-harness.ts'
+import { slowDos } from '../src/security/detectors/slow-dos.ts'
+import { ADDRESS, DetectorHarness, SECOND, T0, every, signal, build } from './support/detector-harness.ts'
 
 /**
  * slow-dos: one address holding many connections open cheaply (SlowITe). Counted over connections
@@ -21,7 +21,7 @@ const refused = (address: string = ADDRESS.a) => signal('connect-refused', { add
 describe('slow-dos detector', () => {
   it('lets 19 open connections with an extreme keep-alive through and reports the 20th', () => {
     expect([extremeKeepaliveSeconds, perAddress]).toEqual([1200, 20])
-    const { below, at } = new DetectorHarness(slowDosDetector(config)).crossing(perAddress, (i) => connect(i))
+    const { below, at } = new DetectorHarness(build(slowDos, config)).crossing(perAddress, (i) => connect(i))
     expect(below).toEqual([])
     expect(at).toEqual([
       {
@@ -34,13 +34,13 @@ describe('slow-dos detector', () => {
   })
 
   it('finds 1,200 s and 0 (none) extreme, and 1,199 s not', () => {
-    const h = new DetectorHarness(slowDosDetector(config))
+    const h = new DetectorHarness(build(slowDos, config))
     expect(h.signals(50, (i) => connect(i, extremeKeepaliveSeconds - 1))).toEqual([])
     expect(h.signals(perAddress, (i) => connect(100 + i, i % 2 ? 0 : extremeKeepaliveSeconds))).toHaveLength(1)
   })
 
   it('counts connections open now: one closing makes room for one more', () => {
-    const h = new DetectorHarness(slowDosDetector(config))
+    const h = new DetectorHarness(build(slowDos, config))
     h.signals(perAddress - 1, (i) => connect(i))
     h.signal(closed(0))
     expect(h.signal(connect(100))).toEqual([])
@@ -48,13 +48,13 @@ describe('slow-dos detector', () => {
   })
 
   it('keeps addresses apart', () => {
-    const h = new DetectorHarness(slowDosDetector(config))
+    const h = new DetectorHarness(build(slowDos, config))
     h.signals(perAddress - 1, (i) => connect(i, 0, ADDRESS.a))
     expect(h.signals(perAddress - 1, (i) => connect(100 + i, 0, ADDRESS.b))).toEqual([])
   })
 
   it('reports the 20th connection that only pings, and not connections that also publish', () => {
-    const h = new DetectorHarness(slowDosDetector(config))
+    const h = new DetectorHarness(build(slowDos, config))
     for (let id = 0; id < perAddress - 1; id++) expect(h.signals(3, pinger(id))).toEqual([])
     // One of them publishes after all: it is a device, no longer a slow opener.
     h.signal(signal('publish', { connectionId: 0 }))
@@ -65,14 +65,14 @@ describe('slow-dos detector', () => {
   })
 
   it('does not report a NAT-ed ward of 50 monitors that publish and ping', () => {
-    const h = new DetectorHarness(slowDosDetector(config))
+    const h = new DetectorHarness(build(slowDos, config))
     const monitor = (id: number) => (step: number) => [connect(id, 60), signal('publish', { connectionId: id }), signal('ping', { connectionId: id })][step]!
     for (let id = 0; id < 50; id++) expect(h.signals(3, monitor(id))).toEqual([])
   })
 
   it('reports the 5th keep-alive refusal within a minute, and slides', () => {
     expect([refusalsPerWindow, windowMs]).toEqual([5, 60_000])
-    const h = new DetectorHarness(slowDosDetector(config))
+    const h = new DetectorHarness(build(slowDos, config))
     expect(h.signals(20, () => signal('connect-refused', { reason: 'address-limit' }))).toEqual([])
     const { below, at } = h.crossing(refusalsPerWindow, () => refused())
     expect(below).toEqual([])
@@ -80,11 +80,11 @@ describe('slow-dos detector', () => {
       { type: 'slow-dos', severity: 'medium', source: { clientId: 'client-1', address: ADDRESS.a }, evidence: { keepaliveRefusals: 5, windowMs } },
     ])
     // 4 a minute, well after that: quiet.
-    expect(new DetectorHarness(slowDosDetector(config)).signals(40, () => refused(), every(16 * SECOND))).toEqual([])
+    expect(new DetectorHarness(build(slowDos, config)).signals(40, () => refused(), every(16 * SECOND))).toEqual([])
   })
 
   it('sweep keeps a quiet address while it holds a connection open, and forgets others', () => {
-    const h = new DetectorHarness(slowDosDetector(securityConfig({ memory: { idleMs: SECOND } })))
+    const h = new DetectorHarness(build(slowDos, securityConfig({ memory: { idleMs: SECOND } })))
     h.signal(connect(1, 0, ADDRESS.a))
     h.signals(refusalsPerWindow - 1, () => refused(ADDRESS.a))
     h.signals(refusalsPerWindow - 1, () => refused(ADDRESS.b))

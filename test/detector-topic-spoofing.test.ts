@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { topicSpoofingDetector } from '../src/security/detectors/topic-spoofing.ts'
-import { ADDRESS, DetectorHarness, anonymous, identity, signal } from './support/detector-harness.ts'
+import { topicSpoofing } from '../src/security/detectors/topic-spoofing.ts'
+import { ADDRESS, DetectorHarness, anonymous, identity, signal, build } from './support/detector-harness.ts'
 
 /**
  * topic-spoofing: a publish the ACL refused — someone writing where they have no right to. A
@@ -11,7 +11,7 @@ const OTHER_MONITOR = 'hospital/icu/bedside-monitor/mon-02/telemetry'
 
 describe('topic-spoofing detector', () => {
   it("reports a device writing into another device's namespace, keyed by the device", () => {
-    const found = new DetectorHarness(topicSpoofingDetector).signal(
+    const found = new DetectorHarness(build(topicSpoofing)).signal(
       signal('publish-denied', { clientId: 'mon-01', identity: identity('mon-01'), topic: OTHER_MONITOR, reason: 'outside its namespace' }),
     )
     expect(found).toEqual([
@@ -26,7 +26,7 @@ describe('topic-spoofing detector', () => {
   })
 
   it('calls a refused retained publish retained-poisoning', () => {
-    const [finding] = new DetectorHarness(topicSpoofingDetector).signal(
+    const [finding] = new DetectorHarness(build(topicSpoofing)).signal(
       signal('publish-denied', { identity: identity('ward-obs'), topic: 'hospital/icu/ventilator/vent-01/status', retain: true }),
     )
     expect(finding).toMatchObject({
@@ -38,7 +38,7 @@ describe('topic-spoofing detector', () => {
   })
 
   it('keys an anonymous writer by its address, since it can pick any client id', () => {
-    const [finding] = new DetectorHarness(topicSpoofingDetector).signal(
+    const [finding] = new DetectorHarness(build(topicSpoofing)).signal(
       signal('publish-denied', { address: ADDRESS.d, identity: anonymous('x1'), topic: 'alerts/clinical/fake' }),
     )
     expect(finding).toMatchObject({ key: `address:${ADDRESS.d}`, source: { clientId: 'client-1', address: ADDRESS.d }, evidence: { anonymous: true } })
@@ -46,7 +46,7 @@ describe('topic-spoofing detector', () => {
 
   it('leaves refused commands to devices to unauthorized-command', () => {
     expect(
-      new DetectorHarness(topicSpoofingDetector).signal(
+      new DetectorHarness(build(topicSpoofing)).signal(
         signal('publish-denied', { identity: identity('ward-obs'), topic: 'hospital/icu/infusion-pump/pump-01/cmd' }),
       ),
     ).toEqual([])

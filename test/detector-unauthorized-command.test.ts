@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { unauthorizedCommandDetector } from '../src/security/detectors/unauthorized-command.ts'
-import { ADDRESS, DetectorHarness, anonymous, deviceMessage, identity, signal, testRegistry, topicOf } from './support/detector-harness.ts'
+import { unauthorizedCommand } from '../src/security/detectors/unauthorized-command.ts'
+import { ADDRESS, DetectorHarness, anonymous, deviceMessage, identity, signal, topicOf, build } from './support/detector-harness.ts'
 
 /**
  * unauthorized-command: a command to a device from anyone but an operator or admin (refused by
@@ -8,7 +8,7 @@ import { ADDRESS, DetectorHarness, anonymous, deviceMessage, identity, signal, t
  * drug's hard maximum (pump-01: noradrenaline for 70 kg, hard limit 3 ug/kg/min = 157.5 mL/h),
  * a ventilator setting outside its range (PEEP 0–30, FiO2 21–100 %, tidal volume 20–1,000 mL).
  */
-const detector = () => new DetectorHarness(unauthorizedCommandDetector(testRegistry()))
+const detector = () => new DetectorHarness(build(unauthorizedCommand))
 const command = (deviceId: string, body: Record<string, unknown>) =>
   deviceMessage({ deviceId, channel: 'cmd', clientId: 'console-1', address: ADDRESS.b, body: { id: 'c1', ...body } })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { wildcardSnoopingDetector } from '../src/security/detectors/wildcard-snooping.ts'
-import { ADDRESS, DetectorHarness, anonymous, identity, signal } from './support/detector-harness.ts'
+import { wildcardSnooping } from '../src/security/detectors/wildcard-snooping.ts'
+import { ADDRESS, DetectorHarness, anonymous, identity, signal, build } from './support/detector-harness.ts'
 
 /**
  * wildcard-snooping: every subscription the ACL refused (a device asking for `#`, anyone but an
@@ -9,7 +9,7 @@ import { ADDRESS, DetectorHarness, anonymous, identity, signal } from './support
  */
 describe('wildcard-snooping detector', () => {
   it('reports a device subscribing to everything, at medium severity', () => {
-    const found = new DetectorHarness(wildcardSnoopingDetector).signal(
+    const found = new DetectorHarness(build(wildcardSnooping)).signal(
       signal('subscribe-denied', { clientId: 'mon-01', identity: identity('mon-01'), filter: '#', reason: 'not its own cmd topic' }),
     )
     expect(found).toEqual([
@@ -24,12 +24,12 @@ describe('wildcard-snooping detector', () => {
   })
 
   it('keys a registered user by name and an anonymous client by address', () => {
-    const h = new DetectorHarness(wildcardSnoopingDetector)
+    const h = new DetectorHarness(build(wildcardSnooping))
     expect(h.signal(signal('subscribe-denied', { identity: identity('ward-obs'), filter: '$SYS/#' }))[0]?.key).toBe('observer:ward-obs')
     expect(h.signal(signal('subscribe-denied', { address: ADDRESS.b, identity: anonymous('scan'), filter: '$SYS/#' }))[0]?.key).toBe(`address:${ADDRESS.b}`)
   })
 
   it('reports nothing for a subscription the ACL granted', () => {
-    expect(new DetectorHarness(wildcardSnoopingDetector).signal(signal('subscribed', { filters: ['#'] }))).toEqual([])
+    expect(new DetectorHarness(build(wildcardSnooping)).signal(signal('subscribed', { filters: ['#'] }))).toEqual([])
   })
 })

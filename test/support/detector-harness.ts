@@ -4,7 +4,9 @@ import type { DeviceMessage, QuarantineReason } from '../../src/contract/device-
 import { HospitalRegistry, type Identity } from '../../src/registry/registry.ts'
 import type { DeviceEntry, Registry } from '../../src/registry/schema.ts'
 import type { Finding } from '../../src/contract/security-alert.ts'
-import type { Detector } from '../../src/security/detector.ts'
+import { securityConfig, type SecurityConfig } from '../../src/security/config.ts'
+import type { Detector, DetectorDefinition } from '../../src/security/detector.ts'
+import { createDetector } from '../../src/security/create-detectors.ts'
 import type { SignalOf, SignalType } from '../../src/security/signals.ts'
 
 /**
@@ -226,4 +228,9 @@ export class DetectorHarness {
 /** Times `step` ms apart from `start`: the i-th event's time, for `signals(count, make, every(...))`. */
 export function every(step: number, start = T0): (i: number) => number {
   return (i) => start + i * step
+}
+
+/** A detector built as the security monitor builds it: from its registration, a security configuration (the defaults unless given) and the test registry. */
+export function build(definition: DetectorDefinition, config: SecurityConfig = securityConfig()): Detector {
+  return createDetector(definition, config, testRegistry())
 }

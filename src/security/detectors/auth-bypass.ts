@@ -1,4 +1,4 @@
-import type { Detector } from '../detector.ts'
+import { defineDetector, type Detector } from '../detector.ts'
 
 /**
  * Attempts to get in without proving an identity: a username with no password (a classic probe
@@ -21,3 +21,6 @@ export const authBypassDetector: Detector = {
     })
   },
 }
+
+/** Stateless: one shared instance. */
+export const authBypass = defineDetector({ create: () => authBypassDetector })

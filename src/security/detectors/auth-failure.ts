@@ -1,4 +1,4 @@
-import type { Detector } from '../detector.ts'
+import { defineDetector, type Detector } from '../detector.ts'
 
 /**
  * Every refused login is reported (low severity): one wrong password is a typo, but an operator
@@ -18,3 +18,6 @@ export const authFailureDetector: Detector = {
     })
   },
 }
+
+/** Stateless: one shared instance. */
+export const authFailure = defineDetector({ create: () => authFailureDetector })

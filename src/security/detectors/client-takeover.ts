@@ -1,5 +1,5 @@
 import { sourceOf } from '../alert-source.ts'
-import type { Detector } from '../detector.ts'
+import { defineDetector, type Detector } from '../detector.ts'
 
 /**
  * A CONNECT with the client id of a live session, from another address or as another identity:
@@ -32,3 +32,6 @@ export const clientTakeoverDetector: Detector = {
     })
   },
 }
+
+/** Stateless: one shared instance. */
+export const clientTakeover = defineDetector({ create: () => clientTakeoverDetector })

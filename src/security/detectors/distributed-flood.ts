@@ -1,5 +1,5 @@
-import type { SecurityConfig } from '../config.ts'
-import type { Detector } from '../detector.ts'
+import { z } from 'zod'
+import { defineDetector, durationMs, positiveCount, type Detector, type DetectorContext } from '../detector.ts'
 import { KeyedTable } from '../windows.ts'
 
 interface NewClient {
@@ -14,6 +14,27 @@ interface NewClient {
 /** At most this many source addresses are named in an alert's evidence. */
 const ADDRESSES_SHOWN = 10
 
+/** Its thresholds: the security configuration's `distributedFlood`. */
+export const distributedFloodConfig = z
+  .object({
+    /** A client counts as new for its first minute: one keep-alive period of mqtt.js, Paho and mosquitto (60 s). */
+    newClientMs: durationMs.default(60_000),
+    /** Tumbling windows of 2 s: long enough to even out TCP batching (a second's messages in one chunk), short enough to name a flood in seconds. */
+    windowMs: durationMs.default(2000),
+    /**
+     * 200 messages/s from new non-device clients together: ten of them each at the per-client
+     * ceiling (unregisteredRate). A ward's non-device clients are a handful of stations and
+     * tools, which do not come up together in one minute and publish at their ceiling.
+     */
+    aggregateRate: z.number().positive().default(200),
+    /**
+     * From at least 3 clients, or it is one client's flood (the per-client detector's). Two can be
+     * one client and its own reconnect taking over the session (MQTT 3.1.1 §3.1.4-2) for a moment.
+     */
+    minClients: positiveCount.default(3),
+  })
+  .strict()
+
 /**
  * A distributed publish flood (mqtt-malaria, CICIoMT2024 DDoS-Publish): many freshly connected
  * clients, each perhaps under its own limit, together publishing far above normal. Counted in
@@ -21,10 +42,10 @@ const ADDRESSES_SHOWN = 10
  * a device is held to its own profile by the per-client detector, and a ward powering up is made
  * of devices.
  */
-export function distributedFloodDetector(config: SecurityConfig): Detector {
-  const { newClientMs, windowMs, aggregateRate, minClients } = config.publishFlood.distributed
+function distributedFloodDetector({ config, memory }: DetectorContext<z.output<typeof distributedFloodConfig>>): Detector {
+  const { newClientMs, windowMs, aggregateRate, minClients } = config
   const threshold = (aggregateRate * windowMs) / 1000
-  const clients = new KeyedTable<NewClient>(config.memory)
+  const clients = new KeyedTable<NewClient>(memory)
   let windowStart = -Infinity
   let windowIndex = 0
   let messages = 0
@@ -77,3 +98,5 @@ export function distributedFloodDetector(config: SecurityConfig): Detector {
     sweep: (now) => clients.sweep(now),
   }
 }
+
+export const distributedFlood = defineDetector({ configKey: 'distributedFlood', config: distributedFloodConfig, create: distributedFloodDetector })

@@ -1,6 +1,6 @@
+import { z } from 'zod'
 import type { DeviceMessage } from '../../contract/device-message.ts'
-import type { SecurityConfig } from '../config.ts'
-import type { Detector, Report } from '../detector.ts'
+import { defineDetector, durationMs, type Detector, type DetectorContext, type Report } from '../detector.ts'
 import { telemetryRanges } from '../field-ranges.ts'
 import { CHANGE_LIMITS, LIMITED_FIELDS } from '../plausibility.ts'
 import { KeyedTable } from '../windows.ts'
@@ -11,6 +11,14 @@ interface DeviceState {
   last: Float64Array
 }
 
+/** Its thresholds: the security configuration's `falseData`. */
+export const falseDataConfig = z
+  .object({
+    /** Consecutive readings further apart than this are not compared: too much may have happened. */
+    maxGapMs: durationMs.default(10 * 60_000),
+  })
+  .strict()
+
 /**
  * False data injection: readings no device on a patient could produce. Two checks, per device: a
  * value outside the device kind's own measuring range (such a message fails the schema and is
@@ -18,9 +26,9 @@ interface DeviceState {
  * a typo); and a change from the device's previous reading faster than the quantity can change
  * (plausibility.ts), timed by the readings' own `ts`.
  */
-export function falseDataDetector(config: SecurityConfig): Detector {
-  const { maxGapMs } = config.falseData
-  const devices = new KeyedTable<DeviceState>(config.memory)
+function falseDataDetector({ config, memory }: DetectorContext<z.output<typeof falseDataConfig>>): Detector {
+  const { maxGapMs } = config
+  const devices = new KeyedTable<DeviceState>(memory)
   const create = (now: number): DeviceState => ({ lastSeen: now, last: new Float64Array(LIMITED_FIELDS.length * 2).fill(Number.NaN) })
 
   const flag = (message: DeviceMessage, deviceId: string, report: Report, evidence: Record<string, unknown>) =>
@@ -86,3 +94,5 @@ export function falseDataDetector(config: SecurityConfig): Detector {
     sweep: (now) => devices.sweep(now),
   }
 }
+
+export const falseData = defineDetector({ configKey: 'falseData', config: falseDataConfig, create: falseDataDetector })

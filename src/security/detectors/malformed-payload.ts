@@ -1,5 +1,5 @@
-import type { SecurityConfig } from '../config.ts'
-import type { Detector } from '../detector.ts'
+import { z } from 'zod'
+import { defineDetector, durationMs, positiveCount, type Detector, type DetectorContext } from '../detector.ts'
 import { KeyedTable, SlidingCount } from '../windows.ts'
 
 interface ClientState {
@@ -7,14 +7,23 @@ interface ClientState {
   rejected: SlidingCount
 }
 
+/** Its thresholds: the security configuration's `malformedPayload`. */
+export const malformedPayloadConfig = z
+  .object({
+    windowMs: durationMs.default(60_000),
+    /** Quarantined messages from one client in the window: a device with a bug fails a few times, a fuzzer keeps going. */
+    perClient: positiveCount.default(5),
+  })
+  .strict()
+
 /**
  * Bursts of messages the pipeline quarantined, per client: a device with a firmware bug fails now
  * and then; a client that keeps sending what does not parse or fit its schema is fuzzing the
  * pipeline (CICIoMT2024 Malformed_Data) or has been taken over.
  */
-export function malformedPayloadDetector(config: SecurityConfig): Detector {
-  const { windowMs, perClient } = config.malformedPayload
-  const clients = new KeyedTable<ClientState>(config.memory)
+function malformedPayloadDetector({ config, memory }: DetectorContext<z.output<typeof malformedPayloadConfig>>): Detector {
+  const { windowMs, perClient } = config
+  const clients = new KeyedTable<ClientState>(memory)
   return {
     name: 'malformed-payload',
     onQuarantine(message, reason, now, report) {
@@ -31,3 +40,5 @@ export function malformedPayloadDetector(config: SecurityConfig): Detector {
     sweep: (now) => clients.sweep(now),
   }
 }
+
+export const malformedPayload = defineDetector({ configKey: 'malformedPayload', config: malformedPayloadConfig, create: malformedPayloadDetector })

@@ -1,7 +1,7 @@
+import { z } from 'zod'
 import { deviceContract } from '../../contract/devices/index.ts'
 import type { DeviceMessage } from '../../contract/device-message.ts'
-import type { SecurityConfig } from '../config.ts'
-import type { Detector, Report } from '../detector.ts'
+import { defineDetector, durationMs, type Detector, type DetectorContext, type Report } from '../detector.ts'
 import { KeyedTable } from '../windows.ts'
 
 /**
@@ -21,6 +21,18 @@ interface DeviceState {
   address: string[]
 }
 
+/** Its thresholds: the security configuration's `replay`. */
+export const replayConfig = z
+  .object({
+    /** A reading stamped this far ahead of the broker's clock: beyond any NTP-synced device's skew. */
+    maxFutureMs: durationMs.default(5 * 60_000),
+    /** A live (not store-and-forward) device's reading older than this when it arrives is stale. */
+    maxAgeMs: durationMs.default(10 * 60_000),
+    /** A repeated `seq` with the same `ts`, from the same address, this soon is a QoS 1 redelivery (MQTT 3.1.1 §4.3.2), not a replay. */
+    redeliveryGraceMs: durationMs.default(30_000),
+  })
+  .strict()
+
 /**
  * Replayed or forged timing, per device, from the envelope (`seq` increases by one per message,
  * across reconnects; `ts` is when the value was measured): a `seq` seen before or older than the
@@ -28,9 +40,9 @@ interface DeviceState {
  * redelivery, §4.3.2); a `ts` ahead of the broker's clock, or — for devices that send live — far behind it. A
  * `seq` of 0 starts over: a device that rebooted, checked on its timestamp alone.
  */
-export function replayDetector(config: SecurityConfig): Detector {
-  const { maxFutureMs, maxAgeMs, redeliveryGraceMs } = config.replay
-  const devices = new KeyedTable<DeviceState>(config.memory)
+function replayDetector({ config, memory }: DetectorContext<z.output<typeof replayConfig>>): Detector {
+  const { maxFutureMs, maxAgeMs, redeliveryGraceMs } = config
+  const devices = new KeyedTable<DeviceState>(memory)
   const create = (now: number): DeviceState => ({
     lastSeen: now,
     maxSeq: -1,
@@ -82,3 +94,5 @@ export function replayDetector(config: SecurityConfig): Detector {
     sweep: (now) => devices.sweep(now),
   }
 }
+
+export const replay = defineDetector({ configKey: 'replay', config: replayConfig, create: replayDetector })

@@ -1,6 +1,6 @@
 import { COMMAND_CHANNEL, parseDeviceTopic } from '../../contract/topics.ts'
 import { incidentKey, sourceOf } from '../alert-source.ts'
-import type { Detector } from '../detector.ts'
+import { defineDetector, type Detector } from '../detector.ts'
 
 /**
  * A publish the ACL refused: someone writing where they have no right to. Aedes closes the
@@ -33,3 +33,6 @@ export const topicSpoofingDetector: Detector = {
 export function isDeviceCommand(topic: string): boolean {
   return parseDeviceTopic(topic)?.channel === COMMAND_CHANNEL
 }
+
+/** Stateless: one shared instance. */
+export const topicSpoofing = defineDetector({ create: () => topicSpoofingDetector })

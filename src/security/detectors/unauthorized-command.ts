@@ -2,7 +2,7 @@ import { COMMAND_CHANNEL } from '../../contract/topics.ts'
 import type { HospitalRegistry } from '../../registry/registry.ts'
 import { incidentKey, sourceOf } from '../alert-source.ts'
 import { commandOverLimit } from '../command-limits.ts'
-import type { Detector } from '../detector.ts'
+import { defineDetector, type Detector } from '../detector.ts'
 import { isDeviceCommand } from './topic-spoofing.ts'
 
 /**
@@ -11,7 +11,7 @@ import { isDeviceCommand } from './topic-spoofing.ts'
  * pump), or one from an operator that asks for a setting beyond the device's hard limit (a pump
  * rate above the drug's hard maximum: the known infusion-pump attack).
  */
-export function unauthorizedCommandDetector(registry: HospitalRegistry): Detector {
+function unauthorizedCommandDetector(registry: HospitalRegistry): Detector {
   return {
     name: 'unauthorized-command',
     signals: ['publish-denied'],
@@ -41,3 +41,5 @@ export function unauthorizedCommandDetector(registry: HospitalRegistry): Detecto
     },
   }
 }
+
+export const unauthorizedCommand = defineDetector({ create: ({ registry }) => unauthorizedCommandDetector(registry) })

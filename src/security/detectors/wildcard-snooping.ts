@@ -1,5 +1,5 @@
 import { incidentKey, sourceOf } from '../alert-source.ts'
-import type { Detector } from '../detector.ts'
+import { defineDetector, type Detector } from '../detector.ts'
 
 /**
  * A subscription the ACL refused: a device asking for `#` or another device's topics, anyone but
@@ -21,3 +21,6 @@ export const wildcardSnoopingDetector: Detector = {
     })
   },
 }
+
+/** Stateless: one shared instance. */
+export const wildcardSnooping = defineDetector({ create: () => wildcardSnoopingDetector })
