@@ -63,7 +63,7 @@ describe('writes to a connection, coalesced per turn of the event loop', () => {
     await observer.endAsync()
   })
 
-  it('lets a batch go at 64 KiB: a burst leaves in bounded writes, every byte in order, whatever the socket does', async () => {
+  it('lets a batch go at 16 KiB, what a kernel takes of a write at once: a burst leaves in bounded writes, every byte in order', async () => {
     // The same calls as mqtt-packet's writeToStream (cork, write, uncork on the next tick) on a
     // real Writable that records what each system-call-sized write would carry: the
     // batch bound is a property of the coalescing, not of a kernel's socket buffer.
@@ -93,9 +93,11 @@ describe('writes to a connection, coalesced per turn of the event loop', () => {
     await until(() => received.length === packets.length, 5000)
 
     expect(Buffer.concat(received).equals(Buffer.concat(packets))).toBe(true)
-    // 4 MB in batches: far fewer writes than packets, none over the 64 KiB bound plus the packet that crossed it.
-    expect(writes.length).toBeLessThan(packets.length / 5)
-    expect(Math.max(...writes)).toBeLessThanOrEqual(64 * 1024 + 4000)
+    // 4 MB in batches: fewer writes than packets, none over the 16 KiB bound plus the packet that
+    // crossed it. A bigger batch is taken in part, and libuv sends the rest only at the loop's next
+    // poll: under load, once a turn (write-coalescing.ts, BENCHMARKS.md (t)).
+    expect(writes.length).toBeLessThan(packets.length / 2)
+    expect(Math.max(...writes)).toBeLessThanOrEqual(16 * 1024 + 4000)
   })
 
   it('does not mistake a subscriber taking a burst from many publishers for a congested one: nothing is shed, all arrive', async () => {

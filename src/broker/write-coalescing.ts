@@ -26,10 +26,15 @@ export function coalesceWrites(broker: Aedes): void {
 /**
  * A turn's batch to one connection is sent once it reaches this many bytes, and the next write
  * starts another: after a stall the broker may read thousands of publishes in one turn, and the
- * subscriber's buffer must not look congested (load-shedding.ts skips deliveries past 1 MiB)
- * only because the turn has not ended. 64 KiB is a socket's usual send unit on loopback.
+ * subscriber's buffer must not look congested (load-shedding.ts) only because the turn has not
+ * ended. 16 KiB is the size Linux gives a TCP socket's send buffer to start with (tcp_wmem) and
+ * Node's high-water mark: a batch that fits leaves in one write the kernel takes at once. A larger
+ * one may be taken in part, and libuv writes the rest only when the event loop next polls — once a
+ * turn — while everything written meanwhile gathers behind it for one writev of megabytes. Under
+ * load, with turns of 100 ms and more, that capped a subscriber at a send buffer a turn: a cluster
+ * node flat out delivered 1,100–1,700 msg/s with batches of 64 KiB, 11,000–12,100 with 16 KiB (BENCHMARKS.md (t)).
  */
-const FLUSH_AT_BYTES = 64 * 1024
+const FLUSH_AT_BYTES = 16 * 1024
 
 interface Hold {
   readonly stream: Writable
