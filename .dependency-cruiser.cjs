@@ -51,6 +51,13 @@ module.exports = {
       to: { path: '^src/pipeline/' },
     },
     {
+      name: 'pipeline-does-not-choose-detectors',
+      severity: 'error',
+      comment: 'the pipeline runs the detectors it is given; which ones, and their thresholds, the wiring decides (src/lab/lab-pipeline.ts), in workers too',
+      from: { path: '^src/pipeline/' },
+      to: { path: '^src/security/(config|create-detectors|monitor)\\.ts$|^src/security/detectors/' },
+    },
+    {
       name: 'pipeline-does-not-drive-broker',
       severity: 'error',
       comment: 'the broker hands messages to the pipeline through the wiring; the pipeline does not import the broker',

@@ -29,7 +29,12 @@ async function brokerWithPool(highWater: number) {
   const findings: Finding[] = []
   const pool = await PipelinePool.start({
     workers: 1,
-    setup: { registry: data, config: loadPipelineConfig(), security: securityConfig(), outputDir: outputDir() },
+    setup: {
+      registry: data,
+      config: loadPipelineConfig(),
+      detectors: { module: new URL('../src/security/create-detectors.ts', import.meta.url).href, options: securityConfig() },
+      outputDir: outputDir(),
+    },
     registry,
     broker,
     findings: (finding) => findings.push(finding),

@@ -11,6 +11,7 @@ import type { Registry } from '../registry/schema.ts'
 import type { SecurityConfig } from '../security/config.ts'
 import type { SecurityMonitor } from '../security/monitor.ts'
 import { WardlabError } from '../util/errors.ts'
+import { siblingModule } from '../util/package-files.ts'
 import type { BrokerPublisher } from '../pipeline/sinks/bounded-publisher.ts'
 import type { InterestFeed } from '../pipeline/output-interest.ts'
 
@@ -66,7 +67,7 @@ export async function startLabPipeline(parts: LabPipelineParts): Promise<Pipelin
     setup: {
       registry: parts.registryData,
       config,
-      security: parts.security,
+      detectors: { module: siblingModule('../security/create-detectors.ts', import.meta.url).href, options: parts.security },
       outputDir: parts.outputDir,
       hl7: parts.hl7 !== null,
       interest: parts.interest !== null,

@@ -3,11 +3,10 @@ import type { PublishPacket } from 'aedes'
 import { HospitalRegistry } from '../../registry/registry.ts'
 import type { PcdMessage } from '../../clinical/hl7/pcd-message.ts'
 import type { Finding } from '../../contract/security-alert.ts'
-import { createDetectors } from '../../security/create-detectors.ts'
 import { MessageDetectors } from '../../security/message-detectors.ts'
 import { buildPipeline } from '../build.ts'
 import { packPayloads, unpackPayloads } from './packed-payloads.ts'
-import type { FromPipelineWorker, IngestBatch, ProcessedBatch, PublishBatch, ToPipelineWorker, WorkerSetup } from './protocol.ts'
+import type { DetectorsModule, FromPipelineWorker, IngestBatch, ProcessedBatch, PublishBatch, ToPipelineWorker, WorkerSetup } from './protocol.ts'
 import { StatsCollector } from './stats-delta.ts'
 import { StringTable, StringTableMirror } from './string-table.ts'
 import { splitPair } from '../../util/pair-key.ts'
@@ -29,8 +28,9 @@ const registry = new HospitalRegistry(setup.registry)
 let outgoing: PublishPacket[] = []
 let findings: Finding[] = []
 let hl7: PcdMessage[] = []
+const { createDetectors } = (await import(setup.detectors.module)) as DetectorsModule
 const detectors = new MessageDetectors(
-  createDetectors(setup.security, registry),
+  createDetectors(setup.detectors.options as never, registry),
   (message) => message.receivedAt,
   (finding) => findings.push(finding),
 )

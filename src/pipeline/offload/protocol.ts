@@ -1,6 +1,7 @@
+import type { HospitalRegistry } from '../../registry/registry.ts'
 import type { Registry } from '../../registry/schema.ts'
+import type { Detector } from '../../security/detector.ts'
 import type { Finding } from '../../contract/security-alert.ts'
-import type { SecurityConfig } from '../../security/config.ts'
 import type { PcdMessage } from '../../clinical/hl7/pcd-message.ts'
 import type { PipelineConfig } from '../config.ts'
 import type { QuarantineReason } from '../../contract/device-message.ts'
@@ -11,7 +12,12 @@ import type { TableChanges } from './string-table.ts'
 export interface WorkerSetup {
   registry: Registry
   config: PipelineConfig
-  security: SecurityConfig
+  /**
+   * The detectors the worker runs on its messages, chosen by the wiring (src/lab/lab-pipeline.ts),
+   * which builds the broker thread's own from the same configuration: a module whose
+   * `createDetectors(options, registry)` builds them, and the options, plain data.
+   */
+  detectors: { module: string; options: unknown }
   outputDir: string
   /** The lab has HL7 links: the worker's HL7 sinks hand their messages back with each batch. */
   hl7?: boolean
@@ -81,3 +87,8 @@ export type ToPipelineWorker =
   | { type: 'drain' }
   | { type: 'close' }
 export type FromPipelineWorker = { type: 'ready' } | { type: 'processed'; batch: ProcessedBatch } | { type: 'drained' } | { type: 'closed' }
+
+/** What `WorkerSetup.detectors.module` exports (src/security/create-detectors.ts). */
+export interface DetectorsModule {
+  createDetectors(options: never, registry: HospitalRegistry): Detector[]
+}
