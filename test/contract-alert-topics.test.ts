@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CLINICAL_ALERTS_ROOT, NEWS2_ALERTS_ROOT, TECHNICAL_ALERTS_ROOT } from '../src/contract/topics.ts'
+import { CLINICAL_ALERTS_ROOT, NEWS2_ALERTS_ROOT, NEWS2_SCORES_ROOT, TECHNICAL_ALERTS_ROOT } from '../src/contract/topics.ts'
 import { loadPipelineConfig } from '../src/pipeline/config.ts'
 
 describe('the alert topics of the topic contract', () => {
@@ -18,5 +18,10 @@ describe('the alert topics of the topic contract', () => {
         alertTopics.some((topic) => topic.startsWith(`${root}/`)),
         root,
       ).toBe(true)
+  })
+
+  it("hold the NEWS2 scores' root the default pipeline retains them under, which the dashboard subscribes to", () => {
+    const topics = loadPipelineConfig().routes.flatMap((route) => route.to.map((to) => ('topic' in to ? to.topic : undefined)))
+    expect(topics).toContain(`${NEWS2_SCORES_ROOT}/{ward}/{patientId}`)
   })
 })

@@ -72,7 +72,18 @@ describe('dashboard routes', () => {
     expect(layout.wards).toEqual([{ id: 'icu', name: 'ICU', beds: ['icu-01', 'icu-02'] }])
     expect(layout.patients[0]).toEqual({ id: 'pt-01', ward: 'icu', bed: 'icu-01', sex: 'female', ageYears: 64, news2Scale: 1 })
     expect(layout.devices[0]).toEqual({ id: 'mon-01', kind: 'bedside-monitor', ward: 'icu', bed: 'icu-01', patient: 'pt-01', simulated: false })
-    expect(layout.broker).toEqual({ wsPort: portOf(lab, 'ws'), wsPath: '/mqtt' })
+    expect(layout.broker).toEqual({ wsPort: portOf(lab, 'ws'), wsPath: '/mqtt', subscriptions: expect.any(Object) })
+    // The page's subscriptions, from the topic contract: device channels and the outputs it shows.
+    expect(layout.broker.subscriptions).toEqual({
+      'hospital/+/+/+/telemetry': { qos: 0 },
+      'hospital/+/+/+/status': { qos: 1 },
+      'hospital/+/+/+/event': { qos: 1 },
+      'alerts/clinical/#': { qos: 1 },
+      'alerts/technical/#': { qos: 1 },
+      'alerts/news2/#': { qos: 1 },
+      'ops/news2/#': { qos: 1 },
+      'security/alerts/#': { qos: 1 },
+    })
     expect(text).not.toMatch(/scrypt|passwordHash|users|nurse-op|trajectory/)
   })
 

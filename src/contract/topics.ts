@@ -31,6 +31,14 @@ export const CLINICAL_ALERTS_ROOT = `${ALERTS_ROOT}/clinical`
 export const TECHNICAL_ALERTS_ROOT = `${ALERTS_ROOT}/technical`
 export const NEWS2_ALERTS_ROOT = `${ALERTS_ROOT}/news2`
 
+/** Each patient's current NEWS2 score, retained: the default pipeline's `ops/news2/{ward}/{patientId}`. */
+export const NEWS2_SCORES_ROOT = 'ops/news2'
+
+/** A filter for one channel of every device: `hospital/+/+/+/{channel}`. */
+export function everyDevice(channel: Channel): string {
+  return deviceTopic({ ward: '+', kind: '+', deviceId: '+', channel })
+}
+
 /** Security alerts, one topic per alert type: `security/alerts/{type}`. */
 export const SECURITY_ALERTS_ROOT = 'security/alerts'
 export const SECURITY_ALERTS_FILTER = `${SECURITY_ALERTS_ROOT}/#`

@@ -3,13 +3,15 @@ import type { HttpHandler } from '../ops/http-server.ts'
 import { dashboardLayout } from './layout.ts'
 import { dashboardSnapshot } from './snapshot.ts'
 import { dashboardStats } from './stats.ts'
+import { DASHBOARD_SUBSCRIPTIONS } from './subscriptions.ts'
 import { indexPage, publicFiles } from './static-files.ts'
 import { WardState } from './ward-state.ts'
 
-/** Where the page finds the broker: the port, since the host is whatever the browser reached us by. */
+/** Where the page finds the broker (the port: the host is whatever the browser reached us by), and what it subscribes to. */
 export interface DashboardBroker {
   wsPort: number | null
   wsPath: string
+  subscriptions: typeof DASHBOARD_SUBSCRIPTIONS
 }
 
 /**
@@ -36,7 +38,7 @@ export function mountDashboard(lab: DashboardSource): void {
 
 function dashboardBroker(lab: DashboardSource): DashboardBroker {
   const ws = lab.bound.find((b) => b.kind === 'ws')
-  return { wsPort: ws ? ws.port : null, wsPath: ws ? new URL(ws.url).pathname : '/mqtt' }
+  return { wsPort: ws ? ws.port : null, wsPath: ws ? new URL(ws.url).pathname : '/mqtt', subscriptions: DASHBOARD_SUBSCRIPTIONS }
 }
 
 function json(body: () => unknown): HttpHandler {
