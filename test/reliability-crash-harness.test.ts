@@ -18,22 +18,34 @@ afterEach(() => {
   for (const server of servers.splice(0)) server.close()
 })
 
+/** The last message of the queue, by its payload: once the proxy holds it, it holds the whole queue. */
+const LAST = Buffer.from(`q:${QUEUED - 1}`)
+
 /**
- * A TCP proxy to the broker that holds what the broker sends for `holdMs`, then writes it in one
- * piece: what a subscriber on a busy machine reads when it gets to its socket late — the CONNACK and
- * the first messages of its resumed session in one read.
+ * A TCP proxy to the broker that holds what the broker sends until it has the CONNACK and the whole
+ * resumed queue (or 10 s pass), then writes it in one piece: what a subscriber on a busy machine
+ * reads when it gets to its socket late. Waiting for the last message, not for a fixed time, keeps
+ * it one read however slowly the broker sends the queue (a fixed 300 ms was not enough beside
+ * three test files at a time).
  */
-async function coalescingProxy(brokerUrl: string, holdMs: number): Promise<string> {
+async function coalescingProxy(brokerUrl: string): Promise<string> {
   const target = new URL(brokerUrl)
   const server = createServer((client) => {
     const broker = createConnection(Number(target.port), target.hostname)
     const held: Buffer[] = []
     let holding = true
-    setTimeout(() => {
+    const release = () => {
+      if (!holding) return
       holding = false
+      clearTimeout(deadline)
       client.write(Buffer.concat(held))
-    }, holdMs)
-    broker.on('data', (chunk: Buffer) => (holding ? held.push(chunk) : client.write(chunk)))
+    }
+    const deadline = setTimeout(release, 10_000)
+    broker.on('data', (chunk: Buffer) => {
+      if (!holding) return client.write(chunk)
+      held.push(chunk)
+      if (Buffer.concat(held).includes(LAST)) release()
+    })
     client.on('data', (chunk) => broker.write(chunk))
     for (const [a, b] of [
       [client, broker],
@@ -72,7 +84,7 @@ describe('the crash tests count every message their subscriber is sent (issue 16
   })
 
   it('a listener attached after `await connectAsync` misses a resumed queue read with the CONNACK (what lost 40 messages of crash 4)', async () => {
-    const url = await coalescingProxy(await queuedAfterCrash(registryFile), 300)
+    const url = await coalescingProxy(await queuedAfterCrash(registryFile))
     const received: string[] = []
     const client = await connectAsync(url, { clientId: 'crash-sub', username: 'root', password: PASSWORDS.root, clean: false, reconnectPeriod: 0 })
     client.on('message', (_topic, payload) => received.push(payload.toString()))
@@ -83,7 +95,7 @@ describe('the crash tests count every message their subscriber is sent (issue 16
   }, 30_000)
 
   it("the harness's subscriber receives the whole queue, read with the CONNACK", async () => {
-    const url = await coalescingProxy(await queuedAfterCrash(registryFile), 300)
+    const url = await coalescingProxy(await queuedAfterCrash(registryFile))
     const received = new Set<string>()
     await subscribe(url, received)
     await until(() => received.size === QUEUED, 5000, 'the queued messages')
