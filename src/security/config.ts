@@ -6,11 +6,11 @@ import { DETECTORS } from './detectors/index.ts'
 /**
  * The security configuration: each detector's thresholds under its key (from the detector's own
  * schema, detectors/index.ts lists them), the response policy and the broker's protections,
- * validated by zod so a typo in a threshold is an error, not a silently disabled detector. Every default is derived from something other than the
- * attack captures it is tested on: MQTT's own behaviour (spec clauses, keep-alive), what stock
- * client libraries do when they retry (mqtt.js reconnectPeriod 1 s, Paho's reconnect delay 1 s
- * doubling to 120 s, libmosquitto's 1 s, wardlab's devices 0.5 s doubling to 30 s), the device
- * contracts' publish rates (src/contract/devices: the fastest kinds tick at 1 Hz) and the ward's
+ * validated by zod so a typo in a threshold is an error, not a silently disabled detector. Every
+ * default is derived from something other than the attack captures it is tested on: MQTT's own
+ * behaviour (spec clauses, keep-alive), what stock client libraries do when they retry (mqtt.js
+ * reconnectPeriod 1 s, Paho's reconnect delay 1 s doubling to 120 s, libmosquitto's 1 s, wardlab's
+ * devices 0.5 s doubling to 30 s), the device contracts' publish rates (src/contract/devices: the fastest kinds tick at 1 Hz) and the ward's
  * make-up. ARCHITECTURE.md ("Why each threshold") tables them. The captures — MQTTset's, wardlab's
  * own attacker's exported by `--export-dataset`, and mosquitto/Paho captures recorded with dumpcap
  * (test/fixtures/captures) — only check the values: benign traffic raises nothing, attacks are named.
@@ -81,7 +81,12 @@ type DetectorThresholds = {
 
 function detectorThresholds(): DetectorThresholds {
   const shape: Record<string, z.ZodType> = {}
-  for (const detector of DETECTORS as readonly DetectorDefinition[]) if (detector.configKey) shape[detector.configKey] = detector.config.prefault({})
+  for (const detector of DETECTORS as readonly DetectorDefinition[]) {
+    if (!detector.configKey) continue
+    // Two detectors under one key would share, and half-validate, each other's thresholds.
+    if (detector.configKey in shape) throw new Error(`two detectors register their thresholds under "${detector.configKey}"`)
+    shape[detector.configKey] = detector.config.prefault({})
+  }
   return shape as DetectorThresholds
 }
 

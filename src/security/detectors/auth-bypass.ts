@@ -5,7 +5,7 @@ import { defineDetector, type Detector } from '../detector.ts'
  * for brokers that check only the name), anonymous connects where anonymity is not allowed, or an
  * anonymous client borrowing a registered device's client id.
  */
-export const authBypassDetector: Detector = {
+const authBypassDetector: Detector = {
   name: 'auth-bypass',
   signals: ['auth-failed'],
   onSignal(signal, _now, report) {

@@ -5,7 +5,7 @@ import { defineDetector, type Detector } from '../detector.ts'
  * should still see it, and the open alert's count shows when typos turn into guessing (which the
  * brute-force detector then names).
  */
-export const authFailureDetector: Detector = {
+const authFailureDetector: Detector = {
   name: 'auth-failure',
   signals: ['auth-failed'],
   onSignal(signal, _now, report) {

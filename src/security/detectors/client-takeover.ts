@@ -8,7 +8,7 @@ import { defineDetector, type Detector } from '../detector.ts'
  * the same address is a device whose old connection the broker had not yet seen die. A client id that
  * belongs to another identity is refused outright (src/broker/client-id-owners.ts): still reported.
  */
-export const clientTakeoverDetector: Detector = {
+const clientTakeoverDetector: Detector = {
   name: 'client-takeover',
   signals: ['session-takeover'],
   onSignal(signal, _now, report) {

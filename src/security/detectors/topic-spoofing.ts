@@ -8,7 +8,7 @@ import { defineDetector, type Detector } from '../detector.ts'
  * are their own class (`retained-poisoning`): they would outlive the attacker's connection. A
  * refused command to a device is `unauthorized-command` (its own detector), not spoofing.
  */
-export const topicSpoofingDetector: Detector = {
+const topicSpoofingDetector: Detector = {
   name: 'topic-spoofing',
   signals: ['publish-denied'],
   onSignal(signal, _now, report) {

@@ -6,7 +6,7 @@ import { defineDetector, type Detector } from '../detector.ts'
  * an admin asking for `$SYS` — what MQTT-PWN and MQTTSA do to enumerate a broker's topics.
  * Observers may read the ward by design, so their `#` is not snooping.
  */
-export const wildcardSnoopingDetector: Detector = {
+const wildcardSnoopingDetector: Detector = {
   name: 'wildcard-snooping',
   signals: ['subscribe-denied'],
   onSignal(signal, _now, report) {
