@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+const BIN = fileURLToPath(new URL('../../bin/wardlab.js', import.meta.url))
 
 export interface RunningCli {
   child: ChildProcessWithoutNullStreams
@@ -15,9 +15,13 @@ export interface RunningCli {
 /** `wardlab start` on ports the system picks, with no simulated device: a lab for a test to poke. */
 export const QUIET_START = ['start', '--port', '0', '--ws-port', '0', '--http-port', '0', '--devices', '0']
 
-/** Runs the real CLI as a user would (node + tsx), with JSON logs since stdout is not a TTY. */
+/**
+ * Runs the real CLI as a user would (bin/wardlab.js: the compiled CLI in dist/ while it is fresh, as
+ * after `npm ci`, else the sources through tsx), with JSON logs since stdout is not a TTY. Compiled,
+ * a process starts without loading a compiler: about 1.4 s of CPU less for each `wardlab start`.
+ */
 export function spawnWardlab(args: string[], env: Record<string, string> = {}): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, VITEST: '', WARDLAB_LOG_LEVEL: 'info', ...env } })
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VITEST: '', WARDLAB_LOG_LEVEL: 'info', ...env } })
   let out = ''
   let err = ''
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))

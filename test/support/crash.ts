@@ -1,5 +1,7 @@
 /** Kill -9 under load: a broker process, a persistent subscriber and a QoS 1 publisher (test/reliability-crash-*.test.ts). */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { compiledEntry } from '../../bin/compiled-entry.js'
 import { fileURLToPath } from 'node:url'
 import { connect, connectAsync, type MqttClient } from 'mqtt'
 import { PASSWORDS } from './lab.ts'
@@ -19,11 +21,15 @@ export function cleanUp(): void {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
 }
 
-const BROKER_CHILD = fileURLToPath(new URL('../../src/reliability/broker-process.ts', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+/** The broker process's module and how to run it: compiled while dist/ is fresh, as bin/wardlab.js chooses, else through tsx. */
+const BROKER_CHILD = compiledEntry(ROOT)
+  ? [join(ROOT, 'dist/src/reliability/broker-process.js')]
+  : ['--import', 'tsx', join(ROOT, 'src/reliability/broker-process.ts')]
 
 /** A broker in a process of its own (src/reliability/broker-process.ts), to be killed. */
 export async function startBroker(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', BROKER_CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...BROKER_CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(child)
   const port = await new Promise<string>((resolve, reject) => {
     let out = ''
