@@ -57,6 +57,9 @@ describe('bench accounting against the embedded broker', () => {
     const payloads = fleetPayloads(devices, 'test')
     const topic = Buffer.from(benchTopic(devices[0]!, 'telemetry'))
     const sends = new RecordLog()
+    // The load starts now on the machine-wide clock (monoMs): a start of 0 would make the
+    // per-second timeline as long as the machine's uptime, a histogram for each second.
+    const startAt = monoMs()
     // seq 6 never sent (a gap), 3 sent late (after 4) and twice.
     const order = [0, 1, 2, 4, 3, 3, 5, 7]
     for (const seq of order) {
@@ -73,8 +76,8 @@ describe('bench accounting against the embedded broker', () => {
       sentPerDevice: Uint32Array.of(8, 0, 0),
       sends: [sends.take()],
       receives: [subscriber.take()],
-      startAt: 0,
-      windowStart: 0,
+      startAt,
+      windowStart: startAt,
       windowEnd: Infinity,
     })
     expect(joined.totals).toEqual({ sent: 8, delivered: 7, lost: 1, duplicates: 1, reordered: 1 })
