@@ -1,6 +1,7 @@
 import { generate, type Packet } from 'mqtt-packet'
 import { CRAFTED_PACKETS } from '../attacks/malformed-packet.ts'
 import { Rng } from '../util/rng.ts'
+import { everyDevice } from '../contract/topics.ts'
 
 /**
  * What a fuzz case does to the broker, one MQTT 3.1.1 rule each:
@@ -153,7 +154,7 @@ function followUpOfType(rng: Rng, type: number): Buffer {
     8: () => ({
       cmd: 'subscribe',
       messageId,
-      subscriptions: [{ topic: rng.pick(['#', 'hospital/+/+/+/telemetry', 'fuzz/#']), qos: rng.pick([0, 1, 2] as const) }],
+      subscriptions: [{ topic: rng.pick(['#', everyDevice('telemetry'), 'fuzz/#']), qos: rng.pick([0, 1, 2] as const) }],
     }),
     10: () => ({ cmd: 'unsubscribe', messageId, unsubscriptions: ['fuzz/#'] }),
     12: () => ({ cmd: 'pingreq' }),

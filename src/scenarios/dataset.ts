@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import type { GroundTruthEntry } from '../attacks/ground-truth.ts'
 import type { PipelineMessage } from '../pipeline/message.ts'
+import { saveRegistry } from '../registry/load.ts'
+import type { Registry } from '../registry/schema.ts'
 import { MqttStreamFramer, type MqttFrame } from '../capture/mqtt-frames.ts'
 import { type CaptureEvent, clientEndpoint, close, write, writeLabelledCapture } from './dataset-capture.ts'
 
@@ -60,10 +62,14 @@ export class DatasetRecorder {
   private readonly packetSpool: SpoolWriter
   private readonly messageSpool: SpoolWriter
 
-  constructor(options: { dir: string; now: () => number }) {
+  constructor(options: { dir: string; now: () => number; registry: Registry }) {
     this.dir = options.dir
     this.now = options.now
     mkdirSync(this.dir, { recursive: true })
+    // The run's identities beside its packets: `wardlab replay --registry` then lets the devices'
+    // flows log in as they did, instead of refusing them. The hashes are of lab-only passwords the
+    // capture carries in clear anyway (MQTT CONNECT).
+    saveRegistry(join(this.dir, DATASET_REGISTRY), options.registry)
     this.packetSpool = new SpoolWriter(join(this.dir, PACKET_SPOOL))
     this.messageSpool = new SpoolWriter(join(this.dir, MESSAGE_SPOOL))
   }
@@ -199,7 +205,7 @@ export class DatasetRecorder {
 }
 
 /** The run's registry, written beside the packets so `wardlab replay --registry` knows the run's identities. */
-export const DATASET_REGISTRY = 'registry.yaml'
+const DATASET_REGISTRY = 'registry.yaml'
 /** The spools, in the export folder until the run's end writes the labelled files from them. */
 const PACKET_SPOOL = '.packets.spool'
 const MESSAGE_SPOOL = '.messages.spool'

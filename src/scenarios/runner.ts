@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
 import { connectAsync, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import type { Duplex } from 'node:stream'
 import type { Envelope } from '../contract/envelope.ts'
 import { combineObservers } from '../pipeline/pipeline.ts'
-import { DATASET_REGISTRY, DatasetRecorder } from './dataset.ts'
+import { DatasetRecorder } from './dataset.ts'
 import { GroundTruth, runAttack } from '../attacks/index.ts'
 import { scoreDetection } from '../attacks/scoring.ts'
 import { scoreRun } from './run-scoring.ts'
@@ -15,7 +14,6 @@ import type { LinkConfigInput } from '../hl7/link-config.ts'
 import { Hl7Receiver } from '../hl7/receiver.ts'
 import { WardlabError } from '../util/errors.ts'
 import { deriveDevicePassword } from '../registry/passwords.ts'
-import { saveRegistry } from '../registry/load.ts'
 import { createSimClock, createVirtualClock, type PacedClock, type VirtualClock } from '../simulation/clock.ts'
 import { protocolLevel, type MqttVersion } from '../simulation/mqtt-version.ts'
 import { evaluateExpectations } from './expectations.ts'
@@ -82,11 +80,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const deferred = new Set([...loadDevices.values()].flat())
   if (options.exportDataset && options.broker)
     throw new WardlabError('WL_USAGE', '--export-dataset captures packets at the embedded broker; it cannot be used with --broker')
-  const dataset = options.exportDataset ? new DatasetRecorder({ dir: options.exportDataset, now: () => clock.now() }) : null
-  // The run's identities beside its packets: `wardlab replay --registry` then lets the devices'
-  // flows log in as they did, instead of refusing them. The hashes are of lab-only passwords the
-  // capture carries in clear anyway (MQTT CONNECT).
-  if (options.exportDataset) saveRegistry(join(options.exportDataset, DATASET_REGISTRY), registry)
+  const dataset = options.exportDataset ? new DatasetRecorder({ dir: options.exportDataset, now: () => clock.now(), registry }) : null
 
   const hl7Receiver = usesHl7(scenario) && !options.hl7 ? new Hl7Receiver() : null
   const receiverPort = hl7Receiver ? await hl7Receiver.start() : 0
