@@ -20,17 +20,12 @@ async function openRaw(port: number): Promise<{ socket: Socket; closedWithin(ms:
 
 const CONNECT = generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'limits', keepalive: 0 })
 
-/** A PUBLISH's fixed header and topic announcing `length` bytes of packet, without the rest. */
+/** A QoS 0 PUBLISH announcing `length` bytes after its fixed header, cut after its topic: begun, never finished. */
 function publishHead(length: number): Buffer {
-  const topic = Buffer.from('lab/limits')
-  const lengthBytes: number[] = []
-  for (let left = length; ; ) {
-    const byte = left % 128
-    left = Math.floor(left / 128)
-    lengthBytes.push(left > 0 ? byte | 0x80 : byte)
-    if (left === 0) break
-  }
-  return Buffer.concat([Buffer.from([0x30, ...lengthBytes, 0, topic.length]), topic])
+  const topic = 'lab/limits'
+  const payload = Buffer.alloc(length - 2 - topic.length)
+  const whole = generate({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false })
+  return whole.subarray(0, whole.length - payload.length)
 }
 
 describe('wardlab start: the broker limits are flags', () => {

@@ -78,7 +78,7 @@ describe('HL7 backlog with --persistence', () => {
     await receiver.reported(acknowledged)
     // Every sequence number once: the stored ones (run 1's MSH-10) and run 2's, no gap, no reuse.
     const seqs = receiver.messages.map((m) => m.seq)
-    expect(seqs).toEqual(Array.from({ length: generated! }, (_, k) => k + 1))
+    expect(seqs).toEqual(Array.from({ length: generated }, (_, k) => k + 1))
     expect(new Set(receiver.messages.map((m) => m.controlId)).size).toBe(generated)
     const runOf = (controlId: string) => controlId.split('.')[0]
     const firstRun = runOf(receiver.messages[0]!.controlId)
