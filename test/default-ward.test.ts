@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DRUGS } from '../src/contract/devices/drug-library.ts'
+import { DRUGS, limitedQuantity } from '../src/contract/devices/drug-library.ts'
 import { buildDefaultRegistry } from '../src/registry/default-ward.ts'
 import { EPHEMERAL_COST } from '../src/registry/passwords.ts'
 
@@ -18,9 +18,8 @@ describe('the default ward', () => {
       expect(patientWeightKg).toBe(patient.weightKg)
       // The dose in the library's own unit, as the pump's checks compute it.
       const library = DRUGS[drug]
-      const perHour = rateMlH * library.concentration
-      const dose = library.limitUnit === 'ug/kg/min' ? perHour / patientWeightKg / 60 : library.limitUnit === 'mg/kg/h' ? perHour / patientWeightKg : rateMlH
-      if ('softMax' in library && library.softMax !== undefined) expect(dose, pump.id).toBeLessThanOrEqual(library.softMax)
+      const dose = limitedQuantity(library, rateMlH, patientWeightKg)
+      expect(dose, pump.id).toBeLessThanOrEqual(library.softMax)
       if (drug === 'noradrenaline') expect(dose).toBeCloseTo(0.1, 2)
       if (drug === 'propofol') expect(dose).toBeCloseTo(2, 1)
       if (drug === 'sodium-chloride-0.9') expect(rateMlH).toBe(library.usualRateMlH)
