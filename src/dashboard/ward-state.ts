@@ -1,4 +1,4 @@
-import { ALERTS_ROOT } from '../contract/topics.ts'
+import { CLINICAL_ALERTS_ROOT, TECHNICAL_ALERTS_ROOT } from '../contract/topics.ts'
 /**
  * What a page opened now would have missed: the newest telemetry of each device and the alarm
  * conditions still active. MQTT retains one message per topic, which fits neither (a monitor sends
@@ -31,7 +31,7 @@ const isEnvelope = (v: unknown): v is Envelope =>
 
 export class WardState {
   /** The pipeline outputs it reads in-process: kept published while no session subscribes to them (EmbeddedBroker.watchOutputs). */
-  static readonly OUTPUTS_READ = [`${ALERTS_ROOT}/clinical/#`, `${ALERTS_ROOT}/technical/#`] as const
+  static readonly OUTPUTS_READ = [`${CLINICAL_ALERTS_ROOT}/#`, `${TECHNICAL_ALERTS_ROOT}/#`] as const
   /** Per device, the newest telemetry of each shape (its sensor, or its set of fields). */
   private readonly telemetry = new Map<string, Map<string, StateMessage>>()
   /** Per device and alarm code, the message that raised it; removed when one clears it. */
